@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** Server-assigned call id (a UUID); the iOS shell reuses it as the CallKit UUID. */
+export const CallIdSchema = z.uuid();
+export type CallId = z.infer<typeof CallIdSchema>;
+
+/** Server-assigned user id for this connection (accounts come later, issue 3). */
+export const UserIdSchema = z.uuid();
+export type UserId = z.infer<typeof UserIdSchema>;
+
+/**
+ * Lifecycle of a call, as the server's state machine (sfu/src/call/call-machine.ts) sees it.
+ * String values so that logs and the wire read the same.
+ */
+export enum CallState {
+  /** Entered on `call:invite`: the callee has been offered the call, no device has rung yet. */
+  Calling = 'calling',
+  /** Entered on `call:ringing`: a callee device is alerting the user. */
+  Ringing = 'ringing',
+  /** Entered on `call:answer`: both parties may activate audio. */
+  Answered = 'answered',
+  /** Terminal; entered with an {@link EndReason}. */
+  Ended = 'ended',
+}
+
+/** Why a call ended. Safe to show to users; the web app maps each to a sentence. */
+export enum EndReason {
+  /** A party hung up an answered call (`endedBy` says who). */
+  HungUp = 'hung-up',
+  /** The caller gave up before the callee answered. */
+  Cancelled = 'cancelled',
+  /** The callee declined. */
+  Declined = 'declined',
+  /** The callee was already in a call. */
+  Busy = 'busy',
+  /** Nobody answered before the no-answer timeout. */
+  NoAnswer = 'no-answer',
+  /** The callee has no connected device. */
+  Unreachable = 'unreachable',
+  /** A party's connection to the server dropped. */
+  Disconnected = 'disconnected',
+  /** The media server died and was restarted; its rooms are gone. */
+  MediaServerRestarted = 'media-server-restarted',
+  /** The media path could not be set up or broke. */
+  MediaFailed = 'media-failed',
+}
+
+export const PeerSchema = z.object({ id: UserIdSchema, displayName: z.string() });
+export type Peer = z.infer<typeof PeerSchema>;
+
+export const DISPLAY_NAME_MAX = 40;
+export const DisplayNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'a name is required')
+  .max(DISPLAY_NAME_MAX, `at most ${DISPLAY_NAME_MAX} characters`)
+  .regex(/^[^\p{Cc}<>]+$/u, 'no control characters or angle brackets');

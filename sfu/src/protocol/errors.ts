@@ -1,0 +1,30 @@
+/** Error codes carried in acks and in `request:error`. Values are safe to show to a client. */
+export enum ErrorCode {
+  /** The payload did not match the event's schema. */
+  InvalidPayload = 'invalid-payload',
+  /** The event name is not part of the protocol. */
+  UnknownEvent = 'unknown-event',
+  /** The connection has not introduced itself (handshake auth missing or invalid). */
+  Unauthenticated = 'unauthenticated',
+  /** The call exists but the sender is not one of its parties, or not the party allowed to do this. */
+  NotParticipant = 'not-participant',
+  /** No such call (or it already ended). */
+  CallNotFound = 'call-not-found',
+  /** No such user online. */
+  UserNotFound = 'user-not-found',
+  /** The request is not valid in the call's current state (e.g. answering an answered call). */
+  InvalidState = 'invalid-state',
+  /** Calling yourself, or a target that can't be called. */
+  InvalidTarget = 'invalid-target',
+  /** The sender is already in a call. */
+  AlreadyInCall = 'already-in-call',
+  /** The media server could not be reached or refused the request. */
+  MediaUnavailable = 'media-unavailable',
+  /** Anything unexpected; details are in the server log only. */
+  Internal = 'internal',
+}
+
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+}

@@ -1,0 +1,4 @@
+export * from './ack.ts';
+export * from './call.ts';
+export * from './errors.ts';
+export * from './signalling.ts';

@@ -1,0 +1,113 @@
+/**
+ * The socket.io contract between the PWA and the server: every event in both directions, as zod
+ * schemas (validated at each edge) and the TypeScript event maps inferred from them.
+ */
+import { z } from 'zod';
+import type { AckCallback } from './ack.ts';
+import { CallIdSchema, CallState, DisplayNameSchema, EndReason, PeerSchema, UserIdSchema } from './call.ts';
+import { ErrorCode } from './errors.ts';
+
+const SdpSchema = z.string().min(1).max(32_000);
+
+export const IceCandidateSchema = z.object({
+  candidate: z.string().max(2_000),
+  sdpMid: z.string().max(64).nullable(),
+  sdpMLineIndex: z.number().int().min(0).max(64).nullable(),
+});
+export type IceCandidate = z.infer<typeof IceCandidateSchema>;
+
+/** Which of a party's two peer connections a message is about: its own upstream or the partner's downstream. */
+export const MediaLegSchema = z.enum(['publisher', 'subscriber']);
+export type MediaLeg = z.infer<typeof MediaLegSchema>;
+
+const callRef = z.strictObject({ callId: CallIdSchema });
+const empty = z.strictObject({});
+
+/** Client → server requests. Each is acknowledged with `Ack<result>`. */
+export const requests = {
+  /** Start a call to an online user. */
+  'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
+  /** The callee's device is alerting the user (moves the call to `ringing`). */
+  'call:ringing': { payload: callRef, result: empty },
+  /** The callee accepts. */
+  'call:answer': { payload: callRef, result: empty },
+  /** The callee refuses. */
+  'call:decline': { payload: callRef, result: empty },
+  /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
+  'call:hangup': { payload: callRef, result: empty },
+  /** Publish this party's upstream: an SDP offer in, Janus's answer out. */
+  'media:publish': {
+    payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
+    result: z.strictObject({ sdp: SdpSchema }),
+  },
+  /** The answer to a `media:offer` (the partner's downstream). */
+  'media:subscribe-answer': {
+    payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
+    result: empty,
+  },
+  /** A local ICE candidate for one leg; `null` ends gathering. */
+  'media:trickle': {
+    payload: z.strictObject({
+      callId: CallIdSchema,
+      leg: MediaLegSchema,
+      candidate: IceCandidateSchema.nullable(),
+    }),
+    result: empty,
+  },
+} as const;
+
+type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export type RequestPayload<K extends RequestName> = z.infer<Requests[K]['payload']>;
+export type RequestResult<K extends RequestName> = z.infer<Requests[K]['result']>;
+
+export const EndedBySchema = z.enum(['self', 'peer', 'server']);
+export type EndedBy = z.infer<typeof EndedBySchema>;
+
+/** Server → client events (no acks). */
+export const serverEvents = {
+  /** Sent once after connecting: who this connection is. */
+  'session:welcome': z.strictObject({ self: PeerSchema, noAnswerTimeoutMs: z.number().int().positive() }),
+  /** Everyone online except the recipient, sent whenever it changes. */
+  'presence:users': z.strictObject({ users: z.array(PeerSchema) }),
+  /** Someone is calling the recipient. */
+  'call:incoming': z.strictObject({ callId: CallIdSchema, from: PeerSchema }),
+  /** The call moved to a new non-terminal state. */
+  'call:state': z.strictObject({ callId: CallIdSchema, state: z.enum(CallState) }),
+  /** The call is over; `by` says whose action ended it, from the recipient's point of view. */
+  'call:ended': z.strictObject({ callId: CallIdSchema, reason: z.enum(EndReason), by: EndedBySchema }),
+  /** The partner's downstream is ready: an SDP offer to answer with `media:subscribe-answer`. */
+  'media:offer': z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
+  /** Janus's audio-level verdict on one party's upstream (a server-side view of one-way audio). */
+  'media:talking': z.strictObject({
+    callId: CallIdSchema,
+    who: z.enum(['self', 'peer']),
+    talking: z.boolean(),
+  }),
+  /** A request that had no ack callback failed: the typed error goes here instead. */
+  'request:error': z.strictObject({
+    event: z.string(),
+    error: z.strictObject({ code: z.enum(ErrorCode), message: z.string() }),
+  }),
+} as const;
+
+type ServerEvents = typeof serverEvents;
+export type ServerEventName = keyof ServerEvents;
+export type ServerEventPayload<K extends ServerEventName> = z.infer<ServerEvents[K]>;
+
+export type ClientToServerEvents = {
+  [K in RequestName]: (payload: RequestPayload<K>, ack: AckCallback<RequestResult<K>>) => void;
+};
+export type ServerToClientEvents = {
+  [K in ServerEventName]: (payload: ServerEventPayload<K>) => void;
+};
+
+/** What the client puts in socket.io's `auth` option. */
+export const HandshakeAuthSchema = z.strictObject({ displayName: DisplayNameSchema });
+export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
+
+/** `err.data` of a refused connection (`connect_error`). */
+export interface HandshakeErrorData {
+  code: ErrorCode;
+  message: string;
+}

@@ -1,0 +1,9 @@
+import type { Server, Socket } from 'socket.io';
+import type { ClientToServerEvents, Peer, ServerToClientEvents } from '../protocol/index.ts';
+
+export interface SocketData {
+  user: Peer;
+}
+
+export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

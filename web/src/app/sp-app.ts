@@ -1,0 +1,91 @@
+import { LitElement, css, html } from 'lit';
+import type { Phone } from '../call/phone.ts';
+import { screenOf, type PhoneState } from '../call/phone-state.ts';
+import '../components/sp-sign-in.ts';
+import '../components/sp-contacts.ts';
+import '../components/sp-outgoing-call.ts';
+import '../components/sp-incoming-call.ts';
+import '../components/sp-in-call.ts';
+import '../components/sp-call-ended.ts';
+
+/**
+ * The mediator: owns nothing but a reference to the Phone, passes its state down to the screen
+ * that fits, and turns the screens' events into Phone actions.
+ */
+export class SpApp extends LitElement {
+  static override properties = { phone: { attribute: false }, state: { state: true } };
+  static override styles = css`
+    :host {
+      display: flex;
+      justify-content: center;
+      padding: max(1rem, env(safe-area-inset-top)) 1rem 1rem;
+    }
+    main {
+      width: 100%;
+      max-width: 26rem;
+    }
+    .banner {
+      margin: 0 0 0.75rem;
+      padding: 0.5rem 0.75rem;
+      border-radius: 10px;
+      background: #fff4d6;
+      font-family: system-ui, sans-serif;
+    }
+  `;
+
+  declare phone: Phone;
+  declare state: PhoneState;
+  private unsubscribe: (() => void) | undefined;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.unsubscribe = this.phone.subscribe((s) => (this.state = s));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.unsubscribe?.();
+  }
+
+  override render() {
+    const s = this.state;
+    const screen = screenOf(s);
+    return html`<main
+      data-screen=${screen}
+      @sp-sign-in=${(e: CustomEvent<{ displayName: string }>) => this.phone.signIn(e.detail.displayName)}
+      @sp-sign-out=${() => this.phone.signOut()}
+      @sp-call-requested=${(e: CustomEvent<{ userId: string }>) => void this.phone.call(e.detail.userId)}
+      @sp-answer=${() => void this.phone.answer()}
+      @sp-decline=${() => void this.phone.decline()}
+      @sp-hangup=${() => void this.phone.hangup()}
+      @sp-mute-changed=${(e: CustomEvent<{ muted: boolean }>) => this.phone.setMuted(e.detail.muted)}
+      @sp-dismiss=${() => this.phone.dismissEnded()}
+    >
+      ${s.connection === 'reconnecting' ? html`<p class="banner" role="status">${s.notice}</p>` : null}
+      ${this.renderScreen(screen, s)}
+    </main>`;
+  }
+
+  private renderScreen(screen: ReturnType<typeof screenOf>, s: PhoneState) {
+    switch (screen) {
+      case 'sign-in':
+        return html`<sp-sign-in .error=${s.signInError} .busy=${s.connection === 'connecting'}></sp-sign-in>`;
+      case 'contacts':
+        return html`<sp-contacts .self=${s.self} .users=${s.users} .notice=${s.notice}></sp-contacts>`;
+      case 'outgoing':
+        return s.call ? html`<sp-outgoing-call .call=${s.call}></sp-outgoing-call>` : null;
+      case 'incoming':
+        return s.call ? html`<sp-incoming-call .call=${s.call}></sp-incoming-call>` : null;
+      case 'in-call':
+        return s.call ? html`<sp-in-call .call=${s.call}></sp-in-call>` : null;
+      case 'ended':
+        return s.ended ? html`<sp-call-ended .ended=${s.ended}></sp-call-ended>` : null;
+    }
+  }
+}
+customElements.define('sp-app', SpApp);
+declare global {
+  interface HTMLElementTagNameMap {
+    'sp-app': SpApp;
+  }
+}

@@ -1,0 +1,30 @@
+/** The sentence a person sees when a call ends, from the reason, who ended it and their role. */
+import { EndReason, type EndedBy } from '@softphone/sfu/protocol';
+
+export function endMessage(
+  reason: EndReason,
+  by: EndedBy,
+  direction: 'outgoing' | 'incoming',
+  peer: string,
+): string {
+  switch (reason) {
+    case EndReason.HungUp:
+      return by === 'self' ? 'You hung up' : `${peer} hung up`;
+    case EndReason.Cancelled:
+      return by === 'self' ? 'Call cancelled' : `Missed call from ${peer}`;
+    case EndReason.Declined:
+      return by === 'self' ? 'You declined the call' : `${peer} declined the call`;
+    case EndReason.Busy:
+      return `${peer} is busy`;
+    case EndReason.NoAnswer:
+      return direction === 'outgoing' ? `${peer} did not answer` : `Missed call from ${peer}`;
+    case EndReason.Unreachable:
+      return `${peer} is unreachable`;
+    case EndReason.Disconnected:
+      return by === 'self' ? 'You lost your connection' : `${peer} lost their connection`;
+    case EndReason.MediaServerRestarted:
+      return 'Call failed: media server restarted';
+    case EndReason.MediaFailed:
+      return 'Call failed: the audio connection could not be set up';
+  }
+}

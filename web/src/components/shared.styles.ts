@@ -1,0 +1,85 @@
+import { css } from 'lit';
+
+/** Tokens and the few shapes every screen shares: a card, a title, buttons. */
+export const shared = css`
+  :host {
+    display: block;
+    font-family:
+      system-ui,
+      -apple-system,
+      'Segoe UI',
+      Roboto,
+      sans-serif;
+    color: var(--sp-fg, #14202b);
+  }
+  .card {
+    display: flex;
+    flex-direction: column;
+    gap: 1rem;
+    align-items: stretch;
+    padding: 1.5rem;
+    border-radius: 16px;
+    background: var(--sp-surface, #ffffff);
+    box-shadow: 0 2px 16px rgb(0 0 0 / 8%);
+  }
+  h1,
+  h2 {
+    margin: 0;
+    font-weight: 600;
+  }
+  h1 {
+    font-size: 1.5rem;
+  }
+  h2 {
+    font-size: 1.125rem;
+  }
+  .muted {
+    color: var(--sp-fg-muted, #5b6b79);
+  }
+  button {
+    font: inherit;
+    min-height: 44px;
+    padding: 0.5rem 1.25rem;
+    border-radius: 999px;
+    border: 1px solid transparent;
+    cursor: pointer;
+    background: var(--sp-neutral, #e6ebf0);
+    color: inherit;
+  }
+  button:focus-visible,
+  input:focus-visible {
+    outline: 3px solid var(--sp-focus, #2f6fed);
+    outline-offset: 2px;
+  }
+  button.primary {
+    background: var(--sp-accent, #1f7a4d);
+    color: #fff;
+  }
+  button.danger {
+    background: var(--sp-danger, #c0392b);
+    color: #fff;
+  }
+  button[aria-pressed='true'] {
+    background: var(--sp-fg, #14202b);
+    color: #fff;
+  }
+  button:disabled {
+    opacity: 0.5;
+    cursor: default;
+  }
+  .actions {
+    display: flex;
+    gap: 0.75rem;
+    justify-content: center;
+    flex-wrap: wrap;
+  }
+  .peer {
+    font-size: 1.75rem;
+    font-weight: 600;
+    text-align: center;
+    overflow-wrap: anywhere;
+  }
+  .status {
+    text-align: center;
+  }
+`;

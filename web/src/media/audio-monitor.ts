@@ -1,0 +1,84 @@
+/**
+ * Classifies received audio in short windows from the media engine's cumulative stats, the way
+ * `shared/docs/one-way-audio-method.md` defines it: no media → no playout → silent → heard.
+ */
+import type { MediaStats } from './media-engine.ts';
+
+export type WindowClass = 'no-media' | 'no-playout' | 'silent' | 'heard';
+
+export interface AudioWindow {
+  /** Epoch ms at the end of the window. */
+  at: number;
+  ms: number;
+  packetsPerSecond: number;
+  /** RMS level over the window, 0..1: √(ΔtotalAudioEnergy / ΔtotalSamplesDuration). */
+  level: number;
+  concealedRatio: number;
+  class: WindowClass;
+}
+
+/** ≈ −40 dBFS. A zero-gain or disabled sender measures ~3e-5 (one quantisation step). */
+export const HEARD_LEVEL = 0.01;
+/** Opus at 20 ms gives ~50 packets/s; below this the transport is not delivering. */
+export const MIN_PACKETS_PER_SECOND = 40;
+
+export function classifyWindow(prev: MediaStats, cur: MediaStats): AudioWindow | null {
+  const a = prev.inbound;
+  const b = cur.inbound;
+  const ms = cur.at - prev.at;
+  if (!b || ms <= 0) return null;
+  const packets = b.packetsReceived - (a?.packetsReceived ?? 0);
+  const samples = b.totalSamplesReceived - (a?.totalSamplesReceived ?? 0);
+  const dEnergy = b.totalAudioEnergy - (a?.totalAudioEnergy ?? 0);
+  const dDuration = b.totalSamplesDuration - (a?.totalSamplesDuration ?? 0);
+  const level = dDuration > 0 ? Math.sqrt(Math.max(0, dEnergy) / dDuration) : 0;
+  const concealedRatio = samples > 0 ? (b.concealedSamples - (a?.concealedSamples ?? 0)) / samples : 0;
+  const packetsPerSecond = (packets * 1000) / ms;
+  let cls: WindowClass;
+  if (packetsPerSecond < MIN_PACKETS_PER_SECOND) cls = 'no-media';
+  else if (samples <= 0) cls = 'no-playout';
+  else if (level < HEARD_LEVEL) cls = 'silent';
+  else cls = 'heard';
+  return { at: cur.at, ms, packetsPerSecond, level, concealedRatio, class: cls };
+}
+
+const MAX_WINDOWS = 3_000;
+
+/** Polls a stats source and keeps the windows of the current call. */
+export class AudioMonitor {
+  readonly windows: AudioWindow[] = [];
+  firstHeardAt: number | null = null;
+  private prev: MediaStats | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private polling = false;
+
+  constructor(
+    private readonly source: () => Promise<MediaStats>,
+    private readonly intervalMs = 50,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      const cur = await this.source();
+      const w = this.prev ? classifyWindow(this.prev, cur) : null;
+      this.prev = cur;
+      if (!w) return;
+      if (w.class === 'heard' && this.firstHeardAt === null) this.firstHeardAt = w.at;
+      this.windows.push(w);
+      if (this.windows.length > MAX_WINDOWS) this.windows.shift();
+    } finally {
+      this.polling = false;
+    }
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The media engine for browsers: two RTCPeerConnections to Janus, the party's own upstream
+ * (publisher) and the partner's downstream (subscriber). While ringing the upstream is negotiated
+ * with an empty sender, so ICE and DTLS are up before anyone answers and nothing is captured; the
+ * microphone track is attached with `replaceTrack` (no renegotiation) when audio is activated.
+ */
+import type { MediaLeg } from '@softphone/sfu/protocol';
+import type { MediaEngine, MediaEngineEvents, MediaSignalling, MediaStats } from './media-engine.ts';
+
+const RTC_CONFIG: RTCConfiguration = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+
+export class BrowserMediaEngine implements MediaEngine {
+  private publisher: RTCPeerConnection | null = null;
+  private subscriber: RTCPeerConnection | null = null;
+  private sender: RTCRtpSender | null = null;
+  private signalling: MediaSignalling | null = null;
+  private track: MediaStreamTrack | null = null;
+  private readonly player: HTMLAudioElement;
+  private muted = false;
+  private stopped = false;
+
+  constructor(private readonly events: MediaEngineEvents) {
+    this.player = document.createElement('audio');
+    this.player.autoplay = true;
+    this.player.hidden = true;
+    this.player.dataset['role'] = 'remote-audio';
+    document.body.append(this.player);
+  }
+
+  get capturing(): boolean {
+    return this.track !== null;
+  }
+
+  async prepare(signalling: MediaSignalling): Promise<void> {
+    this.signalling = signalling;
+    const pc = this.newPeerConnection('publisher');
+    this.publisher = pc;
+    this.sender = pc.addTransceiver('audio', { direction: 'sendonly' }).sender;
+    await pc.setLocalDescription(await pc.createOffer());
+    const answer = await signalling.publish(pc.localDescription?.sdp ?? '');
+    if (this.stopped) return;
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  }
+
+  async acceptRemoteOffer(sdp: string): Promise<void> {
+    const signalling = this.requireSignalling();
+    const pc = this.newPeerConnection('subscriber');
+    this.subscriber = pc;
+    pc.ontrack = (e) => {
+      this.player.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+      // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
+      this.player.play().catch(() => undefined);
+    };
+    await pc.setRemoteDescription({ type: 'offer', sdp });
+    await pc.setLocalDescription(await pc.createAnswer());
+    if (this.stopped) return;
+    await signalling.answerSubscription(pc.localDescription?.sdp ?? '');
+  }
+
+  async start(): Promise<void> {
+    if (this.track || this.stopped) return;
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    const track = stream.getAudioTracks()[0];
+    if (!track) throw new Error('no microphone track');
+    if (this.stopped) {
+      track.stop();
+      return;
+    }
+    track.enabled = !this.muted;
+    this.track = track;
+    await this.sender?.replaceTrack(track);
+    this.player.play().catch(() => undefined);
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    if (this.track) this.track.enabled = !muted;
+  }
+
+  async stats(): Promise<MediaStats> {
+    const out: MediaStats = {
+      at: Date.now(),
+      inbound: null,
+      outbound: null,
+      sourceLevel: null,
+      roundTripTime: null,
+    };
+    const [sub, pub] = await Promise.all([this.subscriber?.getStats(), this.publisher?.getStats()]);
+    sub?.forEach((s: Record<string, unknown>) => {
+      if (s['type'] === 'inbound-rtp' && s['kind'] === 'audio') {
+        const n = (k: string): number => (typeof s[k] === 'number' ? (s[k] as number) : 0);
+        out.inbound = {
+          packetsReceived: n('packetsReceived'),
+          packetsLost: n('packetsLost'),
+          totalSamplesReceived: n('totalSamplesReceived'),
+          concealedSamples: n('concealedSamples'),
+          totalAudioEnergy: n('totalAudioEnergy'),
+          totalSamplesDuration: n('totalSamplesDuration'),
+          jitter: n('jitter'),
+        };
+      }
+    });
+    pub?.forEach((s: Record<string, unknown>) => {
+      if (s['type'] === 'outbound-rtp' && s['kind'] === 'audio')
+        out.outbound = { packetsSent: Number(s['packetsSent'] ?? 0) };
+      if (s['type'] === 'media-source' && s['kind'] === 'audio' && typeof s['audioLevel'] === 'number') {
+        out.sourceLevel = s['audioLevel'];
+      }
+      if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') {
+        out.roundTripTime = s['currentRoundTripTime'];
+      }
+    });
+    return out;
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.track?.stop();
+    this.track = null;
+    this.publisher?.close();
+    this.subscriber?.close();
+    this.player.srcObject = null;
+    this.player.remove();
+  }
+
+  private requireSignalling(): MediaSignalling {
+    if (!this.signalling) throw new Error('prepare() first');
+    return this.signalling;
+  }
+
+  private newPeerConnection(leg: MediaLeg): RTCPeerConnection {
+    const pc = new RTCPeerConnection(RTC_CONFIG);
+    const signalling = this.requireSignalling();
+    pc.onicecandidate = (e) => {
+      const c = e.candidate;
+      signalling
+        .trickle(leg, c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null)
+        .catch(() => undefined);
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed' && !this.stopped) this.events.failed(`${leg} connection failed`);
+    };
+    return pc;
+  }
+}

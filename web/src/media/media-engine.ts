@@ -1,0 +1,52 @@
+/**
+ * What the call logic needs from a media implementation. The browser engine runs WebRTC in the
+ * page; the iOS shell's native engine (issue 4) runs it in the app process, behind this same interface.
+ *
+ * Order of calls: prepare (while ringing: transport up, nothing captured or sent) → acceptRemoteOffer
+ * (whenever the partner's downstream is ready) → start (only from the audio-activation step) →
+ * setMuted* → stop.
+ */
+import type { IceCandidate, MediaLeg } from '@softphone/sfu/protocol';
+
+/** The signalling a media engine needs, bound to one call. */
+export interface MediaSignalling {
+  publish(sdp: string): Promise<string>;
+  answerSubscription(sdp: string): Promise<void>;
+  trickle(leg: MediaLeg, candidate: IceCandidate | null): Promise<void>;
+}
+
+/** Cumulative counters from the engine's peer connections (WebRTC stats names). */
+export interface MediaStats {
+  /** Epoch ms when sampled. */
+  at: number;
+  inbound: {
+    packetsReceived: number;
+    packetsLost: number;
+    totalSamplesReceived: number;
+    concealedSamples: number;
+    totalAudioEnergy: number;
+    totalSamplesDuration: number;
+    jitter: number;
+  } | null;
+  outbound: { packetsSent: number } | null;
+  /** The local capture's own level (0..1): tells "mic dead" from "path broken". */
+  sourceLevel: number | null;
+  roundTripTime: number | null;
+}
+
+export interface MediaEngineEvents {
+  /** A peer connection failed for good. */
+  failed(why: string): void;
+}
+
+export interface MediaEngine {
+  prepare(signalling: MediaSignalling): Promise<void>;
+  acceptRemoteOffer(sdp: string): Promise<void>;
+  /** Starts capture and sending. Only the audio-activation step calls this. */
+  start(): Promise<void>;
+  setMuted(muted: boolean): void;
+  stats(): Promise<MediaStats>;
+  stop(): void;
+  /** True once capture has started (the rig asserts nothing was captured before activation). */
+  readonly capturing: boolean;
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CallState, EndReason } from '@softphone/sfu/protocol';
+import { endMessage } from '../src/call/end-messages.ts';
+import { initialPhoneState, screenOf, type PhoneState } from '../src/call/phone-state.ts';
+import { formatDuration } from '../src/components/format.ts';
+
+const self = { id: '00000000-0000-4000-8000-000000000001', displayName: 'Ann' };
+const peer = { id: '00000000-0000-4000-8000-000000000002', displayName: 'Bob' };
+const online: PhoneState = { ...initialPhoneState, connection: 'connected', self };
+const call = {
+  id: null,
+  peer,
+  state: CallState.Calling,
+  answeredAt: null,
+  muted: false,
+  audio: 'idle' as const,
+};
+
+describe('screenOf', () => {
+  it('shows sign-in until the server has welcomed us', () => {
+    assert.equal(screenOf(initialPhoneState), 'sign-in');
+    assert.equal(screenOf({ ...online, self: null }), 'sign-in');
+  });
+  it('follows the call: outgoing / incoming before answer, in-call after', () => {
+    assert.equal(screenOf(online), 'contacts');
+    assert.equal(screenOf({ ...online, call: { ...call, direction: 'outgoing' } }), 'outgoing');
+    assert.equal(screenOf({ ...online, call: { ...call, direction: 'incoming' } }), 'incoming');
+    assert.equal(screenOf({ ...online, call: { ...call, direction: 'incoming', answeredAt: 1 } }), 'in-call');
+  });
+  it('shows the ended screen until dismissed', () => {
+    const ended = {
+      peer,
+      direction: 'outgoing' as const,
+      reason: EndReason.Busy,
+      by: 'peer' as const,
+      message: '',
+      durationMs: null,
+    };
+    assert.equal(screenOf({ ...online, ended }), 'ended');
+  });
+});
+
+describe('endMessage', () => {
+  it('words each end from the reader’s side', () => {
+    assert.equal(endMessage(EndReason.HungUp, 'self', 'outgoing', 'Bob'), 'You hung up');
+    assert.equal(endMessage(EndReason.HungUp, 'peer', 'outgoing', 'Bob'), 'Bob hung up');
+    assert.equal(endMessage(EndReason.Cancelled, 'peer', 'incoming', 'Bob'), 'Missed call from Bob');
+    assert.equal(endMessage(EndReason.NoAnswer, 'server', 'outgoing', 'Bob'), 'Bob did not answer');
+    assert.equal(
+      endMessage(EndReason.MediaServerRestarted, 'server', 'incoming', 'Bob'),
+      'Call failed: media server restarted',
+    );
+  });
+});
+
+describe('formatDuration', () => {
+  it('formats minutes and hours', () => {
+    assert.equal(formatDuration(65_000), '1:05');
+    assert.equal(formatDuration(3_725_000), '1:02:05');
+    assert.equal(formatDuration(-5), '0:00');
+  });
+});
