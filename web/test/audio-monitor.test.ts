@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyWindow, HEARD_LEVEL } from '../src/media/audio-monitor.ts';
+import { classifyWindow, HEARD_LEVEL, isStale, STALE_AFTER_MS } from '../src/media/audio-monitor.ts';
 import type { MediaStats } from '../src/media/media-engine.ts';
 
 function stats(at: number, packets: number, samples: number, energy: number, duration: number): MediaStats {
@@ -42,5 +42,18 @@ describe('classifyWindow (one-way-audio method)', () => {
   });
   it('returns null before any inbound stream exists', () => {
     assert.equal(classifyWindow(t0, { ...t0, at: 100, inbound: null }), null);
+  });
+});
+
+describe('isStale (getStats refreshes about every 100 ms)', () => {
+  const prev = stats(1000, 50, 48000, 1, 1);
+  it('skips a sample whose counters have not moved yet', () => {
+    assert.equal(isStale(prev, { ...prev, at: 1050 }), true);
+  });
+  it('keeps a sample whose counters moved', () => {
+    assert.equal(isStale(prev, stats(1050, 55, 52800, 1.1, 1.1)), false);
+  });
+  it('keeps a sample after a long stillness: that is a no-media window, not a stale cache', () => {
+    assert.equal(isStale(prev, { ...prev, at: 1000 + STALE_AFTER_MS }), false);
   });
 });

@@ -42,6 +42,22 @@ export function classifyWindow(prev: MediaStats, cur: MediaStats): AudioWindow |
   return { at: cur.at, ms, packetsPerSecond, level, concealedRatio, class: cls };
 }
 
+/**
+ * Chromium refreshes getStats about every 100 ms, so a faster poll often sees the same counters.
+ * Such a sample is not a window of silence: it is skipped, unless nothing has moved for this long,
+ * which is a real no-media window.
+ */
+export const STALE_AFTER_MS = 300;
+
+export function isStale(prev: MediaStats, cur: MediaStats): boolean {
+  const a = prev.inbound;
+  const b = cur.inbound;
+  if (!a || !b) return false;
+  const unchanged =
+    a.packetsReceived === b.packetsReceived && a.totalSamplesDuration === b.totalSamplesDuration;
+  return unchanged && cur.at - prev.at < STALE_AFTER_MS;
+}
+
 const MAX_WINDOWS = 3_000;
 
 /** Polls a stats source and keeps the windows of the current call. */
@@ -71,6 +87,7 @@ export class AudioMonitor {
     this.polling = true;
     try {
       const cur = await this.source();
+      if (this.prev && isStale(this.prev, cur)) return;
       const w = this.prev ? classifyWindow(this.prev, cur) : null;
       this.prev = cur;
       if (!w) return;

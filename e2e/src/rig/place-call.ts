@@ -1,0 +1,105 @@
+/** One measured call between two signed-in parties, from dial to the ended screen. */
+import { judgeDirection, verdictOf, type Direction, type DirectionResult } from '../audio/verdict.ts';
+import type { Party } from './party.ts';
+import type { CallResult } from './results.ts';
+
+export interface PlaceCallOptions {
+  /** How long to keep the call up after both directions were heard (or the heard timeout). */
+  holdMs: number;
+  /** Give up waiting for audio this long after answer. */
+  heardTimeoutMs: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function placeCall(
+  index: number,
+  caller: Party,
+  callee: Party,
+  opts: PlaceCallOptions,
+): Promise<CallResult> {
+  let callId: string | null = null;
+  try {
+    await caller.call(callee);
+    const incoming = await callee.waitForScreen('incoming');
+    callId = incoming.state.call?.id ?? null;
+    await callee.answer();
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+
+    const deadline = Date.now() + opts.heardTimeoutMs;
+    for (;;) {
+      const [a, b] = await Promise.all([caller.snapshot(1e9), callee.snapshot(1e9)]);
+      if ((a.firstHeardAt !== null && b.firstHeardAt !== null) || Date.now() > deadline) break;
+      await sleep(100);
+    }
+    await sleep(opts.holdMs);
+    const [a, b] = await Promise.all([caller.snapshot(), callee.snapshot()]);
+    const endAt = Date.now();
+    await caller.hangup();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await Promise.all([caller.dismiss(), callee.dismiss()]);
+
+    const answeredAt = b.marks?.answeredAt;
+    if (!answeredAt) throw new Error('the callee has no answer mark');
+    const directions: Record<Direction, DirectionResult> = {
+      'caller->callee': judgeDirection(b.windows, answeredAt, endAt),
+      'callee->caller': judgeDirection(a.windows, answeredAt, endAt),
+    };
+    const { verdict, silent } = verdictOf(directions);
+    const heard = (d: Direction) => directions[d].timeToFirstAudioMs;
+    const both = silent.length ? null : Math.max(heard('caller->callee') ?? 0, heard('callee->caller') ?? 0);
+    const dialed = a.marks?.dialedAt;
+    const rang = b.marks?.incomingAt;
+    return {
+      index,
+      callId,
+      outcome: 'measured',
+      verdict,
+      silentDirections: silent,
+      timings: {
+        dialToRingingMs: dialed && rang ? rang - dialed : null,
+        answerToHeardMs: {
+          'caller->callee': heard('caller->callee'),
+          'callee->caller': heard('callee->caller'),
+        },
+        answerToBothHeardMs: both,
+      },
+      directions,
+      captureBeforeActivation: a.capturedBeforeActivation || b.capturedBeforeActivation,
+    };
+  } catch (err) {
+    await recover(caller, callee);
+    return {
+      index,
+      callId,
+      outcome: 'failed',
+      error: err instanceof Error ? err.message : String(err),
+      verdict: null,
+      silentDirections: [],
+      timings: {
+        dialToRingingMs: null,
+        answerToHeardMs: { 'caller->callee': null, 'callee->caller': null },
+        answerToBothHeardMs: null,
+      },
+      directions: null,
+      captureBeforeActivation: false,
+    };
+  }
+}
+
+/** Brings both parties back to the contacts screen after a failed call, so the run can go on. */
+async function recover(...parties: Party[]): Promise<void> {
+  await Promise.all(
+    parties.map(async (p) => {
+      try {
+        const s = await p.snapshot(1e9);
+        if (s.screen === 'in-call' || s.screen === 'outgoing' || s.screen === 'incoming') await p.hangup();
+        if ((await p.snapshot(1e9)).screen === 'incoming') await p.decline();
+        const after = await p.waitForScreen('ended', 5_000).catch(() => null);
+        if (after) await p.dismiss();
+      } catch {
+        // best effort: the next call reports its own failure if this party is stuck
+      }
+    }),
+  );
+}

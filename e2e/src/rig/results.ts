@@ -1,0 +1,79 @@
+/**
+ * The rig's results file: one JSON document per run, schema `softphone-rig/1`, documented in
+ * e2e/README.md. Written after every call, so a crash loses at most the call in progress.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const DirectionSchema = z.object({
+  heard: z.boolean(),
+  timeToFirstAudioMs: z.number().nullable(),
+  audibleRatio: z.number(),
+  longestGapMs: z.number(),
+  meanLevel: z.number(),
+  concealedRatio: z.number(),
+  windows: z.number(),
+});
+
+export const CallResultSchema = z.object({
+  index: z.number().int(),
+  callId: z.string().nullable(),
+  /** `failed`: the call could not be placed or answered; `error` says why. */
+  outcome: z.enum(['measured', 'failed']),
+  error: z.string().optional(),
+  verdict: z.enum(['two-way', 'one-way', 'no-audio']).nullable(),
+  /** The directions nobody heard, e.g. ["callee->caller"] for a silent callee. */
+  silentDirections: z.array(z.enum(['caller->callee', 'callee->caller'])),
+  timings: z.object({
+    dialToRingingMs: z.number().nullable(),
+    answerToHeardMs: z.object({
+      'caller->callee': z.number().nullable(),
+      'callee->caller': z.number().nullable(),
+    }),
+    answerToBothHeardMs: z.number().nullable(),
+  }),
+  directions: z.object({ 'caller->callee': DirectionSchema, 'callee->caller': DirectionSchema }).nullable(),
+  /** Capture seen running before the audio-activation step on either side: must always be false. */
+  captureBeforeActivation: z.boolean(),
+});
+export type CallResult = z.infer<typeof CallResultSchema>;
+
+export const RunResultSchema = z.object({
+  schema: z.literal('softphone-rig/1'),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  options: z.object({
+    calls: z.number(),
+    holdMs: z.number(),
+    profile: z.string(),
+    wav: z.object({ caller: z.string(), callee: z.string() }),
+  }),
+  calls: z.array(CallResultSchema),
+  summary: z.object({
+    calls: z.number(),
+    twoWay: z.number(),
+    oneWay: z.number(),
+    noAudio: z.number(),
+    failed: z.number(),
+  }),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;
+
+export function summarise(calls: CallResult[]): RunResult['summary'] {
+  return {
+    calls: calls.length,
+    twoWay: calls.filter((c) => c.verdict === 'two-way').length,
+    oneWay: calls.filter((c) => c.verdict === 'one-way').length,
+    noAudio: calls.filter((c) => c.verdict === 'no-audio').length,
+    failed: calls.filter((c) => c.outcome === 'failed').length,
+  };
+}
+
+/** Atomic write (temp file + rename): a reader never sees half a file. */
+export function writeResults(file: string, run: RunResult): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(run, null, 2));
+  fs.renameSync(tmp, file);
+}

@@ -1,0 +1,53 @@
+/** Places N calls on a rig, writing the results file after each one. */
+import { placeCall, type PlaceCallOptions } from './place-call.ts';
+import { summarise, writeResults, type CallResult, type RunResult } from './results.ts';
+import type { Rig } from './rig.ts';
+
+export async function runCalls(
+  rig: Rig,
+  opts: PlaceCallOptions & { calls: number; out: string; options: RunResult['options'] },
+  onCall: (result: CallResult) => void,
+): Promise<RunResult> {
+  const run: RunResult = {
+    schema: 'softphone-rig/1',
+    startedAt: new Date().toISOString(),
+    finishedAt: null,
+    options: opts.options,
+    calls: [],
+    summary: summarise([]),
+  };
+  for (let i = 1; i <= opts.calls; i++) {
+    const result = await placeCall(i, rig.caller, rig.callee, opts);
+    run.calls.push(result);
+    run.summary = summarise(run.calls);
+    writeResults(opts.out, run);
+    onCall(result);
+  }
+  run.finishedAt = new Date().toISOString();
+  writeResults(opts.out, run);
+  return run;
+}
+
+/** One console line per call, e.g. `call 2/5  one-way (callee->caller silent)  answer→heard …`. */
+export function formatCallLine(r: CallResult, total: number): string {
+  const head = `call ${r.index}/${total}`;
+  if (r.outcome === 'failed') return `${head}  FAILED: ${r.error ?? 'unknown error'}`;
+  const ms = (x: number | null) => (x === null ? '—' : `${x} ms`);
+  const verdict =
+    r.verdict === 'one-way'
+      ? `ONE-WAY (${r.silentDirections.join(', ')} silent)`
+      : (r.verdict ?? '').toUpperCase();
+  const d = r.directions;
+  return [
+    head,
+    verdict,
+    `dial→ringing ${ms(r.timings.dialToRingingMs)}`,
+    `answer→heard caller→callee ${ms(r.timings.answerToHeardMs['caller->callee'])}, callee→caller ${ms(r.timings.answerToHeardMs['callee->caller'])}`,
+    d
+      ? `audible ${d['caller->callee'].audibleRatio.toFixed(2)}/${d['callee->caller'].audibleRatio.toFixed(2)}`
+      : '',
+    r.captureBeforeActivation ? 'CAPTURE BEFORE ACTIVATION' : '',
+  ]
+    .filter(Boolean)
+    .join('  ');
+}

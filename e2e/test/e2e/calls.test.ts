@@ -1,0 +1,119 @@
+/**
+ * The rig against the real stack: softphone server + Janus, Appium, two Debian Chromium processes
+ * with fake-capture WAVs through the real getUserMedia path.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
+import { placeCall } from '../../src/rig/place-call.ts';
+import { RunResultSchema } from '../../src/rig/results.ts';
+import { Rig } from '../../src/rig/rig.ts';
+import { runCalls } from '../../src/rig/run-calls.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-calls-'));
+const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES] | null) => {
+  const f = path.join(dir, `${name}.wav`);
+  writeSignatureWav(f, sig);
+  return f;
+};
+const CALL = { holdMs: 1_500, heardTimeoutMs: 8_000 };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('calls between two browsers through Janus', { timeout: 240_000 }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
+      logDir: path.join(dir, 'two-way'),
+    });
+  });
+  after(async () => rig?.stop());
+
+  it('five calls in a row are two-way, and no capture starts before activation', async () => {
+    const out = path.join(dir, 'five.json');
+    const run = await runCalls(
+      rig,
+      {
+        ...CALL,
+        calls: 5,
+        out,
+        options: {
+          calls: 5,
+          holdMs: CALL.holdMs,
+          profile: 'linux-chromium',
+          wav: { caller: '', callee: '' },
+        },
+      },
+      () => undefined,
+    );
+    for (const c of run.calls) {
+      assert.equal(c.outcome, 'measured', c.error);
+      assert.equal(c.verdict, 'two-way', `call ${c.index}: ${JSON.stringify(c.directions)}`);
+      assert.equal(c.captureBeforeActivation, false);
+      assert.ok((c.timings.answerToBothHeardMs ?? Infinity) < CALL.heardTimeoutMs);
+    }
+    assert.deepEqual(run.summary, { calls: 5, twoWay: 5, oneWay: 0, noAudio: 0, failed: 0 });
+    RunResultSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+  });
+
+  it('a declined call ends on both screens with the reason in words', async () => {
+    await rig.caller.call(rig.callee);
+    await rig.callee.waitForScreen('incoming');
+    const before = await rig.callee.snapshot(1e9);
+    assert.equal(before.capturing, false, 'nothing may be captured while ringing');
+    await rig.callee.decline();
+    await Promise.all([rig.caller.waitForScreen('ended'), rig.callee.waitForScreen('ended')]);
+    assert.equal(await rig.caller.endMessage(), `${rig.callee.name} declined the call`);
+    assert.equal(await rig.callee.endMessage(), 'You declined the call');
+    await Promise.all([rig.caller.dismiss(), rig.callee.dismiss()]);
+  });
+
+  it('Janus killed mid-call: both parties see "media server restarted" within 5 s, and the next call works', async () => {
+    const server = rig.server;
+    assert.ok(server);
+    await rig.caller.call(rig.callee);
+    await rig.callee.waitForScreen('incoming');
+    await rig.callee.answer();
+    await Promise.all([rig.caller.waitForScreen('in-call'), rig.callee.waitForScreen('in-call')]);
+    const pid = await server.janusPid();
+    assert.ok(pid);
+    const killedAt = Date.now();
+    execFileSync('kill', ['-9', String(pid)]);
+    await Promise.all([rig.caller.waitForScreen('ended', 5_000), rig.callee.waitForScreen('ended', 5_000)]);
+    assert.ok(Date.now() - killedAt < 5_000);
+    assert.equal(await rig.caller.endMessage(), 'Call failed: media server restarted');
+    assert.equal(await rig.callee.endMessage(), 'Call failed: media server restarted');
+    await Promise.all([rig.caller.dismiss(), rig.callee.dismiss()]);
+
+    for (let i = 0; i < 50 && ((await server.janusPid()) === pid || (await server.janusPid()) === null); i++)
+      await sleep(100);
+    const next = await placeCall(99, rig.caller, rig.callee, CALL);
+    assert.equal(next.verdict, 'two-way', next.error ?? JSON.stringify(next.directions));
+  });
+});
+
+describe('a callee whose microphone is silent', { timeout: 120_000 }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller2', SIGNATURES.caller), callee: wav('silent', null) },
+      logDir: path.join(dir, 'one-way'),
+    });
+  });
+  after(async () => rig?.stop());
+
+  it('is reported one-way, naming callee->caller as the silent direction', async () => {
+    const r = await placeCall(1, rig.caller, rig.callee, CALL);
+    assert.equal(r.outcome, 'measured', r.error);
+    assert.equal(r.verdict, 'one-way');
+    assert.deepEqual(r.silentDirections, ['callee->caller']);
+    assert.equal(r.directions?.['caller->callee'].heard, true);
+    assert.equal(r.timings.answerToBothHeardMs, null);
+  });
+});
