@@ -1,0 +1,290 @@
+/**
+ * One input file → rule hits, in batches (one per chunk read). Every line feeds the volume tracker; only
+ * the few lines that contain a needle are fully parsed. The format is detected per line, so mixed files
+ * (a ticket with a Console copy, a DTS quote and a crash excerpt) work, and what fits no form is counted.
+ */
+import { fromRecord } from './formats/json.ts';
+import type { JsonEntry, Trailer } from './formats/json.ts';
+import { JsonArrayScanner } from './formats/json-array.ts';
+import { isPreamble, parseTextLine } from './formats/text.ts';
+import type { DayState, ParsedLine } from './formats/text.ts';
+import { readText } from './input.ts';
+import type { Hit, LogEntry } from './model.ts';
+import { PREFILTER, matchEntry } from './rules/match.ts';
+import { parseStamp } from './time.ts';
+import type { Zone } from './time.ts';
+import type { Volume } from './volume.ts';
+
+export type Role = 'device' | 'app';
+
+export interface InputSpec {
+  path: string;
+  role: Role;
+}
+
+export interface InputStats {
+  path: string;
+  role: Role;
+  status: 'ok' | 'unreadable' | 'unrecognized';
+  error?: string;
+  /** Dominant form; `forms` has the count of entries per form. */
+  format: string;
+  forms: Record<string, number>;
+  bytes: number;
+  lines: number;
+  entries: number;
+  hits: number;
+  continuationLines: number;
+  preambleLines: number;
+  unknownLines: number;
+  unknownSamples: { line: number; text: string }[];
+  noise: Record<string, number>;
+  /** Entries whose zone (`--tz`) or date (`--date`) was not in the log. */
+  assumedZone: number;
+  assumedDate: number;
+  /** ndjson trailer `{"count":N,"finished":1}`; null when absent (export cut short) or not ndjson. */
+  trailer: Trailer | null;
+}
+
+export interface ReadOptions {
+  zone: Zone;
+  /** Whether `zone` came from --tz; if not, lines without offset take the offset of the line before. */
+  zoneGiven: boolean;
+  /** Epoch ms of the UTC midnight that dateless lines fall on; null = unknown (1970-01-01 is used). */
+  day: number | null;
+  volume: Volume;
+  onBytes: (n: number) => void;
+  stdin?: NodeJS.ReadableStream;
+}
+
+const MAX_CONTINUATION_LINES = 500;
+const MAX_SAMPLES = 5;
+const TIMESTAMP_KEY = '"timestamp":"';
+const PROCESS_KEY = '"processImagePath":"';
+const MESSAGE_KEY = '"eventMessage":"';
+
+export function emptyStats(spec: InputSpec): InputStats {
+  return {
+    path: spec.path,
+    role: spec.role,
+    status: 'ok',
+    format: 'unknown',
+    forms: {},
+    bytes: 0,
+    lines: 0,
+    entries: 0,
+    hits: 0,
+    continuationLines: 0,
+    preambleLines: 0,
+    unknownLines: 0,
+    unknownSamples: [],
+    noise: {},
+    assumedZone: 0,
+    assumedDate: 0,
+    trailer: null,
+  };
+}
+
+/** Index just past the closing quote of the JSON string whose content starts at `from`. */
+function stringEnd(s: string, from: number, limit: number): number {
+  let q = s.indexOf('"', from);
+  while (q !== -1 && q < limit) {
+    let k = q - 1;
+    while (s.charCodeAt(k) === 92) k--;
+    if ((q - 1 - k) % 2 === 0) return q;
+    q = s.indexOf('"', q + 1);
+  }
+  return -1;
+}
+
+export async function* readHits(
+  index: number,
+  spec: InputSpec,
+  stats: InputStats,
+  opts: ReadOptions,
+): AsyncGenerator<Hit[]> {
+  const { volume, zone } = opts;
+  const fallbackProcess = spec.role === 'app' ? 'app' : 'unknown';
+  const days: DayState = { day: opts.day ?? 0, dateKnown: opts.day !== null, lastClock: 0, zone };
+  let batch: Hit[] = [];
+  let hint = 0;
+  let pending = null as LogEntry | null;
+  let pendingLines = 0;
+  let jsonLines = 0;
+  let sniffing = true;
+  let scanner: JsonArrayScanner | null = null;
+
+  const form = (name: string): void => {
+    stats.forms[name] = (stats.forms[name] ?? 0) + 1;
+  };
+  const unknown = (line: number, text: string): void => {
+    stats.unknownLines++;
+    if (stats.unknownSamples.length < MAX_SAMPLES)
+      stats.unknownSamples.push({ line, text: text.slice(0, 200) });
+  };
+  const classify = (entry: LogEntry): void => {
+    if (entry.basis === 'assumed-zone') stats.assumedZone++;
+    else if (entry.basis === 'assumed-date') stats.assumedDate++;
+    if (!PREFILTER.test(entry.message)) return;
+    const hit = matchEntry(entry);
+    if (!hit) return;
+    if (hit.rule.severity === 'noise') {
+      stats.noise[hit.rule.id] = (stats.noise[hit.rule.id] ?? 0) + 1;
+      return;
+    }
+    stats.hits++;
+    batch.push(hit);
+  };
+  const flush = (): void => {
+    if (pending) classify(pending);
+    pending = null;
+  };
+  const entryOf = (e: ParsedLine | JsonEntry, line: number): LogEntry => {
+    const entry: LogEntry = {
+      file: index,
+      line,
+      time: e.time,
+      offset: e.offset,
+      basis: e.basis,
+      process: e.process,
+      message: e.message,
+    };
+    if (e.pid !== undefined) entry.pid = e.pid;
+    if (e.type !== undefined) entry.type = e.type;
+    if (e.subsystem !== undefined) entry.subsystem = e.subsystem;
+    if (e.category !== undefined) entry.category = e.category;
+    return entry;
+  };
+  const onRecord = (text: string, line: number, name: string): void => {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(text);
+    } catch {
+      unknown(line, text);
+      return;
+    }
+    const e = fromRecord(rec, zone, fallbackProcess);
+    if (e === null) unknown(line, text);
+    else if ('finished' in e) stats.trailer = e;
+    else {
+      stats.entries++;
+      form(name);
+      volume.add(index, line, e.time, e.offset, e.process);
+      classify(entryOf(e, line));
+    }
+  };
+  /** Apple's ndjson keys are found with indexOf; JSON.parse runs only when the message has a needle. */
+  const onJsonLine = (s: string, start: number, end: number, line: number): void => {
+    jsonLines++;
+    const ts = s.indexOf(TIMESTAMP_KEY, start);
+    const stamp = ts !== -1 && ts < end ? parseStamp(s, ts + TIMESTAMP_KEY.length, zone) : null;
+    const m = s.indexOf(MESSAGE_KEY, start);
+    const mEnd = m !== -1 && m < end ? stringEnd(s, m + MESSAGE_KEY.length, end) : -1;
+    if (stamp === null || mEnd === -1) {
+      onRecord(s.slice(start, end), line, 'ndjson');
+      return;
+    }
+    if (PREFILTER.test(s.slice(m + MESSAGE_KEY.length, mEnd))) {
+      onRecord(s.slice(start, end), line, 'ndjson');
+      return;
+    }
+    let process = fallbackProcess;
+    const p = s.indexOf(PROCESS_KEY, start);
+    if (p !== -1 && p < end) {
+      const pEnd = s.indexOf('"', p + PROCESS_KEY.length);
+      process = s.slice(Math.max(s.lastIndexOf('/', pEnd) + 1, p + PROCESS_KEY.length), pEnd);
+    }
+    stats.entries++;
+    form('ndjson');
+    if (!stamp.zoned) stats.assumedZone++;
+    volume.add(index, line, stamp.time, stamp.offset, process);
+  };
+  const onTextLine = (line: string, lineNo: number): void => {
+    const parsed = parseTextLine(line, days, hint);
+    if (parsed) {
+      flush();
+      const [p, used] = parsed;
+      hint = used;
+      if (p.basis === 'absolute' || p.basis === 'assumed-zone') {
+        // Dateless lines that follow take this line's local date.
+        const local = p.time + p.offset * 60_000;
+        days.day = Math.floor(local / 86_400_000) * 86_400_000;
+        days.lastClock = local - days.day;
+        days.dateKnown = true;
+        if (p.basis === 'absolute' && !opts.zoneGiven) days.zone = { kind: 'fixed', minutes: p.offset };
+      }
+      stats.entries++;
+      form(p.form);
+      volume.add(index, lineNo, p.time, p.offset, p.process);
+      pending = entryOf(p, lineNo);
+      pendingLines = 0;
+    } else if (isPreamble(line)) {
+      flush();
+      stats.preambleLines++;
+    } else if (pending && pendingLines < MAX_CONTINUATION_LINES) {
+      pending.message += `\n${line}`;
+      pendingLines++;
+      stats.continuationLines++;
+    } else unknown(lineNo, line);
+  };
+
+  let carry = '';
+  let lineNo = 0;
+  const onBytes = (n: number): void => {
+    stats.bytes += n;
+    opts.onBytes(n);
+  };
+  for await (const chunk of readText(spec.path, onBytes, opts.stdin)) {
+    if (scanner) {
+      scanner.feed(chunk);
+    } else {
+      const s = carry ? carry + chunk : chunk;
+      let pos = 0;
+      for (;;) {
+        const nl = s.indexOf('\n', pos);
+        if (nl === -1) break;
+        lineNo++;
+        const end = nl > pos && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        const c = s.charCodeAt(pos);
+        if (end === pos) {
+          if (pending) pending.message += '\n';
+        } else if (c === 123 && !(pending && jsonLines === 0)) {
+          flush();
+          onJsonLine(s, pos, end, lineNo);
+        } else if (sniffing && c === 91) {
+          scanner = new JsonArrayScanner(lineNo, (text, line) => onRecord(text, line, 'json'));
+          scanner.feed(s.slice(pos));
+          pos = s.length;
+          break;
+        } else onTextLine(s.slice(pos, end), lineNo);
+        if (sniffing && end > pos && !isPreamble(s.slice(pos, end))) sniffing = false;
+        pos = nl + 1;
+      }
+      carry = s.slice(pos);
+    }
+    if (batch.length) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (carry) {
+    lineNo++;
+    const c = carry.charCodeAt(0);
+    if (c === 123 && !(pending && jsonLines === 0)) {
+      flush();
+      onJsonLine(carry, 0, carry.replace(/\r$/, '').length, lineNo);
+    } else onTextLine(carry.replace(/\r$/, ''), lineNo);
+  }
+  flush();
+  if (scanner?.truncated) unknown(lineNo, 'JSON array ends inside an object');
+  stats.lines = scanner ? scanner.line : lineNo;
+  if (batch.length) yield batch;
+  const forms = Object.entries(stats.forms).sort((a, b) => b[1] - a[1]);
+  stats.format =
+    forms.length === 0
+      ? 'unknown'
+      : forms.length === 1
+        ? (forms[0] as [string, number])[0]
+        : `mixed (${forms.map((f) => f[0]).join(', ')})`;
+  if (stats.entries === 0) stats.status = 'unrecognized';
+}
