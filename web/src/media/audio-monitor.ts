@@ -17,8 +17,13 @@ export interface AudioWindow {
   class: WindowClass;
 }
 
-/** ≈ −40 dBFS. A zero-gain or disabled sender measures ~3e-5 (one quantisation step). */
-export const HEARD_LEVEL = 0.01;
+/**
+ * ≈ −34 dBFS. The method's −40 dBFS (0.01) has no margin here: a digitally silent microphone
+ * still delivers a 200–300 ms burst at 0.010–0.014 when its capture starts (echo-canceller comfort
+ * noise while it converges), measured on Chromium 156. Real speech and tones arrive at 0.05–0.8; a
+ * disabled or zero-gain sender measures ~3e-5.
+ */
+export const HEARD_LEVEL = 0.02;
 /** Opus at 20 ms gives ~50 packets/s; below this the transport is not delivering. */
 export const MIN_PACKETS_PER_SECOND = 40;
 
