@@ -85,6 +85,14 @@ export function emptyStats(spec: InputSpec): InputStats {
   };
 }
 
+/**
+ * A copy that shares no memory with the input: V8 substrings point into their parent string, so a kept
+ * message sliced from a 1 MB chunk would keep the whole chunk alive. Used only for what outlives a chunk.
+ */
+export function own(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 /** Index just past the closing quote of the JSON string whose content starts at `from`. */
 function stringEnd(s: string, from: number, limit: number): number {
   let q = s.indexOf('"', from);
@@ -120,20 +128,26 @@ export async function* readHits(
   const unknown = (line: number, text: string): void => {
     stats.unknownLines++;
     if (stats.unknownSamples.length < MAX_SAMPLES)
-      stats.unknownSamples.push({ line, text: text.slice(0, 200) });
+      stats.unknownSamples.push({ line, text: own(text.slice(0, 200)) });
   };
   const classify = (entry: LogEntry): void => {
     if (entry.basis === 'assumed-zone') stats.assumedZone++;
     else if (entry.basis === 'assumed-date') stats.assumedDate++;
     if (!PREFILTER.test(entry.message)) return;
-    const hit = matchEntry(entry);
-    if (!hit) return;
-    if (hit.rule.severity === 'noise') {
-      stats.noise[hit.rule.id] = (stats.noise[hit.rule.id] ?? 0) + 1;
+    const found = matchEntry(entry);
+    if (!found) return;
+    if (found.rule.severity === 'noise') {
+      stats.noise[found.rule.id] = (stats.noise[found.rule.id] ?? 0) + 1;
       return;
     }
     stats.hits++;
-    batch.push(hit);
+    entry.message = own(entry.message);
+    entry.process = own(entry.process);
+    if (entry.subsystem !== undefined) entry.subsystem = own(entry.subsystem);
+    if (entry.category !== undefined) entry.category = own(entry.category);
+    if (entry.type !== undefined) entry.type = own(entry.type);
+    // Re-match on the copies so the extracted fields point into them too.
+    batch.push(matchEntry(entry) ?? found);
   };
   const flush = (): void => {
     if (pending) classify(pending);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { readText } from './input.ts';
+import { own } from './reader.ts';
 import { parseStamp } from './time.ts';
 import type { Zone } from './time.ts';
 
@@ -107,7 +108,7 @@ export async function loadServerLog(
       line: stats.lines,
       sent: t.time,
       offset: t.offset,
-      message: line.slice(0, 300),
+      message: own(line.slice(0, 300)),
     };
     if (apnsId) push.apnsId = apnsId.toLowerCase();
     if (callId) push.callId = callId;

@@ -26,8 +26,6 @@ export function zoneOffset(zone: Zone, wallClockAsUtc: number): number {
   return -new Date(wallClockAsUtc - guess * 60_000).getTimezoneOffset();
 }
 
-const minuteCache = new Map<string, number>();
-
 function digits(s: string, at: number, n: number): number {
   let v = 0;
   for (let i = at; i < at + n; i++) {
@@ -38,24 +36,27 @@ function digits(s: string, at: number, n: number): number {
   return v;
 }
 
+// A one-entry cache with a numeric key: consecutive lines share their minute, and a string key sliced from
+// the input would keep the whole input chunk alive.
+let cachedKey = NaN;
+let cachedMinute = NaN;
+
 /** Wall-clock epoch ms of `YYYY-MM-DD HH:MM` at `at` (T or space separator), as if UTC. */
 function wallMinute(s: string, at: number): number {
-  const key = s.slice(at, at + 16);
-  let v = minuteCache.get(key);
-  if (v === undefined) {
-    const y = digits(s, at, 4);
-    const mo = digits(s, at + 5, 2);
-    const d = digits(s, at + 8, 2);
-    const h = digits(s, at + 11, 2);
-    const mi = digits(s, at + 14, 2);
-    const sep = s.charCodeAt(at + 10);
-    const ok = s.charCodeAt(at + 4) === 45 && s.charCodeAt(at + 7) === 45 && (sep === 32 || sep === 84);
-    v =
-      ok && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60
-        ? Date.UTC(y, mo - 1, d, h, mi)
-        : NaN;
-    if (minuteCache.size > 10_000) minuteCache.clear();
-    minuteCache.set(key, v);
+  const y = digits(s, at, 4);
+  const mo = digits(s, at + 5, 2);
+  const d = digits(s, at + 8, 2);
+  const h = digits(s, at + 11, 2);
+  const mi = digits(s, at + 14, 2);
+  const key = (((y * 100 + mo) * 100 + d) * 100 + h) * 100 + mi;
+  if (key === cachedKey) return cachedMinute;
+  const sep = s.charCodeAt(at + 10);
+  const ok = s.charCodeAt(at + 4) === 45 && s.charCodeAt(at + 7) === 45 && (sep === 32 || sep === 84);
+  const v =
+    ok && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 ? Date.UTC(y, mo - 1, d, h, mi) : NaN;
+  if (!Number.isNaN(v)) {
+    cachedKey = key;
+    cachedMinute = v;
   }
   return v;
 }
