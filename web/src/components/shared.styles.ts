@@ -23,7 +23,8 @@ export const shared = css`
     box-shadow: 0 2px 16px rgb(0 0 0 / 8%);
   }
   h1,
-  h2 {
+  h2,
+  p {
     margin: 0;
     font-weight: 600;
   }
