@@ -5,7 +5,15 @@
 import type { Diagnosis } from '../model.ts';
 import type { Lane, Report } from '../report.ts';
 
-const LANES: readonly Lane[] = ['push', 'callkit', 'audio', 'app', 'process', 'device'];
+const LANES: readonly (Lane | 'server')[] = [
+  'server',
+  'push',
+  'callkit',
+  'audio',
+  'app',
+  'process',
+  'device',
+];
 const COLOR: Readonly<Record<string, string>> = { fail: '#d62728', warn: '#ff7f0e', event: '#1f77b4' };
 const WIDTH = 1100;
 const LEFT = 80;
@@ -25,6 +33,7 @@ function picture(report: Report): string {
     ...report.volume.map((v) => Date.parse(v.time)),
   ].filter(Number.isFinite);
   if (times.length === 0) return '<p>No timed events.</p>';
+  for (const c of report.correlation ?? []) times.push(Date.parse(c.sent));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times, t0 + 1000);
   const plotW = WIDTH - LEFT - 20;
@@ -54,8 +63,22 @@ function picture(report: Report): string {
       `<circle cx="${x(Date.parse(e.time)).toFixed(1)}" cy="${y}" r="${e.severity === 'event' ? 3.5 : 5}" fill="${COLOR[e.severity]}"><title>${esc(`${e.time} ${e.rule}\n${e.process}: ${e.message}`)}</title></circle>`,
     );
   }
+  for (const c of report.correlation ?? []) {
+    const y = lanesTop + 14;
+    const color =
+      c.verdict === 'ok' ? COLOR['event'] : c.verdict === 'unanswered' ? COLOR['warn'] : COLOR['fail'];
+    const cx = x(Date.parse(c.sent));
+    parts.push(
+      `<path d="M${(cx - 6).toFixed(1)} ${y} l6 -6 l6 6 l-6 6 z" fill="${color}"><title>${esc(`${c.sent} push ${c.apnsId ?? c.callId ?? ''}: ${c.verdict}`)}</title></path>`,
+    );
+  }
   const peak = Math.max(1, ...report.volume.map((v) => v.lines));
-  const barW = Math.max(1, plotW / Math.max(report.volume.length, 1));
+  const stepMs =
+    report.volume.length > 1
+      ? Date.parse((report.volume[1] as { time: string }).time) -
+        Date.parse((report.volume[0] as { time: string }).time)
+      : 60_000;
+  const barW = Math.max(1, x(t0 + stepMs) - x(t0) - 1);
   parts.push(
     `<text x="${LEFT - 8}" y="${volumeTop + VOLUME_H / 2}" text-anchor="end" class="lane">lines/min</text>`,
   );
@@ -70,7 +93,7 @@ function picture(report: Report): string {
     const iso = new Date(t).toISOString();
     const label = t1 - t0 > 86_400_000 ? iso.slice(0, 16).replace('T', ' ') : iso.slice(11, 19);
     parts.push(
-      `<text x="${x(t).toFixed(1)}" y="${height - 8}" text-anchor="middle" class="tick">${label}Z</text>`,
+      `<text x="${x(t).toFixed(1)}" y="${height - 8}" text-anchor="${k === 0 ? 'start' : k === 4 ? 'end' : 'middle'}" class="tick">${label}Z</text>`,
     );
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="timeline">${parts.join('')}</svg>`;
@@ -115,7 +138,7 @@ export function renderHtml(report: Report): string {
 body{font:14px system-ui,sans-serif;margin:24px;color:#222}code{font:12px ui-monospace,monospace}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}
 section{border-left:6px solid #1f77b4;padding:4px 12px;margin:12px 0}section.fail{border-color:#d62728}section.warn{border-color:#ff7f0e}
-.lane{font:12px system-ui}.diag{font:11px ui-monospace,monospace}.tick{font:11px system-ui;fill:#555}.window,.src{color:#555}
+td code,.src{word-break:break-all}.lane{font:12px system-ui}.diag{font:11px ui-monospace,monospace}.tick{font:11px system-ui;fill:#555}.window,.src{color:#555}
 </style></head><body>
 <h1>voip-doctor</h1>
 <p>${s.files} input(s), ${s.entries} entries, ${s.hits} signature hits, ${esc(s.first ?? '?')} → ${esc(s.last ?? '?')}</p>
