@@ -49,7 +49,8 @@ export function renderText(report: Report): string {
     const unknown = i.unknownLines
       ? `, ${i.unknownLines} unknown line(s) e.g. line ${i.unknownSamples[0]?.line}`
       : '';
-    const trailer = i.forms['ndjson'] && !i.trailer ? ', no ndjson trailer (export cut short?)' : '';
+    const trailer =
+      i.role === 'device' && i.forms['ndjson'] && !i.trailer ? ', no ndjson trailer (export cut short?)' : '';
     out.push(
       `  ${i.path} [${i.role}] ${i.format}: ${i.lines} lines, ${i.entries} entries${unknown}${trailer}${status}`,
     );
@@ -83,7 +84,7 @@ export function renderText(report: Report): string {
       const got = (['received', 'delivered', 'reported', 'answered', 'activated'] as const)
         .map((k) => (c.stages[k] ? k : `¬${k}`))
         .join(' ');
-      const latency = c.latencyMs === null ? '' : ` +${c.latencyMs} ms`;
+      const latency = c.latencyMs === null ? '' : ` ${c.latencyMs < 0 ? '' : '+'}${c.latencyMs} ms`;
       out.push(`  ${c.sent}  ${c.apnsId ?? c.callId ?? '?'}  ${c.verdict}${latency}  ${got}`);
     }
     out.push('');
