@@ -1,20 +1,28 @@
 /**
- * Composition of the running server: HTTP (the built PWA + a health endpoint) and socket.io
- * signalling, given the components it needs. `main.ts` builds the components; tests build their own.
+ * Composition of the running server: HTTP (accounts API, the built PWA, a health endpoint) and
+ * socket.io signalling, given the components it needs. `main.ts` builds the components; tests
+ * build their own.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import { Server } from 'socket.io';
 import sirv from 'sirv';
+import type { AccountService } from './accounts/account-service.ts';
 import type { CallService } from './call/call-service.ts';
+import { createApi } from './http/api.ts';
 import type { JanusGateway } from './janus/janus-gateway.ts';
 import type { Logger } from './log.ts';
 import type { Presence } from './presence/presence.ts';
-import { authMiddleware } from './signalling/auth.middleware.ts';
+import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
 import type { AppServer } from './signalling/types.ts';
+import type { CallsRepo } from './store/calls.repo.ts';
+import type { DevicesRepo } from './store/devices.repo.ts';
 
 export interface AppComponents {
+  accounts: AccountService;
+  devices: DevicesRepo;
+  history: CallsRepo;
   presence: Presence;
   calls: CallService;
   gateway: JanusGateway;
@@ -28,6 +36,17 @@ export interface Application {
   io: AppServer;
 }
 
+/** Refuses cross-site socket connections: a page elsewhere must not act with our user's cookie. */
+function sameOrigin(req: http.IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
 export function createApplication(c: AppComponents): Application {
   const serveWeb = fs.existsSync(c.webDir)
     ? sirv(c.webDir, { single: true, dev: false, gzip: true, etag: true })
@@ -35,6 +54,7 @@ export function createApplication(c: AppComponents): Application {
         res.writeHead(503, { 'content-type': 'text/plain' });
         res.end('The web app is not built: run `npm run build`.\n');
       };
+  const api = createApi(c.accounts, c.log.child({ module: 'api' }));
   const httpServer = http.createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(c.gateway.isReady ? 200 : 503, { 'content-type': 'application/json' });
@@ -46,21 +66,30 @@ export function createApplication(c: AppComponents): Application {
       );
       return;
     }
-    serveWeb(req, res);
+    void api(req, res).then((handled) => {
+      if (!handled) serveWeb(req, res);
+    });
   });
-  const io: AppServer = new Server(httpServer, { serveClient: false });
+  const io: AppServer = new Server(httpServer, {
+    serveClient: false,
+    allowRequest: (req, cb) => cb(null, sameOrigin(req)),
+  });
   const log = c.log.child({ module: 'signalling' });
-  io.use(authMiddleware);
+  io.use(createAuthMiddleware(c.accounts, c.devices));
   io.on('connection', (socket) => {
-    const member = { peer: socket.data.user, socket };
-    log.info({ user: member.peer.id, name: member.peer.displayName }, 'connected');
-    registerCallHandlers(member, c.calls, log);
-    socket.emit('session:welcome', { self: member.peer, noAnswerTimeoutMs: c.noAnswerTimeoutMs });
+    const member = { peer: socket.data.user, deviceId: socket.data.deviceId, socket };
+    log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
+    registerCallHandlers(member, { calls: c.calls, history: c.history, presence: c.presence, log });
+    socket.emit('session:welcome', {
+      self: member.peer,
+      noAnswerTimeoutMs: c.noAnswerTimeoutMs,
+      unreadMissed: c.history.unreadMissed(member.peer.id),
+    });
     c.presence.add(member);
     socket.on('disconnect', (why) => {
-      log.info({ user: member.peer.id, why }, 'disconnected');
-      c.calls.disconnected(member.peer.id);
-      c.presence.remove(member.peer.id);
+      log.info({ user: member.peer.id, device: member.deviceId, why }, 'disconnected');
+      c.calls.disconnected(member);
+      c.presence.remove(member);
     });
   });
   return { httpServer, io };

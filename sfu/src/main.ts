@@ -1,11 +1,8 @@
-/** Composition root: load config, start Janus, listen. Exits 2 on bad configuration. */
+/** Entry point: load config, start the server, listen. Exits 2 on bad configuration. */
 import fs from 'node:fs';
-import { createApplication } from './app.ts';
-import { CallService } from './call/call-service.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { JanusGateway } from './janus/janus-gateway.ts';
 import { createLogger } from './log.ts';
-import { Presence } from './presence/presence.ts';
+import { startServer, type Server } from './server.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -13,29 +10,23 @@ async function main(): Promise<void> {
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
 
-  const gateway = new JanusGateway({
+  let server: Server | null = null;
+  process.once('exit', () => server?.gateway.kill());
+  server = await startServer({
     dataDir: config.DATA_DIR,
-    wsPort: config.JANUS_WS_PORT,
-    adminPort: config.JANUS_ADMIN_PORT,
-    rtpPortRange: config.JANUS_RTP_PORTS,
-    iceInterface: config.JANUS_ICE_INTERFACE,
-    log,
-  });
-  process.once('exit', () => gateway.kill());
-  await gateway.start();
-  const presence = new Presence();
-  const calls = new CallService({ presence, gateway, log, noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS });
-  const app = createApplication({
-    presence,
-    calls,
-    gateway,
-    log,
     webDir: config.WEB_DIR,
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
+    janus: {
+      wsPort: config.JANUS_WS_PORT,
+      adminPort: config.JANUS_ADMIN_PORT,
+      rtpPortRange: config.JANUS_RTP_PORTS,
+      iceInterface: config.JANUS_ICE_INTERFACE,
+    },
+    log,
   });
-
-  await new Promise<void>((resolve) => app.httpServer.listen(config.PORT, config.HOST, resolve));
-  const addr = app.httpServer.address();
+  const running = server;
+  await new Promise<void>((resolve) => running.httpServer.listen(config.PORT, config.HOST, resolve));
+  const addr = running.httpServer.address();
   const port = addr && typeof addr === 'object' ? addr.port : config.PORT;
   log.info({ url: `http://${config.HOST}:${port}/` }, 'softphone listening');
   console.log(`softphone ready at http://${config.HOST}:${port}/`);
@@ -45,8 +36,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    app.io.close();
-    await gateway.stop();
+    await running.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

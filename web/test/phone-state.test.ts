@@ -7,7 +7,8 @@ import { formatDuration } from '../src/components/format.ts';
 
 const self = { id: '00000000-0000-4000-8000-000000000001', displayName: 'Ann' };
 const peer = { id: '00000000-0000-4000-8000-000000000002', displayName: 'Bob' };
-const online: PhoneState = { ...initialPhoneState, connection: 'connected', self };
+const account = { id: self.id, username: 'ann', displayName: 'Ann' };
+const online: PhoneState = { ...initialPhoneState, connection: 'connected', account, self };
 const call = {
   id: null,
   peer,
@@ -15,12 +16,17 @@ const call = {
   answeredAt: null,
   muted: false,
   audio: 'idle' as const,
+  held: { self: false, peer: false },
 };
 
 describe('screenOf', () => {
-  it('shows sign-in until the server has welcomed us', () => {
+  it('shows sign-in until signed in and welcomed by the server', () => {
     assert.equal(screenOf(initialPhoneState), 'sign-in');
     assert.equal(screenOf({ ...online, self: null }), 'sign-in');
+    assert.equal(screenOf({ ...online, account: null }), 'sign-in');
+  });
+  it('shows people or history as chosen', () => {
+    assert.equal(screenOf({ ...online, view: 'history' }), 'history');
   });
   it('follows the call: outgoing / incoming before answer, in-call after', () => {
     assert.equal(screenOf(online), 'contacts');

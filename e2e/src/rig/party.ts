@@ -6,8 +6,17 @@
 import type { PhoneSnapshot } from '../../../web/src/debug/test-hooks.ts';
 
 const SEL = {
-  name: '>>>[data-test="name"]',
-  signIn: '>>>[data-test="sign-in"]',
+  username: '>>>[data-test="username"]',
+  password: '>>>[data-test="password"]',
+  displayName: '>>>[data-test="display-name"]',
+  submit: '>>>[data-test="submit"]',
+  switchMode: '>>>[data-test="switch-mode"]',
+  authError: '>>>[data-test="auth-error"]',
+  signOut: '>>>[data-test="sign-out"]',
+  hold: '>>>[data-test="hold"]',
+  tabHistory: '>>>[data-test="tab-history"]',
+  tabPeople: '>>>[data-test="tab-people"]',
+  missedBadge: '>>>[data-test="missed-badge"]',
   answer: '>>>[data-test="answer"]',
   decline: '>>>[data-test="decline"]',
   hangup: '>>>[data-test="hangup"]',
@@ -18,22 +27,83 @@ const SEL = {
 export type Screen = PhoneSnapshot['screen'];
 
 export class Party {
+  /** The account's username: the display name, lower-cased. */
+  readonly username: string;
+
   constructor(
     readonly name: string,
     readonly driver: WebdriverIO.Browser,
-  ) {}
+    readonly password = 'rig password 1',
+  ) {
+    this.username = name.toLowerCase();
+  }
 
   async open(url: string): Promise<void> {
     await this.driver.url(url);
     await this.driver
-      .$(SEL.name)
+      .$(SEL.username)
       .waitForDisplayed({ timeout: 15_000, timeoutMsg: `${this.name}: no sign-in screen` });
   }
 
-  async signIn(): Promise<void> {
-    await this.driver.$(SEL.name).setValue(this.name);
-    await this.driver.$(SEL.signIn).click();
+  /** Creates the account through the sign-up form and waits until online. */
+  async signUp(): Promise<void> {
+    await this.click(SEL.switchMode, 'switch to sign-up');
+    await this.driver.$(SEL.displayName).waitForDisplayed({ timeout: 5_000 });
+    await this.driver.$(SEL.username).setValue(this.username);
+    await this.driver.$(SEL.password).setValue(this.password);
+    await this.driver.$(SEL.displayName).setValue(this.name);
+    await this.click(SEL.submit, 'create the account');
     await this.waitForScreen('contacts');
+  }
+
+  /** Signs in through the form; resolves once online, or with the error the form shows. */
+  async signIn(password = this.password): Promise<{ ok: true } | { ok: false; error: string }> {
+    await this.driver.$(SEL.username).setValue(this.username);
+    await this.driver.$(SEL.password).setValue(password);
+    await this.click(SEL.submit, 'sign in');
+    const error = this.driver.$(SEL.authError);
+    await this.driver.waitUntil(
+      async () => (await error.isExisting()) || (await this.snapshot(1e9)).screen === 'contacts',
+      { timeout: 10_000, interval: 50, timeoutMsg: `${this.name}: sign-in neither succeeded nor failed` },
+    );
+    return (await error.isExisting()) ? { ok: false, error: (await error.getText()).trim() } : { ok: true };
+  }
+
+  async signOut(): Promise<void> {
+    await this.click(SEL.signOut, 'sign out');
+    await this.waitForScreen('sign-in');
+  }
+
+  async setHeld(held: boolean): Promise<void> {
+    await this.click(SEL.hold, held ? 'hold' : 'resume');
+  }
+
+  async openHistory(): Promise<void> {
+    await this.click(SEL.tabHistory, 'open history');
+    await this.waitForScreen('history');
+  }
+
+  async openPeople(): Promise<void> {
+    await this.click(SEL.tabPeople, 'open people');
+    await this.waitForScreen('contacts');
+  }
+
+  /** The missed-call badge's number (0 when there is no badge). */
+  async missedBadge(): Promise<number> {
+    const badge = this.driver.$(SEL.missedBadge);
+    return (await badge.isExisting()) ? Number(await badge.getText()) : 0;
+  }
+
+  /** The history as the screen lists it: kind (missed / incoming / outgoing) per call id. */
+  async historyKinds(): Promise<Record<string, string>> {
+    return this.driver.execute(() => {
+      const out: Record<string, string> = {};
+      const list = document.querySelector('sp-app')?.shadowRoot?.querySelector('sp-history')?.shadowRoot;
+      list?.querySelectorAll<HTMLElement>('[data-test="history-entry"]').forEach((li) => {
+        out[li.dataset['callId'] ?? ''] = li.dataset['kind'] ?? '';
+      });
+      return out;
+    });
   }
 
   async call(other: Party): Promise<void> {

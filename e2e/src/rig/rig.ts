@@ -58,7 +58,7 @@ export class Rig {
       const caller = new Party(`caller-${tag}`, d1);
       const callee = new Party(`callee-${tag}`, d2);
       await Promise.all([caller.open(url), callee.open(url)]);
-      await Promise.all([caller.signIn(), callee.signIn()]);
+      await Promise.all([caller.signUp(), callee.signUp()]);
       return new Rig(caller, callee, server, appium);
     } catch (err) {
       await Promise.allSettled(drivers.map((d) => d.deleteSession()));

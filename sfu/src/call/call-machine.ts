@@ -18,6 +18,8 @@ export type CallEvent =
   /** A party's own hang-up button: cancel before answer, hang-up after. */
   | { type: 'hangup'; by: Role }
   | { type: 'busy' }
+  /** The callee has no device that can ring. */
+  | { type: 'unreachable' }
   | { type: 'no-answer-timeout' }
   | { type: 'disconnect'; who: Role }
   | { type: 'media-server-restarted' }
@@ -71,6 +73,7 @@ const TABLE: Record<CallState, Row> = {
     hangup: (e) =>
       e.by === 'caller' ? end(EndReason.Cancelled, 'caller') : end(EndReason.Declined, 'callee'),
     busy: () => end(EndReason.Busy, 'callee'),
+    unreachable: () => end(EndReason.Unreachable, 'server'),
     'no-answer-timeout': () => end(EndReason.NoAnswer, 'server'),
   },
   [CallState.Ringing]: {

@@ -1,5 +1,5 @@
 /**
- * Every live call, found by id or by user; the one place that checks a user may act on a call.
+ * Every live call, found by id or by user; the one place that checks a device may act on a call.
  * Handlers call this; it answers with results or throws {@link CallError}.
  */
 import crypto from 'node:crypto';
@@ -7,7 +7,9 @@ import type { JanusGateway } from '../janus/janus-gateway.ts';
 import type { Candidate, Leg } from '../janus/media-room.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
-import { ErrorCode, type CallId, type UserId } from '../protocol/index.ts';
+import { EndReason, ErrorCode, type CallId, type QualitySummary, type UserId } from '../protocol/index.ts';
+import type { CallsRepo } from '../store/calls.repo.ts';
+import type { UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
 import { actorOf, type CallEvent, type Role } from './call-machine.ts';
 import { CallSession } from './call-session.ts';
@@ -15,14 +17,24 @@ import { CallSession } from './call-session.ts';
 export interface CallServiceDeps {
   presence: Presence;
   gateway: JanusGateway;
+  users: UsersRepo;
+  calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
 }
 
-type PartyEvent = Extract<CallEvent['type'], 'ring' | 'answer' | 'decline' | 'hangup'>;
+type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup'>;
+
+/** End reasons that leave the callee with a missed call to badge. */
+const MISSED = new Set<EndReason>([
+  EndReason.NoAnswer,
+  EndReason.Cancelled,
+  EndReason.Unreachable,
+  EndReason.Busy,
+]);
 
 export class CallService {
-  private readonly calls = new Map<CallId, CallSession>();
+  private readonly live = new Map<CallId, CallSession>();
   private readonly callOfUser = new Map<UserId, CallSession>();
   private readonly log: Logger;
 
@@ -32,85 +44,117 @@ export class CallService {
   }
 
   get activeCalls(): number {
-    return this.calls.size;
+    return this.live.size;
   }
 
   invite(from: Member, to: UserId): CallId {
     if (to === from.peer.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot call yourself');
     if (this.callOfUser.has(from.peer.id))
       throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
-    const callee = this.deps.presence.get(to);
-    if (!callee) throw new CallError(ErrorCode.UserNotFound, 'that user is not online');
+    const user = this.deps.users.byId(to);
+    if (!user) throw new CallError(ErrorCode.UserNotFound, 'no such user');
     if (!this.deps.gateway.isReady)
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server is restarting');
 
-    const call = new CallSession(crypto.randomUUID(), from, callee, {
-      gateway: this.deps.gateway,
-      log: this.log,
-      noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
-      onEnded: (c) => this.forget(c),
-    });
-    this.calls.set(call.id, call);
+    const busy = this.callOfUser.has(to);
+    const devices = busy ? [] : this.deps.presence.devicesOf(to);
+    const call = new CallSession(
+      crypto.randomUUID(),
+      from,
+      { peer: { id: user.id, displayName: user.displayName }, devices },
+      {
+        gateway: this.deps.gateway,
+        calls: this.deps.calls,
+        log: this.log,
+        noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
+        onEnded: (c, reason) => this.forget(c, reason),
+      },
+    );
+    this.live.set(call.id, call);
     this.callOfUser.set(from.peer.id, call);
-    if (this.callOfUser.has(to)) {
-      // The caller still gets a call id and then a "busy" end, like any other outcome of a call.
-      queueMicrotask(() => call.dispatch({ type: 'busy' }));
+    if (busy || devices.length === 0) {
+      // The caller gets its call id first (the ack is written within this tick) and then the end
+      // with its reason, like any other outcome; ending sooner would reach a caller that can't
+      // yet tell which call it is about.
+      setImmediate(() => call.dispatch({ type: busy ? 'busy' : 'unreachable' }));
       return call.id;
     }
     this.callOfUser.set(to, call);
-    callee.socket.emit('call:incoming', { callId: call.id, from: from.peer });
+    for (const d of devices) d.socket.emit('call:incoming', { callId: call.id, from: from.peer });
     return call.id;
   }
 
-  /** A party's own action on its call: ring, answer, decline or hang up. */
-  act(userId: UserId, callId: CallId, type: PartyEvent): void {
-    const { call, role } = this.participant(userId, callId);
-    const actor = actorOf(type);
-    if (actor && actor !== role)
-      throw new CallError(ErrorCode.NotParticipant, `only the ${actor} can ${type}`);
+  /** A device's own action on its call: ring, decline or hang up. */
+  act(member: Member, callId: CallId, type: PartyEvent): void {
+    const { call, role } = this.participant(member, callId);
+    this.checkActor(type, role);
     call.dispatch(type === 'hangup' ? { type, by: role } : { type });
   }
 
-  async publish(userId: UserId, callId: CallId, sdp: string): Promise<string> {
-    const { call, role } = this.participant(userId, callId);
-    return call.publish(role, sdp);
+  answer(member: Member, callId: CallId): void {
+    const { call, role } = this.participant(member, callId);
+    this.checkActor('answer', role);
+    call.answer(member);
   }
 
-  async answerSubscription(userId: UserId, callId: CallId, sdp: string): Promise<void> {
-    const { call, role } = this.participant(userId, callId);
-    await call.answerSubscription(role, sdp);
+  hold(member: Member, callId: CallId, held: boolean): void {
+    const { call, role } = this.participant(member, callId);
+    call.hold(role, held);
   }
 
-  async trickle(userId: UserId, callId: CallId, leg: Leg, candidate: Candidate | null): Promise<void> {
-    const { call, role } = this.participant(userId, callId);
-    await call.trickle(role, leg, candidate);
+  async publish(member: Member, callId: CallId, sdp: string): Promise<string> {
+    return this.participant(member, callId).call.publish(member, sdp);
   }
 
-  /** The user's connection dropped: their call, if any, ends with "disconnected". */
-  disconnected(userId: UserId): void {
-    const call = this.callOfUser.get(userId);
-    const role = call?.roleOf(userId);
-    if (call && role) call.dispatch({ type: 'disconnect', who: role });
+  async answerSubscription(member: Member, callId: CallId, sdp: string): Promise<void> {
+    await this.participant(member, callId).call.answerSubscription(member, sdp);
+  }
+
+  async trickle(member: Member, callId: CallId, leg: Leg, candidate: Candidate | null): Promise<void> {
+    await this.participant(member, callId).call.trickle(member, leg, candidate);
+  }
+
+  /** Quality arrives after the call ended, so it is checked against history, not live calls. */
+  saveQuality(member: Member, callId: CallId, summary: QualitySummary): void {
+    if (!this.deps.calls.isParty(callId, member.peer.id))
+      throw new CallError(ErrorCode.NotParticipant, 'you are not part of this call');
+    this.deps.calls.saveQuality(callId, member.peer.id, summary);
+  }
+
+  /** A device's connection dropped. */
+  disconnected(member: Member): void {
+    this.callOfUser.get(member.peer.id)?.deviceLeft(member);
+  }
+
+  private checkActor(type: CallEvent['type'], role: Role): void {
+    const actor = actorOf(type);
+    if (actor && actor !== role)
+      throw new CallError(ErrorCode.NotParticipant, `only the ${actor} can ${type}`);
   }
 
   private endAll(event: CallEvent): void {
-    const calls = [...this.calls.values()];
+    const calls = [...this.live.values()];
     if (calls.length) this.log.warn({ calls: calls.length, event: event.type }, 'ending every call');
     for (const call of calls) call.dispatch(event);
   }
 
-  private participant(userId: UserId, callId: CallId): { call: CallSession; role: Role } {
-    const call = this.calls.get(callId);
+  private participant(member: Member, callId: CallId): { call: CallSession; role: Role } {
+    const call = this.live.get(callId);
     if (!call) throw new CallError(ErrorCode.CallNotFound, 'no such call');
-    const role = call.roleOf(userId);
+    const role = call.roleOf(member);
     if (!role) throw new CallError(ErrorCode.NotParticipant, 'you are not part of this call');
     return { call, role };
   }
 
-  private forget(call: CallSession): void {
-    this.calls.delete(call.id);
-    for (const m of [call.caller, call.callee]) {
-      if (this.callOfUser.get(m.peer.id) === call) this.callOfUser.delete(m.peer.id);
+  private forget(call: CallSession, reason: EndReason): void {
+    this.live.delete(call.id);
+    for (const id of [call.caller.peer.id, call.callee.peer.id]) {
+      if (this.callOfUser.get(id) === call) this.callOfUser.delete(id);
+    }
+    if (MISSED.has(reason)) {
+      const unreadMissed = this.deps.calls.unreadMissed(call.callee.peer.id);
+      for (const d of this.deps.presence.devicesOf(call.callee.peer.id))
+        d.socket.emit('history:changed', { unreadMissed });
     }
   }
 }

@@ -1,6 +1,9 @@
 /**
  * One call: its state (changed only through {@link CallSession.dispatch}, which logs "from → to"),
- * its no-answer timer, its media room, and the messages each transition sends to the two parties.
+ * its no-answer timer, its media room, its history row, and the messages each transition sends.
+ *
+ * The callee may have several devices: all of them ring; the first to answer becomes *the* callee
+ * and the others are told "answered elsewhere". Declining on any device declines the call.
  */
 import type { JanusGateway } from '../janus/janus-gateway.ts';
 import { MediaRoom, type Candidate, type Leg } from '../janus/media-room.ts';
@@ -8,58 +11,70 @@ import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import {
   CallState,
+  EndReason,
   ErrorCode,
   type CallId,
-  type EndReason,
   type EndedBy as WireEndedBy,
+  type Peer,
 } from '../protocol/index.ts';
+import type { CallsRepo } from '../store/calls.repo.ts';
 import { CallError } from './call-error.ts';
 import { transition, type CallEvent, type EndedBy, type Role } from './call-machine.ts';
 
 export interface CallSessionDeps {
   gateway: JanusGateway;
+  calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
-  onEnded: (call: CallSession) => void;
+  onEnded: (call: CallSession, reason: EndReason) => void;
 }
 
+const CALLER = 'caller';
 const other = (role: Role): Role => (role === 'caller' ? 'callee' : 'caller');
+const calleeParty = (m: Member) => `callee:${m.deviceId}`;
 
 export class CallSession {
   private _state: CallState = CallState.Calling;
   private readonly noAnswerTimer: NodeJS.Timeout;
   private readonly room: Promise<MediaRoom>;
   private readonly log: Logger;
+  /** Callee devices still alerting; emptied on answer. */
+  private readonly ringing: Set<Member>;
+  private answeredBy: Member | null = null;
+  private callerSubscribed = false;
+  private readonly held = new Set<Role>();
   readonly createdAt = Date.now();
 
   constructor(
     readonly id: CallId,
     readonly caller: Member,
-    readonly callee: Member,
+    readonly callee: { peer: Peer; devices: Member[] },
     private readonly deps: CallSessionDeps,
   ) {
     this.log = deps.log.child({ callId: id });
+    this.ringing = new Set(callee.devices);
+    deps.calls.created({ id, callerId: caller.peer.id, calleeId: callee.peer.id, at: this.createdAt });
     this.noAnswerTimer = setTimeout(
       () => this.dispatch({ type: 'no-answer-timeout' }),
       deps.noAnswerTimeoutMs,
     );
-    this.room = this.openRoom();
+    this.room = callee.devices.length ? this.openRoom() : Promise.reject(new Error('no callee device'));
     // Failures are handled inside openRoom; this keeps an early rejection from being "unhandled".
     this.room.catch(() => undefined);
-    this.log.info({ caller: caller.peer.id, callee: callee.peer.id }, 'call created');
+    this.log.info(
+      { caller: caller.peer.id, callee: callee.peer.id, devices: callee.devices.length },
+      'call created',
+    );
   }
 
   get state(): CallState {
     return this._state;
   }
 
-  member(role: Role): Member {
-    return role === 'caller' ? this.caller : this.callee;
-  }
-
-  roleOf(userId: string): Role | undefined {
-    if (this.caller.peer.id === userId) return 'caller';
-    if (this.callee.peer.id === userId) return 'callee';
+  /** The role a connected device plays in this call, if any. */
+  roleOf(member: Member): Role | undefined {
+    if (member === this.caller) return 'caller';
+    if (member === this.answeredBy || this.ringing.has(member)) return 'callee';
     return undefined;
   }
 
@@ -74,16 +89,56 @@ export class CallSession {
     else if (t.state !== from) this.onStateChanged(t.state);
   }
 
-  async publish(role: Role, sdp: string): Promise<string> {
-    return this.mediaOp(async (room) => room.publish(role, sdp));
+  /** A callee device answers: it becomes the callee, the other devices stop ringing. */
+  answer(device: Member): void {
+    this.dispatch({ type: 'answer' });
+    this.answeredBy = device;
+    for (const other of this.ringing) {
+      if (other === device) continue;
+      other.socket.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
+      void this.room.then((room) => room.dropParty(calleeParty(other))).catch(() => undefined);
+    }
+    this.ringing.clear();
+    void this.room.then((room) => this.maybeSubscribeCaller(room)).catch(() => undefined);
   }
 
-  async answerSubscription(role: Role, sdp: string): Promise<void> {
-    await this.mediaOp(async (room) => room.answerSubscription(role, sdp));
+  hold(role: Role, held: boolean): void {
+    if (this._state !== CallState.Answered)
+      throw new CallError(ErrorCode.InvalidState, 'only an answered call can be held');
+    if (held) this.held.add(role);
+    else this.held.delete(role);
+    this.log.info({ role, held }, held ? 'call held' : 'call resumed');
+    for (const m of this.targets(role)) m.socket.emit('call:hold', { callId: this.id, held, by: 'self' });
+    for (const m of this.targets(other(role)))
+      m.socket.emit('call:hold', { callId: this.id, held, by: 'peer' });
   }
 
-  async trickle(role: Role, leg: Leg, candidate: Candidate | null): Promise<void> {
-    await this.mediaOp(async (room) => room.trickle(role, leg, candidate));
+  /** A device's connection dropped. Ends the call unless it was one of several ringing devices. */
+  deviceLeft(member: Member): void {
+    const role = this.roleOf(member);
+    if (!role) return;
+    if (role === 'callee' && this.answeredBy === null && this.ringing.size > 1) {
+      this.ringing.delete(member);
+      void this.room.then((room) => room.dropParty(calleeParty(member))).catch(() => undefined);
+      return;
+    }
+    this.dispatch({ type: 'disconnect', who: role });
+  }
+
+  async publish(member: Member, sdp: string): Promise<string> {
+    return this.mediaOp(async (room) => room.publish(this.partyOf(member), sdp));
+  }
+
+  async answerSubscription(member: Member, sdp: string): Promise<void> {
+    await this.mediaOp(async (room) => room.answerSubscription(this.partyOf(member), sdp));
+  }
+
+  async trickle(member: Member, leg: Leg, candidate: Candidate | null): Promise<void> {
+    await this.mediaOp(async (room) => room.trickle(this.partyOf(member), leg, candidate));
+  }
+
+  private partyOf(member: Member): string {
+    return member === this.caller ? CALLER : calleeParty(member);
   }
 
   private async mediaOp<T>(op: (room: MediaRoom) => Promise<T>): Promise<T> {
@@ -108,7 +163,11 @@ export class CallSession {
   private async openRoom(): Promise<MediaRoom> {
     let room: MediaRoom;
     try {
-      room = await MediaRoom.open(this.deps.gateway, ['caller', 'callee'], this.log);
+      room = await MediaRoom.open(
+        this.deps.gateway,
+        [CALLER, ...this.callee.devices.map(calleeParty)],
+        this.log,
+      );
     } catch (err) {
       this.log.error({ err }, 'could not open a media room');
       if (this._state !== CallState.Ended) this.dispatch({ type: 'media-failed' });
@@ -118,11 +177,13 @@ export class CallSession {
       await room.close();
       throw new CallError(ErrorCode.CallNotFound, 'the call has ended');
     }
-    room.on('publisher-up', (party) => this.onPublisherUp(room, party as Role));
+    room.on('publisher-up', (party) => this.onPublisherUp(room, party));
     room.on('talking', (party, talking) => {
-      const role = party as Role;
-      this.member(role).socket.emit('media:talking', { callId: this.id, who: 'self', talking });
-      this.member(other(role)).socket.emit('media:talking', { callId: this.id, who: 'peer', talking });
+      const role: Role = party === CALLER ? 'caller' : 'callee';
+      for (const m of this.targets(role))
+        m.socket.emit('media:talking', { callId: this.id, who: 'self', talking });
+      for (const m of this.targets(other(role)))
+        m.socket.emit('media:talking', { callId: this.id, who: 'peer', talking });
     });
     room.on('leg-failed', (party, leg, why) => {
       this.log.warn({ party, leg, why }, 'media leg failed');
@@ -131,36 +192,69 @@ export class CallSession {
     return room;
   }
 
-  /** Janus only lets a feed be subscribed to once its publisher is up, so subscriptions start here. */
-  private onPublisherUp(room: MediaRoom, publisher: Role): void {
-    const subscriber = other(publisher);
+  /**
+   * Janus lets a feed be subscribed to only once its publisher is up. Every ringing callee device
+   * subscribes to the caller as soon as it can; the caller subscribes to a callee device once it
+   * knows which one will take the call: the one that answered, or the only one ringing.
+   */
+  private onPublisherUp(room: MediaRoom, party: string): void {
+    if (party === CALLER) {
+      for (const device of this.answeredBy ? [this.answeredBy] : this.ringing) {
+        this.subscribe(room, calleeParty(device), CALLER, device);
+      }
+      return;
+    }
+    this.maybeSubscribeCaller(room);
+  }
+
+  private maybeSubscribeCaller(room: MediaRoom): void {
+    if (this.callerSubscribed || this._state === CallState.Ended) return;
+    const only = this.ringing.size === 1 ? [...this.ringing][0] : undefined;
+    const device = this.answeredBy ?? only;
+    if (!device || !room.isPublished(calleeParty(device))) return;
+    this.callerSubscribed = true;
+    this.subscribe(room, CALLER, calleeParty(device), this.caller);
+  }
+
+  private subscribe(room: MediaRoom, subscriber: string, publisher: string, to: Member): void {
     room
       .subscribe(subscriber, publisher)
       .then((sdp) => {
-        if (this._state !== CallState.Ended) {
-          this.member(subscriber).socket.emit('media:offer', { callId: this.id, sdp });
-        }
+        if (this._state !== CallState.Ended) to.socket.emit('media:offer', { callId: this.id, sdp });
       })
       .catch((err: unknown) => {
-        if (this._state === CallState.Ended) return;
+        if (this._state === CallState.Ended || !this.roleOf(to)) return;
         this.log.error({ err, subscriber }, 'subscribe failed');
         this.dispatch({ type: 'media-failed' });
       });
   }
 
+  /** The caller's device, or the callee's: the answering device, or every ringing one before that. */
+  private targets(role: Role): Member[] {
+    if (role === 'caller') return [this.caller];
+    return this.answeredBy ? [this.answeredBy] : [...this.ringing];
+  }
+
   private onStateChanged(state: CallState): void {
-    if (state === CallState.Answered) clearTimeout(this.noAnswerTimer);
-    for (const m of [this.caller, this.callee]) m.socket.emit('call:state', { callId: this.id, state });
+    if (state === CallState.Answered) {
+      clearTimeout(this.noAnswerTimer);
+      this.deps.calls.answered(this.id, Date.now());
+    }
+    for (const m of [...this.targets('caller'), ...this.targets('callee')]) {
+      m.socket.emit('call:state', { callId: this.id, state });
+    }
   }
 
   private onEnded(reason: EndReason, by: EndedBy): void {
     clearTimeout(this.noAnswerTimer);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
-      this.member(role).socket.emit('call:ended', { callId: this.id, reason, by: wireBy });
+      for (const m of this.targets(role))
+        m.socket.emit('call:ended', { callId: this.id, reason, by: wireBy });
     }
+    this.deps.calls.ended(this.id, Date.now(), reason, by);
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);
-    this.deps.onEnded(this);
+    this.deps.onEnded(this, reason);
   }
 }

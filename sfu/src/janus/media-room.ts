@@ -58,7 +58,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     super();
   }
 
-  static async open(gateway: JanusGateway, partyNames: [string, string], log: Logger): Promise<MediaRoom> {
+  static async open(gateway: JanusGateway, partyNames: string[], log: Logger): Promise<MediaRoom> {
     const session = await gateway.createSession();
     try {
       const control = await session.attach(VideoRoomPlugin);
@@ -138,6 +138,14 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     await this.sendCandidate(state.handle, candidate);
   }
 
+  /** Removes a party that will take no part in the call (a callee device that did not answer). */
+  async dropParty(partyName: string): Promise<void> {
+    const party = this.parties.get(partyName);
+    if (!party) return;
+    this.parties.delete(partyName);
+    for (const leg of Object.values(party.legs)) await leg.handle?.detach().catch(() => undefined);
+  }
+
   isPublished(partyName: string): boolean {
     const p = this.party(partyName);
     return p.publisherUp && p.feed !== null;
@@ -154,7 +162,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
 
   private party(name: string): Party {
     const p = this.parties.get(name);
-    if (!p) throw new Error(`unknown party ${name}`);
+    if (!p) throw new Error(`not a party of this call: ${name}`);
     return p;
   }
 

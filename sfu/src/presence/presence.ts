@@ -1,36 +1,55 @@
-/** Who is online: one member per connected socket, and the presence list pushed on every change. */
+/**
+ * Who is online: every connected device of every user. A user is online while at least one of
+ * their devices is connected; the list of online users is pushed to every device on each change.
+ */
 import type { Peer, UserId } from '../protocol/index.ts';
 import type { AppSocket } from '../signalling/types.ts';
 
+/** One connected device of a user. */
 export interface Member {
   peer: Peer;
+  deviceId: string;
   socket: AppSocket;
 }
 
 export class Presence {
-  private readonly members = new Map<UserId, Member>();
+  private readonly users = new Map<UserId, Set<Member>>();
 
-  get(id: UserId): Member | undefined {
-    return this.members.get(id);
+  /** The user's connected devices (empty when offline). */
+  devicesOf(id: UserId): Member[] {
+    return [...(this.users.get(id) ?? [])];
   }
 
   add(member: Member): void {
-    this.members.set(member.peer.id, member);
-    this.broadcast();
+    const devices = this.users.get(member.peer.id) ?? new Set<Member>();
+    const cameOnline = devices.size === 0;
+    devices.add(member);
+    this.users.set(member.peer.id, devices);
+    if (cameOnline) this.broadcast();
+    else this.sendTo(member);
   }
 
-  remove(id: UserId): void {
-    if (this.members.delete(id)) this.broadcast();
+  remove(member: Member): void {
+    const devices = this.users.get(member.peer.id);
+    if (!devices?.delete(member)) return;
+    if (devices.size === 0) {
+      this.users.delete(member.peer.id);
+      this.broadcast();
+    }
   }
 
-  /** Sends one member the list of everybody else. */
+  /** Sends one device the list of every other online user. */
   sendTo(member: Member): void {
-    const users = [...this.members.values()].filter((m) => m !== member).map((m) => m.peer);
+    const users: Peer[] = [];
+    for (const [id, devices] of this.users) {
+      const first = devices.values().next().value;
+      if (id !== member.peer.id && first) users.push(first.peer);
+    }
     users.sort((a, b) => a.displayName.localeCompare(b.displayName));
     member.socket.emit('presence:users', { users });
   }
 
   private broadcast(): void {
-    for (const m of this.members.values()) this.sendTo(m);
+    for (const devices of this.users.values()) for (const m of devices) this.sendTo(m);
   }
 }

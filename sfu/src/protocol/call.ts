@@ -43,6 +43,8 @@ export enum EndReason {
   MediaServerRestarted = 'media-server-restarted',
   /** The media path could not be set up or broke. */
   MediaFailed = 'media-failed',
+  /** Sent to a callee's other devices when one of them answered; the call goes on there. */
+  AnsweredElsewhere = 'answered-elsewhere',
 }
 
 export const PeerSchema = z.object({ id: UserIdSchema, displayName: z.string() });

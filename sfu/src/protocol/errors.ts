@@ -20,6 +20,12 @@ export enum ErrorCode {
   AlreadyInCall = 'already-in-call',
   /** The media server could not be reached or refused the request. */
   MediaUnavailable = 'media-unavailable',
+  /** Sign-up with a username that is taken. */
+  UsernameTaken = 'username-taken',
+  /** Wrong username or password (never says which). */
+  BadCredentials = 'bad-credentials',
+  /** Too many attempts; retry later. */
+  RateLimited = 'rate-limited',
   /** Anything unexpected; details are in the server log only. */
   Internal = 'internal',
 }

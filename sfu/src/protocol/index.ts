@@ -1,4 +1,6 @@
 export * from './ack.ts';
 export * from './call.ts';
 export * from './errors.ts';
+export * from './history.ts';
+export * from './rest.ts';
 export * from './signalling.ts';

@@ -4,8 +4,9 @@
  */
 import { z } from 'zod';
 import type { AckCallback } from './ack.ts';
-import { CallIdSchema, CallState, DisplayNameSchema, EndReason, PeerSchema, UserIdSchema } from './call.ts';
+import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
+import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
 
 const SdpSchema = z.string().min(1).max(32_000);
 
@@ -35,6 +36,20 @@ export const requests = {
   'call:decline': { payload: callRef, result: empty },
   /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
   'call:hangup': { payload: callRef, result: empty },
+  /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
+  'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
+  /** This party's media summary, sent once the call has ended; kept with the call in history. */
+  'call:quality': {
+    payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),
+    result: empty,
+  },
+  /** The signed-in user's recent calls, newest first. */
+  'history:list': {
+    payload: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),
+    result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.number().int() }),
+  },
+  /** The user has looked at their missed calls: clears the badge. */
+  'history:mark-seen': { payload: empty, result: empty },
   /** Publish this party's upstream: an SDP offer in, Janus's answer out. */
   'media:publish': {
     payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
@@ -67,7 +82,15 @@ export type EndedBy = z.infer<typeof EndedBySchema>;
 /** Server → client events (no acks). */
 export const serverEvents = {
   /** Sent once after connecting: who this connection is. */
-  'session:welcome': z.strictObject({ self: PeerSchema, noAnswerTimeoutMs: z.number().int().positive() }),
+  'session:welcome': z.strictObject({
+    self: PeerSchema,
+    noAnswerTimeoutMs: z.number().int().positive(),
+    unreadMissed: z.number().int().min(0),
+  }),
+  /** The number of unread missed calls changed (a call was missed, or another device marked them seen). */
+  'history:changed': z.strictObject({ unreadMissed: z.number().int().min(0) }),
+  /** A party put the call on hold or resumed it. */
+  'call:hold': z.strictObject({ callId: CallIdSchema, held: z.boolean(), by: z.enum(['self', 'peer']) }),
   /** Everyone online except the recipient, sent whenever it changes. */
   'presence:users': z.strictObject({ users: z.array(PeerSchema) }),
   /** Someone is calling the recipient. */
@@ -102,8 +125,14 @@ export type ServerToClientEvents = {
   [K in ServerEventName]: (payload: ServerEventPayload<K>) => void;
 };
 
-/** What the client puts in socket.io's `auth` option. */
-export const HandshakeAuthSchema = z.strictObject({ displayName: DisplayNameSchema });
+/**
+ * What the client puts in socket.io's `auth` option. Who the user is comes from the session
+ * cookie; this only says which of their devices is connecting (an id the device generated and keeps).
+ */
+export const HandshakeAuthSchema = z.strictObject({
+  deviceId: z.uuid(),
+  deviceLabel: z.string().trim().min(1).max(80),
+});
 export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
 
 /** `err.data` of a refused connection (`connect_error`). */

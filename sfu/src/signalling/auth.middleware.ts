@@ -1,22 +1,38 @@
 /**
- * Admits a connection once it has introduced itself with a valid display name (accounts come with
- * issue 3). A refused connection gets `connect_error` with `err.data = { code, message }`.
+ * Admits a socket.io connection only with a live session cookie (set by `/api/signin`) and a device
+ * id. A refused connection gets `connect_error` with `err.data = { code, message }`.
  */
-import crypto from 'node:crypto';
-import { ErrorCode, HandshakeAuthSchema, type HandshakeErrorData } from '../protocol/index.ts';
+import { parse as parseCookie } from 'cookie';
+import type { AccountService } from '../accounts/account-service.ts';
+import {
+  ErrorCode,
+  HandshakeAuthSchema,
+  SESSION_COOKIE,
+  type HandshakeErrorData,
+} from '../protocol/index.ts';
+import type { DevicesRepo } from '../store/devices.repo.ts';
 import type { AppSocket } from './types.ts';
 
-export function authMiddleware(socket: AppSocket, next: (err?: Error) => void): void {
-  const parsed = HandshakeAuthSchema.safeParse(socket.handshake.auth);
-  if (!parsed.success) {
-    const err = new Error('unauthenticated') as Error & { data: HandshakeErrorData };
-    err.data = {
-      code: ErrorCode.Unauthenticated,
-      message: parsed.error.issues[0]?.message ?? 'a display name is required',
-    };
-    next(err);
-    return;
-  }
-  socket.data.user = { id: crypto.randomUUID(), displayName: parsed.data.displayName };
-  next();
+function refuse(next: (err?: Error) => void, message: string): void {
+  const err = new Error('unauthenticated') as Error & { data: HandshakeErrorData };
+  err.data = { code: ErrorCode.Unauthenticated, message };
+  next(err);
+}
+
+export function createAuthMiddleware(accounts: AccountService, devices: DevicesRepo) {
+  return (socket: AppSocket, next: (err?: Error) => void): void => {
+    const token = parseCookie(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
+    const account = accounts.accountForToken(token);
+    if (!account) return refuse(next, 'not signed in');
+    const auth = HandshakeAuthSchema.safeParse(socket.handshake.auth);
+    if (!auth.success) return refuse(next, 'a device id is required');
+    if (
+      !devices.seen({ id: auth.data.deviceId, userId: account.id, label: auth.data.deviceLabel }, Date.now())
+    ) {
+      return refuse(next, 'that device belongs to another account');
+    }
+    socket.data.user = { id: account.id, displayName: account.displayName };
+    socket.data.deviceId = auth.data.deviceId;
+    next();
+  };
 }

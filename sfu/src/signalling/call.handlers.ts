@@ -1,27 +1,51 @@
-/** Wires one connection's request events to the call service: one line per event. */
+/** Wires one connection's request events to the services: one line per event. */
 import type { CallService } from '../call/call-service.ts';
 import type { Logger } from '../log.ts';
+import type { Member, Presence } from '../presence/presence.ts';
 import { ErrorCode, requests } from '../protocol/index.ts';
-import type { Member } from '../presence/presence.ts';
+import type { CallsRepo } from '../store/calls.repo.ts';
 import { onRequest, replyError } from './with-ack.ts';
 
-export function registerCallHandlers(member: Member, calls: CallService, log: Logger): void {
+export interface HandlerDeps {
+  calls: CallService;
+  history: CallsRepo;
+  presence: Presence;
+  log: Logger;
+}
+
+export function registerCallHandlers(member: Member, { calls, history, presence, log }: HandlerDeps): void {
   const { socket } = member;
   const me = member.peer.id;
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
-  onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(me, callId, 'ring'), {}));
-  onRequest(socket, 'call:answer', log, ({ callId }) => (calls.act(me, callId, 'answer'), {}));
-  onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(me, callId, 'decline'), {}));
-  onRequest(socket, 'call:hangup', log, ({ callId }) => (calls.act(me, callId, 'hangup'), {}));
+  onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
+  onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
+  onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
+  onRequest(socket, 'call:hangup', log, ({ callId }) => (calls.act(member, callId, 'hangup'), {}));
+  onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));
+  onRequest(
+    socket,
+    'call:quality',
+    log,
+    ({ callId, summary }) => (calls.saveQuality(member, callId, summary), {}),
+  );
+  onRequest(socket, 'history:list', log, ({ limit }) => ({
+    entries: history.history(me, limit ?? 50),
+    unreadMissed: history.unreadMissed(me),
+  }));
+  onRequest(socket, 'history:mark-seen', log, () => {
+    history.markSeen(me, Date.now());
+    for (const d of presence.devicesOf(me)) d.socket.emit('history:changed', { unreadMissed: 0 });
+    return {};
+  });
   onRequest(socket, 'media:publish', log, async ({ callId, sdp }) => ({
-    sdp: await calls.publish(me, callId, sdp),
+    sdp: await calls.publish(member, callId, sdp),
   }));
   onRequest(socket, 'media:subscribe-answer', log, async ({ callId, sdp }) => {
-    await calls.answerSubscription(me, callId, sdp);
+    await calls.answerSubscription(member, callId, sdp);
     return {};
   });
   onRequest(socket, 'media:trickle', log, async ({ callId, leg, candidate }) => {
-    await calls.trickle(me, callId, leg, candidate);
+    await calls.trickle(member, callId, leg, candidate);
     return {};
   });
   socket.onAny((event: string, ...args: unknown[]) => {

@@ -3,6 +3,7 @@ import type { ClientToServerEvents, Peer, ServerToClientEvents } from '../protoc
 
 export interface SocketData {
   user: Peer;
+  deviceId: string;
 }
 
 export type AppServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;

@@ -1,14 +1,11 @@
 /** A real server on port 0 with a real Janus, and real socket.io clients, for integration tests. */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { createApplication, type Application } from '../../src/app.ts';
-import { CallService } from '../../src/call/call-service.ts';
-import { JanusGateway } from '../../src/janus/janus-gateway.ts';
 import { createLogger } from '../../src/log.ts';
-import { Presence } from '../../src/presence/presence.ts';
 import type {
   ClientToServerEvents,
   Peer,
@@ -16,64 +13,74 @@ import type {
   ServerEventPayload,
   ServerToClientEvents,
 } from '../../src/protocol/index.ts';
+import { startServer, type Server } from '../../src/server.ts';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 export interface Harness {
   url: string;
-  gateway: JanusGateway;
-  calls: CallService;
-  app: Application;
+  server: Server;
+  dataDir: string;
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { noAnswerTimeoutMs?: number } = {}): Promise<Harness> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-it-'));
-  const log = createLogger(process.env['LOG_LEVEL'] ?? 'silent');
-  const gateway = new JanusGateway({
+export async function startHarness(
+  opts: { noAnswerTimeoutMs?: number; dataDir?: string } = {},
+): Promise<Harness> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-it-'));
+  const server = await startServer({
     dataDir,
-    wsPort: 0,
-    adminPort: 0,
-    rtpPortRange: '41000-41199',
-    iceInterface: '',
-    log,
+    webDir: path.join(dataDir, 'no-web'),
+    noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
+    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
+    log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
-  await gateway.start();
-  const presence = new Presence();
-  const noAnswerTimeoutMs = opts.noAnswerTimeoutMs ?? 30_000;
-  const calls = new CallService({ presence, gateway, log, noAnswerTimeoutMs });
-  const app = createApplication({
-    presence,
-    calls,
-    gateway,
-    log,
-    webDir: path.join(dataDir, 'none'),
-    noAnswerTimeoutMs,
-  });
-  await new Promise<void>((r) => app.httpServer.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(app.httpServer.address() as AddressInfo).port}`;
-  return {
-    url,
-    gateway,
-    calls,
-    app,
-    async stop() {
-      await app.io.close();
-      await gateway.stop();
-    },
-  };
+  await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+  return { url, server, dataDir, stop: () => server.stop() };
 }
 
-/** Connects a client under a display name and resolves once the server has welcomed it. */
-export async function connect(url: string, displayName: string): Promise<{ socket: Client; self: Peer }> {
+export interface User {
+  cookie: string;
+  username: string;
+  password: string;
+}
+
+/** Signs a new account up through the REST API; returns its session cookie. */
+export async function signUp(url: string, displayName: string): Promise<User> {
+  const username = `u${crypto.randomBytes(5).toString('hex')}`;
+  const password = 'correct horse battery';
+  const res = await fetch(`${url}/api/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password, displayName }),
+  });
+  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  return { cookie, username, password };
+}
+
+/** Connects one device of a signed-in user and resolves once the server has welcomed it. */
+export async function connectDevice(
+  url: string,
+  user: User,
+  deviceId: string = crypto.randomUUID(),
+): Promise<{ socket: Client; self: Peer; deviceId: string; unreadMissed: number }> {
   const socket: Client = io(url, {
-    auth: { displayName },
+    auth: { deviceId, deviceLabel: 'test device' },
+    extraHeaders: { cookie: user.cookie },
     transports: ['websocket'],
     forceNew: true,
     reconnection: false,
   });
   const welcome = await next(socket, 'session:welcome');
-  return { socket, self: welcome.self };
+  return { socket, self: welcome.self, deviceId, unreadMissed: welcome.unreadMissed };
+}
+
+/** A new account with one connected device. */
+export async function connect(url: string, displayName: string) {
+  const user = await signUp(url, displayName);
+  return { user, ...(await connectDevice(url, user)) };
 }
 
 /** The next occurrence of a server event (rejects after `ms`). */

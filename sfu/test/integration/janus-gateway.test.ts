@@ -22,8 +22,8 @@ describe('Janus supervision', { timeout: 60_000 }, () => {
   after(async () => h.stop());
 
   it('starts Janus with its API on loopback and hands out sessions', async () => {
-    assert.ok(h.gateway.isReady);
-    const session = await h.gateway.createSession();
+    assert.ok(h.server.gateway.isReady);
+    const session = await h.server.gateway.createSession();
     await session.destroy();
   });
 
@@ -37,17 +37,17 @@ describe('Janus supervision', { timeout: 60_000 }, () => {
     await b.socket.emitWithAck('call:answer', { callId });
     assert.equal((await answered).state, CallState.Answered);
 
-    const pid = h.gateway.pid;
+    const pid = h.server.gateway.pid;
     assert.ok(pid);
     const endedA = next(a.socket, 'call:ended');
     const endedB = next(b.socket, 'call:ended');
-    const ready = once(h.gateway, 'ready');
+    const ready = once(h.server.gateway, 'ready');
     process.kill(pid, 'SIGKILL');
     assert.deepEqual(await endedA, { callId, reason: EndReason.MediaServerRestarted, by: 'server' });
     assert.deepEqual(await endedB, { callId, reason: EndReason.MediaServerRestarted, by: 'server' });
     await ready;
-    assert.notEqual(h.gateway.pid, pid);
-    const session = await h.gateway.createSession();
+    assert.notEqual(h.server.gateway.pid, pid);
+    const session = await h.server.gateway.createSession();
     await session.destroy();
     const again = await a.socket.emitWithAck('call:invite', { to: b.self.id });
     assert.ok(again.ok, 'a new call can be placed after the restart');
@@ -57,7 +57,7 @@ describe('Janus supervision', { timeout: 60_000 }, () => {
 
   it('stops Janus on stop()', async () => {
     const h2 = await startHarness();
-    const pid = h2.gateway.pid;
+    const pid = h2.server.gateway.pid;
     assert.ok(pid && alive(pid));
     await h2.stop();
     assert.equal(alive(pid), false);

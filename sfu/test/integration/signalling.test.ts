@@ -163,6 +163,8 @@ describe('bad input gets a typed error and crashes nothing', () => {
     );
     const busyCaller = await a.socket.emitWithAck('call:invite', { to: eve.self.id });
     assert.equal(!busyCaller.ok && busyCaller.error.code, ErrorCode.AlreadyInCall);
+    const ghostCall = await eve.socket.emitWithAck('call:answer', { callId: crypto.randomUUID() });
+    assert.equal(!ghostCall.ok && ghostCall.error.code, ErrorCode.CallNotFound);
     const ghost = await eve.socket.emitWithAck('call:invite', { to: crypto.randomUUID() });
     assert.equal(!ghost.ok && ghost.error.code, ErrorCode.UserNotFound);
     const self = await eve.socket.emitWithAck('call:invite', { to: eve.self.id });

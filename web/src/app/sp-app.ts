@@ -7,6 +7,8 @@ import '../components/sp-outgoing-call.ts';
 import '../components/sp-incoming-call.ts';
 import '../components/sp-in-call.ts';
 import '../components/sp-call-ended.ts';
+import '../components/sp-history.ts';
+import '../components/sp-nav.ts';
 
 /**
  * The mediator: owns nothing but a reference to the Phone, passes its state down to the screen
@@ -40,6 +42,7 @@ export class SpApp extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.unsubscribe = this.phone.subscribe((s) => (this.state = s));
+    void this.phone.restore();
   }
 
   override disconnectedCallback(): void {
@@ -52,16 +55,31 @@ export class SpApp extends LitElement {
     const screen = screenOf(s);
     return html`<main
       data-screen=${screen}
-      @sp-sign-in=${(e: CustomEvent<{ displayName: string }>) => this.phone.signIn(e.detail.displayName)}
-      @sp-sign-out=${() => this.phone.signOut()}
-      @sp-call-requested=${(e: CustomEvent<{ userId: string }>) => void this.phone.call(e.detail.userId)}
+      @sp-sign-in=${(e: GlobalEventHandlersEventMap['sp-sign-in']) => void this.phone.signIn(e.detail.username, e.detail.password)}
+      @sp-sign-up=${(e: GlobalEventHandlersEventMap['sp-sign-up']) =>
+        void this.phone.signUp(e.detail.username, e.detail.password, e.detail.displayName)}
+      @sp-sign-out=${() => void this.phone.signOut()}
+      @sp-view=${(e: GlobalEventHandlersEventMap['sp-view']) =>
+        e.detail.view === 'history' ? void this.phone.showHistory() : this.phone.showPeople()}
+      @sp-call-requested=${(e: GlobalEventHandlersEventMap['sp-call-requested']) => void this.phone.call(e.detail.userId)}
       @sp-answer=${() => void this.phone.answer()}
       @sp-decline=${() => void this.phone.decline()}
       @sp-hangup=${() => void this.phone.hangup()}
-      @sp-mute-changed=${(e: CustomEvent<{ muted: boolean }>) => this.phone.setMuted(e.detail.muted)}
+      @sp-mute-changed=${(e: GlobalEventHandlersEventMap['sp-mute-changed']) => this.phone.setMuted(e.detail.muted)}
+      @sp-hold-changed=${(e: GlobalEventHandlersEventMap['sp-hold-changed']) => void this.phone.setHeld(e.detail.held)}
+      @sp-output-changed=${(e: GlobalEventHandlersEventMap['sp-output-changed']) => void this.phone.setOutput(e.detail.deviceId)}
       @sp-dismiss=${() => this.phone.dismissEnded()}
     >
       ${s.connection === 'reconnecting' ? html`<p class="banner" role="status">${s.notice}</p>` : null}
+      ${
+        screen === 'contacts' || screen === 'history'
+          ? html`<sp-nav
+              .name=${s.self?.displayName ?? ''}
+              .view=${s.view}
+              .unreadMissed=${s.unreadMissed}
+            ></sp-nav>`
+          : null
+      }
       ${this.renderScreen(screen, s)}
     </main>`;
   }
@@ -69,15 +87,25 @@ export class SpApp extends LitElement {
   private renderScreen(screen: ReturnType<typeof screenOf>, s: PhoneState) {
     switch (screen) {
       case 'sign-in':
-        return html`<sp-sign-in .error=${s.signInError} .busy=${s.connection === 'connecting'}></sp-sign-in>`;
+        return html`<sp-sign-in
+          .error=${s.authError}
+          .busy=${s.authBusy || s.connection === 'connecting'}
+        ></sp-sign-in>`;
       case 'contacts':
         return html`<sp-contacts .self=${s.self} .users=${s.users} .notice=${s.notice}></sp-contacts>`;
       case 'outgoing':
         return s.call ? html`<sp-outgoing-call .call=${s.call}></sp-outgoing-call>` : null;
       case 'incoming':
         return s.call ? html`<sp-incoming-call .call=${s.call}></sp-incoming-call>` : null;
+      case 'history':
+        return html`<sp-history
+          .entries=${s.history}
+          .canCall=${(id: string) => s.users.some((u) => u.id === id)}
+        ></sp-history>`;
       case 'in-call':
-        return s.call ? html`<sp-in-call .call=${s.call}></sp-in-call>` : null;
+        return s.call
+          ? html`<sp-in-call .call=${s.call} .outputs=${s.outputs} .outputId=${s.outputId}></sp-in-call>`
+          : null;
       case 'ended':
         return s.ended ? html`<sp-call-ended .ended=${s.ended}></sp-call-ended>` : null;
     }

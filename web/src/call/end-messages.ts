@@ -26,5 +26,7 @@ export function endMessage(
       return 'Call failed: media server restarted';
     case EndReason.MediaFailed:
       return 'Call failed: the audio connection could not be set up';
+    case EndReason.AnsweredElsewhere:
+      return 'Answered on another device';
   }
 }

@@ -1,5 +1,13 @@
 /** The client's whole state, set in one place (Phone.setState) and passed down to the UI. */
-import type { CallId, CallState, EndReason, EndedBy, Peer } from '@softphone/sfu/protocol';
+import type {
+  Account,
+  CallId,
+  CallState,
+  EndReason,
+  EndedBy,
+  HistoryEntry,
+  Peer,
+} from '@softphone/sfu/protocol';
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -16,6 +24,8 @@ export interface ActiveCall {
   answeredAt: number | null;
   muted: boolean;
   audio: AudioState;
+  /** Who has the call on hold. */
+  held: { self: boolean; peer: boolean };
 }
 
 export interface EndedCall {
@@ -27,37 +37,60 @@ export interface EndedCall {
   durationMs: number | null;
 }
 
+export interface OutputDevice {
+  id: string;
+  label: string;
+}
+
 export interface PhoneState {
   connection: ConnectionState;
-  /** Why signing in failed, in words for the user. */
-  signInError: string | null;
+  /** The signed-in account (null: show the sign-in screen). */
+  account: Account | null;
+  /** Why signing in or up failed, in words for the user. */
+  authError: string | null;
+  /** A sign-in / sign-up request is in flight. */
+  authBusy: boolean;
+  /** This connection as the server knows it (set once the socket is welcomed). */
   self: Peer | null;
   users: Peer[];
   call: ActiveCall | null;
   ended: EndedCall | null;
   /** A one-line problem to show (a refused invite, a lost connection). */
   notice: string | null;
+  view: 'people' | 'history';
+  history: HistoryEntry[];
+  unreadMissed: number;
+  /** Audio outputs the browser lets us choose from (empty: no choice offered). */
+  outputs: OutputDevice[];
+  outputId: string;
 }
 
 export const initialPhoneState: PhoneState = {
   connection: 'signed-out',
-  signInError: null,
+  account: null,
+  authError: null,
+  authBusy: false,
   self: null,
   users: [],
   call: null,
   ended: null,
   notice: null,
+  view: 'people',
+  history: [],
+  unreadMissed: 0,
+  outputs: [],
+  outputId: '',
 };
 
-export type Screen = 'sign-in' | 'contacts' | 'outgoing' | 'incoming' | 'in-call' | 'ended';
+export type Screen = 'sign-in' | 'contacts' | 'history' | 'outgoing' | 'incoming' | 'in-call' | 'ended';
 
 /** The screen is derived from the state, never stored. */
 export function screenOf(s: PhoneState): Screen {
-  if (s.connection === 'signed-out' || s.connection === 'connecting' || !s.self) return 'sign-in';
+  if (!s.account || !s.self) return 'sign-in';
   if (s.call) {
     if (s.call.answeredAt !== null) return 'in-call';
     return s.call.direction === 'incoming' ? 'incoming' : 'outgoing';
   }
   if (s.ended) return 'ended';
-  return 'contacts';
+  return s.view === 'history' ? 'history' : 'contacts';
 }

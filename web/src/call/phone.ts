@@ -5,22 +5,26 @@
  *
  * Media timeline of a call: the engine is prepared as soon as the call exists (caller: invite
  * acknowledged; callee: incoming), so transport is up while ringing. Capture starts only after
- * answer, through the audio-activation step.
+ * answer (and again after resuming from hold), through the audio-activation step.
  */
 import {
   CallState,
   EndReason,
+  type Account,
   type CallId,
   type EndedBy,
-  type MediaLeg,
   type IceCandidate,
+  type MediaLeg,
   type Peer,
+  type QualitySummary,
   type UserId,
 } from '@softphone/sfu/protocol';
-import { SignallingClient } from '../signalling/signalling-client.ts';
+import { accountClient, type AccountResult } from '../account/account-client.ts';
+import { deviceIdentity } from '../account/device.ts';
 import type { AudioActivation } from '../media/audio-activation.ts';
 import { AudioMonitor } from '../media/audio-monitor.ts';
 import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
+import { SignallingClient } from '../signalling/signalling-client.ts';
 import { endMessage } from './end-messages.ts';
 import { initialPhoneState, type ActiveCall, type PhoneState } from './phone-state.ts';
 
@@ -38,11 +42,14 @@ export interface CallMarks {
   answeredAt?: number;
   activatedAt?: number;
   captureStartedAt?: number;
+  /** Audio activation after the last resume from hold. */
+  resumedAt?: number;
   endedAt?: number;
 }
 
 /** Per-call resources that are not UI state. */
 interface CallRuntime {
+  callId: CallId;
   engine: MediaEngine;
   monitor: AudioMonitor;
   marks: CallMarks;
@@ -59,8 +66,11 @@ export class Phone {
   private runtime: CallRuntime | null = null;
   /** The last call's runtime, kept after it ends so its figures can still be read. */
   private lastRuntime: CallRuntime | null = null;
-  /** Partner offers that arrived before we knew the call id (caller side race). */
-  private readonly earlyOffers = new Map<CallId, string>();
+  /**
+   * Events about a call that arrived before we knew its id: the server acks an invite before it
+   * sends anything else about the call, but both can arrive in one read, before the ack's await resumes.
+   */
+  private readonly early = new Map<CallId, { offer?: string; ended?: { reason: EndReason; by: EndedBy } }>();
 
   constructor(private readonly opts: PhoneOptions) {}
 
@@ -79,24 +89,32 @@ export class Phone {
     return () => this.listeners.delete(listener);
   }
 
-  // ---- actions (called by the UI) ----
+  // ---- account ----
 
-  signIn(displayName: string): void {
-    this.client?.close();
-    this.setState({ connection: 'connecting', signInError: null, notice: null });
-    const client = new SignallingClient(this.opts.serverUrl, displayName, {
-      connected: () => this.setState({ connection: 'connected', notice: null }),
-      refused: (e) => {
-        client.close();
-        this.client = null;
-        this.setState({ connection: 'signed-out', self: null, signInError: e.message });
-      },
-      disconnected: (reason) => this.onDisconnected(reason),
-    });
-    this.client = client;
-    this.listen(client);
-    client.connect();
+  /** Resumes a session kept in the cookie, if any. */
+  async restore(): Promise<void> {
+    const res = await accountClient.me();
+    if (res.ok) this.connect(res.account);
   }
+
+  async signIn(username: string, password: string): Promise<void> {
+    await this.authenticate(accountClient.signIn({ username, password }));
+  }
+
+  async signUp(username: string, password: string, displayName: string): Promise<void> {
+    await this.authenticate(accountClient.signUp({ username, password, displayName }));
+  }
+
+  async signOut(): Promise<void> {
+    if (this._state.call?.id) await this.hangup();
+    this.client?.close();
+    this.client = null;
+    this.teardown();
+    await accountClient.signOut();
+    this.setState({ ...initialPhoneState });
+  }
+
+  // ---- calls ----
 
   async call(to: UserId): Promise<void> {
     const client = this.client;
@@ -109,14 +127,21 @@ export class Phone {
       this.setState({ call: null, notice: res.error.message });
       return;
     }
+    const callId = res.data.callId;
     const call = this.current();
     if (!call || call.id !== null || call.peer.id !== to) {
       // Hung up while the invite was in flight: end what the server has just created.
-      await client.request('call:hangup', res.data);
+      await client.request('call:hangup', { callId });
       return;
     }
-    this.setState({ call: { ...call, id: res.data.callId } });
-    this.startMedia(res.data.callId, marks);
+    this.setState({ call: { ...call, id: callId } });
+    const early = this.early.get(callId);
+    this.early.delete(callId);
+    if (early?.ended) {
+      this.endLocally(early.ended.reason, early.ended.by);
+      return;
+    }
+    this.startMedia(callId, marks, early?.offer);
   }
 
   async answer(): Promise<void> {
@@ -150,31 +175,109 @@ export class Phone {
     this.setState({ call: { ...call, muted } });
   }
 
+  /** Hold stops our capture and playout; resume goes through audio activation again, as CallKit does. */
+  async setHeld(held: boolean): Promise<void> {
+    const call = this._state.call;
+    const rt = this.runtime;
+    if (!call?.id || call.answeredAt === null || !rt || !this.client || call.held.self === held) return;
+    const res = await this.client.request('call:hold', { callId: call.id, held });
+    if (!res.ok) {
+      this.setState({ notice: res.error.message });
+      return;
+    }
+    this.patchCall(call.id, { held: { ...call.held, self: held } });
+    if (held) {
+      rt.engine.hold();
+      this.patchCall(call.id, { audio: 'idle' });
+    } else {
+      await this.activateAudio(call.id, 'resume');
+    }
+  }
+
+  async setOutput(deviceId: string): Promise<void> {
+    await this.runtime?.engine.setOutputDevice(deviceId);
+    this.setState({ outputId: deviceId });
+  }
+
   dismissEnded(): void {
     this.setState({ ended: null });
   }
 
-  signOut(): void {
-    this.client?.close();
-    this.client = null;
-    this.teardown();
-    this.setState({ ...initialPhoneState });
+  // ---- history ----
+
+  /** Shows the history and marks missed calls seen. */
+  async showHistory(): Promise<void> {
+    this.setState({ view: 'history' });
+    const client = this.client;
+    if (!client) return;
+    const res = await client.request('history:list', { limit: 100 });
+    if (res.ok) this.setState({ history: res.data.entries, unreadMissed: res.data.unreadMissed });
+    if (res.ok && res.data.unreadMissed > 0) await client.request('history:mark-seen', {});
   }
 
-  // ---- server events ----
+  showPeople(): void {
+    this.setState({ view: 'people' });
+  }
+
+  // ---- connection ----
+
+  private async authenticate(request: Promise<AccountResult>): Promise<void> {
+    this.setState({ authBusy: true, authError: null });
+    const res = await request;
+    if (!res.ok) {
+      this.setState({ authBusy: false, authError: res.message });
+      return;
+    }
+    this.setState({ authBusy: false });
+    this.connect(res.account);
+  }
+
+  private connect(account: Account): void {
+    this.client?.close();
+    this.setState({ account, connection: 'connecting', authError: null, notice: null });
+    const client = new SignallingClient(this.opts.serverUrl, deviceIdentity(), {
+      connected: () => this.setState({ connection: 'connected', notice: null }),
+      refused: (e) => {
+        client.close();
+        this.client = null;
+        this.setState({ connection: 'signed-out', account: null, self: null, authError: e.message });
+      },
+      disconnected: (reason) => this.onDisconnected(reason),
+    });
+    this.client = client;
+    this.listen(client);
+    client.connect();
+  }
 
   private listen(client: SignallingClient): void {
-    client.on('session:welcome', ({ self }) => this.setState({ self }));
+    client.on('session:welcome', ({ self, unreadMissed }) => this.setState({ self, unreadMissed }));
     client.on('presence:users', ({ users }) => this.setState({ users }));
+    client.on('history:changed', ({ unreadMissed }) => this.setState({ unreadMissed }));
     client.on('call:incoming', ({ callId, from }) => this.onIncoming(callId, from));
     client.on('call:state', ({ callId, state }) => this.onCallState(callId, state));
+    client.on('call:hold', ({ callId, held, by }) => {
+      const call = this._state.call;
+      if (call?.id === callId && by === 'peer')
+        this.patchCall(callId, { held: { ...call.held, peer: held } });
+    });
     client.on('call:ended', ({ callId, reason, by }) => {
       if (this._state.call?.id === callId) this.endLocally(reason, by);
+      else this.earlyEvent(callId, { ended: { reason, by } });
     });
     client.on('media:offer', ({ callId, sdp }) => {
-      if (this._state.call?.id === callId && this.runtime) this.acceptOffer(this.runtime, sdp);
-      else this.earlyOffers.set(callId, sdp);
+      if (this.runtime?.callId === callId) this.acceptOffer(this.runtime, sdp);
+      else this.earlyEvent(callId, { offer: sdp });
     });
+  }
+
+  private earlyEvent(
+    callId: CallId,
+    e: { offer?: string; ended?: { reason: EndReason; by: EndedBy } },
+  ): void {
+    // Only an outgoing call whose invite is still in flight can be waiting for these.
+    if (this._state.call?.direction === 'outgoing' && this._state.call.id === null) {
+      this.early.set(callId, { ...this.early.get(callId), ...e });
+    }
   }
 
   private onIncoming(callId: CallId, from: Peer): void {
@@ -214,7 +317,7 @@ export class Phone {
 
   // ---- media ----
 
-  private startMedia(callId: CallId, marks: CallMarks): void {
+  private startMedia(callId: CallId, marks: CallMarks, earlyOffer?: string): void {
     const client = this.client;
     if (!client) return;
     const engine = this.opts.createEngine({
@@ -227,7 +330,7 @@ export class Phone {
       },
     });
     const monitor = new AudioMonitor(() => engine.stats());
-    const rt: CallRuntime = { engine, monitor, marks, capturedBeforeActivation: false };
+    const rt: CallRuntime = { callId, engine, monitor, marks, capturedBeforeActivation: false };
     this.runtime = rt;
     monitor.start();
     const request = async <T>(
@@ -246,32 +349,40 @@ export class Phone {
           void (await request(client.request('media:trickle', { callId, leg, candidate }))),
       })
       .catch((err: unknown) => console.warn('media prepare failed', err));
-    const early = this.earlyOffers.get(callId);
-    this.earlyOffers.delete(callId);
-    if (early) this.acceptOffer(rt, early);
+    if (earlyOffer) this.acceptOffer(rt, earlyOffer);
+    void this.listOutputs();
   }
 
   private acceptOffer(rt: CallRuntime, sdp: string): void {
     rt.engine.acceptRemoteOffer(sdp).catch((err: unknown) => console.warn('subscribe failed', err));
   }
 
-  private async activateAudio(callId: CallId): Promise<void> {
+  private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {
     const rt = this.runtime;
-    const call = this._state.call;
-    if (!rt || !call) return;
-    if (rt.engine.capturing) rt.capturedBeforeActivation = true;
-    this.setState({ call: { ...call, audio: 'activating' } });
+    if (!rt || this._state.call?.id !== callId) return;
+    if (why === 'answer' && rt.engine.capturing) rt.capturedBeforeActivation = true;
+    this.patchCall(callId, { audio: 'activating' });
     try {
       await this.opts.activation.activated();
       if (this._state.call?.id !== callId) return;
-      rt.marks.activatedAt = Date.now();
+      if (why === 'answer') rt.marks.activatedAt = Date.now();
+      else rt.marks.resumedAt = Date.now();
       await rt.engine.start();
-      rt.marks.captureStartedAt = Date.now();
+      if (why === 'answer') rt.marks.captureStartedAt = Date.now();
       this.patchCall(callId, { audio: 'active' });
     } catch (err) {
       console.warn('audio activation failed', err);
       this.patchCall(callId, { audio: 'failed' });
     }
+  }
+
+  private async listOutputs(): Promise<void> {
+    if (!('setSinkId' in HTMLMediaElement.prototype) || !navigator.mediaDevices?.enumerateDevices) return;
+    const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+    const outputs = devices
+      .filter((d) => d.kind === 'audiooutput' && d.deviceId)
+      .map((d, i) => ({ id: d.deviceId, label: d.label || `Output ${i + 1}` }));
+    this.setState({ outputs });
   }
 
   // ---- state ----
@@ -285,6 +396,7 @@ export class Phone {
       answeredAt: null,
       muted: false,
       audio: 'idle',
+      held: { self: false, peer: false },
     };
   }
 
@@ -296,7 +408,8 @@ export class Phone {
   private endLocally(reason: EndReason, by: EndedBy): void {
     const call = this._state.call;
     if (!call) return;
-    if (this.runtime) this.runtime.marks.endedAt = Date.now();
+    const rt = this.runtime;
+    if (rt) rt.marks.endedAt = Date.now();
     this.teardown();
     this.setState({
       call: null,
@@ -309,6 +422,25 @@ export class Phone {
         durationMs: call.answeredAt === null ? null : Date.now() - call.answeredAt,
       },
     });
+    if (rt && call.answeredAt !== null && reason !== EndReason.AnsweredElsewhere) this.reportQuality(rt);
+  }
+
+  /** Sends what this side measured, kept with the call in history. */
+  private reportQuality(rt: CallRuntime): void {
+    const last = rt.monitor.latest;
+    const answeredAt = rt.marks.answeredAt;
+    const summary: QualitySummary = {
+      heard: rt.monitor.firstHeardAt !== null,
+      timeToFirstAudioMs:
+        rt.monitor.firstHeardAt !== null && answeredAt
+          ? Math.max(0, rt.monitor.firstHeardAt - answeredAt)
+          : null,
+      packetsReceived: last?.inbound?.packetsReceived ?? 0,
+      packetsLost: Math.max(0, last?.inbound?.packetsLost ?? 0),
+      jitterMs: Math.round((last?.inbound?.jitter ?? 0) * 1000 * 10) / 10,
+      roundTripMs: last?.roundTripTime != null ? Math.round(last.roundTripTime * 1000 * 10) / 10 : null,
+    };
+    void this.client?.request('call:quality', { callId: rt.callId, summary });
   }
 
   private teardown(): void {
@@ -324,7 +456,7 @@ export class Phone {
     const call = this._state.call;
     if (!call || !this.client) return;
     if (!call.id) {
-      // Invite not acknowledged yet: nothing exists on the server to end.
+      // Invite not acknowledged yet: call() hangs up what the server creates when the ack arrives.
       this.setState({ call: null });
       return;
     }

@@ -6,7 +6,6 @@ import { shared } from './shared.styles.ts';
 /**
  * Who is online, each with a call button.
  * @fires sp-call-requested - the user picked someone to call
- * @fires sp-sign-out
  */
 export class SpContacts extends LitElement {
   static override properties = {
@@ -17,12 +16,6 @@ export class SpContacts extends LitElement {
   static override styles = [
     shared,
     css`
-      header {
-        display: flex;
-        justify-content: space-between;
-        align-items: center;
-        gap: 0.5rem;
-      }
       ul {
         list-style: none;
         margin: 0;
@@ -75,13 +68,7 @@ export class SpContacts extends LitElement {
 
   override render() {
     return html`<section class="card" aria-labelledby="title">
-      <header>
-        <div>
-          <h1 id="title">Online</h1>
-          <span class="muted">You are ${this.self?.displayName}</span>
-        </div>
-        <button class="small" @click=${() => emit(this, 'sp-sign-out')}>Sign out</button>
-      </header>
+      <h1 id="title">Online</h1>
       ${this.notice ? html`<p class="notice" role="alert">${this.notice}</p>` : null}
       ${
         this.users.length === 0

@@ -1,5 +1,5 @@
 import { LitElement, css, html, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { ActiveCall } from '../call/phone-state.ts';
+import type { ActiveCall, OutputDevice } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration } from './format.ts';
 import { shared } from './shared.styles.ts';
@@ -26,15 +26,32 @@ const AUDIO_STATUS: Record<ActiveCall['audio'], string> = {
 };
 
 /**
- * An answered call: duration, mute, hang up.
+ * An answered call: duration, mute, hold, output choice, hang up.
  * @fires sp-mute-changed
+ * @fires sp-hold-changed
+ * @fires sp-output-changed
  * @fires sp-hangup
  */
 export class SpInCall extends LitElement {
-  static override properties = { call: { attribute: false } };
+  static override properties = {
+    call: { attribute: false },
+    outputs: { attribute: false },
+    outputId: { type: String },
+  };
   static override styles = [
     shared,
     css`
+      label {
+        display: flex;
+        flex-direction: column;
+        gap: 0.25rem;
+        font-size: 0.875rem;
+      }
+      select {
+        font: inherit;
+        min-height: 40px;
+        border-radius: 10px;
+      }
       .timer {
         font-variant-numeric: tabular-nums;
         font-size: 1.25rem;
@@ -44,10 +61,20 @@ export class SpInCall extends LitElement {
   ];
 
   declare call: ActiveCall;
+  declare outputs: OutputDevice[];
+  declare outputId: string;
 
   constructor() {
     super();
+    this.outputs = [];
+    this.outputId = '';
     new TickController(this);
+  }
+
+  private status(): string {
+    if (this.call.held.self) return 'On hold';
+    if (this.call.held.peer) return `${this.call.peer.displayName} put you on hold`;
+    return AUDIO_STATUS[this.call.audio];
   }
 
   override render() {
@@ -57,8 +84,15 @@ export class SpInCall extends LitElement {
       <div class="timer" data-test="duration" aria-label="Call duration">
         ${formatDuration(Date.now() - since)}
       </div>
-      <p class="status muted" role="status" data-test="audio-status">${AUDIO_STATUS[this.call.audio]}</p>
+      <p class="status muted" role="status" data-test="audio-status">${this.status()}</p>
       <div class="actions">
+        <button
+          data-test="hold"
+          aria-pressed=${this.call.held.self ? 'true' : 'false'}
+          @click=${() => emit(this, 'sp-hold-changed', { held: !this.call.held.self })}
+        >
+          ${this.call.held.self ? 'Resume' : 'Hold'}
+        </button>
         <button
           data-test="mute"
           aria-pressed=${this.call.muted ? 'true' : 'false'}
@@ -68,6 +102,19 @@ export class SpInCall extends LitElement {
         </button>
         <button class="danger" data-test="hangup" @click=${() => emit(this, 'sp-hangup')}>Hang up</button>
       </div>
+      ${
+        this.outputs.length > 1
+          ? html`<label
+              >Play through
+              <select
+                data-test="output"
+                @change=${(e: Event) => emit(this, 'sp-output-changed', { deviceId: (e.target as HTMLSelectElement).value })}
+              >
+                ${this.outputs.map((o) => html`<option value=${o.id} ?selected=${o.id === this.outputId}>${o.label}</option>`)}
+              </select>
+            </label>`
+          : null
+      }
     </section>`;
   }
 }

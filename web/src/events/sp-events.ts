@@ -2,8 +2,12 @@
 import type { UserId } from '@softphone/sfu/protocol';
 
 export interface SpEventDetails {
-  /** The user submitted a display name. */
-  'sp-sign-in': { displayName: string };
+  'sp-sign-in': { username: string; password: string };
+  'sp-sign-up': { username: string; password: string; displayName: string };
+  /** Switch between the people and history lists. */
+  'sp-view': { view: 'people' | 'history' };
+  'sp-hold-changed': { held: boolean };
+  'sp-output-changed': { deviceId: string };
   /** The user chose someone to call. */
   'sp-call-requested': { userId: UserId };
   'sp-answer': undefined;
@@ -21,6 +25,10 @@ export type SpEventName = keyof SpEventDetails;
 declare global {
   interface GlobalEventHandlersEventMap {
     'sp-sign-in': CustomEvent<SpEventDetails['sp-sign-in']>;
+    'sp-sign-up': CustomEvent<SpEventDetails['sp-sign-up']>;
+    'sp-view': CustomEvent<SpEventDetails['sp-view']>;
+    'sp-hold-changed': CustomEvent<SpEventDetails['sp-hold-changed']>;
+    'sp-output-changed': CustomEvent<SpEventDetails['sp-output-changed']>;
     'sp-call-requested': CustomEvent<SpEventDetails['sp-call-requested']>;
     'sp-answer': CustomEvent<undefined>;
     'sp-decline': CustomEvent<undefined>;

@@ -69,6 +69,7 @@ const MAX_WINDOWS = 3_000;
 export class AudioMonitor {
   readonly windows: AudioWindow[] = [];
   firstHeardAt: number | null = null;
+  /** The most recent stats sample (the call's totals when it ends). */
   private prev: MediaStats | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private polling = false;
@@ -77,6 +78,10 @@ export class AudioMonitor {
     private readonly source: () => Promise<MediaStats>,
     private readonly intervalMs = 50,
   ) {}
+
+  get latest(): MediaStats | null {
+    return this.prev;
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.poll(), this.intervalMs);

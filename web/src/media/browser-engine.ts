@@ -69,7 +69,19 @@ export class BrowserMediaEngine implements MediaEngine {
     track.enabled = !this.muted;
     this.track = track;
     await this.sender?.replaceTrack(track);
+    this.player.muted = false;
     this.player.play().catch(() => undefined);
+  }
+
+  hold(): void {
+    this.track?.stop();
+    this.track = null;
+    void this.sender?.replaceTrack(null);
+    this.player.muted = true;
+  }
+
+  async setOutputDevice(deviceId: string): Promise<void> {
+    await this.player.setSinkId(deviceId);
   }
 
   setMuted(muted: boolean): void {

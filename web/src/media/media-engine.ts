@@ -42,8 +42,12 @@ export interface MediaEngineEvents {
 export interface MediaEngine {
   prepare(signalling: MediaSignalling): Promise<void>;
   acceptRemoteOffer(sdp: string): Promise<void>;
-  /** Starts capture and sending. Only the audio-activation step calls this. */
+  /** Starts (or, after hold, restarts) capture and sending. Only the audio-activation step calls this. */
   start(): Promise<void>;
+  /** Stops capture and playout while the call stays connected; `start()` resumes. */
+  hold(): void;
+  /** Plays the far end on this output (a `MediaDeviceInfo.deviceId`). */
+  setOutputDevice(deviceId: string): Promise<void>;
   setMuted(muted: boolean): void;
   stats(): Promise<MediaStats>;
   stop(): void;

@@ -9,6 +9,7 @@ import {
   serverEvents,
   type Ack,
   type ClientToServerEvents,
+  type HandshakeAuth,
   type HandshakeErrorData,
   type RequestName,
   type RequestPayload,
@@ -32,8 +33,8 @@ export interface ConnectionEvents {
 export class SignallingClient {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
-  constructor(url: string, displayName: string, events: ConnectionEvents) {
-    this.socket = io(url, { auth: { displayName }, transports: ['websocket'], autoConnect: false });
+  constructor(url: string, auth: HandshakeAuth, events: ConnectionEvents) {
+    this.socket = io(url, { auth, transports: ['websocket'], autoConnect: false, withCredentials: true });
     this.socket.on('connect', events.connected);
     this.socket.on('disconnect', (reason) => events.disconnected(reason));
     this.socket.on('connect_error', (err: Error & { data?: HandshakeErrorData }) => {

@@ -1,0 +1,104 @@
+/**
+ * Sign-up, sign-in and sessions. A session token is 32 random bytes handed to the browser once
+ * (in an httpOnly cookie); only its SHA-256 is stored. Sign-in failures are rate limited per
+ * address and username, and attempts per address, so guessing is slow and slow for everyone else.
+ */
+import crypto from 'node:crypto';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ErrorCode, type Account, type SignInRequest, type SignUpRequest } from '../protocol/index.ts';
+import type { SessionsRepo } from '../store/sessions.repo.ts';
+import type { UserRow, UsersRepo } from '../store/users.repo.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+
+export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+
+export class AccountError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface SignedIn {
+  account: Account;
+  token: string;
+}
+
+const toAccount = (u: UserRow): Account => ({ id: u.id, username: u.username, displayName: u.displayName });
+const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+export class AccountService {
+  /** Failed sign-ins per address and username. */
+  private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60 });
+  /** Every sign-in attempt per address. */
+  private readonly attempts = new RateLimiterMemory({ points: 30, duration: 15 * 60 });
+  /** A hash to verify against when the username doesn't exist, so timing doesn't reveal it. */
+  private readonly decoyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
+
+  constructor(
+    private readonly users: UsersRepo,
+    private readonly sessions: SessionsRepo,
+  ) {}
+
+  async signUp(req: SignUpRequest): Promise<SignedIn> {
+    const user: UserRow = {
+      id: crypto.randomUUID(),
+      username: req.username,
+      displayName: req.displayName,
+      passwordHash: await hashPassword(req.password),
+      createdAt: Date.now(),
+    };
+    if (!this.users.create(user)) throw new AccountError(ErrorCode.UsernameTaken, 'that username is taken');
+    return { account: toAccount(user), token: this.newSession(user.id) };
+  }
+
+  async signIn(req: SignInRequest, address: string): Promise<SignedIn> {
+    const failureKey = `${address}|${req.username.toLowerCase()}`;
+    await this.consume(this.attempts, address);
+    const previous = await this.failures.get(failureKey);
+    if (previous && previous.remainingPoints <= 0) throw this.limited(previous);
+
+    const user = this.users.byUsername(req.username);
+    const ok = await verifyPassword(req.password, user?.passwordHash ?? (await this.decoyHash));
+    if (!user || !ok) {
+      await this.consume(this.failures, failureKey);
+      throw new AccountError(ErrorCode.BadCredentials, 'wrong username or password');
+    }
+    await this.failures.delete(failureKey);
+    return { account: toAccount(user), token: this.newSession(user.id) };
+  }
+
+  signOut(token: string): void {
+    this.sessions.delete(hashToken(token));
+  }
+
+  accountForToken(token: string | undefined): Account | undefined {
+    if (!token) return undefined;
+    const userId = this.sessions.userOf(hashToken(token), Date.now());
+    const user = userId ? this.users.byId(userId) : undefined;
+    return user ? toAccount(user) : undefined;
+  }
+
+  private newSession(userId: string): string {
+    const token = crypto.randomBytes(32).toString('base64url');
+    this.sessions.create(hashToken(token), userId, Date.now() + SESSION_TTL_MS);
+    return token;
+  }
+
+  private async consume(limiter: RateLimiterMemory, key: string): Promise<void> {
+    try {
+      await limiter.consume(key);
+    } catch (res) {
+      if (res instanceof RateLimiterRes) throw this.limited(res);
+      throw res;
+    }
+  }
+
+  private limited(res: RateLimiterRes): AccountError {
+    const seconds = Math.ceil(res.msBeforeNext / 1000);
+    return new AccountError(ErrorCode.RateLimited, `too many attempts; try again in ${seconds} s`, seconds);
+  }
+}

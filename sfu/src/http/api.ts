@@ -1,0 +1,153 @@
+/**
+ * The REST edge (`/api/*`): JSON in, zod-validated, JSON out with the same error codes as the
+ * socket. Only `application/json` bodies are accepted, which keeps cross-site forms out.
+ */
+import type http from 'node:http';
+import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
+import type { z } from 'zod';
+import { AccountError, SESSION_TTL_MS, type AccountService } from '../accounts/account-service.ts';
+import type { Logger } from '../log.ts';
+import {
+  ErrorCode,
+  SESSION_COOKIE,
+  SignInRequestSchema,
+  SignUpRequestSchema,
+  type AccountReply,
+  type ErrorReply,
+} from '../protocol/index.ts';
+
+const MAX_BODY = 16 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.UsernameTaken]: 409,
+  [ErrorCode.BadCredentials]: 401,
+  [ErrorCode.RateLimited]: 429,
+};
+
+export function sessionTokenOf(req: http.IncomingMessage): string | undefined {
+  return parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
+}
+
+function sessionCookie(req: http.IncomingMessage, token: string, maxAgeMs: number): string {
+  const secure =
+    (req.socket as { encrypted?: boolean }).encrypted === true ||
+    req.headers['x-forwarded-proto'] === 'https';
+  return serializeCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    maxAge: Math.floor(maxAgeMs / 1000),
+  });
+}
+
+async function readJson<T>(req: http.IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
+    throw new HttpError(415, ErrorCode.InvalidPayload, 'expected application/json');
+  }
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new HttpError(413, ErrorCode.InvalidPayload, 'request too large');
+    chunks.push(chunk);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, ErrorCode.InvalidPayload, 'malformed JSON');
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new HttpError(
+      400,
+      ErrorCode.InvalidPayload,
+      first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'invalid',
+    );
+  }
+  return parsed.data;
+}
+
+function reply(
+  res: http.ServerResponse,
+  status: number,
+  body: AccountReply | ErrorReply | Record<string, never>,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function createApi(accounts: AccountService, log: Logger) {
+  const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>> = {
+    'POST /api/signup': async (req, res) => {
+      const signed = await accounts.signUp(await readJson(req, SignUpRequestSchema));
+      log.info({ user: signed.account.id }, 'signed up');
+      reply(
+        res,
+        201,
+        { account: signed.account },
+        { 'set-cookie': sessionCookie(req, signed.token, SESSION_TTL_MS) },
+      );
+    },
+    'POST /api/signin': async (req, res) => {
+      const body = await readJson(req, SignInRequestSchema);
+      const signed = await accounts.signIn(body, req.socket.remoteAddress ?? 'unknown');
+      log.info({ user: signed.account.id }, 'signed in');
+      reply(
+        res,
+        200,
+        { account: signed.account },
+        { 'set-cookie': sessionCookie(req, signed.token, SESSION_TTL_MS) },
+      );
+    },
+    'POST /api/signout': async (req, res) => {
+      const token = sessionTokenOf(req);
+      if (token) accounts.signOut(token);
+      reply(res, 200, {}, { 'set-cookie': sessionCookie(req, '', 0) });
+    },
+    'GET /api/me': async (req, res) => {
+      const account = accounts.accountForToken(sessionTokenOf(req));
+      if (!account) throw new HttpError(401, ErrorCode.Unauthenticated, 'not signed in');
+      reply(res, 200, { account });
+    },
+  };
+
+  /** Handles `/api/*`; returns false for any other path. */
+  return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<boolean> => {
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    if (!path.startsWith('/api/')) return false;
+    const route = routes[`${req.method} ${path}`];
+    try {
+      if (!route) throw new HttpError(404, ErrorCode.UnknownEvent, `no route ${req.method} ${path}`);
+      await route(req, res);
+    } catch (err) {
+      if (err instanceof HttpError)
+        reply(res, err.status, { error: { code: err.code, message: err.message } });
+      else if (err instanceof AccountError) {
+        const headers: Record<string, string> = err.retryAfterSeconds
+          ? { 'retry-after': String(err.retryAfterSeconds) }
+          : {};
+        if (err.code === ErrorCode.BadCredentials || err.code === ErrorCode.RateLimited)
+          log.warn({ code: err.code, address: req.socket.remoteAddress }, 'sign-in refused');
+        reply(res, STATUS[err.code] ?? 400, { error: { code: err.code, message: err.message } }, headers);
+      } else {
+        log.error({ err, path }, 'request failed');
+        reply(res, 500, { error: { code: ErrorCode.Internal, message: 'an unexpected error occurred' } });
+      }
+    }
+    return true;
+  };
+}

@@ -1,0 +1,41 @@
+/** The REST contract for accounts (`/api/*`): request bodies validated on the server, replies typed. */
+import { z } from 'zod';
+import { DisplayNameSchema, UserIdSchema } from './call.ts';
+import type { ErrorCode } from './errors.ts';
+
+export const UsernameSchema = z
+  .string()
+  .trim()
+  .min(3, 'at least 3 characters')
+  .max(32, 'at most 32 characters')
+  .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore only');
+
+export const PasswordSchema = z.string().min(8, 'at least 8 characters').max(200, 'at most 200 characters');
+
+export const SignUpRequestSchema = z.strictObject({
+  username: UsernameSchema,
+  password: PasswordSchema,
+  displayName: DisplayNameSchema,
+});
+export type SignUpRequest = z.infer<typeof SignUpRequestSchema>;
+
+export const SignInRequestSchema = z.strictObject({
+  username: z.string().trim().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
+export type SignInRequest = z.infer<typeof SignInRequestSchema>;
+
+export const AccountSchema = z.object({ id: UserIdSchema, username: z.string(), displayName: z.string() });
+export type Account = z.infer<typeof AccountSchema>;
+
+/** 200 reply of sign-up, sign-in and `GET /api/me`. */
+export const AccountReplySchema = z.object({ account: AccountSchema });
+export type AccountReply = z.infer<typeof AccountReplySchema>;
+
+/** Every non-2xx reply. */
+export interface ErrorReply {
+  error: { code: ErrorCode; message: string };
+}
+
+/** The httpOnly cookie carrying the session token. */
+export const SESSION_COOKIE = 'sp_session';

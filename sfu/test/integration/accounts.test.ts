@@ -1,0 +1,117 @@
+/** Accounts over the real HTTP API and SQLite; nothing lost across a server restart. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { EndReason, ErrorCode, type AccountReply, type ErrorReply } from '../../src/protocol/index.ts';
+import { connect, connectDevice, next, signUp, startHarness, type Harness } from './harness.ts';
+
+const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+
+describe('accounts', { timeout: 60_000 }, () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(async () => h.stop());
+
+  it('signs up, sets an httpOnly session cookie, and knows who is signed in', async () => {
+    const res = await post(h.url, '/api/signup', {
+      username: 'ada_l',
+      password: 'analytical engine',
+      displayName: 'Ada',
+    });
+    assert.equal(res.status, 201);
+    const cookie = res.headers.get('set-cookie') ?? '';
+    assert.match(cookie, /^sp_session=[\w-]{40,};/);
+    assert.match(cookie, /HttpOnly/i);
+    assert.match(cookie, /SameSite=Lax/i);
+    const me = await fetch(`${h.url}/api/me`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
+    assert.equal(me.status, 200);
+    assert.equal(((await me.json()) as AccountReply).account.displayName, 'Ada');
+  });
+
+  it('refuses a taken username (case-insensitively) and invalid input with typed errors', async () => {
+    const taken = await post(h.url, '/api/signup', {
+      username: 'ADA_L',
+      password: 'whatever123',
+      displayName: 'X',
+    });
+    assert.equal(taken.status, 409);
+    assert.equal(((await taken.json()) as ErrorReply).error.code, ErrorCode.UsernameTaken);
+    const short = await post(h.url, '/api/signup', { username: 'bo', password: 'short', displayName: 'B' });
+    assert.equal(short.status, 400);
+    assert.equal(((await short.json()) as ErrorReply).error.code, ErrorCode.InvalidPayload);
+    const notJson = await fetch(`${h.url}/api/signin`, { method: 'POST', body: 'username=a&password=b' });
+    assert.equal(notJson.status, 415);
+  });
+
+  it('signs in with the right password, refuses a wrong one without saying which part was wrong', async () => {
+    const ok = await post(h.url, '/api/signin', { username: 'ada_l', password: 'analytical engine' });
+    assert.equal(ok.status, 200);
+    const wrong = await post(h.url, '/api/signin', { username: 'ada_l', password: 'difference engine' });
+    assert.equal(wrong.status, 401);
+    assert.deepEqual(await wrong.json(), {
+      error: { code: ErrorCode.BadCredentials, message: 'wrong username or password' },
+    });
+    const nobody = await post(h.url, '/api/signin', {
+      username: 'nobody_here',
+      password: 'difference engine',
+    });
+    assert.equal(((await nobody.json()) as ErrorReply).error.message, 'wrong username or password');
+  });
+
+  it('rate limits repeated failures, even for the right password afterwards', async () => {
+    await signUp(h.url, 'Target');
+    const user = await signUp(h.url, 'Limited');
+    for (let i = 0; i < 5; i++)
+      await post(h.url, '/api/signin', { username: user.username, password: 'wrong wrong' });
+    const blocked = await post(h.url, '/api/signin', { username: user.username, password: user.password });
+    assert.equal(blocked.status, 429);
+    assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+    assert.equal(((await blocked.json()) as ErrorReply).error.code, ErrorCode.RateLimited);
+  });
+
+  it('signing out ends the session for HTTP and for new socket connections', async () => {
+    const user = await signUp(h.url, 'Leaver');
+    assert.equal((await post(h.url, '/api/signout', {}, { cookie: user.cookie })).status, 200);
+    assert.equal((await fetch(`${h.url}/api/me`, { headers: { cookie: user.cookie } })).status, 401);
+    await assert.rejects(connectDevice(h.url, user), /session:welcome/);
+  });
+});
+
+describe('restart', { timeout: 60_000 }, () => {
+  it('keeps accounts, devices and history across a server restart', async () => {
+    const h1 = await startHarness({ noAnswerTimeoutMs: 300 });
+    const a = await connect(h1.url, 'Persist A');
+    const b = await connect(h1.url, 'Persist B');
+    const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
+    assert.ok(res.ok);
+    assert.equal((await next(a.socket, 'call:ended')).reason, EndReason.NoAnswer);
+    a.socket.disconnect();
+    b.socket.disconnect();
+    await h1.stop();
+
+    const h2 = await startHarness({ dataDir: h1.dataDir });
+    try {
+      const me = await fetch(`${h2.url}/api/me`, { headers: { cookie: b.user.cookie } });
+      assert.equal(me.status, 200, 'the session survived');
+      const again = await connectDevice(h2.url, b.user, b.deviceId);
+      assert.equal(again.unreadMissed, 1, 'the missed call survived');
+      const list = await again.socket.emitWithAck('history:list', {});
+      assert.ok(list.ok);
+      assert.equal(list.data.entries[0]?.callId, res.data.callId);
+      assert.equal(list.data.entries[0]?.missed, true);
+      const devices = h2.server.db
+        .prepare('SELECT count(*) AS n FROM devices WHERE id = ?')
+        .get(b.deviceId) as { n: number };
+      assert.equal(devices.n, 1, 'the device survived');
+      again.socket.disconnect();
+    } finally {
+      await h2.stop();
+    }
+  });
+});

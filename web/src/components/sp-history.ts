@@ -1,0 +1,157 @@
+import { LitElement, css, html } from 'lit';
+import { EndReason, type HistoryEntry } from '@softphone/sfu/protocol';
+import { emit } from '../events/sp-events.ts';
+import { formatDuration } from './format.ts';
+import { shared } from './shared.styles.ts';
+
+const REASON: Record<EndReason, string> = {
+  [EndReason.HungUp]: 'ended',
+  [EndReason.Cancelled]: 'cancelled',
+  [EndReason.Declined]: 'declined',
+  [EndReason.Busy]: 'busy',
+  [EndReason.NoAnswer]: 'no answer',
+  [EndReason.Unreachable]: 'unreachable',
+  [EndReason.Disconnected]: 'connection lost',
+  [EndReason.MediaServerRestarted]: 'failed: media server restarted',
+  [EndReason.MediaFailed]: 'failed: no audio connection',
+  [EndReason.AnsweredElsewhere]: 'answered on another device',
+};
+
+function when(at: number): string {
+  const d = new Date(at);
+  const today = new Date().toDateString() === d.toDateString();
+  return today
+    ? d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
+    : d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}
+
+function quality(e: HistoryEntry): string | null {
+  const q = e.quality;
+  if (!q) return null;
+  const loss =
+    q.packetsReceived + q.packetsLost > 0 ? (100 * q.packetsLost) / (q.packetsReceived + q.packetsLost) : 0;
+  const parts = [
+    q.heard ? `heard after ${q.timeToFirstAudioMs ?? '?'} ms` : 'no audio heard',
+    `loss ${loss.toFixed(1)} %`,
+    `jitter ${q.jitterMs} ms`,
+  ];
+  if (q.roundTripMs !== null) parts.push(`RTT ${q.roundTripMs} ms`);
+  return parts.join(' · ');
+}
+
+/**
+ * Recent calls, newest first: missed ones stand out, each with its outcome and quality.
+ * @fires sp-call-requested - call the person back
+ */
+export class SpHistory extends LitElement {
+  static override properties = { entries: { attribute: false }, canCall: { attribute: false } };
+  static override styles = [
+    shared,
+    css`
+      ul {
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+      }
+      li {
+        display: grid;
+        grid-template-columns: 1fr auto;
+        gap: 0.15rem 0.75rem;
+        padding: 0.6rem 0.75rem;
+        border-radius: 12px;
+        background: var(--sp-row, #f3f6f8);
+      }
+      .who {
+        font-weight: 600;
+        overflow-wrap: anywhere;
+      }
+      li.missed .who,
+      li.missed .what {
+        color: var(--sp-danger, #c0392b);
+      }
+      .what,
+      .q {
+        grid-column: 1;
+        font-size: 0.875rem;
+      }
+      .time {
+        grid-column: 2;
+        grid-row: 1;
+        text-align: right;
+        font-size: 0.875rem;
+      }
+      button.small {
+        grid-column: 2;
+        grid-row: 2 / span 2;
+        align-self: center;
+        min-height: 36px;
+        padding: 0.25rem 0.9rem;
+      }
+    `,
+  ];
+
+  declare entries: HistoryEntry[];
+  /** Whether a call-back button makes sense (the person is online). */
+  declare canCall: (userId: string) => boolean;
+
+  constructor() {
+    super();
+    this.entries = [];
+    this.canCall = () => false;
+  }
+
+  override render() {
+    return html`<section class="card" aria-labelledby="title">
+      <h1 id="title">History</h1>
+      ${
+        this.entries.length === 0
+          ? html`<p class="muted">No calls yet.</p>`
+          : html`<ul aria-label="Recent calls">
+              ${this.entries.map((e) => this.renderEntry(e))}
+            </ul>`
+      }
+    </section>`;
+  }
+
+  private renderEntry(e: HistoryEntry) {
+    const kind = e.missed ? 'Missed call' : e.direction === 'incoming' ? 'Incoming' : 'Outgoing';
+    const outcome =
+      e.durationMs !== null
+        ? formatDuration(e.durationMs)
+        : e.endReason
+          ? REASON[e.endReason]
+          : 'in progress';
+    const q = quality(e);
+    return html`<li
+      class=${e.missed ? 'missed' : ''}
+      data-test="history-entry"
+      data-call-id=${e.callId}
+      data-kind=${e.missed ? 'missed' : e.direction}
+    >
+      <span class="who">${e.peer.displayName}</span>
+      <span class="time muted">${when(e.startedAt)}</span>
+      <span class="what">${kind}${e.unread ? ' (new)' : ''} · ${outcome}</span>
+      ${q ? html`<span class="q muted" data-test="quality">${q}</span>` : null}
+      ${
+        this.canCall(e.peer.id)
+          ? html`<button
+              class="small"
+              aria-label=${`Call ${e.peer.displayName} back`}
+              @click=${() => emit(this, 'sp-call-requested', { userId: e.peer.id })}
+            >
+              Call
+            </button>`
+          : null
+      }
+    </li>`;
+  }
+}
+customElements.define('sp-history', SpHistory);
+declare global {
+  interface HTMLElementTagNameMap {
+    'sp-history': SpHistory;
+  }
+}

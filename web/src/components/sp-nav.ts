@@ -1,0 +1,104 @@
+import { LitElement, css, html } from 'lit';
+import { emit } from '../events/sp-events.ts';
+import { shared } from './shared.styles.ts';
+
+/**
+ * Who I am, the People / History switch with the missed-call badge, and sign out.
+ * @fires sp-view
+ * @fires sp-sign-out
+ */
+export class SpNav extends LitElement {
+  static override properties = {
+    name: { type: String },
+    view: { type: String },
+    unreadMissed: { type: Number },
+  };
+  static override styles = [
+    shared,
+    css`
+      :host {
+        margin-bottom: 0.75rem;
+      }
+      .top {
+        display: flex;
+        justify-content: space-between;
+        align-items: center;
+        gap: 0.5rem;
+        margin-bottom: 0.5rem;
+      }
+      [role='tablist'] {
+        display: flex;
+        gap: 0.5rem;
+      }
+      [role='tab'] {
+        flex: 1;
+        background: var(--sp-surface, #fff);
+      }
+      [role='tab'][aria-selected='true'] {
+        background: var(--sp-fg, #14202b);
+        color: #fff;
+      }
+      .badge {
+        display: inline-block;
+        min-width: 1.25rem;
+        padding: 0 0.35rem;
+        margin-left: 0.35rem;
+        border-radius: 999px;
+        background: var(--sp-danger, #c0392b);
+        color: #fff;
+        font-size: 0.8rem;
+        line-height: 1.25rem;
+      }
+      button.small {
+        min-height: 36px;
+        padding: 0.25rem 0.9rem;
+      }
+    `,
+  ];
+
+  declare name: string;
+  declare view: 'people' | 'history';
+  declare unreadMissed: number;
+
+  constructor() {
+    super();
+    this.name = '';
+    this.view = 'people';
+    this.unreadMissed = 0;
+  }
+
+  override render() {
+    const missed = this.unreadMissed;
+    return html`<nav aria-label="Main">
+      <div class="top">
+        <span class="muted">Signed in as <strong>${this.name}</strong></span>
+        <button class="small" data-test="sign-out" @click=${() => emit(this, 'sp-sign-out')}>Sign out</button>
+      </div>
+      <div role="tablist">
+        <button
+          role="tab"
+          data-test="tab-people"
+          aria-selected=${this.view === 'people'}
+          @click=${() => emit(this, 'sp-view', { view: 'people' })}
+        >
+          People
+        </button>
+        <button
+          role="tab"
+          data-test="tab-history"
+          aria-selected=${this.view === 'history'}
+          aria-label=${missed ? `History, ${missed} missed ${missed === 1 ? 'call' : 'calls'}` : 'History'}
+          @click=${() => emit(this, 'sp-view', { view: 'history' })}
+        >
+          History${missed ? html`<span class="badge" data-test="missed-badge" aria-hidden="true">${missed}</span>` : null}
+        </button>
+      </div>
+    </nav>`;
+  }
+}
+customElements.define('sp-nav', SpNav);
+declare global {
+  interface HTMLElementTagNameMap {
+    'sp-nav': SpNav;
+  }
+}
