@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './history.ts';
 export * from './rest.ts';
 export * from './signalling.ts';
+export * from './voip-push.ts';
