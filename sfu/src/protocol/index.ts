@@ -1,4 +1,5 @@
 export * from './ack.ts';
+export * from './bridge.ts';
 export * from './call.ts';
 export * from './errors.ts';
 export * from './history.ts';
