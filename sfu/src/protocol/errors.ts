@@ -12,6 +12,11 @@ export enum ErrorCode {
   CallNotFound = 'call-not-found',
   /** No such user online. */
   UserNotFound = 'user-not-found',
+  /**
+   * A push-woken device reported a call that ended meanwhile (cancelled, answered elsewhere, timed
+   * out): the device ends its CallKit call; no further push follows.
+   */
+  CallNoLongerAvailable = 'call-no-longer-available',
   /** The request is not valid in the call's current state (e.g. answering an answered call). */
   InvalidState = 'invalid-state',
   /** Calling yourself, or a target that can't be called. */

@@ -3,6 +3,8 @@ export * from './bridge.ts';
 export * from './call.ts';
 export * from './errors.ts';
 export * from './history.ts';
+export * from './push.ts';
 export * from './rest.ts';
 export * from './signalling.ts';
+export * from './simulated-apns.ts';
 export * from './voip-push.ts';

@@ -7,6 +7,7 @@ import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
+import { pushRequests } from './push.ts';
 
 const SdpSchema = z.string().min(1).max(32_000);
 
@@ -28,6 +29,15 @@ const empty = z.strictObject({});
 export const requests = {
   /** Start a call to an online user. */
   'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
+  /**
+   * A push-woken device has reported the call to CallKit: it joins the call's ringing devices (so it
+   * may answer or decline) and the first report moves the call to `ringing`. A call that ended
+   * meanwhile fails with `call-no-longer-available`.
+   */
+  'call:reported': {
+    payload: callRef,
+    result: z.strictObject({ call: z.strictObject({ callId: CallIdSchema, from: PeerSchema }) }),
+  },
   /** The callee's device is alerting the user (moves the call to `ringing`). */
   'call:ringing': { payload: callRef, result: empty },
   /** The callee accepts. */
@@ -69,6 +79,7 @@ export const requests = {
     }),
     result: empty,
   },
+  ...pushRequests,
 } as const;
 
 type Requests = typeof requests;

@@ -1,0 +1,79 @@
+/**
+ * How a device registers where it can be woken: a VoIP token for the iOS shell, a Web Push
+ * subscription for the PWA. What a VoIP push carries is `voip-push.ts`; what a Web Push carries is
+ * {@link WebPushMessageSchema} below.
+ */
+import { z } from 'zod';
+import { CallIdSchema } from './call.ts';
+import { VoipPushPayloadSchema } from './voip-push.ts';
+
+/** Which APNs the token belongs to: the shell's `aps-environment` entitlement (development = sandbox). */
+export const ApsEnvironmentSchema = z.enum(['sandbox', 'production']);
+export type ApsEnvironment = z.infer<typeof ApsEnvironmentSchema>;
+
+/** PushKit's token, hex-encoded (32 bytes today; Apple says not to assume the length). */
+export const VoipTokenSchema = z
+  .string()
+  .regex(/^[0-9a-fA-F]{64,200}$/, 'a hex device token')
+  .transform((t) => t.toLowerCase());
+
+/** Reverse-DNS bundle id of the app; the VoIP topic is `<bundleId>.voip`. */
+export const BundleIdSchema = z
+  .string()
+  .max(155)
+  .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a reverse-DNS bundle id');
+
+export const VoipRegistrationSchema = z.strictObject({
+  token: VoipTokenSchema,
+  environment: ApsEnvironmentSchema,
+  bundleId: BundleIdSchema,
+  appVersion: z.string().trim().min(1).max(32),
+});
+export type VoipRegistration = z.infer<typeof VoipRegistrationSchema>;
+
+/** base64url of exactly `bytes` bytes, padded or not (no Buffer: browsers import this file too). */
+const base64url = (bytes: number) => {
+  const chars = Math.ceil((bytes * 4) / 3);
+  const pad = (4 - (chars % 4)) % 4;
+  return z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}(={${pad}})?$`), `base64url of ${bytes} bytes`);
+};
+
+const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+
+/** `PushSubscription.toJSON()` as the browser gives it (plain http only for a loopback stand-in). */
+export const WebPushSubscriptionSchema = z.object({
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .refine((u) => u.startsWith('https:') || isLoopback(u), 'an https endpoint'),
+  expirationTime: z.number().nullable().optional(),
+  keys: z.object({ p256dh: base64url(65), auth: base64url(16) }),
+});
+export type WebPushSubscription = z.infer<typeof WebPushSubscriptionSchema>;
+
+const empty = z.strictObject({});
+
+/** Client → server requests about push (acked like every request; see signalling.ts). */
+export const pushRequests = {
+  /** The iOS shell's VoIP token for this device (sent at every launch: tokens change). */
+  'push:register-voip': { payload: VoipRegistrationSchema, result: empty },
+  /** The PWA's Web Push subscription for this device. */
+  'push:register-web': {
+    payload: z.strictObject({ subscription: WebPushSubscriptionSchema }),
+    result: empty,
+  },
+  /** Forget this device's push registrations (sign-out). */
+  'push:unregister': { payload: empty, result: empty },
+  /** The server's VAPID public key, for `pushManager.subscribe({ applicationServerKey })`. */
+  'push:web-config': { payload: empty, result: z.strictObject({ vapidPublicKey: z.string() }) },
+} as const;
+
+/**
+ * What a Web Push carries (the service worker decodes it). Unlike a VoIP push, a Web Push may also
+ * say that a call is over, so the notification can be closed.
+ */
+export const WebPushMessageSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('incoming-call'), call: VoipPushPayloadSchema }),
+  z.strictObject({ kind: z.literal('call-ended'), callId: CallIdSchema }),
+]);
+export type WebPushMessage = z.infer<typeof WebPushMessageSchema>;
