@@ -49,7 +49,19 @@ function sameOrigin(req: http.IncomingMessage): boolean {
 
 export function createApplication(c: AppComponents): Application {
   const serveWeb = fs.existsSync(c.webDir)
-    ? sirv(c.webDir, { single: true, dev: false, gzip: true, etag: true })
+    ? sirv(c.webDir, {
+        single: true,
+        dev: false,
+        gzip: true,
+        etag: true,
+        // Hashed build assets never change; everything else (the shell, the service worker, the
+        // manifest) is revalidated so an update is seen at the next visit.
+        setHeaders: (res, pathname) =>
+          res.setHeader(
+            'cache-control',
+            pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+          ),
+      })
     : (_req: http.IncomingMessage, res: http.ServerResponse) => {
         res.writeHead(503, { 'content-type': 'text/plain' });
         res.end('The web app is not built: run `npm run build`.\n');

@@ -4,6 +4,7 @@ import { Phone } from './call/phone.ts';
 import { installTestHooks } from './debug/test-hooks.ts';
 import { ImmediateAudioActivation } from './media/audio-activation.ts';
 import { BrowserMediaEngine } from './media/browser-engine.ts';
+import { InstalledApp } from './pwa/installed-app.ts';
 
 const phone = new Phone({
   serverUrl: window.location.origin,
@@ -11,7 +12,10 @@ const phone = new Phone({
   activation: new ImmediateAudioActivation(),
 });
 installTestHooks(phone);
+const installed = new InstalledApp();
 
 const app = document.createElement('sp-app');
 app.phone = phone;
+app.installed = installed;
 document.body.append(app);
+installed.start((launch) => void phone.takeLaunch(launch));

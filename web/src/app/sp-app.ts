@@ -9,13 +9,21 @@ import '../components/sp-in-call.ts';
 import '../components/sp-call-ended.ts';
 import '../components/sp-history.ts';
 import '../components/sp-nav.ts';
+import '../components/sp-update-prompt.ts';
+import '../components/sp-call-notifications-prompt.ts';
+import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
  * The mediator: owns nothing but a reference to the Phone, passes its state down to the screen
  * that fits, and turns the screens' events into Phone actions.
  */
 export class SpApp extends LitElement {
-  static override properties = { phone: { attribute: false }, state: { state: true } };
+  static override properties = {
+    phone: { attribute: false },
+    installed: { attribute: false },
+    state: { state: true },
+    appState: { state: true },
+  };
   static override styles = css`
     :host {
       display: flex;
@@ -36,18 +44,23 @@ export class SpApp extends LitElement {
   `;
 
   declare phone: Phone;
+  declare installed: InstalledApp;
   declare state: PhoneState;
-  private unsubscribe: (() => void) | undefined;
+  declare appState: InstalledAppState;
+  private unsubscribe: (() => void)[] = [];
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.unsubscribe = this.phone.subscribe((s) => (this.state = s));
+    this.unsubscribe = [
+      this.phone.subscribe((s) => (this.state = s)),
+      this.installed.subscribe((s) => (this.appState = s)),
+    ];
     void this.phone.restore();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.unsubscribe?.();
+    for (const u of this.unsubscribe) u();
   }
 
   override render() {
@@ -69,7 +82,10 @@ export class SpApp extends LitElement {
       @sp-hold-changed=${(e: GlobalEventHandlersEventMap['sp-hold-changed']) => void this.phone.setHeld(e.detail.held)}
       @sp-output-changed=${(e: GlobalEventHandlersEventMap['sp-output-changed']) => void this.phone.setOutput(e.detail.deviceId)}
       @sp-dismiss=${() => this.phone.dismissEnded()}
+      @sp-update-accepted=${() => void this.installed.update()}
+      @sp-call-notifications-enable=${() => void this.phone.enableCallNotifications()}
     >
+      ${this.appState.updateReady && !s.call ? html`<sp-update-prompt></sp-update-prompt>` : null}
       ${s.connection === 'reconnecting' ? html`<p class="banner" role="status">${s.notice}</p>` : null}
       ${
         screen === 'contacts' || screen === 'history'
@@ -92,7 +108,11 @@ export class SpApp extends LitElement {
           .busy=${s.authBusy || s.connection === 'connecting'}
         ></sp-sign-in>`;
       case 'contacts':
-        return html`<sp-contacts .self=${s.self} .users=${s.users} .notice=${s.notice}></sp-contacts>`;
+        return html`${
+            s.callNotifications === 'off'
+              ? html`<sp-call-notifications-prompt></sp-call-notifications-prompt>`
+              : null
+          }<sp-contacts .self=${s.self} .users=${s.users} .notice=${s.notice}></sp-contacts>`;
       case 'outgoing':
         return s.call ? html`<sp-outgoing-call .call=${s.call}></sp-outgoing-call>` : null;
       case 'incoming':

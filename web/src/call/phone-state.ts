@@ -8,6 +8,7 @@ import type {
   HistoryEntry,
   Peer,
 } from '@softphone/sfu/protocol';
+import type { CallNotificationsState } from '../push/call-notifications.ts';
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -63,6 +64,8 @@ export interface PhoneState {
   /** Audio outputs the browser lets us choose from (empty: no choice offered). */
   outputs: OutputDevice[];
   outputId: string;
+  /** Whether incoming calls reach this device as notifications when no tab is open. */
+  callNotifications: CallNotificationsState;
 }
 
 export const initialPhoneState: PhoneState = {
@@ -80,6 +83,7 @@ export const initialPhoneState: PhoneState = {
   unreadMissed: 0,
   outputs: [],
   outputId: '',
+  callNotifications: 'unsupported',
 };
 
 export type Screen = 'sign-in' | 'contacts' | 'history' | 'outgoing' | 'incoming' | 'in-call' | 'ended';

@@ -24,6 +24,12 @@ import { deviceIdentity } from '../account/device.ts';
 import type { AudioActivation } from '../media/audio-activation.ts';
 import { AudioMonitor } from '../media/audio-monitor.ts';
 import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
+import {
+  currentCallNotifications,
+  subscribeToCalls,
+  unsubscribeFromCalls,
+} from '../push/call-notifications.ts';
+import type { Launch } from '../push/incoming-call-launch.ts';
 import { SignallingClient } from '../signalling/signalling-client.ts';
 import { endMessage } from './end-messages.ts';
 import { initialPhoneState, type ActiveCall, type PhoneState } from './phone-state.ts';
@@ -71,6 +77,8 @@ export class Phone {
    * sends anything else about the call, but both can arrive in one read, before the ack's await resumes.
    */
   private readonly early = new Map<CallId, { offer?: string; ended?: { reason: EndReason; by: EndedBy } }>();
+  /** A call the user picked from a notification, acted on once we are connected. */
+  private launch: Launch | null = null;
 
   constructor(private readonly opts: PhoneOptions) {}
 
@@ -107,6 +115,9 @@ export class Phone {
 
   async signOut(): Promise<void> {
     if (this._state.call?.id) await this.hangup();
+    // A signed-out device must not be woken for its former user's calls.
+    await this.client?.request('push:unregister', {});
+    await unsubscribeFromCalls().catch(() => undefined);
     this.client?.close();
     this.client = null;
     this.teardown();
@@ -203,6 +214,33 @@ export class Phone {
     this.setState({ ended: null });
   }
 
+  /**
+   * The user picked a call from a notification: claim it from the server (the device then rings
+   * like any other) and answer or decline it as asked. Waits for the connection if need be.
+   */
+  async takeLaunch(launch: Launch): Promise<void> {
+    this.launch = launch;
+    if (this._state.connection === 'connected') await this.claimLaunch();
+  }
+
+  /** Turns on incoming-call notifications for when no tab is open (asks for permission). */
+  async enableCallNotifications(): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    const cfg = await client.request('push:web-config', {});
+    if (!cfg.ok) {
+      this.setState({ notice: cfg.error.message });
+      return;
+    }
+    const sub = await subscribeToCalls(cfg.data.vapidPublicKey);
+    if (!sub.ok) {
+      this.setState({ callNotifications: sub.state, notice: sub.message });
+      return;
+    }
+    const res = await client.request('push:register-web', { subscription: sub.subscription });
+    this.setState(res.ok ? { callNotifications: 'on' } : { notice: res.error.message });
+  }
+
   // ---- history ----
 
   /** Shows the history and marks missed calls seen. */
@@ -236,7 +274,11 @@ export class Phone {
     this.client?.close();
     this.setState({ account, connection: 'connecting', authError: null, notice: null });
     const client = new SignallingClient(this.opts.serverUrl, deviceIdentity(), {
-      connected: () => this.setState({ connection: 'connected', notice: null }),
+      connected: () => {
+        this.setState({ connection: 'connected', notice: null });
+        void this.claimLaunch();
+        void currentCallNotifications().then((callNotifications) => this.setState({ callNotifications }));
+      },
       refused: (e) => {
         client.close();
         this.client = null;
@@ -289,6 +331,23 @@ export class Phone {
     void client.request('call:ringing', { callId }).then((res) => {
       if (res.ok) marks.ringingAt ??= Date.now();
     });
+  }
+
+  private async claimLaunch(): Promise<void> {
+    const launch = this.launch;
+    const client = this.client;
+    if (!launch || !client) return;
+    this.launch = null;
+    if (this._state.call?.id !== launch.callId) {
+      const res = await client.request('call:reported', { callId: launch.callId });
+      if (!res.ok) {
+        this.setState({ notice: res.error.message });
+        return;
+      }
+      this.onIncoming(launch.callId, res.data.call.from);
+    }
+    if (launch.action === 'answer') await this.answer();
+    else if (launch.action === 'decline') await this.decline();
   }
 
   private onCallState(callId: CallId, state: CallState): void {

@@ -18,6 +18,10 @@ export interface SpEventDetails {
   /** Leave the "call ended" screen. */
   'sp-dismiss': undefined;
   'sp-sign-out': undefined;
+  /** Let the waiting new version of the app take over now. */
+  'sp-update-accepted': undefined;
+  /** Turn on incoming-call notifications for when no tab is open. */
+  'sp-call-notifications-enable': undefined;
 }
 
 export type SpEventName = keyof SpEventDetails;
@@ -36,6 +40,8 @@ declare global {
     'sp-mute-changed': CustomEvent<SpEventDetails['sp-mute-changed']>;
     'sp-dismiss': CustomEvent<undefined>;
     'sp-sign-out': CustomEvent<undefined>;
+    'sp-update-accepted': CustomEvent<undefined>;
+    'sp-call-notifications-enable': CustomEvent<undefined>;
   }
 }
 
