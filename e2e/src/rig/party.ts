@@ -30,19 +30,24 @@ export class Party {
   /** The account's username: the display name, lower-cased. */
   readonly username: string;
 
+  /** The name in messages: the display name, and which device when the user has several. */
+  readonly who: string;
+
   constructor(
     readonly name: string,
     readonly driver: WebdriverIO.Browser,
     readonly password = 'rig password 1',
+    device?: string,
   ) {
     this.username = name.toLowerCase();
+    this.who = device ? `${name} (${device})` : name;
   }
 
   async open(url: string): Promise<void> {
     await this.driver.url(url);
     await this.driver
       .$(SEL.username)
-      .waitForDisplayed({ timeout: 15_000, timeoutMsg: `${this.name}: no sign-in screen` });
+      .waitForDisplayed({ timeout: 15_000, timeoutMsg: `${this.who}: no sign-in screen` });
   }
 
   /** Creates the account through the sign-up form and waits until online. */
@@ -64,7 +69,7 @@ export class Party {
     const error = this.driver.$(SEL.authError);
     await this.driver.waitUntil(
       async () => (await error.isExisting()) || (await this.snapshot(1e9)).screen === 'contacts',
-      { timeout: 10_000, interval: 50, timeoutMsg: `${this.name}: sign-in neither succeeded nor failed` },
+      { timeout: 10_000, interval: 50, timeoutMsg: `${this.who}: sign-in neither succeeded nor failed` },
     );
     return (await error.isExisting()) ? { ok: false, error: (await error.getText()).trim() } : { ok: true };
   }
@@ -94,23 +99,50 @@ export class Party {
     return (await badge.isExisting()) ? Number(await badge.getText()) : 0;
   }
 
-  /** The history as the screen lists it: kind (missed / incoming / outgoing) per call id. */
-  async historyKinds(): Promise<Record<string, string>> {
+  /** The history as the screen lists it, newest first: call id, kind (missed / incoming / outgoing), the outcome line. */
+  async historyRows(): Promise<{ callId: string; kind: string; text: string }[]> {
     return this.driver.execute(() => {
-      const out: Record<string, string> = {};
       const list = document.querySelector('sp-app')?.shadowRoot?.querySelector('sp-history')?.shadowRoot;
-      list?.querySelectorAll<HTMLElement>('[data-test="history-entry"]').forEach((li) => {
-        out[li.dataset['callId'] ?? ''] = li.dataset['kind'] ?? '';
-      });
-      return out;
+      const rows = list ? Array.from(list.querySelectorAll<HTMLElement>('[data-test="history-entry"]')) : [];
+      return rows.map((li) => ({
+        callId: li.dataset['callId'] ?? '',
+        kind: li.dataset['kind'] ?? '',
+        text: li.querySelector('[data-test="outcome"]')?.textContent?.trim() ?? '',
+      }));
     });
+  }
+
+  /** Presses keys on the keyboard (WebDriver key names, e.g. 'Tab', 'Enter', 'Escape', ' '). */
+  async press(...keys: string[]): Promise<void> {
+    for (const k of keys) await this.driver.keys(k);
+  }
+
+  /** The element with keyboard focus, looking through shadow roots: its data-test and accessible text. */
+  async focused(): Promise<{ test: string | null; label: string }> {
+    return this.driver.execute(() => {
+      let el: Element | null = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      return {
+        test: el?.getAttribute('data-test') ?? null,
+        label: (el?.getAttribute('aria-label') ?? el?.textContent ?? '').trim(),
+      };
+    });
+  }
+
+  /** Presses Tab until the control with this data-test has focus; the number of presses it took. */
+  async tabTo(test: string, max = 15): Promise<number> {
+    for (let i = 1; i <= max; i++) {
+      await this.driver.keys('Tab');
+      if ((await this.focused()).test === test) return i;
+    }
+    throw new Error(`${this.who}: "${test}" not reached with ${max} presses of Tab`);
   }
 
   async call(other: Party): Promise<void> {
     const button = this.driver.$(SEL.userRow(other.name));
     await button.waitForClickable({
       timeout: 10_000,
-      timeoutMsg: `${this.name}: ${other.name} is not listed online`,
+      timeoutMsg: `${this.who}: ${other.name} is not listed online`,
     });
     await button.click();
   }
@@ -146,7 +178,7 @@ export class Party {
       {
         timeout,
         interval: 25,
-        timeoutMsg: `${this.name}: expected the "${screen}" screen within ${timeout} ms`,
+        timeoutMsg: `${this.who}: expected the "${screen}" screen within ${timeout} ms`,
       },
     );
     return last ?? this.snapshot();
@@ -159,7 +191,7 @@ export class Party {
 
   private async click(selector: string, what: string): Promise<void> {
     const el = this.driver.$(selector);
-    await el.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: cannot ${what}` });
+    await el.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.who}: cannot ${what}` });
     await el.click();
   }
 }

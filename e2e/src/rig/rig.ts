@@ -1,6 +1,7 @@
 /**
  * The rig: a softphone server (ours, or one at a given URL), Appium, and two named parties in
- * their own browsers, signed in and ready to call each other.
+ * their own browsers, signed in and ready to call each other. More browsers can join: another
+ * device of a party's user ({@link Rig.addDevice}).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -20,14 +21,24 @@ export interface RigOptions {
   /** Use a running softphone instead of starting one. */
   serverUrl?: string;
   serverEnv?: Record<string, string>;
+  /** Display names (default: `caller-<tag>` / `callee-<tag>`); usernames are these lower-cased. */
+  names?: { caller: string; callee: string };
+  /** Every browser's viewport in CSS pixels and its device pixel ratio (default: the profile's). */
+  viewport?: { width: number; height: number; scale?: number };
 }
 
+type Role = 'caller' | 'callee';
+
 export class Rig {
+  private readonly devices: Party[] = [];
+
   private constructor(
     readonly caller: Party,
     readonly callee: Party,
     readonly server: SoftphoneServer | null,
+    readonly url: string,
     private readonly appium: AppiumServer,
+    private readonly opts: RigOptions,
   ) {}
 
   static async start(opts: RigOptions): Promise<Rig> {
@@ -40,26 +51,20 @@ export class Rig {
     const drivers: WebdriverIO.Browser[] = [];
     try {
       appium = await startAppium(opts.logDir);
-      const port = appium.port;
-      const tag = crypto.randomBytes(2).toString('hex');
-      const make = async (wav: string) =>
-        remote({
-          hostname: '127.0.0.1',
-          port,
-          path: '/',
-          logLevel: 'error',
-          capabilities: profiles[opts.profile]({
-            wav: path.resolve(wav),
-            chromedriverPort: await freePort(),
-          }),
-        });
-      drivers.push(...(await Promise.all([make(opts.wav.caller), make(opts.wav.callee)])));
+      const launched = await Promise.allSettled([
+        launchBrowser(appium.port, opts, 'caller'),
+        launchBrowser(appium.port, opts, 'callee'),
+      ]);
+      for (const l of launched) if (l.status === 'fulfilled') drivers.push(l.value);
+      for (const l of launched) if (l.status === 'rejected') throw l.reason;
       const [d1, d2] = drivers as [WebdriverIO.Browser, WebdriverIO.Browser];
-      const caller = new Party(`caller-${tag}`, d1);
-      const callee = new Party(`callee-${tag}`, d2);
+      const tag = crypto.randomBytes(2).toString('hex');
+      const names = opts.names ?? { caller: `caller-${tag}`, callee: `callee-${tag}` };
+      const caller = new Party(names.caller, d1);
+      const callee = new Party(names.callee, d2);
       await Promise.all([caller.open(url), callee.open(url)]);
       await Promise.all([caller.signUp(), callee.signUp()]);
-      return new Rig(caller, callee, server, appium);
+      return new Rig(caller, callee, server, url, appium, opts);
     } catch (err) {
       await Promise.allSettled(drivers.map((d) => d.deleteSession()));
       await appium?.stop();
@@ -68,9 +73,41 @@ export class Rig {
     }
   }
 
+  /**
+   * Another device of the party's user: a browser of its own (so its own device id), signed in
+   * with the party's password. Its microphone is the party's WAV.
+   */
+  async addDevice(of: Party): Promise<Party> {
+    const role: Role = of === this.callee ? 'callee' : 'caller';
+    const driver = await launchBrowser(this.appium.port, this.opts, role);
+    const device = new Party(of.name, driver, of.password, `device ${this.devices.length + 2}`);
+    this.devices.push(device);
+    await device.open(this.url);
+    const res = await device.signIn();
+    if (!res.ok) throw new Error(`${device.who}: cannot sign in: ${res.error}`);
+    return device;
+  }
+
   async stop(): Promise<void> {
-    await Promise.allSettled([this.caller.driver.deleteSession(), this.callee.driver.deleteSession()]);
+    await Promise.allSettled(
+      [this.caller, this.callee, ...this.devices].map((p) => p.driver.deleteSession()),
+    );
     await this.appium.stop();
     await this.server?.stop();
   }
+}
+
+async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): Promise<WebdriverIO.Browser> {
+  const v = opts.viewport;
+  return remote({
+    hostname: '127.0.0.1',
+    port: appiumPort,
+    path: '/',
+    logLevel: 'error',
+    capabilities: profiles[opts.profile]({
+      wav: path.resolve(opts.wav[role]),
+      chromedriverPort: await freePort(),
+      ...(v ? { windowSize: [v.width, v.height] as [number, number], scale: v.scale } : {}),
+    }),
+  });
 }

@@ -133,7 +133,7 @@ export class SpHistory extends LitElement {
     >
       <span class="who">${e.peer.displayName}</span>
       <span class="time muted">${when(e.startedAt)}</span>
-      <span class="what">${kind}${e.unread ? ' (new)' : ''} · ${outcome}</span>
+      <span class="what" data-test="outcome">${kind}${e.unread ? ' (new)' : ''} · ${outcome}</span>
       ${q ? html`<span class="q muted" data-test="quality">${q}</span>` : null}
       ${
         this.canCall(e.peer.id)
