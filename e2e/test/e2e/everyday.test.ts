@@ -125,6 +125,9 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     const id = await callIdOf(callee);
     assert.equal(await callIdOf(calleePhone2), id, 'both devices ring for the same call');
     calls.answered = id;
+    // Long enough for both devices to set up their media while ringing, as a person would take.
+    await sleep(1_500);
+    assert.equal((await calleePhone2.snapshot(1e9)).screen, 'incoming', 'the second device stopped ringing');
 
     await callee.answer();
     const ended = await calleePhone2.waitForScreen('ended');
@@ -221,6 +224,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     await caller.call(callee);
     await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
     calls.missed = await callIdOf(callee);
+    await sleep(1_000);
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
     assert.equal(await callee.endMessage(), `Missed call from ${caller.name}`);

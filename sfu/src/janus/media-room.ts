@@ -66,7 +66,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       await control.create({
         room,
         description: 'call',
-        max_publishers: 2,
+        // Every ringing device of the callee publishes before anyone answers.
+        max_publishers: partyNames.length,
         permanent: false,
         is_private: true,
         audiocodec: 'opus',
