@@ -13,6 +13,8 @@ export interface SoftphoneServer {
   dataDir: string;
   /** Janus's pid as the server reports it (tests kill it on purpose). */
   janusPid(): Promise<number | null>;
+  /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -26,18 +28,15 @@ export async function startSoftphoneServer(
   }
   const port = await freePort();
   const logFile = path.join(opts.logDir ?? dataDir, 'server.log');
-  const started = await startChild(
-    'softphone server',
-    process.execPath,
-    ['--import', 'tsx', 'sfu/src/main.ts'],
-    {
+  const start = () =>
+    startChild('softphone server', process.execPath, ['--import', 'tsx', 'sfu/src/main.ts'], {
       cwd: REPO_ROOT,
       env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...opts.env },
       ready: /softphone ready at (http:\/\/\S+)/,
       timeoutMs: 20_000,
       logFile,
-    },
-  );
+    });
+  let started = await start();
   const url = started.match[1] ?? `http://127.0.0.1:${port}/`;
   return {
     url,
@@ -47,6 +46,10 @@ export async function startSoftphoneServer(
       const body = (await res.json()) as { janus: { pid: number | null } };
       return body.janus.pid;
     },
-    stop: started.stop,
+    async restart() {
+      await started.stop();
+      started = await start();
+    },
+    stop: () => started.stop(),
   };
 }

@@ -8,7 +8,10 @@ import {
   type SignUpRequest,
 } from '@softphone/sfu/protocol';
 
-export type AccountResult = { ok: true; account: Account } | { ok: false; code: ErrorCode; message: string };
+/** `offline`: the server could not be reached at all (no network, or the server is down). */
+export type AccountResult =
+  | { ok: true; account: Account }
+  | { ok: false; code: ErrorCode | 'offline'; message: string };
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AccountResult> {
   let res: Response;
@@ -20,7 +23,7 @@ async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promi
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {
-    return { ok: false, code: ErrorCode.Internal, message: 'the server cannot be reached' };
+    return { ok: false, code: 'offline', message: 'the server cannot be reached' };
   }
   const json: unknown = await res.json().catch(() => null);
   if (res.ok) {

@@ -102,7 +102,17 @@ export class Phone {
   /** Resumes a session kept in the cookie, if any. */
   async restore(): Promise<void> {
     const res = await accountClient.me();
-    if (res.ok) this.connect(res.account);
+    if (res.ok) {
+      this.connect(res.account);
+      return;
+    }
+    if (res.code === 'offline') {
+      // The offline shell loaded from the service worker: say so, and sign in again once back.
+      this.setState({ authError: 'You are offline. Softphone will reconnect when the network is back.' });
+      window.addEventListener('online', () => void this.restore(), { once: true });
+    } else if (this._state.authError) {
+      this.setState({ authError: null });
+    }
   }
 
   async signIn(username: string, password: string): Promise<void> {

@@ -1,0 +1,161 @@
+/**
+ * A stand-in for a browser's push service (Chromium's is FCM, unreachable here), with the browser's
+ * own part of Web Push: it hands out subscriptions whose keys it holds, accepts the server's pushes
+ * as RFC 8030 / RFC 8291 / RFC 8292 say (VAPID JWT checked, aes128gcm body decrypted), and delivers
+ * the plaintext to the browser's service worker through DevTools' `ServiceWorker.deliverPushMessage`,
+ * which runs the worker's real `push` handler.
+ */
+import crypto from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import ece from 'http_ece';
+import type { WebPushSubscription } from '@softphone/sfu/protocol';
+
+/** A push as the stand-in received it, checked and decrypted. */
+export interface ReceivedPush {
+  subscriptionId: string;
+  /** The `TTL` header in seconds. */
+  ttl: number;
+  urgency: string | null;
+  /** The VAPID JWT's `sub` (the server's contact). */
+  vapidSubject: string;
+  plaintext: string;
+}
+
+/** Where a subscription's pushes go once accepted (the browser's service worker). */
+export type Deliver = (plaintext: string) => Promise<void>;
+
+interface Subscription {
+  ecdh: crypto.ECDH;
+  auth: Buffer;
+  deliver: Deliver;
+}
+
+const b64url = (b: Buffer) => b.toString('base64url');
+
+export class WebPushServiceStandIn {
+  readonly received: ReceivedPush[] = [];
+  private readonly subscriptions = new Map<string, Subscription>();
+  private readonly waiters: ((p: ReceivedPush) => void)[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly origin: string,
+  ) {}
+
+  static async start(): Promise<WebPushServiceStandIn> {
+    let standIn: WebPushServiceStandIn | null = null;
+    const server = http.createServer((req, res) => void standIn?.handle(req, res));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    standIn = new WebPushServiceStandIn(server, `http://127.0.0.1:${port}`);
+    return standIn;
+  }
+
+  /** A new subscription, as `PushSubscription.toJSON()` gives it, whose pushes go to `deliver`. */
+  subscribe(deliver: Deliver): WebPushSubscription {
+    const id = crypto.randomUUID();
+    const ecdh = crypto.createECDH('prime256v1');
+    ecdh.generateKeys();
+    const auth = crypto.randomBytes(16);
+    this.subscriptions.set(id, { ecdh, auth, deliver });
+    return {
+      endpoint: `${this.origin}/push/${id}`,
+      expirationTime: null,
+      keys: { p256dh: b64url(ecdh.getPublicKey()), auth: b64url(auth) },
+    };
+  }
+
+  /** The next push accepted for delivery (or one already received that matches). */
+  nextPush(match: (p: ReceivedPush) => boolean, timeoutMs = 10_000): Promise<ReceivedPush> {
+    const seen = this.received.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching push within ${timeoutMs} ms`)), timeoutMs);
+      const waiter = (p: ReceivedPush) => {
+        if (!match(p)) return;
+        clearTimeout(timer);
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolve(p);
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const reply = (status: number, body = '') => {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(body);
+    };
+    const id = /^\/push\/([0-9a-f-]{36})$/.exec(req.url ?? '')?.[1];
+    if (req.method !== 'POST' || !id) return reply(404, 'no such endpoint');
+    const sub = this.subscriptions.get(id);
+    // RFC 8030 §7.3: an expired or unknown subscription answers 404 or 410 Gone.
+    if (!sub) return reply(410, 'subscription gone');
+    const body = Buffer.concat(await req.toArray());
+    const ttl = Number(req.headers.ttl);
+    if (!Number.isInteger(ttl) || ttl < 0) return reply(400, 'TTL header required (RFC 8030 §5.2)');
+    if (req.headers['content-encoding'] !== 'aes128gcm') return reply(415, 'aes128gcm required (RFC 8188)');
+    const vapid = checkVapid(req.headers.authorization, this.origin);
+    if (typeof vapid === 'string') return reply(403, vapid);
+    let plaintext: string;
+    try {
+      plaintext = ece
+        .decrypt(body, { version: 'aes128gcm', privateKey: sub.ecdh, authSecret: b64url(sub.auth) })
+        .toString('utf8');
+    } catch {
+      return reply(400, 'payload does not decrypt with the subscription keys');
+    }
+    const push: ReceivedPush = {
+      subscriptionId: id,
+      ttl,
+      urgency: typeof req.headers.urgency === 'string' ? req.headers.urgency : null,
+      vapidSubject: vapid.sub,
+      plaintext,
+    };
+    this.received.push(push);
+    for (const w of [...this.waiters]) w(push);
+    // RFC 8030 §5: 201 Created once accepted; delivery to the user agent happens after.
+    reply(201);
+    await sub.deliver(plaintext).catch((err: unknown) => console.warn('web push delivery failed', err));
+  }
+}
+
+/** RFC 8292 `Authorization: vapid t=<JWT>, k=<public key>`; the JWT's claims, or why it is refused. */
+function checkVapid(header: string | undefined, audience: string): { sub: string } | string {
+  const m = /^vapid t=([^,\s]+),\s*k=([A-Za-z0-9_-]+)$/.exec(header ?? '');
+  if (!m?.[1] || !m[2]) return 'vapid authorization required (RFC 8292)';
+  const [h, p, sig] = m[1].split('.');
+  if (!h || !p || !sig) return 'malformed JWT';
+  const key = crypto.createPublicKey({
+    key: { kty: 'EC', crv: 'P-256', ...jwkOf(Buffer.from(m[2], 'base64url')) },
+    format: 'jwk',
+  });
+  const ok = crypto.verify(
+    'sha256',
+    Buffer.from(`${h}.${p}`),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(sig, 'base64url'),
+  );
+  if (!ok) return 'JWT signature does not verify with k';
+  const claims = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as {
+    aud?: string;
+    exp?: number;
+    sub?: string;
+  };
+  if (claims.aud !== audience) return `JWT aud must be ${audience}`;
+  const now = Date.now() / 1000;
+  if (!claims.exp || claims.exp < now || claims.exp > now + 24 * 3600) return 'JWT exp must be within 24 h';
+  if (!claims.sub) return 'JWT sub (contact) required';
+  return { sub: claims.sub };
+}
+
+/** The x and y of an uncompressed P-256 point (0x04 ‖ x ‖ y). */
+function jwkOf(point: Buffer): { x: string; y: string } {
+  return { x: b64url(point.subarray(1, 33)), y: b64url(point.subarray(33, 65)) };
+}

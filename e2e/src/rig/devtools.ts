@@ -1,0 +1,74 @@
+/**
+ * DevTools access to a party's browser, for what WebDriver can't do: granting a permission that
+ * headless Chromium would otherwise refuse, replacing a browser service that can't exist here
+ * before the page loads, delivering a push to the service worker, taking the page offline.
+ * Chromedriver reports the browser's DevTools address in the session capabilities.
+ */
+import CDP from 'chrome-remote-interface';
+
+export class DevTools {
+  private registrationId: string | null = null;
+  private readonly registrationWaiters: (() => void)[] = [];
+
+  private constructor(private readonly client: CDP.Client) {
+    client.ServiceWorker.on('workerRegistrationUpdated', ({ registrations }) => {
+      const live = registrations.find((r) => !r.isDeleted);
+      if (!live) return;
+      this.registrationId = live.registrationId;
+      for (const w of this.registrationWaiters.splice(0)) w();
+    });
+  }
+
+  static async attach(driver: WebdriverIO.Browser): Promise<DevTools> {
+    const caps = driver.capabilities as { 'goog:chromeOptions'?: { debuggerAddress?: string } };
+    const address = caps['goog:chromeOptions']?.debuggerAddress;
+    if (!address) throw new Error('the browser session does not report a DevTools address');
+    const [host, port] = address.split(':');
+    const client = await CDP({ host, port: Number(port) });
+    const tools = new DevTools(client);
+    await client.Page.enable();
+    await client.ServiceWorker.enable();
+    return tools;
+  }
+
+  async grant(origin: string, permissions: ('notifications' | 'audioCapture')[]): Promise<void> {
+    await this.client.Browser.grantPermissions({ origin, permissions });
+  }
+
+  /** Runs `source` in every document this tab loads from now on, before the page's own scripts. */
+  async beforeEveryPage(source: string): Promise<void> {
+    await this.client.Page.addScriptToEvaluateOnNewDocument({ source });
+  }
+
+  /** Delivers a push message to the origin's service worker, which runs its `push` handler. */
+  async deliverPush(origin: string, data: string): Promise<void> {
+    const registrationId = await this.serviceWorkerRegistration();
+    await this.client.ServiceWorker.deliverPushMessage({ origin, registrationId, data });
+  }
+
+  async setOffline(offline: boolean): Promise<void> {
+    await this.client.Network.enable();
+    await this.client.Network.emulateNetworkConditions({
+      offline,
+      latency: 0,
+      downloadThroughput: -1,
+      uploadThroughput: -1,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async serviceWorkerRegistration(timeoutMs = 10_000): Promise<string> {
+    if (this.registrationId) return this.registrationId;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no service worker registered')), timeoutMs);
+      this.registrationWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return this.registrationId ?? '';
+  }
+}
