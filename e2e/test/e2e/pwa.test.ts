@@ -9,9 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { WebPushMessageSchema } from '@softphone/sfu/protocol';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
-import { WebPushServiceStandIn } from '../../src/push/web-push-service-stand-in.ts';
 import { DevTools } from '../../src/rig/devtools.ts';
 import { Rig } from '../../src/rig/rig.ts';
 import { REPO_ROOT } from '../../src/stack/softphone-server.ts';
@@ -25,18 +23,6 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
 // The server serves a copy of the build, so the update test can publish a "new version" into it.
 const webDir = path.join(dir, 'web');
 fs.cpSync(path.join(REPO_ROOT, 'web', 'dist'), webDir, { recursive: true });
-
-/** Replaces Chromium's push service in the page: `subscribe` returns the stand-in's subscription. */
-function pushManagerStandIn(subscription: unknown): string {
-  return `(() => {
-    const json = ${JSON.stringify(subscription)};
-    const KEY = 'rig.pushStandInSubscribed';
-    const sub = () => ({ endpoint: json.endpoint, expirationTime: null, options: {}, toJSON: () => json,
-      getKey: () => null, unsubscribe: async () => { localStorage.removeItem(KEY); return true; } });
-    PushManager.prototype.subscribe = async function () { localStorage.setItem(KEY, '1'); return sub(); };
-    PushManager.prototype.getSubscription = async function () { return localStorage.getItem(KEY) ? sub() : null; };
-  })();`;
-}
 
 describe('installable PWA', { timeout: 240_000 }, () => {
   let rig: Rig;
