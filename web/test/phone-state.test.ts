@@ -17,6 +17,7 @@ const call = {
   muted: false,
   audio: 'idle' as const,
   held: { self: false, peer: false },
+  recovering: false,
 };
 
 describe('screenOf', () => {

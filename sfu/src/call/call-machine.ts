@@ -23,7 +23,9 @@ export type CallEvent =
   | { type: 'no-answer-timeout' }
   | { type: 'disconnect'; who: Role }
   | { type: 'media-server-restarted' }
-  | { type: 'media-failed' };
+  | { type: 'media-failed' }
+  /** A party's media dropped and its ICE restarts did not bring it back. */
+  | { type: 'media-lost'; who: Role };
 
 export type EndedBy = Role | 'server';
 
@@ -61,6 +63,7 @@ const always: Row = {
   disconnect: (e) => end(EndReason.Disconnected, e.who),
   'media-server-restarted': () => end(EndReason.MediaServerRestarted, 'server'),
   'media-failed': () => end(EndReason.MediaFailed, 'server'),
+  'media-lost': (e) => end(EndReason.MediaLost, e.who),
 };
 
 const TABLE: Record<CallState, Row> = {

@@ -114,6 +114,22 @@ export class CallService {
     await this.participant(member, callId).call.trickle(member, leg, candidate);
   }
 
+  /** The party's media could not be recovered after a network loss: the call ends for both. */
+  mediaLost(member: Member, callId: CallId): void {
+    const { call, role } = this.participant(member, callId);
+    call.dispatch({ type: 'media-lost', who: role });
+  }
+
+  /** A network blip: the party restarts ICE on its upstream, or asks Janus to on its downstream. */
+  async restartMedia(member: Member, callId: CallId, leg: Leg, sdp: string | undefined): Promise<string> {
+    const { call } = this.participant(member, callId);
+    if (leg === 'publisher') {
+      if (!sdp) throw new CallError(ErrorCode.InvalidPayload, 'an upstream ICE restart needs an offer');
+      return call.restartPublisher(member, sdp);
+    }
+    return call.restartSubscriber(member);
+  }
+
   /** Quality arrives after the call ended, so it is checked against history, not live calls. */
   saveQuality(member: Member, callId: CallId, summary: QualitySummary): void {
     if (!this.deps.calls.isParty(callId, member.peer.id))

@@ -137,6 +137,16 @@ export class CallSession {
     await this.mediaOp(async (room) => room.trickle(this.partyOf(member), leg, candidate));
   }
 
+  async restartPublisher(member: Member, sdp: string): Promise<string> {
+    this.log.info({ party: this.partyOf(member), leg: 'publisher' }, 'ICE restart');
+    return this.mediaOp(async (room) => room.restartPublisher(this.partyOf(member), sdp));
+  }
+
+  async restartSubscriber(member: Member): Promise<string> {
+    this.log.info({ party: this.partyOf(member), leg: 'subscriber' }, 'ICE restart');
+    return this.mediaOp(async (room) => room.restartSubscriber(this.partyOf(member)));
+  }
+
   private partyOf(member: Member): string {
     return member === this.caller ? CALLER : calleeParty(member);
   }

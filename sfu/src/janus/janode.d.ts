@@ -86,6 +86,8 @@ declare module 'janode/plugins/videoroom' {
     }): Promise<{ room: number; feed: number; jsep: Jsep }>;
     joinSubscriber(params: { room: number; streams: { feed: number }[] }): Promise<{ jsep: Jsep }>;
     start(params: { jsep: Jsep }): Promise<unknown>;
+    /** Publishers renegotiate with a new offer; subscribers ask for `restart` and get Janus's new offer. */
+    configure(params: { jsep?: Jsep; restart?: boolean }): Promise<{ jsep?: Jsep }>;
     leave(): Promise<unknown>;
   }
 

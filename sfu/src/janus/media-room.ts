@@ -129,6 +129,24 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     await this.flush(this.party(partyName), 'subscriber');
   }
 
+  /** ICE restart of a party's upstream: its new offer in, Janus's answer out. */
+  async restartPublisher(partyName: string, offerSdp: string): Promise<string> {
+    const handle = this.party(partyName).legs.publisher.handle;
+    if (!handle) throw new Error('not published');
+    const res = await handle.configure({ jsep: { type: 'offer', sdp: offerSdp } });
+    if (!res.jsep) throw new Error('Janus sent no answer to the ICE restart');
+    return res.jsep.sdp;
+  }
+
+  /** ICE restart of a party's downstream: Janus's new offer, answered with {@link answerSubscription}. */
+  async restartSubscriber(partyName: string): Promise<string> {
+    const handle = this.party(partyName).legs.subscriber.handle;
+    if (!handle) throw new Error('not subscribed');
+    const res = await handle.configure({ restart: true });
+    if (!res.jsep) throw new Error('Janus sent no offer for the ICE restart');
+    return res.jsep.sdp;
+  }
+
   /** Relays a browser ICE candidate (`null`: gathering complete), buffering until the leg exists. */
   async trickle(partyName: string, leg: Leg, candidate: Candidate | null): Promise<void> {
     const state = this.party(partyName).legs[leg];

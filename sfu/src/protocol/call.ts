@@ -43,6 +43,8 @@ export enum EndReason {
   MediaServerRestarted = 'media-server-restarted',
   /** The media path could not be set up or broke. */
   MediaFailed = 'media-failed',
+  /** A party's media path dropped and ICE restarts could not bring it back. */
+  MediaLost = 'media-lost',
   /** Sent to a callee's other devices when one of them answered; the call goes on there. */
   AnsweredElsewhere = 'answered-elsewhere',
 }

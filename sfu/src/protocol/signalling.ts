@@ -46,6 +46,8 @@ export const requests = {
   'call:decline': { payload: callRef, result: empty },
   /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
   'call:hangup': { payload: callRef, result: empty },
+  /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
+  'call:media-lost': { payload: callRef, result: empty },
   /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
   'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
   /** This party's media summary, sent once the call has ended; kept with the call in history. */
@@ -69,6 +71,15 @@ export const requests = {
   'media:subscribe-answer': {
     payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
     result: empty,
+  },
+  /**
+   * ICE restart after a network blip. Upstream (`publisher`): the party's new offer in, Janus's
+   * answer out. Downstream (`subscriber`): no SDP in, Janus's new offer out, answered with
+   * `media:subscribe-answer`.
+   */
+  'media:ice-restart': {
+    payload: z.strictObject({ callId: CallIdSchema, leg: MediaLegSchema, sdp: SdpSchema.optional() }),
+    result: z.strictObject({ sdp: SdpSchema }),
   },
   /** A local ICE candidate for one leg; `null` ends gathering. */
   'media:trickle': {

@@ -21,6 +21,7 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
   onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
   onRequest(socket, 'call:hangup', log, ({ callId }) => (calls.act(member, callId, 'hangup'), {}));
+  onRequest(socket, 'call:media-lost', log, ({ callId }) => (calls.mediaLost(member, callId), {}));
   onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));
   onRequest(
     socket,
@@ -44,6 +45,9 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
     await calls.answerSubscription(member, callId, sdp);
     return {};
   });
+  onRequest(socket, 'media:ice-restart', log, async ({ callId, leg, sdp }) => ({
+    sdp: await calls.restartMedia(member, callId, leg, sdp),
+  }));
   onRequest(socket, 'media:trickle', log, async ({ callId, leg, candidate }) => {
     await calls.trickle(member, callId, leg, candidate);
     return {};

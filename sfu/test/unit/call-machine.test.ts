@@ -39,6 +39,8 @@ const TABLE: [CallState, CallEvent, CallState | [EndReason, string] | ErrorCode]
   [S.Answered, { type: 'disconnect', who: 'callee' }, [R.Disconnected, 'callee']],
   [S.Answered, { type: 'media-server-restarted' }, [R.MediaServerRestarted, 'server']],
   [S.Answered, { type: 'media-failed' }, [R.MediaFailed, 'server']],
+  [S.Answered, { type: 'media-lost', who: 'caller' }, [R.MediaLost, 'caller']],
+  [S.Answered, { type: 'media-lost', who: 'callee' }, [R.MediaLost, 'callee']],
   [S.Ended, { type: 'answer' }, ErrorCode.CallNotFound],
   [S.Ended, { type: 'hangup', by: 'caller' }, ErrorCode.CallNotFound],
   [S.Ended, { type: 'disconnect', who: 'caller' }, ErrorCode.CallNotFound],

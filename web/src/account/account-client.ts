@@ -10,8 +10,7 @@ import {
 
 /** `offline`: the server could not be reached at all (no network, or the server is down). */
 export type AccountResult =
-  | { ok: true; account: Account }
-  | { ok: false; code: ErrorCode | 'offline'; message: string };
+  { ok: true; account: Account } | { ok: false; code: ErrorCode | 'offline'; message: string };
 
 async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AccountResult> {
   let res: Response;

@@ -26,6 +26,10 @@ export function endMessage(
       return 'Call failed: media server restarted';
     case EndReason.MediaFailed:
       return 'Call failed: the audio connection could not be set up';
+    case EndReason.MediaLost:
+      return by === 'self'
+        ? 'Call dropped: your connection was lost and could not be recovered'
+        : `Call dropped: ${peer}'s connection was lost and could not be recovered`;
     case EndReason.AnsweredElsewhere:
       return 'Answered on another device';
   }

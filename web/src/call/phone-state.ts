@@ -27,6 +27,8 @@ export interface ActiveCall {
   audio: AudioState;
   /** Who has the call on hold. */
   held: { self: boolean; peer: boolean };
+  /** The media path dropped and ICE restarts are bringing it back. */
+  recovering: boolean;
 }
 
 export interface EndedCall {

@@ -50,6 +50,11 @@ export interface CallMarks {
   captureStartedAt?: number;
   /** Audio activation after the last resume from hold. */
   resumedAt?: number;
+  /** The media path last dropped, and last came back (ICE restart or healed by itself). */
+  mediaLostAt?: number;
+  mediaRecoveredAt?: number;
+  /** ICE restarts asked for during the call (each leg counts). */
+  iceRestarts?: number;
   endedAt?: number;
 }
 
@@ -397,6 +402,16 @@ export class Phone {
           this.endLocally(EndReason.MediaFailed, 'server');
         }
       },
+      recovering: (on) => {
+        if (on) marks.mediaLostAt = Date.now();
+        else marks.mediaRecoveredAt = Date.now();
+        this.patchCall(callId, { recovering: on });
+      },
+      lost: () => {
+        if (this._state.call?.id !== callId) return;
+        void client.request('call:media-lost', { callId });
+        this.endLocally(EndReason.MediaLost, 'self');
+      },
     });
     const monitor = new AudioMonitor(() => engine.stats());
     const rt: CallRuntime = { callId, engine, monitor, marks, capturedBeforeActivation: false };
@@ -416,6 +431,12 @@ export class Phone {
           void (await request(client.request('media:subscribe-answer', { callId, sdp }))),
         trickle: async (leg: MediaLeg, candidate: IceCandidate | null) =>
           void (await request(client.request('media:trickle', { callId, leg, candidate }))),
+        restartIce: async (leg: MediaLeg, sdp?: string) => {
+          marks.iceRestarts = (marks.iceRestarts ?? 0) + 1;
+          return (
+            await request(client.request('media:ice-restart', { callId, leg, ...(sdp ? { sdp } : {}) }))
+          ).sdp;
+        },
       })
       .catch((err: unknown) => console.warn('media prepare failed', err));
     if (earlyOffer) this.acceptOffer(rt, earlyOffer);
@@ -466,6 +487,7 @@ export class Phone {
       muted: false,
       audio: 'idle',
       held: { self: false, peer: false },
+      recovering: false,
     };
   }
 

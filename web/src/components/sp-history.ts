@@ -14,6 +14,7 @@ const REASON: Record<EndReason, string> = {
   [EndReason.Disconnected]: 'connection lost',
   [EndReason.MediaServerRestarted]: 'failed: media server restarted',
   [EndReason.MediaFailed]: 'failed: no audio connection',
+  [EndReason.MediaLost]: 'dropped: connection lost',
   [EndReason.AnsweredElsewhere]: 'answered on another device',
 };
 

@@ -72,6 +72,7 @@ export class SpInCall extends LitElement {
   }
 
   private status(): string {
+    if (this.call.recovering) return 'Connection lost, reconnecting…';
     if (this.call.held.self) return 'On hold';
     if (this.call.held.peer) return `${this.call.peer.displayName} put you on hold`;
     return AUDIO_STATUS[this.call.audio];

@@ -3,8 +3,10 @@
  * (publisher) and the partner's downstream (subscriber). While ringing the upstream is negotiated
  * with an empty sender, so ICE and DTLS are up before anyone answers and nothing is captured; the
  * microphone track is attached with `replaceTrack` (no renegotiation) when audio is activated.
+ * A leg whose transport drops is brought back with an ICE restart (see `ice-recovery.ts`).
  */
 import type { MediaLeg } from '@softphone/sfu/protocol';
+import { IceRecovery } from './ice-recovery.ts';
 import type { MediaEngine, MediaEngineEvents, MediaSignalling, MediaStats } from './media-engine.ts';
 
 const RTC_CONFIG: RTCConfiguration = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
@@ -18,6 +20,13 @@ export class BrowserMediaEngine implements MediaEngine {
   private readonly player: HTMLAudioElement;
   private muted = false;
   private stopped = false;
+  private readonly recovery: Record<MediaLeg, IceRecovery> = {
+    publisher: new IceRecovery(),
+    subscriber: new IceRecovery(),
+  };
+  private readonly everConnected: Record<MediaLeg, boolean> = { publisher: false, subscriber: false };
+  private recoveryTimer: ReturnType<typeof setInterval> | null = null;
+  private recovering = false;
 
   constructor(private readonly events: MediaEngineEvents) {
     this.player = document.createElement('audio');
@@ -128,6 +137,7 @@ export class BrowserMediaEngine implements MediaEngine {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
     this.track?.stop();
     this.track = null;
     this.publisher?.close();
@@ -150,9 +160,72 @@ export class BrowserMediaEngine implements MediaEngine {
         .trickle(leg, c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null)
         .catch(() => undefined);
     };
-    pc.onconnectionstatechange = () => {
-      if (pc.connectionState === 'failed' && !this.stopped) this.events.failed(`${leg} connection failed`);
-    };
+    pc.oniceconnectionstatechange = () => this.checkLeg(leg);
     return pc;
+  }
+
+  private legPc(leg: MediaLeg): RTCPeerConnection | null {
+    return leg === 'publisher' ? this.publisher : this.subscriber;
+  }
+
+  /** Runs on every ICE state change, and on a timer while a leg is down (grace and retry periods). */
+  private checkLeg(leg: MediaLeg): void {
+    const pc = this.legPc(leg);
+    if (!pc || this.stopped) return;
+    const state = pc.iceConnectionState;
+    if (state === 'connected' || state === 'completed') this.everConnected[leg] = true;
+    if (state === 'failed' && !this.everConnected[leg]) {
+      this.events.failed(`${leg} connection failed`);
+      return;
+    }
+    const step = this.recovery[leg].step(state, Date.now());
+    if (step === 'give-up') {
+      this.setRecovering(false);
+      this.events.lost();
+      return;
+    }
+    if (step === 'restart') void this.restartLeg(leg);
+    this.setRecovering(this.recovery.publisher.recovering || this.recovery.subscriber.recovering);
+  }
+
+  private setRecovering(on: boolean): void {
+    if (on && !this.recoveryTimer) {
+      this.recoveryTimer = setInterval(() => {
+        this.checkLeg('publisher');
+        this.checkLeg('subscriber');
+      }, 500);
+    } else if (!on && this.recoveryTimer) {
+      clearInterval(this.recoveryTimer);
+      this.recoveryTimer = null;
+    }
+    if (on !== this.recovering) {
+      this.recovering = on;
+      this.events.recovering(on);
+    }
+  }
+
+  private async restartLeg(leg: MediaLeg): Promise<void> {
+    const pc = this.legPc(leg);
+    const signalling = this.signalling;
+    if (!pc || !signalling) return;
+    try {
+      if (leg === 'publisher') {
+        await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+        const answer = await signalling.restartIce('publisher', pc.localDescription?.sdp ?? '');
+        if (!this.stopped) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      } else {
+        const offer = await signalling.restartIce('subscriber');
+        if (this.stopped) return;
+        await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+        await pc.setLocalDescription(await pc.createAnswer());
+        await signalling.answerSubscription(pc.localDescription?.sdp ?? '');
+      }
+    } catch (err) {
+      // The next check retries after the retry period, until the deadline.
+      console.warn(`ICE restart of the ${leg} failed`, err);
+      if (leg === 'publisher' && pc.signalingState === 'have-local-offer') {
+        await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      }
+    }
   }
 }

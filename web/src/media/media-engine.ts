@@ -13,6 +13,11 @@ export interface MediaSignalling {
   publish(sdp: string): Promise<string>;
   answerSubscription(sdp: string): Promise<void>;
   trickle(leg: MediaLeg, candidate: IceCandidate | null): Promise<void>;
+  /**
+   * ICE restart. Upstream: our new offer in, the answer out. Downstream: no SDP in, the server's
+   * new offer out (answer it with {@link answerSubscription}).
+   */
+  restartIce(leg: MediaLeg, offerSdp?: string): Promise<string>;
 }
 
 /** Cumulative counters from the engine's peer connections (WebRTC stats names). */
@@ -35,8 +40,12 @@ export interface MediaStats {
 }
 
 export interface MediaEngineEvents {
-  /** A peer connection failed for good. */
+  /** The media path could not be set up. */
   failed(why: string): void;
+  /** The media path dropped and is being recovered (true), or is back (false). */
+  recovering(on: boolean): void;
+  /** The media path dropped and could not be recovered: the call is over. */
+  lost(): void;
 }
 
 export interface MediaEngine {
