@@ -123,5 +123,28 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
     assert.ok(restarts >= 1, 'the media came back without any ICE restart');
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await Promise.all([caller.dismiss(), callee.dismiss()]);
+  });
+
+  it('media that does not come back ends the call for both with a clear reason, not a hang', async () => {
+    const { caller, callee } = rig;
+    await caller.call(callee);
+    await callee.waitForScreen('incoming');
+    await callee.answer();
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    const answered = await heardBothWaysAfter(caller, callee, Date.now() - 2_000);
+    assert.ok(answered.byA.heard && answered.byB.heard, 'not two-way before the loss');
+    ip('addr', 'del', ADDR, 'dev', IFACE);
+    try {
+      // The recovery deadline is 20 s from the loss, which takes a few seconds to be noticed.
+      await Promise.all([caller.waitForScreen('ended', 35_000), callee.waitForScreen('ended', 35_000)]);
+    } finally {
+      ip('addr', 'add', ADDR, 'dev', IFACE);
+    }
+    for (const p of [caller, callee]) {
+      assert.match(await p.endMessage(), /^Call dropped: .*connection was lost and could not be recovered$/);
+      assert.equal((await p.snapshot(1e9)).state.ended?.reason, 'media-lost');
+    }
+    await Promise.all([caller.dismiss(), callee.dismiss()]);
   });
 });

@@ -197,7 +197,11 @@ export class CallSession {
     });
     room.on('leg-failed', (party, leg, why) => {
       this.log.warn({ party, leg, why }, 'media leg failed');
-      if (this._state !== CallState.Ended) this.dispatch({ type: 'media-failed' });
+      if (this._state === CallState.Ended) return;
+      // After answer it is a connection that dropped (Janus gave up on it), not a set-up failure.
+      if (this._state === CallState.Answered)
+        this.dispatch({ type: 'media-lost', who: party === CALLER ? 'caller' : 'callee' });
+      else this.dispatch({ type: 'media-failed' });
     });
     return room;
   }
