@@ -15,6 +15,7 @@ import type { Logger } from './log.ts';
 import type { Presence } from './presence/presence.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
+import { registerPushHandlers, type PushHandlerDeps } from './signalling/push.handlers.ts';
 import type { AppServer } from './signalling/types.ts';
 import type { CallsRepo } from './store/calls.repo.ts';
 import type { DevicesRepo } from './store/devices.repo.ts';
@@ -29,6 +30,7 @@ export interface AppComponents {
   log: Logger;
   webDir: string;
   noAnswerTimeoutMs: number;
+  push: Omit<PushHandlerDeps, 'log'>;
 }
 
 export interface Application {
@@ -92,6 +94,7 @@ export function createApplication(c: AppComponents): Application {
     const member = { peer: socket.data.user, deviceId: socket.data.deviceId, socket };
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
     registerCallHandlers(member, { calls: c.calls, history: c.history, presence: c.presence, log });
+    registerPushHandlers(member, { ...c.push, log });
     socket.emit('session:welcome', {
       self: member.peer,
       noAnswerTimeoutMs: c.noAnswerTimeoutMs,

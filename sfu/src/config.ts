@@ -25,6 +25,45 @@ const EnvSchema = z.object({
     .default('40000-40999'),
   /** Interface Janus's ICE is restricted to; empty picks the one holding the default route. */
   JANUS_ICE_INTERFACE: z.string().default(''),
+  /** How long a call whose callee was woken by a push waits for a device to report it. */
+  PUSH_REPORT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
+  /** APNs token auth: the `.p8` key file, its key id and the team id (all three, or none). */
+  APNS_KEY_FILE: z.string().optional(),
+  APNS_KEY_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{10}$/, 'a 10-character key id')
+    .optional(),
+  APNS_TEAM_ID: z
+    .string()
+    .regex(/^[A-Z0-9]{10}$/, 'a 10-character team id')
+    .optional(),
+  /** Comma-separated iOS bundle ids accepted in `push:register-voip`; empty accepts any. */
+  APNS_BUNDLE_IDS: z.string().default(''),
+  /** Override Apple's hosts (the APNs stand-in in tests). */
+  APNS_SANDBOX_ORIGIN: z.url({ protocol: /^https$/ }).optional(),
+  APNS_PRODUCTION_ORIGIN: z.url({ protocol: /^https$/ }).optional(),
+  /** Extra CA (PEM file) trusted for APNs: the stand-in's self-signed certificate. */
+  APNS_CA_FILE: z.string().optional(),
+  /** VAPID key pair (both or none); generated once and kept in the database when not given. */
+  VAPID_PUBLIC_KEY: z.string().optional(),
+  VAPID_PRIVATE_KEY: z.string().optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)/, 'a mailto: or https: URL')
+    .default('mailto:softphone@localhost'),
+  /** Extra CA (PEM file) trusted for Web Push endpoints: a test's push-service stand-in. */
+  WEB_PUSH_CA_FILE: z.string().optional(),
+});
+
+const allOrNone = (env: z.infer<typeof EnvSchema>, names: (keyof typeof env)[]) =>
+  names.every((n) => env[n] === undefined) || names.every((n) => env[n] !== undefined);
+
+const CheckedEnvSchema = EnvSchema.refine(
+  (e) => allOrNone(e, ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID']),
+  { message: 'set APNS_KEY_FILE, APNS_KEY_ID and APNS_TEAM_ID together', path: ['APNS_KEY_FILE'] },
+).refine((e) => allOrNone(e, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']), {
+  message: 'set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together',
+  path: ['VAPID_PUBLIC_KEY'],
 });
 
 export type Config = z.infer<typeof EnvSchema>;
@@ -32,7 +71,7 @@ export type Config = z.infer<typeof EnvSchema>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  const parsed = CheckedEnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);

@@ -1,8 +1,47 @@
 /** Entry point: load config, start the server, listen. Exits 2 on bad configuration. */
 import fs from 'node:fs';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
-import { startServer, type Server } from './server.ts';
+import { startServer, type PushOptions, type Server } from './server.ts';
+
+function readConfigFile(name: string, file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(
+      `invalid configuration:\n  ${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
+  }
+}
+
+function pushOptions(c: Config): PushOptions {
+  const origins = {
+    ...(c.APNS_SANDBOX_ORIGIN ? { sandbox: c.APNS_SANDBOX_ORIGIN } : {}),
+    ...(c.APNS_PRODUCTION_ORIGIN ? { production: c.APNS_PRODUCTION_ORIGIN } : {}),
+  };
+  return {
+    reportTimeoutMs: c.PUSH_REPORT_TIMEOUT_MS,
+    bundleIds: c.APNS_BUNDLE_IDS.split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+    vapidSubject: c.VAPID_SUBJECT,
+    ...(c.VAPID_PUBLIC_KEY && c.VAPID_PRIVATE_KEY
+      ? { vapid: { publicKey: c.VAPID_PUBLIC_KEY, privateKey: c.VAPID_PRIVATE_KEY } }
+      : {}),
+    ...(c.WEB_PUSH_CA_FILE ? { webPushCa: readConfigFile('WEB_PUSH_CA_FILE', c.WEB_PUSH_CA_FILE) } : {}),
+    ...(c.APNS_KEY_FILE && c.APNS_KEY_ID && c.APNS_TEAM_ID
+      ? {
+          apns: {
+            teamId: c.APNS_TEAM_ID,
+            keyId: c.APNS_KEY_ID,
+            privateKey: readConfigFile('APNS_KEY_FILE', c.APNS_KEY_FILE),
+            origins,
+            ...(c.APNS_CA_FILE ? { ca: readConfigFile('APNS_CA_FILE', c.APNS_CA_FILE) } : {}),
+          },
+        }
+      : {}),
+  };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,6 +61,7 @@ async function main(): Promise<void> {
       rtpPortRange: config.JANUS_RTP_PORTS,
       iceInterface: config.JANUS_ICE_INTERFACE,
     },
+    push: pushOptions(config),
     log,
   });
   const running = server;

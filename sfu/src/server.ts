@@ -9,9 +9,17 @@ import { CallService } from './call/call-service.ts';
 import { JanusGateway } from './janus/janus-gateway.ts';
 import type { Logger } from './log.ts';
 import { Presence } from './presence/presence.ts';
+import type { ApsEnvironment } from './protocol/index.ts';
+import { ProviderToken } from './push/apns-token.ts';
+import { APNS_ORIGINS, ApnsVoipSender } from './push/apns-voip.ts';
+import { Http2Pool } from './push/http2-pool.ts';
+import { IncomingCallPusher } from './push/incoming-call-pusher.ts';
+import { FilePushLog } from './push/push-log.ts';
+import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { SqliteCallsRepo } from './store/calls.repo.ts';
 import { openDb, type Db } from './store/db.ts';
 import { SqliteDevicesRepo } from './store/devices.repo.ts';
+import { SqlitePushRepo } from './store/push.repo.ts';
 import { SqliteSessionsRepo } from './store/sessions.repo.ts';
 import { SqliteUsersRepo } from './store/users.repo.ts';
 
@@ -20,12 +28,39 @@ export interface ServerOptions {
   webDir: string;
   noAnswerTimeoutMs: number;
   janus: { wsPort: number; adminPort: number; rtpPortRange: string; iceInterface: string };
+  push?: PushOptions;
   log: Logger;
+}
+
+export interface PushOptions {
+  /** How long a call whose callee was woken waits for a device to report (default 8000). */
+  reportTimeoutMs?: number;
+  /** APNs token auth; without it VoIP tokens are stored but nobody is woken through APNs. */
+  apns?: {
+    teamId: string;
+    keyId: string;
+    /** The `.p8` PEM. */
+    privateKey: string;
+    /** Where each environment's APNs is (default Apple's; the stand-in's in tests). */
+    origins?: Partial<Record<ApsEnvironment, string>>;
+    /** Extra CA (PEM) to trust for APNs (the stand-in's self-signed certificate). */
+    ca?: string;
+    /** Fires when a push request has been written to the connection (the bench measures up to here). */
+    onRequestWritten?: (callId: string, attempt: number) => void;
+  };
+  /** iOS bundle ids accepted in `push:register-voip`; empty accepts any. */
+  bundleIds?: string[];
+  /** VAPID keys; generated once and kept in the database when not given. */
+  vapid?: VapidKeys;
+  vapidSubject?: string;
+  /** Extra CA (PEM) to trust for Web Push endpoints (a test's push-service stand-in). */
+  webPushCa?: string;
 }
 
 export interface Server extends Application {
   gateway: JanusGateway;
   calls: CallService;
+  pusher: IncomingCallPusher;
   db: Db;
   /** Closes connections, stops Janus, closes the database. */
   stop(): Promise<void>;
@@ -40,6 +75,37 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const devices = new SqliteDevicesRepo(db);
   const accounts = new AccountService(users, new SqliteSessionsRepo(db));
   const presence = new Presence();
+  const p = o.push ?? {};
+  const pushRepo = new SqlitePushRepo(db);
+  const pushLog = new FilePushLog(path.join(o.dataDir, 'apns-pushes.jsonl'));
+  const pool = new Http2Pool({
+    size: 2,
+    requestTimeoutMs: 5_000,
+    ...(p.apns?.ca ? { tls: { ca: p.apns.ca } } : {}),
+    log: o.log,
+  });
+  const voip = p.apns
+    ? new ApnsVoipSender({
+        origins: { ...APNS_ORIGINS, ...p.apns.origins },
+        token: new ProviderToken({
+          teamId: p.apns.teamId,
+          keyId: p.apns.keyId,
+          privateKey: p.apns.privateKey,
+        }),
+        pool,
+        pushLog,
+        log: o.log.child({ module: 'apns' }),
+        ...(p.apns.onRequestWritten ? { onRequestWritten: p.apns.onRequestWritten } : {}),
+      })
+    : null;
+  if (!voip) o.log.warn('no APNs key configured: iPhones that are not connected cannot be woken');
+  const web = new WebPushSender({
+    vapid: loadVapidKeys(pushRepo, p.vapid ?? null),
+    subject: p.vapidSubject ?? 'mailto:softphone@localhost',
+    ...(p.webPushCa ? { ca: p.webPushCa } : {}),
+    log: o.log.child({ module: 'web-push' }),
+  });
+  const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
   const calls = new CallService({
     presence,
     gateway,
@@ -47,6 +113,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     calls: history,
     log: o.log,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
+    waker: pusher,
+    reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
   });
   const app = createApplication({
     accounts,
@@ -58,14 +126,20 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     log: o.log,
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
+    push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [] },
   });
   return {
     ...app,
     gateway,
     calls,
+    pusher,
     db,
     async stop() {
       await app.io.close();
+      await pusher.settled();
+      await pool.close();
+      await pushLog.close();
+      web.close();
       await gateway.stop();
       db.close();
     },

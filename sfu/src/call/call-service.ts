@@ -7,7 +7,15 @@ import type { JanusGateway } from '../janus/janus-gateway.ts';
 import type { Candidate, Leg } from '../janus/media-room.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
-import { EndReason, ErrorCode, type CallId, type QualitySummary, type UserId } from '../protocol/index.ts';
+import {
+  EndReason,
+  ErrorCode,
+  type CallId,
+  type Peer,
+  type QualitySummary,
+  type UserId,
+} from '../protocol/index.ts';
+import type { CallWaker } from '../push/incoming-call-pusher.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import type { UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
@@ -21,6 +29,10 @@ export interface CallServiceDeps {
   calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
+  /** Wakes a callee's devices that are not connected. */
+  waker: CallWaker;
+  /** How long a call whose callee was woken by a push waits for a device to report or ring. */
+  reportTimeoutMs: number;
 }
 
 type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup'>;
@@ -58,8 +70,25 @@ export class CallService {
 
     const busy = this.callOfUser.has(to);
     const devices = busy ? [] : this.deps.presence.devicesOf(to);
+    const callId = crypto.randomUUID();
+    const sentAt = Date.now();
+    const woken = busy
+      ? 0
+      : this.deps.waker.wake(
+          to,
+          {
+            callId,
+            caller: {
+              handle: this.deps.users.byId(from.peer.id)?.username ?? from.peer.displayName,
+              displayName: from.peer.displayName,
+            },
+            sentAt,
+            expiresAt: sentAt + this.deps.reportTimeoutMs,
+          },
+          new Set(devices.map((d) => d.deviceId)),
+        );
     const call = new CallSession(
-      crypto.randomUUID(),
+      callId,
       from,
       { peer: { id: user.id, displayName: user.displayName }, devices },
       {
@@ -68,11 +97,12 @@ export class CallService {
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
         onEnded: (c, reason) => this.forget(c, reason),
+        ...(woken ? { awaitReportMs: this.deps.reportTimeoutMs } : {}),
       },
     );
     this.live.set(call.id, call);
     this.callOfUser.set(from.peer.id, call);
-    if (busy || devices.length === 0) {
+    if (busy || devices.length + woken === 0) {
       // The caller gets its call id first (the ack is written within this tick) and then the end
       // with its reason, like any other outcome; ending sooner would reach a caller that can't
       // yet tell which call it is about.
@@ -82,6 +112,23 @@ export class CallService {
     this.callOfUser.set(to, call);
     for (const d of devices) d.socket.emit('call:incoming', { callId: call.id, from: from.peer });
     return call.id;
+  }
+
+  /**
+   * A push-woken device reports the call it was told about. A call that ended meanwhile (or was
+   * answered on another device) is "no longer available": the device ends its CallKit call.
+   */
+  report(member: Member, callId: CallId): Peer {
+    const call = this.live.get(callId);
+    if (!call) {
+      if (this.deps.calls.isParty(callId, member.peer.id))
+        throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
+      throw new CallError(ErrorCode.CallNotFound, 'no such call');
+    }
+    if (call.callee.peer.id !== member.peer.id)
+      throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
+    call.report(member);
+    return call.caller.peer;
   }
 
   /** A device's own action on its call: ring, decline or hang up. */
@@ -164,6 +211,7 @@ export class CallService {
 
   private forget(call: CallSession, reason: EndReason): void {
     this.live.delete(call.id);
+    this.deps.waker.ended(call.id, call.answered);
     for (const id of [call.caller.peer.id, call.callee.peer.id]) {
       if (this.callOfUser.get(id) === call) this.callOfUser.delete(id);
     }

@@ -4,6 +4,9 @@
  *
  * The callee may have several devices: all of them ring; the first to answer becomes *the* callee
  * and the others are told "answered elsewhere". Declining on any device declines the call.
+ *
+ * A callee device woken by a push joins later, through {@link CallSession.report}. While the call
+ * waits for such a device (`awaitReportMs`), it ends as unreachable if none reports (or rings) in time.
  */
 import type { JanusGateway } from '../janus/janus-gateway.ts';
 import { MediaRoom, type Candidate, type Leg } from '../janus/media-room.ts';
@@ -27,6 +30,8 @@ export interface CallSessionDeps {
   log: Logger;
   noAnswerTimeoutMs: number;
   onEnded: (call: CallSession, reason: EndReason) => void;
+  /** Set when devices were woken by a push: how long to wait for one of them to report. */
+  awaitReportMs?: number;
 }
 
 const CALLER = 'caller';
@@ -36,6 +41,7 @@ const calleeParty = (m: Member) => `callee:${m.deviceId}`;
 export class CallSession {
   private _state: CallState = CallState.Calling;
   private readonly noAnswerTimer: NodeJS.Timeout;
+  private readonly reportTimer: NodeJS.Timeout | undefined;
   private readonly room: Promise<MediaRoom>;
   private readonly log: Logger;
   /** Callee devices still alerting; emptied on answer. */
@@ -58,7 +64,12 @@ export class CallSession {
       () => this.dispatch({ type: 'no-answer-timeout' }),
       deps.noAnswerTimeoutMs,
     );
-    this.room = callee.devices.length ? this.openRoom() : Promise.reject(new Error('no callee device'));
+    this.reportTimer =
+      deps.awaitReportMs === undefined ? undefined : setTimeout(() => this.noReport(), deps.awaitReportMs);
+    this.room =
+      callee.devices.length || this.reportTimer
+        ? this.openRoom()
+        : Promise.reject(new Error('no callee device'));
     // Failures are handled inside openRoom; this keeps an early rejection from being "unhandled".
     this.room.catch(() => undefined);
     this.log.info(
@@ -87,6 +98,31 @@ export class CallSession {
     this.log.info({ event: event.type, from, to: t.state }, `call ${from} -> ${t.state}`);
     if (t.state === CallState.Ended) this.onEnded(t.reason, t.by);
     else if (t.state !== from) this.onStateChanged(t.state);
+  }
+
+  get answered(): boolean {
+    return this.answeredBy !== null;
+  }
+
+  /**
+   * A push-woken callee device has reported the call to CallKit: it rings along with the others, and
+   * the first report is what tells the caller the callee is ringing.
+   */
+  report(device: Member): void {
+    if (this._state === CallState.Answered || this._state === CallState.Ended) {
+      throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
+    }
+    if (this.ringing.has(device)) return;
+    this.ringing.add(device);
+    this.log.info({ device: device.deviceId }, 'woken device reported the call');
+    void this.room
+      .then((room) => {
+        room.addParty(calleeParty(device));
+        // Joined after the caller's upstream came up: onPublisherUp has passed this device by.
+        if (room.isPublished(CALLER)) this.subscribe(room, calleeParty(device), CALLER, device);
+      })
+      .catch(() => undefined);
+    if (this._state === CallState.Calling) this.dispatch({ type: 'ring' });
   }
 
   /** A callee device answers: it becomes the callee, the other devices stop ringing. */
@@ -249,7 +285,14 @@ export class CallSession {
     return this.answeredBy ? [this.answeredBy] : [...this.ringing];
   }
 
+  private noReport(): void {
+    if (this._state !== CallState.Calling) return;
+    this.log.info({ ms: this.deps.awaitReportMs }, 'no woken device reported the call');
+    this.dispatch({ type: 'unreachable' });
+  }
+
   private onStateChanged(state: CallState): void {
+    clearTimeout(this.reportTimer);
     if (state === CallState.Answered) {
       clearTimeout(this.noAnswerTimer);
       this.deps.calls.answered(this.id, Date.now());
@@ -261,6 +304,7 @@ export class CallSession {
 
   private onEnded(reason: EndReason, by: EndedBy): void {
     clearTimeout(this.noAnswerTimer);
+    clearTimeout(this.reportTimer);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
       for (const m of this.targets(role))

@@ -157,6 +157,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     await this.sendCandidate(state.handle, candidate);
   }
 
+  /** Adds a party after the room opened (a callee device woken by a push). Idempotent. */
+  addParty(partyName: string): void {
+    if (!this.parties.has(partyName)) this.parties.set(partyName, new Party(partyName));
+  }
+
   /** Removes a party that will take no part in the call (a callee device that did not answer). */
   async dropParty(partyName: string): Promise<void> {
     const party = this.parties.get(partyName);

@@ -1,21 +1,13 @@
 /**
  * What the call side needs from a push channel: "wake this device, a call is coming". Two channels
  * implement it: APNs VoIP pushes for the iOS shell (`apns-voip.ts`) and Web Push for the PWA
- * (`web-push.ts`). Neither knows about storage: a result that says the address is dead lets the
+ * (`web-push-sender.ts`). Neither knows about storage: a result that says the address is dead lets the
  * caller delete it (`incoming-call-pusher.ts`).
  */
-import type { CallId } from '../protocol/index.ts';
+import type { VoipPushPayload } from '../protocol/index.ts';
 
-/** The facts a woken device needs to show the call before it reaches the server. */
-export interface IncomingCall {
-  /** The server's call id; the shell reuses it as the CallKit UUID, so a duplicate push can't ring twice. */
-  callId: CallId;
-  caller: { handle: string; displayName: string };
-  /** Epoch ms when the server sent the push. */
-  sentAt: number;
-  /** Epoch ms after which the device must not ring for it (it reports, then ends it at once). */
-  expiresAt: number;
-}
+/** The facts a woken device needs to show the call before it reaches the server: the VoIP payload's. */
+export type IncomingCall = Omit<VoipPushPayload, 'v'>;
 
 export type PushResult =
   /** The push service accepted it (not the same as the device having it: see the field notes §2). */

@@ -17,6 +17,9 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
   const { socket } = member;
   const me = member.peer.id;
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
+  onRequest(socket, 'call:reported', log, ({ callId }) => ({
+    call: { callId, from: calls.report(member, callId) },
+  }));
   onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
   onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));

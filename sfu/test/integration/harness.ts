@@ -13,7 +13,7 @@ import type {
   ServerEventPayload,
   ServerToClientEvents,
 } from '../../src/protocol/index.ts';
-import { startServer, type Server } from '../../src/server.ts';
+import { startServer, type PushOptions, type Server } from '../../src/server.ts';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -25,7 +25,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { noAnswerTimeoutMs?: number; dataDir?: string } = {},
+  opts: { noAnswerTimeoutMs?: number; dataDir?: string; push?: PushOptions } = {},
 ): Promise<Harness> {
   const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-it-'));
   const server = await startServer({
@@ -33,6 +33,7 @@ export async function startHarness(
     webDir: path.join(dataDir, 'no-web'),
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
     janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
+    ...(opts.push ? { push: opts.push } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));

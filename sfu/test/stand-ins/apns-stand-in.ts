@@ -11,8 +11,9 @@
  * - `POST /3/device/<token>` only (405 MethodNotAllowed, 404 BadPath, 400 MissingDeviceToken);
  * - the provider token: ES256 JWT checked against the test key registered for its `kid` and team
  *   (403 MissingProviderToken / InvalidProviderToken), `iat` over an hour old → 403
- *   ExpiredProviderToken, a new token less than 20 minutes (by `iat`) after the previous one of the
- *   same key → 429 TooManyProviderTokenUpdates;
+ *   ExpiredProviderToken, a new token less than 20 minutes (by `iat`) after the previous one on the
+ *   same connection → 429 TooManyProviderTokenUpdates (a restarted server's new connection may
+ *   start with a new token);
  * - headers: 400 MissingTopic, InvalidPushType, BadPriority, BadExpirationDate, BadMessageId;
  *   topic rules: a VoIP push must go to `<bundle>.voip` (400 TopicDisallowed otherwise, as APNs
  *   answers a VoIP token pushed on the app's plain topic), a topic of another app → 400
@@ -137,8 +138,8 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
   private readonly held = new Map<string, DeliveredPush>();
   /** Open device-side SSE streams per token. */
   private readonly deviceStreams = new Map<string, Set<http.ServerResponse>>();
-  /** Last accepted token `iat` per key id (the 20-minute rule). */
-  private readonly lastIat = new Map<string, number>();
+  /** Last accepted token `iat` per connection (the 20-minute rule applies to a connection's updates). */
+  private readonly lastIat = new WeakMap<http2.Http2Session, number>();
   private goAwayPending = false;
   private connections = 0;
   private readonly sessions = new Map<http2.Http2Session, number>();
@@ -333,7 +334,7 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
       };
       const fault = this.faults.shift();
       if (fault) return void answer(fault.status, fault.reason);
-      const verdict = this.check(env, headers, path, body);
+      const verdict = this.check(env, headers, path, body, session);
       if ('status' in verdict) return void answer(verdict.status, verdict.reason, verdict.extra);
       const apnsId = answer(200);
       const push: DeliveredPush = {
@@ -356,12 +357,13 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
     h: http2.IncomingHttpHeaders,
     path: string,
     body: Buffer,
+    session: http2.Http2Session | undefined,
   ): { device: StandInDevice } | { status: number; reason: string; extra?: Record<string, number> } {
     if (h[':method'] !== 'POST') return { status: 405, reason: 'MethodNotAllowed' };
     const m = /^\/3\/device\/([^/]*)$/.exec(path);
     if (!m) return { status: 404, reason: 'BadPath' };
     if (!m[1]) return { status: 400, reason: 'MissingDeviceToken' };
-    const auth = this.checkJwt(h['authorization']);
+    const auth = this.checkJwt(h['authorization'], session);
     if ('status' in auth) return auth;
     const topic = h['apns-topic'];
     if (typeof topic !== 'string' || !topic) return { status: 400, reason: 'MissingTopic' };
@@ -398,6 +400,7 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
 
   private checkJwt(
     authorization: string | string[] | undefined,
+    session: http2.Http2Session | undefined,
   ): { bundleIds: string[] } | { status: number; reason: string } {
     const invalid = { status: 403, reason: 'InvalidProviderToken' };
     if (typeof authorization !== 'string' || !authorization)
@@ -431,11 +434,11 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
     if (!signed) return invalid;
     const nowS = Math.floor(this.now() / 1000);
     if (nowS - claims.iat > HOUR_S) return { status: 403, reason: 'ExpiredProviderToken' };
-    const last = this.lastIat.get(entry.key.keyId);
+    const last = session && this.lastIat.get(session);
     if (last !== undefined && claims.iat > last && claims.iat - last < MIN_TOKEN_UPDATE_S) {
       return { status: 429, reason: 'TooManyProviderTokenUpdates' };
     }
-    if (last === undefined || claims.iat > last) this.lastIat.set(entry.key.keyId, claims.iat);
+    if (session && (last === undefined || claims.iat > last)) this.lastIat.set(session, claims.iat);
     return { bundleIds: entry.bundleIds };
   }
 }

@@ -81,14 +81,13 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     written = 0;
     pool = new Http2Pool({ size: 2, requestTimeoutMs: 2_000, tls: { ca: standIn.ca }, log });
     pushLog = new FilePushLog(path.join(dir, `${crypto.randomUUID()}.jsonl`));
-    // Each test gets a key id the stand-in has not seen, so the 20-minute rule starts afresh.
+    // A fresh pool per test: new connections, so the 20-minute rule starts afresh.
     providerToken = new ProviderToken({
       teamId: key.teamId,
       keyId: key.keyId,
       privateKey: key.privateKeyPem,
       now: () => Date.now() + senderClock,
     });
-    (standIn as unknown as { lastIat: Map<string, number> }).lastIat.clear();
     sender = new ApnsVoipSender({
       origins: standIn.origins,
       token: providerToken,
@@ -230,9 +229,10 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     assert.ok(Date.now() - started >= 5, 'waited before retrying');
   });
 
-  it('the stand-in answers 429 to a provider token replaced within 20 minutes', async () => {
+  it('the stand-in answers 429 to a provider token replaced within 20 minutes on a connection', async () => {
     const t = target();
-    assert.equal((await sender.sendIncomingCall(t, call())).outcome, 'accepted');
+    for (let i = 0; i < 2; i++) assert.equal((await sender.sendIncomingCall(t, call())).outcome, 'accepted');
+    assert.equal(pool.connections, 2, 'both pooled connections carry the first token');
     const eager = new ProviderToken({
       teamId: key.teamId,
       keyId: key.keyId,

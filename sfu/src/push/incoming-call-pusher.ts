@@ -1,0 +1,98 @@
+/**
+ * Wakes a callee's devices that are not connected: a VoIP push to each registered iPhone, a Web
+ * Push to each subscribed browser. Sends run in the background (the call does not wait for APNs);
+ * an address the push service calls dead is deleted at once, so it is never pushed to again.
+ *
+ * When a call ends unanswered, browsers that were woken get a "call ended" Web Push (closing the
+ * notification). iPhones get nothing: a VoIP push must ring, so the shell learns the end through
+ * signalling when it reports the call (`call-no-longer-available`).
+ */
+import type { Logger } from '../log.ts';
+import type { CallId, UserId } from '../protocol/index.ts';
+import type { PushRepo, WebPushDevice } from '../store/push.repo.ts';
+import type { ApnsVoipSender } from './apns-voip.ts';
+import type { IncomingCall, PushResult } from './push-sender.ts';
+import type { WebPushSender } from './web-push-sender.ts';
+
+/** What the call side needs: wake the callee's disconnected devices, and tidy up after the call. */
+export interface CallWaker {
+  /** Pushes to every registered device of `userId` not in `connected`; returns how many pushes started. */
+  wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number;
+  /** The call is over: withdraw what can be withdrawn (Web Push notifications only). */
+  ended(callId: CallId, answered: boolean): void;
+}
+
+export interface IncomingCallPusherDeps {
+  repo: PushRepo;
+  /** Null when no APNs key is configured: VoIP registrations are kept but nobody is woken. */
+  voip: ApnsVoipSender | null;
+  web: WebPushSender;
+  log: Logger;
+}
+
+export class IncomingCallPusher implements CallWaker {
+  private readonly log: Logger;
+  /** Browsers woken per live call, with the call's expiry (for the "call ended" push). */
+  private readonly woken = new Map<CallId, { devices: WebPushDevice[]; expiresAt: number }>();
+  /** Sends still running (tests and shutdown wait for them). */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly d: IncomingCallPusherDeps) {
+    this.log = d.log.child({ module: 'push' });
+  }
+
+  wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number {
+    const voip = this.d.voip ? this.d.repo.voipTargets(userId).filter((t) => !connected.has(t.deviceId)) : [];
+    const web = this.d.repo.webTargets(userId).filter((t) => !connected.has(t.deviceId));
+    if (web.length) this.woken.set(call.callId, { devices: web, expiresAt: call.expiresAt });
+    for (const t of voip) {
+      this.track(t.deviceId, this.d.voip?.sendIncomingCall(t, call), () =>
+        this.d.repo.deleteVoipToken(t.token),
+      );
+    }
+    for (const t of web) {
+      this.track(t.deviceId, this.d.web.sendIncomingCall(t, call), () =>
+        this.d.repo.deleteWebEndpoint(t.subscription.endpoint),
+      );
+    }
+    if (voip.length + web.length) {
+      this.log.info({ callId: call.callId, voip: voip.length, web: web.length }, 'waking the callee');
+    }
+    return voip.length + web.length;
+  }
+
+  ended(callId: CallId, answered: boolean): void {
+    const woken = this.woken.get(callId);
+    this.woken.delete(callId);
+    if (!woken || answered) return;
+    for (const t of woken.devices) {
+      this.track(t.deviceId, this.d.web.sendCallEnded(t, callId, woken.expiresAt), () =>
+        this.d.repo.deleteWebEndpoint(t.subscription.endpoint),
+      );
+    }
+  }
+
+  /** Resolves once every send started so far has finished. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size) await Promise.all(this.inFlight);
+  }
+
+  private track(device: string, sending: Promise<PushResult> | undefined, forget: () => boolean): void {
+    if (!sending) return;
+    const done = sending.then(
+      (r) => {
+        if (r.outcome === 'address-gone' && forget()) {
+          this.log.info(
+            { device, reason: r.reason, since: r.outcome === 'address-gone' ? r.since : undefined },
+            'push address is dead: registration deleted',
+          );
+        } else if (r.outcome === 'failed') {
+          this.log.warn({ device, reason: r.reason, attempts: r.attempts }, 'push not delivered');
+        }
+      },
+      (err: unknown) => this.log.error({ device, err }, 'push failed'),
+    );
+    const entry = done.finally(() => this.inFlight.delete(entry));
+    this.inFlight.add(entry);
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Web Push (RFC 8030, VAPID RFC 8292, payload encryption RFC 8291) to the PWA's service worker,
+ * through the `web-push` library. The VAPID key pair is generated once and kept in SQLite (or given
+ * in the environment), so subscriptions survive restarts: a new key would orphan every one of them.
+ *
+ * Unlike a VoIP push, a Web Push may also say "that call is over": it goes under the same `Topic` as
+ * the incoming-call message, so a push service still holding that one replaces it.
+ */
+import https from 'node:https';
+import webpush from 'web-push';
+import type { Logger } from '../log.ts';
+import { VOIP_PUSH_VERSION, type CallId, type WebPushMessage } from '../protocol/index.ts';
+import type { PushRepo, WebPushDevice } from '../store/push.repo.ts';
+import { backoffMs, webPushVerdict } from './delivery-verdict.ts';
+import type { IncomingCall, PushResult, PushSender } from './push-sender.ts';
+
+export interface VapidKeys {
+  publicKey: string;
+  privateKey: string;
+}
+
+/** The configured key pair, else the one stored on first start. */
+export function loadVapidKeys(repo: PushRepo, configured: VapidKeys | null): VapidKeys {
+  if (configured) return configured;
+  const stored = repo.serverKey('vapid', () => JSON.stringify(webpush.generateVAPIDKeys()), Date.now());
+  return JSON.parse(stored) as VapidKeys;
+}
+
+export interface WebPushSenderOptions {
+  vapid: VapidKeys;
+  /** `mailto:` or `https:` contact the push service may use (RFC 8292 `sub`). */
+  subject: string;
+  /** Extra CA (PEM) to trust, for a test's push-service stand-in. */
+  ca?: string;
+  log: Logger;
+  maxAttempts?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  requestTimeoutMs?: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class WebPushSender implements PushSender<WebPushDevice> {
+  private readonly agent: https.Agent;
+
+  constructor(private readonly o: WebPushSenderOptions) {
+    this.agent = new https.Agent({ keepAlive: true, ...(o.ca ? { ca: o.ca } : {}) });
+  }
+
+  get publicKey(): string {
+    return this.o.vapid.publicKey;
+  }
+
+  sendIncomingCall(target: WebPushDevice, call: IncomingCall): Promise<PushResult> {
+    const message: WebPushMessage = { kind: 'incoming-call', call: { v: VOIP_PUSH_VERSION, ...call } };
+    return this.send(target, call.callId, message, call.expiresAt);
+  }
+
+  sendCallEnded(target: WebPushDevice, callId: CallId, expiresAt: number): Promise<PushResult> {
+    return this.send(target, callId, { kind: 'call-ended', callId }, expiresAt);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private async send(target: WebPushDevice, callId: CallId, message: WebPushMessage, expiresAt: number) {
+    const id = `${callId}/${message.kind}`;
+    const maxAttempts = this.o.maxAttempts ?? 3;
+    const backoff = this.o.backoff ?? { baseMs: 250, maxMs: 2_000 };
+    const log = this.o.log.child({ callId, kind: message.kind, device: target.deviceId });
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
+      let error: string | undefined;
+      try {
+        const res = await webpush.sendNotification(target.subscription, JSON.stringify(message), {
+          vapidDetails: { subject: this.o.subject, ...this.o.vapid },
+          TTL: Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
+          urgency: 'high',
+          // RFC 8030 §5.4: at most 32 base64url characters; the undashed call id is exactly that.
+          topic: callId.replaceAll('-', ''),
+          timeout: this.o.requestTimeoutMs ?? 5_000,
+          agent: this.agent,
+        });
+        status = res.statusCode;
+      } catch (err) {
+        if (err instanceof webpush.WebPushError) status = err.statusCode;
+        else error = err instanceof Error ? err.message : String(err);
+      }
+      const verdict = status === 0 ? { action: 'retry' as const } : webPushVerdict(status);
+      log.info({ attempt, status, error, action: verdict.action }, 'Web Push answered');
+      switch (verdict.action) {
+        case 'accepted':
+          return { outcome: 'accepted', id, attempts: attempt } as const;
+        case 'drop-address':
+          return { outcome: 'address-gone', id, attempts: attempt, reason: String(status) } as const;
+        case 'refresh-token':
+        case 'give-up':
+          return { outcome: 'failed', id, attempts: attempt, reason: error ?? String(status) } as const;
+        case 'retry': {
+          const delay = backoffMs(attempt, backoff.baseMs, backoff.maxMs, Math.random);
+          if (attempt >= maxAttempts || Date.now() + delay >= expiresAt) {
+            return { outcome: 'failed', id, attempts: attempt, reason: error ?? String(status) } as const;
+          }
+          await sleep(delay);
+        }
+      }
+    }
+  }
+}

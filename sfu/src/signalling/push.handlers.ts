@@ -1,0 +1,48 @@
+/** Wires one connection's push registration requests to the store: where this device can be woken. */
+import { CallError } from '../call/call-error.ts';
+import type { Logger } from '../log.ts';
+import type { Member } from '../presence/presence.ts';
+import { ErrorCode } from '../protocol/index.ts';
+import type { PushRepo } from '../store/push.repo.ts';
+import { onRequest } from './with-ack.ts';
+
+export interface PushHandlerDeps {
+  repo: PushRepo;
+  /** The VAPID public key browsers subscribe with. */
+  vapidPublicKey: string;
+  /** The iOS bundle ids this server's APNs key may push to; empty accepts any. */
+  bundleIds: readonly string[];
+  log: Logger;
+}
+
+export function registerPushHandlers(
+  member: Member,
+  { repo, vapidPublicKey, bundleIds, log }: PushHandlerDeps,
+): void {
+  const { socket, deviceId } = member;
+  const me = member.peer.id;
+  onRequest(socket, 'push:register-voip', log, (reg) => {
+    if (bundleIds.length && !bundleIds.includes(reg.bundleId))
+      throw new CallError(ErrorCode.InvalidPayload, `bundleId: this server does not push to ${reg.bundleId}`);
+    repo.registerVoip(deviceId, me, reg, Date.now());
+    log.info(
+      { user: me, device: deviceId, env: reg.environment, app: reg.appVersion },
+      'VoIP token registered',
+    );
+    return {};
+  });
+  onRequest(socket, 'push:register-web', log, ({ subscription }) => {
+    repo.registerWeb(deviceId, me, subscription, Date.now());
+    log.info(
+      { user: me, device: deviceId, host: new URL(subscription.endpoint).host },
+      'Web Push subscription registered',
+    );
+    return {};
+  });
+  onRequest(socket, 'push:unregister', log, () => {
+    repo.unregisterDevice(deviceId);
+    log.info({ user: me, device: deviceId }, 'push registrations removed');
+    return {};
+  });
+  onRequest(socket, 'push:web-config', log, () => ({ vapidPublicKey }));
+}

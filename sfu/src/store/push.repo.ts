@@ -1,0 +1,112 @@
+/** Push registrations per device (VoIP tokens, Web Push subscriptions) and the server's own push keys. */
+import type { ApsEnvironment, VoipRegistration, WebPushSubscription } from '../protocol/index.ts';
+import type { Db } from './db.ts';
+
+export interface VoipDevice {
+  deviceId: string;
+  token: string;
+  environment: ApsEnvironment;
+  bundleId: string;
+}
+
+export interface WebPushDevice {
+  deviceId: string;
+  subscription: { endpoint: string; keys: { p256dh: string; auth: string } };
+}
+
+export interface PushRepo {
+  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): void;
+  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): void;
+  /** Forgets every registration of the device (sign-out). */
+  unregisterDevice(deviceId: string): void;
+  /** The push service says the address is dead (APNs 410 / BadDeviceToken, Web Push 404 / 410). */
+  deleteVoipToken(token: string): boolean;
+  deleteWebEndpoint(endpoint: string): boolean;
+  voipTargets(userId: string): VoipDevice[];
+  webTargets(userId: string): WebPushDevice[];
+  /** The stored key `name`, created with `make` (and stored) on first use. */
+  serverKey(name: string, make: () => string, now: number): string;
+}
+
+export class SqlitePushRepo implements PushRepo {
+  constructor(private readonly db: Db) {}
+
+  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM voip_registrations WHERE token = ? AND device_id <> ?')
+        .run(r.token, deviceId);
+      this.db
+        .prepare(
+          `INSERT INTO voip_registrations (device_id, user_id, token, environment, bundle_id, app_version, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, token = excluded.token,
+             environment = excluded.environment, bundle_id = excluded.bundle_id,
+             app_version = excluded.app_version, updated_at = excluded.updated_at`,
+        )
+        .run(deviceId, userId, r.token, r.environment, r.bundleId, r.appVersion, now);
+    })();
+  }
+
+  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare('DELETE FROM web_push_subscriptions WHERE endpoint = ? AND device_id <> ?')
+        .run(s.endpoint, deviceId);
+      this.db
+        .prepare(
+          `INSERT INTO web_push_subscriptions (device_id, user_id, endpoint, p256dh, auth, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, endpoint = excluded.endpoint,
+             p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at`,
+        )
+        .run(deviceId, userId, s.endpoint, s.keys.p256dh, s.keys.auth, now);
+    })();
+  }
+
+  unregisterDevice(deviceId: string): void {
+    this.db.prepare('DELETE FROM voip_registrations WHERE device_id = ?').run(deviceId);
+    this.db.prepare('DELETE FROM web_push_subscriptions WHERE device_id = ?').run(deviceId);
+  }
+
+  deleteVoipToken(token: string): boolean {
+    return this.db.prepare('DELETE FROM voip_registrations WHERE token = ?').run(token).changes > 0;
+  }
+
+  deleteWebEndpoint(endpoint: string): boolean {
+    return this.db.prepare('DELETE FROM web_push_subscriptions WHERE endpoint = ?').run(endpoint).changes > 0;
+  }
+
+  voipTargets(userId: string): VoipDevice[] {
+    return this.db
+      .prepare(
+        'SELECT device_id AS deviceId, token, environment, bundle_id AS bundleId FROM voip_registrations WHERE user_id = ?',
+      )
+      .all(userId) as VoipDevice[];
+  }
+
+  webTargets(userId: string): WebPushDevice[] {
+    const rows = this.db
+      .prepare(
+        'SELECT device_id AS deviceId, endpoint, p256dh, auth FROM web_push_subscriptions WHERE user_id = ?',
+      )
+      .all(userId) as { deviceId: string; endpoint: string; p256dh: string; auth: string }[];
+    return rows.map((r) => ({
+      deviceId: r.deviceId,
+      subscription: { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } },
+    }));
+  }
+
+  serverKey(name: string, make: () => string, now: number): string {
+    return this.db.transaction(() => {
+      const row = this.db.prepare('SELECT value FROM server_keys WHERE name = ?').get(name) as
+        { value: string } | undefined;
+      if (row) return row.value;
+      const value = make();
+      this.db
+        .prepare('INSERT INTO server_keys (name, value, created_at) VALUES (?, ?, ?)')
+        .run(name, value, now);
+      return value;
+    })();
+  }
+}

@@ -1,0 +1,317 @@
+/**
+ * Call routing to devices that are not connected, at the socket.io level against the real server,
+ * a real Janus and the APNs stand-in: a socket.io client plays the iPhone the push woke.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  CallState,
+  EndReason,
+  ErrorCode,
+  VoipPushPayloadSchema,
+  type VoipRegistration,
+} from '../../src/protocol/index.ts';
+import type { PushOptions } from '../../src/server.ts';
+import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '../stand-ins/apns-stand-in.ts';
+import {
+  connect,
+  connectDevice,
+  next,
+  signUp,
+  startHarness,
+  type Client,
+  type Harness,
+  type User,
+} from './harness.ts';
+
+const BUNDLE = 'com.example.softphone';
+const REPORT_TIMEOUT_MS = 1_500;
+const key = createTestProviderKey();
+let standIn: ApnsStandIn;
+let push: PushOptions;
+let h: Harness;
+
+before(async () => {
+  standIn = await ApnsStandIn.start({ keys: [{ key, bundleIds: [BUNDLE] }] });
+  push = {
+    reportTimeoutMs: REPORT_TIMEOUT_MS,
+    bundleIds: [BUNDLE],
+    apns: {
+      teamId: key.teamId,
+      keyId: key.keyId,
+      privateKey: key.privateKeyPem,
+      origins: standIn.origins,
+      ca: standIn.ca,
+    },
+  };
+  h = await startHarness({ push });
+});
+after(async () => {
+  await h.stop();
+  await standIn.stop();
+});
+
+const newToken = () => crypto.randomBytes(32).toString('hex');
+const pushesTo = (token: string) => standIn.received.filter((r) => r.path === `/3/device/${token}`);
+const nextPushTo = (token: string, ms = 5_000) =>
+  new Promise<DeliveredPush>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no push within ${ms} ms`)), ms);
+    const on = (p: DeliveredPush) => {
+      if (p.token !== token) return;
+      clearTimeout(timer);
+      standIn.off('push', on);
+      resolve(p);
+    };
+    standIn.on('push', on);
+  });
+const registeredTokens = (server = h) =>
+  (server.server.db.prepare('SELECT token FROM voip_registrations').all() as { token: string }[]).map(
+    (r) => r.token,
+  );
+
+/** A callee whose only device is an iPhone that registered its VoIP token and went to sleep. */
+async function sleepingIphone(url = h.url, opts: { knownToApns?: boolean } = {}) {
+  const user = await signUp(url, 'Sleeping Callee');
+  const token = newToken();
+  if (opts.knownToApns ?? true) standIn.register({ token, environment: 'sandbox', bundleId: BUNDLE });
+  const device = await connectDevice(url, user);
+  const reg: VoipRegistration = { token, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.0 (7)' };
+  assert.ok((await device.socket.emitWithAck('push:register-voip', reg)).ok);
+  device.socket.disconnect();
+  return { user, token, deviceId: device.deviceId, self: device.self };
+}
+
+/** The woken shell connects as the same device and reports the call. */
+async function wake(user: User, deviceId: string): Promise<Client> {
+  return (await connectDevice(h.url, user, deviceId)).socket;
+}
+
+async function invite(caller: Client, to: string): Promise<string> {
+  const res = await caller.emitWithAck('call:invite', { to });
+  assert.ok(res.ok, 'invite accepted');
+  return res.data.callId;
+}
+
+/** Fails if `event` arrives within `ms`. */
+async function silence(socket: Client, event: 'call:state' | 'call:ended', ms: number): Promise<void> {
+  await assert.rejects(next(socket, event, ms), /no call:/, `no ${event} expected`);
+}
+
+describe('calling a callee whose iPhone is asleep', () => {
+  it('pushes, rings the caller only once the woken device reports, and the answer works', async () => {
+    const a = await connect(h.url, 'Ada Caller');
+    const b = await sleepingIphone();
+    const pushed = nextPushTo(b.token);
+    const callId = await invite(a.socket, b.self.id);
+
+    const delivered = await pushed;
+    const payload = VoipPushPayloadSchema.parse(delivered.payload);
+    assert.deepEqual(payload.caller, { handle: a.user.username, displayName: 'Ada Caller' });
+    assert.equal(payload.callId, callId);
+    assert.equal(payload.expiresAt - payload.sentAt, REPORT_TIMEOUT_MS);
+    assert.equal(delivered.topic, `${BUNDLE}.voip`);
+    await silence(a.socket, 'call:state', 200);
+
+    const phone = await wake(b.user, b.deviceId);
+    const ringing = next(a.socket, 'call:state');
+    const reported = await phone.emitWithAck('call:reported', { callId });
+    assert.deepEqual(reported, { ok: true, data: { call: { callId, from: a.self } } });
+    assert.equal((await ringing).state, CallState.Ringing);
+
+    const answered = next(a.socket, 'call:state');
+    assert.ok((await phone.emitWithAck('call:answer', { callId })).ok);
+    assert.equal((await answered).state, CallState.Answered);
+    const ended = next(phone, 'call:ended');
+    assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+    assert.equal((await ended).reason, EndReason.HungUp);
+
+    await h.server.pusher.settled();
+    const lines = fs
+      .readFileSync(path.join(h.dataDir, 'apns-pushes.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const line = lines.find((l) => l['callId'] === callId);
+    assert.deepEqual(
+      [line?.['apns-id'], line?.['status'], line?.['env'], line?.['tokenSuffix']],
+      [delivered.apnsId, 200, 'sandbox', b.token.slice(-8)],
+    );
+    phone.disconnect();
+  });
+
+  it('tells the caller "unreachable" when no device reports within the report timeout', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const started = Date.now();
+    const callId = await invite(a.socket, b.self.id);
+    const ended = await next(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 3_000);
+    assert.deepEqual(ended, { callId, reason: EndReason.Unreachable, by: 'server' });
+    assert.ok(Date.now() - started >= REPORT_TIMEOUT_MS - 50, 'waited for the report timeout');
+    assert.equal(pushesTo(b.token).length, 1);
+  });
+
+  it('a call cancelled before the device connects is "no longer available", with no second push', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const pushed = nextPushTo(b.token);
+    const callId = await invite(a.socket, b.self.id);
+    await pushed;
+    const cancelled = next(a.socket, 'call:ended');
+    assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+    assert.equal((await cancelled).reason, EndReason.Cancelled);
+
+    const phone = await wake(b.user, b.deviceId);
+    const late = await phone.emitWithAck('call:reported', { callId });
+    assert.equal(!late.ok && late.error.code, ErrorCode.CallNoLongerAvailable);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(pushesTo(b.token).length, 1, 'the end went through signalling, not a push');
+    phone.disconnect();
+  });
+
+  it('a report for a call the device is not the callee of is refused', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const callId = await invite(a.socket, b.self.id);
+    const stranger = await connect(h.url, 'Stranger');
+    const res = await stranger.socket.emitWithAck('call:reported', { callId });
+    assert.equal(!res.ok && res.error.code, ErrorCode.NotParticipant);
+    const unknown = await stranger.socket.emitWithAck('call:reported', { callId: crypto.randomUUID() });
+    assert.equal(!unknown.ok && unknown.error.code, ErrorCode.CallNotFound);
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
+  it('a connected browser that rings stops the report timeout; the woken iPhone can still answer', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const laptop = await connectDevice(h.url, b.user);
+    const incoming = next(laptop.socket, 'call:incoming');
+    const pushed = nextPushTo(b.token);
+    const callId = await invite(a.socket, b.self.id);
+    await Promise.all([incoming, pushed]);
+    assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
+    await silence(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 300);
+
+    const phone = await wake(b.user, b.deviceId);
+    assert.ok((await phone.emitWithAck('call:reported', { callId })).ok);
+    const elsewhere = next(laptop.socket, 'call:ended');
+    assert.ok((await phone.emitWithAck('call:answer', { callId })).ok);
+    assert.equal((await elsewhere).reason, EndReason.AnsweredElsewhere);
+    await a.socket.emitWithAck('call:hangup', { callId });
+    phone.disconnect();
+    laptop.socket.disconnect();
+  });
+});
+
+describe('VoIP registrations', () => {
+  it('410 Unregistered deletes the token; the next call is unreachable at once, without a push', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    standIn.unregister(b.token);
+    const callId = await invite(a.socket, b.self.id);
+    await h.server.pusher.settled();
+    assert.deepEqual(
+      pushesTo(b.token).map((r) => [r.status, r.reason]),
+      [[410, 'Unregistered']],
+    );
+    assert.ok(!registeredTokens().includes(b.token), 'token deleted');
+    await a.socket.emitWithAck('call:hangup', { callId });
+
+    const ended = next(a.socket, 'call:ended', 500);
+    const again = await invite(a.socket, b.self.id);
+    assert.deepEqual(await ended, {
+      callId: again,
+      reason: EndReason.Unreachable,
+      by: 'server',
+    });
+    assert.equal(pushesTo(b.token).length, 1);
+  });
+
+  it('400 BadDeviceToken deletes the token too', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone(h.url, { knownToApns: false });
+    const callId = await invite(a.socket, b.self.id);
+    await h.server.pusher.settled();
+    assert.equal(pushesTo(b.token)[0]?.reason, 'BadDeviceToken');
+    assert.ok(!registeredTokens().includes(b.token));
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
+  it('push:unregister (sign-out) deletes the token: the callee is unreachable at once', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const phone = await wake(b.user, b.deviceId);
+    assert.deepEqual(await phone.emitWithAck('push:unregister', {}), { ok: true, data: {} });
+    phone.disconnect();
+    assert.ok(!registeredTokens().includes(b.token));
+    const ended = next(a.socket, 'call:ended', 500);
+    const callId = await invite(a.socket, b.self.id);
+    assert.deepEqual(await ended, {
+      callId,
+      reason: EndReason.Unreachable,
+      by: 'server',
+    });
+    assert.equal(pushesTo(b.token).length, 0);
+  });
+
+  it('re-registering replaces the device token; a token moves to the device that registers it', async () => {
+    const b = await sleepingIphone();
+    const phone = await wake(b.user, b.deviceId);
+    const fresh = newToken();
+    const reg = { token: fresh, environment: 'production', bundleId: BUNDLE, appVersion: '1.1' } as const;
+    assert.ok((await phone.emitWithAck('push:register-voip', reg)).ok);
+    const tokens = registeredTokens();
+    assert.ok(tokens.includes(fresh) && !tokens.includes(b.token));
+    const other = await connectDevice(h.url, b.user);
+    assert.ok((await other.socket.emitWithAck('push:register-voip', reg)).ok);
+    const rows = h.server.db
+      .prepare('SELECT device_id AS d FROM voip_registrations WHERE token = ?')
+      .all(fresh);
+    assert.deepEqual(rows, [{ d: other.deviceId }]);
+    phone.disconnect();
+    other.socket.disconnect();
+  });
+
+  it('refuses bad registrations with a clear error', async () => {
+    const b = await connect(h.url, 'Callee');
+    const bad = [
+      { token: 'xyz', environment: 'sandbox', bundleId: BUNDLE, appVersion: '1' },
+      { token: newToken(), environment: 'development', bundleId: BUNDLE, appVersion: '1' },
+      { token: newToken(), environment: 'sandbox', bundleId: 'org.other.app', appVersion: '1' },
+    ];
+    for (const reg of bad) {
+      const res = await b.socket.emitWithAck('push:register-voip', reg as VoipRegistration);
+      assert.equal(!res.ok && res.error.code, ErrorCode.InvalidPayload, JSON.stringify(reg));
+    }
+    b.socket.disconnect();
+  });
+});
+
+describe('across a restart', () => {
+  it('keeps VoIP registrations and the VAPID key', async () => {
+    const first = await startHarness({ push });
+    const b = await sleepingIphone(first.url);
+    const device = await connectDevice(first.url, b.user);
+    const config = await device.socket.emitWithAck('push:web-config', {});
+    assert.ok(config.ok);
+    device.socket.disconnect();
+    await first.stop();
+
+    const second = await startHarness({ push, dataDir: first.dataDir });
+    try {
+      const again = await connectDevice(second.url, b.user);
+      assert.deepEqual(await again.socket.emitWithAck('push:web-config', {}), config);
+      again.socket.disconnect();
+      const a = await connect(second.url, 'Caller');
+      const pushed = nextPushTo(b.token);
+      const callId = await a.socket.emitWithAck('call:invite', { to: b.self.id });
+      assert.ok(callId.ok);
+      assert.equal(VoipPushPayloadSchema.parse((await pushed).payload).callId, callId.data.callId);
+      await a.socket.emitWithAck('call:hangup', { callId: callId.data.callId });
+    } finally {
+      await second.stop();
+    }
+  });
+});
