@@ -38,12 +38,14 @@ const base64url = (bytes: number) => {
   return z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}(={${pad}})?$`), `base64url of ${bytes} bytes`);
 };
 
-/**
- * `PushSubscription.toJSON()` as the browser gives it. Push services are https only (RFC 8030); a
- * test's stand-in serves https with its own certificate (`WEB_PUSH_CA_FILE`).
- */
+const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
+
+/** `PushSubscription.toJSON()` as the browser gives it (plain http only for a loopback stand-in). */
 export const WebPushSubscriptionSchema = z.object({
-  endpoint: z.url({ protocol: /^https$/ }).max(2_000),
+  endpoint: z
+    .url({ protocol: /^https?$/ })
+    .max(2_000)
+    .refine((u) => u.startsWith('https:') || isLoopback(u), 'an https endpoint'),
   expirationTime: z.number().nullable().optional(),
   keys: z.object({ p256dh: base64url(65), auth: base64url(16) }),
 });

@@ -1,11 +1,13 @@
 /**
- * Web Push (RFC 8030, VAPID RFC 8292, payload encryption RFC 8291) to the PWA's service worker,
- * through the `web-push` library. The VAPID key pair is generated once and kept in SQLite (or given
+ * Web Push (RFC 8030, VAPID RFC 8292, payload encryption RFC 8291) to the PWA's service worker.
+ * The `web-push` library builds each request (VAPID JWT, aes128gcm body); we send it ourselves
+ * because its sender is https-only and a loopback push-service stand-in is plain http. The VAPID key pair is generated once and kept in SQLite (or given
  * in the environment), so subscriptions survive restarts: a new key would orphan every one of them.
  *
  * Unlike a VoIP push, a Web Push may also say "that call is over": it goes under the same `Topic` as
  * the incoming-call message, so a push service still holding that one replaces it.
  */
+import http from 'node:http';
 import https from 'node:https';
 import webpush from 'web-push';
 import type { Logger } from '../log.ts';
@@ -41,10 +43,13 @@ export interface WebPushSenderOptions {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class WebPushSender implements PushSender<WebPushDevice> {
-  private readonly agent: https.Agent;
+  private readonly agents: { https: https.Agent; http: http.Agent };
 
   constructor(private readonly o: WebPushSenderOptions) {
-    this.agent = new https.Agent({ keepAlive: true, ...(o.ca ? { ca: o.ca } : {}) });
+    this.agents = {
+      https: new https.Agent({ keepAlive: true, ...(o.ca ? { ca: o.ca } : {}) }),
+      http: new http.Agent({ keepAlive: true }),
+    };
   }
 
   get publicKey(): string {
@@ -61,7 +66,32 @@ export class WebPushSender implements PushSender<WebPushDevice> {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agents.https.destroy();
+    this.agents.http.destroy();
+  }
+
+  /** One POST to the push service; resolves with its status, rejects on a transport failure. */
+  private post(details: webpush.RequestDetails): Promise<number> {
+    const url = new URL(details.endpoint);
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        url,
+        {
+          method: details.method,
+          headers: details.headers,
+          agent: secure ? this.agents.https : this.agents.http,
+          timeout: this.o.requestTimeoutMs ?? 5_000,
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer from the push service')));
+      req.on('error', reject);
+      req.end(details.body ?? undefined);
+    });
   }
 
   private async send(target: WebPushDevice, callId: CallId, message: WebPushMessage, expiresAt: number) {
@@ -73,19 +103,17 @@ export class WebPushSender implements PushSender<WebPushDevice> {
       let status = 0;
       let error: string | undefined;
       try {
-        const res = await webpush.sendNotification(target.subscription, JSON.stringify(message), {
-          vapidDetails: { subject: this.o.subject, ...this.o.vapid },
-          TTL: Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
-          urgency: 'high',
-          // RFC 8030 §5.4: at most 32 base64url characters; the undashed call id is exactly that.
-          topic: callId.replaceAll('-', ''),
-          timeout: this.o.requestTimeoutMs ?? 5_000,
-          agent: this.agent,
-        });
-        status = res.statusCode;
+        status = await this.post(
+          webpush.generateRequestDetails(target.subscription, JSON.stringify(message), {
+            vapidDetails: { subject: this.o.subject, ...this.o.vapid },
+            TTL: Math.max(0, Math.floor((expiresAt - Date.now()) / 1000)),
+            urgency: 'high',
+            // RFC 8030 §5.4: at most 32 base64url characters; the undashed call id is exactly that.
+            topic: callId.replaceAll('-', ''),
+          }),
+        );
       } catch (err) {
-        if (err instanceof webpush.WebPushError) status = err.statusCode;
-        else error = err instanceof Error ? err.message : String(err);
+        error = err instanceof Error ? err.message : String(err);
       }
       const verdict = status === 0 ? { action: 'retry' as const } : webPushVerdict(status);
       log.info({ attempt, status, error, action: verdict.action }, 'Web Push answered');

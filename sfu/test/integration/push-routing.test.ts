@@ -12,9 +12,11 @@ import {
   EndReason,
   ErrorCode,
   VoipPushPayloadSchema,
+  WebPushMessageSchema,
   type VoipRegistration,
 } from '../../src/protocol/index.ts';
 import type { PushOptions } from '../../src/server.ts';
+import { WebPushServiceStandIn } from '../../../e2e/src/push/web-push-service-stand-in.ts';
 import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '../stand-ins/apns-stand-in.ts';
 import {
   connect,
@@ -313,5 +315,59 @@ describe('across a restart', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('Web Push to a browser that is not connected', () => {
+  let service: WebPushServiceStandIn;
+  before(async () => {
+    service = await WebPushServiceStandIn.start();
+  });
+  after(() => service.stop());
+
+  it('pushes the incoming call, ends as unreachable without a report, then pushes "call ended"', async () => {
+    const a = await connect(h.url, 'Ada Caller');
+    const b = await connect(h.url, 'Browser Callee');
+    const config = await b.socket.emitWithAck('push:web-config', {});
+    assert.ok(config.ok && config.data.vapidPublicKey.length > 80);
+    const subscription = service.subscribe(async () => undefined);
+    const id = subscription.endpoint.split('/').pop();
+    assert.ok((await b.socket.emitWithAck('push:register-web', { subscription })).ok);
+    b.socket.disconnect();
+    await new Promise((r) => setTimeout(r, 50));
+
+    const ended = next(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 3_000);
+    const callId = await invite(a.socket, b.self.id);
+    const incoming = await service.nextPush((p) => p.subscriptionId === id);
+    const message = WebPushMessageSchema.parse(JSON.parse(incoming.plaintext));
+    assert.ok(message.kind === 'incoming-call');
+    assert.deepEqual(
+      [message.call.callId, message.call.caller],
+      [callId, { handle: a.user.username, displayName: 'Ada Caller' }],
+    );
+    assert.equal(incoming.urgency, 'high');
+    assert.ok(incoming.ttl > 0 && incoming.ttl <= REPORT_TIMEOUT_MS / 1000);
+    assert.equal((await ended).reason, EndReason.Unreachable);
+    const over = await service.nextPush(
+      (p) => p.subscriptionId === id && (JSON.parse(p.plaintext) as { kind: string }).kind === 'call-ended',
+    );
+    assert.deepEqual(JSON.parse(over.plaintext), { kind: 'call-ended', callId });
+  });
+
+  it('a subscription the push service calls gone (410) is deleted', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await connect(h.url, 'Callee');
+    const live = service.subscribe(async () => undefined);
+    const gone = { ...live, endpoint: `${service.origin}/push/${crypto.randomUUID()}` };
+    assert.ok((await b.socket.emitWithAck('push:register-web', { subscription: gone })).ok);
+    b.socket.disconnect();
+    await new Promise((r) => setTimeout(r, 50));
+    const callId = await invite(a.socket, b.self.id);
+    await h.server.pusher.settled();
+    const rows = h.server.db
+      .prepare('SELECT 1 FROM web_push_subscriptions WHERE endpoint = ?')
+      .all(gone.endpoint);
+    assert.deepEqual(rows, []);
+    await a.socket.emitWithAck('call:hangup', { callId });
   });
 });
