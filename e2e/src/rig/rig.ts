@@ -10,7 +10,7 @@ import { remote } from 'webdriverio';
 import { profiles, type ProfileName } from '../../../appium.config.ts';
 import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
-import { startSoftphoneServer, type SoftphoneServer } from '../stack/softphone-server.ts';
+import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
 import { Party } from './party.ts';
 
 export interface RigOptions {
@@ -21,6 +21,8 @@ export interface RigOptions {
   /** Use a running softphone instead of starting one. */
   serverUrl?: string;
   serverEnv?: Record<string, string>;
+  /** Start the APNs stand-in and point the server at it (`rig.server.apns` has its device side). */
+  apns?: ApnsOption;
   /** Display names (default: `caller-<tag>` / `callee-<tag>`); usernames are these lower-cased. */
   names?: { caller: string; callee: string };
   /** Every browser's viewport in CSS pixels and its device pixel ratio (default: the profile's). */
@@ -45,7 +47,11 @@ export class Rig {
     fs.mkdirSync(opts.logDir, { recursive: true });
     const server = opts.serverUrl
       ? null
-      : await startSoftphoneServer({ env: opts.serverEnv, logDir: opts.logDir });
+      : await startSoftphoneServer({
+          env: opts.serverEnv,
+          logDir: opts.logDir,
+          ...(opts.apns ? { apns: opts.apns } : {}),
+        });
     const url = opts.serverUrl ?? server?.url ?? '';
     let appium: AppiumServer | null = null;
     const drivers: WebdriverIO.Browser[] = [];

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ApnsStandIn, createTestProviderKey } from '../../../sfu/test/stand-ins/apns-stand-in.ts';
 import { startChild } from './child.ts';
 import { freePort } from './free-port.ts';
 
@@ -13,15 +14,68 @@ export interface SoftphoneServer {
   dataDir: string;
   /** Janus's pid as the server reports it (tests kill it on purpose). */
   janusPid(): Promise<number | null>;
+  /** With the `apns` option: the APNs stand-in the server pushes to. */
+  apns: ApnsStandInHandle | null;
   /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
+export interface ApnsStandInHandle {
+  standIn: ApnsStandIn;
+  /**
+   * Where a simulated iPhone gets its pushes: `GET <deviceOrigin>/devices/<token>/pushes` (SSE of
+   * `SimulatedDelivery`, see `sfu/src/protocol/simulated-apns.ts`).
+   */
+  deviceOrigin: string;
+  /** The server's JSON-lines push log (what `voip-doctor --server-log` reads). */
+  pushLog: string;
+}
+
+export interface ApnsOption {
+  /** Bundle ids the stand-in's test key may push to (default: any). */
+  bundleIds?: string[];
+  /** The server's PUSH_REPORT_TIMEOUT_MS (default the server's, 8000). */
+  reportTimeoutMs?: number;
+}
+
+/**
+ * Starts the APNs stand-in with a fresh test key and returns the server environment that points at
+ * it. Tokens are learnt on their first push: a simulated iPhone makes up its own token.
+ */
+async function startApns(
+  dataDir: string,
+  o: ApnsOption,
+): Promise<{ handle: ApnsStandInHandle; env: Record<string, string> }> {
+  const key = createTestProviderKey();
+  const standIn = await ApnsStandIn.start({
+    keys: [{ key, bundleIds: o.bundleIds ?? 'any' }],
+    learnTokens: true,
+  });
+  const keyFile = path.join(dataDir, 'apns-test-key.p8');
+  const caFile = path.join(dataDir, 'apns-stand-in-ca.pem');
+  fs.writeFileSync(keyFile, key.privateKeyPem, { mode: 0o600 });
+  fs.writeFileSync(caFile, standIn.ca);
+  return {
+    handle: { standIn, deviceOrigin: standIn.deviceOrigin, pushLog: path.join(dataDir, 'apns-pushes.jsonl') },
+    env: {
+      APNS_KEY_FILE: keyFile,
+      APNS_KEY_ID: key.keyId,
+      APNS_TEAM_ID: key.teamId,
+      APNS_SANDBOX_ORIGIN: standIn.origins.sandbox,
+      APNS_PRODUCTION_ORIGIN: standIn.origins.production,
+      APNS_CA_FILE: caFile,
+      ...(o.bundleIds ? { APNS_BUNDLE_IDS: o.bundleIds.join(',') } : {}),
+      ...(o.reportTimeoutMs ? { PUSH_REPORT_TIMEOUT_MS: String(o.reportTimeoutMs) } : {}),
+    },
+  };
+}
+
 export async function startSoftphoneServer(
-  opts: { env?: Record<string, string>; logDir?: string } = {},
+  opts: { env?: Record<string, string>; logDir?: string; apns?: ApnsOption } = {},
 ): Promise<SoftphoneServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-'));
+  const apns = opts.apns ? await startApns(dataDir, opts.apns) : null;
   const webDir = path.join(REPO_ROOT, 'web', 'dist');
   if (!fs.existsSync(path.join(webDir, 'index.html'))) {
     throw new Error('the web app is not built: run `npm run build` first');
@@ -31,7 +85,14 @@ export async function startSoftphoneServer(
   const start = () =>
     startChild('softphone server', process.execPath, ['--import', 'tsx', 'sfu/src/main.ts'], {
       cwd: REPO_ROOT,
-      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'info', ...opts.env },
+      env: {
+        ...process.env,
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        ...apns?.env,
+        ...opts.env,
+      },
       ready: /softphone ready at (http:\/\/\S+)/,
       timeoutMs: 20_000,
       logFile,
@@ -41,6 +102,7 @@ export async function startSoftphoneServer(
   return {
     url,
     dataDir,
+    apns: apns?.handle ?? null,
     async janusPid() {
       const res = await fetch(new URL('/healthz', url));
       const body = (await res.json()) as { janus: { pid: number | null } };
@@ -50,6 +112,9 @@ export async function startSoftphoneServer(
       await started.stop();
       started = await start();
     },
-    stop: () => started.stop(),
+    async stop() {
+      await started.stop();
+      await apns?.handle.standIn.stop();
+    },
   };
 }

@@ -100,8 +100,8 @@ function randomId(): string {
 }
 
 export interface ApnsStandInOptions {
-  /** Provider keys it trusts, each with the bundle ids its team owns. */
-  keys: { key: TestProviderKey; bundleIds: string[] }[];
+  /** Provider keys it trusts, each with the bundle ids its team owns (`'any'`: every bundle). */
+  keys: { key: TestProviderKey; bundleIds: string[] | 'any' }[];
   /** Epoch ms; injectable to age tokens. */
   now?: () => number;
   /** Register unknown tokens on their first push instead of answering BadDeviceToken. */
@@ -382,7 +382,8 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
     if (body.length === 0) return { status: 400, reason: 'PayloadEmpty' };
     if (body.length > (pushType === 'voip' ? 5120 : 4096)) return { status: 413, reason: 'PayloadTooLarge' };
     const bundle = topic.endsWith('.voip') ? topic.slice(0, -'.voip'.length) : topic;
-    if (!auth.bundleIds.includes(bundle)) return { status: 400, reason: 'TopicDisallowed' };
+    if (auth.bundleIds !== 'any' && !auth.bundleIds.includes(bundle))
+      return { status: 400, reason: 'TopicDisallowed' };
     const token = m[1].toLowerCase();
     const device =
       this.devices.get(token) ??
@@ -401,7 +402,7 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
   private checkJwt(
     authorization: string | string[] | undefined,
     session: http2.Http2Session | undefined,
-  ): { bundleIds: string[] } | { status: number; reason: string } {
+  ): { bundleIds: string[] | 'any' } | { status: number; reason: string } {
     const invalid = { status: 403, reason: 'InvalidProviderToken' };
     if (typeof authorization !== 'string' || !authorization)
       return { status: 403, reason: 'MissingProviderToken' };
