@@ -140,6 +140,8 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
   private readonly deviceStreams = new Map<string, Set<http.ServerResponse>>();
   /** Last accepted token `iat` per connection (the 20-minute rule applies to a connection's updates). */
   private readonly lastIat = new WeakMap<http2.Http2Session, number>();
+  /** The last provider token whose signature checked out, per connection. */
+  private readonly verified = new WeakMap<http2.Http2Session, string>();
   private goAwayPending = false;
   private connections = 0;
   private readonly sessions = new Map<http2.Http2Session, number>();
@@ -426,13 +428,17 @@ export class ApnsStandIn extends EventEmitter<{ push: [DeliveredPush] }> {
     ) {
       return invalid;
     }
-    const signed = crypto.verify(
-      'sha256',
-      Buffer.from(`${h64}.${c64}`),
-      { key: entry.key.publicKey, dsaEncoding: 'ieee-p1363' },
-      Buffer.from(s64, 'base64url'),
-    );
+    // Like APNs, a token already validated on this connection is not verified again.
+    const signed =
+      (session !== undefined && this.verified.get(session) === authorization) ||
+      crypto.verify(
+        'sha256',
+        Buffer.from(`${h64}.${c64}`),
+        { key: entry.key.publicKey, dsaEncoding: 'ieee-p1363' },
+        Buffer.from(s64, 'base64url'),
+      );
     if (!signed) return invalid;
+    if (session) this.verified.set(session, authorization);
     const nowS = Math.floor(this.now() / 1000);
     if (nowS - claims.iat > HOUR_S) return { status: 403, reason: 'ExpiredProviderToken' };
     const last = session && this.lastIat.get(session);
