@@ -141,5 +141,7 @@ export class Http2Pool {
     const list = this.sessions.get(origin) ?? [];
     const i = list.indexOf(s);
     if (i >= 0) list.splice(i, 1);
+    // Out of the pool for good: let its in-flight streams finish, then close it.
+    if (!s.closed && !s.destroyed) s.close();
   }
 }

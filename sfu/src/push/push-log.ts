@@ -32,6 +32,8 @@ export interface ApnsPushRecord {
 
 export interface PushLog {
   record(r: ApnsPushRecord): void;
+  /** Resolves once every record so far is in the file. */
+  flush(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export class FilePushLog implements PushLog {
 
   record(r: ApnsPushRecord): void {
     this.out.write(`${JSON.stringify(r)}\n`);
+  }
+
+  flush(): Promise<void> {
+    return new Promise((resolve) => this.out.write('', () => resolve()));
   }
 
   close(): Promise<void> {

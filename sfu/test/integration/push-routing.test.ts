@@ -74,8 +74,16 @@ const registeredTokens = (server = h) =>
     (r) => r.token,
   );
 
+/** Resolves once the server has processed a device's disconnect (the device is then not connected). */
+async function gone(deviceId: string, server = h): Promise<void> {
+  const connected = () =>
+    [...server.server.io.sockets.sockets.values()].some((s) => s.data.deviceId === deviceId);
+  while (connected()) await new Promise((r) => setTimeout(r, 5));
+}
+
 /** A callee whose only device is an iPhone that registered its VoIP token and went to sleep. */
-async function sleepingIphone(url = h.url, opts: { knownToApns?: boolean } = {}) {
+async function sleepingIphone(server = h, opts: { knownToApns?: boolean } = {}) {
+  const url = server.url;
   const user = await signUp(url, 'Sleeping Callee');
   const token = newToken();
   if (opts.knownToApns ?? true) standIn.register({ token, environment: 'sandbox', bundleId: BUNDLE });
@@ -83,6 +91,7 @@ async function sleepingIphone(url = h.url, opts: { knownToApns?: boolean } = {})
   const reg: VoipRegistration = { token, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.0 (7)' };
   assert.ok((await device.socket.emitWithAck('push:register-voip', reg)).ok);
   device.socket.disconnect();
+  await gone(device.deviceId, server);
   return { user, token, deviceId: device.deviceId, self: device.self };
 }
 
@@ -233,7 +242,7 @@ describe('VoIP registrations', () => {
 
   it('400 BadDeviceToken deletes the token too', async () => {
     const a = await connect(h.url, 'Caller');
-    const b = await sleepingIphone(h.url, { knownToApns: false });
+    const b = await sleepingIphone(h, { knownToApns: false });
     const callId = await invite(a.socket, b.self.id);
     await h.server.pusher.settled();
     assert.equal(pushesTo(b.token)[0]?.reason, 'BadDeviceToken');
@@ -247,6 +256,7 @@ describe('VoIP registrations', () => {
     const phone = await wake(b.user, b.deviceId);
     assert.deepEqual(await phone.emitWithAck('push:unregister', {}), { ok: true, data: {} });
     phone.disconnect();
+    await gone(b.deviceId);
     assert.ok(!registeredTokens().includes(b.token));
     const ended = next(a.socket, 'call:ended', 500);
     const callId = await invite(a.socket, b.self.id);
@@ -294,7 +304,7 @@ describe('VoIP registrations', () => {
 describe('across a restart', () => {
   it('keeps VoIP registrations and the VAPID key', async () => {
     const first = await startHarness({ push });
-    const b = await sleepingIphone(first.url);
+    const b = await sleepingIphone(first);
     const device = await connectDevice(first.url, b.user);
     const config = await device.socket.emitWithAck('push:web-config', {});
     assert.ok(config.ok);
@@ -334,7 +344,7 @@ describe('Web Push to a browser that is not connected', () => {
     const id = subscription.endpoint.split('/').pop();
     assert.ok((await b.socket.emitWithAck('push:register-web', { subscription })).ok);
     b.socket.disconnect();
-    await new Promise((r) => setTimeout(r, 50));
+    await gone(b.deviceId);
 
     const ended = next(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 3_000);
     const callId = await invite(a.socket, b.self.id);
@@ -358,15 +368,15 @@ describe('Web Push to a browser that is not connected', () => {
     const a = await connect(h.url, 'Caller');
     const b = await connect(h.url, 'Callee');
     const live = service.subscribe(async () => undefined);
-    const gone = { ...live, endpoint: `${service.origin}/push/${crypto.randomUUID()}` };
-    assert.ok((await b.socket.emitWithAck('push:register-web', { subscription: gone })).ok);
+    const dead = { ...live, endpoint: `${service.origin}/push/${crypto.randomUUID()}` };
+    assert.ok((await b.socket.emitWithAck('push:register-web', { subscription: dead })).ok);
     b.socket.disconnect();
-    await new Promise((r) => setTimeout(r, 50));
+    await gone(b.deviceId);
     const callId = await invite(a.socket, b.self.id);
     await h.server.pusher.settled();
     const rows = h.server.db
       .prepare('SELECT 1 FROM web_push_subscriptions WHERE endpoint = ?')
-      .all(gone.endpoint);
+      .all(dead.endpoint);
     assert.deepEqual(rows, []);
     await a.socket.emitWithAck('call:hangup', { callId });
   });

@@ -50,7 +50,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   let written = 0;
 
   const lines = async (): Promise<ApnsPushRecord[]> => {
-    await new Promise((r) => setTimeout(r, 20));
+    await pushLog.flush();
     return fs
       .readFileSync(pushLog.file, 'utf8')
       .split('\n')
