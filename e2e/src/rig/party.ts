@@ -3,7 +3,9 @@
  * and reads figures through `window.softphone.snapshot()`. Waits name the party in their timeout
  * messages.
  */
+import { Key } from 'webdriverio';
 import type { PhoneSnapshot } from '../../../web/src/debug/test-hooks.ts';
+import { accessibilityViolations, type AccessibilityViolation } from './accessibility.ts';
 
 const SEL = {
   username: '>>>[data-test="username"]',
@@ -112,7 +114,7 @@ export class Party {
     });
   }
 
-  /** Presses keys on the keyboard (WebDriver key names, e.g. 'Tab', 'Enter', 'Escape', ' '). */
+  /** Presses keys one after the other: WebdriverIO's `Key` values, or text to type. */
   async press(...keys: string[]): Promise<void> {
     for (const k of keys) await this.driver.keys(k);
   }
@@ -132,10 +134,15 @@ export class Party {
   /** Presses Tab until the control with this data-test has focus; the number of presses it took. */
   async tabTo(test: string, max = 15): Promise<number> {
     for (let i = 1; i <= max; i++) {
-      await this.driver.keys('Tab');
+      await this.driver.keys(Key.Tab);
       if ((await this.focused()).test === test) return i;
     }
     throw new Error(`${this.who}: "${test}" not reached with ${max} presses of Tab`);
+  }
+
+  /** What axe-core finds wrong with the current screen (WCAG 2.2 A/AA). */
+  async accessibilityViolations(): Promise<AccessibilityViolation[]> {
+    return accessibilityViolations(this.driver);
   }
 
   async call(other: Party): Promise<void> {
