@@ -18,17 +18,24 @@ export interface AccessibilityViolation {
   targets: string[];
 }
 
-export async function accessibilityViolations(driver: WebdriverIO.Browser): Promise<AccessibilityViolation[]> {
+export async function accessibilityViolations(
+  driver: WebdriverIO.Browser,
+): Promise<AccessibilityViolation[]> {
   const loaded = await driver.execute(() => 'axe' in window);
   if (!loaded) await driver.execute(AXE_SOURCE);
   return driver.execute(async (tags: string[]) => {
     const axe = (window as unknown as { axe: typeof Axe }).axe;
-    const res = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    const res = await axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
     return res.violations.map((v) => ({
       rule: v.id,
       impact: v.impact ?? null,
       help: v.help,
-      targets: v.nodes.map((n) => n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : String(t))).join(' >>> ')),
+      targets: v.nodes.map((n) =>
+        n.target.map((t) => (Array.isArray(t) ? t.join(' >>> ') : String(t))).join(' >>> '),
+      ),
     }));
   }, WCAG_TAGS);
 }

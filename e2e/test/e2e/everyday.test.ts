@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Key } from 'webdriverio';
 import { EndReason } from '@softphone/sfu/protocol';
 import { heardOnset, judgeDirection } from '../../src/audio/verdict.ts';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
@@ -280,7 +281,126 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     assert.equal(mine.get(calls.answered ?? '')?.kind, 'outgoing');
     await caller.openPeople();
   });
+
+  it('a whole call with the keyboard only, and every screen on the way passes axe (WCAG 2.2 AA)', async () => {
+    const { caller, callee } = rig;
+    const problems: string[] = [];
+    const audit = async (p: Party, screen: string) => {
+      for (const v of await p.accessibilityViolations())
+        problems.push(`${screen} (${p.who}): ${v.rule} [${v.impact}] ${v.help}: ${v.targets.join(', ')}`);
+    };
+    const focusIs = async (p: Party, test: string) =>
+      assert.equal((await p.focused()).test, test, `${p.who}: focus should be on "${test}"`);
+
+    // Start from a freshly loaded page, as a keyboard user would.
+    await caller.driver.refresh();
+    await caller.waitForScreen('contacts');
+    await audit(caller, 'people');
+    await caller.tabTo('sign-out');
+    await caller.press(Key.Enter);
+    await caller.waitForScreen('sign-in');
+    await focusIs(caller, 'username');
+    await audit(caller, 'sign in');
+
+    await caller.tabTo('switch-mode');
+    await caller.press(Key.Enter);
+    await caller.driver.$('>>>[data-test="display-name"]').waitForDisplayed({ timeout: 2_000 });
+    await audit(caller, 'create account');
+    await caller.press(Key.Enter);
+    await caller.driver
+      .$('>>>[data-test="display-name"]')
+      .waitForDisplayed({ reverse: true, timeout: 2_000 });
+
+    await caller.tabTo('username');
+    await caller.press(caller.username, Key.Tab, 'not the password', Key.Enter);
+    await caller.driver.$('>>>[data-test="auth-error"]').waitForDisplayed({ timeout: 5_000 });
+    await focusIs(caller, 'password');
+    await audit(caller, 'sign-in error');
+    await caller.press(caller.password, Key.Enter);
+    await caller.waitForScreen('contacts');
+
+    const callButton = await caller.tabTo('call');
+    assert.ok(callButton > 0);
+    assert.equal((await caller.focused()).label, `Call ${callee.name}`);
+    await caller.press(Key.Enter);
+    await caller.waitForScreen('outgoing');
+    await focusIs(caller, 'hangup');
+    await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
+    await focusIs(callee, 'answer');
+    await audit(caller, 'outgoing');
+    await audit(callee, 'incoming');
+    assert.match(await announced(callee), new RegExp(`^Incoming call from ${caller.name}$`));
+
+    await callee.press(Key.Space);
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    await calleePhone2.waitForScreen('ended');
+    await audit(caller, 'in call');
+    await audit(calleePhone2, 'answered elsewhere');
+    assert.equal(await announced(callee), `In call with ${caller.name}`);
+
+    await caller.tabTo('hold');
+    await caller.press(Key.Enter);
+    await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).state.call?.held.peer === true, {
+      timeout: 5_000,
+      timeoutMsg: 'hold by keyboard did not reach the callee',
+    });
+    await audit(caller, 'on hold');
+    await audit(callee, 'held by the other side');
+    assert.equal(await announced(callee), `${caller.name} put you on hold`);
+    await focusIs(caller, 'hold');
+    await caller.press(Key.Enter);
+    await caller.driver.waitUntil(async () => (await caller.snapshot(1e9)).state.call?.audio === 'active', {
+      timeout: 5_000,
+      timeoutMsg: 'resume by keyboard did not reactivate audio',
+    });
+
+    await caller.tabTo('hangup');
+    await caller.press(Key.Enter);
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await focusIs(callee, 'dismiss');
+    await audit(callee, 'call ended');
+    assert.equal(await announced(callee), `Call ended. ${caller.name} hung up`);
+    await Promise.all([caller.press(Key.Enter), callee.press(Key.Enter), calleePhone2.dismiss()]);
+    await Promise.all([caller.waitForScreen('contacts'), callee.waitForScreen('contacts')]);
+
+    // Escape declines a ringing call, and cancels an outgoing one.
+    await caller.tabTo('call');
+    await caller.press(Key.Enter);
+    await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
+    await callee.press(Key.Escape);
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    assert.equal((await caller.snapshot(1e9)).state.ended?.reason, EndReason.Declined);
+    await Promise.all([caller.press(Key.Enter), callee.press(Key.Enter), calleePhone2.dismiss()]);
+    await caller.waitForScreen('contacts');
+
+    await caller.tabTo('call');
+    await caller.press(Key.Enter);
+    await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
+    await caller.press(Key.Escape);
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    assert.equal((await callee.snapshot(1e9)).state.ended?.reason, EndReason.Cancelled);
+    await Promise.all([caller.press(Key.Enter), callee.press(Key.Enter), calleePhone2.dismiss()]);
+    await callee.waitForScreen('contacts');
+
+    await callee.tabTo('tab-history');
+    assert.equal((await callee.focused()).label, 'History, 1 missed call');
+    await callee.press(Key.Enter);
+    await callee.waitForScreen('history');
+    await audit(callee, 'history');
+    await audit(calleePhone2, 'people with the missed badge');
+
+    assert.deepEqual(problems, [], `accessibility problems:\n${problems.join('\n')}`);
+  });
 });
+
+/** What the page's live region says now. */
+async function announced(p: Party): Promise<string> {
+  return p.driver.execute(() => {
+    const app = document.querySelector('sp-app')?.shadowRoot;
+    const region = app?.querySelector('sp-announcer')?.shadowRoot?.querySelector('[data-test="announcer"]');
+    return region?.textContent?.trim() ?? '';
+  });
+}
 
 async function statusText(p: Party): Promise<string> {
   return (await p.driver.$('>>>[data-test="audio-status"]').getText()).trim();

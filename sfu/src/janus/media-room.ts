@@ -194,9 +194,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (this.closed) throw new Error('room closed');
     const handle = await this.session.attach(VideoRoomPlugin);
     party.legs[leg].handle = handle;
-    handle.once(Janode.EVENT.HANDLE_ICE_FAILED, () => this.emit('leg-failed', party.name, leg, 'ice failed'));
+    // A dropped party (a device that stopped ringing) is detached on purpose: not a failure.
+    const live = () => !this.closed && this.parties.get(party.name) === party;
+    handle.once(Janode.EVENT.HANDLE_ICE_FAILED, () => {
+      if (live()) this.emit('leg-failed', party.name, leg, 'ice failed');
+    });
     handle.once(Janode.EVENT.HANDLE_HANGUP, (d: { reason?: string }) => {
-      if (!this.closed) this.emit('leg-failed', party.name, leg, `hangup: ${d?.reason ?? 'unknown'}`);
+      if (live()) this.emit('leg-failed', party.name, leg, `hangup: ${d?.reason ?? 'unknown'}`);
     });
     return handle;
   }

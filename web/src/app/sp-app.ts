@@ -11,6 +11,8 @@ import '../components/sp-history.ts';
 import '../components/sp-nav.ts';
 import '../components/sp-update-prompt.ts';
 import '../components/sp-call-notifications-prompt.ts';
+import '../components/sp-announcer.ts';
+import { announcement } from './announcement.ts';
 import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
@@ -28,7 +30,9 @@ export class SpApp extends LitElement {
     :host {
       display: flex;
       justify-content: center;
-      padding: max(1rem, env(safe-area-inset-top)) 1rem 1rem;
+      /* Inside the iOS shell's web view the page runs under the notch and the home indicator. */
+      padding: max(1rem, env(safe-area-inset-top)) max(1rem, env(safe-area-inset-right))
+        max(1rem, env(safe-area-inset-bottom)) max(1rem, env(safe-area-inset-left));
     }
     main {
       width: 100%;
@@ -86,7 +90,8 @@ export class SpApp extends LitElement {
       @sp-call-notifications-enable=${() => void this.phone.enableCallNotifications()}
     >
       ${this.appState.updateReady && !s.call ? html`<sp-update-prompt></sp-update-prompt>` : null}
-      ${s.connection === 'reconnecting' ? html`<p class="banner" role="status">${s.notice}</p>` : null}
+      <sp-announcer .message=${announcement(s)}></sp-announcer>
+      ${s.connection === 'reconnecting' ? html`<p class="banner">${s.notice}</p>` : null}
       ${
         screen === 'contacts' || screen === 'history'
           ? html`<sp-nav

@@ -48,9 +48,26 @@ export const shared = css`
     color: inherit;
   }
   button:focus-visible,
-  input:focus-visible {
-    outline: 3px solid var(--sp-focus, #2f6fed);
+  input:focus-visible,
+  select:focus-visible,
+  a:focus-visible {
+    outline: 3px solid var(--sp-focus, #1d5bd6);
     outline-offset: 2px;
+  }
+  /* Headings take focus only so a screen reader starts reading the new screen there. */
+  [tabindex='-1']:focus {
+    outline: none;
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    padding: 0;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+    border: 0;
   }
   button.primary {
     background: var(--sp-accent, #1f7a4d);
@@ -75,6 +92,7 @@ export const shared = css`
     flex-wrap: wrap;
   }
   .peer {
+    margin: 0;
     font-size: 1.75rem;
     font-weight: 600;
     text-align: center;

@@ -20,8 +20,8 @@ export class SpCallEnded extends LitElement {
 
   override render() {
     const d = this.ended.durationMs;
-    return html`<section class="card" aria-label="Call ended">
-      <div class="peer">${this.ended.peer.displayName}</div>
+    return html`<section class="card" aria-labelledby="who">
+      <h1 class="peer" id="who">${this.ended.peer.displayName}</h1>
       <p class="status" role="status" data-test="end-message" data-reason=${this.ended.reason ?? ''}>
         ${this.ended.message}
       </p>

@@ -53,6 +53,7 @@ export class SpInCall extends LitElement {
         border-radius: 10px;
       }
       .timer {
+        font-weight: 400;
         font-variant-numeric: tabular-nums;
         font-size: 1.25rem;
         text-align: center;
@@ -71,6 +72,11 @@ export class SpInCall extends LitElement {
     new TickController(this);
   }
 
+  /** A screen reader starts on the new screen at the caller's name; Tab goes on to the controls. */
+  override firstUpdated(): void {
+    this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
+  }
+
   private status(): string {
     if (this.call.recovering) return 'Connection lost, reconnecting…';
     if (this.call.held.self) return 'On hold';
@@ -80,11 +86,11 @@ export class SpInCall extends LitElement {
 
   override render() {
     const since = this.call.answeredAt ?? Date.now();
-    return html`<section class="card" aria-label="Call in progress">
-      <div class="peer">${this.call.peer.displayName}</div>
-      <div class="timer" data-test="duration" aria-label="Call duration">
+    return html`<section class="card" aria-labelledby="who">
+      <h1 class="peer" id="who" tabindex="-1">${this.call.peer.displayName}</h1>
+      <p class="timer" role="timer" data-test="duration" aria-label="Call duration">
         ${formatDuration(Date.now() - since)}
-      </div>
+      </p>
       <p class="status muted" role="status" data-test="audio-status">${this.status()}</p>
       <div class="actions">
         <button

@@ -1,10 +1,11 @@
 import { LitElement, html } from 'lit';
 import type { ActiveCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
+import { EscapeKeyController } from './escape-key.ts';
 import { shared } from './shared.styles.ts';
 
 /**
- * An incoming call: answer or decline.
+ * An incoming call: answer or decline. Answer has focus (Enter or Space answers); Escape declines.
  * @fires sp-answer
  * @fires sp-decline
  */
@@ -14,6 +15,11 @@ export class SpIncomingCall extends LitElement {
 
   declare call: ActiveCall;
 
+  constructor() {
+    super();
+    new EscapeKeyController(this, () => emit(this, 'sp-decline'));
+  }
+
   override firstUpdated(): void {
     this.renderRoot.querySelector<HTMLButtonElement>('button.primary')?.focus();
   }
@@ -21,9 +27,16 @@ export class SpIncomingCall extends LitElement {
   override render() {
     return html`<section class="card" role="alertdialog" aria-labelledby="who" aria-describedby="what">
       <p class="status muted" id="what">Incoming call</p>
-      <div class="peer" id="who">${this.call.peer.displayName}</div>
+      <h1 class="peer" id="who">${this.call.peer.displayName}</h1>
       <div class="actions">
-        <button class="danger" data-test="decline" @click=${() => emit(this, 'sp-decline')}>Decline</button>
+        <button
+          class="danger"
+          data-test="decline"
+          aria-keyshortcuts="Escape"
+          @click=${() => emit(this, 'sp-decline')}
+        >
+          Decline
+        </button>
         <button class="primary" data-test="answer" @click=${() => emit(this, 'sp-answer')}>Answer</button>
       </div>
     </section>`;

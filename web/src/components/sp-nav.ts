@@ -26,15 +26,15 @@ export class SpNav extends LitElement {
         gap: 0.5rem;
         margin-bottom: 0.5rem;
       }
-      [role='tablist'] {
+      .views {
         display: flex;
         gap: 0.5rem;
       }
-      [role='tab'] {
+      .views button {
         flex: 1;
         background: var(--sp-surface, #fff);
       }
-      [role='tab'][aria-selected='true'] {
+      .views button[aria-current='page'] {
         background: var(--sp-fg, #14202b);
         color: #fff;
       }
@@ -74,19 +74,17 @@ export class SpNav extends LitElement {
         <span class="muted">Signed in as <strong>${this.name}</strong></span>
         <button class="small" data-test="sign-out" @click=${() => emit(this, 'sp-sign-out')}>Sign out</button>
       </div>
-      <div role="tablist">
+      <div class="views">
         <button
-          role="tab"
           data-test="tab-people"
-          aria-selected=${this.view === 'people'}
+          aria-current=${this.view === 'people' ? 'page' : 'false'}
           @click=${() => emit(this, 'sp-view', { view: 'people' })}
         >
           People
         </button>
         <button
-          role="tab"
           data-test="tab-history"
-          aria-selected=${this.view === 'history'}
+          aria-current=${this.view === 'history' ? 'page' : 'false'}
           aria-label=${missed ? `History, ${missed} missed ${missed === 1 ? 'call' : 'calls'}` : 'History'}
           @click=${() => emit(this, 'sp-view', { view: 'history' })}
         >

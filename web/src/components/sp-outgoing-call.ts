@@ -2,10 +2,11 @@ import { LitElement, html } from 'lit';
 import { CallState } from '@softphone/sfu/protocol';
 import type { ActiveCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
+import { EscapeKeyController } from './escape-key.ts';
 import { shared } from './shared.styles.ts';
 
 /**
- * An outgoing call before answer.
+ * An outgoing call before answer. Escape cancels it.
  * @fires sp-hangup - cancel the call
  */
 export class SpOutgoingCall extends LitElement {
@@ -14,13 +15,29 @@ export class SpOutgoingCall extends LitElement {
 
   declare call: ActiveCall;
 
+  constructor() {
+    super();
+    new EscapeKeyController(this, () => emit(this, 'sp-hangup'));
+  }
+
+  override firstUpdated(): void {
+    this.renderRoot.querySelector('button')?.focus();
+  }
+
   override render() {
     const status = this.call.state === CallState.Ringing ? 'Ringing…' : 'Calling…';
-    return html`<section class="card" aria-label="Outgoing call">
-      <div class="peer">${this.call.peer.displayName}</div>
-      <p class="status muted" role="status" data-test="call-status">${status}</p>
+    return html`<section class="card" aria-labelledby="who" aria-describedby="status">
+      <h1 class="peer" id="who">${this.call.peer.displayName}</h1>
+      <p class="status muted" id="status" data-test="call-status">${status}</p>
       <div class="actions">
-        <button class="danger" data-test="hangup" @click=${() => emit(this, 'sp-hangup')}>Cancel</button>
+        <button
+          class="danger"
+          data-test="hangup"
+          aria-keyshortcuts="Escape"
+          @click=${() => emit(this, 'sp-hangup')}
+        >
+          Cancel
+        </button>
       </div>
     </section>`;
   }

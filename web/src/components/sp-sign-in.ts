@@ -1,7 +1,13 @@
-import { LitElement, css, html } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { DISPLAY_NAME_MAX } from '@softphone/sfu/protocol';
 import { emit } from '../events/sp-events.ts';
 import { shared } from './shared.styles.ts';
+
+/** The server's messages are lower-case phrases ("wrong username or password"). */
+function sentence(message: string): string {
+  const s = message.charAt(0).toUpperCase() + message.slice(1);
+  return /[.!?…]$/.test(s) ? s : `${s}.`;
+}
 
 /**
  * Sign in, or create an account.
@@ -45,7 +51,7 @@ export class SpSignIn extends LitElement {
       button.link {
         background: none;
         min-height: 36px;
-        color: var(--sp-focus, #2f6fed);
+        color: var(--sp-focus, #1d5bd6);
         text-decoration: underline;
       }
     `,
@@ -64,8 +70,26 @@ export class SpSignIn extends LitElement {
     this.mode = 'sign-in';
   }
 
+  override firstUpdated(): void {
+    this.input('username')?.focus();
+  }
+
+  override updated(changed: PropertyValues<this>): void {
+    // After a failed attempt the form is enabled again: put the cursor where the fix goes, with
+    // the password cleared as sign-in forms do.
+    if (changed.has('error') && this.error && !this.busy) {
+      const username = this.input('username');
+      const password = this.input('password');
+      if (password && username?.value.trim()) {
+        password.value = '';
+        password.focus();
+      } else username?.focus();
+    }
+  }
+
   override render() {
     const signUp = this.mode === 'sign-up';
+    const invalid = this.error ? 'true' : 'false';
     return html`<form class="card" @submit=${this.onSubmit} aria-labelledby="title" novalidate>
       <h1 id="title">${signUp ? 'Create your account' : 'Sign in'}</h1>
       <label
@@ -77,11 +101,14 @@ export class SpSignIn extends LitElement {
           required
           minlength="3"
           maxlength="32"
+          aria-invalid=${invalid}
+          aria-describedby=${this.error ? 'auth-error' : nothing}
           ?disabled=${this.busy}
         />
       </label>
       <label
-        >Password ${signUp ? html`<span class="hint muted">at least 8 characters</span>` : null}
+        >Password
+        ${signUp ? html`<span class="hint muted" id="password-hint">at least 8 characters</span>` : null}
         <input
           name="password"
           type="password"
@@ -89,6 +116,8 @@ export class SpSignIn extends LitElement {
           autocomplete=${signUp ? 'new-password' : 'current-password'}
           required
           minlength=${signUp ? 8 : 1}
+          aria-invalid=${invalid}
+          aria-describedby=${[signUp ? 'password-hint' : '', this.error ? 'auth-error' : ''].join(' ').trim() || nothing}
           ?disabled=${this.busy}
         />
       </label>
@@ -107,7 +136,13 @@ export class SpSignIn extends LitElement {
             </label>`
           : null
       }
-      ${this.error ? html`<p class="error" role="alert" data-test="auth-error">${this.error}</p>` : null}
+      ${
+        this.error
+          ? html`<p class="error" id="auth-error" role="alert" data-test="auth-error">
+              ${sentence(this.error)}
+            </p>`
+          : null
+      }
       <button class="primary" type="submit" data-test="submit" ?disabled=${this.busy}>
         ${this.busy ? 'Please wait…' : signUp ? 'Create account' : 'Sign in'}
       </button>
@@ -115,6 +150,10 @@ export class SpSignIn extends LitElement {
         ${signUp ? 'I already have an account' : 'Create an account'}
       </button>
     </form>`;
+  }
+
+  private input(name: string): HTMLInputElement | null {
+    return this.renderRoot.querySelector<HTMLInputElement>(`input[name="${name}"]`);
   }
 
   private toggle(): void {

@@ -1,0 +1,25 @@
+/**
+ * What a screen reader should say about the phone right now: the call's progress and the
+ * connection. Spoken through one live region that stays on the page, so every change is heard
+ * (a live region inserted together with its text often is not). Form and call errors are
+ * announced where they appear (role="alert").
+ */
+import { CallState } from '@softphone/sfu/protocol';
+import type { PhoneState } from '../call/phone-state.ts';
+
+export function announcement(s: PhoneState): string {
+  if (s.connection === 'reconnecting') return s.notice ?? 'Connection lost, reconnecting…';
+  const call = s.call;
+  if (call) {
+    const who = call.peer.displayName;
+    if (call.answeredAt === null) {
+      if (call.direction === 'incoming') return `Incoming call from ${who}`;
+      return call.state === CallState.Ringing ? `Ringing ${who}…` : `Calling ${who}…`;
+    }
+    if (call.held.self) return `${who} is on hold`;
+    if (call.held.peer) return `${who} put you on hold`;
+    if (call.audio === 'failed') return 'Microphone unavailable';
+    return `In call with ${who}`;
+  }
+  return s.ended ? `Call ended. ${s.ended.message}` : '';
+}

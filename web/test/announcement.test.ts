@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CallState, EndReason } from '@softphone/sfu/protocol';
+import { announcement } from '../src/app/announcement.ts';
+import { initialPhoneState, type ActiveCall, type PhoneState } from '../src/call/phone-state.ts';
+
+const self = { id: '00000000-0000-4000-8000-000000000001', displayName: 'Ann' };
+const peer = { id: '00000000-0000-4000-8000-000000000002', displayName: 'Bob' };
+const online: PhoneState = {
+  ...initialPhoneState,
+  connection: 'connected',
+  account: { id: self.id, username: 'ann', displayName: 'Ann' },
+  self,
+};
+const call: ActiveCall = {
+  id: null,
+  direction: 'outgoing',
+  peer,
+  state: CallState.Calling,
+  answeredAt: null,
+  muted: false,
+  audio: 'idle',
+  held: { self: false, peer: false },
+};
+const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
+
+describe('the screen-reader announcement', () => {
+  it('follows a call from dialling to the end', () => {
+    const steps: [PhoneState, string][] = [
+      [online, ''],
+      [{ ...online, call }, 'Calling Bob…'],
+      [{ ...online, call: { ...call, state: CallState.Ringing } }, 'Ringing Bob…'],
+      [{ ...online, call: { ...call, direction: 'incoming' } }, 'Incoming call from Bob'],
+      [{ ...online, call: inCall }, 'In call with Bob'],
+      [{ ...online, call: { ...inCall, held: { self: true, peer: false } } }, 'Bob is on hold'],
+      [{ ...online, call: { ...inCall, held: { self: false, peer: true } } }, 'Bob put you on hold'],
+      [{ ...online, call: { ...inCall, audio: 'failed' } }, 'Microphone unavailable'],
+      [
+        {
+          ...online,
+          ended: {
+            peer,
+            direction: 'outgoing',
+            reason: EndReason.Declined,
+            by: 'peer',
+            message: 'Bob declined the call',
+            durationMs: null,
+          },
+        },
+        'Call ended. Bob declined the call',
+      ],
+    ];
+    for (const [state, said] of steps) assert.equal(announcement(state), said);
+  });
+
+  it('says the connection is lost, even during a call', () => {
+    const s: PhoneState = {
+      ...online,
+      call: inCall,
+      connection: 'reconnecting',
+      notice: 'Connection lost, reconnecting…',
+    };
+    assert.equal(announcement(s), 'Connection lost, reconnecting…');
+  });
+});
