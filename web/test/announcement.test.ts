@@ -21,6 +21,7 @@ const call: ActiveCall = {
   muted: false,
   audio: 'idle',
   held: { self: false, peer: false },
+  recovering: false,
 };
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 
@@ -35,6 +36,7 @@ describe('the screen-reader announcement', () => {
       [{ ...online, call: { ...inCall, held: { self: true, peer: false } } }, 'Bob is on hold'],
       [{ ...online, call: { ...inCall, held: { self: false, peer: true } } }, 'Bob put you on hold'],
       [{ ...online, call: { ...inCall, audio: 'failed' } }, 'Microphone unavailable'],
+      [{ ...online, call: { ...inCall, recovering: true } }, 'Connection lost, reconnecting…'],
       [
         {
           ...online,

@@ -16,6 +16,7 @@ export function announcement(s: PhoneState): string {
       if (call.direction === 'incoming') return `Incoming call from ${who}`;
       return call.state === CallState.Ringing ? `Ringing ${who}…` : `Calling ${who}…`;
     }
+    if (call.recovering) return 'Connection lost, reconnecting…';
     if (call.held.self) return `${who} is on hold`;
     if (call.held.peer) return `${who} put you on hold`;
     if (call.audio === 'failed') return 'Microphone unavailable';
