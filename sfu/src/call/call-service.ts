@@ -97,7 +97,7 @@ export class CallService {
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
         onEnded: (c, reason) => this.forget(c, reason),
-        ...(woken ? { awaitReportMs: this.deps.reportTimeoutMs } : {}),
+        ...(woken ? { woken: { devices: woken, reportTimeoutMs: this.deps.reportTimeoutMs } } : {}),
       },
     );
     this.live.set(call.id, call);

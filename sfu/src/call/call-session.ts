@@ -6,7 +6,7 @@
  * and the others are told "answered elsewhere". Declining on any device declines the call.
  *
  * A callee device woken by a push joins later, through {@link CallSession.report}. While the call
- * waits for such a device (`awaitReportMs`), it ends as unreachable if none reports (or rings) in time.
+ * waits for such a device (`woken`), it ends as unreachable if none reports (or rings) in time.
  */
 import type { JanusGateway } from '../janus/janus-gateway.ts';
 import { MediaRoom, type Candidate, type Leg } from '../janus/media-room.ts';
@@ -30,8 +30,8 @@ export interface CallSessionDeps {
   log: Logger;
   noAnswerTimeoutMs: number;
   onEnded: (call: CallSession, reason: EndReason) => void;
-  /** Set when devices were woken by a push: how long to wait for one of them to report. */
-  awaitReportMs?: number;
+  /** Set when devices were woken by a push: how many, and how long to wait for one of them to report. */
+  woken?: { devices: number; reportTimeoutMs: number };
 }
 
 const CALLER = 'caller';
@@ -65,7 +65,7 @@ export class CallSession {
       deps.noAnswerTimeoutMs,
     );
     this.reportTimer =
-      deps.awaitReportMs === undefined ? undefined : setTimeout(() => this.noReport(), deps.awaitReportMs);
+      deps.woken === undefined ? undefined : setTimeout(() => this.noReport(), deps.woken.reportTimeoutMs);
     this.room =
       callee.devices.length || this.reportTimer
         ? this.openRoom()
@@ -209,10 +209,12 @@ export class CallSession {
   private async openRoom(): Promise<MediaRoom> {
     let room: MediaRoom;
     try {
+      const parties = [CALLER, ...this.callee.devices.map(calleeParty)];
       room = await MediaRoom.open(
         this.deps.gateway,
-        [CALLER, ...this.callee.devices.map(calleeParty)],
+        parties,
         this.log,
+        parties.length + (this.deps.woken?.devices ?? 0),
       );
     } catch (err) {
       this.log.error({ err }, 'could not open a media room');
@@ -287,7 +289,7 @@ export class CallSession {
 
   private noReport(): void {
     if (this._state !== CallState.Calling) return;
-    this.log.info({ ms: this.deps.awaitReportMs }, 'no woken device reported the call');
+    this.log.info({ ms: this.deps.woken?.reportTimeoutMs }, 'no woken device reported the call');
     this.dispatch({ type: 'unreachable' });
   }
 

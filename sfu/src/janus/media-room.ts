@@ -58,7 +58,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     super();
   }
 
-  static async open(gateway: JanusGateway, partyNames: string[], log: Logger): Promise<MediaRoom> {
+  /** `maxPublishers` leaves room for parties added later (devices a push woke); default: `partyNames`. */
+  static async open(
+    gateway: JanusGateway,
+    partyNames: string[],
+    log: Logger,
+    maxPublishers = partyNames.length,
+  ): Promise<MediaRoom> {
     const session = await gateway.createSession();
     try {
       const control = await session.attach(VideoRoomPlugin);
@@ -67,7 +73,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         room,
         description: 'call',
         // Every ringing device of the callee publishes before anyone answers.
-        max_publishers: partyNames.length,
+        max_publishers: maxPublishers,
         permanent: false,
         is_private: true,
         audiocodec: 'opus',

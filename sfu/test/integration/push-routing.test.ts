@@ -30,6 +30,27 @@ import {
 } from './harness.ts';
 
 const BUNDLE = 'com.example.softphone';
+/** A browser-like audio offer: enough for Janus to answer (no media flows in these tests). */
+const offer = () =>
+  [
+    'v=0',
+    `o=- ${crypto.randomInt(1e9)} 2 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'c=IN IP4 0.0.0.0',
+    `a=ice-ufrag:${crypto.randomBytes(4).toString('hex')}`,
+    `a=ice-pwd:${crypto.randomBytes(12).toString('hex')}`,
+    'a=ice-options:trickle',
+    `a=fingerprint:sha-256 ${[...crypto.randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`,
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sendrecv',
+    'a=rtcp-mux',
+    'a=rtpmap:111 opus/48000/2',
+    '',
+  ].join('\r\n');
 const REPORT_TIMEOUT_MS = 1_500;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
@@ -131,6 +152,11 @@ describe('calling a callee whose iPhone is asleep', () => {
     const reported = await phone.emitWithAck('call:reported', { callId });
     assert.deepEqual(reported, { ok: true, data: { call: { callId, from: a.self } } });
     assert.equal((await ringing).state, CallState.Ringing);
+
+    // Both upstreams fit in the room, though the phone joined after it was opened.
+    assert.ok((await a.socket.emitWithAck('media:publish', { callId, sdp: offer() })).ok, 'caller publishes');
+    const published = await phone.emitWithAck('media:publish', { callId, sdp: offer() });
+    assert.ok(published.ok, `woken phone publishes: ${JSON.stringify(published)}`);
 
     const answered = next(a.socket, 'call:state');
     assert.ok((await phone.emitWithAck('call:answer', { callId })).ok);
