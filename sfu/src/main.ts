@@ -1,4 +1,5 @@
 /** Entry point: load config, start the server, listen. Exits 2 on bad configuration. */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './log.ts';
@@ -12,6 +13,24 @@ function readConfigFile(name: string, file: string): string {
       `invalid configuration:\n  ${name}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
+}
+
+/** The `.p8` file Apple issues: a PKCS#8 EC P-256 private key. */
+function readApnsKey(file: string): string {
+  const pem = readConfigFile('APNS_KEY_FILE', file);
+  let ok = false;
+  try {
+    const key = crypto.createPrivateKey(pem);
+    ok = key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new ConfigError(
+      `invalid configuration:\n  APNS_KEY_FILE: ${file} is not an EC P-256 private key (the .p8 file from Apple)`,
+    );
+  }
+  return pem;
 }
 
 function pushOptions(c: Config): PushOptions {
@@ -34,7 +53,7 @@ function pushOptions(c: Config): PushOptions {
           apns: {
             teamId: c.APNS_TEAM_ID,
             keyId: c.APNS_KEY_ID,
-            privateKey: readConfigFile('APNS_KEY_FILE', c.APNS_KEY_FILE),
+            privateKey: readApnsKey(c.APNS_KEY_FILE),
             origins,
             ...(c.APNS_CA_FILE ? { ca: readConfigFile('APNS_CA_FILE', c.APNS_CA_FILE) } : {}),
           },
