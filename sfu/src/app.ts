@@ -68,7 +68,7 @@ export function createApplication(c: AppComponents): Application {
         res.writeHead(503, { 'content-type': 'text/plain' });
         res.end('The web app is not built: run `npm run build`.\n');
       };
-  const api = createApi(c.accounts, c.log.child({ module: 'api' }));
+  const api = createApi(c.accounts, c.calls, c.log.child({ module: 'api' }));
   const httpServer = http.createServer((req, res) => {
     if (req.url === '/healthz') {
       res.writeHead(c.gateway.isReady ? 200 : 503, { 'content-type': 'application/json' });

@@ -74,9 +74,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const history = new SqliteCallsRepo(db);
   const devices = new SqliteDevicesRepo(db);
   const accounts = new AccountService(users, new SqliteSessionsRepo(db));
-  const presence = new Presence();
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
+  const presence = new Presence(() => pushRepo.wakeableUsers());
   const pushLog = new FilePushLog(path.join(o.dataDir, 'apns-pushes.jsonl'));
   const pool = new Http2Pool({
     size: 2,

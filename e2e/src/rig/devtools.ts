@@ -10,7 +10,10 @@ export class DevTools {
   private registrationId: string | null = null;
   private readonly registrationWaiters: (() => void)[] = [];
 
-  private constructor(private readonly client: CDP.Client) {
+  private constructor(
+    private readonly client: CDP.Client,
+    private readonly address: { host: string; port: number },
+  ) {
     client.ServiceWorker.on('workerRegistrationUpdated', ({ registrations }) => {
       const live = registrations.find((r) => !r.isDeleted);
       if (!live) return;
@@ -25,12 +28,13 @@ export class DevTools {
     if (!address) throw new Error('the browser session does not report a DevTools address');
     const [host, port] = address.split(':');
     const client = await CDP({ host, port: Number(port) });
-    const tools = new DevTools(client);
+    const tools = new DevTools(client, { host: host ?? 'localhost', port: Number(port) });
     await client.Page.enable();
     await client.ServiceWorker.enable();
     return tools;
   }
 
+  /** Grants permissions to the origin, for as long as this DevTools session lasts. */
   async grant(origin: string, permissions: ('notifications' | 'audioCapture')[]): Promise<void> {
     await this.client.Browser.grantPermissions({ origin, permissions });
   }
@@ -44,6 +48,26 @@ export class DevTools {
   async deliverPush(origin: string, data: string): Promise<void> {
     const registrationId = await this.serviceWorkerRegistration();
     await this.client.ServiceWorker.deliverPushMessage({ origin, registrationId, data });
+  }
+
+  /** The notifications the origin's service worker is showing, read inside the worker. */
+  async notifications(origin: string): Promise<{ title: string; tag: string; actions: string[] }[]> {
+    const { targetInfos } = await this.client.Target.getTargets();
+    const worker = targetInfos.find((t) => t.type === 'service_worker' && t.url.startsWith(origin));
+    if (!worker) throw new Error(`no service worker running for ${origin}`);
+    const inWorker = await CDP({ ...this.address, target: worker.targetId });
+    try {
+      const { result, exceptionDetails } = await inWorker.Runtime.evaluate({
+        expression: `self.registration.getNotifications().then((ns) =>
+          ns.map((n) => ({ title: n.title, tag: n.tag, actions: (n.actions ?? []).map((a) => a.action) })))`,
+        awaitPromise: true,
+        returnByValue: true,
+      });
+      if (exceptionDetails) throw new Error(`reading notifications failed: ${exceptionDetails.text}`);
+      return result.value as { title: string; tag: string; actions: string[] }[];
+    } finally {
+      await inWorker.close();
+    }
   }
 
   async setOffline(offline: boolean): Promise<void> {

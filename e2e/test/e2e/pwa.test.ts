@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { WebPushMessageSchema } from '@softphone/sfu/protocol';
+import { judgeDirection } from '../../src/audio/verdict.ts';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
+import { WebPushServiceStandIn } from '../../src/push/web-push-service-stand-in.ts';
 import { DevTools } from '../../src/rig/devtools.ts';
 import { Rig } from '../../src/rig/rig.ts';
 import { REPO_ROOT } from '../../src/stack/softphone-server.ts';
@@ -24,11 +27,30 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
 const webDir = path.join(dir, 'web');
 fs.cpSync(path.join(REPO_ROOT, 'web', 'dist'), webDir, { recursive: true });
 
+/**
+ * Replaces Chromium's push service inside the page (FCM can't be reached here): `subscribe` returns
+ * the stand-in's subscription, and `getSubscription` remembers it across reloads.
+ */
+function pushManagerStandIn(subscription: unknown): string {
+  return `(() => {
+    const json = ${JSON.stringify(subscription)};
+    const KEY = 'rig.pushStandInSubscribed';
+    const sub = () => ({ endpoint: json.endpoint, expirationTime: null, options: {}, toJSON: () => json,
+      getKey: () => null, unsubscribe: async () => { localStorage.removeItem(KEY); return true; } });
+    PushManager.prototype.subscribe = async function () { localStorage.setItem(KEY, '1'); return sub(); };
+    PushManager.prototype.getSubscription = async function () { return localStorage.getItem(KEY) ? sub() : null; };
+  })();`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 describe('installable PWA', { timeout: 240_000 }, () => {
   let rig: Rig;
   let tools: DevTools;
   let origin: string;
+  let pushService: WebPushServiceStandIn;
   before(async () => {
+    pushService = await WebPushServiceStandIn.start();
     rig = await Rig.start({
       profile: 'linux-chromium',
       wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
@@ -41,6 +63,7 @@ describe('installable PWA', { timeout: 240_000 }, () => {
   after(async () => {
     await tools?.close();
     await rig?.stop();
+    await pushService?.stop();
   });
 
   it('serves a manifest Chromium can install from, with its icons', async () => {
@@ -121,5 +144,90 @@ describe('installable PWA', { timeout: 240_000 }, () => {
       timeoutMsg: 'the new version did not take over after Reload',
     });
     await party.waitForScreen('contacts');
+  });
+
+  it('an incoming call reaches a user with no tab open: push, notification, answer, heard both ways', async () => {
+    const { caller, callee } = rig;
+    const subscription = pushService.subscribe((data) => tools.deliverPush(origin, data));
+    await tools.grant(origin, ['notifications']);
+    await tools.beforeEveryPage(pushManagerStandIn(subscription));
+    await callee.driver.refresh();
+    await callee.waitForScreen('contacts');
+    const enable = callee.driver.$('>>>[data-test="call-notifications-enable"]');
+    await enable.waitForClickable({ timeout: 10_000, timeoutMsg: 'no offer to turn call notifications on' });
+    await enable.click();
+    await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).state.callNotifications === 'on', {
+      timeout: 10_000,
+      timeoutMsg: 'call notifications did not turn on',
+    });
+
+    // No tab of ours is open any more (an empty one stays, for the browser session): only the
+    // service worker can hear of the call.
+    const appTab = await callee.driver.getWindowHandle();
+    await callee.driver.newWindow('about:blank');
+    const emptyTab = await callee.driver.getWindowHandle();
+    await callee.driver.switchToWindow(appTab);
+    await callee.driver.closeWindow();
+    await callee.driver.switchToWindow(emptyTab);
+    await tools.close();
+    tools = await DevTools.attach(callee.driver);
+    // Permission overrides live as long as the DevTools session that set them.
+    await tools.grant(origin, ['notifications']);
+    await caller.driver.waitUntil(
+      async () => (await caller.snapshot(1e9)).state.asleep.some((u) => u.displayName === callee.name),
+      { timeout: 10_000, timeoutMsg: 'the callee, gone from the web, is not listed as asleep' },
+    );
+    await caller.call(callee);
+    const push = await pushService.nextPush(() => true);
+    const message = WebPushMessageSchema.parse(JSON.parse(push.plaintext));
+    assert.equal(message.kind, 'incoming-call');
+    assert.ok(message.kind === 'incoming-call');
+    assert.equal(message.call.caller.displayName, caller.name);
+    assert.ok(
+      push.ttl > 0 && push.ttl <= 60,
+      `a call push lives as long as the call can ring (TTL ${push.ttl})`,
+    );
+    assert.equal(push.urgency, 'high', 'a call must not wait for the device to wake on its own');
+    const callId = message.call.callId;
+
+    let shown: { title: string; tag: string; actions: string[] }[] = [];
+    for (let i = 0; i < 40 && shown.length === 0; i++) {
+      shown = await tools.notifications(origin);
+      if (shown.length === 0) await sleep(250);
+    }
+    assert.deepEqual(shown, [
+      { title: `${caller.name} is calling`, tag: callId, actions: ['answer', 'decline'] },
+    ]);
+    assert.equal((await caller.snapshot(1e9)).state.call?.id, callId);
+    // The worker told the server the call is ringing here: the caller hears ringing, and the call
+    // waits for the person (not just the few seconds a woken device has to report).
+    await caller.driver.waitUntil(async () => (await caller.snapshot(1e9)).state.call?.state === 'ringing', {
+      timeout: 5_000,
+      timeoutMsg: 'the caller never saw the callee ringing',
+    });
+    await sleep(9_000);
+    assert.equal(
+      (await caller.snapshot(1e9)).state.call?.state,
+      'ringing',
+      'the call ended while the notification showed',
+    );
+
+    // "Answer" on the notification opens the app at this URL (service-worker.ts, launchUrl).
+    await callee.driver.url(`${origin}/?call=${callId}&action=answer`);
+    await Promise.all([caller.waitForScreen('in-call', 20_000), callee.waitForScreen('in-call', 20_000)]);
+    const answeredAt = (await callee.snapshot(1e9)).marks?.answeredAt ?? Date.now();
+    let byCaller = judgeDirection([], 0, 0);
+    let byCallee = byCaller;
+    for (let i = 0; i < 40 && !(byCaller.heard && byCallee.heard); i++) {
+      await sleep(250);
+      const [a, b] = await Promise.all([caller.snapshot(), callee.snapshot()]);
+      byCaller = judgeDirection(a.windows, answeredAt, Date.now());
+      byCallee = judgeDirection(b.windows, answeredAt, Date.now());
+    }
+    assert.ok(byCallee.heard, `caller->callee not heard: ${JSON.stringify(byCallee)}`);
+    assert.ok(byCaller.heard, `callee->caller not heard: ${JSON.stringify(byCaller)}`);
+    assert.equal((await callee.snapshot(1e9)).capturedBeforeActivation, false);
+    await caller.hangup();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
   });
 });

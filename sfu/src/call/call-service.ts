@@ -131,6 +131,19 @@ export class CallService {
     return call.caller.peer;
   }
 
+  /** The callee's service worker is showing the call's notification (Web Push, no page open). */
+  notificationShown(userId: UserId, callId: CallId): void {
+    const call = this.live.get(callId);
+    if (!call) {
+      if (this.deps.calls.isParty(callId, userId))
+        throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
+      throw new CallError(ErrorCode.CallNotFound, 'no such call');
+    }
+    if (call.callee.peer.id !== userId)
+      throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
+    call.notificationShown();
+  }
+
   /** A device's own action on its call: ring, decline or hang up. */
   act(member: Member, callId: CallId, type: PartyEvent): void {
     const { call, role } = this.participant(member, callId);

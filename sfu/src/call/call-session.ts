@@ -125,6 +125,17 @@ export class CallSession {
     if (this._state === CallState.Calling) this.dispatch({ type: 'ring' });
   }
 
+  /**
+   * A Web Push notification for the call is showing on one of the callee's browsers: the callee is
+   * being alerted, so the caller hears ringing and the call waits for an answer, not for a report.
+   */
+  notificationShown(): void {
+    if (this._state === CallState.Answered || this._state === CallState.Ended) {
+      throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
+    }
+    if (this._state === CallState.Calling) this.dispatch({ type: 'ring' });
+  }
+
   /** A callee device answers: it becomes the callee, the other devices stop ringing. */
   answer(device: Member): void {
     this.dispatch({ type: 'answer' });

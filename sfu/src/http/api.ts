@@ -6,8 +6,11 @@ import type http from 'node:http';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
 import type { z } from 'zod';
 import { AccountError, SESSION_TTL_MS, type AccountService } from '../accounts/account-service.ts';
+import { CallError } from '../call/call-error.ts';
+import type { CallService } from '../call/call-service.ts';
 import type { Logger } from '../log.ts';
 import {
+  CallShownRequestSchema,
   ErrorCode,
   SESSION_COOKIE,
   SignInRequestSchema,
@@ -29,6 +32,9 @@ class HttpError extends Error {
 }
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.CallNotFound]: 404,
+  [ErrorCode.NotParticipant]: 403,
+  [ErrorCode.CallNoLongerAvailable]: 410,
   [ErrorCode.UsernameTaken]: 409,
   [ErrorCode.BadCredentials]: 401,
   [ErrorCode.RateLimited]: 429,
@@ -90,7 +96,7 @@ function reply(
   res.end(JSON.stringify(body));
 }
 
-export function createApi(accounts: AccountService, log: Logger) {
+export function createApi(accounts: AccountService, calls: CallService, log: Logger) {
   const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>> = {
     'POST /api/signup': async (req, res) => {
       const signed = await accounts.signUp(await readJson(req, SignUpRequestSchema));
@@ -117,6 +123,18 @@ export function createApi(accounts: AccountService, log: Logger) {
       const token = sessionTokenOf(req);
       if (token) accounts.signOut(token);
       reply(res, 200, {}, { 'set-cookie': sessionCookie(req, '', 0) });
+    },
+    'POST /api/calls/shown': async (req, res) => {
+      const account = accounts.accountForToken(sessionTokenOf(req));
+      if (!account) throw new HttpError(401, ErrorCode.Unauthenticated, 'not signed in');
+      const { callId } = await readJson(req, CallShownRequestSchema);
+      try {
+        calls.notificationShown(account.id, callId);
+      } catch (err) {
+        if (err instanceof CallError) throw new HttpError(STATUS[err.code] ?? 409, err.code, err.message);
+        throw err;
+      }
+      reply(res, 200, {});
     },
     'GET /api/me': async (req, res) => {
       const account = accounts.accountForToken(sessionTokenOf(req));

@@ -1,6 +1,7 @@
 /**
- * Who is online: every connected device of every user. A user is online while at least one of
- * their devices is connected; the list of online users is pushed to every device on each change.
+ * Who can be called: every connected device of every user, and the users who are not connected but
+ * have a device that a push can wake ("asleep"). A user is online while at least one of their
+ * devices is connected; both lists are pushed to every device on each change.
  */
 import type { Peer, UserId } from '../protocol/index.ts';
 import type { AppSocket } from '../signalling/types.ts';
@@ -14,6 +15,9 @@ export interface Member {
 
 export class Presence {
   private readonly users = new Map<UserId, Set<Member>>();
+
+  /** `wakeable`: users with a push registration, whether connected or not. */
+  constructor(private readonly wakeable: () => Peer[] = () => []) {}
 
   /** The user's connected devices (empty when offline). */
   devicesOf(id: UserId): Member[] {
@@ -38,18 +42,28 @@ export class Presence {
     }
   }
 
-  /** Sends one device the list of every other online user. */
-  sendTo(member: Member): void {
+  /** Sends one device the lists of every other online and asleep user. */
+  sendTo(member: Member, asleepUsers: Peer[] = this.asleep()): void {
     const users: Peer[] = [];
     for (const [id, devices] of this.users) {
       const first = devices.values().next().value;
       if (id !== member.peer.id && first) users.push(first.peer);
     }
-    users.sort((a, b) => a.displayName.localeCompare(b.displayName));
-    member.socket.emit('presence:users', { users });
+    users.sort(byName);
+    const asleep = asleepUsers.filter((u) => u.id !== member.peer.id);
+    member.socket.emit('presence:users', { users, asleep });
+  }
+
+  private asleep(): Peer[] {
+    return this.wakeable()
+      .filter((u) => !this.users.has(u.id))
+      .sort(byName);
   }
 
   private broadcast(): void {
-    for (const devices of this.users.values()) for (const m of devices) this.sendTo(m);
+    const asleep = this.asleep();
+    for (const devices of this.users.values()) for (const m of devices) this.sendTo(m, asleep);
   }
 }
+
+const byName = (a: Peer, b: Peer) => a.displayName.localeCompare(b.displayName);

@@ -1,6 +1,6 @@
 /** The REST contract for accounts (`/api/*`): request bodies validated on the server, replies typed. */
 import { z } from 'zod';
-import { DisplayNameSchema, UserIdSchema } from './call.ts';
+import { CallIdSchema, DisplayNameSchema, UserIdSchema } from './call.ts';
 import type { ErrorCode } from './errors.ts';
 
 export const UsernameSchema = z
@@ -31,6 +31,14 @@ export type Account = z.infer<typeof AccountSchema>;
 /** 200 reply of sign-up, sign-in and `GET /api/me`. */
 export const AccountReplySchema = z.object({ account: AccountSchema });
 export type AccountReply = z.infer<typeof AccountReplySchema>;
+
+/**
+ * `POST /api/calls/shown`: the service worker showed an incoming-call notification from a Web Push.
+ * It is the browser's "the call is ringing on a device" (a shell's `call:reported`), sent without
+ * a socket: the page may not be open.
+ */
+export const CallShownRequestSchema = z.strictObject({ callId: CallIdSchema });
+export type CallShownRequest = z.infer<typeof CallShownRequestSchema>;
 
 /** Every non-2xx reply. */
 export interface ErrorReply {

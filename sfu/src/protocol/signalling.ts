@@ -113,8 +113,12 @@ export const serverEvents = {
   'history:changed': z.strictObject({ unreadMissed: z.number().int().min(0) }),
   /** A party put the call on hold or resumed it. */
   'call:hold': z.strictObject({ callId: CallIdSchema, held: z.boolean(), by: z.enum(['self', 'peer']) }),
-  /** Everyone online except the recipient, sent whenever it changes. */
-  'presence:users': z.strictObject({ users: z.array(PeerSchema) }),
+  /** Everyone online, and everyone asleep, except the recipient; sent whenever it changes. */
+  'presence:users': z.strictObject({
+    users: z.array(PeerSchema),
+    /** Not connected, but a push can wake one of their devices: they can still be called. */
+    asleep: z.array(PeerSchema),
+  }),
   /** Someone is calling the recipient. */
   'call:incoming': z.strictObject({ callId: CallIdSchema, from: PeerSchema }),
   /** The call moved to a new non-terminal state. */

@@ -1,5 +1,5 @@
 /** Push registrations per device (VoIP tokens, Web Push subscriptions) and the server's own push keys. */
-import type { ApsEnvironment, VoipRegistration, WebPushSubscription } from '../protocol/index.ts';
+import type { ApsEnvironment, Peer, VoipRegistration, WebPushSubscription } from '../protocol/index.ts';
 import type { Db } from './db.ts';
 
 export interface VoipDevice {
@@ -26,6 +26,8 @@ export interface PushRepo {
   webTargets(userId: string): WebPushDevice[];
   /** The stored key `name`, created with `make` (and stored) on first use. */
   serverKey(name: string, make: () => string, now: number): string;
+  /** Users with at least one device that can be woken (a VoIP token or a Web Push subscription). */
+  wakeableUsers(): Peer[];
 }
 
 export class SqlitePushRepo implements PushRepo {
@@ -95,6 +97,15 @@ export class SqlitePushRepo implements PushRepo {
       deviceId: r.deviceId,
       subscription: { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } },
     }));
+  }
+
+  wakeableUsers(): Peer[] {
+    return this.db
+      .prepare(
+        `SELECT u.id, u.display_name AS displayName FROM users u
+         WHERE u.id IN (SELECT user_id FROM voip_registrations UNION SELECT user_id FROM web_push_subscriptions)`,
+      )
+      .all() as Peer[];
   }
 
   serverKey(name: string, make: () => string, now: number): string {

@@ -117,7 +117,12 @@ export class SpApp extends LitElement {
             s.callNotifications === 'off'
               ? html`<sp-call-notifications-prompt></sp-call-notifications-prompt>`
               : null
-          }<sp-contacts .self=${s.self} .users=${s.users} .notice=${s.notice}></sp-contacts>`;
+          }<sp-contacts
+            .self=${s.self}
+            .users=${s.users}
+            .asleep=${s.asleep}
+            .notice=${s.notice}
+          ></sp-contacts>`;
       case 'outgoing':
         return s.call ? html`<sp-outgoing-call .call=${s.call}></sp-outgoing-call>` : null;
       case 'incoming':
@@ -125,7 +130,7 @@ export class SpApp extends LitElement {
       case 'history':
         return html`<sp-history
           .entries=${s.history}
-          .canCall=${(id: string) => s.users.some((u) => u.id === id)}
+          .canCall=${(id: string) => [...s.users, ...s.asleep].some((u) => u.id === id)}
         ></sp-history>`;
       case 'in-call':
         return s.call

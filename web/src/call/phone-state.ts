@@ -56,6 +56,8 @@ export interface PhoneState {
   /** This connection as the server knows it (set once the socket is welcomed). */
   self: Peer | null;
   users: Peer[];
+  /** Not connected, but one of their devices can be woken by a push: callable too. */
+  asleep: Peer[];
   call: ActiveCall | null;
   ended: EndedCall | null;
   /** A one-line problem to show (a refused invite, a lost connection). */
@@ -77,6 +79,7 @@ export const initialPhoneState: PhoneState = {
   authBusy: false,
   self: null,
   users: [],
+  asleep: [],
   call: null,
   ended: null,
   notice: null,

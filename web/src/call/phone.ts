@@ -144,7 +144,7 @@ export class Phone {
 
   async call(to: UserId): Promise<void> {
     const client = this.client;
-    const peer = this._state.users.find((u) => u.id === to);
+    const peer = [...this._state.users, ...this._state.asleep].find((u) => u.id === to);
     if (!client || !peer || this._state.call) return;
     const marks: CallMarks = { dialedAt: Date.now() };
     this.setState({ call: this.newCall('outgoing', peer), ended: null, notice: null });
@@ -308,7 +308,7 @@ export class Phone {
 
   private listen(client: SignallingClient): void {
     client.on('session:welcome', ({ self, unreadMissed }) => this.setState({ self, unreadMissed }));
-    client.on('presence:users', ({ users }) => this.setState({ users }));
+    client.on('presence:users', ({ users, asleep }) => this.setState({ users, asleep }));
     client.on('history:changed', ({ unreadMissed }) => this.setState({ unreadMissed }));
     client.on('call:incoming', ({ callId, from }) => this.onIncoming(callId, from));
     client.on('call:state', ({ callId, state }) => this.onCallState(callId, state));

@@ -4,13 +4,15 @@ import { emit } from '../events/sp-events.ts';
 import { shared } from './shared.styles.ts';
 
 /**
- * Who is online, each with a call button.
+ * Who can be called, each with a call button: who is online, then who is asleep (not connected,
+ * but a push will wake their phone or browser).
  * @fires sp-call-requested - the user picked someone to call
  */
 export class SpContacts extends LitElement {
   static override properties = {
     self: { attribute: false },
     users: { attribute: false },
+    asleep: { attribute: false },
     notice: { type: String },
   };
   static override styles = [
@@ -44,6 +46,20 @@ export class SpContacts extends LitElement {
         background: var(--sp-accent, #1f7a4d);
         margin-right: 0.5rem;
       }
+      .dot.asleep {
+        background: transparent;
+        border: 2px solid var(--sp-fg-muted, #5b6b79);
+        width: calc(0.6rem - 4px);
+        height: calc(0.6rem - 4px);
+      }
+      h2 {
+        margin: 1rem 0 0.5rem;
+        font-size: 1rem;
+      }
+      .hint {
+        display: block;
+        font-size: 0.85rem;
+      }
       .notice {
         margin: 0;
         color: var(--sp-danger, #c0392b);
@@ -57,42 +73,61 @@ export class SpContacts extends LitElement {
 
   declare self: Peer | null;
   declare users: Peer[];
+  declare asleep: Peer[];
   declare notice: string | null;
 
   constructor() {
     super();
     this.self = null;
     this.users = [];
+    this.asleep = [];
     this.notice = null;
   }
 
   override render() {
+    const nobody = this.users.length === 0 && this.asleep.length === 0;
     return html`<section class="card" aria-labelledby="title">
       <h1 id="title">Online</h1>
       ${this.notice ? html`<p class="notice" role="alert">${this.notice}</p>` : null}
       ${
-        this.users.length === 0
+        nobody
           ? html`<p class="muted">
               Nobody else is online yet. Open this page in another browser to call yourself.
             </p>`
-          : html`<ul aria-label="People online">
-              ${this.users.map(
-                (u) =>
-                  html`<li data-test="user" data-name=${u.displayName}>
-                    <span class="name"><span class="dot" aria-hidden="true"></span>${u.displayName}</span>
-                    <button
-                      class="primary small"
-                      data-test="call"
-                      aria-label=${`Call ${u.displayName}`}
-                      @click=${() => emit(this, 'sp-call-requested', { userId: u.id })}
-                    >
-                      Call
-                    </button>
-                  </li>`,
-              )}
-            </ul>`
+          : this.users.length === 0
+            ? html`<p class="muted">Nobody else is online right now.</p>`
+            : this.list(this.users, 'People online', false)
+      }
+      ${
+        this.asleep.length
+          ? html`<h2 id="asleep-title">Asleep</h2>
+              ${this.list(this.asleep, 'People whose phone or browser will be woken', true)}`
+          : null
       }
     </section>`;
+  }
+
+  private list(users: Peer[], label: string, asleep: boolean) {
+    return html`<ul aria-label=${label}>
+      ${users.map(
+        (u) =>
+          html`<li data-test="user" data-name=${u.displayName} data-presence=${asleep ? 'asleep' : 'online'}>
+            <span class="name"
+              ><span class=${asleep ? 'dot asleep' : 'dot'} aria-hidden="true"></span>${u.displayName}${
+                asleep ? html`<span class="hint muted">Will be woken by a notification</span>` : null
+              }</span
+            >
+            <button
+              class="primary small"
+              data-test="call"
+              aria-label=${`Call ${u.displayName}`}
+              @click=${() => emit(this, 'sp-call-requested', { userId: u.id })}
+            >
+              Call
+            </button>
+          </li>`,
+      )}
+    </ul>`;
   }
 }
 customElements.define('sp-contacts', SpContacts);

@@ -7,7 +7,7 @@
  */
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
-import type { CallId } from '@softphone/sfu/protocol';
+import type { CallId, VoipPushPayload } from '@softphone/sfu/protocol';
 import {
   callOfNotification,
   launchMessage,
@@ -38,8 +38,7 @@ self.addEventListener('push', (event) => {
   const message = parseWebPush(event.data?.text() ?? '');
   if (!message) return;
   if (message.kind === 'incoming-call') {
-    const n = notificationFor(message.call, Date.now());
-    event.waitUntil(self.registration.showNotification(n.title, n.options));
+    event.waitUntil(ring(message.call));
   } else {
     event.waitUntil(closeRinging(message.callId));
   }
@@ -53,6 +52,25 @@ self.addEventListener('notificationclick', (event) => {
     event.action === 'answer' || event.action === 'decline' ? event.action : 'show';
   event.waitUntil(openInto(call.callId, action));
 });
+
+/**
+ * Shows the call and tells the server it is ringing here, so it waits for the user rather than
+ * ending the call as unreachable. A call that is already over is shown as missed.
+ */
+async function ring(call: VoipPushPayload): Promise<void> {
+  const n = notificationFor(call, Date.now());
+  await self.registration.showNotification(n.title, n.options);
+  if (!n.options.actions) return;
+  const res = await fetch('/api/calls/shown', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ callId: call.callId }),
+  }).catch(() => null);
+  if (res?.status === 410) {
+    const missed = notificationFor(call, Number.POSITIVE_INFINITY);
+    await self.registration.showNotification(missed.title, missed.options);
+  }
+}
 
 /** The call stopped ringing (answered elsewhere, cancelled): its notification goes. */
 async function closeRinging(callId: CallId): Promise<void> {
