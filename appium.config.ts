@@ -26,8 +26,6 @@ export interface PartyProfileOptions {
   chromedriverPort: number;
   /** Phone-sized window by default: the layout the iOS shell's web view will have. */
   windowSize?: [number, number];
-  /** Device pixel ratio (screenshots at phone size use 2, like an iPhone). */
-  scale?: number;
 }
 
 export const profiles = {
@@ -47,7 +45,6 @@ export const profiles = {
           ...CHROMIUM_FLAGS,
           `--use-file-for-fake-audio-capture=${o.wav}`,
           `--window-size=${(o.windowSize ?? [390, 844]).join(',')}`,
-          ...(o.scale ? [`--force-device-scale-factor=${o.scale}`] : []),
         ],
       },
     }) as WebdriverIO.Capabilities,

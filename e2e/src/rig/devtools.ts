@@ -80,6 +80,22 @@ export class DevTools {
     });
   }
 
+  /** Emulates a screen (CSS size, pixel ratio, a phone's viewport rules) while attached. */
+  async emulateScreen(s: { width: number; height: number; scale: number; mobile: boolean }): Promise<void> {
+    await this.client.Emulation.setDeviceMetricsOverride({
+      width: s.width,
+      height: s.height,
+      deviceScaleFactor: s.scale,
+      mobile: s.mobile,
+    });
+  }
+
+  /** A PNG of the page at device pixels (WebDriver's screenshot is at CSS pixels). */
+  async screenshot(): Promise<Buffer> {
+    const { data } = await this.client.Page.captureScreenshot({ format: 'png' });
+    return Buffer.from(data, 'base64');
+  }
+
   async close(): Promise<void> {
     await this.client.close();
   }

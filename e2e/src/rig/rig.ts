@@ -11,6 +11,7 @@ import { profiles, type ProfileName } from '../../../appium.config.ts';
 import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
+import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
 
 export interface RigOptions {
@@ -25,11 +26,22 @@ export interface RigOptions {
   apns?: ApnsOption;
   /** Display names (default: `caller-<tag>` / `callee-<tag>`); usernames are these lower-cased. */
   names?: { caller: string; callee: string };
-  /** Every browser's viewport in CSS pixels and its device pixel ratio (default: the profile's). */
-  viewport?: { width: number; height: number; scale?: number };
+  /** Every browser's screen, emulated through DevTools (default: the profile's window). */
+  viewport?: Viewport;
 }
 
 type Role = 'caller' | 'callee';
+
+/** CSS pixels, pixel ratio, and whether the page gets a phone's viewport rules. */
+export interface Viewport {
+  width: number;
+  height: number;
+  scale: number;
+  mobile: boolean;
+}
+
+/** DevTools connections that keep an emulated screen alive, per browser. */
+const screens = new WeakMap<WebdriverIO.Browser, DevTools>();
 
 export class Rig {
   private readonly devices: Party[] = [];
@@ -94,9 +106,19 @@ export class Rig {
     return device;
   }
 
+  /** A PNG of the party's page, at the emulated screen's pixel ratio when there is one. */
+  async screenshot(p: Party, file: string): Promise<void> {
+    const tools = screens.get(p.driver);
+    if (tools) fs.writeFileSync(file, await tools.screenshot());
+    else await p.driver.saveScreenshot(file);
+  }
+
   async stop(): Promise<void> {
     await Promise.allSettled(
-      [this.caller, this.callee, ...this.devices].map((p) => p.driver.deleteSession()),
+      [this.caller, this.callee, ...this.devices].map(async (p) => {
+        await screens.get(p.driver)?.close();
+        await p.driver.deleteSession();
+      }),
     );
     await this.appium.stop();
     await this.server?.stop();
@@ -104,8 +126,7 @@ export class Rig {
 }
 
 async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): Promise<WebdriverIO.Browser> {
-  const v = opts.viewport;
-  return remote({
+  const driver = await remote({
     hostname: '127.0.0.1',
     port: appiumPort,
     path: '/',
@@ -113,7 +134,13 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
     capabilities: profiles[opts.profile]({
       wav: path.resolve(opts.wav[role]),
       chromedriverPort: await freePort(),
-      ...(v ? { windowSize: [v.width, v.height] as [number, number], scale: v.scale } : {}),
     }),
   });
+  if (opts.viewport) {
+    // Headless Chromium's --window-size has a minimum width and includes window decorations.
+    const tools = await DevTools.attach(driver);
+    screens.set(driver, tools);
+    await tools.emulateScreen(opts.viewport);
+  }
+  return driver;
 }
