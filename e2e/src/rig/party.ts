@@ -101,8 +101,11 @@ export class Party {
     return (await badge.isExisting()) ? Number(await badge.getText()) : 0;
   }
 
-  /** The history as the screen lists it, newest first: call id, kind (missed / incoming / outgoing), the outcome line. */
-  async historyRows(): Promise<{ callId: string; kind: string; text: string }[]> {
+  /**
+   * The history as the screen lists it, newest first: call id, kind (missed / incoming / outgoing),
+   * the outcome line, and whether it is marked new.
+   */
+  async historyRows(): Promise<{ callId: string; kind: string; text: string; unread: boolean }[]> {
     return this.driver.execute(() => {
       const list = document.querySelector('sp-app')?.shadowRoot?.querySelector('sp-history')?.shadowRoot;
       const rows = list ? Array.from(list.querySelectorAll<HTMLElement>('[data-test="history-entry"]')) : [];
@@ -110,6 +113,7 @@ export class Party {
         callId: li.dataset['callId'] ?? '',
         kind: li.dataset['kind'] ?? '',
         text: li.querySelector('[data-test="outcome"]')?.textContent?.trim() ?? '',
+        unread: li.querySelector('[data-test="unread"]') !== null,
       }));
     });
   }

@@ -242,7 +242,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     const entries = new Map((await callee.snapshot(1e9)).state.history.map((e) => [e.callId, e]));
     const rows = new Map((await callee.historyRows()).map((r) => [r.callId, r]));
     const expectCallee = [
-      [calls.missed, 'missed', EndReason.Cancelled, /^Missed call \(new\) · cancelled$/],
+      [calls.missed, 'missed', EndReason.Cancelled, /^Missed call$/],
       [calls.held, 'incoming', EndReason.HungUp, /^Incoming · \d+:\d\d$/],
       [calls.declined, 'incoming', EndReason.Declined, /^Incoming · declined$/],
       [calls.answered, 'incoming', EndReason.HungUp, /^Incoming · \d+:\d\d$/],
@@ -262,6 +262,11 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     assert.ok(heldCall?.durationMs && heldCall.durationMs > 2_000);
     assert.equal(heldCall.quality?.heard, true, 'the quality summary says the callee heard the caller');
     assert.equal(entries.get(calls.missed ?? '')?.missed, true);
+    assert.deepEqual(
+      [...rows.values()].filter((r) => r.unread).map((r) => r.callId),
+      [calls.missed],
+      'only the missed call is marked new',
+    );
     assert.equal(entries.get(calls.declined ?? '')?.missed, false, 'a declined call is not missed');
 
     for (const d of [callee, calleePhone2]) {

@@ -38,6 +38,12 @@ export class SpApp extends LitElement {
       width: 100%;
       max-width: 26rem;
     }
+    /* On a desktop the phone sits a little below the top edge, not glued to it. */
+    @media (min-width: 48rem) and (min-height: 40rem) {
+      :host {
+        padding-top: 8vh;
+      }
+    }
     .banner {
       margin: 0 0 0.75rem;
       padding: 0.5rem 0.75rem;

@@ -6,3 +6,8 @@ export function formatDuration(ms: number): string {
   const s = String(total % 60).padStart(2, '0');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
+
+/** The first letter of a name, for an avatar: "alice" → "A", "Émile" → "É". */
+export function initial(name: string): string {
+  return ([...name.trim()][0] ?? '?').toLocaleUpperCase();
+}

@@ -26,6 +26,9 @@ export const shared = css`
   h2,
   p {
     margin: 0;
+  }
+  h1,
+  h2 {
     font-weight: 600;
   }
   h1 {
@@ -100,5 +103,42 @@ export const shared = css`
   }
   .status {
     text-align: center;
+    font-size: 1.125rem;
+  }
+  /* A call screen fills a phone's height, its buttons at the bottom where the thumb is. */
+  .card.call {
+    min-height: min(
+      40rem,
+      calc(100dvh - max(1rem, env(safe-area-inset-top)) - max(1rem, env(safe-area-inset-bottom)))
+    );
+    box-sizing: border-box;
+    padding-top: 2.5rem;
+  }
+  @media (min-width: 48rem) {
+    .card.call {
+      min-height: 24rem;
+    }
+  }
+  .card.call .actions {
+    margin-top: auto;
+  }
+  .avatar {
+    align-self: center;
+    display: grid;
+    place-items: center;
+    width: 6rem;
+    height: 6rem;
+    border-radius: 50%;
+    background: #e3f1ea;
+    color: var(--sp-accent, #1f7a4d);
+    font-size: 2.5rem;
+    font-weight: 600;
+  }
+  .call-actions {
+    gap: 0.5rem;
+  }
+  .call-actions button {
+    min-width: 5.5rem;
+    padding: 0.5rem 0.9rem;
   }
 `;

@@ -1,7 +1,7 @@
 import { LitElement, html } from 'lit';
 import type { EndedCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
-import { formatDuration } from './format.ts';
+import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
 
 /**
@@ -20,13 +20,14 @@ export class SpCallEnded extends LitElement {
 
   override render() {
     const d = this.ended.durationMs;
-    return html`<section class="card" aria-labelledby="who">
+    return html`<section class="card call" aria-labelledby="who">
+      <div class="avatar" aria-hidden="true">${initial(this.ended.peer.displayName)}</div>
       <h1 class="peer" id="who">${this.ended.peer.displayName}</h1>
       <p class="status" role="status" data-test="end-message" data-reason=${this.ended.reason ?? ''}>
         ${this.ended.message}
       </p>
       ${d !== null ? html`<p class="status muted">Duration ${formatDuration(d)}</p>` : null}
-      <div class="actions">
+      <div class="actions call-actions">
         <button class="primary" data-test="dismiss" @click=${() => emit(this, 'sp-dismiss')}>Done</button>
       </div>
     </section>`;

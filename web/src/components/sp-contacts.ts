@@ -92,7 +92,7 @@ export class SpContacts extends LitElement {
       ${
         nobody
           ? html`<p class="muted">
-              Nobody else is online yet. Open this page in another browser to call yourself.
+              Nobody else is online right now. People appear here as soon as they open Softphone.
             </p>`
           : this.users.length === 0
             ? html`<p class="muted">Nobody else is online right now.</p>`

@@ -18,6 +18,12 @@ const REASON: Record<EndReason, string> = {
   [EndReason.AnsweredElsewhere]: 'answered on another device',
 };
 
+/** Why a call was missed, where that says more than "Missed call". */
+const MISSED_BECAUSE: Partial<Record<EndReason, string>> = {
+  [EndReason.Busy]: 'you were in another call',
+  [EndReason.Unreachable]: 'you were offline',
+};
+
 function when(at: number): string {
   const d = new Date(at);
   const today = new Date().toDateString() === d.toDateString();
@@ -32,12 +38,13 @@ function quality(e: HistoryEntry): string | null {
   const loss =
     q.packetsReceived + q.packetsLost > 0 ? (100 * q.packetsLost) / (q.packetsReceived + q.packetsLost) : 0;
   const parts = [
-    q.heard ? `heard after ${q.timeToFirstAudioMs ?? '?'} ms` : 'no audio heard',
+    q.heard ? `audio after ${q.timeToFirstAudioMs ?? '?'} ms` : 'no audio heard',
     `loss ${loss.toFixed(1)} %`,
     `jitter ${q.jitterMs} ms`,
   ];
   if (q.roundTripMs !== null) parts.push(`RTT ${q.roundTripMs} ms`);
-  return parts.join(' · ');
+  // Lines break between figures, never inside one ("RTT 2 / ms").
+  return parts.map((p) => p.replaceAll(' ', '\u00a0')).join(' · ');
 }
 
 /**
@@ -68,6 +75,17 @@ export class SpHistory extends LitElement {
       .who {
         font-weight: 600;
         overflow-wrap: anywhere;
+      }
+      .new {
+        display: inline-block;
+        margin-left: 0.35rem;
+        padding: 0 0.45rem;
+        border-radius: 999px;
+        background: var(--sp-danger, #c0392b);
+        color: #fff;
+        font-size: 0.75rem;
+        line-height: 1.25rem;
+        vertical-align: 0.1em;
       }
       li.missed .who,
       li.missed .what {
@@ -119,8 +137,9 @@ export class SpHistory extends LitElement {
 
   private renderEntry(e: HistoryEntry) {
     const kind = e.missed ? 'Missed call' : e.direction === 'incoming' ? 'Incoming' : 'Outgoing';
-    const outcome =
-      e.durationMs !== null
+    const outcome = e.missed
+      ? e.endReason && MISSED_BECAUSE[e.endReason]
+      : e.durationMs !== null
         ? formatDuration(e.durationMs)
         : e.endReason
           ? REASON[e.endReason]
@@ -132,9 +151,11 @@ export class SpHistory extends LitElement {
       data-call-id=${e.callId}
       data-kind=${e.missed ? 'missed' : e.direction}
     >
-      <span class="who">${e.peer.displayName}</span>
+      <span class="who"
+        >${e.peer.displayName}${e.unread ? html` <span class="new" data-test="unread">New</span>` : null}</span
+      >
       <span class="time muted">${when(e.startedAt)}</span>
-      <span class="what" data-test="outcome">${kind}${e.unread ? ' (new)' : ''} · ${outcome}</span>
+      <span class="what" data-test="outcome">${outcome ? `${kind} · ${outcome}` : kind}</span>
       ${q ? html`<span class="q muted" data-test="quality">${q}</span>` : null}
       ${
         this.canCall(e.peer.id)

@@ -1,7 +1,7 @@
 import { LitElement, css, html, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { ActiveCall, OutputDevice } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
-import { formatDuration } from './format.ts';
+import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
 
 /** Re-renders its host once a second while connected (the call timer). */
@@ -49,8 +49,16 @@ export class SpInCall extends LitElement {
       }
       select {
         font: inherit;
-        min-height: 40px;
+        min-height: 44px;
+        padding: 0 0.75rem;
         border-radius: 10px;
+        border: 1px solid var(--sp-border, #b8c4cf);
+        background: var(--sp-surface, #fff);
+        color: inherit;
+      }
+      /* Hang up gets a row of its own, apart from the toggles, at every width. */
+      .end {
+        flex-basis: 100%;
       }
       .timer {
         font-weight: 400;
@@ -86,13 +94,14 @@ export class SpInCall extends LitElement {
 
   override render() {
     const since = this.call.answeredAt ?? Date.now();
-    return html`<section class="card" aria-labelledby="who">
+    return html`<section class="card call" aria-labelledby="who">
+      <div class="avatar" aria-hidden="true">${initial(this.call.peer.displayName)}</div>
       <h1 class="peer" id="who" tabindex="-1">${this.call.peer.displayName}</h1>
       <p class="timer" role="timer" data-test="duration" aria-label="Call duration">
         ${formatDuration(Date.now() - since)}
       </p>
       <p class="status muted" role="status" data-test="audio-status">${this.status()}</p>
-      <div class="actions">
+      <div class="actions call-actions">
         <button
           data-test="hold"
           aria-pressed=${this.call.held.self ? 'true' : 'false'}
@@ -107,7 +116,7 @@ export class SpInCall extends LitElement {
         >
           ${this.call.muted ? 'Unmute' : 'Mute'}
         </button>
-        <button class="danger" data-test="hangup" @click=${() => emit(this, 'sp-hangup')}>Hang up</button>
+        <button class="danger end" data-test="hangup" @click=${() => emit(this, 'sp-hangup')}>Hang up</button>
       </div>
       ${
         this.outputs.length > 1

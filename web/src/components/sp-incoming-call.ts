@@ -2,6 +2,7 @@ import { LitElement, html } from 'lit';
 import type { ActiveCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
 import { EscapeKeyController } from './escape-key.ts';
+import { initial } from './format.ts';
 import { shared } from './shared.styles.ts';
 
 /**
@@ -25,10 +26,11 @@ export class SpIncomingCall extends LitElement {
   }
 
   override render() {
-    return html`<section class="card" role="alertdialog" aria-labelledby="who" aria-describedby="what">
+    return html`<section class="card call" role="alertdialog" aria-labelledby="who" aria-describedby="what">
+      <div class="avatar" aria-hidden="true">${initial(this.call.peer.displayName)}</div>
       <p class="status muted" id="what">Incoming call</p>
       <h1 class="peer" id="who">${this.call.peer.displayName}</h1>
-      <div class="actions">
+      <div class="actions call-actions">
         <button
           class="danger"
           data-test="decline"

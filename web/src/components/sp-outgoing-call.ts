@@ -3,6 +3,7 @@ import { CallState } from '@softphone/sfu/protocol';
 import type { ActiveCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
 import { EscapeKeyController } from './escape-key.ts';
+import { initial } from './format.ts';
 import { shared } from './shared.styles.ts';
 
 /**
@@ -26,10 +27,11 @@ export class SpOutgoingCall extends LitElement {
 
   override render() {
     const status = this.call.state === CallState.Ringing ? 'Ringing…' : 'Calling…';
-    return html`<section class="card" aria-labelledby="who" aria-describedby="status">
+    return html`<section class="card call" aria-labelledby="who" aria-describedby="status">
+      <div class="avatar" aria-hidden="true">${initial(this.call.peer.displayName)}</div>
       <h1 class="peer" id="who">${this.call.peer.displayName}</h1>
       <p class="status muted" id="status" data-test="call-status">${status}</p>
-      <div class="actions">
+      <div class="actions call-actions">
         <button
           class="danger"
           data-test="hangup"

@@ -47,6 +47,13 @@ export class SpSignIn extends LitElement {
       }
       .error {
         color: var(--sp-danger, #c0392b);
+        font-weight: 600;
+      }
+      .brand {
+        margin-bottom: -0.5rem;
+        color: var(--sp-accent, #1f7a4d);
+        font-weight: 600;
+        letter-spacing: 0.02em;
       }
       button.link {
         background: none;
@@ -91,6 +98,7 @@ export class SpSignIn extends LitElement {
     const signUp = this.mode === 'sign-up';
     const invalid = this.error ? 'true' : 'false';
     return html`<form class="card" @submit=${this.onSubmit} aria-labelledby="title" novalidate>
+      <p class="brand">Softphone</p>
       <h1 id="title">${signUp ? 'Create your account' : 'Sign in'}</h1>
       <label
         >Username
