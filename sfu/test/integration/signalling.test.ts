@@ -8,7 +8,7 @@ import { connect, next, startHarness, type Client, type Harness } from './harnes
 let h: Harness;
 const sockets: Client[] = [];
 before(async () => {
-  h = await startHarness({ noAnswerTimeoutMs: 600 });
+  h = await startHarness({ noAnswerTimeoutMs: 2_000 });
 });
 after(async () => {
   for (const s of sockets) s.disconnect();
@@ -96,15 +96,16 @@ describe('call lifecycle', () => {
   it('nobody answering ends the call with no-answer after the timeout', async () => {
     const { a, b } = await pair();
     const callId = await invite(a.socket, b.self.id);
-    const ended = await next(a.socket, 'call:ended', 3_000);
+    const ended = await next(a.socket, 'call:ended', 8_000);
     assert.deepEqual(ended, { callId, reason: EndReason.NoAnswer, by: 'server' });
   });
 
   it('calling someone already in a call ends with busy', async () => {
     const { a, b } = await pair();
-    await invite(a.socket, b.self.id);
+    // Carol signs up first: under load, scrypt could outlast the no-answer timeout of a's call.
     const c = await connect(h.url, `Carol ${n}`);
     sockets.push(c.socket);
+    await invite(a.socket, b.self.id);
     const ended = next(c.socket, 'call:ended');
     const callId = await invite(c.socket, b.self.id);
     assert.deepEqual(await ended, { callId, reason: EndReason.Busy, by: 'peer' });
@@ -146,9 +147,9 @@ describe('bad input gets a typed error and crashes nothing', () => {
 
   it('acting on a call you are not part of is refused with not-participant', async () => {
     const { a, b } = await pair();
-    const callId = await invite(a.socket, b.self.id);
     const eve = await connect(h.url, `Eve ${n}`);
     sockets.push(eve.socket);
+    const callId = await invite(a.socket, b.self.id);
     for (const ev of ['call:answer', 'call:hangup', 'call:decline'] as const) {
       const res = await eve.socket.emitWithAck(ev, { callId });
       assert.equal(!res.ok && res.error.code, ErrorCode.NotParticipant, ev);
