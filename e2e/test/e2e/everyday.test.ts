@@ -163,6 +163,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     for (const s of [c, d1, d2]) assert.equal(s.state.ended?.reason, EndReason.Declined);
     assert.equal(await caller.endMessage(), `${callee.name} declined the call`);
     assert.equal(await calleePhone2.endMessage(), 'You declined the call');
+    assert.equal(await callee.endMessage(), 'Declined on another device');
     await Promise.all([caller.dismiss(), callee.dismiss(), calleePhone2.dismiss()]);
   });
 

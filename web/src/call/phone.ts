@@ -82,6 +82,8 @@ export class Phone {
    * sends anything else about the call, but both can arrive in one read, before the ack's await resumes.
    */
   private readonly early = new Map<CallId, { offer?: string; ended?: { reason: EndReason; by: EndedBy } }>();
+  /** The call this device declined: another of the user's devices declining reads differently. */
+  private declinedHere: CallId | null = null;
   /** A call the user picked from a notification, acted on once we are connected. */
   private launch: Launch | null = null;
 
@@ -187,6 +189,7 @@ export class Phone {
   }
 
   async decline(): Promise<void> {
+    this.declinedHere = this._state.call?.id ?? null;
     await this.simpleRequest('call:decline');
   }
 
@@ -509,7 +512,10 @@ export class Phone {
         direction: call.direction,
         reason,
         by,
-        message: endMessage(reason, by, call.direction, call.peer.displayName),
+        message:
+          reason === EndReason.Declined && by === 'self' && this.declinedHere !== call.id
+            ? 'Declined on another device'
+            : endMessage(reason, by, call.direction, call.peer.displayName),
         durationMs: call.answeredAt === null ? null : Date.now() - call.answeredAt,
       },
     });
