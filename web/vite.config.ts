@@ -1,8 +1,19 @@
+import { resolve } from 'node:path';
 import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig } from 'vite';
 
 export default defineConfig({
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    rollupOptions: {
+      // The shell simulator is a QA page: the e2e rig opens it to play an iPhone.
+      input: {
+        main: resolve(import.meta.dirname, 'index.html'),
+        shellSimulator: resolve(import.meta.dirname, 'shell-simulator.html'),
+      },
+    },
+  },
   server: { proxy: { '/socket.io': { target: 'http://127.0.0.1:8080', ws: true } } },
   plugins: [
     VitePWA({

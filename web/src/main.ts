@@ -4,13 +4,28 @@ import { Phone } from './call/phone.ts';
 import { installTestHooks } from './debug/test-hooks.ts';
 import { ImmediateAudioActivation } from './media/audio-activation.ts';
 import { BrowserMediaEngine } from './media/browser-engine.ts';
+import { linkCallKit } from './media/callkit-link.ts';
+import { IosMediaEngine } from './media/ios-engine.ts';
+import { ShellAudioActivation } from './media/shell-activation.ts';
+import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
+
+const shell = ShellBridge.connect();
+/**
+ * In the iOS shell the native engine carries the call audio. QA builds can pick the page's own
+ * WebRTC instead (`?engine=page`), still gated by CallKit's activation, so that device farms
+ * compare the two (field notes §3).
+ */
+const pageEngineInShell =
+  shell?.info.build === 'qa' && new URLSearchParams(window.location.search).get('engine') === 'page';
 
 const phone = new Phone({
   serverUrl: window.location.origin,
-  createEngine: (events) => new BrowserMediaEngine(events),
-  activation: new ImmediateAudioActivation(),
+  createEngine: (events, callId) =>
+    shell && !pageEngineInShell ? new IosMediaEngine(shell, callId, events) : new BrowserMediaEngine(events),
+  activation: shell ? new ShellAudioActivation(shell) : new ImmediateAudioActivation(),
 });
+if (shell) linkCallKit(phone, shell);
 installTestHooks(phone);
 const installed = new InstalledApp();
 

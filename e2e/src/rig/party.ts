@@ -47,6 +47,10 @@ export class Party {
 
   async open(url: string): Promise<void> {
     await this.driver.url(url);
+    await this.waitForSignIn();
+  }
+
+  protected async waitForSignIn(): Promise<void> {
     await this.driver
       .$(SEL.username)
       .waitForDisplayed({ timeout: 15_000, timeoutMsg: `${this.who}: no sign-in screen` });

@@ -8,6 +8,8 @@ export interface PlaceCallOptions {
   holdMs: number;
   /** Give up waiting for audio this long after answer. */
   heardTimeoutMs: number;
+  /** How the callee answers; by default on the page's incoming-call screen. */
+  answer?: (callee: Party) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -23,7 +25,7 @@ export async function placeCall(
     await caller.call(callee);
     const incoming = await callee.waitForScreen('incoming');
     callId = incoming.state.call?.id ?? null;
-    await callee.answer();
+    await (opts.answer ? opts.answer(callee) : callee.answer());
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
 
     const deadline = Date.now() + opts.heardTimeoutMs;

@@ -12,6 +12,7 @@ import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
 import { DevTools } from './devtools.ts';
+import { IphoneParty } from './iphone-party.ts';
 import { Party } from './party.ts';
 
 export interface RigOptions {
@@ -28,6 +29,10 @@ export interface RigOptions {
   names?: { caller: string; callee: string };
   /** Every browser's screen, emulated through DevTools (default: the profile's window). */
   viewport?: Viewport;
+  /** Every browser's viewport in CSS pixels and its device pixel ratio (default: the profile's). */
+  viewport?: { width: number; height: number; scale?: number };
+  /** Put the callee on a simulated iPhone (the shell simulator page), with this query string. */
+  calleeOnIphone?: { query: string };
 }
 
 type Role = 'caller' | 'callee';
@@ -79,7 +84,9 @@ export class Rig {
       const tag = crypto.randomBytes(2).toString('hex');
       const names = opts.names ?? { caller: `caller-${tag}`, callee: `callee-${tag}` };
       const caller = new Party(names.caller, d1);
-      const callee = new Party(names.callee, d2);
+      const callee = opts.calleeOnIphone
+        ? new IphoneParty(names.callee, d2, opts.calleeOnIphone.query)
+        : new Party(names.callee, d2);
       await Promise.all([caller.open(url), callee.open(url)]);
       await Promise.all([caller.signUp(), callee.signUp()]);
       return new Rig(caller, callee, server, url, appium, opts);

@@ -12,8 +12,11 @@ import type { CallNotificationsState } from '../push/call-notifications.ts';
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'reconnecting';
 
-/** Where the audio-activation step is for the current call. */
-export type AudioState = 'idle' | 'activating' | 'active' | 'failed';
+/**
+ * Where the audio-activation step is for the current call. `not-activated`: the iOS shell's
+ * CallKit never activated audio for it (the shell does not force it: docs/callkit-decision-table.md).
+ */
+export type AudioState = 'idle' | 'activating' | 'active' | 'failed' | 'not-activated';
 
 export interface ActiveCall {
   /** Null until the server has acknowledged our invite. */

@@ -22,6 +22,7 @@ import {
 import { accountClient, type AccountResult } from '../account/account-client.ts';
 import { deviceIdentity } from '../account/device.ts';
 import type { AudioActivation } from '../media/audio-activation.ts';
+import { AudioNotActivatedError } from '../media/shell-activation.ts';
 import { AudioMonitor } from '../media/audio-monitor.ts';
 import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
 import {
@@ -36,7 +37,7 @@ import { initialPhoneState, type ActiveCall, type PhoneState } from './phone-sta
 
 export interface PhoneOptions {
   serverUrl: string;
-  createEngine: (events: MediaEngineEvents) => MediaEngine;
+  createEngine: (events: MediaEngineEvents, callId: CallId) => MediaEngine;
   activation: AudioActivation;
 }
 
@@ -397,25 +398,28 @@ export class Phone {
   private startMedia(callId: CallId, marks: CallMarks, earlyOffer?: string): void {
     const client = this.client;
     if (!client) return;
-    const engine = this.opts.createEngine({
-      failed: (why) => {
-        console.warn(`media failed: ${why}`);
-        if (this._state.call?.id === callId) {
-          void client.request('call:hangup', { callId });
-          this.endLocally(EndReason.MediaFailed, 'server');
-        }
+    const engine = this.opts.createEngine(
+      {
+        failed: (why) => {
+          console.warn(`media failed: ${why}`);
+          if (this._state.call?.id === callId) {
+            void client.request('call:hangup', { callId });
+            this.endLocally(EndReason.MediaFailed, 'server');
+          }
+        },
+        recovering: (on) => {
+          if (on) marks.mediaLostAt = Date.now();
+          else marks.mediaRecoveredAt = Date.now();
+          this.patchCall(callId, { recovering: on });
+        },
+        lost: () => {
+          if (this._state.call?.id !== callId) return;
+          void client.request('call:media-lost', { callId });
+          this.endLocally(EndReason.MediaLost, 'self');
+        },
       },
-      recovering: (on) => {
-        if (on) marks.mediaLostAt = Date.now();
-        else marks.mediaRecoveredAt = Date.now();
-        this.patchCall(callId, { recovering: on });
-      },
-      lost: () => {
-        if (this._state.call?.id !== callId) return;
-        void client.request('call:media-lost', { callId });
-        this.endLocally(EndReason.MediaLost, 'self');
-      },
-    });
+      callId,
+    );
     const monitor = new AudioMonitor(() => engine.stats());
     const rt: CallRuntime = { callId, engine, monitor, marks, capturedBeforeActivation: false };
     this.runtime = rt;
@@ -456,7 +460,7 @@ export class Phone {
     if (why === 'answer' && rt.engine.capturing) rt.capturedBeforeActivation = true;
     this.patchCall(callId, { audio: 'activating' });
     try {
-      await this.opts.activation.activated();
+      await this.opts.activation.activated(callId);
       if (this._state.call?.id !== callId) return;
       if (why === 'answer') rt.marks.activatedAt = Date.now();
       else rt.marks.resumedAt = Date.now();
@@ -465,7 +469,7 @@ export class Phone {
       this.patchCall(callId, { audio: 'active' });
     } catch (err) {
       console.warn('audio activation failed', err);
-      this.patchCall(callId, { audio: 'failed' });
+      this.patchCall(callId, { audio: err instanceof AudioNotActivatedError ? 'not-activated' : 'failed' });
     }
   }
 

@@ -23,6 +23,7 @@ const AUDIO_STATUS: Record<ActiveCall['audio'], string> = {
   activating: 'Connecting audio…',
   active: 'Connected',
   failed: 'Microphone unavailable',
+  'not-activated': 'Audio not activated',
 };
 
 /**

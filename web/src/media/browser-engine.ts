@@ -8,6 +8,7 @@
 import type { MediaLeg } from '@softphone/sfu/protocol';
 import { IceRecovery } from './ice-recovery.ts';
 import type { MediaEngine, MediaEngineEvents, MediaSignalling, MediaStats } from './media-engine.ts';
+import { readStats } from './webrtc-stats.ts';
 
 const RTC_CONFIG: RTCConfiguration = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 
@@ -99,39 +100,7 @@ export class BrowserMediaEngine implements MediaEngine {
   }
 
   async stats(): Promise<MediaStats> {
-    const out: MediaStats = {
-      at: Date.now(),
-      inbound: null,
-      outbound: null,
-      sourceLevel: null,
-      roundTripTime: null,
-    };
-    const [sub, pub] = await Promise.all([this.subscriber?.getStats(), this.publisher?.getStats()]);
-    sub?.forEach((s: Record<string, unknown>) => {
-      if (s['type'] === 'inbound-rtp' && s['kind'] === 'audio') {
-        const n = (k: string): number => (typeof s[k] === 'number' ? (s[k] as number) : 0);
-        out.inbound = {
-          packetsReceived: n('packetsReceived'),
-          packetsLost: n('packetsLost'),
-          totalSamplesReceived: n('totalSamplesReceived'),
-          concealedSamples: n('concealedSamples'),
-          totalAudioEnergy: n('totalAudioEnergy'),
-          totalSamplesDuration: n('totalSamplesDuration'),
-          jitter: n('jitter'),
-        };
-      }
-    });
-    pub?.forEach((s: Record<string, unknown>) => {
-      if (s['type'] === 'outbound-rtp' && s['kind'] === 'audio')
-        out.outbound = { packetsSent: Number(s['packetsSent'] ?? 0) };
-      if (s['type'] === 'media-source' && s['kind'] === 'audio' && typeof s['audioLevel'] === 'number') {
-        out.sourceLevel = s['audioLevel'];
-      }
-      if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') {
-        out.roundTripTime = s['currentRoundTripTime'];
-      }
-    });
-    return out;
+    return readStats(this.subscriber, this.publisher);
   }
 
   stop(): void {

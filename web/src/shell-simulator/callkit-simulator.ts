@@ -1,0 +1,269 @@
+/**
+ * iOS's side of a call, simulated: CallKit (`CXProvider` reports, transactions, the audio session it
+ * activates) and what the OS does with VoIP pushes. It reproduces the system rows S1–S10 of
+ * docs/callkit-decision-table.md, including the failures real apps hit: a push not reported before
+ * the handler returns kills the app and counts a strike, three strikes and pushes are dropped; an
+ * app that activates audio first gets no `didActivate`; the null-session state in which
+ * `didActivate` never comes until the configuration is assigned again; no pushes before first
+ * unlock; `didActivate` missing after an unhold.
+ *
+ * The app it talks to is {@link ShellAppSimulator}, which plays the Swift shell.
+ */
+
+/** The app's `CXProviderDelegate` and PushKit delegate, as the system calls them. */
+export interface SimulatedApp {
+  performAnswer(callId: string): void;
+  performEnd(callId: string): void;
+  performSetHeld(callId: string, held: boolean): void;
+  performStart(callId: string): void;
+  didActivate(): void;
+  didDeactivate(): void;
+  providerDidReset(): void;
+  /** PushKit's delegate: must report before returning (S1). */
+  didReceiveIncomingPush(payload: unknown, mustReport: boolean): void;
+}
+
+export type DeviceState = 'foreground' | 'background' | 'locked';
+
+export interface SystemKnobs {
+  /** S7: answer fulfilled → `didActivate`. */
+  activationDelayMs: number;
+  /** S6: the next report leaves the audio session in the `SessionID 0x0` state. */
+  loseSessionAfterNextReport: boolean;
+  /** S8: `didActivate` does not come again after an unhold. */
+  noActivationAfterUnhold: boolean;
+}
+
+export interface SystemEvent {
+  at: number;
+  kind: string;
+  callId?: string;
+  detail?: string;
+}
+
+export interface SystemCall {
+  id: string;
+  handle: string;
+  name: string;
+  state: 'ringing' | 'outgoing' | 'active' | 'held';
+}
+
+/** callservicesd stops launching the app for pushes after this many kills (field notes §2). */
+export const STRIKES_BEFORE_DROPPING = 3;
+
+export class CallKitSimulator {
+  readonly knobs: SystemKnobs;
+  readonly events: SystemEvent[] = [];
+  readonly calls = new Map<string, SystemCall>();
+  device: DeviceState = 'foreground';
+  beforeFirstUnlock = false;
+  strikes = 0;
+  app: SimulatedApp | null = null;
+  /** Launches the app (cold start from a push) and returns it once its delegates exist. */
+  launch: () => SimulatedApp = () => {
+    throw new Error('no app installed');
+  };
+  kill: () => void = () => undefined;
+  onChange: () => void = () => undefined;
+
+  private sessionActive = false;
+  private sessionLost = false;
+  private appActivatedAudioItself = false;
+  private reports = 0;
+
+  constructor(knobs: Partial<SystemKnobs> = {}) {
+    this.knobs = {
+      activationDelayMs: 50,
+      loseSessionAfterNextReport: false,
+      noActivationAfterUnhold: false,
+      ...knobs,
+    };
+  }
+
+  log(kind: string, callId?: string, detail?: string): void {
+    this.events.push({ at: Date.now(), kind, ...(callId ? { callId } : {}), ...(detail ? { detail } : {}) });
+    this.onChange();
+  }
+
+  // ---- PushKit (S1–S4) ----
+
+  deliverPush(payload: unknown, mustReport = true): void {
+    const callId = (payload as { callId?: unknown } | null)?.callId;
+    const id = typeof callId === 'string' ? callId : undefined;
+    this.log('push-arrived', id);
+    if (this.beforeFirstUnlock) {
+      this.log('push-dropped', id, 'before first unlock: apsd cannot register, the app is not launched (S3)');
+      return;
+    }
+    if (this.strikes >= STRIKES_BEFORE_DROPPING) {
+      this.log(
+        'push-dropped',
+        id,
+        'failed to report an incoming call too many times: dropped on the floor (S2)',
+      );
+      return;
+    }
+    const app = this.app ?? this.coldLaunch();
+    const before = this.reports;
+    app.didReceiveIncomingPush(payload, mustReport);
+    if (mustReport && this.reports === before) {
+      this.strikes += 1;
+      this.log('app-killed', id, `never posted an incoming call to the system: strike ${this.strikes} (S1)`);
+      this.kill();
+    }
+  }
+
+  private coldLaunch(): SimulatedApp {
+    this.log('app-launched', undefined, 'in the background, for a VoIP push (S4)');
+    return this.launch();
+  }
+
+  /** The app is gone: CallKit ends its calls. */
+  appTerminated(): void {
+    this.app = null;
+    for (const id of [...this.calls.keys()]) this.endCall(id, 'app terminated');
+    this.log('app-terminated');
+  }
+
+  // ---- CXProvider ----
+
+  assignConfiguration(why: string): void {
+    if (this.sessionLost) this.log('session-restored', undefined, 'configuration re-assigned (S6)');
+    this.sessionLost = false;
+    this.log('configuration-assigned', undefined, why);
+  }
+
+  /** `reportNewIncomingCall`: the completion runs later, on the app's queue. */
+  reportNewIncomingCall(
+    callId: string,
+    caller: { handle: string; name: string },
+    completion: (error: 'call-uuid-already-exists' | null) => void,
+  ): void {
+    this.reports += 1;
+    if (this.calls.has(callId)) {
+      this.log('report-refused', callId, 'call UUID already exists (S9)');
+      setTimeout(() => completion('call-uuid-already-exists'));
+      return;
+    }
+    this.calls.set(callId, { id: callId, handle: caller.handle, name: caller.name, state: 'ringing' });
+    this.log('incoming-reported', callId, caller.name);
+    if (this.knobs.loseSessionAfterNextReport) {
+      this.knobs.loseSessionAfterNextReport = false;
+      this.sessionLost = true;
+      this.log('session-lost', callId, 'createProxySession: session lookup failure for SessionID 0x0 (S6)');
+    }
+    setTimeout(() => completion(null));
+  }
+
+  /** `reportCall(with:endedAt:reason:)`. */
+  reportCallEnded(callId: string, reason: string): void {
+    this.endCall(callId, reason);
+  }
+
+  reportOutgoingConnected(callId: string): void {
+    const call = this.calls.get(callId);
+    if (call) call.state = 'active';
+    this.onChange();
+  }
+
+  // ---- CXCallController transactions, and the system UI that performs the same actions ----
+
+  requestStart(callId: string, callee: { handle: string; name: string }): void {
+    this.calls.set(callId, { id: callId, handle: callee.handle, name: callee.name, state: 'outgoing' });
+    this.log('start-requested', callId);
+    setTimeout(() => this.app?.performStart(callId));
+  }
+
+  requestAnswer(callId: string): void {
+    if (this.calls.get(callId)?.state !== 'ringing') return;
+    this.log('answer-requested', callId, this.device);
+    setTimeout(() => this.app?.performAnswer(callId));
+  }
+
+  requestEnd(callId: string): void {
+    if (!this.calls.has(callId)) return;
+    this.log('end-requested', callId);
+    setTimeout(() => this.app?.performEnd(callId));
+  }
+
+  requestSetHeld(callId: string, held: boolean): void {
+    if (!this.calls.has(callId)) return;
+    setTimeout(() => this.app?.performSetHeld(callId, held));
+  }
+
+  // ---- what the app's delegate reports back ----
+
+  answerFulfilled(callId: string): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.state = 'active';
+    this.log('answer-fulfilled', callId);
+    this.activateSoon(callId);
+  }
+
+  startFulfilled(callId: string): void {
+    this.log('start-fulfilled', callId);
+    this.activateSoon(callId);
+  }
+
+  endFulfilled(callId: string): void {
+    this.endCall(callId, 'end action fulfilled');
+  }
+
+  heldFulfilled(callId: string, held: boolean): void {
+    const call = this.calls.get(callId);
+    if (!call) return;
+    call.state = held ? 'held' : 'active';
+    this.log(held ? 'held' : 'resumed', callId);
+    if (held) {
+      this.deactivate();
+    } else if (this.knobs.noActivationAfterUnhold) {
+      this.log('no-didActivate', callId, 'not called again after unhold (S8)');
+    } else {
+      this.activateSoon(callId);
+    }
+  }
+
+  /** A broken app calling `setActive(true)` itself (what callkeep does): CallKit can't activate. */
+  appActivatedAudio(): void {
+    this.appActivatedAudioItself = true;
+    this.log('app-activated-audio', undefined, 'the app activated the session itself (S5)');
+  }
+
+  // ---- the audio session ----
+
+  private activateSoon(callId: string): void {
+    if (this.sessionActive) return;
+    if (this.appActivatedAudioItself) {
+      this.log('no-didActivate', callId, 'the session was activated by the app: playback only (S5)');
+      return;
+    }
+    if (this.sessionLost) {
+      this.log('no-didActivate', callId, 'SessionID 0x0 (S6)');
+      return;
+    }
+    setTimeout(() => {
+      const call = this.calls.get(callId);
+      if (!call || call.state === 'held' || this.sessionActive || this.sessionLost) return;
+      this.sessionActive = true;
+      this.log('didActivate', callId);
+      this.app?.didActivate();
+    }, this.knobs.activationDelayMs);
+  }
+
+  private deactivate(): void {
+    if (!this.sessionActive) return;
+    this.sessionActive = false;
+    this.log('didDeactivate');
+    this.app?.didDeactivate();
+  }
+
+  private endCall(callId: string, why: string): void {
+    if (!this.calls.delete(callId)) return;
+    this.log('ended', callId, why);
+    if (this.calls.size === 0) {
+      this.deactivate();
+      this.appActivatedAudioItself = false;
+    }
+  }
+}

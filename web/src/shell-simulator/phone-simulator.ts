@@ -1,0 +1,235 @@
+/**
+ * The QA page that plays an iPhone with the shell installed (`/shell-simulator.html`): the app's
+ * web view is an iframe holding the PWA, the bridge is `webkit.messageHandlers.softphone` on this
+ * window (the page looks for it on its parent), CallKit's screens are drawn here, and the device's
+ * state (foreground, background, locked, app killed, before first unlock) is switched from here.
+ * Killing the app removes the iframe; a push that arrives then launches it again.
+ *
+ * Knobs come from the query string (see {@link knobsFromQuery}); the e2e rig reads and drives it
+ * through `window.shellSimulator`.
+ */
+import {
+  BRIDGE_HANDLER,
+  BRIDGE_RECEIVER,
+  SHELL_INFO_GLOBAL,
+  type NativeToWeb,
+  type ShellInfo,
+} from '@softphone/sfu/protocol';
+import {
+  CallKitSimulator,
+  type DeviceState,
+  type SystemEvent,
+  type SystemKnobs,
+} from './callkit-simulator.ts';
+import { ShellAppSimulator, type AppKnobs } from './shell-app-simulator.ts';
+
+export interface ShellSimulatorSnapshot {
+  device: DeviceState;
+  appRunning: boolean;
+  beforeFirstUnlock: boolean;
+  strikes: number;
+  ringing: string[];
+  calls: { id: string; state: string }[];
+  events: SystemEvent[];
+}
+
+export interface ShellSimulatorHooks {
+  snapshot(): ShellSimulatorSnapshot;
+  setKnobs(knobs: Partial<SystemKnobs & AppKnobs>): void;
+  /** A push as the OS would hand it over (the APNs stand-in's device endpoint calls the same path). */
+  deliverPush(payload: unknown, mustReport?: boolean): void;
+  setDevice(state: DeviceState): void;
+  killApp(): void;
+  launchApp(): void;
+  /** Reboot and stay before first unlock (true), or unlock (false). */
+  setBeforeFirstUnlock(on: boolean): void;
+}
+
+declare global {
+  interface Window {
+    shellSimulator: ShellSimulatorHooks;
+  }
+}
+
+const SHELL_INFO: ShellInfo = { v: 1, build: 'qa', app: 'shell-simulator', platform: 'callkit-simulator' };
+
+function knobsFromQuery(q: URLSearchParams): Partial<SystemKnobs & AppKnobs> {
+  const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
+  const out: Partial<SystemKnobs & AppKnobs> = {};
+  const delay = num('activationDelayMs');
+  const watchdog = num('activationWatchdogMs');
+  if (delay !== undefined && Number.isFinite(delay)) out.activationDelayMs = delay;
+  if (watchdog !== undefined && Number.isFinite(watchdog)) out.activationWatchdogMs = watchdog;
+  if (q.get('loseSession') === '1') out.loseSessionAfterNextReport = true;
+  if (q.get('noActivationAfterUnhold') === '1') out.noActivationAfterUnhold = true;
+  return out;
+}
+
+export function startPhoneSimulator(root: HTMLElement): void {
+  const query = new URLSearchParams(window.location.search);
+  const knobs = knobsFromQuery(query);
+  const system = new CallKitSimulator(knobs);
+  const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
+  const pageQuery = query.get('engine') === 'page' ? '?engine=page' : '';
+
+  const screen = document.createElement('div');
+  screen.className = 'screen';
+  const systemUi = document.createElement('div');
+  systemUi.className = 'system-ui';
+  const controls = document.createElement('div');
+  controls.className = 'controls';
+  root.append(screen, controls);
+  screen.append(systemUi);
+
+  let frame: HTMLIFrameElement | null = null;
+  let app: ShellAppSimulator | null = null;
+
+  const toPage = (message: NativeToWeb) => {
+    // callAsyncJavaScript: later, as a JSON string; lost if no page is loaded, as in the shell.
+    setTimeout(() => {
+      const receiver = (
+        frame?.contentWindow as unknown as Record<string, { receive(json: string): void } | undefined> | null
+      )?.[BRIDGE_RECEIVER];
+      if (receiver) receiver.receive(JSON.stringify(message));
+      else system.log('bridge-undelivered', 'callId' in message ? message.callId : undefined, message.type);
+    });
+  };
+
+  // The shell's WKScriptMessageHandler and document-start shell info, on this window.
+  Object.assign(window, {
+    webkit: { messageHandlers: { [BRIDGE_HANDLER]: { postMessage: (m: unknown) => app?.fromPage(m) } } },
+    [SHELL_INFO_GLOBAL]: SHELL_INFO,
+  });
+
+  const launch = () => {
+    // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
+    app = new ShellAppSimulator(system, appKnobs, toPage);
+    system.app = app;
+    frame = document.createElement('iframe');
+    frame.title = 'web view';
+    frame.allow = 'microphone; autoplay';
+    frame.src = `/${pageQuery}`;
+    frame.dataset['test'] = 'web-view';
+    screen.prepend(frame);
+    system.log('app-started');
+    return app;
+  };
+  const kill = () => {
+    frame?.remove();
+    frame = null;
+    app = null;
+    system.appTerminated();
+  };
+  system.launch = launch;
+  system.kill = kill;
+
+  const button = (label: string, test: string, onClick: () => void) => {
+    const b = document.createElement('button');
+    b.textContent = label;
+    b.dataset['test'] = test;
+    b.addEventListener('click', onClick);
+    return b;
+  };
+
+  const render = () => {
+    const device = system.device;
+    screen.dataset['device'] = device;
+    if (frame) frame.style.visibility = device === 'foreground' ? 'visible' : 'hidden';
+    systemUi.replaceChildren();
+    for (const call of system.calls.values()) {
+      if (call.state !== 'ringing') continue;
+      // Foreground: CallKit's banner over the app; background and locked: the full-screen call UI.
+      const panel = document.createElement('div');
+      panel.className = device === 'foreground' ? 'banner' : 'full-screen';
+      panel.dataset['test'] = 'callkit-incoming';
+      panel.dataset['callId'] = call.id;
+      const who = document.createElement('p');
+      who.textContent = `${call.name} — softphone audio`;
+      panel.append(
+        who,
+        button(device === 'locked' ? 'slide to answer' : 'Accept', 'callkit-answer', () =>
+          system.requestAnswer(call.id),
+        ),
+        button('Decline', 'callkit-decline', () => system.requestEnd(call.id)),
+      );
+      systemUi.append(panel);
+    }
+    const state = document.createElement('p');
+    state.textContent = `${device}${system.beforeFirstUnlock ? ', before first unlock' : ''}; app ${
+      app ? 'running' : 'not running'
+    }; strikes ${system.strikes}`;
+    controls.replaceChildren(
+      state,
+      button('Open app', 'device-foreground', () => hooks.setDevice('foreground')),
+      button('Home (background)', 'device-background', () => hooks.setDevice('background')),
+      button('Lock', 'device-lock', () => hooks.setDevice('locked')),
+      button('Kill app', 'app-kill', () => hooks.killApp()),
+      button('Launch app', 'app-launch', () => hooks.launchApp()),
+    );
+  };
+  system.onChange = render;
+
+  const hooks: ShellSimulatorHooks = {
+    snapshot: () => ({
+      device: system.device,
+      appRunning: app !== null,
+      beforeFirstUnlock: system.beforeFirstUnlock,
+      strikes: system.strikes,
+      ringing: [...system.calls.values()].filter((c) => c.state === 'ringing').map((c) => c.id),
+      calls: [...system.calls.values()].map((c) => ({ id: c.id, state: c.state })),
+      events: [...system.events],
+    }),
+    setKnobs: (k) => {
+      Object.assign(system.knobs, k);
+      if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
+      system.log('knobs', undefined, JSON.stringify(k));
+    },
+    deliverPush: (payload, mustReport = true) => system.deliverPush(payload, mustReport),
+    setDevice: (state) => {
+      system.device = state;
+      system.log('device', undefined, state);
+    },
+    killApp: () => {
+      if (app) kill();
+    },
+    launchApp: () => {
+      if (!app) launch();
+    },
+    setBeforeFirstUnlock: (on) => {
+      if (on) {
+        if (app) kill();
+        system.device = 'locked';
+      }
+      system.beforeFirstUnlock = on;
+      system.log(on ? 'rebooted' : 'first-unlock');
+    },
+  };
+  window.shellSimulator = hooks;
+
+  subscribeToPushes(query, system);
+  launch();
+  render();
+}
+
+/**
+ * The device side of the APNs stand-in (push-sim-contract.md §3): `?pushes=<origin>&token=<hex>`
+ * opens its Server-Sent Events stream. The OS holds this connection whatever the app's state; what
+ * happens to each delivery is the system's decision (S1–S4).
+ */
+function subscribeToPushes(query: URLSearchParams, system: CallKitSimulator): void {
+  const origin = query.get('pushes');
+  const token = query.get('token');
+  if (!origin || !token) return;
+  const source = new EventSource(`${origin}/devices/${encodeURIComponent(token)}/pushes`);
+  source.onmessage = (e: MessageEvent<string>) => {
+    let delivery: unknown;
+    try {
+      delivery = JSON.parse(e.data);
+    } catch {
+      system.log('push-undecodable', undefined, 'not JSON');
+      return;
+    }
+    const payload = (delivery as { payload?: unknown } | null)?.payload;
+    system.deliverPush(payload);
+  };
+}
