@@ -32,6 +32,16 @@ export class IphoneParty extends Party {
     await this.waitForSignIn();
   }
 
+  /** Relaunches the phone's app with other knobs; the session cookie signs it back in. */
+  async reopen(query: string): Promise<void> {
+    await this.driver.switchFrame(null);
+    const page = new URL(await this.driver.getUrl());
+    page.search = query;
+    await this.driver.url(page.href);
+    await this.enterWebView();
+    await this.waitForScreen('contacts');
+  }
+
   /** The ended screen is in the app: a user on the lock screen or home screen opens it first. */
   override async dismiss(): Promise<void> {
     await this.setDevice('foreground');

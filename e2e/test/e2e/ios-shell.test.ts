@@ -163,6 +163,58 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     await twoWayCall();
   });
 
+  it('unhold without didActivate: the resumed call is flagged "audio not activated", never forced', async () => {
+    await rig.caller.call(phone);
+    await phone.waitForScreen('incoming');
+    await phone.answer();
+    const answered = await phone.waitForScreen('in-call');
+    const callId = answered.state.call?.id;
+    assert.ok(callId);
+    await phone.waitForSystemEvent('capture-started', callId);
+    await phone.setKnobs({ noActivationAfterUnhold: true });
+    try {
+      await phone.setHeld(true);
+      await phone.waitForSystemEvent('capture-stopped', callId);
+      await phone.setHeld(false);
+      await phone.driver.waitUntil(
+        async () => (await phone.snapshot(1e9)).state.call?.audio === 'not-activated',
+        {
+          timeout: WATCHDOG_MS + 5_000,
+          interval: 100,
+          timeoutMsg: 'the page never flagged the resumed call',
+        },
+      );
+      const events = await phone.eventsOf(callId);
+      const resumed = first(events, 'resumed');
+      assert.ok(
+        !events.some((e) => e.kind === 'capture-started' && e.at > resumed.at),
+        'capture resumed without didActivate',
+      );
+      assert.ok(events.some((e) => e.kind === 'activation-failed' && e.at > resumed.at));
+    } finally {
+      await phone.setKnobs({ noActivationAfterUnhold: false });
+      await rig.caller.hangup();
+      await Promise.all([rig.caller.waitForScreen('ended'), phone.waitForScreen('ended')]);
+      await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
+    }
+  });
+
+  it("experimental page engine (QA builds): the page's own WebRTC, gated by didActivate, is two-way", async () => {
+    await phone.reopen(`activationWatchdogMs=${WATCHDOG_MS}&engine=page&activationDelayMs=1000`);
+    try {
+      const { events } = await twoWayCall({ heardTimeoutMs: 10_000 });
+      // The page captures itself: the app's engine never does, and the page's own check holds.
+      assert.ok(!events.some((e) => e.kind === 'capture-started'));
+      const activatedAt = (await phone.snapshot(1e9)).marks?.activatedAt;
+      assert.ok(
+        activatedAt && activatedAt >= first(events, 'didActivate').at,
+        'the page captured before didActivate',
+      );
+    } finally {
+      await phone.reopen(`activationWatchdogMs=${WATCHDOG_MS}`);
+    }
+  });
+
   it('duplicate push for a ringing call: CallKit refuses the second report, one ring, then two-way', async () => {
     let pushed = false;
     const { events } = await twoWayCall({

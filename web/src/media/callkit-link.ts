@@ -2,8 +2,8 @@
  * Keeps CallKit (through the shell) and the page's Phone telling each other about the same calls.
  * Page → shell follows the Phone's state: a new incoming call is reported, an answer in the page
  * becomes CallKit's answer (CallKit must perform it, or it never activates audio), an outgoing call
- * is started and connected, an ended call is ended. Shell → page: an answer or an end on the
- * system's screen becomes the Phone's.
+ * is started and connected, a hold is CallKit's hold, an ended call is ended. Shell → page: an
+ * answer, a hold or an end on the system's screen becomes the Phone's.
  */
 import { EndReason, type CallId } from '@softphone/sfu/protocol';
 import type { Phone } from '../call/phone.ts';
@@ -27,6 +27,9 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
           bridge.send({ type: 'callkit.start-outgoing', callId: id, callee: call.peer });
         }
       }
+      if (was === id && prev && prev.held.self !== call.held.self) {
+        bridge.send({ type: 'callkit.hold', callId: id, held: call.held.self });
+      }
       const answeredNow = call.answeredAt !== null && (was !== id || prev?.answeredAt === null);
       if (answeredNow) {
         bridge.send(
@@ -42,6 +45,10 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
   const isCurrent = (callId: CallId) => phone.state.call?.id === callId;
   bridge.on('callkit.answered', ({ callId }) => {
     if (isCurrent(callId)) void phone.answer();
+  });
+  // The system held or resumed the call (an interrupting cellular call, the call screen).
+  bridge.on('callkit.held', ({ callId, held }) => {
+    if (isCurrent(callId) && phone.state.call?.held.self !== held) void phone.setHeld(held);
   });
   bridge.on('callkit.ended', ({ callId }) => {
     const call = phone.state.call;

@@ -17,7 +17,6 @@ export class IosMediaEngine implements MediaEngine {
   private signalling: MediaSignalling | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private _capturing = false;
-  private held = false;
   private stopped = false;
   private nextRequestId = 0;
 
@@ -63,19 +62,16 @@ export class IosMediaEngine implements MediaEngine {
   }
 
   start(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.held) {
-      this.held = false;
-      this.bridge.send({ type: 'callkit.hold', callId: this.callId, held: false });
-    }
-    this.bridge.send({ type: 'media.start', callId: this.callId });
+    if (!this.stopped) this.bridge.send({ type: 'media.start', callId: this.callId });
     return Promise.resolve();
   }
 
-  /** On iOS hold is CallKit's: its held action turns call audio off in the shell. */
+  /**
+   * On iOS hold is CallKit's (callkit-link.ts sends it): its held action turns call audio off in the
+   * shell, and resuming waits for CallKit to activate audio again.
+   */
   hold(): void {
-    this.held = true;
-    this.bridge.send({ type: 'callkit.hold', callId: this.callId, held: true });
+    // nothing to do in the page: see above
   }
 
   /** The route (receiver, speaker, Bluetooth) belongs to the system's picker on iOS. */
