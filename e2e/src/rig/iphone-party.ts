@@ -35,6 +35,9 @@ export class IphoneParty extends Party {
   /** Relaunches the phone's app with other knobs; the session cookie signs it back in. */
   async reopen(query: string): Promise<void> {
     await this.driver.switchFrame(null);
+    // Kill the app first: a page navigated away from keeps its frame's socket open until the
+    // server's ping timeout, and the server would ring that ghost too.
+    await this.driver.execute(() => window.shellSimulator.killApp());
     const page = new URL(await this.driver.getUrl());
     page.search = query;
     await this.driver.url(page.href);

@@ -27,7 +27,13 @@ final class Shell {
         pushKit = PushKitManager(calls: callKit, protectedDataAvailable: { UIApplication.shared.isProtectedDataAvailable })
         media = NativeMediaEngine()
         bridge = WebBridge(pageOrigin: configuration.pageURL)
-        coordinator = ShellCoordinator(callKit: callKit, media: media, bridge: bridge)
+        coordinator = ShellCoordinator(
+            configuration: configuration,
+            callKit: callKit,
+            pushKit: pushKit,
+            media: media,
+            bridge: bridge
+        )
         audio.onAudioEnabledChanged = { [media] enabled in media.setAudioEnabled(enabled) }
     }
 

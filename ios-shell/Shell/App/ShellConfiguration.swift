@@ -20,6 +20,15 @@ struct ShellConfiguration {
         #endif
     }
 
+    /// The APNs environment the `aps-environment` entitlement selects, in the server's words.
+    var apsEnvironment: String {
+        build == .qa ? "sandbox" : "production"
+    }
+
+    var bundleId: String {
+        Bundle.main.bundleIdentifier ?? "app.softphone.shell"
+    }
+
     var shellInfo: ShellInfo {
         let info = Bundle.main.infoDictionary
         let version = info?["CFBundleShortVersionString"] as? String ?? "0"

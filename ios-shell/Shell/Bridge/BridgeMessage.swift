@@ -100,6 +100,8 @@ struct ShellInfo: Codable, Equatable {
 // MARK: - Page → shell
 
 enum WebToNative: Equatable {
+    /// The page's receiver is installed: send what it missed (token, calls pushes reported).
+    case ready
     case reportIncoming(callId: UUID, caller: Peer)
     case startOutgoing(callId: UUID, callee: Peer)
     case outgoingConnected(callId: UUID)
@@ -115,13 +117,14 @@ enum WebToNative: Equatable {
     case stop(callId: UUID)
 
     static let allTypes = [
-        "callkit.report-incoming", "callkit.start-outgoing", "callkit.outgoing-connected", "callkit.answer",
+        "bridge.ready", "callkit.report-incoming", "callkit.start-outgoing", "callkit.outgoing-connected", "callkit.answer",
         "callkit.end", "callkit.hold", "media.prepare", "media.publisher-answer", "media.subscriber-offer",
         "media.start", "media.mute", "media.stats-request", "media.stop",
     ]
 
     var type: String {
         switch self {
+        case .ready: return "bridge.ready"
         case .reportIncoming: return "callkit.report-incoming"
         case .startOutgoing: return "callkit.start-outgoing"
         case .outgoingConnected: return "callkit.outgoing-connected"
@@ -138,8 +141,10 @@ enum WebToNative: Equatable {
         }
     }
 
-    var callId: UUID {
+    var callId: UUID? {
         switch self {
+        case .ready:
+            return nil
         case let .reportIncoming(id, _), let .startOutgoing(id, _), let .outgoingConnected(id), let .answer(id),
              let .end(id, _), let .hold(id, _), let .prepare(id), let .publisherAnswer(id, _),
              let .subscriberOffer(id, _), let .start(id), let .mute(id, _), let .statsRequest(id, _), let .stop(id):
@@ -150,7 +155,7 @@ enum WebToNative: Equatable {
 
 private enum Key: String, CodingKey {
     case v, type, callId, caller, callee, reason, held, sdp, muted, requestId
-    case waitedMs, leg, candidate, capturing, stats, why, inReplyTo, message
+    case waitedMs, leg, candidate, capturing, stats, why, inReplyTo, message, token, environment, bundleId
 }
 
 extension WebToNative: Codable {
@@ -159,6 +164,10 @@ extension WebToNative: Codable {
         let version = try c.decode(Int.self, forKey: .v)
         guard version == BridgeWire.version else { throw BridgeDecodingError.unsupportedVersion(version) }
         let type = try c.decode(String.self, forKey: .type)
+        if type == "bridge.ready" {
+            self = .ready
+            return
+        }
         let id = try c.decode(UUID.self, forKey: .callId)
         switch type {
         case "callkit.report-incoming": self = .reportIncoming(callId: id, caller: try c.decode(Peer.self, forKey: .caller))
@@ -182,7 +191,7 @@ extension WebToNative: Codable {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(BridgeWire.version, forKey: .v)
         try c.encode(type, forKey: .type)
-        try c.encode(callId.wireString, forKey: .callId)
+        if let id = callId { try c.encode(id.wireString, forKey: .callId) }
         switch self {
         case let .reportIncoming(_, caller): try c.encode(caller, forKey: .caller)
         case let .startOutgoing(_, callee): try c.encode(callee, forKey: .callee)
@@ -191,7 +200,7 @@ extension WebToNative: Codable {
         case let .publisherAnswer(_, sdp), let .subscriberOffer(_, sdp): try c.encode(sdp, forKey: .sdp)
         case let .mute(_, muted): try c.encode(muted, forKey: .muted)
         case let .statsRequest(_, requestId): try c.encode(requestId, forKey: .requestId)
-        case .outgoingConnected, .answer, .prepare, .start, .stop: break
+        case .ready, .outgoingConnected, .answer, .prepare, .start, .stop: break
         }
     }
 }
@@ -199,6 +208,10 @@ extension WebToNative: Codable {
 // MARK: - Shell → page
 
 enum NativeToWeb: Equatable {
+    /// PushKit's token; `environment` is the aps-environment entitlement in APNs' words (`sandbox`).
+    case voipToken(token: String, environment: String, bundleId: String)
+    /// A VoIP push reported this call: the page claims it from the server (`call:reported`).
+    case reported(callId: UUID)
     case answered(callId: UUID)
     case ended(callId: UUID, reason: CallKitEndReason)
     case held(callId: UUID, held: Bool)
@@ -215,13 +228,15 @@ enum NativeToWeb: Equatable {
     case bridgeError(inReplyTo: String?, message: String)
 
     static let allTypes = [
-        "callkit.answered", "callkit.ended", "callkit.held", "callkit.muted", "audio.activated",
+        "push.voip-token", "callkit.reported", "callkit.answered", "callkit.ended", "callkit.held", "callkit.muted", "audio.activated",
         "audio.deactivated", "audio.activation-failed", "media.local-offer", "media.local-answer",
         "media.candidate", "media.capture", "media.stats", "media.failed", "bridge.error",
     ]
 
     var type: String {
         switch self {
+        case .voipToken: return "push.voip-token"
+        case .reported: return "callkit.reported"
         case .answered: return "callkit.answered"
         case .ended: return "callkit.ended"
         case .held: return "callkit.held"
@@ -241,12 +256,12 @@ enum NativeToWeb: Equatable {
 
     var callId: UUID? {
         switch self {
-        case let .answered(id), let .ended(id, _), let .held(id, _), let .muted(id, _), let .audioActivated(id),
+        case let .reported(id), let .answered(id), let .ended(id, _), let .held(id, _), let .muted(id, _), let .audioActivated(id),
              let .audioDeactivated(id), let .audioActivationFailed(id, _), let .localOffer(id, _),
              let .localAnswer(id, _), let .candidate(id, _, _), let .capture(id, _), let .stats(id, _, _),
              let .failed(id, _):
             return id
-        case .bridgeError:
+        case .bridgeError, .voipToken:
             return nil
         }
     }
@@ -258,6 +273,14 @@ extension NativeToWeb: Codable {
         let version = try c.decode(Int.self, forKey: .v)
         guard version == BridgeWire.version else { throw BridgeDecodingError.unsupportedVersion(version) }
         let type = try c.decode(String.self, forKey: .type)
+        if type == "push.voip-token" {
+            self = .voipToken(
+                token: try c.decode(String.self, forKey: .token),
+                environment: try c.decode(String.self, forKey: .environment),
+                bundleId: try c.decode(String.self, forKey: .bundleId)
+            )
+            return
+        }
         if type == "bridge.error" {
             self = .bridgeError(
                 inReplyTo: try c.decode(String?.self, forKey: .inReplyTo),
@@ -267,6 +290,7 @@ extension NativeToWeb: Codable {
         }
         let id = try c.decode(UUID.self, forKey: .callId)
         switch type {
+        case "callkit.reported": self = .reported(callId: id)
         case "callkit.answered": self = .answered(callId: id)
         case "callkit.ended": self = .ended(callId: id, reason: try c.decode(CallKitEndReason.self, forKey: .reason))
         case "callkit.held": self = .held(callId: id, held: try c.decode(Bool.self, forKey: .held))
@@ -317,7 +341,11 @@ extension NativeToWeb: Codable {
         case let .bridgeError(inReplyTo, message):
             try c.encode(inReplyTo, forKey: .inReplyTo)
             try c.encode(message, forKey: .message)
-        case .answered, .audioActivated, .audioDeactivated: break
+        case let .voipToken(token, environment, bundleId):
+            try c.encode(token, forKey: .token)
+            try c.encode(environment, forKey: .environment)
+            try c.encode(bundleId, forKey: .bundleId)
+        case .reported, .answered, .audioActivated, .audioDeactivated: break
         }
     }
 }

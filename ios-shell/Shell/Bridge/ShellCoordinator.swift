@@ -5,23 +5,42 @@ import Foundation
 final class ShellCoordinator {
     weak var webView: ShellWebViewController?
 
+    private let configuration: ShellConfiguration
     private let callKit: CallKitAdaptee
+    private let pushKit: PushKitManager
     private let media: NativeMediaEngine
     private let bridge: WebBridge
 
-    init(callKit: CallKitAdaptee, media: NativeMediaEngine, bridge: WebBridge) {
+    init(
+        configuration: ShellConfiguration,
+        callKit: CallKitAdaptee,
+        pushKit: PushKitManager,
+        media: NativeMediaEngine,
+        bridge: WebBridge
+    ) {
+        self.configuration = configuration
         self.callKit = callKit
+        self.pushKit = pushKit
         self.media = media
         self.bridge = bridge
         bridge.delegate = self
         callKit.delegate = self
         media.delegate = self
+        pushKit.onTokenChanged = { [weak self] token in self?.sendToken(token) }
+    }
+
+    private func sendToken(_ token: String) {
+        bridge.send(.voipToken(token: token, environment: configuration.apsEnvironment, bundleId: configuration.bundleId))
     }
 }
 
 extension ShellCoordinator: WebBridgeDelegate {
     func bridge(_ bridge: WebBridge, didReceive message: WebToNative) {
         switch message {
+        case .ready:
+            // The page may have loaded after a cold launch from a push: it missed these.
+            if let token = pushKit.token { sendToken(token) }
+            for id in callKit.liveCallsFromPush { bridge.send(.reported(callId: id)) }
         case let .reportIncoming(id, caller): callKit.reportIncomingFromPage(id, caller: caller)
         case let .startOutgoing(id, callee): callKit.startOutgoing(id, callee: callee)
         case let .outgoingConnected(id): callKit.outgoingConnected(id)

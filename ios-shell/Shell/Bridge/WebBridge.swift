@@ -35,7 +35,7 @@ final class WebBridge: NSObject, WKScriptMessageHandler {
             // WebKit hands the posted object over as Foundation collections; Codable wants bytes.
             let data = try JSONSerialization.data(withJSONObject: message.body)
             let decoded = try decoder.decode(WebToNative.self, from: data)
-            Log.bridge.debug("in \(decoded.type, privacy: .public) call=\(decoded.callId.wireString, privacy: .public)")
+            Log.bridge.debug("in \(decoded.type, privacy: .public) call=\(decoded.callId?.wireString ?? "-", privacy: .public)")
             delegate?.bridge(self, didReceive: decoded)
         } catch {
             Log.bridge.error("undecodable \(type ?? "message", privacy: .public): \(String(describing: error), privacy: .public)")

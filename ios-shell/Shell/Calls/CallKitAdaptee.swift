@@ -111,6 +111,11 @@ final class CallKitAdaptee: NSObject {
         controller.setMuted(callId, muted)
     }
 
+    /// Calls a push rang that are still live: a page that has just loaded must claim them.
+    var liveCallsFromPush: [UUID] {
+        registry.liveCalls.filter(\.fromPush).map(\.id)
+    }
+
     // MARK: App → CallKit (from the media engine)
 
     /// The media connection closed: the server ended the Janus session because the other party hung
@@ -170,6 +175,10 @@ final class CallKitAdaptee: NSObject {
         }
         registry.setSystemState(callId, .reported)
         Log.calls.milestone(.reported, callId, "reportNewIncomingCall source=\(source)")
+        if source == "push" {
+            registry.update(callId) { $0.fromPush = true }
+            tellPage(.reported(callId: callId))
+        }
         if let reason = registry[callId]?.endWhenReported {
             end(callId, reason: reason)
         }

@@ -34,6 +34,8 @@ final class CallRegistry {
         var answeredAt: Date?
         var activatedAt: Date?
         var isOnHold = false
+        /// Reported from a VoIP push: the page must claim it from the server when it loads.
+        var fromPush = false
         /// The page or the system ended the call while CallKit was still deciding on the report.
         var endWhenReported: CallKitEndReason?
     }

@@ -18,8 +18,9 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
     private weak var calls: IncomingCallReporting?
     private let protectedDataAvailable: () -> Bool
 
-    /// The current VoIP token, hex; device registration with the server is issue 5.
+    /// The current VoIP token, hex. The page registers it with the server (`push:register-voip`).
     private(set) var token: String?
+    var onTokenChanged: ((String) -> Void)?
 
     init(calls: IncomingCallReporting, protectedDataAvailable: @escaping () -> Bool) {
         self.calls = calls
@@ -37,6 +38,7 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
         guard type == .voIP else { return }
         token = credentials.token.map { String(format: "%02x", $0) }.joined()
         Log.push.notice("voip token updated suffix=\(String(self.token?.suffix(8) ?? ""), privacy: .public)")
+        if let token { onTokenChanged?(token) }
     }
 
     func pushRegistry(_ registry: PKPushRegistry, didInvalidatePushTokenFor type: PKPushType) {

@@ -24,6 +24,7 @@
  */
 import { z } from 'zod';
 import { CallIdSchema, PeerSchema } from './call.ts';
+import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
 import { IceCandidateSchema, MediaLegSchema } from './signalling.ts';
 
 export const BRIDGE_VERSION = 1;
@@ -86,6 +87,12 @@ export type BridgeMediaStats = z.infer<typeof MediaStatsSchema>;
 
 /** Page → shell. */
 export const WebToNativeSchema = z.discriminatedUnion('type', [
+  /**
+   * The page's receiver is installed. The shell answers with what the page may have missed while it
+   * was not loaded (a cold launch from a push): `push.voip-token`, and `callkit.reported` for every
+   * call a push reported that is still live.
+   */
+  z.strictObject({ v, type: z.literal('bridge.ready') }),
   /** A call reached this device over signalling: report it to CallKit (a no-op if a push already did). */
   z.strictObject({ v, type: z.literal('callkit.report-incoming'), callId, caller: PeerSchema }),
   /** The user placed a call: start a CallKit outgoing call (`CXStartCallAction`). */
@@ -115,6 +122,19 @@ export type WebToNative = z.infer<typeof WebToNativeSchema>;
 
 /** Shell → page. */
 export const NativeToWebSchema = z.discriminatedUnion('type', [
+  /** PushKit's VoIP token: the page registers it with the server (`push:register-voip`). */
+  z.strictObject({
+    v,
+    type: z.literal('push.voip-token'),
+    token: VoipTokenSchema,
+    environment: ApsEnvironmentSchema,
+    bundleId: BundleIdSchema,
+  }),
+  /**
+   * A VoIP push reported this call to CallKit (it rings): the page claims it from the server
+   * (`call:reported`), which either joins this device to the ringing call or says it is over.
+   */
+  z.strictObject({ v, type: z.literal('callkit.reported'), callId }),
   /** The user answered on CallKit's screen (lock screen, banner, CarPlay…). */
   z.strictObject({ v, type: z.literal('callkit.answered'), callId }),
   /**

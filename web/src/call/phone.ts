@@ -18,6 +18,7 @@ import {
   type Peer,
   type QualitySummary,
   type UserId,
+  type VoipRegistration,
 } from '@softphone/sfu/protocol';
 import { accountClient, type AccountResult } from '../account/account-client.ts';
 import { deviceIdentity } from '../account/device.ts';
@@ -87,6 +88,8 @@ export class Phone {
   private declinedHere: CallId | null = null;
   /** A call the user picked from a notification, acted on once we are connected. */
   private launch: Launch | null = null;
+  /** The iOS shell's VoIP token, registered at every connection (tokens change; the server forgets on sign-out). */
+  private voip: VoipRegistration | null = null;
 
   constructor(private readonly opts: PhoneOptions) {}
 
@@ -242,6 +245,12 @@ export class Phone {
     if (this._state.connection === 'connected') await this.claimLaunch();
   }
 
+  /** The iOS shell's VoIP token for this device: registered now if connected, and on every connection. */
+  registerVoip(registration: VoipRegistration): void {
+    this.voip = registration;
+    if (this._state.connection === 'connected') void this.client?.request('push:register-voip', registration);
+  }
+
   /** Turns on incoming-call notifications for when no tab is open (asks for permission). */
   async enableCallNotifications(): Promise<void> {
     const client = this.client;
@@ -296,6 +305,7 @@ export class Phone {
       connected: () => {
         this.setState({ connection: 'connected', notice: null });
         void this.claimLaunch();
+        if (this.voip) void client.request('push:register-voip', this.voip);
         void currentCallNotifications().then((callNotifications) => this.setState({ callNotifications }));
       },
       refused: (e) => {

@@ -12,6 +12,13 @@ import type { ShellBridge } from './shell-bridge.ts';
 
 export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
   let prev: ActiveCall | null = null;
+  /**
+   * After a cold launch from a push the user can answer or decline on CallKit's screen before the
+   * page has claimed the call from the server: the choice waits here until the call appears.
+   */
+  const early = new Map<CallId, 'answer' | 'decline'>();
+  /** Calls a push reported that the page has not seen over signalling yet. */
+  const unclaimed = new Set<CallId>();
   phone.subscribe((s: PhoneState) => {
     const call = s.call;
     const id = call?.id ?? null;
@@ -23,6 +30,11 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
       if (was !== id) {
         if (call.direction === 'incoming') {
           bridge.send({ type: 'callkit.report-incoming', callId: id, caller: call.peer });
+          const choice = early.get(id);
+          early.delete(id);
+          unclaimed.delete(id);
+          if (choice === 'answer') queueMicrotask(() => void phone.answer());
+          if (choice === 'decline') queueMicrotask(() => void phone.decline());
         } else {
           bridge.send({ type: 'callkit.start-outgoing', callId: id, callee: call.peer });
         }
@@ -43,19 +55,37 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
   });
 
   const isCurrent = (callId: CallId) => phone.state.call?.id === callId;
+  // A push rang this call while the page slept or was not loaded: claim it from the server.
+  bridge.on('callkit.reported', ({ callId }) => {
+    if (isCurrent(callId)) return;
+    unclaimed.add(callId);
+    void phone.takeLaunch({ callId, action: 'show' });
+  });
+  bridge.on('push.voip-token', ({ token, environment, bundleId }) =>
+    phone.registerVoip({ token, environment, bundleId, appVersion: bridge.info.app }),
+  );
   bridge.on('callkit.answered', ({ callId }) => {
     if (isCurrent(callId)) void phone.answer();
+    else if (unclaimed.has(callId)) early.set(callId, 'answer');
   });
   // The system held or resumed the call (an interrupting cellular call, the call screen).
   bridge.on('callkit.held', ({ callId, held }) => {
     if (isCurrent(callId) && phone.state.call?.held.self !== held) void phone.setHeld(held);
   });
-  bridge.on('callkit.ended', ({ callId }) => {
+  bridge.on('callkit.ended', ({ callId, reason }) => {
     const call = phone.state.call;
-    if (!call || call.id !== callId) return;
+    if (!call || call.id !== callId) {
+      if (reason === 'local' && unclaimed.has(callId)) early.set(callId, 'decline');
+      return;
+    }
     if (call.direction === 'incoming' && call.answeredAt === null) void phone.decline();
     else void phone.hangup();
   });
+}
+
+/** Subscribed: now the shell may send what the page missed while it was not loaded. */
+export function announceReady(bridge: ShellBridge): void {
+  bridge.send({ type: 'bridge.ready' });
 }
 
 function endReason(s: PhoneState): 'local' | 'remote-ended' | 'answered-elsewhere' | 'declined-elsewhere' {

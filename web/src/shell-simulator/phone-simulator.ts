@@ -71,6 +71,8 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const system = new CallKitSimulator(knobs);
   const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
   const pageQuery = query.get('engine') === 'page' ? '?engine=page' : '';
+  const token = query.get('token');
+  const voip = token ? { token, bundleId: 'app.softphone.shell' } : null;
 
   const screen = document.createElement('div');
   screen.className = 'screen';
@@ -103,7 +105,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
-    app = new ShellAppSimulator(system, appKnobs, toPage);
+    app = new ShellAppSimulator(system, appKnobs, voip, toPage);
     system.app = app;
     frame = document.createElement('iframe');
     frame.title = 'web view';

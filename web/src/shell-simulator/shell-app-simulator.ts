@@ -27,6 +27,12 @@ export interface AppKnobs {
   activationWatchdogMs: number;
 }
 
+/** What PushKit gave this simulated install: the token the APNs stand-in delivers to. */
+export interface SimulatedVoipToken {
+  token: string;
+  bundleId: string;
+}
+
 interface AppCall {
   id: string;
   direction: 'incoming' | 'outgoing';
@@ -46,10 +52,13 @@ export class ShellAppSimulator implements SimulatedApp {
   private readonly watchdogs = new Map<string, ReturnType<typeof setTimeout>>();
   private sessionActive = false;
   private lastAudioOwner: string | null = null;
+  /** Calls a push reported, for `callkit.reported` again when the page (re)loads. */
+  private readonly pushCalls = new Set<string>();
 
   constructor(
     private readonly system: CallKitSimulator,
     private readonly knobs: AppKnobs,
+    private readonly voip: SimulatedVoipToken | null,
     /** Delivers one message to the page (`window.__softphoneNative.receive`), if a page is loaded. */
     private readonly toPage: (message: NativeToWeb) => void,
   ) {}
@@ -72,6 +81,12 @@ export class ShellAppSimulator implements SimulatedApp {
 
   private handle(m: WebToNative): void {
     switch (m.type) {
+      case 'bridge.ready': {
+        if (this.voip) this.tell({ type: 'push.voip-token', environment: 'sandbox', ...this.voip });
+        for (const id of this.pushCalls)
+          if (this.calls.has(id)) this.tell({ type: 'callkit.reported', callId: id });
+        return;
+      }
       case 'callkit.report-incoming': {
         if (this.calls.has(m.callId)) return;
         if (this.ended.has(m.callId)) {
@@ -158,13 +173,14 @@ export class ShellAppSimulator implements SimulatedApp {
       `${d.row} ${d.kind}`,
     );
     switch (d.kind) {
-      case 'ring':
-        this.report(
-          d.payload.callId,
-          { handle: d.payload.caller.handle, name: d.payload.caller.displayName },
-          'push',
-        );
+      case 'ring': {
+        const id = d.payload.callId;
+        this.pushCalls.add(id);
+        this.report(id, { handle: d.payload.caller.handle, name: d.payload.caller.displayName }, 'push');
+        // A loaded page claims it now; one that is still loading gets it again on `bridge.ready`.
+        this.tell({ type: 'callkit.reported', callId: id });
         return;
+      }
       case 'report-duplicate':
         this.report(d.callId, { handle: '', name: '' }, 'duplicate push');
         return;
@@ -286,6 +302,7 @@ export class ShellAppSimulator implements SimulatedApp {
 
   private finish(callId: string): void {
     this.disarm(callId);
+    this.pushCalls.delete(callId);
     this.calls.delete(callId);
     this.ended.set(callId, Date.now());
     this.engines.get(callId)?.setAudioEnabled(false);

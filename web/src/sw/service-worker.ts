@@ -23,10 +23,12 @@ declare const self: ServiceWorkerGlobalScope & {
 
 cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
-// The server's own paths are never the app shell: the API, signalling and health answer live.
+// The server's own paths are never the app shell: the API, signalling and health answer live. Nor
+// is the QA shell simulator, a page of its own that hosts the app in a frame (the list matches path
+// and query).
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-    denylist: [/^\/api\//, /^\/socket\.io\//, /^\/healthz$/],
+    denylist: [/^\/api\//, /^\/socket\.io\//, /^\/healthz$/, /^\/shell-simulator\.html(\?|$)/],
   }),
 );
 
