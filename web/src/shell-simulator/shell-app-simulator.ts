@@ -128,6 +128,7 @@ export class ShellAppSimulator implements SimulatedApp {
         if (this.engines.has(m.callId)) return;
         const engine = new NativeEngineSimulator(m.callId, (msg) => this.tell(msg), {
           capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', m.callId),
+          recovering: (on) => this.system.log(on ? 'media-recovering' : 'media-recovered', m.callId),
           closed: (why) => this.mediaEnded(m.callId, why),
         });
         this.engines.set(m.callId, engine);
@@ -374,9 +375,17 @@ class NativeEngineSimulator {
   constructor(
     private readonly callId: string,
     private readonly tell: (m: Outgoing) => void,
-    private readonly notify: { capture(on: boolean): void; closed(why: string): void },
+    private readonly notify: {
+      capture(on: boolean): void;
+      recovering(on: boolean): void;
+      closed(why: string): void;
+    },
   ) {
-    this.engine = new BrowserMediaEngine({ failed: (why) => notify.closed(why) });
+    this.engine = new BrowserMediaEngine({
+      failed: (why) => notify.closed(why),
+      recovering: (on) => notify.recovering(on),
+      lost: () => notify.closed('media connection lost'),
+    });
     this.publisherAnswerSdp = new Promise((resolve) => (this.resolvePublisherAnswer = resolve));
   }
 
@@ -395,6 +404,8 @@ class NativeEngineSimulator {
           this.tell({ type: 'media.candidate', callId: this.callId, leg, candidate });
           return Promise.resolve();
         },
+        // Bridge v1 has no ICE restart: a dropped path ends the call (A8), as in the Swift shell.
+        restartIce: () => Promise.reject(new Error('no ICE restart over bridge v1')),
       })
       .catch((err: unknown) =>
         this.tell({ type: 'media.failed', callId: this.callId, why: String(err).slice(0, 500) }),
