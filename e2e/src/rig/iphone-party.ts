@@ -32,17 +32,50 @@ export class IphoneParty extends Party {
     await this.waitForSignIn();
   }
 
-  /** Relaunches the phone's app with other knobs; the session cookie signs it back in. */
-  async reopen(query: string): Promise<void> {
+  /**
+   * Reloads the phone with some knobs changed (null removes one); the session cookie signs the app
+   * back in. The push stream and token stay.
+   */
+  async reopen(knobs: Record<string, string | null>): Promise<void> {
     await this.driver.switchFrame(null);
     // Kill the app first: a page navigated away from keeps its frame's socket open until the
     // server's ping timeout, and the server would ring that ghost too.
     await this.driver.execute(() => window.shellSimulator.killApp());
     const page = new URL(await this.driver.getUrl());
-    page.search = query;
+    for (const [k, v] of Object.entries(knobs)) {
+      if (v === null) page.searchParams.delete(k);
+      else page.searchParams.set(k, v);
+    }
     await this.driver.url(page.href);
-    await this.enterWebView();
+    await this.enterApp();
     await this.waitForScreen('contacts');
+  }
+
+  async killApp(): Promise<void> {
+    await this.system(() => this.driver.execute(() => window.shellSimulator.killApp()));
+  }
+
+  /** Reboots and stays before the first unlock: the app is not running and gets no pushes. */
+  async rebootWithoutUnlock(): Promise<void> {
+    await this.system(() => this.driver.execute(() => window.shellSimulator.setBeforeFirstUnlock(true)));
+  }
+
+  /** The first unlock, then the user opens the app: it signs in again from its cookie. */
+  async unlockAfterReboot(): Promise<void> {
+    await this.driver.switchFrame(null);
+    await this.driver.execute(() => {
+      window.shellSimulator.setBeforeFirstUnlock(false);
+      window.shellSimulator.setDevice('foreground');
+      window.shellSimulator.launchApp();
+    });
+    await this.enterApp();
+    await this.waitForScreen('contacts');
+  }
+
+  /** Acts in the app's web view from now on (after a launch, the web view is a new one). */
+  async enterApp(): Promise<void> {
+    await this.driver.switchFrame(null);
+    await this.enterWebView();
   }
 
   /** The ended screen is in the app: a user on the lock screen or home screen opens it first. */

@@ -8,6 +8,8 @@ export interface PlaceCallOptions {
   holdMs: number;
   /** Give up waiting for audio this long after answer. */
   heardTimeoutMs: number;
+  /** How the caller dials; by default from the contacts, where the callee is online. */
+  dial?: () => Promise<void>;
   /** How the callee answers; by default on the page's incoming-call screen. */
   answer?: (callee: Party) => Promise<void>;
 }
@@ -22,7 +24,7 @@ export async function placeCall(
 ): Promise<CallResult> {
   let callId: string | null = null;
   try {
-    await caller.call(callee);
+    await (opts.dial ? opts.dial() : caller.call(callee));
     const incoming = await callee.waitForScreen('incoming');
     callId = incoming.state.call?.id ?? null;
     await (opts.answer ? opts.answer(callee) : callee.answer());

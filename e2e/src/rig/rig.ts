@@ -31,8 +31,11 @@ export interface RigOptions {
   viewport?: Viewport;
   /** Every browser's viewport in CSS pixels and its device pixel ratio (default: the profile's). */
   viewport?: { width: number; height: number; scale?: number };
-  /** Put the callee on a simulated iPhone (the shell simulator page), with this query string. */
-  calleeOnIphone?: { query: string };
+  /**
+   * Put the callee on a simulated iPhone (the shell simulator page) with this query string; with
+   * `pushes` (and `apns`), the phone gets a VoIP token and the stand-in's device side.
+   */
+  calleeOnIphone?: { query: string; pushes?: boolean };
 }
 
 type Role = 'caller' | 'callee';
@@ -85,7 +88,7 @@ export class Rig {
       const names = opts.names ?? { caller: `caller-${tag}`, callee: `callee-${tag}` };
       const caller = new Party(names.caller, d1);
       const callee = opts.calleeOnIphone
-        ? new IphoneParty(names.callee, d2, opts.calleeOnIphone.query)
+        ? new IphoneParty(names.callee, d2, iphoneQuery(opts.calleeOnIphone, server))
         : new Party(names.callee, d2);
       await Promise.all([caller.open(url), callee.open(url)]);
       await Promise.all([caller.signUp(), callee.signUp()]);
@@ -150,4 +153,15 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
     await tools.emulateScreen(opts.viewport);
   }
   return driver;
+}
+
+/** The simulator's query: knobs, plus the push stream and a made-up VoIP token when asked. */
+function iphoneQuery(o: { query: string; pushes?: boolean }, server: SoftphoneServer | null): string {
+  const q = new URLSearchParams(o.query);
+  if (o.pushes) {
+    if (!server?.apns) throw new Error('calleeOnIphone.pushes needs the apns option');
+    q.set('pushes', server.apns.deviceOrigin);
+    q.set('token', crypto.randomBytes(32).toString('hex'));
+  }
+  return q.toString();
 }

@@ -200,9 +200,10 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
   });
 
   it("experimental page engine (QA builds): the page's own WebRTC, gated by didActivate, is two-way", async () => {
-    await phone.reopen(`activationWatchdogMs=${WATCHDOG_MS}&engine=page&activationDelayMs=1000`);
+    await phone.reopen({ engine: 'page', activationDelayMs: '1000' });
     try {
-      const { events } = await twoWayCall({ heardTimeoutMs: 10_000 });
+      // Longer than the others: the page's own capture starts a second after the answer here.
+      const { events } = await twoWayCall({ heardTimeoutMs: 10_000, holdMs: 3_000 });
       // The page captures itself: the app's engine never does, and the page's own check holds.
       assert.ok(!events.some((e) => e.kind === 'capture-started'));
       const activatedAt = (await phone.snapshot(1e9)).marks?.activatedAt;
@@ -211,7 +212,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
         'the page captured before didActivate',
       );
     } finally {
-      await phone.reopen(`activationWatchdogMs=${WATCHDOG_MS}`);
+      await phone.reopen({ engine: null, activationDelayMs: null });
     }
   });
 

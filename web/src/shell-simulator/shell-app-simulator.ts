@@ -170,7 +170,7 @@ export class ShellAppSimulator implements SimulatedApp {
     });
     this.system.log(
       'push-decision',
-      'callId' in d ? (d.callId ?? undefined) : undefined,
+      d.kind === 'ring' ? d.payload.callId : 'callId' in d ? (d.callId ?? undefined) : undefined,
       `${d.row} ${d.kind}`,
     );
     switch (d.kind) {

@@ -1,0 +1,105 @@
+/**
+ * Issue 5's end-to-end items on the simulated iPhone: the server pushes through the APNs stand-in,
+ * the stand-in delivers to the simulator's device-side stream, and the simulator plays iOS
+ * (cold launch, CallKit) and the shell. The callee's app is not running, so the caller calls back
+ * from the history (the callee is not online).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
+import { IphoneParty } from '../../src/rig/iphone-party.ts';
+import { placeCall } from '../../src/rig/place-call.ts';
+import { Rig } from '../../src/rig/rig.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ios-push-'));
+const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) => {
+  const f = path.join(dir, `${name}.wav`);
+  writeSignatureWav(f, sig);
+  return f;
+};
+/** The server's default: it covers the cold launch, the page loading and claiming the call. */
+const REPORT_TIMEOUT_MS = 8_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 240_000 }, () => {
+  let rig: Rig;
+  let phone: IphoneParty;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
+      logDir: path.join(dir, 'logs'),
+      apns: { reportTimeoutMs: REPORT_TIMEOUT_MS },
+      calleeOnIphone: { query: '', pushes: true },
+    });
+    assert.ok(rig.callee instanceof IphoneParty);
+    phone = rig.callee;
+    // A first call puts each in the other's history: the way to call someone who is not online.
+    const first = await placeCall(0, rig.caller, phone, { holdMs: 1_000, heardTimeoutMs: 8_000 });
+    assert.equal(first.outcome, 'measured', first.error);
+  });
+  after(async () => rig?.stop());
+
+  it('app killed: the push cold-launches it, it rings, answered on CallKit, audio both ways', async () => {
+    await phone.killApp();
+    await rig.caller.waitUntilOffline(phone);
+    // Janus needs a moment to clean up the killed app's media session: a call set up for the same
+    // device at once fails with "471 Still cleaning a previous session" (reported to the server lane).
+    await sleep(3_000);
+    const result = await placeCall(1, rig.caller, phone, {
+      holdMs: 1_000,
+      heardTimeoutMs: 10_000,
+      dial: async () => {
+        await rig.caller.callBackFromHistory(phone);
+        await phone.waitForSystemEvent('app-launched');
+        await phone.enterApp();
+      },
+      answer: () => phone.answerOnSystemUi(),
+    });
+    assert.equal(result.outcome, 'measured', result.error);
+    assert.ok(result.callId);
+    const events = await phone.eventsOf(result.callId);
+    assert.equal(
+      result.verdict,
+      'two-way',
+      `${JSON.stringify(result.directions)}; ${JSON.stringify(events)}`,
+    );
+    assert.equal(result.captureBeforeActivation, false);
+    const kinds = events.map((e) => e.kind);
+    for (const k of [
+      'push-arrived',
+      'push-decision',
+      'incoming-reported',
+      'reported',
+      'didActivate',
+      'capture-started',
+    ]) {
+      assert.ok(kinds.includes(k), `missing ${k} in ${kinds.join(', ')}`);
+    }
+    const activated = events.find((e) => e.kind === 'didActivate');
+    const capture = events.find((e) => e.kind === 'capture-started');
+    assert.ok(activated && capture && capture.at >= activated.at, 'capture before didActivate');
+  });
+
+  it('before first unlock: no push reaches the app, and the caller is told the callee is unreachable', async () => {
+    await phone.rebootWithoutUnlock();
+    await rig.caller.waitUntilOffline(phone);
+    const dialedAt = Date.now();
+    await rig.caller.callBackFromHistory(phone);
+    await rig.caller.waitForScreen('ended', REPORT_TIMEOUT_MS + 6_000);
+    const waited = Date.now() - dialedAt;
+    assert.match(await rig.caller.endMessage(), /unreachable|not reachable|can't be reached/i);
+    assert.ok(waited < REPORT_TIMEOUT_MS + 5_000, `told after ${waited} ms`);
+    const snap = await phone.systemSnapshot();
+    assert.ok(
+      snap.events.some((e) => e.kind === 'push-dropped' && /before first unlock/.test(e.detail ?? '')),
+    );
+    assert.equal(snap.appRunning, false, 'the app is not launched before first unlock');
+    assert.deepEqual(snap.ringing, []);
+    await rig.caller.dismiss();
+    await phone.unlockAfterReboot();
+  });
+});
