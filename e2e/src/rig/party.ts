@@ -162,18 +162,13 @@ export class Party {
     await button.click();
   }
 
-  /** Calls `other` back from the history: how to call someone who is not online. */
-  async callBackFromHistory(other: Party): Promise<void> {
-    await this.openHistory();
-    await this.click(`>>>[aria-label="Call ${other.name} back"]`, `call ${other.name} back`);
-  }
-
-  /** Waits until `other` is no longer listed online. */
-  async waitUntilOffline(other: Party, timeout = 10_000): Promise<void> {
-    await this.driver.waitUntil(async () => !(await this.driver.$(SEL.userRow(other.name)).isExisting()), {
+  /** Waits until `other` is listed asleep: not connected, but can be woken by a push. */
+  async waitUntilAsleep(other: Party, timeout = 10_000): Promise<void> {
+    const row = `>>>[data-test="user"][data-name="${other.name}"][data-presence="asleep"]`;
+    await this.driver.waitUntil(async () => this.driver.$(row).isExisting(), {
       timeout,
       interval: 100,
-      timeoutMsg: `${this.who}: ${other.name} is still listed online`,
+      timeoutMsg: `${this.who}: ${other.name} is not listed asleep`,
     });
   }
 
@@ -189,13 +184,9 @@ export class Party {
     await this.click(SEL.hangup, 'hang up');
   }
 
-  /** Leaves the ended screen for the list the call was placed from: the people or the history. */
   async dismiss(): Promise<void> {
     await this.click(SEL.dismiss, 'dismiss');
-    await this.driver.waitUntil(
-      async () => ['contacts', 'history'].includes((await this.snapshot(Number.MAX_SAFE_INTEGER)).screen),
-      { timeout: 15_000, interval: 25, timeoutMsg: `${this.who}: the ended screen did not close` },
-    );
+    await this.waitForScreen('contacts');
   }
 
   async snapshot(sinceWindow = 0): Promise<PhoneSnapshot> {

@@ -29,8 +29,6 @@ export interface RigOptions {
   names?: { caller: string; callee: string };
   /** Every browser's screen, emulated through DevTools (default: the profile's window). */
   viewport?: Viewport;
-  /** Every browser's viewport in CSS pixels and its device pixel ratio (default: the profile's). */
-  viewport?: { width: number; height: number; scale?: number };
   /**
    * Put the callee on a simulated iPhone (the shell simulator page) with this query string; with
    * `pushes` (and `apns`), the phone gets a VoIP token and the stand-in's device side.

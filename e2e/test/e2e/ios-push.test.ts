@@ -1,8 +1,8 @@
 /**
  * Issue 5's end-to-end items on the simulated iPhone: the server pushes through the APNs stand-in,
  * the stand-in delivers to the simulator's device-side stream, and the simulator plays iOS
- * (cold launch, CallKit) and the shell. The callee's app is not running, so the caller calls back
- * from the history (the callee is not online).
+ * (cold launch, CallKit) and the shell. The callee's app is not running: the caller sees the
+ * callee listed asleep and calls.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -37,7 +37,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     });
     assert.ok(rig.callee instanceof IphoneParty);
     phone = rig.callee;
-    // A first call puts each in the other's history: the way to call someone who is not online.
+    // A first call, so that the phone has registered its VoIP token before it is killed.
     const first = await placeCall(0, rig.caller, phone, { holdMs: 1_000, heardTimeoutMs: 8_000 });
     assert.equal(first.outcome, 'measured', first.error);
   });
@@ -45,7 +45,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
 
   it('app killed: the push cold-launches it, it rings, answered on CallKit, audio both ways', async () => {
     await phone.killApp();
-    await rig.caller.waitUntilOffline(phone);
+    await rig.caller.waitUntilAsleep(phone);
     // Janus needs a moment to clean up the killed app's media session: a call set up for the same
     // device at once fails with "471 Still cleaning a previous session" (reported to the server lane).
     await sleep(3_000);
@@ -53,7 +53,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
       holdMs: 1_000,
       heardTimeoutMs: 10_000,
       dial: async () => {
-        await rig.caller.callBackFromHistory(phone);
+        await rig.caller.call(phone);
         await phone.waitForSystemEvent('app-launched');
         await phone.enterApp();
       },
@@ -86,9 +86,9 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
 
   it('before first unlock: no push reaches the app, and the caller is told the callee is unreachable', async () => {
     await phone.rebootWithoutUnlock();
-    await rig.caller.waitUntilOffline(phone);
+    await rig.caller.waitUntilAsleep(phone);
     const dialedAt = Date.now();
-    await rig.caller.callBackFromHistory(phone);
+    await rig.caller.call(phone);
     await rig.caller.waitForScreen('ended', REPORT_TIMEOUT_MS + 6_000);
     const waited = Date.now() - dialedAt;
     assert.match(await rig.caller.endMessage(), /unreachable|not reachable|can't be reached/i);
