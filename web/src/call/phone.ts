@@ -88,6 +88,8 @@ export class Phone {
   private declinedHere: CallId | null = null;
   /** A call the user picked from a notification, acted on once we are connected. */
   private launch: Launch | null = null;
+  /** Told when the server says the launched call is over (the shell then ends its CallKit call). */
+  private launchGone: ((callId: CallId) => void) | undefined;
   /** The iOS shell's VoIP token, registered at every connection (tokens change; the server forgets on sign-out). */
   private voip: VoipRegistration | null = null;
 
@@ -240,8 +242,9 @@ export class Phone {
    * The user picked a call from a notification: claim it from the server (the device then rings
    * like any other) and answer or decline it as asked. Waits for the connection if need be.
    */
-  async takeLaunch(launch: Launch): Promise<void> {
+  async takeLaunch(launch: Launch, onGone?: (callId: CallId) => void): Promise<void> {
     this.launch = launch;
+    this.launchGone = onGone;
     if (this._state.connection === 'connected') await this.claimLaunch();
   }
 
@@ -371,6 +374,7 @@ export class Phone {
       const res = await client.request('call:reported', { callId: launch.callId });
       if (!res.ok) {
         this.setState({ notice: res.error.message });
+        this.launchGone?.(launch.callId);
         return;
       }
       this.onIncoming(launch.callId, res.data.call.from);

@@ -59,7 +59,13 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
   bridge.on('callkit.reported', ({ callId }) => {
     if (isCurrent(callId)) return;
     unclaimed.add(callId);
-    void phone.takeLaunch({ callId, action: 'show' });
+    // A call that ended before the page could claim it (cancelled, answered elsewhere) stops
+    // ringing at once: never a second push to end it.
+    void phone.takeLaunch({ callId, action: 'show' }, (gone) => {
+      unclaimed.delete(gone);
+      early.delete(gone);
+      bridge.send({ type: 'callkit.end', callId: gone, reason: 'remote-ended' });
+    });
   });
   bridge.on('push.voip-token', ({ token, environment, bundleId }) =>
     phone.registerVoip({ token, environment, bundleId, appVersion: bridge.info.app }),
