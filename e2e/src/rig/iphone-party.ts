@@ -106,6 +106,11 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((s) => window.shellSimulator.setDevice(s), state));
   }
 
+  /** Airplane mode off (true) or on (false): APNs holds this phone's pushes while it is off. */
+  async setNetwork(on: boolean): Promise<void> {
+    await this.system(() => this.driver.execute((o) => window.shellSimulator.setNetwork(o), on));
+  }
+
   async deliverPush(payload: unknown): Promise<void> {
     await this.system(() => this.driver.execute((p) => window.shellSimulator.deliverPush(p), payload));
   }

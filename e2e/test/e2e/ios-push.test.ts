@@ -84,6 +84,40 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     assert.ok(activated && capture && capture.at >= activated.at, 'capture before didActivate');
   });
 
+  it('cancelled before the push is delivered: no second push, and the late one stops ringing at once', async () => {
+    await phone.killApp();
+    await rig.caller.waitUntilAsleep(phone);
+    await sleep(3_000);
+    // The phone is out of reach: APNs accepts the push and holds it (store and forward).
+    await phone.setNetwork(false);
+    await rig.caller.call(phone);
+    await rig.caller.driver.waitUntil(async () => Boolean((await rig.caller.snapshot(1e9)).state.call?.id), {
+      timeout: 5_000,
+      timeoutMsg: 'the call was not placed',
+    });
+    const callId = (await rig.caller.snapshot(1e9)).state.call?.id ?? '';
+    await sleep(1_000);
+    await rig.caller.hangup();
+    await rig.caller.waitForScreen('ended');
+    await phone.setNetwork(true);
+    // iOS makes the app report the held push it now gets; the page learns the call is over when it
+    // claims it, and CallKit stops ringing at once: no answer, no audio, never a second VoIP push.
+    const reported = await phone.waitForSystemEvent('incoming-reported', callId, 15_000);
+    const ended = await phone.waitForSystemEvent('ended', callId, 15_000);
+    assert.ok(ended.at - reported.at < 5_000, `rang for ${ended.at - reported.at} ms`);
+    const kinds = (await phone.eventsOf(callId)).map((e) => e.kind);
+    for (const k of ['answer-fulfilled', 'didActivate', 'capture-started'])
+      assert.ok(!kinds.includes(k), `${k} for a cancelled call: ${kinds.join(', ')}`);
+    const pushLog = rig.server?.apns?.pushLog ?? '';
+    const sends = fs
+      .readFileSync(pushLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(callId))
+      .map((l) => (JSON.parse(l) as { 'apns-id': string })['apns-id']);
+    assert.equal(new Set(sends).size, 1, `pushes for the call: ${sends.join(', ')}`);
+    await rig.caller.dismiss();
+  });
+
   it('before first unlock: no push reaches the app, and the caller is told the callee is unreachable', async () => {
     await phone.rebootWithoutUnlock();
     await rig.caller.waitUntilAsleep(phone);

@@ -43,6 +43,8 @@ export interface ShellSimulatorHooks {
   launchApp(): void;
   /** Reboot and stay before first unlock (true), or unlock (false). */
   setBeforeFirstUnlock(on: boolean): void;
+  /** Airplane mode off (true) or on (false): APNs holds pushes while the phone is unreachable. */
+  setNetwork(on: boolean): void;
 }
 
 declare global {
@@ -171,7 +173,12 @@ export function startPhoneSimulator(root: HTMLElement): void {
   };
   system.onChange = render;
 
+  const pushes = subscribeToPushes(query, system);
   const hooks: ShellSimulatorHooks = {
+    setNetwork: (on) => {
+      pushes.setOnline(on);
+      system.log('network', undefined, on ? 'on' : 'off');
+    },
     snapshot: () => ({
       device: system.device,
       appRunning: app !== null,
@@ -208,7 +215,6 @@ export function startPhoneSimulator(root: HTMLElement): void {
   };
   window.shellSimulator = hooks;
 
-  subscribeToPushes(query, system);
   launch();
   render();
 }
@@ -218,12 +224,19 @@ export function startPhoneSimulator(root: HTMLElement): void {
  * opens its Server-Sent Events stream. The OS holds this connection whatever the app's state; what
  * happens to each delivery is the system's decision (S1–S4).
  */
-function subscribeToPushes(query: URLSearchParams, system: CallKitSimulator): void {
+function subscribeToPushes(
+  query: URLSearchParams,
+  system: CallKitSimulator,
+): { setOnline(on: boolean): void } {
   const origin = query.get('pushes');
   const token = query.get('token');
-  if (!origin || !token) return;
-  const source = new EventSource(`${origin}/devices/${encodeURIComponent(token)}/pushes`);
-  source.onmessage = (e: MessageEvent<string>) => {
+  if (!origin || !token) return { setOnline: () => undefined };
+  let source: EventSource | null = null;
+  const connect = () => {
+    source = new EventSource(`${origin}/devices/${encodeURIComponent(token)}/pushes`);
+    source.onmessage = onDelivery;
+  };
+  const onDelivery = (e: MessageEvent<string>) => {
     let delivery: unknown;
     try {
       delivery = JSON.parse(e.data);
@@ -233,5 +246,15 @@ function subscribeToPushes(query: URLSearchParams, system: CallKitSimulator): vo
     }
     const payload = (delivery as { payload?: unknown } | null)?.payload;
     system.deliverPush(payload);
+  };
+  connect();
+  return {
+    setOnline(on) {
+      if (on && !source) connect();
+      if (!on && source) {
+        source.close();
+        source = null;
+      }
+    },
   };
 }
