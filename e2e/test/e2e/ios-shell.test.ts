@@ -156,6 +156,18 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     );
     const mine = all.filter((e) => e.callId === callId).map((e) => e.kind);
     assert.ok(!mine.includes('didActivate') && !mine.includes('capture-started'), mine.join(', '));
+    // The server hears of it too, while the call is up.
+    const serverLog = path.join(dir, 'logs', 'server.log');
+    await phone.driver.waitUntil(
+      async () =>
+        fs
+          .readFileSync(serverLog, 'utf8')
+          .split('\n')
+          .some(
+            (l) => l.includes(callId) && l.includes('audio activation failed') && l.includes('not-activated'),
+          ),
+      { timeout: 5_000, timeoutMsg: 'the server was not told the audio was not activated' },
+    );
     await rig.caller.hangup();
     await Promise.all([rig.caller.waitForScreen('ended'), phone.waitForScreen('ended')]);
     await Promise.all([rig.caller.dismiss(), phone.dismiss()]);

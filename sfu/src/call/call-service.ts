@@ -190,6 +190,12 @@ export class CallService {
     return call.restartSubscriber(member);
   }
 
+  /** A device's audio-activation step failed: logged with the call, the call itself goes on. */
+  activationFailed(member: Member, callId: CallId, why: 'not-activated' | 'failed'): void {
+    const { role } = this.participant(member, callId);
+    this.log.warn({ callId, role, device: member.deviceId, why }, 'audio activation failed');
+  }
+
   /** Quality arrives after the call ended, so it is checked against history, not live calls. */
   saveQuality(member: Member, callId: CallId, summary: QualitySummary): void {
     if (!this.deps.calls.isParty(callId, member.peer.id))

@@ -13,6 +13,11 @@ export const QualitySummarySchema = z.strictObject({
   /** Jitter of the received stream, ms. */
   jitterMs: z.number().min(0).max(60_000),
   roundTripMs: z.number().min(0).max(60_000).nullable(),
+  /**
+   * The audio-activation step failed during the call: `not-activated` when the system never
+   * activated the audio session (iOS: no `didActivate` in time), `failed` for any other reason.
+   */
+  activationFailure: z.enum(['not-activated', 'failed']).optional(),
 });
 export type QualitySummary = z.infer<typeof QualitySummarySchema>;
 

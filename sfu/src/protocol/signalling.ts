@@ -50,6 +50,14 @@ export const requests = {
   'call:media-lost': { payload: callRef, result: empty },
   /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
   'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
+  /**
+   * The audio-activation step failed on this device (iOS: no `didActivate` in time, field notes
+   * §1): logged at once with the call id, so the failure is seen while the call is still up.
+   */
+  'call:activation-failed': {
+    payload: z.strictObject({ callId: CallIdSchema, why: z.enum(['not-activated', 'failed']) }),
+    result: empty,
+  },
   /** This party's media summary, sent once the call has ended; kept with the call in history. */
   'call:quality': {
     payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),

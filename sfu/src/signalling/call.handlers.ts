@@ -24,6 +24,10 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
   onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
   onRequest(socket, 'call:hangup', log, ({ callId }) => (calls.act(member, callId, 'hangup'), {}));
+  onRequest(socket, 'call:activation-failed', log, ({ callId, why }) => {
+    calls.activationFailed(member, callId, why);
+    return {};
+  });
   onRequest(socket, 'call:media-lost', log, ({ callId }) => (calls.mediaLost(member, callId), {}));
   onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));
   onRequest(

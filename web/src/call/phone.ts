@@ -68,6 +68,8 @@ interface CallRuntime {
   marks: CallMarks;
   /** Set if capture was ever seen running before activation (must never happen). */
   capturedBeforeActivation: boolean;
+  /** Set when the audio-activation step failed during the call. */
+  activationFailure?: 'not-activated' | 'failed';
 }
 
 type Listener = (state: PhoneState) => void;
@@ -483,7 +485,10 @@ export class Phone {
       this.patchCall(callId, { audio: 'active' });
     } catch (err) {
       console.warn('audio activation failed', err);
-      this.patchCall(callId, { audio: err instanceof AudioNotActivatedError ? 'not-activated' : 'failed' });
+      const failure = err instanceof AudioNotActivatedError ? 'not-activated' : 'failed';
+      rt.activationFailure = failure;
+      this.patchCall(callId, { audio: failure });
+      void this.client?.request('call:activation-failed', { callId, why: failure });
     }
   }
 
@@ -554,6 +559,7 @@ export class Phone {
       packetsLost: Math.max(0, last?.inbound?.packetsLost ?? 0),
       jitterMs: Math.round((last?.inbound?.jitter ?? 0) * 1000 * 10) / 10,
       roundTripMs: last?.roundTripTime != null ? Math.round(last.roundTripTime * 1000 * 10) / 10 : null,
+      ...(rt.activationFailure ? { activationFailure: rt.activationFailure } : {}),
     };
     void this.client?.request('call:quality', { callId: rt.callId, summary });
   }
