@@ -10,7 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Key } from 'webdriverio';
 import { EndReason } from '@softphone/sfu/protocol';
-import { heardOnset, judgeDirection } from '../../src/audio/verdict.ts';
+import { heardOnset } from '../../src/audio/verdict.ts';
+import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import type { Party } from '../../src/rig/party.ts';
 import { Rig } from '../../src/rig/rig.ts';
@@ -31,19 +32,6 @@ async function hasSession(p: Party): Promise<boolean> {
 
 async function isListedOnline(viewer: Party, other: Party): Promise<boolean> {
   return (await viewer.snapshot(1e9)).state.users.some((u) => u.displayName === other.name);
-}
-
-/** Waits until each receiver has heard its peer (by the rig's verdict) after `since`; the verdicts. */
-async function waitHeardBothWays(a: Party, b: Party, since: number) {
-  const deadline = Date.now() + HEARD_TIMEOUT_MS;
-  for (;;) {
-    const now = Date.now();
-    const [sa, sb] = await Promise.all([a.snapshot(), b.snapshot()]);
-    const heardByA = judgeDirection(sa.windows, since, now);
-    const heardByB = judgeDirection(sb.windows, since, now);
-    if ((heardByA.heard && heardByB.heard) || now > deadline) return { heardByA, heardByB };
-    await sleep(200);
-  }
 }
 
 /** The id of the call the party is ringing for or in. */
@@ -139,7 +127,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
 
     const answeredAt = (await callee.snapshot(1e9)).marks?.answeredAt ?? 0;
-    const { heardByA, heardByB } = await waitHeardBothWays(caller, callee, answeredAt);
+    const { heardByA, heardByB } = await waitHeardBothWays(caller, callee, answeredAt, HEARD_TIMEOUT_MS);
     assert.ok(heardByB.heard, 'caller->callee not heard on the answering device');
     assert.ok(heardByA.heard, 'callee->caller not heard from the answering device');
 
@@ -176,7 +164,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     await calleePhone2.waitForScreen('ended');
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
     const answeredAt = (await callee.snapshot(1e9)).marks?.answeredAt ?? 0;
-    const before = await waitHeardBothWays(caller, callee, answeredAt);
+    const before = await waitHeardBothWays(caller, callee, answeredAt, HEARD_TIMEOUT_MS);
     assert.ok(before.heardByA.heard && before.heardByB.heard, 'not two-way before hold');
 
     await caller.setHeld(true);
@@ -197,7 +185,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     });
     const resumedAt = (await caller.snapshot(1e9)).marks?.resumedAt ?? 0;
     assert.ok(resumedAt > heldAt);
-    const after = await waitHeardBothWays(caller, callee, resumedAt);
+    const after = await waitHeardBothWays(caller, callee, resumedAt, HEARD_TIMEOUT_MS);
     assert.ok(
       after.heardByB.heard,
       `caller->callee not heard after resume: ${JSON.stringify(after.heardByB)}`,

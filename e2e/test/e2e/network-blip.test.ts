@@ -11,9 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { judgeDirection } from '../../src/audio/verdict.ts';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
-import type { Party } from '../../src/rig/party.ts';
+import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { Rig } from '../../src/rig/rig.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-blip-'));
@@ -46,19 +45,6 @@ function makeBlipInterface(): string | null {
   }
 }
 
-/** Waits until each party hears the other after `since`; returns both verdicts either way. */
-async function heardBothWaysAfter(a: Party, b: Party, since: number, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = Date.now();
-    const [sa, sb] = await Promise.all([a.snapshot(), b.snapshot()]);
-    const byA = judgeDirection(sa.windows, since, now);
-    const byB = judgeDirection(sb.windows, since, now);
-    if ((byA.heard && byB.heard) || now > deadline) return { byA, byB };
-    await sleep(250);
-  }
-}
-
 const cannot = makeBlipInterface();
 
 describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, () => {
@@ -76,14 +62,20 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
     execFileSync('ip', ['link', 'del', IFACE], { stdio: 'ignore' });
   });
 
-  it('the media path drops for 7 s and comes back through ICE restarts; the call goes on, heard both ways', async () => {
+  /** A call answered and heard both ways, before the network is touched. */
+  async function twoWayCall(before: string): Promise<void> {
     const { caller, callee } = rig;
     await caller.call(callee);
     await callee.waitForScreen('incoming');
     await callee.answer();
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
-    const answered = await heardBothWaysAfter(caller, callee, Date.now() - 2_000);
-    assert.ok(answered.byA.heard && answered.byB.heard, 'not two-way before the blip');
+    const answered = await waitHeardBothWays(caller, callee, Date.now() - 2_000);
+    assert.ok(answered.heardByA.heard && answered.heardByB.heard, `not two-way before ${before}`);
+  }
+
+  it('the media path drops for 7 s and comes back through ICE restarts; the call goes on, heard both ways', async () => {
+    const { caller, callee } = rig;
+    await twoWayCall('the blip');
 
     ip('addr', 'del', ADDR, 'dev', IFACE);
     try {
@@ -106,9 +98,15 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
         timeoutMsg: `${p.name}: media did not recover`,
       });
     }
-    const back = await heardBothWaysAfter(caller, callee, thawedAt);
-    assert.ok(back.byB.heard, `caller->callee not heard after the blip: ${JSON.stringify(back.byB)}`);
-    assert.ok(back.byA.heard, `callee->caller not heard after the blip: ${JSON.stringify(back.byA)}`);
+    const back = await waitHeardBothWays(caller, callee, thawedAt);
+    assert.ok(
+      back.heardByB.heard,
+      `caller->callee not heard after the blip: ${JSON.stringify(back.heardByB)}`,
+    );
+    assert.ok(
+      back.heardByA.heard,
+      `callee->caller not heard after the blip: ${JSON.stringify(back.heardByA)}`,
+    );
     let restarts = 0;
     for (const p of [caller, callee]) {
       const s = await p.snapshot(1e9);
@@ -128,12 +126,7 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
 
   it('media that does not come back ends the call for both with a clear reason, not a hang', async () => {
     const { caller, callee } = rig;
-    await caller.call(callee);
-    await callee.waitForScreen('incoming');
-    await callee.answer();
-    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
-    const answered = await heardBothWaysAfter(caller, callee, Date.now() - 2_000);
-    assert.ok(answered.byA.heard && answered.byB.heard, 'not two-way before the loss');
+    await twoWayCall('the loss');
     ip('addr', 'del', ADDR, 'dev', IFACE);
     try {
       // The recovery deadline is 20 s from the loss, which takes a few seconds to be noticed.

@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebPushMessageSchema } from '@softphone/sfu/protocol';
-import { judgeDirection } from '../../src/audio/verdict.ts';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { WebPushServiceStandIn } from '../../src/push/web-push-service-stand-in.ts';
 import { DevTools } from '../../src/rig/devtools.ts';
+import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { Rig } from '../../src/rig/rig.ts';
 import { REPO_ROOT } from '../../src/stack/softphone-server.ts';
 
@@ -216,14 +216,7 @@ describe('installable PWA', { timeout: 240_000 }, () => {
     await callee.driver.url(`${origin}/?call=${callId}&action=answer`);
     await Promise.all([caller.waitForScreen('in-call', 20_000), callee.waitForScreen('in-call', 20_000)]);
     const answeredAt = (await callee.snapshot(1e9)).marks?.answeredAt ?? Date.now();
-    let byCaller = judgeDirection([], 0, 0);
-    let byCallee = byCaller;
-    for (let i = 0; i < 40 && !(byCaller.heard && byCallee.heard); i++) {
-      await sleep(250);
-      const [a, b] = await Promise.all([caller.snapshot(), callee.snapshot()]);
-      byCaller = judgeDirection(a.windows, answeredAt, Date.now());
-      byCallee = judgeDirection(b.windows, answeredAt, Date.now());
-    }
+    const { heardByA: byCaller, heardByB: byCallee } = await waitHeardBothWays(caller, callee, answeredAt);
     assert.ok(byCallee.heard, `caller->callee not heard: ${JSON.stringify(byCallee)}`);
     assert.ok(byCaller.heard, `callee->caller not heard: ${JSON.stringify(byCaller)}`);
     assert.equal((await callee.snapshot(1e9)).capturedBeforeActivation, false);
