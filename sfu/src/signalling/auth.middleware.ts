@@ -25,7 +25,10 @@ export function createAuthMiddleware(accounts: AccountService, devices: DevicesR
     const account = accounts.accountForToken(token);
     if (!account) return refuse(next, 'not signed in');
     const auth = HandshakeAuthSchema.safeParse(socket.handshake.auth);
-    if (!auth.success) return refuse(next, 'a device id is required');
+    if (!auth.success) {
+      const fields = [...new Set(auth.error.issues.map((i) => i.path.join('.') || 'auth'))].join(', ');
+      return refuse(next, `a device id (UUID) and a device label are required; unusable: ${fields}`);
+    }
     if (
       !devices.seen({ id: auth.data.deviceId, userId: account.id, label: auth.data.deviceLabel }, Date.now())
     ) {

@@ -42,16 +42,45 @@ describe('presence', () => {
     assert.ok(!users.some((u) => u.id === a.self.id));
   });
 
-  it('refuses a handshake without a usable name, with a typed error', async () => {
+  /** The refusal a handshake gets, or null if the server admits it. */
+  async function refusal(auth: object, cookie?: string): Promise<{ code?: string; message?: string } | null> {
     const s: Socket = io(h.url, {
-      auth: { displayName: '   ' },
+      auth,
+      ...(cookie ? { extraHeaders: { cookie } } : {}),
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
     });
-    const err = await new Promise<Error & { data?: { code: string } }>((r) => s.once('connect_error', r));
-    assert.equal(err.data?.code, ErrorCode.Unauthenticated);
-    s.disconnect();
+    try {
+      return await new Promise((resolve) => {
+        s.once('connect', () => resolve(null));
+        s.once('connect_error', (err: Error & { data?: { code: string; message: string } }) =>
+          resolve(err.data ?? {}),
+        );
+      });
+    } finally {
+      s.disconnect();
+    }
+  }
+
+  it('refuses a signed-in handshake without a usable device name, with a typed error saying so', async () => {
+    const { user, socket } = await connect(h.url, 'Named Device');
+    sockets.push(socket);
+    const deviceId = crypto.randomUUID();
+    // The same session and device are admitted with a usable label: only the label is refused.
+    assert.equal(await refusal({ deviceId, deviceLabel: 'laptop' }, user.cookie), null);
+    for (const deviceLabel of ['   ', '', 'x'.repeat(81)]) {
+      const err = await refusal({ deviceId, deviceLabel }, user.cookie);
+      assert.equal(err?.code, ErrorCode.Unauthenticated, JSON.stringify(deviceLabel));
+      assert.match(err?.message ?? '', /unusable: deviceLabel$/, JSON.stringify(deviceLabel));
+    }
+    const noId = await refusal({ deviceId: 'not-a-uuid', deviceLabel: 'laptop' }, user.cookie);
+    assert.match(noId?.message ?? '', /unusable: deviceId$/);
+  });
+
+  it('refuses a handshake without a session as "not signed in"', async () => {
+    const err = await refusal({ deviceId: crypto.randomUUID(), deviceLabel: 'laptop' });
+    assert.deepEqual(err, { code: ErrorCode.Unauthenticated, message: 'not signed in' });
   });
 });
 
