@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallState, EndReason, ErrorCode } from '../../src/protocol/index.ts';
-import { connect, connectDevice, next, startHarness, type Harness } from './harness.ts';
+import { connect, connectDevice, gone, next, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
 before(async () => {
@@ -63,7 +63,7 @@ describe('several devices per user', () => {
     assert.ok(res.ok);
     await ringing;
     phone.socket.disconnect();
-    await new Promise((r) => setTimeout(r, 100));
+    await gone(h, phone.deviceId);
     assert.ok((await laptop.socket.emitWithAck('call:answer', { callId: res.data.callId })).ok);
     await a.socket.emitWithAck('call:hangup', { callId: res.data.callId });
   });
@@ -72,7 +72,7 @@ describe('several devices per user', () => {
     const a = await connect(h.url, 'Caller');
     const b = await connect(h.url, 'Offline');
     b.socket.disconnect();
-    await new Promise((r) => setTimeout(r, 100));
+    await gone(h, b.deviceId);
     const ended = next(a.socket, 'call:ended');
     const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
     assert.ok(res.ok);

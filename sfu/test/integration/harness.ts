@@ -101,3 +101,10 @@ export function next<K extends ServerEventName>(
     );
   });
 }
+
+/** Resolves once the server has processed a device's disconnect (the device is then not connected). */
+export async function gone(server: Harness, deviceId: string): Promise<void> {
+  const connected = () =>
+    [...server.server.io.sockets.sockets.values()].some((s) => s.data.deviceId === deviceId);
+  while (connected()) await new Promise((r) => setTimeout(r, 5));
+}

@@ -13,6 +13,7 @@ import {
   ErrorCode,
   VoipPushPayloadSchema,
   WebPushMessageSchema,
+  type ServerEventPayload,
   type VoipRegistration,
 } from '../../src/protocol/index.ts';
 import type { PushOptions } from '../../src/server.ts';
@@ -21,6 +22,7 @@ import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '../stand
 import {
   connect,
   connectDevice,
+  gone,
   next,
   signUp,
   startHarness,
@@ -95,13 +97,6 @@ const registeredTokens = (server = h) =>
     (r) => r.token,
   );
 
-/** Resolves once the server has processed a device's disconnect (the device is then not connected). */
-async function gone(deviceId: string, server = h): Promise<void> {
-  const connected = () =>
-    [...server.server.io.sockets.sockets.values()].some((s) => s.data.deviceId === deviceId);
-  while (connected()) await new Promise((r) => setTimeout(r, 5));
-}
-
 /** A callee whose only device is an iPhone that registered its VoIP token and went to sleep. */
 async function sleepingIphone(server = h, opts: { knownToApns?: boolean } = {}) {
   const url = server.url;
@@ -112,7 +107,7 @@ async function sleepingIphone(server = h, opts: { knownToApns?: boolean } = {}) 
   const reg: VoipRegistration = { token, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.0 (7)' };
   assert.ok((await device.socket.emitWithAck('push:register-voip', reg)).ok);
   device.socket.disconnect();
-  await gone(device.deviceId, server);
+  await gone(server, device.deviceId);
   return { user, token, deviceId: device.deviceId, self: device.self };
 }
 
@@ -127,9 +122,13 @@ async function invite(caller: Client, to: string): Promise<string> {
   return res.data.callId;
 }
 
-/** Fails if `event` arrives within `ms`. */
-async function silence(socket: Client, event: 'call:state' | 'call:ended', ms: number): Promise<void> {
-  await assert.rejects(next(socket, event, ms), /no call:/, `no ${event} expected`);
+/** Every `event` the socket gets from now on, in order. */
+function record<K extends 'call:state' | 'call:ended'>(socket: Client, event: K): ServerEventPayload<K>[] {
+  const seen: ServerEventPayload<K>[] = [];
+  (socket as unknown as { on(ev: string, fn: (p: ServerEventPayload<K>) => void): void }).on(event, (p) =>
+    seen.push(p),
+  );
+  return seen;
 }
 
 describe('calling a callee whose iPhone is asleep', () => {
@@ -137,6 +136,7 @@ describe('calling a callee whose iPhone is asleep', () => {
     const a = await connect(h.url, 'Ada Caller');
     const b = await sleepingIphone();
     const pushed = nextPushTo(b.token);
+    const states = record(a.socket, 'call:state');
     const callId = await invite(a.socket, b.self.id);
 
     const delivered = await pushed;
@@ -145,13 +145,16 @@ describe('calling a callee whose iPhone is asleep', () => {
     assert.equal(payload.callId, callId);
     assert.equal(payload.expiresAt - payload.sentAt, REPORT_TIMEOUT_MS);
     assert.equal(delivered.topic, `${BUNDLE}.voip`);
-    await silence(a.socket, 'call:state', 200);
+    // Whatever the push's outcome made the server tell the caller is on the caller's socket before
+    // anything the report causes: so the first state the caller gets must be the report's "ringing".
+    await h.server.pusher.settled();
 
     const phone = await wake(b.user, b.deviceId);
     const ringing = next(a.socket, 'call:state');
     const reported = await phone.emitWithAck('call:reported', { callId });
     assert.deepEqual(reported, { ok: true, data: { call: { callId, from: a.self } } });
     assert.equal((await ringing).state, CallState.Ringing);
+    assert.deepEqual(states, [{ callId, state: CallState.Ringing }], 'ringing before the device reported');
 
     // Both upstreams fit in the room, though the phone joined after it was opened.
     assert.ok((await a.socket.emitWithAck('media:publish', { callId, sdp: offer() })).ok, 'caller publishes');
@@ -187,6 +190,7 @@ describe('calling a callee whose iPhone is asleep', () => {
     const ended = await next(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 3_000);
     assert.deepEqual(ended, { callId, reason: EndReason.Unreachable, by: 'server' });
     assert.ok(Date.now() - started >= REPORT_TIMEOUT_MS - 50, 'waited for the report timeout');
+    await h.server.pusher.settled();
     assert.equal(pushesTo(b.token).length, 1);
   });
 
@@ -203,9 +207,21 @@ describe('calling a callee whose iPhone is asleep', () => {
     const phone = await wake(b.user, b.deviceId);
     const late = await phone.emitWithAck('call:reported', { callId });
     assert.equal(!late.ok && late.error.code, ErrorCode.CallNoLongerAvailable);
-    await new Promise((r) => setTimeout(r, 300));
-    assert.equal(pushesTo(b.token).length, 1, 'the end went through signalling, not a push');
     phone.disconnect();
+    await gone(h, b.deviceId);
+    // A marker: the next call to the same device. Its push is started after anything the first
+    // call's end, the late report or the disconnect made the server send, and settled() waits for
+    // every send started so far; only then is "one push for the first call" a fact, not a race.
+    const marker = nextPushTo(b.token);
+    const second = await invite(a.socket, b.self.id);
+    assert.equal(VoipPushPayloadSchema.parse((await marker).payload).callId, second);
+    await h.server.pusher.settled();
+    assert.equal(
+      pushesTo(b.token).length,
+      2,
+      "one push for the cancelled call, and the marker's: the end went through signalling",
+    );
+    await a.socket.emitWithAck('call:hangup', { callId: second });
   });
 
   it('a report for a call the device is not the callee of is refused', async () => {
@@ -228,8 +244,16 @@ describe('calling a callee whose iPhone is asleep', () => {
     const pushed = nextPushTo(b.token);
     const callId = await invite(a.socket, b.self.id);
     await Promise.all([incoming, pushed]);
+    const endings = record(a.socket, 'call:ended');
     assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
-    await silence(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 300);
+    // A marker: a call to another sleeping iPhone, placed after the laptop rang, whose report
+    // timeout (the same length) runs out. Once it has, this call's timeout would have too.
+    const other = await connect(h.url, 'Other Caller');
+    const c = await sleepingIphone();
+    const markerEnded = next(other.socket, 'call:ended', REPORT_TIMEOUT_MS + 3_000);
+    await invite(other.socket, c.self.id);
+    assert.equal((await markerEnded).reason, EndReason.Unreachable);
+    assert.deepEqual(endings, [], 'the call ended though a browser rang');
 
     const phone = await wake(b.user, b.deviceId);
     assert.ok((await phone.emitWithAck('call:reported', { callId })).ok);
@@ -263,6 +287,7 @@ describe('VoIP registrations', () => {
       reason: EndReason.Unreachable,
       by: 'server',
     });
+    await h.server.pusher.settled();
     assert.equal(pushesTo(b.token).length, 1);
   });
 
@@ -282,7 +307,7 @@ describe('VoIP registrations', () => {
     const phone = await wake(b.user, b.deviceId);
     assert.deepEqual(await phone.emitWithAck('push:unregister', {}), { ok: true, data: {} });
     phone.disconnect();
-    await gone(b.deviceId);
+    await gone(h, b.deviceId);
     assert.ok(!registeredTokens().includes(b.token));
     const ended = next(a.socket, 'call:ended', 500);
     const callId = await invite(a.socket, b.self.id);
@@ -291,6 +316,7 @@ describe('VoIP registrations', () => {
       reason: EndReason.Unreachable,
       by: 'server',
     });
+    await h.server.pusher.settled();
     assert.equal(pushesTo(b.token).length, 0);
   });
 
@@ -370,7 +396,7 @@ describe('Web Push to a browser that is not connected', () => {
     const id = subscription.endpoint.split('/').pop();
     assert.ok((await b.socket.emitWithAck('push:register-web', { subscription })).ok);
     b.socket.disconnect();
-    await gone(b.deviceId);
+    await gone(h, b.deviceId);
 
     const ended = next(a.socket, 'call:ended', REPORT_TIMEOUT_MS + 3_000);
     const callId = await invite(a.socket, b.self.id);
@@ -397,7 +423,7 @@ describe('Web Push to a browser that is not connected', () => {
     const dead = { ...live, endpoint: `${service.origin}/push/${crypto.randomUUID()}` };
     assert.ok((await b.socket.emitWithAck('push:register-web', { subscription: dead })).ok);
     b.socket.disconnect();
-    await gone(b.deviceId);
+    await gone(h, b.deviceId);
     const callId = await invite(a.socket, b.self.id);
     await h.server.pusher.settled();
     const rows = h.server.db
