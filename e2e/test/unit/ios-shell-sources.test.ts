@@ -7,12 +7,16 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse as parsePlist } from 'plist';
-import { Language, Parser, type Node } from 'web-tree-sitter';
+import {
+  configurationBeforeEveryReport,
+  noAudioSessionActivation,
+  pushKitAndCallKitBeforeUi,
+} from '../../src/ios-shell/shell-rules.ts';
+import { calls, swiftParser, syntaxErrors, type Node } from '../../src/ios-shell/swift-syntax.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const shell = path.join(repo, 'ios-shell');
@@ -26,43 +30,19 @@ function swiftFiles(dir: string): string[] {
     .sort();
 }
 
-/** Identifiers used in code (not in comments or strings) with their 1-based line. */
-function identifiers(root: Node, name: string): number[] {
-  const lines: number[] = [];
-  const walk = (n: Node) => {
-    if (n.type === 'simple_identifier' && n.text === name) lines.push(n.startPosition.row + 1);
-    for (const c of n.children) if (c) walk(c);
-  };
-  walk(root);
-  return lines;
-}
-
-function syntaxErrors(root: Node): string[] {
-  const out: string[] = [];
-  const walk = (n: Node) => {
-    if (n.isError || n.isMissing)
-      out.push(`${n.startPosition.row + 1}:${n.startPosition.column + 1} ${n.type}`);
-    else if (n.hasError) for (const c of n.children) if (c) walk(c);
-  };
-  walk(root);
-  return out;
-}
-
 describe('ios-shell sources (Linux CI)', () => {
   const files = [...swiftFiles(path.join(shell, 'Shell')), ...swiftFiles(path.join(shell, 'ShellTests'))];
   const trees = new Map<string, Node>();
 
+  const tree = (f: string) => {
+    const root = trees.get(f);
+    assert.ok(root, `${f} not parsed`);
+    return { file: f, root };
+  };
+
   before(async () => {
-    await Parser.init();
-    const require = createRequire(import.meta.url);
-    const wasm = require.resolve('tree-sitter-wasms/out/tree-sitter-swift.wasm');
-    const parser = new Parser();
-    parser.setLanguage(await Language.load(wasm));
-    for (const f of files) {
-      const tree = parser.parse(read(f));
-      assert.ok(tree, f);
-      trees.set(f, tree.rootNode);
-    }
+    const parse = await swiftParser();
+    for (const f of files) trees.set(f, parse(read(f)));
   });
 
   it('has the shell, its tests and the app entry point', () => {
@@ -82,37 +62,22 @@ describe('ios-shell sources (Linux CI)', () => {
   });
 
   it('F1.1: nothing in the shell activates the audio session itself', () => {
-    const calls = files
-      .filter((f) => f.startsWith('ios-shell/Shell/'))
-      .flatMap((f) => identifiers(trees.get(f) as Node, 'setActive').map((l) => `${f}:${l}`));
-    assert.deepEqual(calls, []);
+    const shellSources = new Map([...trees].filter(([f]) => f.startsWith('ios-shell/Shell/')));
+    assert.deepEqual(noAudioSessionActivation(shellSources), []);
   });
 
   it('F1.3: the provider configuration is assigned right before every reportNewIncomingCall', () => {
-    const f = 'ios-shell/Shell/Calls/CallKitAdaptee.swift';
-    const lines = read(f).split('\n');
-    const reports = identifiers(trees.get(f) as Node, 'reportNewIncomingCall');
-    assert.ok(reports.length >= 2, 'the adaptee reports calls');
-    for (const line of reports) {
-      const before = lines.slice(Math.max(0, line - 4), line - 1).join('\n');
-      assert.match(
-        before,
-        /assignConfiguration\(/,
-        `${f}:${line} reports without assigning the configuration`,
-      );
-    }
+    const { file, root } = tree('ios-shell/Shell/Calls/CallKitAdaptee.swift');
+    assert.ok(calls(root, 'reportNewIncomingCall').length >= 2, 'the adaptee reports calls');
+    assert.deepEqual(configurationBeforeEveryReport(file, root), []);
   });
 
   it('F2.1: PushKit and CallKit are set up at launch, before the window', () => {
-    const app = read('ios-shell/Shell/App/AppDelegate.swift');
-    const launch = app.slice(app.indexOf('didFinishLaunchingWithOptions'));
-    assert.ok(launch.indexOf('Shell(configuration') >= 0, 'the shell is built at launch');
-    assert.ok(launch.indexOf('Shell(configuration') < launch.indexOf('UIWindow('), 'before any UI');
-    const composition = read('ios-shell/Shell/App/Shell.swift');
-    for (const part of ['CallAudioService()', 'CallKitAdaptee(', 'PushKitManager(']) {
-      assert.ok(composition.includes(part), `Shell.init builds ${part}`);
-    }
-    assert.ok(composition.indexOf('CallAudioService()') < composition.indexOf('NativeMediaEngine()'));
+    const violations = pushKitAndCallKitBeforeUi(
+      tree('ios-shell/Shell/App/AppDelegate.swift'),
+      tree('ios-shell/Shell/App/Shell.swift'),
+    );
+    assert.deepEqual(violations, []);
   });
 
   it('F2.6: Info.plist is a valid plist with the keys a calling app needs', () => {
