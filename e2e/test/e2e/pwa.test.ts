@@ -42,8 +42,6 @@ function pushManagerStandIn(subscription: unknown): string {
   })();`;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('installable PWA', { timeout: 240_000 }, () => {
   let rig: Rig;
   let tools: DevTools;
@@ -191,10 +189,11 @@ describe('installable PWA', { timeout: 240_000 }, () => {
     const callId = message.call.callId;
 
     let shown: { title: string; tag: string; actions: string[] }[] = [];
-    for (let i = 0; i < 40 && shown.length === 0; i++) {
-      shown = await tools.notifications(origin);
-      if (shown.length === 0) await sleep(250);
-    }
+    await callee.driver.waitUntil(async () => (shown = await tools.notifications(origin)).length > 0, {
+      timeout: 10_000,
+      interval: 250,
+      timeoutMsg: 'no notification shown for the pushed call',
+    });
     assert.deepEqual(shown, [
       { title: `${caller.name} is calling`, tag: callId, actions: ['answer', 'decline'] },
     ]);
@@ -205,7 +204,14 @@ describe('installable PWA', { timeout: 240_000 }, () => {
       timeout: 5_000,
       timeoutMsg: 'the caller never saw the callee ringing',
     });
-    await sleep(9_000);
+    // Past the report deadline the push itself names (the server's clock: same host), a call no
+    // device had claimed would have ended as unreachable; this one must still ring. Stops at once
+    // if the call ends earlier.
+    const deadline = message.call.expiresAt + 1_000;
+    await caller.driver.waitUntil(
+      async () => (await caller.snapshot(1e9)).state.call?.state !== 'ringing' || Date.now() > deadline,
+      { timeout: deadline - Date.now() + 10_000, interval: 250 },
+    );
     assert.equal(
       (await caller.snapshot(1e9)).state.call?.state,
       'ringing',
