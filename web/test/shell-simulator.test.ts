@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { setImmediate } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CallKitSimulator,
@@ -118,7 +119,9 @@ describe('system rows', () => {
     const answer = async (id: string) => {
       system.reportNewIncomingCall(id, { handle: 'a', name: 'A' }, () => undefined);
       system.answerFulfilled(id);
-      await new Promise((r) => setTimeout(r, 20));
+      // The simulator logs its decision either way: didActivate, or why there is none.
+      while (!system.events.some((e) => e.callId === id && /^(no-)?didActivate$/.test(e.kind)))
+        await setImmediate();
     };
     await answer('first');
     assert.equal(activations, 0);
