@@ -1,13 +1,14 @@
 /**
  * The everyday softphone in real Chromium through the rig: accounts, a user with two devices,
  * hold / resume with audio measured per direction, and call history with the missed-call badge.
- * One rig (three browsers) serves the whole suite; the tests run in order and build on each other.
+ * One rig (three browsers) serves the whole suite; every test starts from every device at rest
+ * (signed in, on the people list, no call) and sets up what it needs itself, so each runs alone.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before, beforeEach, describe, it } from 'node:test';
 import { Key } from 'webdriverio';
 import { EndReason } from '@softphone/sfu/protocol';
 import { heardOnset } from '../../src/audio/verdict.ts';
@@ -23,7 +24,6 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
   return f;
 };
 const HEARD_TIMEOUT_MS = 8_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Whether the party's page has a session cookie the server accepts. */
 async function hasSession(p: Party): Promise<boolean> {
@@ -32,6 +32,34 @@ async function hasSession(p: Party): Promise<boolean> {
 
 async function isListedOnline(viewer: Party, other: Party): Promise<boolean> {
   return (await viewer.snapshot(1e9)).state.users.some((u) => u.displayName === other.name);
+}
+
+/** Brings a device back to rest: signed in, on the people list, no call, no end screen. */
+async function atRest(p: Party): Promise<void> {
+  for (let step = 0; step < 5; step++) {
+    const { screen } = await p.snapshot(1e9);
+    if (screen === 'contacts') return;
+    if (screen === 'sign-in') await p.signIn();
+    else if (screen === 'history') await p.openPeople();
+    else if (screen === 'ended') await p.dismiss();
+    else if (screen === 'incoming') await p.decline();
+    else await p.hangup();
+    await p.driver.waitUntil(async () => (await p.snapshot(1e9)).screen !== screen, {
+      timeout: 10_000,
+      timeoutMsg: `${p.who} stuck on ${screen}`,
+    });
+  }
+  await p.waitForScreen('contacts');
+}
+
+/** Waits until every given device rings for the call and the caller has heard that it rings. */
+async function ringingEverywhere(caller: Party, devices: Party[]): Promise<void> {
+  for (const d of [caller, ...devices]) {
+    await d.driver.waitUntil(async () => (await d.snapshot(1e9)).state.call?.state === 'ringing', {
+      timeout: 10_000,
+      timeoutMsg: `${d.who} never saw the call ringing`,
+    });
+  }
 }
 
 /** The id of the call the party is ringing for or in. */
@@ -45,13 +73,21 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
   let rig: Rig;
   /** The callee's second browser, signed in as the same user. */
   let calleePhone2: Party;
-  const calls: { answered?: string; declined?: string; held?: string; missed?: string } = {};
 
   before(async () => {
     rig = await Rig.start({
       profile: 'linux-chromium',
       wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
       logDir: path.join(dir, 'logs'),
+    });
+    calleePhone2 = await rig.addDevice(rig.callee);
+  });
+  beforeEach(async () => {
+    const { caller, callee } = rig;
+    for (const p of [caller, callee, calleePhone2]) await atRest(p);
+    await callee.driver.waitUntil(() => isListedOnline(callee, caller), {
+      timeout: 10_000,
+      timeoutMsg: 'the caller is not listed online for the callee',
     });
   });
   after(async () => rig?.stop());
@@ -104,8 +140,6 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
 
   it('a call rings every device of the callee; answering on one tells the other "answered elsewhere"', async () => {
     const { caller, callee } = rig;
-    calleePhone2 = await rig.addDevice(callee);
-    await calleePhone2.waitForScreen('contacts');
     const own = (await callee.snapshot(1e9)).state.users;
     assert.ok(!own.some((u) => u.displayName === callee.name), 'a user is never listed to themselves');
 
@@ -113,9 +147,8 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
     const id = await callIdOf(callee);
     assert.equal(await callIdOf(calleePhone2), id, 'both devices ring for the same call');
-    calls.answered = id;
-    // Long enough for both devices to set up their media while ringing, as a person would take.
-    await sleep(1_500);
+    // Both devices have taken the call up (ringing, media set up while ringing) before one answers.
+    await ringingEverywhere(caller, [callee, calleePhone2]);
     assert.equal((await calleePhone2.snapshot(1e9)).screen, 'incoming', 'the second device stopped ringing');
 
     await callee.answer();
@@ -141,7 +174,6 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     const { caller, callee } = rig;
     await caller.call(callee);
     await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
-    calls.declined = await callIdOf(calleePhone2);
     await calleePhone2.decline();
     const [c, d1, d2] = await Promise.all([
       caller.waitForScreen('ended'),
@@ -159,7 +191,6 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     const { caller, callee } = rig;
     await caller.call(callee);
     await callee.waitForScreen('incoming');
-    calls.held = await callIdOf(callee);
     await callee.answer();
     await calleePhone2.waitForScreen('ended');
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
@@ -176,7 +207,12 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     assert.equal((await caller.snapshot(1e9)).state.call?.held.self, true);
     assert.equal(await statusText(caller), 'On hold');
     assert.equal(await statusText(callee), `${caller.name} put you on hold`);
-    await sleep(2_000);
+    const heldWindows = async () =>
+      (await callee.snapshot()).windows.filter((w) => w.at > heldAt + 500).length;
+    await callee.driver.waitUntil(async () => (await heldWindows()) > 5, {
+      timeout: 10_000,
+      timeoutMsg: 'no audio windows measured during hold',
+    });
 
     await caller.setHeld(false);
     await caller.driver.waitUntil(async () => (await caller.snapshot(1e9)).marks?.resumedAt !== undefined, {
@@ -211,10 +247,40 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
 
   it('history lists answered, declined and missed calls with their outcomes; the missed badge clears once seen', async () => {
     const { caller, callee } = rig;
+    const calls: { answered?: string; declined?: string; missed?: string } = {};
+    // The history of everything before is seen, so that the badge counts this test's calls only.
+    for (const d of [callee, calleePhone2]) {
+      await d.openHistory();
+      await d.driver.waitUntil(async () => (await d.missedBadge()) === 0, {
+        timeout: 5_000,
+        timeoutMsg: `${d.who}: earlier missed calls stay new after the history was seen`,
+      });
+      await d.openPeople();
+    }
+
+    await caller.call(callee);
+    await callee.waitForScreen('incoming');
+    calls.answered = await callIdOf(callee);
+    await callee.answer();
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    const answeredAt = (await callee.snapshot(1e9)).marks?.answeredAt ?? 0;
+    const heard = await waitHeardBothWays(caller, callee, answeredAt, HEARD_TIMEOUT_MS);
+    assert.ok(heard.heardByA.heard && heard.heardByB.heard, 'the answered call is not two-way');
+    await caller.hangup();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await Promise.all([caller.dismiss(), callee.dismiss(), calleePhone2.dismiss()]);
+
+    await caller.call(callee);
+    await calleePhone2.waitForScreen('incoming');
+    calls.declined = await callIdOf(calleePhone2);
+    await calleePhone2.decline();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await Promise.all([caller.dismiss(), callee.dismiss(), calleePhone2.dismiss()]);
+
     await caller.call(callee);
     await Promise.all([callee.waitForScreen('incoming'), calleePhone2.waitForScreen('incoming')]);
     calls.missed = await callIdOf(callee);
-    await sleep(1_000);
+    await ringingEverywhere(caller, [callee, calleePhone2]);
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
     assert.equal(await callee.endMessage(), `Missed call from ${caller.name}`);
@@ -232,7 +298,6 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     const rows = new Map((await callee.historyRows()).map((r) => [r.callId, r]));
     const expectCallee = [
       [calls.missed, 'missed', EndReason.Cancelled, /^Missed call$/],
-      [calls.held, 'incoming', EndReason.HungUp, /^Incoming · \d+:\d\d$/],
       [calls.declined, 'incoming', EndReason.Declined, /^Incoming · declined$/],
       [calls.answered, 'incoming', EndReason.HungUp, /^Incoming · \d+:\d\d$/],
     ] as const;
@@ -243,13 +308,13 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
       assert.match(rows.get(id)?.text ?? '', text);
     }
     assert.deepEqual(
-      [...rows.keys()].slice(0, 4),
+      [...rows.keys()].slice(0, 3),
       expectCallee.map(([id]) => id),
       'newest first',
     );
-    const heldCall = entries.get(calls.held ?? '');
-    assert.ok(heldCall?.durationMs && heldCall.durationMs > 2_000);
-    assert.equal(heldCall.quality?.heard, true, 'the quality summary says the callee heard the caller');
+    const answered = entries.get(calls.answered ?? '');
+    assert.ok(answered?.durationMs && answered.durationMs > 0, 'the answered call has a duration');
+    assert.equal(answered.quality?.heard, true, 'the quality summary says the callee heard the caller');
     assert.equal(entries.get(calls.missed ?? '')?.missed, true);
     assert.deepEqual(
       [...rows.values()].filter((r) => r.unread).map((r) => r.callId),
