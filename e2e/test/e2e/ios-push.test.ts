@@ -22,7 +22,6 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
 };
 /** The server's default: it covers the cold launch, the page loading and claiming the call. */
 const REPORT_TIMEOUT_MS = 8_000;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 240_000 }, () => {
   let rig: Rig;
@@ -43,12 +42,20 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
   });
   after(async () => rig?.stop());
 
+  /** The apns-ids of the pushes the server's push log has for a call. */
+  const pushesFor = (callId: string): string[] => {
+    const pushLog = rig.server?.apns?.pushLog ?? '';
+    if (!fs.existsSync(pushLog)) return [];
+    return fs
+      .readFileSync(pushLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(callId))
+      .map((l) => (JSON.parse(l) as { 'apns-id': string })['apns-id']);
+  };
+
   it('app killed: the push cold-launches it, it rings, answered on CallKit, audio both ways', async () => {
     await phone.killApp();
     await rig.caller.waitUntilAsleep(phone);
-    // Janus needs a moment to clean up the killed app's media session: a call set up for the same
-    // device at once fails with "471 Still cleaning a previous session" (reported to the server lane).
-    await sleep(3_000);
     const result = await placeCall(1, rig.caller, phone, {
       holdMs: 1_000,
       heardTimeoutMs: 10_000,
@@ -87,7 +94,6 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
   it('cancelled before the push is delivered: no second push, and the late one stops ringing at once', async () => {
     await phone.killApp();
     await rig.caller.waitUntilAsleep(phone);
-    await sleep(3_000);
     // The phone is out of reach: APNs accepts the push and holds it (store and forward).
     await phone.setNetwork(false);
     await rig.caller.call(phone);
@@ -96,7 +102,11 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
       timeoutMsg: 'the call was not placed',
     });
     const callId = (await rig.caller.snapshot(1e9)).state.call?.id ?? '';
-    await sleep(1_000);
+    // APNs has taken the push (and holds it for the phone out of reach) before the caller gives up.
+    await rig.caller.driver.waitUntil(async () => pushesFor(callId).length > 0, {
+      timeout: 10_000,
+      timeoutMsg: 'the server logged no push for the call',
+    });
     await rig.caller.hangup();
     await rig.caller.waitForScreen('ended');
     await phone.setNetwork(true);
@@ -108,12 +118,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     const kinds = (await phone.eventsOf(callId)).map((e) => e.kind);
     for (const k of ['answer-fulfilled', 'didActivate', 'capture-started'])
       assert.ok(!kinds.includes(k), `${k} for a cancelled call: ${kinds.join(', ')}`);
-    const pushLog = rig.server?.apns?.pushLog ?? '';
-    const sends = fs
-      .readFileSync(pushLog, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes(callId))
-      .map((l) => (JSON.parse(l) as { 'apns-id': string })['apns-id']);
+    const sends = pushesFor(callId);
     assert.equal(new Set(sends).size, 1, `pushes for the call: ${sends.join(', ')}`);
     await rig.caller.dismiss();
   });
