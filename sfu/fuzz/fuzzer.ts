@@ -444,7 +444,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
   const choose = () => {
     let r = Math.random() * total;
     for (const [w, act] of actions) if ((r -= w) < 0) return act;
-    return actions[0]![1];
+    return actions.at(-1)?.[1] ?? wrongOrder;
   };
 
   await Promise.all(

@@ -36,7 +36,7 @@ await server.stop();
 const mib = (kib: number) => `${(kib / 1024).toFixed(0)} MiB`;
 const sorted = [...calls.durationsMs].sort((x, y) => x - y);
 const pct = (p: number) =>
-  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!.toFixed(0) : '-';
+  sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]?.toFixed(0) ?? '-';
 console.log(`fuzz: ${report.sent} messages in ${seconds.toFixed(1)} s from ${values.clients} clients`);
 console.log(`  socket.io messages ${report.socketMessages}, REST requests ${report.restRequests}`);
 console.log('  answers by type:');
