@@ -5,11 +5,15 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { Server } from 'socket.io';
 import sirv from 'sirv';
 import type { AccountService } from './accounts/account-service.ts';
 import type { CallService } from './call/call-service.ts';
 import { createApi } from './http/api.ts';
+import { checkOrigin } from './http/origin-policy.ts';
+import type { RequestView } from './http/proxy-trust.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import type { JanusGateway } from './janus/janus-gateway.ts';
 import type { Logger } from './log.ts';
 import type { Presence } from './presence/presence.ts';
@@ -31,22 +35,15 @@ export interface AppComponents {
   webDir: string;
   noAnswerTimeoutMs: number;
   push: Omit<PushHandlerDeps, 'log'>;
+  /** Certificate and key (PEM): serve HTTPS; without them plain HTTP. */
+  tls?: { cert: string; key: string } | undefined;
+  /** How requests are read through trusted reverse proxies. */
+  view: RequestView;
 }
 
 export interface Application {
   httpServer: http.Server;
   io: AppServer;
-}
-
-/** Refuses cross-site socket connections: a page elsewhere must not act with our user's cookie. */
-function sameOrigin(req: http.IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin) return true;
-  try {
-    return new URL(origin).host === req.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 export function createApplication(c: AppComponents): Application {
@@ -68,8 +65,9 @@ export function createApplication(c: AppComponents): Application {
         res.writeHead(503, { 'content-type': 'text/plain' });
         res.end('The web app is not built: run `npm run build`.\n');
       };
-  const api = createApi(c.accounts, c.calls, c.log.child({ module: 'api' }));
-  const httpServer = http.createServer((req, res) => {
+  const api = createApi(c.accounts, c.calls, c.view, c.log.child({ module: 'api' }));
+  const handle: http.RequestListener = (req, res) => {
+    for (const [name, value] of Object.entries(securityHeaders(req, c.view))) res.setHeader(name, value);
     if (req.url === '/healthz') {
       res.writeHead(c.gateway.isReady ? 200 : 503, { 'content-type': 'application/json' });
       res.end(
@@ -83,12 +81,21 @@ export function createApplication(c: AppComponents): Application {
     void api(req, res).then((handled) => {
       if (!handled) serveWeb(req, res);
     });
-  });
+  };
+  const httpServer = c.tls ? https.createServer(c.tls, handle) : http.createServer(handle);
+  const log = c.log.child({ module: 'signalling' });
   const io: AppServer = new Server(httpServer, {
     serveClient: false,
-    allowRequest: (req, cb) => cb(null, sameOrigin(req)),
+    allowRequest: (req, cb) => {
+      const origin = checkOrigin(req, c.view);
+      if (!origin.ok)
+        log.warn(origin, 'connection from another origin refused (behind a proxy? see TRUST_PROXY)');
+      cb(null, origin.ok);
+    },
   });
-  const log = c.log.child({ module: 'signalling' });
+  io.engine.on('headers', (headers: Record<string, string>, req: http.IncomingMessage) =>
+    Object.assign(headers, securityHeaders(req, c.view)),
+  );
   io.use(createAuthMiddleware(c.accounts, c.devices));
   io.on('connection', (socket) => {
     const member = { peer: socket.data.user, deviceId: socket.data.deviceId, socket };

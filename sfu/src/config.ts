@@ -1,9 +1,26 @@
 /** Environment → typed Config, validated once at start-up. Every setting has an embedded default. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function compilesAsTrust(v: string): boolean {
+  try {
+    proxyaddr.compile(trustList(v));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `TRUST_PROXY` as the list proxy-addr compiles. */
+export const trustList = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const port = z.coerce.number().int().min(0).max(65535);
 
@@ -15,6 +32,19 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   /** The built PWA to serve. */
   WEB_DIR: z.string().default(path.join(repoRoot, 'web', 'dist')),
+  /** The certificate chain and key (PEM files) to serve HTTPS with (both, or none). */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  /**
+   * Which direct peers are reverse proxies whose `X-Forwarded-For/-Proto/-Host` are believed:
+   * comma-separated addresses, CIDRs or `loopback` / `linklocal` / `uniquelocal`. Empty believes none.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('')
+    .refine((v) => compilesAsTrust(v), 'expected addresses, CIDRs or loopback/linklocal/uniquelocal'),
+  /** Accounts one client address may create per hour. */
+  SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** 0 picks a free port at start-up. */
   JANUS_WS_PORT: port.default(0),
@@ -61,10 +91,15 @@ const allOrNone = (env: z.infer<typeof EnvSchema>, names: (keyof typeof env)[]) 
 const CheckedEnvSchema = EnvSchema.refine(
   (e) => allOrNone(e, ['APNS_KEY_FILE', 'APNS_KEY_ID', 'APNS_TEAM_ID']),
   { message: 'set APNS_KEY_FILE, APNS_KEY_ID and APNS_TEAM_ID together', path: ['APNS_KEY_FILE'] },
-).refine((e) => allOrNone(e, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']), {
-  message: 'set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together',
-  path: ['VAPID_PUBLIC_KEY'],
-});
+)
+  .refine((e) => allOrNone(e, ['TLS_CERT_FILE', 'TLS_KEY_FILE']), {
+    message: 'set TLS_CERT_FILE and TLS_KEY_FILE together',
+    path: ['TLS_CERT_FILE'],
+  })
+  .refine((e) => allOrNone(e, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']), {
+    message: 'set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together',
+    path: ['VAPID_PUBLIC_KEY'],
+  });
 
 export type Config = z.infer<typeof EnvSchema>;
 

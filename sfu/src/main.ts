@@ -1,8 +1,11 @@
 /** Entry point: load config, start the server, listen. Exits 2 on bad configuration. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createLogger } from './log.ts';
+import { createSecureContext } from 'node:tls';
+import proxyaddr from 'proxy-addr';
+import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
+import { loadOrMakeCertificate } from './http/self-signed-cert.ts';
+import { createLogger, type Logger } from './log.ts';
 import { startServer, type PushOptions, type Server } from './server.ts';
 
 function readConfigFile(name: string, file: string): string {
@@ -62,11 +65,62 @@ function pushOptions(c: Config): PushOptions {
   };
 }
 
+const isLoopback = proxyaddr.compile('loopback');
+
+/**
+ * HTTPS with the given certificate; beyond loopback without one, with the server's own (a page
+ * served over plain HTTP to another machine gets no microphone: not a secure context); on
+ * loopback, plain HTTP as always.
+ */
+async function tlsOptions(c: Config, log: Logger): Promise<{ cert: string; key: string } | undefined> {
+  if (c.TLS_CERT_FILE && c.TLS_KEY_FILE) {
+    const tls = {
+      cert: readConfigFile('TLS_CERT_FILE', c.TLS_CERT_FILE),
+      key: readConfigFile('TLS_KEY_FILE', c.TLS_KEY_FILE),
+    };
+    try {
+      createSecureContext(tls);
+    } catch (err) {
+      throw new ConfigError(
+        `invalid configuration:\n  TLS_CERT_FILE: ${c.TLS_CERT_FILE} and ${c.TLS_KEY_FILE} are not a PEM certificate and its key (${(err as Error).message})`,
+      );
+    }
+    return tls;
+  }
+  if (c.HOST === 'localhost' || isLoopback(c.HOST, 0)) return undefined;
+  const own = await loadOrMakeCertificate(c.DATA_DIR, c.HOST);
+  log.info(
+    {
+      certFile: own.certFile,
+      fingerprint: own.fingerprint,
+      made: own.made,
+      names: own.names,
+      uncovered: own.uncovered,
+    },
+    'self-signed certificate',
+  );
+  console.log(
+    [
+      `HTTPS with a self-signed certificate ${own.made ? 'made now' : 'made earlier'}: ${own.certFile}`,
+      `  for: ${own.names.join(', ')}`,
+      ...(own.uncovered.length
+        ? [`  not for: ${own.uncovered.join(', ')} (delete ${own.certFile} to make one that is)`]
+        : []),
+      `  SHA-256 fingerprint: ${own.fingerprint}`,
+      '  Browsers on other machines will warn that the connection is not private: compare the',
+      '  fingerprint they show with this one before trusting it, or set TLS_CERT_FILE and',
+      '  TLS_KEY_FILE to a real certificate (or serve behind a reverse proxy with TRUST_PROXY).',
+    ].join('\n'),
+  );
+  return { cert: own.cert, key: own.key };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
+  const tls = await tlsOptions(config, log);
 
   let server: Server | null = null;
   process.once('exit', () => server?.gateway.kill());
@@ -81,14 +135,18 @@ async function main(): Promise<void> {
       iceInterface: config.JANUS_ICE_INTERFACE,
     },
     push: pushOptions(config),
+    ...(tls ? { tls } : {}),
+    trustProxy: trustList(config.TRUST_PROXY),
+    accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
     log,
   });
   const running = server;
   await new Promise<void>((resolve) => running.httpServer.listen(config.PORT, config.HOST, resolve));
   const addr = running.httpServer.address();
   const port = addr && typeof addr === 'object' ? addr.port : config.PORT;
-  log.info({ url: `http://${config.HOST}:${port}/` }, 'softphone listening');
-  console.log(`softphone ready at http://${config.HOST}:${port}/`);
+  const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
+  log.info({ url }, 'softphone listening');
+  console.log(`softphone ready at ${url}`);
 
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {

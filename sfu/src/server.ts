@@ -3,9 +3,10 @@
  * calls, HTTP + socket.io. Used by `main.ts` and by the integration tests, so both run the same thing.
  */
 import path from 'node:path';
-import { AccountService } from './accounts/account-service.ts';
+import { AccountService, type AccountLimits } from './accounts/account-service.ts';
 import { createApplication, type Application } from './app.ts';
 import { CallService } from './call/call-service.ts';
+import { createRequestView } from './http/proxy-trust.ts';
 import { JanusGateway } from './janus/janus-gateway.ts';
 import type { Logger } from './log.ts';
 import { Presence } from './presence/presence.ts';
@@ -29,6 +30,11 @@ export interface ServerOptions {
   noAnswerTimeoutMs: number;
   janus: { wsPort: number; adminPort: number; rtpPortRange: string; iceInterface: string };
   push?: PushOptions;
+  /** Certificate chain and key (PEM): serve HTTPS. */
+  tls?: { cert: string; key: string };
+  /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
+  trustProxy?: string[];
+  accountLimits?: AccountLimits;
   log: Logger;
 }
 
@@ -73,7 +79,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
   const devices = new SqliteDevicesRepo(db);
-  const accounts = new AccountService(users, new SqliteSessionsRepo(db));
+  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits);
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
   const presence = new Presence(() => pushRepo.wakeableUsers());
@@ -127,6 +133,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
     push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [] },
+    tls: o.tls,
+    view: createRequestView(o.trustProxy ?? []),
   });
   return {
     ...app,

@@ -1,4 +1,6 @@
 /** Boot: build the phone for this platform and mount the app. */
+// Linked, not inline, so the page runs under a CSP without 'unsafe-inline'.
+import './page.css';
 import './app/sp-app.ts';
 import { Phone } from './call/phone.ts';
 import { installTestHooks } from './debug/test-hooks.ts';

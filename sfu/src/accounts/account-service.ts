@@ -1,7 +1,8 @@
 /**
  * Sign-up, sign-in and sessions. A session token is 32 random bytes handed to the browser once
  * (in an httpOnly cookie); only its SHA-256 is stored. Sign-in failures are rate limited per
- * address and username, and attempts per address, so guessing is slow and slow for everyone else.
+ * address and username, and attempts per address, so guessing is slow and slow for everyone else;
+ * sign-ups per address, so one client can't fill the database (or burn CPU on scrypt).
  */
 import crypto from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -30,20 +31,31 @@ export interface SignedIn {
 const toAccount = (u: UserRow): Account => ({ id: u.id, username: u.username, displayName: u.displayName });
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
+export interface AccountLimits {
+  /** Accounts one address may create per hour. */
+  signUpsPerHour: number;
+}
+
 export class AccountService {
   /** Failed sign-ins per address and username. */
   private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60 });
   /** Every sign-in attempt per address. */
   private readonly attempts = new RateLimiterMemory({ points: 30, duration: 15 * 60 });
+  /** Sign-ups per address. */
+  private readonly signUps: RateLimiterMemory;
   /** A hash to verify against when the username doesn't exist, so timing doesn't reveal it. */
   private readonly decoyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
 
   constructor(
     private readonly users: UsersRepo,
     private readonly sessions: SessionsRepo,
-  ) {}
+    limits: AccountLimits = { signUpsPerHour: 20 },
+  ) {
+    this.signUps = new RateLimiterMemory({ points: limits.signUpsPerHour, duration: 3600 });
+  }
 
-  async signUp(req: SignUpRequest): Promise<SignedIn> {
+  async signUp(req: SignUpRequest, address: string): Promise<SignedIn> {
+    await this.consume(this.signUps, address);
     const user: UserRow = {
       id: crypto.randomUUID(),
       username: req.username,

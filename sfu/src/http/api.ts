@@ -1,6 +1,7 @@
 /**
  * The REST edge (`/api/*`): JSON in, zod-validated, JSON out with the same error codes as the
- * socket. Only `application/json` bodies are accepted, which keeps cross-site forms out.
+ * socket. Only `application/json` bodies are accepted, which keeps cross-site forms out, and every
+ * call that changes state passes the origin policy, which keeps other sites' scripts out.
  */
 import type http from 'node:http';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
@@ -9,6 +10,8 @@ import { AccountError, SESSION_TTL_MS, type AccountService } from '../accounts/a
 import { CallError } from '../call/call-error.ts';
 import type { CallService } from '../call/call-service.ts';
 import type { Logger } from '../log.ts';
+import { checkOrigin } from './origin-policy.ts';
+import type { RequestView } from './proxy-trust.ts';
 import {
   CallShownRequestSchema,
   ErrorCode,
@@ -38,16 +41,16 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.UsernameTaken]: 409,
   [ErrorCode.BadCredentials]: 401,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.ForbiddenOrigin]: 403,
 };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export function sessionTokenOf(req: http.IncomingMessage): string | undefined {
   return parseCookie(req.headers.cookie ?? '')[SESSION_COOKIE];
 }
 
-function sessionCookie(req: http.IncomingMessage, token: string, maxAgeMs: number): string {
-  const secure =
-    (req.socket as { encrypted?: boolean }).encrypted === true ||
-    req.headers['x-forwarded-proto'] === 'https';
+function sessionCookie(secure: boolean, token: string, maxAgeMs: number): string {
   return serializeCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'lax',
@@ -96,33 +99,36 @@ function reply(
   res.end(JSON.stringify(body));
 }
 
-export function createApi(accounts: AccountService, calls: CallService, log: Logger) {
+export function createApi(accounts: AccountService, calls: CallService, view: RequestView, log: Logger) {
+  const sessionCookieFor = (req: http.IncomingMessage, token: string, maxAgeMs: number) =>
+    sessionCookie(view.protocol(req) === 'https', token, maxAgeMs);
   const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>> = {
     'POST /api/signup': async (req, res) => {
-      const signed = await accounts.signUp(await readJson(req, SignUpRequestSchema));
+      const body = await readJson(req, SignUpRequestSchema);
+      const signed = await accounts.signUp(body, view.clientAddress(req));
       log.info({ user: signed.account.id }, 'signed up');
       reply(
         res,
         201,
         { account: signed.account },
-        { 'set-cookie': sessionCookie(req, signed.token, SESSION_TTL_MS) },
+        { 'set-cookie': sessionCookieFor(req, signed.token, SESSION_TTL_MS) },
       );
     },
     'POST /api/signin': async (req, res) => {
       const body = await readJson(req, SignInRequestSchema);
-      const signed = await accounts.signIn(body, req.socket.remoteAddress ?? 'unknown');
+      const signed = await accounts.signIn(body, view.clientAddress(req));
       log.info({ user: signed.account.id }, 'signed in');
       reply(
         res,
         200,
         { account: signed.account },
-        { 'set-cookie': sessionCookie(req, signed.token, SESSION_TTL_MS) },
+        { 'set-cookie': sessionCookieFor(req, signed.token, SESSION_TTL_MS) },
       );
     },
     'POST /api/signout': async (req, res) => {
       const token = sessionTokenOf(req);
       if (token) accounts.signOut(token);
-      reply(res, 200, {}, { 'set-cookie': sessionCookie(req, '', 0) });
+      reply(res, 200, {}, { 'set-cookie': sessionCookieFor(req, '', 0) });
     },
     'POST /api/calls/shown': async (req, res) => {
       const account = accounts.accountForToken(sessionTokenOf(req));
@@ -150,6 +156,16 @@ export function createApi(accounts: AccountService, calls: CallService, log: Log
     const route = routes[`${req.method} ${path}`];
     try {
       if (!route) throw new HttpError(404, ErrorCode.UnknownEvent, `no route ${req.method} ${path}`);
+      if (!SAFE_METHODS.has(req.method ?? '')) {
+        const origin = checkOrigin(req, view);
+        if (!origin.ok) {
+          log.warn(
+            { path, ...origin },
+            'request from another origin refused (behind a proxy? see TRUST_PROXY)',
+          );
+          throw new HttpError(403, ErrorCode.ForbiddenOrigin, 'requests from another site are not accepted');
+        }
+      }
       await route(req, res);
     } catch (err) {
       if (err instanceof HttpError)
@@ -159,7 +175,7 @@ export function createApi(accounts: AccountService, calls: CallService, log: Log
           ? { 'retry-after': String(err.retryAfterSeconds) }
           : {};
         if (err.code === ErrorCode.BadCredentials || err.code === ErrorCode.RateLimited)
-          log.warn({ code: err.code, address: req.socket.remoteAddress }, 'sign-in refused');
+          log.warn({ code: err.code, address: view.clientAddress(req), path }, 'refused');
         reply(res, STATUS[err.code] ?? 400, { error: { code: err.code, message: err.message } }, headers);
       } else {
         log.error({ err, path }, 'request failed');

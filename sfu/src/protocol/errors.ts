@@ -29,6 +29,8 @@ export enum ErrorCode {
   UsernameTaken = 'username-taken',
   /** Wrong username or password (never says which). */
   BadCredentials = 'bad-credentials',
+  /** A state-changing request or a connection from a page of another origin. */
+  ForbiddenOrigin = 'forbidden-origin',
   /** Too many attempts; retry later. */
   RateLimited = 'rate-limited',
   /** Anything unexpected; details are in the server log only. */

@@ -60,7 +60,7 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
     return {};
   });
   socket.onAny((event: string, ...args: unknown[]) => {
-    if (event in requests) return;
+    if (Object.hasOwn(requests, event)) return;
     log.warn({ event, user: me }, 'unknown event');
     replyError(socket, event, args[args.length - 1], {
       code: ErrorCode.UnknownEvent,

@@ -34,6 +34,8 @@ export async function startHarness(
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
     janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
     ...(opts.push ? { push: opts.push } : {}),
+    // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
+    accountLimits: { signUpsPerHour: 10_000 },
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));
