@@ -5,6 +5,7 @@
 import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
 import { screenOf } from '../call/phone-state.ts';
+import type { AudioWindow } from '../media/audio-monitor.ts';
 
 export interface PhoneSnapshot {
   screen: ReturnType<typeof screenOf>;
@@ -13,7 +14,7 @@ export interface PhoneSnapshot {
   capturing: boolean;
   capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
-  windows: CallFigures['windows'];
+  windows: AudioWindow[];
 }
 
 declare global {
