@@ -1,14 +1,10 @@
 /** Boot: build the phone for this platform and mount the app. */
 // Linked, not inline, so the page runs under a CSP without 'unsafe-inline'.
 import './page.css';
+import { createBrowserPhone } from './app/browser-phone.ts';
 import './app/sp-app.ts';
-import { Phone } from './call/phone.ts';
 import { installTestHooks } from './debug/test-hooks.ts';
-import { ImmediateAudioActivation } from './media/audio-activation.ts';
-import { BrowserMediaEngine } from './media/browser-engine.ts';
 import { announceReady, linkCallKit } from './media/callkit-link.ts';
-import { IosMediaEngine } from './media/ios-engine.ts';
-import { ShellAudioActivation } from './media/shell-activation.ts';
 import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
 
@@ -21,12 +17,7 @@ const shell = ShellBridge.connect();
 const pageEngineInShell =
   shell?.info.build === 'qa' && new URLSearchParams(window.location.search).get('engine') === 'page';
 
-const phone = new Phone({
-  serverUrl: window.location.origin,
-  createEngine: (events, callId) =>
-    shell && !pageEngineInShell ? new IosMediaEngine(shell, callId, events) : new BrowserMediaEngine(events),
-  activation: shell ? new ShellAudioActivation(shell) : new ImmediateAudioActivation(),
-});
+const phone = createBrowserPhone(shell, pageEngineInShell);
 if (shell) linkCallKit(phone, shell);
 installTestHooks(phone);
 const installed = new InstalledApp();
@@ -35,5 +26,5 @@ const app = document.createElement('sp-app');
 app.phone = phone;
 app.installed = installed;
 document.body.append(app);
-installed.start((launch) => void phone.takeLaunch(launch));
+installed.start((launch) => void phone.calls.takeLaunch(launch));
 if (shell) announceReady(shell);

@@ -1,11 +1,6 @@
 /** A real server on port 0 with a real Janus, and real socket.io clients, for integration tests. */
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { io, type Socket } from 'socket.io-client';
-import { createLogger } from '../../src/log.ts';
 import type {
   ClientToServerEvents,
   Peer,
@@ -13,34 +8,14 @@ import type {
   ServerEventPayload,
   ServerToClientEvents,
 } from '../../src/protocol/index.ts';
-import { startServer, type PushOptions, type Server } from '../../src/server.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from '../support/test-server.ts';
 
 export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-export interface Harness {
-  url: string;
-  server: Server;
-  dataDir: string;
-  stop(): Promise<void>;
-}
+export type Harness = TestServer;
 
-export async function startHarness(
-  opts: { noAnswerTimeoutMs?: number; dataDir?: string; push?: PushOptions } = {},
-): Promise<Harness> {
-  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-it-'));
-  const server = await startServer({
-    dataDir,
-    webDir: path.join(dataDir, 'no-web'),
-    noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
-    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
-    ...(opts.push ? { push: opts.push } : {}),
-    // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
-    accountLimits: { signUpsPerHour: 10_000 },
-    log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
-  });
-  await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
-  return { url, server, dataDir, stop: () => server.stop() };
+export function startHarness(opts: TestServerOptions = {}): Promise<Harness> {
+  return startTestServer(opts);
 }
 
 export interface User {

@@ -5,14 +5,14 @@
  * announced where they appear (role="alert").
  */
 import { CallState } from '@softphone/sfu/protocol';
-import type { PhoneState } from '../call/phone-state.ts';
+import { isAnswered, type PhoneState } from '../call/phone-state.ts';
 
 export function announcement(s: PhoneState): string {
   if (s.connection === 'reconnecting') return s.notice ?? 'Connection lost, reconnecting…';
   const call = s.call;
   if (call) {
     const who = call.peer.displayName;
-    if (call.answeredAt === null) {
+    if (!isAnswered(call)) {
       if (call.direction === 'incoming') return `Incoming call from ${who}`;
       return call.state === CallState.Ringing ? `Ringing ${who}…` : `Calling ${who}…`;
     }

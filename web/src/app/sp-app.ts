@@ -17,7 +17,7 @@ import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
  * The mediator: owns nothing but a reference to the Phone, passes its state down to the screen
- * that fits, and turns the screens' events into Phone actions.
+ * that fits, and turns the screens' events into its controllers' actions.
  */
 export class SpApp extends LitElement {
   static override properties = {
@@ -65,7 +65,7 @@ export class SpApp extends LitElement {
       this.phone.subscribe((s) => (this.state = s)),
       this.installed.subscribe((s) => (this.appState = s)),
     ];
-    void this.phone.restore();
+    void this.phone.session.restore();
   }
 
   override disconnectedCallback(): void {
@@ -78,22 +78,22 @@ export class SpApp extends LitElement {
     const screen = screenOf(s);
     return html`<main
       data-screen=${screen}
-      @sp-sign-in=${(e: GlobalEventHandlersEventMap['sp-sign-in']) => void this.phone.signIn(e.detail.username, e.detail.password)}
+      @sp-sign-in=${(e: GlobalEventHandlersEventMap['sp-sign-in']) => void this.phone.session.signIn(e.detail.username, e.detail.password)}
       @sp-sign-up=${(e: GlobalEventHandlersEventMap['sp-sign-up']) =>
-        void this.phone.signUp(e.detail.username, e.detail.password, e.detail.displayName)}
+        void this.phone.session.signUp(e.detail.username, e.detail.password, e.detail.displayName)}
       @sp-sign-out=${() => void this.phone.signOut()}
       @sp-view=${(e: GlobalEventHandlersEventMap['sp-view']) =>
-        e.detail.view === 'history' ? void this.phone.showHistory() : this.phone.showPeople()}
-      @sp-call-requested=${(e: GlobalEventHandlersEventMap['sp-call-requested']) => void this.phone.call(e.detail.userId)}
-      @sp-answer=${() => void this.phone.answer()}
-      @sp-decline=${() => void this.phone.decline()}
-      @sp-hangup=${() => void this.phone.hangup()}
-      @sp-mute-changed=${(e: GlobalEventHandlersEventMap['sp-mute-changed']) => this.phone.setMuted(e.detail.muted)}
-      @sp-hold-changed=${(e: GlobalEventHandlersEventMap['sp-hold-changed']) => void this.phone.setHeld(e.detail.held)}
-      @sp-output-changed=${(e: GlobalEventHandlersEventMap['sp-output-changed']) => void this.phone.setOutput(e.detail.deviceId)}
-      @sp-dismiss=${() => this.phone.dismissEnded()}
+        e.detail.view === 'history' ? void this.phone.history.show() : this.phone.history.showPeople()}
+      @sp-call-requested=${(e: GlobalEventHandlersEventMap['sp-call-requested']) => void this.phone.calls.invite(e.detail.userId)}
+      @sp-answer=${() => void this.phone.calls.answer()}
+      @sp-decline=${() => void this.phone.calls.decline()}
+      @sp-hangup=${() => void this.phone.calls.hangup()}
+      @sp-mute-changed=${(e: GlobalEventHandlersEventMap['sp-mute-changed']) => this.phone.calls.setMuted(e.detail.muted)}
+      @sp-hold-changed=${(e: GlobalEventHandlersEventMap['sp-hold-changed']) => void this.phone.calls.setHeld(e.detail.held)}
+      @sp-output-changed=${(e: GlobalEventHandlersEventMap['sp-output-changed']) => void this.phone.calls.setOutput(e.detail.deviceId)}
+      @sp-dismiss=${() => this.phone.calls.dismissEnded()}
       @sp-update-accepted=${() => void this.installed.update()}
-      @sp-call-notifications-enable=${() => void this.phone.enableCallNotifications()}
+      @sp-call-notifications-enable=${() => void this.phone.push.enableCallNotifications()}
     >
       ${this.appState.updateReady && !s.call ? html`<sp-update-prompt></sp-update-prompt>` : null}
       <sp-announcer .message=${announcement(s)}></sp-announcer>

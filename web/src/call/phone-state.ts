@@ -1,4 +1,4 @@
-/** The client's whole state, set in one place (Phone.setState) and passed down to the UI. */
+/** The client's whole state, set in one place (StateStore.set, by the controllers) and passed down to the UI. */
 import type {
   Account,
   CallId,
@@ -23,8 +23,9 @@ export interface ActiveCall {
   id: CallId | null;
   direction: 'outgoing' | 'incoming';
   peer: Peer;
+  /** The server's word on the call's progress, shown as "Calling…" / "Ringing…"; see {@link isAnswered}. */
   state: CallState;
-  /** Epoch ms when the call was answered (by us or the peer). */
+  /** Epoch ms when the call was answered (by us or the peer): the one record of "answered". */
   answeredAt: number | null;
   muted: boolean;
   audio: AudioState;
@@ -94,13 +95,18 @@ export const initialPhoneState: PhoneState = {
   callNotifications: 'unsupported',
 };
 
+/** Whether the call is answered: here, and nowhere else, is that decided. */
+export function isAnswered(call: ActiveCall): boolean {
+  return call.answeredAt !== null;
+}
+
 export type Screen = 'sign-in' | 'contacts' | 'history' | 'outgoing' | 'incoming' | 'in-call' | 'ended';
 
 /** The screen is derived from the state, never stored. */
 export function screenOf(s: PhoneState): Screen {
   if (!s.account || !s.self) return 'sign-in';
   if (s.call) {
-    if (s.call.answeredAt !== null) return 'in-call';
+    if (isAnswered(s.call)) return 'in-call';
     return s.call.direction === 'incoming' ? 'incoming' : 'outgoing';
   }
   if (s.ended) return 'ended';

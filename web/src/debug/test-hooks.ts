@@ -2,17 +2,19 @@
  * A read-only window onto the phone for the test rig (`window.softphone.snapshot()`), the way
  * Jitsi's tests read `APP.conference`. It exposes figures, never actions: the rig drives the UI.
  */
+import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
 import { screenOf } from '../call/phone-state.ts';
+import type { AudioWindow } from '../media/audio-monitor.ts';
 
 export interface PhoneSnapshot {
   screen: ReturnType<typeof screenOf>;
   state: Phone['state'];
-  marks: NonNullable<Phone['media']>['marks'] | null;
+  marks: CallFigures['marks'] | null;
   capturing: boolean;
   capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
-  windows: NonNullable<Phone['media']>['monitor']['windows'];
+  windows: AudioWindow[];
 }
 
 declare global {
@@ -24,15 +26,15 @@ declare global {
 export function installTestHooks(phone: Phone): void {
   window.softphone = {
     snapshot(sinceWindow = 0) {
-      const m = phone.media;
+      const f = phone.calls.figures;
       return {
         screen: screenOf(phone.state),
         state: phone.state,
-        marks: m ? { ...m.marks } : null,
-        capturing: m?.engine.capturing ?? false,
-        capturedBeforeActivation: m?.capturedBeforeActivation ?? false,
-        firstHeardAt: m?.monitor.firstHeardAt ?? null,
-        windows: m ? m.monitor.windows.slice(sinceWindow) : [],
+        marks: f ? { ...f.marks } : null,
+        capturing: f?.capturing ?? false,
+        capturedBeforeActivation: f?.capturedBeforeActivation ?? false,
+        firstHeardAt: f?.firstHeardAt ?? null,
+        windows: f ? f.windows.slice(sinceWindow) : [],
       };
     },
   };

@@ -1,5 +1,6 @@
 /**
- * Keeps CallKit (through the shell) and the page's Phone telling each other about the same calls.
+ * Keeps CallKit (through the shell) and the page's Phone telling each other about the same calls,
+ * from the one call state (each change and the state before it): it keeps no state of its own.
  * Page → shell follows the Phone's state: a new incoming call is reported, an answer in the page
  * becomes CallKit's answer (CallKit must perform it, or it never activates audio), an outgoing call
  * is started and connected, a hold is CallKit's hold, an ended call is ended. Shell → page: an
@@ -7,85 +8,66 @@
  */
 import { EndReason, type CallId } from '@softphone/sfu/protocol';
 import type { Phone } from '../call/phone.ts';
-import type { ActiveCall, PhoneState } from '../call/phone-state.ts';
+import { isAnswered, type PhoneState } from '../call/phone-state.ts';
 import type { ShellBridge } from './shell-bridge.ts';
 
 export function linkCallKit(phone: Phone, bridge: ShellBridge): void {
-  let prev: ActiveCall | null = null;
-  /**
-   * After a cold launch from a push the user can answer or decline on CallKit's screen before the
-   * page has claimed the call from the server: the choice waits here until the call appears.
-   */
-  const early = new Map<CallId, 'answer' | 'decline'>();
-  /** Calls a push reported that the page has not seen over signalling yet. */
-  const unclaimed = new Set<CallId>();
-  phone.subscribe((s: PhoneState) => {
+  phone.subscribe((s: PhoneState, before: PhoneState) => {
     const call = s.call;
+    const prev = before.call;
     const id = call?.id ?? null;
     const was = prev?.id ?? null;
     if (was && was !== id) {
       bridge.send({ type: 'callkit.end', callId: was, reason: endReason(s) });
     }
-    if (call && id) {
-      if (was !== id) {
-        if (call.direction === 'incoming') {
-          bridge.send({ type: 'callkit.report-incoming', callId: id, caller: call.peer });
-          const choice = early.get(id);
-          early.delete(id);
-          unclaimed.delete(id);
-          if (choice === 'answer') queueMicrotask(() => void phone.answer());
-          if (choice === 'decline') queueMicrotask(() => void phone.decline());
-        } else {
-          bridge.send({ type: 'callkit.start-outgoing', callId: id, callee: call.peer });
-        }
-      }
-      if (was === id && prev && prev.held.self !== call.held.self) {
-        bridge.send({ type: 'callkit.hold', callId: id, held: call.held.self });
-      }
-      const answeredNow = call.answeredAt !== null && (was !== id || prev?.answeredAt === null);
-      if (answeredNow) {
-        bridge.send(
-          call.direction === 'incoming'
-            ? { type: 'callkit.answer', callId: id }
-            : { type: 'callkit.outgoing-connected', callId: id },
-        );
-      }
+    if (!call || !id) return;
+    if (was !== id) {
+      bridge.send(
+        call.direction === 'incoming'
+          ? { type: 'callkit.report-incoming', callId: id, caller: call.peer }
+          : { type: 'callkit.start-outgoing', callId: id, callee: call.peer },
+      );
     }
-    prev = call;
+    if (was === id && prev && prev.held.self !== call.held.self) {
+      bridge.send({ type: 'callkit.hold', callId: id, held: call.held.self });
+    }
+    if (isAnswered(call) && (was !== id || !prev || !isAnswered(prev))) {
+      bridge.send(
+        call.direction === 'incoming'
+          ? { type: 'callkit.answer', callId: id }
+          : { type: 'callkit.outgoing-connected', callId: id },
+      );
+    }
   });
 
   const isCurrent = (callId: CallId) => phone.state.call?.id === callId;
-  // A push rang this call while the page slept or was not loaded: claim it from the server.
+  // A push rang this call while the page slept or was not loaded: claim it from the server. A call
+  // that ended before the page could claim it (cancelled, answered elsewhere) stops ringing at
+  // once: never a second push to end it.
   bridge.on('callkit.reported', ({ callId }) => {
     if (isCurrent(callId)) return;
-    unclaimed.add(callId);
-    // A call that ended before the page could claim it (cancelled, answered elsewhere) stops
-    // ringing at once: never a second push to end it.
-    void phone.takeLaunch({ callId, action: 'show' }, (gone) => {
-      unclaimed.delete(gone);
-      early.delete(gone);
-      bridge.send({ type: 'callkit.end', callId: gone, reason: 'remote-ended' });
-    });
+    void phone.calls.takeLaunch({ callId, action: 'show' }, (gone) =>
+      bridge.send({ type: 'callkit.end', callId: gone, reason: 'remote-ended' }),
+    );
   });
   bridge.on('push.voip-token', ({ token, environment, bundleId }) =>
-    phone.registerVoip({ token, environment, bundleId, appVersion: bridge.info.app }),
+    phone.push.registerVoip({ token, environment, bundleId, appVersion: bridge.info.app }),
   );
-  bridge.on('callkit.answered', ({ callId }) => {
-    if (isCurrent(callId)) void phone.answer();
-    else if (unclaimed.has(callId)) early.set(callId, 'answer');
-  });
+  // On CallKit's screen the user may answer or decline a launched call before the page has
+  // claimed it: the call controller keeps that choice with the launch.
+  bridge.on('callkit.answered', ({ callId }) => void phone.calls.answer(callId));
   // The system held or resumed the call (an interrupting cellular call, the call screen).
   bridge.on('callkit.held', ({ callId, held }) => {
-    if (isCurrent(callId) && phone.state.call?.held.self !== held) void phone.setHeld(held);
+    if (isCurrent(callId) && phone.state.call?.held.self !== held) void phone.calls.setHeld(held);
   });
   bridge.on('callkit.ended', ({ callId, reason }) => {
     const call = phone.state.call;
     if (!call || call.id !== callId) {
-      if (reason === 'local' && unclaimed.has(callId)) early.set(callId, 'decline');
+      if (reason === 'local') void phone.calls.decline(callId);
       return;
     }
-    if (call.direction === 'incoming' && call.answeredAt === null) void phone.decline();
-    else void phone.hangup();
+    if (call.direction === 'incoming' && !isAnswered(call)) void phone.calls.decline();
+    else void phone.calls.hangup();
   });
 }
 

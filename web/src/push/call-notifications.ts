@@ -8,6 +8,17 @@ import type { WebPushSubscription } from '@softphone/sfu/protocol';
 /** Where call notifications stand on this device. */
 export type CallNotificationsState = 'unsupported' | 'off' | 'on' | 'blocked';
 
+export type SubscribeResult =
+  | { ok: true; subscription: WebPushSubscription }
+  | { ok: false; state: CallNotificationsState; message: string };
+
+/** What the page's push registration needs from the platform (the browser's Push API here). */
+export interface CallNotifications {
+  current(): Promise<CallNotificationsState>;
+  subscribe(vapidPublicKey: string): Promise<SubscribeResult>;
+  unsubscribe(): Promise<void>;
+}
+
 export function supportsCallNotifications(): boolean {
   return 'serviceWorker' in navigator && 'PushManager' in window && 'Notification' in window;
 }
@@ -22,12 +33,7 @@ export async function currentCallNotifications(): Promise<CallNotificationsState
 }
 
 /** Asks for permission and subscribes; the subscription JSON, or the state that stopped it. */
-export async function subscribeToCalls(
-  vapidPublicKey: string,
-): Promise<
-  | { ok: true; subscription: WebPushSubscription }
-  | { ok: false; state: CallNotificationsState; message: string }
-> {
+export async function subscribeToCalls(vapidPublicKey: string): Promise<SubscribeResult> {
   if (!supportsCallNotifications())
     return { ok: false, state: 'unsupported', message: 'This browser cannot show call notifications.' };
   const permission = await Notification.requestPermission();
@@ -61,3 +67,9 @@ export async function unsubscribeFromCalls(): Promise<void> {
   const reg = await navigator.serviceWorker.getRegistration();
   await (await reg?.pushManager.getSubscription())?.unsubscribe();
 }
+
+export const browserCallNotifications: CallNotifications = {
+  current: currentCallNotifications,
+  subscribe: subscribeToCalls,
+  unsubscribe: unsubscribeFromCalls,
+};

@@ -1,9 +1,10 @@
 /**
  * The typed socket.io connection to the server. Requests go through {@link SignallingClient.request}
  * (ack with timeout → `Ack<T>`); server events are validated against the shared schemas before
- * anyone sees them.
+ * anyone sees them. The page's controllers see it only as a {@link SignallingTransport}, so they
+ * run in Node with the same client (given the session cookie as a header, which a browser sends itself).
  */
-import { io, type Socket } from 'socket.io-client';
+import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import {
   ErrorCode,
   serverEvents,
@@ -21,7 +22,7 @@ import {
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
-type Listener<K extends ServerEventName> = (payload: ServerEventPayload<K>) => void;
+export type ServerEventListener<K extends ServerEventName> = (payload: ServerEventPayload<K>) => void;
 
 export interface ConnectionEvents {
   connected: () => void;
@@ -30,11 +31,34 @@ export interface ConnectionEvents {
   disconnected: (reason: string) => void;
 }
 
-export class SignallingClient {
+/** One connection to the server, as the page's controllers use it. */
+export interface SignallingTransport {
+  connect(): void;
+  close(): void;
+  on<K extends ServerEventName>(event: K, listener: ServerEventListener<K>): void;
+  request<K extends RequestName>(event: K, payload: RequestPayload<K>): Promise<Ack<RequestResult<K>>>;
+}
+
+/** Opens a new connection that reports to `events` (one per sign-in). */
+export type OpenSignalling = (events: ConnectionEvents) => SignallingTransport;
+
+export class SignallingClient implements SignallingTransport {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
 
-  constructor(url: string, auth: HandshakeAuth, events: ConnectionEvents) {
-    this.socket = io(url, { auth, transports: ['websocket'], autoConnect: false, withCredentials: true });
+  constructor(
+    url: string,
+    auth: HandshakeAuth,
+    events: ConnectionEvents,
+    /** Node only: the session cookie a browser would send by itself (`extraHeaders`). */
+    extra: Partial<ManagerOptions & SocketOptions> = {},
+  ) {
+    this.socket = io(url, {
+      auth,
+      transports: ['websocket'],
+      autoConnect: false,
+      withCredentials: true,
+      ...extra,
+    });
     this.socket.on('connect', events.connected);
     this.socket.on('disconnect', (reason) => events.disconnected(reason));
     this.socket.on('connect_error', (err: Error & { data?: HandshakeErrorData }) => {
@@ -50,7 +74,7 @@ export class SignallingClient {
     this.socket.disconnect();
   }
 
-  on<K extends ServerEventName>(event: K, listener: Listener<K>): void {
+  on<K extends ServerEventName>(event: K, listener: ServerEventListener<K>): void {
     const schema = serverEvents[event];
     (this.socket as unknown as { on(ev: string, fn: (raw: unknown) => void): void }).on(event, (raw) => {
       const parsed = schema.safeParse(raw);

@@ -1,0 +1,40 @@
+/**
+ * A real server on port 0 with a real Janus, for tests in any package (`@softphone/sfu/testing`):
+ * this package's integration tests and the page's controllers running in Node.
+ */
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/log.ts';
+import { startServer, type PushOptions, type Server } from '../../src/server.ts';
+
+export interface TestServerOptions {
+  noAnswerTimeoutMs?: number;
+  dataDir?: string;
+  push?: PushOptions;
+}
+
+export interface TestServer {
+  url: string;
+  server: Server;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-it-'));
+  const server = await startServer({
+    dataDir,
+    webDir: path.join(dataDir, 'no-web'),
+    noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
+    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
+    // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
+    accountLimits: { signUpsPerHour: 10_000 },
+    ...(opts.push ? { push: opts.push } : {}),
+    log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
+  });
+  await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+  return { url, server, dataDir, stop: () => server.stop() };
+}

@@ -1,0 +1,447 @@
+/**
+ * One call's life on this device, from dial or ring to the end screen. Its state is the store's
+ * `call` (and `ended` after it), changed only through {@link CallController.set}; whether the
+ * call is answered is `call.answeredAt` and nothing else (`call.state` is the server's progress
+ * word, shown as "Calling…" / "Ringing…"). Events about a call this device does not have yet wait
+ * in one buffer, {@link CallController.early}, until the call appears.
+ *
+ * Media timeline: the engine is prepared as soon as the call exists, so transport is up while
+ * ringing; capture starts only after answer (and again after resuming from hold), through the
+ * audio-activation step.
+ */
+import {
+  CallState,
+  EndReason,
+  type CallId,
+  type EndedBy,
+  type Peer,
+  type UserId,
+} from '@softphone/sfu/protocol';
+import type { AudioActivation } from '../media/audio-activation.ts';
+import type { AudioWindow } from '../media/audio-monitor.ts';
+import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
+import { bindMediaSignalling } from '../media/media-signalling.ts';
+import { AudioNotActivatedError } from '../media/shell-activation.ts';
+import type { Launch, LaunchAction } from '../push/incoming-call-launch.ts';
+import type { SignallingLink } from '../signalling/signalling-link.ts';
+import { CallMedia, type CallMarks } from './call-media.ts';
+import { endMessage } from './end-messages.ts';
+import type { ActiveCall, OutputDevice, PhoneState } from './phone-state.ts';
+import type { StateStore } from './state-store.ts';
+
+export interface CallControllerDeps {
+  store: StateStore<PhoneState>;
+  link: SignallingLink;
+  createEngine: (events: MediaEngineEvents, callId: CallId) => MediaEngine;
+  activation: AudioActivation;
+  /** The audio outputs this platform lets the user choose from (none: no choice offered). */
+  listOutputs: () => Promise<OutputDevice[]>;
+}
+
+/** The current (or last) call's figures, for the test rig. */
+export interface CallFigures {
+  marks: CallMarks & { answeredAt?: number };
+  capturing: boolean;
+  capturedBeforeActivation: boolean;
+  firstHeardAt: number | null;
+  windows: readonly AudioWindow[];
+}
+
+/** What arrived about a call before it became this device's call. */
+interface Early {
+  /**
+   * Server events for an outgoing call whose invite is not acknowledged yet: the server acks first,
+   * but the ack and these can arrive in one read, before the ack's await resumes.
+   */
+  offer?: string;
+  state?: CallState;
+  ended?: { reason: EndReason; by: EndedBy };
+  /**
+   * The user picked the call from a notification or CallKit before the page had it: what they
+   * chose (answer or decline on CallKit's screen may come while the claim is in flight), and who to
+   * tell if the server says the call is over.
+   */
+  launch?: { action: LaunchAction; onGone: ((callId: CallId) => void) | undefined; claiming: boolean };
+}
+
+type CallPatch = Partial<Pick<PhoneState, 'call' | 'ended' | 'notice' | 'outputs' | 'outputId'>>;
+
+export class CallController {
+  private media: CallMedia | null = null;
+  /** The last call's media and answer time, kept after it ends so its figures can still be read. */
+  private last: { media: CallMedia; answeredAt: number | null } | null = null;
+  private readonly early = new Map<CallId, Early>();
+  /** The call this device declined: another of the user's devices declining reads differently. */
+  private declinedHere: CallId | null = null;
+
+  constructor(private readonly d: CallControllerDeps) {
+    const { link } = d;
+    link.on('call:incoming', ({ callId, from }) => void this.incoming(callId, from));
+    link.on('call:state', ({ callId, state }) => this.serverState(callId, state));
+    link.on('call:hold', ({ callId, held, by }) => {
+      const call = this.current();
+      if (call?.id === callId && by === 'peer') this.patch(callId, { held: { ...call.held, peer: held } });
+    });
+    link.on('call:ended', ({ callId, reason, by }) => {
+      if (this.current()?.id === callId) this.end(reason, by);
+      else this.hold(callId, { ended: { reason, by } });
+    });
+    link.on('media:offer', ({ callId, sdp }) => {
+      if (this.media?.callId === callId) this.media.acceptOffer(sdp);
+      else this.hold(callId, { offer: sdp });
+    });
+  }
+
+  /** Read through a method so that narrowing from before an `await` does not stick. */
+  current(): ActiveCall | null {
+    return this.d.store.state.call;
+  }
+
+  get figures(): CallFigures | null {
+    const media = this.media ?? this.last?.media;
+    if (!media) return null;
+    const answeredAt = this.media ? this.current()?.answeredAt : this.last?.answeredAt;
+    return {
+      marks: { ...media.marks, ...(answeredAt != null ? { answeredAt } : {}) },
+      capturing: media.engine.capturing,
+      capturedBeforeActivation: media.capturedBeforeActivation,
+      firstHeardAt: media.monitor.firstHeardAt,
+      windows: media.monitor.windows,
+    };
+  }
+
+  async invite(to: UserId): Promise<void> {
+    const { link, store } = this.d;
+    const peer = [...store.state.users, ...store.state.asleep].find((u) => u.id === to);
+    if (!link.isOpen || !peer || this.current()) return;
+    const marks: CallMarks = { dialedAt: Date.now() };
+    this.set({ call: newCall('outgoing', peer, null), ended: null, notice: null });
+    const res = await link.request('call:invite', { to });
+    const call = this.current();
+    const stillDialing = call?.direction === 'outgoing' && call.id === null && call.peer.id === to;
+    if (!res.ok) {
+      if (stillDialing) this.set({ call: null, notice: res.error.message });
+      return;
+    }
+    const callId = res.data.callId;
+    const early = this.early.get(callId);
+    // Whatever else waits without a launch was about a call this device never had.
+    for (const [id, e] of this.early) if (!e.launch) this.early.delete(id);
+    if (!stillDialing) {
+      // Hung up while the invite was in flight: end what the server has just created.
+      await link.request('call:hangup', { callId });
+      return;
+    }
+    this.set({ call: { ...call, id: callId } });
+    if (early?.ended) {
+      this.end(early.ended.reason, early.ended.by);
+      return;
+    }
+    this.startMedia(callId, marks, early?.offer);
+    if (early?.state) this.serverState(callId, early.state);
+  }
+
+  /** Answers the current call, or (CallKit) records the answer for a launched call not claimed yet. */
+  async answer(callId?: CallId): Promise<void> {
+    if (this.choose(callId, 'answer')) return;
+    const call = this.current();
+    if (!call?.id || call.direction !== 'incoming' || call.answeredAt !== null || !this.media) return;
+    if (!this.d.link.isOpen) return;
+    const id = call.id;
+    this.patch(id, { answeredAt: Date.now() });
+    // Activation does not wait for the server's confirmation: CallKit doesn't either. If the answer
+    // is refused (the caller just hung up), call:ended tears the engine down.
+    const [res] = await Promise.all([
+      this.d.link.request('call:answer', { callId: id }),
+      this.activateAudio(id),
+    ]);
+    if (!res.ok && this.current()?.id === id) this.end(EndReason.Cancelled, 'peer');
+  }
+
+  async decline(callId?: CallId): Promise<void> {
+    if (this.choose(callId, 'decline')) return;
+    this.declinedHere = this.current()?.id ?? null;
+    await this.request('call:decline');
+  }
+
+  async hangup(): Promise<void> {
+    await this.request('call:hangup');
+  }
+
+  setMuted(muted: boolean): void {
+    const call = this.current();
+    if (!call) return;
+    this.media?.engine.setMuted(muted);
+    this.patch(call.id, { muted });
+  }
+
+  /** Hold stops our capture and playout; resume goes through audio activation again, as CallKit does. */
+  async setHeld(held: boolean): Promise<void> {
+    const call = this.current();
+    const media = this.media;
+    if (!call?.id || call.answeredAt === null || !media || call.held.self === held) return;
+    const res = await this.d.link.request('call:hold', { callId: call.id, held });
+    if (!res.ok) {
+      this.set({ notice: res.error.message });
+      return;
+    }
+    const now = this.current();
+    if (now?.id !== call.id) return;
+    this.patch(call.id, { held: { ...now.held, self: held } });
+    if (held) {
+      media.engine.hold();
+      this.patch(call.id, { audio: 'idle' });
+    } else {
+      await this.activateAudio(call.id, 'resume');
+    }
+  }
+
+  async setOutput(deviceId: string): Promise<void> {
+    await this.media?.engine.setOutputDevice(deviceId);
+    this.set({ outputId: deviceId });
+  }
+
+  dismissEnded(): void {
+    this.set({ ended: null });
+  }
+
+  /**
+   * The user picked a call from a notification (or a push rang it on CallKit): claim it from the
+   * server once connected (the device then rings like any other) and answer or decline it as asked.
+   */
+  async takeLaunch(launch: Launch, onGone?: (callId: CallId) => void): Promise<void> {
+    const prev = this.early.get(launch.callId);
+    const was = prev?.launch;
+    this.early.set(launch.callId, {
+      ...prev,
+      launch: {
+        action: launch.action === 'show' && was ? was.action : launch.action,
+        onGone: onGone ?? was?.onGone,
+        claiming: was?.claiming ?? false,
+      },
+    });
+    if (this.d.store.state.connection === 'connected') await this.claim(launch.callId);
+  }
+
+  /** The connection is up (again): claim what was launched meanwhile. */
+  async connected(): Promise<void> {
+    await Promise.all([...this.early.keys()].map((id) => this.claim(id)));
+  }
+
+  /** The connection dropped: the server ends the call too. */
+  connectionLost(): void {
+    if (this.current()) this.end(EndReason.Disconnected, 'self');
+  }
+
+  /** Signed out: nothing of this user's calls stays. */
+  reset(): void {
+    this.early.clear();
+    this.stopMedia(null);
+  }
+
+  private async claim(callId: CallId): Promise<void> {
+    const launch = this.early.get(callId)?.launch;
+    if (!launch || launch.claiming) return;
+    if (this.current()?.id === callId) {
+      this.early.delete(callId);
+      await this.act(launch.action);
+      return;
+    }
+    launch.claiming = true;
+    const res = await this.d.link.request('call:reported', { callId });
+    if (!res.ok) {
+      this.early.delete(callId);
+      this.set({ notice: res.error.message });
+      launch.onGone?.(callId);
+      return;
+    }
+    await this.incoming(callId, res.data.call.from);
+  }
+
+  private async incoming(callId: CallId, from: Peer): Promise<void> {
+    if (this.current()) return;
+    const marks: CallMarks = { incomingAt: Date.now() };
+    this.set({ call: newCall('incoming', from, callId), ended: null, notice: null });
+    this.startMedia(callId, marks);
+    void this.d.link.request('call:ringing', { callId }).then((res) => {
+      if (res.ok) marks.ringingAt ??= Date.now();
+    });
+    const launch = this.early.get(callId)?.launch;
+    this.early.delete(callId);
+    if (launch) await this.act(launch.action);
+  }
+
+  private async act(action: LaunchAction): Promise<void> {
+    if (action === 'answer') await this.answer();
+    else if (action === 'decline') await this.decline();
+  }
+
+  /** A choice about a call that is not (yet) this device's: kept with its launch. True if taken. */
+  private choose(callId: CallId | undefined, action: 'answer' | 'decline'): boolean {
+    if (callId === undefined || this.current()?.id === callId) return false;
+    const launch = this.early.get(callId)?.launch;
+    if (launch) launch.action = action;
+    return true;
+  }
+
+  /** Keeps a server event about an unknown call, if an invite in flight may turn out to be it. */
+  private hold(callId: CallId, e: Omit<Early, 'launch'>): void {
+    const call = this.current();
+    if (call?.direction === 'outgoing' && call.id === null) {
+      this.early.set(callId, { ...this.early.get(callId), ...e });
+    }
+  }
+
+  private serverState(callId: CallId, state: CallState): void {
+    const call = this.current();
+    if (call?.id !== callId) {
+      this.hold(callId, { state });
+      return;
+    }
+    if (state === CallState.Ringing && this.media) this.media.marks.ringingAt ??= Date.now();
+    if (state === CallState.Answered && call.direction === 'outgoing' && call.answeredAt === null) {
+      this.patch(callId, { state, answeredAt: Date.now() });
+      void this.activateAudio(callId);
+      return;
+    }
+    this.patch(callId, { state });
+  }
+
+  private startMedia(callId: CallId, marks: CallMarks, earlyOffer?: string): void {
+    const { link } = this.d;
+    const engine = this.d.createEngine(
+      {
+        failed: (why) => {
+          console.warn(`media failed: ${why}`);
+          if (this.current()?.id !== callId) return;
+          void link.request('call:hangup', { callId });
+          this.end(EndReason.MediaFailed, 'server');
+        },
+        recovering: (on) => {
+          if (on) marks.mediaLostAt = Date.now();
+          else marks.mediaRecoveredAt = Date.now();
+          this.patch(callId, { recovering: on });
+        },
+        lost: () => {
+          if (this.current()?.id !== callId) return;
+          void link.request('call:media-lost', { callId });
+          this.end(EndReason.MediaLost, 'self');
+        },
+      },
+      callId,
+    );
+    const media = new CallMedia(callId, engine, marks);
+    this.media = media;
+    media.prepare(
+      bindMediaSignalling(link, callId, () => (marks.iceRestarts = (marks.iceRestarts ?? 0) + 1)),
+    );
+    if (earlyOffer) media.acceptOffer(earlyOffer);
+    void this.d.listOutputs().then((outputs) => this.set({ outputs }));
+  }
+
+  private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {
+    const media = this.media;
+    if (!media || this.current()?.id !== callId) return;
+    if (why === 'answer' && media.engine.capturing) media.capturedBeforeActivation = true;
+    this.patch(callId, { audio: 'activating' });
+    try {
+      await this.d.activation.activated(callId);
+      if (this.current()?.id !== callId) return;
+      if (why === 'answer') media.marks.activatedAt = Date.now();
+      else media.marks.resumedAt = Date.now();
+      await media.engine.start();
+      if (why === 'answer') media.marks.captureStartedAt = Date.now();
+      this.patch(callId, { audio: 'active' });
+    } catch (err) {
+      console.warn('audio activation failed', err);
+      const failure = err instanceof AudioNotActivatedError ? 'not-activated' : 'failed';
+      media.activationFailure = failure;
+      this.patch(callId, { audio: failure });
+      void this.d.link.request('call:activation-failed', { callId, why: failure });
+    }
+  }
+
+  private end(reason: EndReason, by: EndedBy): void {
+    const call = this.current();
+    if (!call) return;
+    const media = this.stopMedia(call.answeredAt);
+    this.set({
+      call: null,
+      ended: {
+        peer: call.peer,
+        direction: call.direction,
+        reason,
+        by,
+        message:
+          reason === EndReason.Declined && by === 'self' && this.declinedHere !== call.id
+            ? 'Declined on another device'
+            : endMessage(reason, by, call.direction, call.peer.displayName),
+        durationMs: call.answeredAt === null ? null : Date.now() - call.answeredAt,
+      },
+    });
+    if (media && call.answeredAt !== null && reason !== EndReason.AnsweredElsewhere) {
+      void this.d.link.request('call:quality', {
+        callId: media.callId,
+        summary: media.quality(call.answeredAt),
+      });
+    }
+  }
+
+  private stopMedia(answeredAt: number | null): CallMedia | null {
+    const media = this.media;
+    if (!media) return null;
+    media.stop();
+    this.last = { media, answeredAt };
+    this.media = null;
+    return media;
+  }
+
+  private async request(event: 'call:decline' | 'call:hangup'): Promise<void> {
+    const call = this.current();
+    if (!call || !this.d.link.isOpen) return;
+    if (!call.id) {
+      // Invite not acknowledged yet: invite() hangs up what the server creates when the ack arrives.
+      this.set({ call: null });
+      return;
+    }
+    const res = await this.d.link.request(event, { callId: call.id });
+    if (!res.ok && this.current()?.id === call.id) this.set({ notice: res.error.message });
+  }
+
+  /** Changes fields of the current call if it is still `callId`; true if any changed. */
+  private patch(callId: CallId | null, fields: Partial<ActiveCall>): boolean {
+    const call = this.current();
+    if (!call || call.id !== callId) return false;
+    const same = (Object.keys(fields) as (keyof ActiveCall)[]).every((k) => shallowEqual(call[k], fields[k]));
+    return !same && this.set({ call: { ...call, ...fields } });
+  }
+
+  /** The one setter of the call's state; true if anything changed. */
+  private set(patch: CallPatch): boolean {
+    return this.d.store.set(patch);
+  }
+}
+
+function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | null): ActiveCall {
+  return {
+    id,
+    direction,
+    peer,
+    state: CallState.Calling,
+    answeredAt: null,
+    muted: false,
+    audio: 'idle',
+    held: { self: false, peer: false },
+    recovering: false,
+  };
+}
+
+function shallowEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every((k) => Object.is((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * One call's media resources, which are not UI state: the engine, the audio monitor, and the
+ * milestones the quality summary and the test rig read. Created when the call exists (caller:
+ * invite acknowledged; callee: incoming), so transport is up while ringing.
+ */
+import type { CallId, QualitySummary } from '@softphone/sfu/protocol';
+import { AudioMonitor } from '../media/audio-monitor.ts';
+import type { MediaEngine, MediaSignalling } from '../media/media-engine.ts';
+
+/** Epoch-ms milestones of a call (its answer time is the call's own `answeredAt`, not a mark). */
+export interface CallMarks {
+  dialedAt?: number;
+  incomingAt?: number;
+  ringingAt?: number;
+  activatedAt?: number;
+  captureStartedAt?: number;
+  /** Audio activation after the last resume from hold. */
+  resumedAt?: number;
+  /** The media path last dropped, and last came back (ICE restart or healed by itself). */
+  mediaLostAt?: number;
+  mediaRecoveredAt?: number;
+  /** ICE restarts asked for during the call (each leg counts). */
+  iceRestarts?: number;
+  endedAt?: number;
+}
+
+export class CallMedia {
+  readonly monitor: AudioMonitor;
+  /** Set if capture was ever seen running before activation (must never happen). */
+  capturedBeforeActivation = false;
+  /** Set when the audio-activation step failed during the call. */
+  activationFailure: 'not-activated' | 'failed' | undefined;
+
+  constructor(
+    readonly callId: CallId,
+    readonly engine: MediaEngine,
+    readonly marks: CallMarks,
+  ) {
+    this.monitor = new AudioMonitor(() => engine.stats());
+  }
+
+  /** Brings the transport up (nothing is captured until the audio-activation step). */
+  prepare(signalling: MediaSignalling): void {
+    this.monitor.start();
+    this.engine.prepare(signalling).catch((err: unknown) => console.warn('media prepare failed', err));
+  }
+
+  acceptOffer(sdp: string): void {
+    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => console.warn('subscribe failed', err));
+  }
+
+  stop(): void {
+    this.marks.endedAt = Date.now();
+    this.monitor.stop();
+    this.engine.stop();
+  }
+
+  /** What this side measured, kept with the call in history. */
+  quality(answeredAt: number): QualitySummary {
+    const last = this.monitor.latest;
+    const heardAt = this.monitor.firstHeardAt;
+    return {
+      heard: heardAt !== null,
+      timeToFirstAudioMs: heardAt !== null ? Math.max(0, heardAt - answeredAt) : null,
+      packetsReceived: last?.inbound?.packetsReceived ?? 0,
+      packetsLost: Math.max(0, last?.inbound?.packetsLost ?? 0),
+      jitterMs: Math.round((last?.inbound?.jitter ?? 0) * 1000 * 10) / 10,
+      roundTripMs: last?.roundTripTime != null ? Math.round(last.roundTripTime * 1000 * 10) / 10 : null,
+      ...(this.activationFailure ? { activationFailure: this.activationFailure } : {}),
+    };
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Who is signed in and whether we are connected: sign-in, sign-up and restoring the cookie's
+ * session through the accounts API, then one signalling connection per sign-in, and presence.
+ */
+import type { Account } from '@softphone/sfu/protocol';
+import type { AccountClient, AccountResult } from '../account/account-client.ts';
+import type { OpenSignalling } from '../signalling/signalling-client.ts';
+import type { SignallingLink } from '../signalling/signalling-link.ts';
+import type { PhoneState } from './phone-state.ts';
+import type { StateStore } from './state-store.ts';
+
+export interface SessionControllerDeps {
+  store: StateStore<PhoneState>;
+  link: SignallingLink;
+  accounts: AccountClient;
+  openSignalling: OpenSignalling;
+  /** Calls `retry` once when the network is back (the browser's `online` event). */
+  whenOnline: (retry: () => void) => void;
+  /** The connection is up (again). */
+  onConnected: () => void;
+  /** The connection dropped; told before the state says so. */
+  onLost: () => void;
+}
+
+export class SessionController {
+  constructor(private readonly d: SessionControllerDeps) {
+    d.link.on('session:welcome', ({ self }) => d.store.set({ self }));
+    d.link.on('presence:users', ({ users, asleep }) => d.store.set({ users, asleep }));
+  }
+
+  /** Resumes a session kept in the cookie, if any. */
+  async restore(): Promise<void> {
+    const res = await this.d.accounts.me();
+    if (res.ok) {
+      this.connect(res.account);
+      return;
+    }
+    if (res.code === 'offline') {
+      // The offline shell loaded from the service worker: say so, and sign in again once back.
+      this.d.store.set({ authError: 'You are offline. Softphone will reconnect when the network is back.' });
+      this.d.whenOnline(() => void this.restore());
+    } else {
+      this.d.store.set({ authError: null });
+    }
+  }
+
+  async signIn(username: string, password: string): Promise<void> {
+    await this.authenticate(this.d.accounts.signIn({ username, password }));
+  }
+
+  async signUp(username: string, password: string, displayName: string): Promise<void> {
+    await this.authenticate(this.d.accounts.signUp({ username, password, displayName }));
+  }
+
+  /** Closes the connection and ends the cookie's session (the phone resets its state after). */
+  async signOut(): Promise<void> {
+    this.d.link.close();
+    await this.d.accounts.signOut();
+  }
+
+  private async authenticate(request: Promise<AccountResult>): Promise<void> {
+    this.d.store.set({ authBusy: true, authError: null });
+    const res = await request;
+    if (!res.ok) {
+      this.d.store.set({ authBusy: false, authError: res.message });
+      return;
+    }
+    this.d.store.set({ authBusy: false });
+    this.connect(res.account);
+  }
+
+  private connect(account: Account): void {
+    const { store, link } = this.d;
+    link.close();
+    store.set({ account, connection: 'connecting', authError: null, notice: null });
+    const transport = this.d.openSignalling({
+      connected: () => {
+        store.set({ connection: 'connected', notice: null });
+        this.d.onConnected();
+      },
+      refused: (e) => {
+        if (link.isCurrent(transport)) link.close();
+        else transport.close();
+        store.set({ connection: 'signed-out', account: null, self: null, authError: e.message });
+      },
+      disconnected: (reason) => {
+        this.d.onLost();
+        // socket.io reconnects by itself unless the server or we closed the connection.
+        const willRetry = reason !== 'io client disconnect' && reason !== 'io server disconnect';
+        store.set({
+          connection: willRetry ? 'reconnecting' : 'signed-out',
+          notice: willRetry ? 'Connection lost, reconnecting…' : null,
+        });
+      },
+    });
+    link.open(transport);
+  }
+}

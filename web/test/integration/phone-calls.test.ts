@@ -1,0 +1,200 @@
+/**
+ * The page's call logic in Node against the real server (real Janus, real SQLite): two or three
+ * Phones place, answer and decline calls through the same controllers the page runs.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import { CallState, EndReason, type CallId } from '@softphone/sfu/protocol';
+import { startTestServer, type TestServer } from '@softphone/sfu/testing';
+import { screenOf } from '../../src/call/phone-state.ts';
+import type { SignallingTransport } from '../../src/signalling/signalling-client.ts';
+import { nodePhone, type NodePhone, type NodePhoneOptions } from './node-phone.ts';
+
+let server: TestServer;
+const phones: NodePhone[] = [];
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  for (const p of phones) p.close();
+  await server.stop();
+});
+
+const PASSWORD = 'correct horse battery';
+
+/** A new account signed up and connected on a new Phone. */
+async function signedUp(displayName: string, opts: NodePhoneOptions = {}) {
+  const p = nodePhone(server, opts);
+  phones.push(p);
+  const username = `u${crypto.randomBytes(5).toString('hex')}`;
+  await p.phone.session.signUp(username, PASSWORD, displayName);
+  const s = await p.until((s) => s.connection === 'connected' && s.self !== null, 'connected');
+  return Object.assign(p, { username, self: s.self ?? assert.fail('no self') });
+}
+
+/** The same account on another device (its own browser). */
+async function signedIn(username: string, opts: NodePhoneOptions = {}) {
+  const p = nodePhone(server, opts);
+  phones.push(p);
+  await p.phone.session.signIn(username, PASSWORD);
+  await p.until((s) => s.connection === 'connected' && s.self !== null, 'connected');
+  return p;
+}
+
+const sees = (p: NodePhone, userId: string) =>
+  p.until((s) => s.users.some((u) => u.id === userId), `seeing ${userId} online`);
+
+const ringingHere = (p: NodePhone) =>
+  p.until((s) => s.call?.direction === 'incoming' && s.call.id !== null, 'ringing');
+
+async function pair() {
+  const ann = await signedUp('Ann');
+  const bob = await signedUp('Bob');
+  await sees(ann, bob.self.id);
+  return { ann, bob };
+}
+
+describe('a call between two pages', () => {
+  it('invite rings the callee; the answer connects both, each starting capture only after answer', async () => {
+    const { ann, bob } = await pair();
+    void ann.phone.calls.invite(bob.self.id);
+    const incoming = await ringingHere(bob);
+    const callId = incoming.call?.id as CallId;
+    assert.equal(incoming.call?.peer.id, ann.self.id);
+    assert.equal(screenOf(incoming), 'incoming');
+    // The caller hears ringing once the callee's device says it is alerting.
+    await ann.until((s) => s.call?.id === callId && s.call.state === CallState.Ringing, 'ringing back');
+    assert.deepEqual(bob.engine(callId).calls, ['prepare']);
+    assert.deepEqual(ann.engine(callId).calls, ['prepare']);
+
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.answeredAt != null && s.call.audio === 'active', 'in call (caller)');
+    const answered = await bob.until((s) => s.call?.audio === 'active', 'in call (callee)');
+    assert.equal(screenOf(answered), 'in-call');
+    assert.deepEqual(bob.engine(callId).calls, ['prepare', 'start']);
+    assert.deepEqual(ann.engine(callId).calls, ['prepare', 'start']);
+    assert.equal(bob.phone.calls.figures?.capturedBeforeActivation, false);
+    assert.equal(bob.phone.calls.figures?.marks.answeredAt, answered.call?.answeredAt);
+
+    await ann.phone.calls.hangup();
+    const annEnded = await ann.until((s) => s.call === null && s.ended !== null, 'ended (caller)');
+    const bobEnded = await bob.until((s) => s.call === null && s.ended !== null, 'ended (callee)');
+    assert.deepEqual([annEnded.ended?.reason, annEnded.ended?.by], [EndReason.HungUp, 'self']);
+    assert.deepEqual([bobEnded.ended?.reason, bobEnded.ended?.by], [EndReason.HungUp, 'peer']);
+    assert.equal(bob.engine(callId).calls.at(-1), 'stop');
+    assert.equal(ann.engine(callId).calls.at(-1), 'stop');
+  });
+
+  it('decline ends the call for the caller as declined by the peer, and no capture ever starts', async () => {
+    const { ann, bob } = await pair();
+    void ann.phone.calls.invite(bob.self.id);
+    const callId = (await ringingHere(bob)).call?.id as CallId;
+    await bob.phone.calls.decline();
+    const annEnded = await ann.until((s) => s.ended !== null, 'ended (caller)');
+    assert.equal(annEnded.call, null);
+    assert.deepEqual([annEnded.ended?.reason, annEnded.ended?.by], [EndReason.Declined, 'peer']);
+    assert.equal(annEnded.ended?.message, 'Bob declined the call');
+    const bobEnded = await bob.until((s) => s.ended !== null, 'ended (callee)');
+    assert.equal(bobEnded.ended?.reason, EndReason.Declined);
+    assert.deepEqual(bob.engine(callId).calls, ['prepare', 'stop']);
+    assert.deepEqual(ann.engine(callId).calls, ['prepare', 'stop']);
+  });
+
+  it("answering on one of the callee's devices ends the others as answered elsewhere", async () => {
+    const { ann, bob } = await pair();
+    const bobsLaptop = await signedIn(bob.username);
+    void ann.phone.calls.invite(bob.self.id);
+    const callId = (await ringingHere(bob)).call?.id as CallId;
+    await ringingHere(bobsLaptop);
+
+    await bobsLaptop.phone.calls.answer();
+    const elsewhere = await bob.until((s) => s.ended !== null, 'ended on the other device');
+    assert.equal(elsewhere.ended?.reason, EndReason.AnsweredElsewhere);
+    assert.equal(elsewhere.ended?.message, 'Answered on another device');
+    assert.deepEqual(bob.engine(callId).calls, ['prepare', 'stop']);
+    await ann.until((s) => s.call?.answeredAt != null, 'answered (caller)');
+    await bobsLaptop.until((s) => s.call?.audio === 'active', 'in call on the device that answered');
+    await ann.phone.calls.hangup();
+    await bobsLaptop.until((s) => s.call === null, 'ended on the device that answered');
+  });
+});
+
+/**
+ * The server acks an invite before it says anything else about the call, but the ack and the next
+ * events can arrive in one read. Holding the ack back until those events have been delivered makes
+ * that order certain.
+ */
+function ackHeldUntil(event: 'call:state' | 'call:ended') {
+  let release: () => void = () => undefined;
+  const delivered = new Promise<void>((r) => (release = r));
+  return (inner: SignallingTransport): SignallingTransport => {
+    inner.on(event, () => release());
+    return {
+      connect: () => inner.connect(),
+      close: () => inner.close(),
+      on: (e, listener) => inner.on(e, listener),
+      request: async (e, payload) => {
+        const res = await inner.request(e, payload);
+        if (e === 'call:invite') await delivered;
+        return res;
+      },
+    };
+  };
+}
+
+describe('events that arrive before the invite is acknowledged', () => {
+  it("the callee's ringing shows once the call id is known", async () => {
+    const ann = await signedUp('Ann', { wrap: ackHeldUntil('call:state') });
+    const bob = await signedUp('Bob');
+    await sees(ann, bob.self.id);
+    await ann.phone.calls.invite(bob.self.id);
+    const s = ann.phone.state;
+    assert.equal(s.call?.state, CallState.Ringing);
+    assert.equal(s.call?.id, bob.phone.state.call?.id);
+    assert.ok(ann.phone.calls.figures?.marks.ringingAt);
+    await bob.phone.calls.decline();
+    await ann.until((st) => st.ended !== null, 'ended');
+  });
+
+  it('a decline that came first ends the call at once, with no media started', async () => {
+    const ann = await signedUp('Ann', { wrap: ackHeldUntil('call:ended') });
+    const bob = await signedUp('Bob');
+    await sees(ann, bob.self.id);
+    bob.phone.subscribe((s) => {
+      if (s.call?.direction === 'incoming' && s.call.id) void bob.phone.calls.decline();
+    });
+    await ann.phone.calls.invite(bob.self.id);
+    const s = ann.phone.state;
+    assert.equal(s.call, null);
+    assert.deepEqual([s.ended?.reason, s.ended?.by], [EndReason.Declined, 'peer']);
+    assert.equal(s.notice, null);
+    assert.equal(ann.engines.length, 0);
+  });
+});
+
+describe('reconnect', () => {
+  it('a dropped connection ends the call here, comes back by itself, and rings again', async () => {
+    const { ann, bob } = await pair();
+    void ann.phone.calls.invite(bob.self.id);
+    await ringingHere(bob);
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.answeredAt != null, 'in call');
+
+    const sockets = [...server.server.io.sockets.sockets.values()];
+    const bobs = sockets.filter((s) => (s.handshake.auth as { deviceId?: string }).deviceId === bob.deviceId);
+    assert.equal(bobs.length, 1);
+    bobs[0]?.conn.close();
+
+    const lost = await bob.until((s) => s.connection === 'reconnecting', 'reconnecting');
+    assert.equal(lost.call, null);
+    assert.equal(lost.ended?.reason, EndReason.Disconnected);
+    await ann.until((s) => s.call === null && s.ended !== null, 'ended for the caller');
+    await bob.until((s) => s.connection === 'connected', 'reconnected');
+
+    await sees(ann, bob.self.id);
+    void ann.phone.calls.invite(bob.self.id);
+    const again = await ringingHere(bob);
+    assert.equal(again.call?.peer.id, ann.self.id);
+  });
+});
