@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { profiles, type ProfileName } from '../../../appium.config.ts';
+import { profiles, type ProfileName } from '../../appium.config.ts';
 import { checkWav, SIGNATURES, writeSignatureWav } from '../audio/wav.ts';
 import { REPO_ROOT } from '../stack/softphone-server.ts';
 

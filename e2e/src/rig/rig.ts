@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { remote } from 'webdriverio';
-import { profiles, type ProfileName } from '../../../appium.config.ts';
+import { profiles, type ProfileName } from '../../appium.config.ts';
 import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';

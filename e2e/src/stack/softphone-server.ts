@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApnsStandIn, createTestProviderKey } from '../../../sfu/test/stand-ins/apns-stand-in.ts';
+import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
 import { startChild } from './child.ts';
 import { freePort } from './free-port.ts';
 
@@ -25,7 +25,7 @@ export interface ApnsStandInHandle {
   standIn: ApnsStandIn;
   /**
    * Where a simulated iPhone gets its pushes: `GET <deviceOrigin>/devices/<token>/pushes` (SSE of
-   * `SimulatedDelivery`, see `sfu/src/protocol/simulated-apns.ts`).
+   * `SimulatedDelivery`, see `@softphone/test-support/simulated-apns`).
    */
   deviceOrigin: string;
   /** The server's JSON-lines push log (what `voip-doctor --server-log` reads). */

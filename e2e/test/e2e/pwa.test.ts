@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebPushMessageSchema } from '@softphone/sfu/protocol';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
-import { WebPushServiceStandIn } from '../../src/push/web-push-service-stand-in.ts';
+import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
 import { DevTools } from '../../src/rig/devtools.ts';
 import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { Rig } from '../../src/rig/rig.ts';
