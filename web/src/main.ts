@@ -3,9 +3,8 @@ import './app/sp-app.ts';
 import { Phone } from './call/phone.ts';
 import { installTestHooks } from './debug/test-hooks.ts';
 import { ImmediateAudioActivation } from './media/audio-activation.ts';
-import { BrowserMediaEngine } from './media/browser-engine.ts';
 import { announceReady, linkCallKit } from './media/callkit-link.ts';
-import { IosMediaEngine } from './media/ios-engine.ts';
+import { LazyMediaEngine } from './media/lazy-engine.ts';
 import { ShellAudioActivation } from './media/shell-activation.ts';
 import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
@@ -21,8 +20,13 @@ const pageEngineInShell =
 
 const phone = new Phone({
   serverUrl: window.location.origin,
+  // The engines load with the first call, not before the page is interactive.
   createEngine: (events, callId) =>
-    shell && !pageEngineInShell ? new IosMediaEngine(shell, callId, events) : new BrowserMediaEngine(events),
+    new LazyMediaEngine(async () =>
+      shell && !pageEngineInShell
+        ? new (await import('./media/ios-engine.ts')).IosMediaEngine(shell, callId, events)
+        : new (await import('./media/browser-engine.ts')).BrowserMediaEngine(events),
+    ),
   activation: shell ? new ShellAudioActivation(shell) : new ImmediateAudioActivation(),
 });
 if (shell) linkCallKit(phone, shell);
