@@ -1,9 +1,10 @@
 import js from '@eslint/js';
+import { importX } from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.data/**', 'e2e/results/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-qa/**', '.data/**', 'e2e/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -11,6 +12,18 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Workspace packages import each other by name (through their `exports`), never by a path into
+    // another package's folder: a relative path couples to its layout and hides the dependency.
+    plugins: { 'import-x': importX },
+    rules: { 'import-x/no-relative-packages': 'error' },
+  },
+  {
+    // The rig's profiles stay at the top level (the repo's layout names it there); the root is the
+    // workspace container, not a package another one depends on, so the rig reads it by path.
+    files: ['e2e/src/cli/rig-options.ts', 'e2e/src/rig/rig.ts'],
+    rules: { 'import-x/no-relative-packages': 'off' },
   },
   {
     files: ['web/src/**/*.ts'],

@@ -24,7 +24,7 @@ import { ApnsVoipSender } from '../src/push/apns-voip.ts';
 import { Http2Pool } from '../src/push/http2-pool.ts';
 import { FilePushLog } from '../src/push/push-log.ts';
 import { startServer } from '../src/server.ts';
-import { ApnsStandIn, createTestProviderKey } from '../test/stand-ins/apns-stand-in.ts';
+import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
 
 const BUNDLE = 'com.example.softphone';
 const log = createLogger('silent');

@@ -15,9 +15,8 @@ import {
 } from '../src/shell-simulator/callkit-simulator.ts';
 import { decidePush, type PushContext } from '../src/shell-simulator/decision-table.ts';
 
-const fixtures = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../sfu/src/protocol/fixtures/voip-push',
+const fixtures = path.dirname(
+  fileURLToPath(import.meta.resolve('@softphone/sfu/protocol/fixtures/voip-push/valid.json')),
 );
 const valid = JSON.parse(fs.readFileSync(path.join(fixtures, 'valid.json'), 'utf8')) as {
   callId: string;

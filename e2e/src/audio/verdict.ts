@@ -2,7 +2,7 @@
  * Per-call, per-direction verdicts from the receiving side's audio windows (the one-way-audio
  * method in shared/docs): heard or not, time to first audio after answer, continuity.
  */
-import type { AudioWindow } from '../../../web/src/media/audio-monitor.ts';
+import type { AudioWindow } from '@softphone/web/audio-monitor';
 
 export interface DirectionResult {
   heard: boolean;

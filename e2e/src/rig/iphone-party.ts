@@ -4,11 +4,8 @@
  * web view. The party acts in the web view like any {@link Party}; `system` acts on the phone
  * itself: CallKit's screens, lock, home, kill, knobs, and the system's event log.
  */
-import type {
-  ShellSimulatorHooks,
-  ShellSimulatorSnapshot,
-} from '../../../web/src/shell-simulator/phone-simulator.ts';
-import type { SystemEvent } from '../../../web/src/shell-simulator/callkit-simulator.ts';
+import type { SystemEvent } from '@softphone/web/callkit-simulator';
+import type { ShellSimulatorHooks, ShellSimulatorSnapshot } from '@softphone/web/shell-simulator';
 import { Party } from './party.ts';
 
 export type SimulatorKnobs = Parameters<ShellSimulatorHooks['setKnobs']>[0];

@@ -4,7 +4,7 @@
  * messages.
  */
 import { Key } from 'webdriverio';
-import type { PhoneSnapshot } from '../../../web/src/debug/test-hooks.ts';
+import type { PhoneSnapshot } from '@softphone/web/test-hooks';
 import { accessibilityViolations, type AccessibilityViolation } from './accessibility.ts';
 
 const SEL = {

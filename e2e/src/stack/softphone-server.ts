@@ -3,11 +3,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApnsStandIn, createTestProviderKey } from '../../../sfu/test/stand-ins/apns-stand-in.ts';
+import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
 import { startChild } from './child.ts';
 import { freePort } from './free-port.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** The QA build (`npm run build:qa`): the product plus the shell simulator the rig plays an iPhone with. */
+export const WEB_QA_DIR = path.join(REPO_ROOT, 'web', 'dist-qa');
 
 export interface SoftphoneServer {
   url: string;
@@ -25,7 +27,7 @@ export interface ApnsStandInHandle {
   standIn: ApnsStandIn;
   /**
    * Where a simulated iPhone gets its pushes: `GET <deviceOrigin>/devices/<token>/pushes` (SSE of
-   * `SimulatedDelivery`, see `sfu/src/protocol/simulated-apns.ts`).
+   * `SimulatedDelivery`, see `@softphone/test-support/simulated-apns`).
    */
   deviceOrigin: string;
   /** The server's JSON-lines push log (what `voip-doctor --server-log` reads). */
@@ -76,9 +78,8 @@ export async function startSoftphoneServer(
 ): Promise<SoftphoneServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-'));
   const apns = opts.apns ? await startApns(dataDir, opts.apns) : null;
-  const webDir = path.join(REPO_ROOT, 'web', 'dist');
-  if (!fs.existsSync(path.join(webDir, 'index.html'))) {
-    throw new Error('the web app is not built: run `npm run build` first');
+  if (!fs.existsSync(path.join(WEB_QA_DIR, 'shell-simulator.html'))) {
+    throw new Error('the QA build of the web app is missing: run `npm run build:qa` first');
   }
   const port = await freePort();
   const logFile = path.join(opts.logDir ?? dataDir, 'server.log');
@@ -90,6 +91,7 @@ export async function startSoftphoneServer(
         PORT: String(port),
         DATA_DIR: dataDir,
         LOG_LEVEL: 'info',
+        WEB_DIR: WEB_QA_DIR,
         ...apns?.env,
         ...opts.env,
       },

@@ -10,12 +10,11 @@ import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import {
-  SimulatedDeliverySchema,
   VoipPushPayloadSchema,
-  simulatedPushesPath,
   type ClientToServerEvents,
   type ServerToClientEvents,
 } from '@softphone/sfu/protocol';
+import { SimulatedDeliverySchema, simulatedPushesPath } from '@softphone/test-support/simulated-apns';
 import { startSoftphoneServer, type SoftphoneServer } from '../../src/stack/softphone-server.ts';
 
 type Client = Socket<ServerToClientEvents, ClientToServerEvents>;

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { SystemEvent } from '../../../web/src/shell-simulator/callkit-simulator.ts';
+import type { SystemEvent } from '@softphone/web/callkit-simulator';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { IphoneParty } from '../../src/rig/iphone-party.ts';
 import { placeCall, type PlaceCallOptions } from '../../src/rig/place-call.ts';

@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { WebPushMessageSchema } from '@softphone/sfu/protocol';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
-import { WebPushServiceStandIn } from '../../src/push/web-push-service-stand-in.ts';
+import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
 import { DevTools } from '../../src/rig/devtools.ts';
 import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { Rig } from '../../src/rig/rig.ts';
-import { REPO_ROOT } from '../../src/stack/softphone-server.ts';
+import { WEB_QA_DIR } from '../../src/stack/softphone-server.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-pwa-'));
 const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) => {
@@ -25,7 +25,7 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
 };
 // The server serves a copy of the build, so the update test can publish a "new version" into it.
 const webDir = path.join(dir, 'web');
-fs.cpSync(path.join(REPO_ROOT, 'web', 'dist'), webDir, { recursive: true });
+fs.cpSync(WEB_QA_DIR, webDir, { recursive: true });
 
 /**
  * Replaces Chromium's push service inside the page (FCM can't be reached here): `subscribe` returns

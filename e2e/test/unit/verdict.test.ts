@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AudioWindow } from '../../../web/src/media/audio-monitor.ts';
+import type { AudioWindow } from '@softphone/web/audio-monitor';
 import { judgeDirection, verdictOf } from '../../src/audio/verdict.ts';
 
 /** Windows of 100 ms from t=1000, one per character: H heard, s silent, n no-media. */

@@ -5,7 +5,8 @@
  */
 import type http from 'node:http';
 import { parse as parseCookie, serialize as serializeCookie } from 'cookie';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
+import '../validation-messages.ts';
 import { AccountError, SESSION_TTL_MS, type AccountService } from '../accounts/account-service.ts';
 import { CallError } from '../call/call-error.ts';
 import type { CallService } from '../call/call-service.ts';
@@ -60,7 +61,7 @@ function sessionCookie(secure: boolean, token: string, maxAgeMs: number): string
   });
 }
 
-async function readJson<T>(req: http.IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+async function readJson<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>): Promise<T> {
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
     throw new HttpError(415, ErrorCode.InvalidPayload, 'expected application/json');
   }

@@ -22,7 +22,7 @@
  * the server). Janus puts its candidates in its SDP, so ICE travels inward inside the SDP, and only
  * local candidates travel outward.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { CallIdSchema, PeerSchema } from './call.ts';
 import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
 import { IceCandidateSchema, MediaLegSchema } from './signalling.ts';
@@ -37,7 +37,7 @@ export const SHELL_INFO_GLOBAL = '__softphoneShell';
 
 const v = z.literal(BRIDGE_VERSION);
 const callId = CallIdSchema;
-const SdpSchema = z.string().min(1).max(32_000);
+const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
 
 /** What the shell tells the page about itself before the page's first script runs. */
 export const ShellInfoSchema = z.strictObject({
@@ -45,7 +45,7 @@ export const ShellInfoSchema = z.strictObject({
   /** `qa` builds allow the experimental page engine and are inspectable by Appium. */
   build: z.enum(['qa', 'release']),
   /** The app's marketing version and build number, e.g. "1.0 (42)". */
-  app: z.string().min(1).max(64),
+  app: z.string().check(z.minLength(1), z.maxLength(64)),
   /** `callkit-simulator` when the shell's role is played by web/src/shell-simulator in a browser. */
   platform: z.enum(['ios', 'callkit-simulator']),
 });
@@ -68,20 +68,20 @@ export type CallKitEndReason = z.infer<typeof CallKitEndReasonSchema>;
 /** Cumulative counters of the native engine's peer connections: the page's `MediaStats`. */
 export const MediaStatsSchema = z.strictObject({
   at: z.number(),
-  inbound: z
-    .strictObject({
-      packetsReceived: z.number().min(0),
+  inbound: z.nullable(
+    z.strictObject({
+      packetsReceived: z.number().check(z.gte(0)),
       packetsLost: z.number(),
-      totalSamplesReceived: z.number().min(0),
-      concealedSamples: z.number().min(0),
-      totalAudioEnergy: z.number().min(0),
-      totalSamplesDuration: z.number().min(0),
-      jitter: z.number().min(0),
-    })
-    .nullable(),
-  outbound: z.strictObject({ packetsSent: z.number().min(0) }).nullable(),
-  sourceLevel: z.number().min(0).max(1).nullable(),
-  roundTripTime: z.number().min(0).nullable(),
+      totalSamplesReceived: z.number().check(z.gte(0)),
+      concealedSamples: z.number().check(z.gte(0)),
+      totalAudioEnergy: z.number().check(z.gte(0)),
+      totalSamplesDuration: z.number().check(z.gte(0)),
+      jitter: z.number().check(z.gte(0)),
+    }),
+  ),
+  outbound: z.nullable(z.strictObject({ packetsSent: z.number().check(z.gte(0)) })),
+  sourceLevel: z.nullable(z.number().check(z.gte(0), z.lte(1))),
+  roundTripTime: z.nullable(z.number().check(z.gte(0))),
 });
 export type BridgeMediaStats = z.infer<typeof MediaStatsSchema>;
 
@@ -115,7 +115,7 @@ export const WebToNativeSchema = z.discriminatedUnion('type', [
   z.strictObject({ v, type: z.literal('media.start'), callId }),
   z.strictObject({ v, type: z.literal('media.mute'), callId, muted: z.boolean() }),
   /** The shell answers `media.stats` with the same `requestId`. */
-  z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.number().int().min(0) }),
+  z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.int().check(z.gte(0)) }),
   z.strictObject({ v, type: z.literal('media.stop'), callId }),
 ]);
 export type WebToNative = z.infer<typeof WebToNativeSchema>;
@@ -158,7 +158,7 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     v,
     type: z.literal('audio.activation-failed'),
     callId,
-    waitedMs: z.number().int().min(0),
+    waitedMs: z.int().check(z.gte(0)),
   }),
   /** The upstream's offer, for the page to publish. */
   z.strictObject({ v, type: z.literal('media.local-offer'), callId, sdp: SdpSchema }),
@@ -170,7 +170,7 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     type: z.literal('media.candidate'),
     callId,
     leg: MediaLegSchema,
-    candidate: IceCandidateSchema.nullable(),
+    candidate: z.nullable(IceCandidateSchema),
   }),
   /** The microphone started or stopped feeding the upstream. */
   z.strictObject({ v, type: z.literal('media.capture'), callId, capturing: z.boolean() }),
@@ -178,18 +178,18 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     v,
     type: z.literal('media.stats'),
     callId,
-    requestId: z.number().int().min(0),
+    requestId: z.int().check(z.gte(0)),
     stats: MediaStatsSchema,
   }),
   /** A peer connection failed for good. */
-  z.strictObject({ v, type: z.literal('media.failed'), callId, why: z.string().max(500) }),
+  z.strictObject({ v, type: z.literal('media.failed'), callId, why: z.string().check(z.maxLength(500)) }),
   /** The shell could not decode or act on a page message. */
   z.strictObject({
     v,
     type: z.literal('bridge.error'),
     /** The offending message's `type`, when it had one. */
-    inReplyTo: z.string().max(64).nullable(),
-    message: z.string().max(500),
+    inReplyTo: z.nullable(z.string().check(z.maxLength(64))),
+    message: z.string().check(z.maxLength(500)),
   }),
 ]);
 export type NativeToWeb = z.infer<typeof NativeToWebSchema>;

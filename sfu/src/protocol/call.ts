@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /** Server-assigned call id (a UUID); the iOS shell reuses it as the CallKit UUID. */
 export const CallIdSchema = z.uuid();
@@ -55,7 +55,9 @@ export type Peer = z.infer<typeof PeerSchema>;
 export const DISPLAY_NAME_MAX = 40;
 export const DisplayNameSchema = z
   .string()
-  .trim()
-  .min(1, 'a name is required')
-  .max(DISPLAY_NAME_MAX, `at most ${DISPLAY_NAME_MAX} characters`)
-  .regex(/^[^\p{Cc}<>]+$/u, 'no control characters or angle brackets');
+  .check(
+    z.trim(),
+    z.minLength(1, 'a name is required'),
+    z.maxLength(DISPLAY_NAME_MAX, `at most ${DISPLAY_NAME_MAX} characters`),
+    z.regex(/^[^\p{Cc}<>]+$/u, 'no control characters or angle brackets'),
+  );

@@ -6,5 +6,4 @@ export * from './history.ts';
 export * from './push.ts';
 export * from './rest.ts';
 export * from './signalling.ts';
-export * from './simulated-apns.ts';
 export * from './voip-push.ts';

@@ -3,7 +3,7 @@
  * subscription for the PWA. What a VoIP push carries is `voip-push.ts`; what a Web Push carries is
  * {@link WebPushMessageSchema} below.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { CallIdSchema } from './call.ts';
 import { VoipPushPayloadSchema } from './voip-push.ts';
 
@@ -14,20 +14,18 @@ export type ApsEnvironment = z.infer<typeof ApsEnvironmentSchema>;
 /** PushKit's token, hex-encoded (32 bytes today; Apple says not to assume the length). */
 export const VoipTokenSchema = z
   .string()
-  .regex(/^[0-9a-fA-F]{64,200}$/, 'a hex device token')
-  .transform((t) => t.toLowerCase());
+  .check(z.regex(/^[0-9a-fA-F]{64,200}$/, 'a hex device token'), z.toLowerCase());
 
 /** Reverse-DNS bundle id of the app; the VoIP topic is `<bundleId>.voip`. */
 export const BundleIdSchema = z
   .string()
-  .max(155)
-  .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a reverse-DNS bundle id');
+  .check(z.maxLength(155), z.regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a reverse-DNS bundle id'));
 
 export const VoipRegistrationSchema = z.strictObject({
   token: VoipTokenSchema,
   environment: ApsEnvironmentSchema,
   bundleId: BundleIdSchema,
-  appVersion: z.string().trim().min(1).max(32),
+  appVersion: z.string().check(z.trim(), z.minLength(1), z.maxLength(32)),
 });
 export type VoipRegistration = z.infer<typeof VoipRegistrationSchema>;
 
@@ -35,18 +33,20 @@ export type VoipRegistration = z.infer<typeof VoipRegistrationSchema>;
 const base64url = (bytes: number) => {
   const chars = Math.ceil((bytes * 4) / 3);
   const pad = (4 - (chars % 4)) % 4;
-  return z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}(={${pad}})?$`), `base64url of ${bytes} bytes`);
+  return z
+    .string()
+    .check(z.regex(new RegExp(`^[A-Za-z0-9_-]{${chars}}(={${pad}})?$`), `base64url of ${bytes} bytes`));
 };
 
 const isLoopback = (url: string) => ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname);
 
 /** `PushSubscription.toJSON()` as the browser gives it (plain http only for a loopback stand-in). */
 export const WebPushSubscriptionSchema = z.object({
-  endpoint: z
-    .url({ protocol: /^https?$/ })
-    .max(2_000)
-    .refine((u) => u.startsWith('https:') || isLoopback(u), 'an https endpoint'),
-  expirationTime: z.number().nullable().optional(),
+  endpoint: z.url({ protocol: /^https?$/ }).check(
+    z.maxLength(2_000),
+    z.refine((u) => u.startsWith('https:') || isLoopback(u), 'an https endpoint'),
+  ),
+  expirationTime: z.optional(z.nullable(z.number())),
   keys: z.object({ p256dh: base64url(65), auth: base64url(16) }),
 });
 export type WebPushSubscription = z.infer<typeof WebPushSubscriptionSchema>;

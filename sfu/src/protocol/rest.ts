@@ -1,16 +1,20 @@
 /** The REST contract for accounts (`/api/*`): request bodies validated on the server, replies typed. */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { CallIdSchema, DisplayNameSchema, UserIdSchema } from './call.ts';
 import type { ErrorCode } from './errors.ts';
 
 export const UsernameSchema = z
   .string()
-  .trim()
-  .min(3, 'at least 3 characters')
-  .max(32, 'at most 32 characters')
-  .regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore only');
+  .check(
+    z.trim(),
+    z.minLength(3, 'at least 3 characters'),
+    z.maxLength(32, 'at most 32 characters'),
+    z.regex(/^[a-zA-Z0-9._-]+$/, 'letters, digits, dot, dash and underscore only'),
+  );
 
-export const PasswordSchema = z.string().min(8, 'at least 8 characters').max(200, 'at most 200 characters');
+export const PasswordSchema = z
+  .string()
+  .check(z.minLength(8, 'at least 8 characters'), z.maxLength(200, 'at most 200 characters'));
 
 export const SignUpRequestSchema = z.strictObject({
   username: UsernameSchema,
@@ -20,8 +24,8 @@ export const SignUpRequestSchema = z.strictObject({
 export type SignUpRequest = z.infer<typeof SignUpRequestSchema>;
 
 export const SignInRequestSchema = z.strictObject({
-  username: z.string().trim().min(1).max(64),
-  password: z.string().min(1).max(200),
+  username: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)),
+  password: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 export type SignInRequest = z.infer<typeof SignInRequestSchema>;
 

@@ -2,19 +2,19 @@
  * The socket.io contract between the PWA and the server: every event in both directions, as zod
  * schemas (validated at each edge) and the TypeScript event maps inferred from them.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
 import { pushRequests } from './push.ts';
 
-const SdpSchema = z.string().min(1).max(32_000);
+const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
 
 export const IceCandidateSchema = z.object({
-  candidate: z.string().max(2_000),
-  sdpMid: z.string().max(64).nullable(),
-  sdpMLineIndex: z.number().int().min(0).max(64).nullable(),
+  candidate: z.string().check(z.maxLength(2_000)),
+  sdpMid: z.nullable(z.string().check(z.maxLength(64))),
+  sdpMLineIndex: z.nullable(z.int().check(z.gte(0), z.lte(64))),
 });
 export type IceCandidate = z.infer<typeof IceCandidateSchema>;
 
@@ -65,8 +65,8 @@ export const requests = {
   },
   /** The signed-in user's recent calls, newest first. */
   'history:list': {
-    payload: z.strictObject({ limit: z.number().int().min(1).max(200).optional() }),
-    result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.number().int() }),
+    payload: z.strictObject({ limit: z.optional(z.int().check(z.gte(1), z.lte(200))) }),
+    result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.int() }),
   },
   /** The user has looked at their missed calls: clears the badge. */
   'history:mark-seen': { payload: empty, result: empty },
@@ -86,7 +86,7 @@ export const requests = {
    * `media:subscribe-answer`.
    */
   'media:ice-restart': {
-    payload: z.strictObject({ callId: CallIdSchema, leg: MediaLegSchema, sdp: SdpSchema.optional() }),
+    payload: z.strictObject({ callId: CallIdSchema, leg: MediaLegSchema, sdp: z.optional(SdpSchema) }),
     result: z.strictObject({ sdp: SdpSchema }),
   },
   /** A local ICE candidate for one leg; `null` ends gathering. */
@@ -94,7 +94,7 @@ export const requests = {
     payload: z.strictObject({
       callId: CallIdSchema,
       leg: MediaLegSchema,
-      candidate: IceCandidateSchema.nullable(),
+      candidate: z.nullable(IceCandidateSchema),
     }),
     result: empty,
   },
@@ -114,11 +114,11 @@ export const serverEvents = {
   /** Sent once after connecting: who this connection is. */
   'session:welcome': z.strictObject({
     self: PeerSchema,
-    noAnswerTimeoutMs: z.number().int().positive(),
-    unreadMissed: z.number().int().min(0),
+    noAnswerTimeoutMs: z.int().check(z.positive()),
+    unreadMissed: z.int().check(z.gte(0)),
   }),
   /** The number of unread missed calls changed (a call was missed, or another device marked them seen). */
-  'history:changed': z.strictObject({ unreadMissed: z.number().int().min(0) }),
+  'history:changed': z.strictObject({ unreadMissed: z.int().check(z.gte(0)) }),
   /** A party put the call on hold or resumed it. */
   'call:hold': z.strictObject({ callId: CallIdSchema, held: z.boolean(), by: z.enum(['self', 'peer']) }),
   /** Everyone online, and everyone asleep, except the recipient; sent whenever it changes. */
@@ -165,7 +165,7 @@ export type ServerToClientEvents = {
  */
 export const HandshakeAuthSchema = z.strictObject({
   deviceId: z.uuid(),
-  deviceLabel: z.string().trim().min(1).max(80),
+  deviceLabel: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
 });
 export type HandshakeAuth = z.infer<typeof HandshakeAuthSchema>;
 

@@ -4,7 +4,7 @@
  * `fixtures/voip-push/*.json` pin both sides to it. Everything the shell needs to report the call
  * to CallKit is in here: the push path touches neither the network nor the web view.
  */
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { CallIdSchema } from './call.ts';
 
 export const VOIP_PUSH_VERSION = 1;
@@ -18,12 +18,12 @@ export const VoipPushPayloadSchema = z.strictObject({
   callId: CallIdSchema,
   caller: z.strictObject({
     /** What CallKit shows as the handle and puts in Recents. */
-    handle: z.string().min(1).max(64),
-    displayName: z.string().min(1).max(80),
+    handle: z.string().check(z.minLength(1), z.maxLength(64)),
+    displayName: z.string().check(z.minLength(1), z.maxLength(80)),
   }),
   /** Epoch ms when the server sent the push. */
-  sentAt: z.number().int().positive(),
+  sentAt: z.int().check(z.positive()),
   /** Epoch ms after which the call can no longer be answered: a later push is stale. */
-  expiresAt: z.number().int().positive(),
+  expiresAt: z.int().check(z.positive()),
 });
 export type VoipPushPayload = z.infer<typeof VoipPushPayloadSchema>;

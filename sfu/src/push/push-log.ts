@@ -1,7 +1,7 @@
 /**
  * The APNs push log: one JSON line per request sent to APNs, appended to `<DATA_DIR>/apns-pushes.jsonl`.
  * It is what `voip-doctor --server-log` reads to line the server's pushes up with an iPhone's
- * system log, so the field names are the ones its reader knows (e2e/src/voip-doctor/server-log.ts):
+ * system log, so the field names are the ones its reader knows (voip-doctor/src/server-log.ts):
  *
  *   {"apns-id":"…","callId":"…","sentAt":"2026-…Z","status":200,"env":"sandbox","tokenSuffix":"…9f3a",
  *    "bundleId":"…","attempt":1,"latencyMs":12}

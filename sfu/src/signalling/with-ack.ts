@@ -3,7 +3,8 @@
  * runs the handler, and replies with `Ack<T>`. Refusals keep their code; anything unexpected becomes
  * `internal` and is logged, never sent. A request without an ack callback gets `request:error`.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
+import '../validation-messages.ts';
 import { CallError } from '../call/call-error.ts';
 import type { Logger } from '../log.ts';
 import {

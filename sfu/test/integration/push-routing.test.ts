@@ -17,8 +17,8 @@ import {
   type VoipRegistration,
 } from '../../src/protocol/index.ts';
 import type { PushOptions } from '../../src/server.ts';
-import { WebPushServiceStandIn } from '../../../e2e/src/push/web-push-service-stand-in.ts';
-import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '../stand-ins/apns-stand-in.ts';
+import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
+import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '@softphone/test-support/apns';
 import {
   connect,
   connectDevice,

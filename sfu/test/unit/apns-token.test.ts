@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ProviderToken } from '../../src/push/apns-token.ts';
-import { createTestProviderKey } from '../stand-ins/apns-stand-in.ts';
+import { createTestProviderKey } from '@softphone/test-support/apns';
 
 const MIN = 60_000;
 

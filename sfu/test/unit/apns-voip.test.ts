@@ -16,13 +16,13 @@ import { ApnsVoipSender, type VoipTarget } from '../../src/push/apns-voip.ts';
 import { Http2Pool } from '../../src/push/http2-pool.ts';
 import { FilePushLog, type ApnsPushRecord } from '../../src/push/push-log.ts';
 import type { IncomingCall } from '../../src/push/push-sender.ts';
+import { VoipPushPayloadSchema } from '../../src/protocol/index.ts';
+import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '@softphone/test-support/apns';
 import {
   SimulatedDeliverySchema,
-  VoipPushPayloadSchema,
   simulatedPushesPath,
   type SimulatedDelivery,
-} from '../../src/protocol/index.ts';
-import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '../stand-ins/apns-stand-in.ts';
+} from '@softphone/test-support/simulated-apns';
 
 const BUNDLE = 'com.example.softphone';
 const MIN = 60_000;

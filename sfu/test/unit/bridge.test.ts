@@ -37,7 +37,7 @@ const schemaOf = (file: string) =>
 
 /** The `type` literals of a discriminated union's options. */
 function typesOf(schema: typeof WebToNativeSchema | typeof NativeToWebSchema): string[] {
-  return schema.options.map((o) => o.shape.type.value);
+  return schema.def.options.flatMap((o) => o.shape.type.def.values);
 }
 
 describe('bridge fixtures', () => {

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { loadServerLog } from '../../../e2e/src/voip-doctor/server-log.ts';
-import { UTC } from '../../../e2e/src/voip-doctor/time.ts';
+import { loadServerLog } from '@softphone/voip-doctor/server-log';
+import { UTC } from '@softphone/voip-doctor/time';
 import { FilePushLog, tokenSuffix, type ApnsPushRecord } from '../../src/push/push-log.ts';
 
 test('voip-doctor reads every push record the server writes', async () => {

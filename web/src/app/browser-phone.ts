@@ -4,8 +4,7 @@ import { deviceIdentity } from '../account/device.ts';
 import { Phone } from '../call/phone.ts';
 import { ImmediateAudioActivation } from '../media/audio-activation.ts';
 import { listAudioOutputs } from '../media/audio-outputs.ts';
-import { BrowserMediaEngine } from '../media/browser-engine.ts';
-import { IosMediaEngine } from '../media/ios-engine.ts';
+import { LazyMediaEngine } from '../media/lazy-engine.ts';
 import { ShellAudioActivation } from '../media/shell-activation.ts';
 import type { ShellBridge } from '../media/shell-bridge.ts';
 import { browserCallNotifications } from '../push/call-notifications.ts';
@@ -15,10 +14,13 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
   return new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
+    // The engines load with the first call, not before the page is interactive.
     createEngine: (events, callId) =>
-      shell && !pageEngineInShell
-        ? new IosMediaEngine(shell, callId, events)
-        : new BrowserMediaEngine(events),
+      new LazyMediaEngine(async () =>
+        shell && !pageEngineInShell
+          ? new (await import('../media/ios-engine.ts')).IosMediaEngine(shell, callId, events)
+          : new (await import('../media/browser-engine.ts')).BrowserMediaEngine(events),
+      ),
     activation: shell ? new ShellAudioActivation(shell) : new ImmediateAudioActivation(),
     listOutputs: listAudioOutputs,
     notifications: browserCallNotifications,

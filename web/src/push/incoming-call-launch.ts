@@ -12,7 +12,7 @@ import {
   type VoipPushPayload,
   type WebPushMessage,
 } from '@softphone/sfu/protocol';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 const LaunchActionSchema = z.enum(['answer', 'decline', 'show']);
 export type LaunchAction = z.infer<typeof LaunchActionSchema>;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LogEntry } from '../../src/voip-doctor/model.ts';
-import { RULES } from '../../src/voip-doctor/rules/catalog.ts';
-import { PREFILTER, matchEntry } from '../../src/voip-doctor/rules/match.ts';
+import type { LogEntry } from '../../src/model.ts';
+import { RULES } from '../../src/rules/catalog.ts';
+import { PREFILTER, matchEntry } from '../../src/rules/match.ts';
 
 /** One real or format-string-derived message per rule (shared/docs/voip-log-signatures.md §1). */
 const SAMPLES: Record<string, string> = {

@@ -25,7 +25,7 @@
  * Scripted faults for the cases Apple decides on its own: `fail(n, {status, reason})` (429, 500,
  * 503 …) and `goAway()` (the connection is shut down, as APNs does on maintenance).
  *
- * **Device side, for the simulated iPhone** (`SimulatedDelivery` in `src/protocol/simulated-apns.ts`).
+ * **Device side, for the simulated iPhone** (`SimulatedDelivery` in `simulated-apns.ts`).
  * Every accepted push is delivered over a plain HTTP/1.1 loopback endpoint,
  * `GET <deviceOrigin>/devices/<token>/pushes`: a Server-Sent Events stream (CORS `*`), one event per
  * push (`id: <apns-id>`, `data: <SimulatedDelivery>`). Like APNs, while no device is connected for a
@@ -42,7 +42,8 @@ import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type tls from 'node:tls';
 import selfsigned from 'selfsigned';
-import type { ApsEnvironment, SimulatedDelivery } from '../../src/protocol/index.ts';
+import type { ApsEnvironment } from '@softphone/sfu/protocol';
+import type { SimulatedDelivery } from './simulated-apns.ts';
 
 export interface StandInDevice {
   token: string;

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { analyze } from '../../src/voip-doctor/analyze.ts';
-import type { AnalyzeOptions } from '../../src/voip-doctor/analyze.ts';
-import type { Diagnosis } from '../../src/voip-doctor/model.ts';
-import type { Report } from '../../src/voip-doctor/report.ts';
-import { UTC, parseDay } from '../../src/voip-doctor/time.ts';
+import { analyze } from '../../src/analyze.ts';
+import type { AnalyzeOptions } from '../../src/analyze.ts';
+import type { Diagnosis } from '../../src/model.ts';
+import type { Report } from '../../src/report.ts';
+import { UTC, parseDay } from '../../src/time.ts';
 
-const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../fixtures/voip-doctor/${name}`, import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 async function run(files: string[], extra: Partial<AnalyzeOptions> = {}): Promise<Report> {
   return analyze({

@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import(new URL('../src/voip-doctor/bin.ts', import.meta.url).href);
+await import(new URL('../src/bin.ts', import.meta.url).href);

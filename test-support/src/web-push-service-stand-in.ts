@@ -7,9 +7,26 @@
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import ece from 'http_ece';
 import type { WebPushSubscription } from '@softphone/sfu/protocol';
+
+/** The part of http_ece (RFC 8188 encrypted content encoding, used by web-push) the stand-in uses. */
+interface HttpEce {
+  decrypt(
+    buffer: Buffer,
+    params: {
+      version: 'aes128gcm';
+      /** The receiver's key pair; the sender's public key travels in the aes128gcm header. */
+      privateKey: crypto.ECDH;
+      /** base64url of the subscription's 16-byte auth secret. */
+      authSecret: string;
+    },
+  ): Buffer;
+}
+// http_ece ships no types; loading it through require lets this file type it without an ambient
+// declaration that every program importing the stand-in would have to include.
+const ece = createRequire(import.meta.url)('http_ece') as HttpEce;
 
 /** A push as the stand-in received it, checked and decrypted. */
 export interface ReceivedPush {

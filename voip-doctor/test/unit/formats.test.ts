@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { JsonArrayScanner } from '../../src/voip-doctor/formats/json-array.ts';
-import { fromRecord } from '../../src/voip-doctor/formats/json.ts';
-import { parseTextLine } from '../../src/voip-doctor/formats/text.ts';
-import type { DayState } from '../../src/voip-doctor/formats/text.ts';
-import { UTC } from '../../src/voip-doctor/time.ts';
+import { JsonArrayScanner } from '../../src/formats/json-array.ts';
+import { fromRecord } from '../../src/formats/json.ts';
+import { parseTextLine } from '../../src/formats/text.ts';
+import type { DayState } from '../../src/formats/text.ts';
+import { UTC } from '../../src/time.ts';
 
 const day = (): DayState => ({ day: Date.UTC(2025, 7, 29), dateKnown: true, lastClock: 0, zone: UTC });
 const parse = (line: string, days = day()) => parseTextLine(line, days, 0)?.[0] ?? null;

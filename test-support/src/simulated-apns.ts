@@ -1,5 +1,5 @@
 /**
- * The device side of the APNs stand-in (`sfu/test/stand-ins/apns-stand-in.ts`): what it hands a
+ * The device side of the APNs stand-in (`apns-stand-in.ts`): what it hands a
  * simulated iPhone for every accepted push, as one Server-Sent Event on
  * `GET <deviceOrigin>/devices/<token>/pushes` (`id: <apns-id>`, `data: <SimulatedDelivery JSON>`).
  * Real APNs has no such endpoint; the iOS simulator subscribes to it in place of PushKit.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UTC, formatTime, parseClock, parseDay, parseStamp, parseZone } from '../../src/voip-doctor/time.ts';
+import { UTC, formatTime, parseClock, parseDay, parseStamp, parseZone } from '../../src/time.ts';
 
 test('log show timestamps keep microseconds and their offset', () => {
   const s = parseStamp('2025-08-29 16:21:19.348953+0530', 0, UTC);

@@ -7,12 +7,11 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/voip-doctor/cli.ts';
-import type { Report } from '../../src/voip-doctor/report.ts';
+import { main } from '../../src/cli.ts';
+import type { Report } from '../../src/report.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/voip-doctor.js', import.meta.url));
-const fixture = (name: string): string =>
-  fileURLToPath(new URL(`../fixtures/voip-doctor/${name}`, import.meta.url));
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 
 interface Run {
   code: number | null;
