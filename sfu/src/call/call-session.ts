@@ -325,12 +325,12 @@ export class CallSession {
   private onEnded(reason: EndReason, by: EndedBy): void {
     clearTimeout(this.noAnswerTimer);
     clearTimeout(this.reportTimer);
+    this.deps.calls.ended(this.id, Date.now(), reason, by);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
       for (const m of this.targets(role))
         m.socket.emit('call:ended', { callId: this.id, reason, by: wireBy });
     }
-    this.deps.calls.ended(this.id, Date.now(), reason, by);
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);
     this.deps.onEnded(this, reason);
