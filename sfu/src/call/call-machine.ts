@@ -1,107 +1,188 @@
 /**
- * The call lifecycle as one table: for each state, the events it accepts and where they lead.
- * Pure: no I/O, no timers. `call-session.ts` runs the side effects of each transition.
+ * The call lifecycle as one table: for each state, every event and what it does there. Pure: no
+ * I/O, no timers. `call-session.ts` runs the side effects of each outcome.
  *
- *   calling ──ring──▶ ringing ──answer──▶ answered
- *      │                 │                    │
+ *   calling ──ring / report / notification-shown──▶ ringing ──answer──▶ answered
+ *      │                          │                                        │
  *      └──── cancel / decline / busy / no-answer / disconnect / media failure ──▶ ended
+ *
+ * Every (state, event) cell is written out, so adding a state or an event does not compile until
+ * each new cell says what happens.
  */
 import { CallState, EndReason, ErrorCode } from '../protocol/index.ts';
 
 export type Role = 'caller' | 'callee';
 
 export type CallEvent =
-  /** The callee's device is alerting. */
+  /** A callee device says it is alerting (`call:ringing`). */
   | { type: 'ring' }
+  /** A callee device woken by a push has reported the call to CallKit: it rings with the others. */
+  | { type: 'report' }
+  /** A Web Push notification for the call is showing on one of the callee's browsers. */
+  | { type: 'notification-shown' }
   | { type: 'answer' }
   | { type: 'decline' }
   /** A party's own hang-up button: cancel before answer, hang-up after. */
   | { type: 'hangup'; by: Role }
+  /** A party puts the call on hold or resumes it. */
+  | { type: 'hold' }
+  /** A party's media negotiation step: publish, subscription answer, candidate, ICE restart. */
+  | { type: 'negotiate' }
   | { type: 'busy' }
   /** The callee has no device that can ring. */
   | { type: 'unreachable' }
   | { type: 'no-answer-timeout' }
+  /** No device woken by a push reported the call in time. */
+  | { type: 'report-timeout' }
+  /** A party's last device in the call lost its connection to the server. */
   | { type: 'disconnect'; who: Role }
+  /** One of several ringing callee devices lost its connection; the others still ring. */
+  | { type: 'ringing-device-left' }
   | { type: 'media-server-restarted' }
+  /** The media room could not be opened, or a subscription could not be set up. */
   | { type: 'media-failed' }
+  /** The media server gave up on one of a party's legs (ICE failed, or it hung the leg up). */
+  | { type: 'leg-failed'; who: Role }
   /** A party's media dropped and its ICE restarts did not bring it back. */
   | { type: 'media-lost'; who: Role };
 
+export type CallEventType = CallEvent['type'];
+
 export type EndedBy = Role | 'server';
 
+type LiveState = Exclude<CallState, CallState.Ended>;
+
 export type Transition =
-  | { ok: true; state: Exclude<CallState, CallState.Ended> }
-  | { ok: true; state: CallState.Ended; reason: EndReason; by: EndedBy }
-  | { ok: false; code: ErrorCode; message: string };
+  /** The call moves to another live state. */
+  | { kind: 'move'; state: LiveState }
+  /** The state does not change; the event's own effect (if any) still happens. */
+  | { kind: 'stay' }
+  | { kind: 'end'; reason: EndReason; by: EndedBy }
+  /** The event is refused in this state; the sender is told why. */
+  | { kind: 'refuse'; code: ErrorCode; message: string };
 
 /** Which role may send each party-initiated event. */
-const ACTOR: Partial<Record<CallEvent['type'], Role>> = {
+const ACTOR: Partial<Record<CallEventType, Role>> = {
   ring: 'callee',
   answer: 'callee',
   decline: 'callee',
 };
 
-export function actorOf(event: CallEvent['type']): Role | undefined {
+export function actorOf(event: CallEventType): Role | undefined {
   return ACTOR[event];
 }
 
-const end = (reason: EndReason, by: EndedBy): Transition => ({
-  ok: true,
-  state: CallState.Ended,
-  reason,
-  by,
-});
-const to = (state: CallState.Calling | CallState.Ringing | CallState.Answered): Transition => ({
-  ok: true,
-  state,
+const end = (reason: EndReason, by: EndedBy): Transition => ({ kind: 'end', reason, by });
+const move = (state: LiveState): Transition => ({ kind: 'move', state });
+const stay = (): Transition => ({ kind: 'stay' });
+const refuse =
+  (code: ErrorCode) =>
+  (e: CallEvent, state: CallState): Transition => ({
+    kind: 'refuse',
+    code,
+    message: `cannot ${e.type} a call that is ${state}`,
+  });
+const invalid = refuse(ErrorCode.InvalidState);
+const noLongerAvailable = (): Transition => ({
+  kind: 'refuse',
+  code: ErrorCode.CallNoLongerAvailable,
+  message: 'the call is no longer available',
 });
 
-type Row = { [K in CallEvent['type']]?: (e: Extract<CallEvent, { type: K }>) => Transition };
+type Row = {
+  [K in CallEventType]: (e: Extract<CallEvent, { type: K }>, state: CallState) => Transition;
+};
 
-/** Failures that end a call the same way in every live state. */
-const always: Row = {
+/** The same in every live state: failures end the call; media negotiation goes on; hold waits for answer. */
+const live = {
   disconnect: (e) => end(EndReason.Disconnected, e.who),
   'media-server-restarted': () => end(EndReason.MediaServerRestarted, 'server'),
   'media-failed': () => end(EndReason.MediaFailed, 'server'),
   'media-lost': (e) => end(EndReason.MediaLost, e.who),
-};
+  hold: invalid,
+  negotiate: stay,
+} satisfies Partial<Row>;
+
+/** Before answer: the callee is being offered the call (calling) or is alerted (ringing). */
+const unanswered = {
+  ...live,
+  report: () => move(CallState.Ringing),
+  'notification-shown': () => move(CallState.Ringing),
+  // A callee may answer from a push-woken device before its ringing report reaches us.
+  answer: () => move(CallState.Answered),
+  decline: () => end(EndReason.Declined, 'callee'),
+  hangup: (e) => (e.by === 'caller' ? end(EndReason.Cancelled, 'caller') : end(EndReason.Declined, 'callee')),
+  'no-answer-timeout': () => end(EndReason.NoAnswer, 'server'),
+  'ringing-device-left': stay,
+  // Before answer, a leg that fails is a media path that could not be set up.
+  'leg-failed': () => end(EndReason.MediaFailed, 'server'),
+} satisfies Partial<Row>;
 
 const TABLE: Record<CallState, Row> = {
   [CallState.Calling]: {
-    ...always,
-    ring: () => to(CallState.Ringing),
-    // A callee may answer from a push-woken device before its ringing report reaches us.
-    answer: () => to(CallState.Answered),
-    decline: () => end(EndReason.Declined, 'callee'),
-    hangup: (e) =>
-      e.by === 'caller' ? end(EndReason.Cancelled, 'caller') : end(EndReason.Declined, 'callee'),
+    ...unanswered,
+    ring: () => move(CallState.Ringing),
     busy: () => end(EndReason.Busy, 'callee'),
     unreachable: () => end(EndReason.Unreachable, 'server'),
-    'no-answer-timeout': () => end(EndReason.NoAnswer, 'server'),
+    'report-timeout': () => end(EndReason.Unreachable, 'server'),
   },
   [CallState.Ringing]: {
-    ...always,
-    answer: () => to(CallState.Answered),
-    decline: () => end(EndReason.Declined, 'callee'),
-    hangup: (e) =>
-      e.by === 'caller' ? end(EndReason.Cancelled, 'caller') : end(EndReason.Declined, 'callee'),
-    'no-answer-timeout': () => end(EndReason.NoAnswer, 'server'),
+    ...unanswered,
+    ring: invalid,
+    // Another device joins the ringing; the caller already hears ringing.
+    report: stay,
+    'notification-shown': stay,
+    busy: invalid,
+    unreachable: invalid,
+    // A device is alerting: the call now waits for an answer, not for a report.
+    'report-timeout': stay,
   },
   [CallState.Answered]: {
-    ...always,
+    ...live,
+    ring: invalid,
+    report: noLongerAvailable,
+    'notification-shown': noLongerAvailable,
+    answer: invalid,
+    decline: invalid,
     hangup: (e) => end(EndReason.HungUp, e.by),
+    hold: stay,
+    busy: invalid,
+    unreachable: invalid,
+    // Timers that fire late change nothing.
+    'no-answer-timeout': stay,
+    'report-timeout': stay,
+    // After answer no other device rings.
+    'ringing-device-left': invalid,
+    // After answer it is a connection that dropped (the media server gave up on it).
+    'leg-failed': (e) => end(EndReason.MediaLost, e.who),
   },
-  [CallState.Ended]: {},
+  // A party acting on an ended call is told it is gone; the server's own late events change nothing.
+  [CallState.Ended]: {
+    ring: refuse(ErrorCode.CallNotFound),
+    report: noLongerAvailable,
+    'notification-shown': noLongerAvailable,
+    answer: refuse(ErrorCode.CallNotFound),
+    decline: refuse(ErrorCode.CallNotFound),
+    hangup: refuse(ErrorCode.CallNotFound),
+    hold: refuse(ErrorCode.CallNotFound),
+    negotiate: refuse(ErrorCode.CallNotFound),
+    'media-lost': refuse(ErrorCode.CallNotFound),
+    disconnect: refuse(ErrorCode.CallNotFound),
+    busy: stay,
+    unreachable: stay,
+    'no-answer-timeout': stay,
+    'report-timeout': stay,
+    'ringing-device-left': stay,
+    'media-server-restarted': stay,
+    'media-failed': stay,
+    'leg-failed': stay,
+  },
 };
 
+/** Every event type, in the table's order. */
+export const CALL_EVENT_TYPES = Object.keys(TABLE[CallState.Calling]) as CallEventType[];
+
 export function transition(state: CallState, event: CallEvent): Transition {
-  const handler = TABLE[state][event.type] as ((e: CallEvent) => Transition) | undefined;
-  if (!handler) {
-    return {
-      ok: false,
-      code: state === CallState.Ended ? ErrorCode.CallNotFound : ErrorCode.InvalidState,
-      message: `cannot ${event.type} a call that is ${state}`,
-    };
-  }
-  return handler(event);
+  const handler = TABLE[state][event.type] as (e: CallEvent, s: CallState) => Transition;
+  return handler(event, state);
 }

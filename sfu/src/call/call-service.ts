@@ -1,6 +1,8 @@
 /**
  * Every live call, found by id or by user; the one place that checks a device may act on a call.
- * Handlers call this; it answers with results or throws {@link CallError}.
+ * Handlers call this; it answers with results or throws {@link CallError}. Who is in a call is the
+ * call's own business ({@link CallSession.involves}, {@link CallSession.roleOf}); this keeps no
+ * second record of it.
  */
 import crypto from 'node:crypto';
 import type { JanusGateway } from '../janus/janus-gateway.ts';
@@ -8,8 +10,10 @@ import type { Candidate, Leg } from '../janus/media-room.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
 import {
-  EndReason,
+  CallState,
   ErrorCode,
+  isMissed,
+  type EndReason,
   type CallId,
   type Peer,
   type QualitySummary,
@@ -19,7 +23,7 @@ import type { CallWaker } from '../push/incoming-call-pusher.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import type { UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
-import { actorOf, type CallEvent, type Role } from './call-machine.ts';
+import { actorOf, transition, type CallEvent, type Role } from './call-machine.ts';
 import { CallSession } from './call-session.ts';
 
 export interface CallServiceDeps {
@@ -37,17 +41,8 @@ export interface CallServiceDeps {
 
 type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup'>;
 
-/** End reasons that leave the callee with a missed call to badge. */
-const MISSED = new Set<EndReason>([
-  EndReason.NoAnswer,
-  EndReason.Cancelled,
-  EndReason.Unreachable,
-  EndReason.Busy,
-]);
-
 export class CallService {
   private readonly live = new Map<CallId, CallSession>();
-  private readonly callOfUser = new Map<UserId, CallSession>();
   private readonly log: Logger;
 
   constructor(private readonly deps: CallServiceDeps) {
@@ -61,14 +56,13 @@ export class CallService {
 
   invite(from: Member, to: UserId): CallId {
     if (to === from.peer.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot call yourself');
-    if (this.callOfUser.has(from.peer.id))
-      throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
+    if (this.callOf(from.peer.id)) throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
     const user = this.deps.users.byId(to);
     if (!user) throw new CallError(ErrorCode.UserNotFound, 'no such user');
     if (!this.deps.gateway.isReady)
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server is restarting');
 
-    const busy = this.callOfUser.has(to);
+    const busy = this.callOf(to) !== undefined;
     const devices = busy ? [] : this.deps.presence.devicesOf(to);
     const callId = crypto.randomUUID();
     const sentAt = Date.now();
@@ -101,7 +95,6 @@ export class CallService {
       },
     );
     this.live.set(call.id, call);
-    this.callOfUser.set(from.peer.id, call);
     if (busy || devices.length + woken === 0) {
       // The caller gets its call id first (the ack is written within this tick) and then the end
       // with its reason, like any other outcome; ending sooner would reach a caller that can't
@@ -109,7 +102,6 @@ export class CallService {
       setImmediate(() => call.dispatch({ type: busy ? 'busy' : 'unreachable' }));
       return call.id;
     }
-    this.callOfUser.set(to, call);
     for (const d of devices) d.socket.emit('call:incoming', { callId: call.id, from: from.peer });
     return call.id;
   }
@@ -119,12 +111,7 @@ export class CallService {
    * answered on another device) is "no longer available": the device ends its CallKit call.
    */
   report(member: Member, callId: CallId): Peer {
-    const call = this.live.get(callId);
-    if (!call) {
-      if (this.deps.calls.isParty(callId, member.peer.id))
-        throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
-      throw new CallError(ErrorCode.CallNotFound, 'no such call');
-    }
+    const call = this.liveOrEnded(member.peer.id, callId, { type: 'report' });
     if (call.callee.peer.id !== member.peer.id)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
     call.report(member);
@@ -133,12 +120,7 @@ export class CallService {
 
   /** The callee's service worker is showing the call's notification (Web Push, no page open). */
   notificationShown(userId: UserId, callId: CallId): void {
-    const call = this.live.get(callId);
-    if (!call) {
-      if (this.deps.calls.isParty(callId, userId))
-        throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
-      throw new CallError(ErrorCode.CallNotFound, 'no such call');
-    }
+    const call = this.liveOrEnded(userId, callId, { type: 'notification-shown' });
     if (call.callee.peer.id !== userId)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
     call.notificationShown();
@@ -205,7 +187,25 @@ export class CallService {
 
   /** A device's connection dropped. */
   disconnected(member: Member): void {
-    this.callOfUser.get(member.peer.id)?.deviceLeft(member);
+    this.callOf(member.peer.id)?.deviceLeft(member);
+  }
+
+  /** The user's live call: at most one, since a user in a call is busy for every other. */
+  private callOf(user: UserId): CallSession | undefined {
+    for (const call of this.live.values()) if (call.involves(user)) return call;
+    return undefined;
+  }
+
+  /**
+   * A live call, or the table's refusal of `event` for an ended one: a call this user took part in
+   * that is in history but no longer live has ended.
+   */
+  private liveOrEnded(user: UserId, callId: CallId, event: CallEvent): CallSession {
+    const call = this.live.get(callId);
+    if (call) return call;
+    const t = transition(CallState.Ended, event);
+    if (t.kind === 'refuse' && this.deps.calls.isParty(callId, user)) throw new CallError(t.code, t.message);
+    throw new CallError(ErrorCode.CallNotFound, 'no such call');
   }
 
   private checkActor(type: CallEvent['type'], role: Role): void {
@@ -228,13 +228,10 @@ export class CallService {
     return { call, role };
   }
 
-  private forget(call: CallSession, reason: EndReason): void {
+  private forget(call: CallSession, endReason: EndReason): void {
     this.live.delete(call.id);
-    this.deps.waker.ended(call.id, call.answered);
-    for (const id of [call.caller.peer.id, call.callee.peer.id]) {
-      if (this.callOfUser.get(id) === call) this.callOfUser.delete(id);
-    }
-    if (MISSED.has(reason)) {
+    this.deps.waker.ended(call.id, call.answeredAt !== null);
+    if (isMissed({ answeredAt: call.answeredAt, endReason })) {
       const unreadMissed = this.deps.calls.unreadMissed(call.callee.peer.id);
       for (const d of this.deps.presence.devicesOf(call.callee.peer.id))
         d.socket.emit('history:changed', { unreadMissed });

@@ -7,6 +7,11 @@
  *
  * A callee device woken by a push joins later, through {@link CallSession.report}. While the call
  * waits for such a device (`woken`), it ends as unreachable if none reports (or rings) in time.
+ *
+ * Who is in the call (the caller's device, the callee's ringing devices, the one that answered) is
+ * kept here and nowhere else: {@link CallService} finds a user's call through {@link involves}, and
+ * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
+ * class first completes the change (state and who is in the call), then tells the devices.
  */
 import type { JanusGateway } from '../janus/janus-gateway.ts';
 import { MediaRoom, type Candidate, type Leg } from '../janus/media-room.ts';
@@ -19,6 +24,7 @@ import {
   type CallId,
   type EndedBy as WireEndedBy,
   type Peer,
+  type UserId,
 } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import { CallError } from './call-error.ts';
@@ -47,6 +53,9 @@ export class CallSession {
   /** Callee devices still alerting; emptied on answer. */
   private readonly ringing: Set<Member>;
   private answeredBy: Member | null = null;
+  private _answeredAt: number | null = null;
+  /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
+  private readonly offered: boolean;
   private callerSubscribed = false;
   private readonly held = new Set<Role>();
   readonly createdAt = Date.now();
@@ -59,6 +68,7 @@ export class CallSession {
   ) {
     this.log = deps.log.child({ callId: id });
     this.ringing = new Set(callee.devices);
+    this.offered = callee.devices.length > 0 || deps.woken !== undefined;
     deps.calls.created({ id, callerId: caller.peer.id, calleeId: callee.peer.id, at: this.createdAt });
     this.noAnswerTimer = setTimeout(
       () => this.dispatch({ type: 'no-answer-timeout' }),
@@ -66,10 +76,7 @@ export class CallSession {
     );
     this.reportTimer =
       deps.woken === undefined ? undefined : setTimeout(() => this.noReport(), deps.woken.reportTimeoutMs);
-    this.room =
-      callee.devices.length || this.reportTimer
-        ? this.openRoom()
-        : Promise.reject(new Error('no callee device'));
+    this.room = this.offered ? this.openRoom() : Promise.reject(new Error('no callee device'));
     // Failures are handled inside openRoom; this keeps an early rejection from being "unhandled".
     this.room.catch(() => undefined);
     this.log.info(
@@ -82,6 +89,16 @@ export class CallSession {
     return this._state;
   }
 
+  /** When the callee answered, or null. */
+  get answeredAt(): number | null {
+    return this._answeredAt;
+  }
+
+  /** Whether the user takes part in this call (a callee from the moment the call is offered). */
+  involves(user: UserId): boolean {
+    return user === this.caller.peer.id || (this.offered && user === this.callee.peer.id);
+  }
+
   /** The role a connected device plays in this call, if any. */
   roleOf(member: Member): Role | undefined {
     if (member === this.caller) return 'caller';
@@ -89,19 +106,20 @@ export class CallSession {
     return undefined;
   }
 
-  /** Applies an event; throws {@link CallError} when the current state refuses it. */
-  dispatch(event: CallEvent): void {
+  /**
+   * Applies an event; throws {@link CallError} when the current state refuses it. `regroup` changes
+   * who is in the call; it runs once the table has accepted the event and before anyone is told.
+   */
+  dispatch(event: CallEvent, regroup?: () => void): void {
     const t = transition(this._state, event);
-    if (!t.ok) throw new CallError(t.code, t.message);
+    if (t.kind === 'refuse') throw new CallError(t.code, t.message);
     const from = this._state;
-    this._state = t.state;
-    this.log.info({ event: event.type, from, to: t.state }, `call ${from} -> ${t.state}`);
-    if (t.state === CallState.Ended) this.onEnded(t.reason, t.by);
-    else if (t.state !== from) this.onStateChanged(t.state);
-  }
-
-  get answered(): boolean {
-    return this.answeredBy !== null;
+    if (t.kind !== 'stay') this._state = t.kind === 'end' ? CallState.Ended : t.state;
+    regroup?.();
+    if (t.kind === 'stay') return;
+    this.log.info({ event: event.type, from, to: this._state }, `call ${from} -> ${this._state}`);
+    if (t.kind === 'end') this.onEnded(t.reason, t.by);
+    else this.onStateChanged(t.state);
   }
 
   /**
@@ -109,11 +127,9 @@ export class CallSession {
    * the first report is what tells the caller the callee is ringing.
    */
   report(device: Member): void {
-    if (this._state === CallState.Answered || this._state === CallState.Ended) {
-      throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
-    }
-    if (this.ringing.has(device)) return;
-    this.ringing.add(device);
+    const joins = !this.ringing.has(device);
+    this.dispatch({ type: 'report' }, () => this.ringing.add(device));
+    if (!joins) return;
     this.log.info({ device: device.deviceId }, 'woken device reported the call');
     void this.room
       .then((room) => {
@@ -122,7 +138,6 @@ export class CallSession {
         if (room.isPublished(CALLER)) this.subscribe(room, calleeParty(device), CALLER, device);
       })
       .catch(() => undefined);
-    if (this._state === CallState.Calling) this.dispatch({ type: 'ring' });
   }
 
   /**
@@ -130,28 +145,28 @@ export class CallSession {
    * being alerted, so the caller hears ringing and the call waits for an answer, not for a report.
    */
   notificationShown(): void {
-    if (this._state === CallState.Answered || this._state === CallState.Ended) {
-      throw new CallError(ErrorCode.CallNoLongerAvailable, 'the call is no longer available');
-    }
-    if (this._state === CallState.Calling) this.dispatch({ type: 'ring' });
+    this.dispatch({ type: 'notification-shown' });
   }
 
-  /** A callee device answers: it becomes the callee, the other devices stop ringing. */
+  /**
+   * A callee device answers: it becomes the callee, and only then are the parties told, so the other
+   * devices hear "answered elsewhere" and nothing else.
+   */
   answer(device: Member): void {
-    this.dispatch({ type: 'answer' });
-    this.answeredBy = device;
-    for (const other of this.ringing) {
-      if (other === device) continue;
+    const others = [...this.ringing].filter((d) => d !== device);
+    this.dispatch({ type: 'answer' }, () => {
+      this.answeredBy = device;
+      this.ringing.clear();
+    });
+    for (const other of others) {
       other.socket.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
       void this.room.then((room) => room.dropParty(calleeParty(other))).catch(() => undefined);
     }
-    this.ringing.clear();
     void this.room.then((room) => this.maybeSubscribeCaller(room)).catch(() => undefined);
   }
 
   hold(role: Role, held: boolean): void {
-    if (this._state !== CallState.Answered)
-      throw new CallError(ErrorCode.InvalidState, 'only an answered call can be held');
+    this.dispatch({ type: 'hold' });
     if (held) this.held.add(role);
     else this.held.delete(role);
     this.log.info({ role, held }, held ? 'call held' : 'call resumed');
@@ -164,8 +179,8 @@ export class CallSession {
   deviceLeft(member: Member): void {
     const role = this.roleOf(member);
     if (!role) return;
-    if (role === 'callee' && this.answeredBy === null && this.ringing.size > 1) {
-      this.ringing.delete(member);
+    if (this.ringing.has(member) && this.ringing.size > 1) {
+      this.dispatch({ type: 'ringing-device-left' }, () => this.ringing.delete(member));
       void this.room.then((room) => room.dropParty(calleeParty(member))).catch(() => undefined);
       return;
     }
@@ -199,11 +214,11 @@ export class CallSession {
   }
 
   private async mediaOp<T>(op: (room: MediaRoom) => Promise<T>): Promise<T> {
-    this.assertLive();
+    this.dispatch({ type: 'negotiate' });
     const room = await this.room.catch(() => {
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server is unavailable');
     });
-    this.assertLive();
+    this.dispatch({ type: 'negotiate' });
     try {
       return await op(room);
     } catch (err) {
@@ -211,10 +226,6 @@ export class CallSession {
       this.log.warn({ err }, 'media request failed');
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server refused the request');
     }
-  }
-
-  private assertLive(): void {
-    if (this._state === CallState.Ended) throw new CallError(ErrorCode.CallNotFound, 'the call has ended');
   }
 
   private async openRoom(): Promise<MediaRoom> {
@@ -229,7 +240,7 @@ export class CallSession {
       );
     } catch (err) {
       this.log.error({ err }, 'could not open a media room');
-      if (this._state !== CallState.Ended) this.dispatch({ type: 'media-failed' });
+      this.dispatch({ type: 'media-failed' });
       throw err;
     }
     if (this._state === CallState.Ended) {
@@ -246,11 +257,7 @@ export class CallSession {
     });
     room.on('leg-failed', (party, leg, why) => {
       this.log.warn({ party, leg, why }, 'media leg failed');
-      if (this._state === CallState.Ended) return;
-      // After answer it is a connection that dropped (Janus gave up on it), not a set-up failure.
-      if (this._state === CallState.Answered)
-        this.dispatch({ type: 'media-lost', who: party === CALLER ? 'caller' : 'callee' });
-      else this.dispatch({ type: 'media-failed' });
+      this.dispatch({ type: 'leg-failed', who: party === CALLER ? 'caller' : 'callee' });
     });
     return room;
   }
@@ -299,16 +306,16 @@ export class CallSession {
   }
 
   private noReport(): void {
-    if (this._state !== CallState.Calling) return;
     this.log.info({ ms: this.deps.woken?.reportTimeoutMs }, 'no woken device reported the call');
-    this.dispatch({ type: 'unreachable' });
+    this.dispatch({ type: 'report-timeout' });
   }
 
   private onStateChanged(state: CallState): void {
     clearTimeout(this.reportTimer);
     if (state === CallState.Answered) {
       clearTimeout(this.noAnswerTimer);
-      this.deps.calls.answered(this.id, Date.now());
+      this._answeredAt = Date.now();
+      this.deps.calls.answered(this.id, this._answeredAt);
     }
     for (const m of [...this.targets('caller'), ...this.targets('callee')]) {
       m.socket.emit('call:state', { callId: this.id, state });
@@ -318,12 +325,12 @@ export class CallSession {
   private onEnded(reason: EndReason, by: EndedBy): void {
     clearTimeout(this.noAnswerTimer);
     clearTimeout(this.reportTimer);
+    this.deps.calls.ended(this.id, Date.now(), reason, by);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
       for (const m of this.targets(role))
         m.socket.emit('call:ended', { callId: this.id, reason, by: wireBy });
     }
-    this.deps.calls.ended(this.id, Date.now(), reason, by);
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);
     this.deps.onEnded(this, reason);

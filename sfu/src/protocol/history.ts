@@ -30,10 +30,24 @@ export const HistoryEntrySchema = z.object({
   endedAt: z.nullable(z.number()),
   endReason: z.nullable(z.enum(EndReason)),
   durationMs: z.nullable(z.number()),
-  /** Incoming, never answered and not declined. */
+  /** Incoming, and {@link isMissed}. */
   missed: z.boolean(),
   /** A missed call the user has not looked at yet (counts towards the badge). */
   unread: z.boolean(),
   quality: z.nullable(QualitySummarySchema),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+
+/**
+ * Whether a call is missed for its callee: it ended without being answered, and the callee did not
+ * turn it down. The one definition: the history's `missed` flag, the unread badge and the server's
+ * `history:changed` all follow it.
+ */
+export function isMissed(call: { answeredAt: number | null; endReason: EndReason | null }): boolean {
+  return call.answeredAt === null && call.endReason !== null && call.endReason !== EndReason.Declined;
+}
+
+/** The end reasons that leave an unanswered call missed: {@link isMissed} for a database query. */
+export const MISSED_END_REASONS: readonly EndReason[] = Object.values(EndReason).filter((endReason) =>
+  isMissed({ answeredAt: null, endReason }),
+);

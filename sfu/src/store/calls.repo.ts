@@ -1,5 +1,11 @@
 /** Call history rows: written as a call moves through its states, read as a user's history. */
-import { EndReason, type HistoryEntry, type QualitySummary } from '../protocol/index.ts';
+import {
+  isMissed,
+  MISSED_END_REASONS,
+  type EndReason,
+  type HistoryEntry,
+  type QualitySummary,
+} from '../protocol/index.ts';
 import type { Db } from './db.ts';
 
 export interface CallsRepo {
@@ -14,8 +20,8 @@ export interface CallsRepo {
   markSeen(userId: string, now: number): void;
 }
 
-/** A missed call: incoming, never answered, and not turned down by the callee. */
-const MISSED = `c.answered_at IS NULL AND c.ended_at IS NOT NULL AND (c.end_reason IS NULL OR c.end_reason <> '${EndReason.Declined}')`;
+/** {@link isMissed} as SQL, to count a callee's missed calls in the database. */
+const MISSED = `c.answered_at IS NULL AND c.end_reason IN (${MISSED_END_REASONS.map((r) => `'${r}'`).join(', ')})`;
 
 interface Row {
   id: string;
@@ -29,7 +35,6 @@ interface Row {
   peerId: string;
   peerName: string;
   quality: string | null;
-  missed: 0 | 1;
 }
 
 export class SqliteCallsRepo implements CallsRepo {
@@ -75,7 +80,7 @@ export class SqliteCallsRepo implements CallsRepo {
         `SELECT c.id, c.caller_id AS callerId, c.callee_id AS calleeId, c.created_at AS createdAt,
                 c.answered_at AS answeredAt, c.ended_at AS endedAt, c.end_reason AS endReason,
                 c.callee_seen_at AS calleeSeenAt, p.id AS peerId, p.display_name AS peerName,
-                q.summary AS quality, (${MISSED}) AS missed
+                q.summary AS quality
            FROM calls c
            JOIN users p ON p.id = CASE WHEN c.caller_id = @user THEN c.callee_id ELSE c.caller_id END
            LEFT JOIN call_quality q ON q.call_id = c.id AND q.user_id = @user
@@ -86,7 +91,7 @@ export class SqliteCallsRepo implements CallsRepo {
       .all({ user: userId, limit }) as Row[];
     return rows.map((r) => {
       const incoming = r.calleeId === userId;
-      const missed = incoming && r.missed === 1;
+      const missed = incoming && isMissed(r);
       return {
         callId: r.id,
         direction: incoming ? 'incoming' : 'outgoing',

@@ -43,6 +43,23 @@ describe('several devices per user', () => {
     assert.equal((await ended).reason, EndReason.HungUp);
   });
 
+  it('a device that did not answer hears "answered elsewhere" and never "answered"', async () => {
+    const { a, phone, laptop } = await callerAndTwoDeviceCallee();
+    const rings = [next(phone.socket, 'call:incoming'), next(laptop.socket, 'call:incoming')];
+    const res = await a.socket.emitWithAck('call:invite', { to: phone.self.id });
+    assert.ok(res.ok);
+    const callId = res.data.callId;
+    await Promise.all(rings);
+    const seen: string[] = [];
+    phone.socket.on('call:state', ({ state }) => seen.push(state));
+    const elsewhere = next(phone.socket, 'call:ended');
+    assert.ok((await laptop.socket.emitWithAck('call:answer', { callId })).ok);
+    // One socket's events arrive in the order they were sent: an "answered" would come first.
+    assert.equal((await elsewhere).reason, EndReason.AnsweredElsewhere);
+    assert.deepEqual(seen, [], 'no call:state reached the device that did not answer');
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
   it('declining on one device declines the call everywhere', async () => {
     const { a, phone, laptop } = await callerAndTwoDeviceCallee();
     const res = await a.socket.emitWithAck('call:invite', { to: phone.self.id });

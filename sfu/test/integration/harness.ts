@@ -61,6 +61,29 @@ export async function connect(url: string, displayName: string) {
   return { user, ...(await connectDevice(url, user)) };
 }
 
+/** A browser-like audio offer: enough for Janus to answer. No ICE agent stands behind it. */
+export function audioOffer(): string {
+  return [
+    'v=0',
+    `o=- ${crypto.randomInt(1e9)} 2 IN IP4 127.0.0.1`,
+    's=-',
+    't=0 0',
+    'a=group:BUNDLE 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+    'c=IN IP4 0.0.0.0',
+    `a=ice-ufrag:${crypto.randomBytes(4).toString('hex')}`,
+    `a=ice-pwd:${crypto.randomBytes(12).toString('hex')}`,
+    'a=ice-options:trickle',
+    `a=fingerprint:sha-256 ${[...crypto.randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`,
+    'a=setup:actpass',
+    'a=mid:0',
+    'a=sendrecv',
+    'a=rtcp-mux',
+    'a=rtpmap:111 opus/48000/2',
+    '',
+  ].join('\r\n');
+}
+
 /** The next occurrence of a server event (rejects after `ms`). */
 export function next<K extends ServerEventName>(
   socket: Client,
