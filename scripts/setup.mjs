@@ -55,7 +55,13 @@ const stamp = path.join(root, 'node_modules', '.package-lock.json');
 const lock = path.join(root, 'package-lock.json');
 if (!fs.existsSync(stamp) || fs.statSync(lock).mtimeMs > fs.statSync(stamp).mtimeMs) {
   console.log('setup: installing npm packages…');
-  run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root });
+  // mediasoup's postinstall downloads a worker from GitHub, then pip-installs meson: neither is
+  // reachable here, so it must not run. npm 11 honours `allowScripts` in package.json; older npm
+  // ignores that field, and this variable makes the postinstall stop before it fetches anything.
+  run('npm', ['ci', '--no-audit', '--no-fund'], {
+    cwd: root,
+    env: { ...process.env, MEDIASOUP_WORKER_BIN: 'skip' },
+  });
 }
 
 // `janus --version` prints its version and then exits 1, so read its output rather than its status.
