@@ -126,7 +126,7 @@ async function placedToWritten(
     dataDir: dir,
     webDir: path.join(dir, 'no-web'),
     noAnswerTimeoutMs: 30_000,
-    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '42000-42999', iceInterface: '' },
+    media: { workers: 1, listen: { ip: '127.0.0.1', ports: { min: 42000, max: 42999 } } },
     push: {
       reportTimeoutMs: 8_000,
       apns: {

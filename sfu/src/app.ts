@@ -10,7 +10,7 @@ import sirv from 'sirv';
 import type { AccountService } from './accounts/account-service.ts';
 import type { CallService } from './call/call-service.ts';
 import { createApi } from './http/api.ts';
-import type { JanusGateway } from './janus/janus-gateway.ts';
+import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Presence } from './presence/presence.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
@@ -26,7 +26,7 @@ export interface AppComponents {
   history: CallsRepo;
   presence: Presence;
   calls: CallService;
-  gateway: JanusGateway;
+  media: MediaServer;
   log: Logger;
   webDir: string;
   noAnswerTimeoutMs: number;
@@ -71,10 +71,10 @@ export function createApplication(c: AppComponents): Application {
   const api = createApi(c.accounts, c.calls, c.log.child({ module: 'api' }));
   const httpServer = http.createServer((req, res) => {
     if (req.url === '/healthz') {
-      res.writeHead(c.gateway.isReady ? 200 : 503, { 'content-type': 'application/json' });
+      res.writeHead(c.media.isReady ? 200 : 503, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          janus: { ready: c.gateway.isReady, pid: c.gateway.pid ?? null },
+          media: { ready: c.media.isReady, workers: c.media.workers },
           calls: c.calls.activeCalls,
         }),
       );

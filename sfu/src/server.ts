@@ -6,7 +6,7 @@ import path from 'node:path';
 import { AccountService } from './accounts/account-service.ts';
 import { createApplication, type Application } from './app.ts';
 import { CallService } from './call/call-service.ts';
-import { JanusGateway } from './janus/janus-gateway.ts';
+import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import { Presence } from './presence/presence.ts';
 import type { ApsEnvironment } from './protocol/index.ts';
@@ -27,7 +27,7 @@ export interface ServerOptions {
   dataDir: string;
   webDir: string;
   noAnswerTimeoutMs: number;
-  janus: { wsPort: number; adminPort: number; rtpPortRange: string; iceInterface: string };
+  media: Omit<MediaServerOptions, 'log'>;
   push?: PushOptions;
   log: Logger;
 }
@@ -58,17 +58,17 @@ export interface PushOptions {
 }
 
 export interface Server extends Application {
-  gateway: JanusGateway;
+  media: MediaServer;
   calls: CallService;
   pusher: IncomingCallPusher;
   db: Db;
-  /** Closes connections, stops Janus, closes the database. */
+  /** Closes connections, stops the media workers, closes the database. */
   stop(): Promise<void>;
 }
 
 export async function startServer(o: ServerOptions): Promise<Server> {
-  const gateway = new JanusGateway({ dataDir: o.dataDir, log: o.log, ...o.janus });
-  await gateway.start();
+  const media = new MediaServer({ ...o.media, log: o.log });
+  await media.start();
   const db = openDb(path.join(o.dataDir, 'softphone.db'));
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
@@ -108,7 +108,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
   const calls = new CallService({
     presence,
-    gateway,
+    media,
     users,
     calls: history,
     log: o.log,
@@ -122,7 +122,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     presence,
     calls,
-    gateway,
+    media,
     log: o.log,
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
@@ -130,7 +130,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   });
   return {
     ...app,
-    gateway,
+    media,
     calls,
     pusher,
     db,
@@ -140,7 +140,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       await pool.close();
       await pushLog.close();
       web.close();
-      await gateway.stop();
+      await media.stop();
       db.close();
     },
   };

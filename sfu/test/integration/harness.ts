@@ -1,4 +1,4 @@
-/** A real server on port 0 with a real Janus, and real socket.io clients, for integration tests. */
+/** A real server on port 0 with real mediasoup workers, and real socket.io clients, for integration tests. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -32,7 +32,7 @@ export async function startHarness(
     dataDir,
     webDir: path.join(dataDir, 'no-web'),
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
-    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
+    media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
     ...(opts.push ? { push: opts.push } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });

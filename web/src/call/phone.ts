@@ -13,8 +13,6 @@ import {
   type Account,
   type CallId,
   type EndedBy,
-  type IceCandidate,
-  type MediaLeg,
   type Peer,
   type QualitySummary,
   type UserId,
@@ -26,6 +24,7 @@ import type { AudioActivation } from '../media/audio-activation.ts';
 import { AudioNotActivatedError } from '../media/shell-activation.ts';
 import { AudioMonitor } from '../media/audio-monitor.ts';
 import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
+import { bindMediaSignalling } from '../media/media-signalling.ts';
 import {
   currentCallNotifications,
   subscribeToCalls,
@@ -85,7 +84,7 @@ export class Phone {
    * Events about a call that arrived before we knew its id: the server acks an invite before it
    * sends anything else about the call, but both can arrive in one read, before the ack's await resumes.
    */
-  private readonly early = new Map<CallId, { offer?: string; ended?: { reason: EndReason; by: EndedBy } }>();
+  private readonly early = new Map<CallId, { ended?: { reason: EndReason; by: EndedBy } }>();
   /** The call this device declined: another of the user's devices declining reads differently. */
   private declinedHere: CallId | null = null;
   /** A call the user picked from a notification, acted on once we are connected. */
@@ -177,7 +176,7 @@ export class Phone {
       this.endLocally(early.ended.reason, early.ended.by);
       return;
     }
-    this.startMedia(callId, marks, early?.offer);
+    this.startMedia(callId, marks);
   }
 
   async answer(): Promise<void> {
@@ -340,16 +339,9 @@ export class Phone {
       if (this._state.call?.id === callId) this.endLocally(reason, by);
       else this.earlyEvent(callId, { ended: { reason, by } });
     });
-    client.on('media:offer', ({ callId, sdp }) => {
-      if (this.runtime?.callId === callId) this.acceptOffer(this.runtime, sdp);
-      else this.earlyEvent(callId, { offer: sdp });
-    });
   }
 
-  private earlyEvent(
-    callId: CallId,
-    e: { offer?: string; ended?: { reason: EndReason; by: EndedBy } },
-  ): void {
+  private earlyEvent(callId: CallId, e: { ended?: { reason: EndReason; by: EndedBy } }): void {
     // Only an outgoing call whose invite is still in flight can be waiting for these.
     if (this._state.call?.direction === 'outgoing' && this._state.call.id === null) {
       this.early.set(callId, { ...this.early.get(callId), ...e });
@@ -411,7 +403,7 @@ export class Phone {
 
   // ---- media ----
 
-  private startMedia(callId: CallId, marks: CallMarks, earlyOffer?: string): void {
+  private startMedia(callId: CallId, marks: CallMarks): void {
     const client = this.client;
     if (!client) return;
     const engine = this.opts.createEngine(
@@ -440,34 +432,10 @@ export class Phone {
     const rt: CallRuntime = { callId, engine, monitor, marks, capturedBeforeActivation: false };
     this.runtime = rt;
     monitor.start();
-    const request = async <T>(
-      p: Promise<{ ok: true; data: T } | { ok: false; error: { message: string } }>,
-    ) => {
-      const res = await p;
-      if (!res.ok) throw new Error(res.error.message);
-      return res.data;
-    };
     engine
-      .prepare({
-        publish: async (sdp) => (await request(client.request('media:publish', { callId, sdp }))).sdp,
-        answerSubscription: async (sdp) =>
-          void (await request(client.request('media:subscribe-answer', { callId, sdp }))),
-        trickle: async (leg: MediaLeg, candidate: IceCandidate | null) =>
-          void (await request(client.request('media:trickle', { callId, leg, candidate }))),
-        restartIce: async (leg: MediaLeg, sdp?: string) => {
-          marks.iceRestarts = (marks.iceRestarts ?? 0) + 1;
-          return (
-            await request(client.request('media:ice-restart', { callId, leg, ...(sdp ? { sdp } : {}) }))
-          ).sdp;
-        },
-      })
+      .prepare(bindMediaSignalling(client, callId, () => (marks.iceRestarts = (marks.iceRestarts ?? 0) + 1)))
       .catch((err: unknown) => console.warn('media prepare failed', err));
-    if (earlyOffer) this.acceptOffer(rt, earlyOffer);
     void this.listOutputs();
-  }
-
-  private acceptOffer(rt: CallRuntime, sdp: string): void {
-    rt.engine.acceptRemoteOffer(sdp).catch((err: unknown) => console.warn('subscribe failed', err));
   }
 
   private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {

@@ -1,10 +1,12 @@
-/** The {@link MediaStats} of a downstream and an upstream peer connection, from `getStats()`. */
+/** The {@link MediaStats} of a downstream and an upstream connection, from their `getStats()`. */
 import type { MediaStats } from './media-engine.ts';
 
-export async function readStats(
-  subscriber: RTCPeerConnection | null,
-  publisher: RTCPeerConnection | null,
-): Promise<MediaStats> {
+/** A peer connection, or a mediasoup-client transport (whose stats are its peer connection's). */
+interface HasStats {
+  getStats(): Promise<RTCStatsReport>;
+}
+
+export async function readStats(subscriber: HasStats | null, publisher: HasStats | null): Promise<MediaStats> {
   const out: MediaStats = {
     at: Date.now(),
     inbound: null,

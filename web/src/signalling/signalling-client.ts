@@ -50,16 +50,23 @@ export class SignallingClient {
     this.socket.disconnect();
   }
 
-  on<K extends ServerEventName>(event: K, listener: Listener<K>): void {
+  /** Listens to a server event (validated); returns the function that stops listening. */
+  on<K extends ServerEventName>(event: K, listener: Listener<K>): () => void {
     const schema = serverEvents[event];
-    (this.socket as unknown as { on(ev: string, fn: (raw: unknown) => void): void }).on(event, (raw) => {
+    const socket = this.socket as unknown as {
+      on(ev: string, fn: (raw: unknown) => void): void;
+      off(ev: string, fn: (raw: unknown) => void): void;
+    };
+    const handler = (raw: unknown) => {
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         console.warn(`dropped malformed ${event}`, parsed.error.issues);
         return;
       }
       listener(parsed.data as ServerEventPayload<K>);
-    });
+    };
+    socket.on(event, handler);
+    return () => socket.off(event, handler);
   }
 
   async request<K extends RequestName>(event: K, payload: RequestPayload<K>): Promise<Ack<RequestResult<K>>> {
