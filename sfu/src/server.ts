@@ -1,5 +1,5 @@
 /**
- * Builds every component of the server and wires them: Janus, the store, accounts, presence,
+ * Builds every component of the server and wires them: the SFU (mediasoup workers), the store, accounts, presence,
  * calls, HTTP + socket.io. Used by `main.ts` and by the integration tests, so both run the same thing.
  */
 import path from 'node:path';

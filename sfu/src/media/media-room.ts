@@ -20,7 +20,6 @@ import { consumerOffer, dtlsFromAnswer, producerAnswer, producerFromOffer } from
 
 export type Leg = 'send' | 'recv';
 
-
 /** What reaches a subscriber when the partner's audio is ready for it. */
 export type MediaDelivery =
   | { event: 'media:consumer'; payload: { consumer: ConsumerInfo } }
@@ -51,7 +50,7 @@ const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
 ];
 
-/** Roughly Janus's old talking thresholds: louder than -60 dBov, averaged over a second. */
+/** Talking: louder than -60 dBov on average over a second (packets without voice read -127). */
 const TALKING = { threshold: -60, interval: 1_000 };
 
 class Party {
@@ -98,7 +97,9 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       this.emit('lost', 'media worker died');
       void this.close();
     });
-    levels.on('volumes', (volumes) => this.setTalking(volumes.map((v) => v.producer.appData['party'] as string)));
+    levels.on('volumes', (volumes) =>
+      this.setTalking(volumes.map((v) => v.producer.appData['party'] as string)),
+    );
     levels.on('silence', () => this.setTalking([]));
   }
 
@@ -203,7 +204,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (this.closed || !transport || !caps) throw new Error('room closed');
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps }))
       throw new MediaRequestError(`${subscriberName} cannot receive Opus`);
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps, paused: true });
+    const consumer = await transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: caps,
+      paused: true,
+    });
     party.consumer = consumer;
     if (party.native) return { event: 'media:offer', payload: { sdp: consumerOffer(transport, consumer) } };
     return {
@@ -294,7 +299,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     rtpParameters: ms.RtpParameters,
   ): Promise<ms.Producer> {
     if (party.producer) throw new MediaRequestError('already published');
-    const producer = await transport.produce({ kind: 'audio', rtpParameters, appData: { party: party.name } });
+    const producer = await transport.produce({
+      kind: 'audio',
+      rtpParameters,
+      appData: { party: party.name },
+    });
     party.producer = producer;
     await this.levels.addProducer({ producerId: producer.id });
     this.emit('publisher-up', party.name);

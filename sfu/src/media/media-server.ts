@@ -39,7 +39,12 @@ export class MediaServer {
 
   constructor(private readonly opts: MediaServerOptions) {
     this.log = opts.log.child({ module: 'media' });
-    this.slots = Array.from({ length: opts.workers }, () => ({ worker: null, calls: 0, restarts: 0, startedAt: 0 }));
+    this.slots = Array.from({ length: opts.workers }, () => ({
+      worker: null,
+      calls: 0,
+      restarts: 0,
+      startedAt: 0,
+    }));
   }
 
   /** True while at least one worker can take a call. */
@@ -59,9 +64,7 @@ export class MediaServer {
 
   /** A room for one call, on the least busy live worker. */
   async openRoom(partyNames: string[], log: Logger): Promise<MediaRoom> {
-    const slot = this.slots
-      .filter((s) => s.worker !== null)
-      .sort((a, b) => a.calls - b.calls)[0];
+    const slot = this.slots.filter((s) => s.worker !== null).sort((a, b) => a.calls - b.calls)[0];
     if (!slot?.worker) throw new Error('media server not ready');
     slot.calls++;
     const worker = slot.worker;
@@ -72,7 +75,13 @@ export class MediaServer {
       if (slot.worker === worker) slot.calls--;
     };
     try {
-      return await MediaRoom.open(worker, this.opts.listen, partyNames, log.child({ worker: worker.pid }), release);
+      return await MediaRoom.open(
+        worker,
+        this.opts.listen,
+        partyNames,
+        log.child({ worker: worker.pid }),
+        release,
+      );
     } catch (err) {
       release();
       throw err;

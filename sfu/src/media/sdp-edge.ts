@@ -185,7 +185,10 @@ export function producerAnswer(transport: SdpTransport, rtpParameters: ms.RtpPar
 }
 
 /** An offer for a native downstream carrying one consumer (answered with {@link dtlsFromAnswer}). */
-export function consumerOffer(transport: SdpTransport, consumer: { id: string; rtpParameters: ms.RtpParameters }): string {
+export function consumerOffer(
+  transport: SdpTransport,
+  consumer: { id: string; rtpParameters: ms.RtpParameters },
+): string {
   const mid = consumer.rtpParameters.mid ?? '0';
   const session = sessionFor(transport, mid);
   const encoding = consumer.rtpParameters.encodings?.[0];

@@ -25,7 +25,10 @@ const int = z.number().int();
 const CodecParametersSchema = z
   .record(z.string().max(64), z.unknown())
   .refine((p) => Object.keys(p).length <= 32, 'too many codec parameters');
-const RtcpFeedbackSchema = z.looseObject({ type: z.string().max(64), parameter: z.string().max(64).optional() });
+const RtcpFeedbackSchema = z.looseObject({
+  type: z.string().max(64),
+  parameter: z.string().max(64).optional(),
+});
 const MediaKindSchema = z.enum(['audio', 'video']);
 
 export const RtpCapabilitiesSchema = z.looseObject({
@@ -138,7 +141,8 @@ export const ConsumerInfoSchema = z.strictObject({
 export type ConsumerInfo = z.infer<typeof ConsumerInfoSchema>;
 
 const empty = z.strictObject({});
-const inCall = <S extends z.core.$ZodLooseShape>(shape: S) => z.strictObject({ callId: CallIdSchema, ...shape });
+const inCall = <S extends z.core.$ZodLooseShape>(shape: S) =>
+  z.strictObject({ callId: CallIdSchema, ...shape });
 
 /** Client → server media requests (each acknowledged with `Ack<result>`). */
 export const mediaRequests = {

@@ -1,6 +1,6 @@
 /**
  * Call routing to devices that are not connected, at the socket.io level against the real server,
- * a real Janus and the APNs stand-in: a socket.io client plays the iPhone the push woke.
+ * real mediasoup workers and the APNs stand-in: a socket.io client plays the iPhone the push woke.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -30,7 +30,7 @@ import {
 } from './harness.ts';
 
 const BUNDLE = 'com.example.softphone';
-/** A browser-like audio offer: enough for Janus to answer (no media flows in these tests). */
+/** A native engine's audio offer: enough for the SFU's SDP edge to answer (no media flows in these tests). */
 const offer = () =>
   [
     'v=0',
@@ -49,6 +49,7 @@ const offer = () =>
     'a=sendrecv',
     'a=rtcp-mux',
     'a=rtpmap:111 opus/48000/2',
+    `a=ssrc:${crypto.randomInt(1, 2 ** 31)} cname:phone`,
     '',
   ].join('\r\n');
 const REPORT_TIMEOUT_MS = 1_500;

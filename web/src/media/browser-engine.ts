@@ -83,7 +83,9 @@ export class BrowserMediaEngine implements MediaEngine {
     if (this.stopped) return;
     this.recvTransport = signalling
       .request('media:transport-create', { direction: 'recv', rtpCapabilities: device.rtpCapabilities })
-      .then(({ transport }) => this.wire('recv', device.createRecvTransport(transport as msc.TransportOptions)));
+      .then(({ transport }) =>
+        this.wire('recv', device.createRecvTransport(transport as msc.TransportOptions)),
+      );
     this.recvTransport.catch(() => undefined);
     const { transport } = await signalling.request('media:transport-create', { direction: 'send' });
     const send = this.wire('send', device.createSendTransport(transport as msc.TransportOptions));

@@ -6,7 +6,10 @@ interface HasStats {
   getStats(): Promise<RTCStatsReport>;
 }
 
-export async function readStats(subscriber: HasStats | null, publisher: HasStats | null): Promise<MediaStats> {
+export async function readStats(
+  subscriber: HasStats | null,
+  publisher: HasStats | null,
+): Promise<MediaStats> {
   const out: MediaStats = {
     at: Date.now(),
     inbound: null,
