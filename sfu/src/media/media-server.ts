@@ -4,6 +4,8 @@
  * dies takes only its own calls with it (their rooms emit `lost`) and is replaced with backoff.
  * Everyone else gets rooms through {@link MediaServer.openRoom}.
  */
+// Sets MEDIASOUP_WORKER_BIN, which mediasoup reads when it loads: import it first.
+import { assertWorkerBinary } from './worker-binary.ts';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../log.ts';
@@ -57,6 +59,7 @@ export class MediaServer {
   }
 
   async start(): Promise<void> {
+    assertWorkerBinary();
     const t0 = Date.now();
     await Promise.all(this.slots.map((s) => this.launch(s)));
     this.log.info({ workers: this.workers.map((w) => w.pid), ms: Date.now() - t0 }, 'media workers ready');
@@ -118,7 +121,7 @@ export class MediaServer {
     if (slot.worker !== worker) return;
     slot.worker = null;
     if (this.stopping) return;
-    this.log.error({ pid: worker.pid, err: err.message, calls: slot.calls }, 'media worker died');
+    this.log.error({ pid: worker.pid, err: err.message }, 'media worker died');
     if (Date.now() - slot.startedAt > STABLE_AFTER_MS) slot.restarts = 0;
     this.scheduleRestart(slot);
   }

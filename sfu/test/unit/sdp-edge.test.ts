@@ -68,6 +68,7 @@ const transport: SdpTransport = {
     {
       foundation: 'udpcandidate',
       priority: 1076302079,
+      ip: '127.0.0.1',
       address: '127.0.0.1',
       protocol: 'udp',
       port: 40001,
@@ -76,6 +77,7 @@ const transport: SdpTransport = {
     {
       foundation: 'tcpcandidate',
       priority: 1076276479,
+      ip: '127.0.0.1',
       address: '127.0.0.1',
       protocol: 'tcp',
       port: 40002,
