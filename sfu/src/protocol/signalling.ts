@@ -7,20 +7,8 @@ import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
+import { mediaRequests, mediaServerEvents } from './media.ts';
 import { pushRequests } from './push.ts';
-
-const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
-
-export const IceCandidateSchema = z.object({
-  candidate: z.string().check(z.maxLength(2_000)),
-  sdpMid: z.nullable(z.string().check(z.maxLength(64))),
-  sdpMLineIndex: z.nullable(z.int().check(z.gte(0), z.lte(64))),
-});
-export type IceCandidate = z.infer<typeof IceCandidateSchema>;
-
-/** Which of a party's two peer connections a message is about: its own upstream or the partner's downstream. */
-export const MediaLegSchema = z.enum(['publisher', 'subscriber']);
-export type MediaLeg = z.infer<typeof MediaLegSchema>;
 
 const callRef = z.strictObject({ callId: CallIdSchema });
 const empty = z.strictObject({});
@@ -70,34 +58,7 @@ export const requests = {
   },
   /** The user has looked at their missed calls: clears the badge. */
   'history:mark-seen': { payload: empty, result: empty },
-  /** Publish this party's upstream: an SDP offer in, Janus's answer out. */
-  'media:publish': {
-    payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
-    result: z.strictObject({ sdp: SdpSchema }),
-  },
-  /** The answer to a `media:offer` (the partner's downstream). */
-  'media:subscribe-answer': {
-    payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
-    result: empty,
-  },
-  /**
-   * ICE restart after a network blip. Upstream (`publisher`): the party's new offer in, Janus's
-   * answer out. Downstream (`subscriber`): no SDP in, Janus's new offer out, answered with
-   * `media:subscribe-answer`.
-   */
-  'media:ice-restart': {
-    payload: z.strictObject({ callId: CallIdSchema, leg: MediaLegSchema, sdp: z.optional(SdpSchema) }),
-    result: z.strictObject({ sdp: SdpSchema }),
-  },
-  /** A local ICE candidate for one leg; `null` ends gathering. */
-  'media:trickle': {
-    payload: z.strictObject({
-      callId: CallIdSchema,
-      leg: MediaLegSchema,
-      candidate: z.nullable(IceCandidateSchema),
-    }),
-    result: empty,
-  },
+  ...mediaRequests,
   ...pushRequests,
 } as const;
 
@@ -133,14 +94,7 @@ export const serverEvents = {
   'call:state': z.strictObject({ callId: CallIdSchema, state: z.enum(CallState) }),
   /** The call is over; `by` says whose action ended it, from the recipient's point of view. */
   'call:ended': z.strictObject({ callId: CallIdSchema, reason: z.enum(EndReason), by: EndedBySchema }),
-  /** The partner's downstream is ready: an SDP offer to answer with `media:subscribe-answer`. */
-  'media:offer': z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
-  /** Janus's audio-level verdict on one party's upstream (a server-side view of one-way audio). */
-  'media:talking': z.strictObject({
-    callId: CallIdSchema,
-    who: z.enum(['self', 'peer']),
-    talking: z.boolean(),
-  }),
+  ...mediaServerEvents,
   /** A request that had no ack callback failed: the typed error goes here instead. */
   'request:error': z.strictObject({
     event: z.string(),
