@@ -1,6 +1,20 @@
 import { resolve } from 'node:path';
 import { VitePWA } from 'vite-plugin-pwa';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/** engine.io-client's own transport list, replaced by the page's (src/signalling/websocket-only.ts). */
+function websocketOnly(): Plugin {
+  const engineSocket = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/;
+  return {
+    name: 'engine.io-websocket-only',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === './transports/index.js' && importer && engineSocket.test(importer))
+        return resolve(import.meta.dirname, 'src/signalling/websocket-only.ts');
+      return null;
+    },
+  };
+}
 
 /**
  * `vite build` is the product (`dist/`, what `npm start` serves). `vite build --mode qa` adds the
@@ -25,6 +39,7 @@ export default defineConfig(({ mode }) => {
     },
     server: { proxy: { '/socket.io': { target: 'http://127.0.0.1:8080', ws: true } } },
     plugins: [
+      websocketOnly(),
       VitePWA({
         // Our own worker: it handles incoming-call pushes, which a generated one can't.
         strategies: 'injectManifest',

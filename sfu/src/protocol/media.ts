@@ -23,44 +23,20 @@ const id = z.string().check(z.minLength(1), z.maxLength(64));
 const intIn = (min: number, max: number) => z.int().check(z.gte(min), z.lte(max));
 const upTo = <T extends z.ZodMiniType>(item: T, max: number) => z.array(item).check(z.maxLength(max));
 
+// A loose object rather than a record: zod's record would be the page's only one (bundle budget).
 const CodecParametersSchema = z
-  .record(z.string().check(z.maxLength(64)), z.unknown())
-  .check(z.refine((p) => Object.keys(p).length <= 32, 'too many codec parameters'));
+  .looseObject({})
+  .check(
+    z.refine(
+      (p) => Object.keys(p).length <= 32 && Object.keys(p).every((k) => k.length <= 64),
+      'too many or too long codec parameters',
+    ),
+  );
 const RtcpFeedbackSchema = z.looseObject({
   type: z.string().check(z.maxLength(64)),
   parameter: z.optional(z.string().check(z.maxLength(64))),
 });
 const MediaKindSchema = z.enum(['audio', 'video']);
-
-export const RtpCapabilitiesSchema = z.looseObject({
-  codecs: z.optional(
-    upTo(
-      z.looseObject({
-        kind: MediaKindSchema,
-        mimeType: z.string().check(z.maxLength(64)),
-        preferredPayloadType: z.optional(intIn(0, 127)),
-        clockRate: z.int().check(z.positive()),
-        channels: z.optional(intIn(1, 8)),
-        parameters: z.optional(CodecParametersSchema),
-        rtcpFeedback: z.optional(upTo(RtcpFeedbackSchema, 32)),
-      }),
-      64,
-    ),
-  ),
-  headerExtensions: z.optional(
-    upTo(
-      z.looseObject({
-        kind: MediaKindSchema,
-        uri: z.string().check(z.maxLength(256)),
-        preferredId: intIn(1, 255),
-        preferredEncrypt: z.optional(z.boolean()),
-        direction: z.optional(z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive'])),
-      }),
-      64,
-    ),
-  ),
-});
-export type RtpCapabilitiesWire = z.infer<typeof RtpCapabilitiesSchema>;
 
 export const RtpParametersSchema = z.looseObject({
   mid: z.optional(z.string().check(z.maxLength(32))),
@@ -105,45 +81,6 @@ export const RtpParametersSchema = z.looseObject({
 });
 export type RtpParametersWire = z.infer<typeof RtpParametersSchema>;
 
-export const DtlsParametersSchema = z.looseObject({
-  role: z.optional(z.enum(['auto', 'client', 'server'])),
-  fingerprints: z
-    .array(
-      z.looseObject({
-        algorithm: z.string().check(z.maxLength(16)),
-        value: z.string().check(z.maxLength(256)),
-      }),
-    )
-    .check(z.minLength(1), z.maxLength(8)),
-});
-export type DtlsParametersWire = z.infer<typeof DtlsParametersSchema>;
-
-export const IceParametersSchema = z.looseObject({
-  usernameFragment: short,
-  password: short,
-  iceLite: z.optional(z.boolean()),
-});
-export type IceParametersWire = z.infer<typeof IceParametersSchema>;
-
-/** One of the SFU's own ICE candidates (it is ICE-lite: a party's candidates are never needed). */
-export const SfuIceCandidateSchema = z.looseObject({
-  foundation: short,
-  priority: z.int().check(z.gte(0)),
-  address: z.string().check(z.maxLength(64)),
-  protocol: z.enum(['udp', 'tcp']),
-  port: intIn(1, 65535),
-  type: z.enum(['host', 'srflx', 'prflx', 'relay']),
-  tcpType: z.optional(z.enum(['active', 'passive', 'so'])),
-});
-
-export const TransportInfoSchema = z.strictObject({
-  id,
-  iceParameters: IceParametersSchema,
-  iceCandidates: upTo(SfuIceCandidateSchema, 16),
-  dtlsParameters: DtlsParametersSchema,
-});
-export type TransportInfo = z.infer<typeof TransportInfoSchema>;
-
 export const ConsumerInfoSchema = z.strictObject({
   id,
   producerId: id,
@@ -156,46 +93,117 @@ const empty = z.strictObject({});
 const inCall = <S extends z.core.$ZodLooseShape>(shape: S) =>
   z.strictObject({ callId: CallIdSchema, ...shape });
 
-/** Client → server media requests (each acknowledged with `Ack<result>`). */
-export const mediaRequests = {
-  /** The call's router capabilities, to load the page's mediasoup-client `Device` with. */
-  'media:capabilities': {
-    payload: inCall({}),
-    result: z.strictObject({ rtpCapabilities: RtpCapabilitiesSchema }),
-  },
-  /**
-   * A WebRTC transport to the SFU for this party: `send` carries its upstream, `recv` the partner's
-   * downstream, consumed with the device's own `rtpCapabilities`.
-   */
-  'media:transport-create': {
-    payload: z.discriminatedUnion('direction', [
-      inCall({ direction: z.literal('send') }),
-      inCall({ direction: z.literal('recv'), rtpCapabilities: RtpCapabilitiesSchema }),
-    ]),
-    result: z.strictObject({ transport: TransportInfoSchema }),
-  },
-  /** The party's DTLS parameters for one of its transports (mediasoup-client's `connect` event). */
-  'media:transport-connect': {
-    payload: inCall({ transportId: id, dtlsParameters: DtlsParametersSchema }),
-    result: empty,
-  },
-  /** The party's upstream audio on its send transport (mediasoup-client's `produce` event). */
-  'media:produce': {
-    payload: inCall({ transportId: id, kind: z.literal('audio'), rtpParameters: RtpParametersSchema }),
-    result: z.strictObject({ producerId: id }),
-  },
-  /** The page is ready to play a `media:consumer`: the SFU starts forwarding. */
-  'media:consumer-resume': { payload: inCall({ consumerId: id }), result: empty },
-  /** ICE restart of one transport after a network blip: its new ICE parameters out. */
-  'media:restart-ice': {
-    payload: inCall({ transportId: id }),
-    result: z.strictObject({ iceParameters: IceParametersSchema }),
-  },
-  /** The native engine's upstream: its SDP offer in, the SFU's answer out. */
-  'media:publish': { payload: inCall({ sdp: SdpSchema }), result: z.strictObject({ sdp: SdpSchema }) },
-  /** The native engine's answer to a `media:offer` (the partner's downstream). */
-  'media:subscribe-answer': { payload: inCall({ sdp: SdpSchema }), result: empty },
-} as const;
+/**
+ * Client → server media requests (each acknowledged with `Ack<result>`). Built in a function marked
+ * pure, with the schemas only they use: the page sends requests but only the server validates
+ * them, so the page's bundle leaves all of it out.
+ */
+export const mediaRequests = /* @__PURE__ */ (() => {
+  const RtpCapabilitiesSchema = z.looseObject({
+    codecs: z.optional(
+      upTo(
+        z.looseObject({
+          kind: MediaKindSchema,
+          mimeType: z.string().check(z.maxLength(64)),
+          preferredPayloadType: z.optional(intIn(0, 127)),
+          clockRate: z.int().check(z.positive()),
+          channels: z.optional(intIn(1, 8)),
+          parameters: z.optional(CodecParametersSchema),
+          rtcpFeedback: z.optional(upTo(RtcpFeedbackSchema, 32)),
+        }),
+        64,
+      ),
+    ),
+    headerExtensions: z.optional(
+      upTo(
+        z.looseObject({
+          kind: MediaKindSchema,
+          uri: z.string().check(z.maxLength(256)),
+          preferredId: intIn(1, 255),
+          preferredEncrypt: z.optional(z.boolean()),
+          direction: z.optional(z.enum(['sendrecv', 'sendonly', 'recvonly', 'inactive'])),
+        }),
+        64,
+      ),
+    ),
+  });
+
+  const DtlsParametersSchema = z.looseObject({
+    role: z.optional(z.enum(['auto', 'client', 'server'])),
+    fingerprints: z
+      .array(
+        z.looseObject({
+          algorithm: z.string().check(z.maxLength(16)),
+          value: z.string().check(z.maxLength(256)),
+        }),
+      )
+      .check(z.minLength(1), z.maxLength(8)),
+  });
+
+  const IceParametersSchema = z.looseObject({
+    usernameFragment: short,
+    password: short,
+    iceLite: z.optional(z.boolean()),
+  });
+
+  /** One of the SFU's own ICE candidates (it is ICE-lite: a party's candidates are never needed). */
+  const SfuIceCandidateSchema = z.looseObject({
+    foundation: short,
+    priority: z.int().check(z.gte(0)),
+    address: z.string().check(z.maxLength(64)),
+    protocol: z.enum(['udp', 'tcp']),
+    port: intIn(1, 65535),
+    type: z.enum(['host', 'srflx', 'prflx', 'relay']),
+    tcpType: z.optional(z.enum(['active', 'passive', 'so'])),
+  });
+
+  const TransportInfoSchema = z.strictObject({
+    id,
+    iceParameters: IceParametersSchema,
+    iceCandidates: upTo(SfuIceCandidateSchema, 16),
+    dtlsParameters: DtlsParametersSchema,
+  });
+
+  return {
+    /** The call's router capabilities, to load the page's mediasoup-client `Device` with. */
+    'media:capabilities': {
+      payload: inCall({}),
+      result: z.strictObject({ rtpCapabilities: RtpCapabilitiesSchema }),
+    },
+    /**
+     * A WebRTC transport to the SFU for this party: `send` carries its upstream, `recv` the partner's
+     * downstream, consumed with the device's own `rtpCapabilities`.
+     */
+    'media:transport-create': {
+      payload: z.discriminatedUnion('direction', [
+        inCall({ direction: z.literal('send') }),
+        inCall({ direction: z.literal('recv'), rtpCapabilities: RtpCapabilitiesSchema }),
+      ]),
+      result: z.strictObject({ transport: TransportInfoSchema }),
+    },
+    /** The party's DTLS parameters for one of its transports (mediasoup-client's `connect` event). */
+    'media:transport-connect': {
+      payload: inCall({ transportId: id, dtlsParameters: DtlsParametersSchema }),
+      result: empty,
+    },
+    /** The party's upstream audio on its send transport (mediasoup-client's `produce` event). */
+    'media:produce': {
+      payload: inCall({ transportId: id, kind: z.literal('audio'), rtpParameters: RtpParametersSchema }),
+      result: z.strictObject({ producerId: id }),
+    },
+    /** The page is ready to play a `media:consumer`: the SFU starts forwarding. */
+    'media:consumer-resume': { payload: inCall({ consumerId: id }), result: empty },
+    /** ICE restart of one transport after a network blip: its new ICE parameters out. */
+    'media:restart-ice': {
+      payload: inCall({ transportId: id }),
+      result: z.strictObject({ iceParameters: IceParametersSchema }),
+    },
+    /** The native engine's upstream: its SDP offer in, the SFU's answer out. */
+    'media:publish': { payload: inCall({ sdp: SdpSchema }), result: z.strictObject({ sdp: SdpSchema }) },
+    /** The native engine's answer to a `media:offer` (the partner's downstream). */
+    'media:subscribe-answer': { payload: inCall({ sdp: SdpSchema }), result: empty },
+  } as const;
+})();
 
 /** Server → client media events. */
 export const mediaServerEvents = {
@@ -212,6 +220,9 @@ export const mediaServerEvents = {
 } as const;
 
 export type MediaRequestName = keyof typeof mediaRequests;
+type MediaResult<K extends MediaRequestName> = z.infer<(typeof mediaRequests)[K]['result']>;
+export type RtpCapabilitiesWire = MediaResult<'media:capabilities'>['rtpCapabilities'];
+export type TransportInfo = MediaResult<'media:transport-create'>['transport'];
 export type MediaServerEventName = keyof typeof mediaServerEvents;
 
 /** A media request's payload without the call id (the signalling edge has already found the call). */

@@ -14,53 +14,54 @@ const callRef = z.strictObject({ callId: CallIdSchema });
 const empty = z.strictObject({});
 
 /** Client → server requests. Each is acknowledged with `Ack<result>`. */
-export const requests = {
-  /** Start a call to an online user. */
-  'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
-  /**
-   * A push-woken device has reported the call to CallKit: it joins the call's ringing devices (so it
-   * may answer or decline) and the first report moves the call to `ringing`. A call that ended
-   * meanwhile fails with `call-no-longer-available`.
-   */
-  'call:reported': {
-    payload: callRef,
-    result: z.strictObject({ call: z.strictObject({ callId: CallIdSchema, from: PeerSchema }) }),
-  },
-  /** The callee's device is alerting the user (moves the call to `ringing`). */
-  'call:ringing': { payload: callRef, result: empty },
-  /** The callee accepts. */
-  'call:answer': { payload: callRef, result: empty },
-  /** The callee refuses. */
-  'call:decline': { payload: callRef, result: empty },
-  /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
-  'call:hangup': { payload: callRef, result: empty },
-  /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
-  'call:media-lost': { payload: callRef, result: empty },
-  /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
-  'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
-  /**
-   * The audio-activation step failed on this device (iOS: no `didActivate` in time, field notes
-   * §1): logged at once with the call id, so the failure is seen while the call is still up.
-   */
-  'call:activation-failed': {
-    payload: z.strictObject({ callId: CallIdSchema, why: z.enum(['not-activated', 'failed']) }),
-    result: empty,
-  },
-  /** This party's media summary, sent once the call has ended; kept with the call in history. */
-  'call:quality': {
-    payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),
-    result: empty,
-  },
-  /** The signed-in user's recent calls, newest first. */
-  'history:list': {
-    payload: z.strictObject({ limit: z.optional(z.int().check(z.gte(1), z.lte(200))) }),
-    result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.int() }),
-  },
-  /** The user has looked at their missed calls: clears the badge. */
-  'history:mark-seen': { payload: empty, result: empty },
-  ...mediaRequests,
-  ...pushRequests,
-} as const;
+export const requests = /* @__PURE__ */ (() =>
+  ({
+    /** Start a call to an online user. */
+    'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
+    /**
+     * A push-woken device has reported the call to CallKit: it joins the call's ringing devices (so it
+     * may answer or decline) and the first report moves the call to `ringing`. A call that ended
+     * meanwhile fails with `call-no-longer-available`.
+     */
+    'call:reported': {
+      payload: callRef,
+      result: z.strictObject({ call: z.strictObject({ callId: CallIdSchema, from: PeerSchema }) }),
+    },
+    /** The callee's device is alerting the user (moves the call to `ringing`). */
+    'call:ringing': { payload: callRef, result: empty },
+    /** The callee accepts. */
+    'call:answer': { payload: callRef, result: empty },
+    /** The callee refuses. */
+    'call:decline': { payload: callRef, result: empty },
+    /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
+    'call:hangup': { payload: callRef, result: empty },
+    /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
+    'call:media-lost': { payload: callRef, result: empty },
+    /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
+    'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
+    /**
+     * The audio-activation step failed on this device (iOS: no `didActivate` in time, field notes
+     * §1): logged at once with the call id, so the failure is seen while the call is still up.
+     */
+    'call:activation-failed': {
+      payload: z.strictObject({ callId: CallIdSchema, why: z.enum(['not-activated', 'failed']) }),
+      result: empty,
+    },
+    /** This party's media summary, sent once the call has ended; kept with the call in history. */
+    'call:quality': {
+      payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),
+      result: empty,
+    },
+    /** The signed-in user's recent calls, newest first. */
+    'history:list': {
+      payload: z.strictObject({ limit: z.optional(z.int().check(z.gte(1), z.lte(200))) }),
+      result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.int() }),
+    },
+    /** The user has looked at their missed calls: clears the badge. */
+    'history:mark-seen': { payload: empty, result: empty },
+    ...mediaRequests,
+    ...pushRequests,
+  }) as const)();
 
 type Requests = typeof requests;
 export type RequestName = keyof Requests;
