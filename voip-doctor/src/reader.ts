@@ -45,6 +45,40 @@ export interface InputStats {
   assumedDate: number;
   /** ndjson trailer `{"count":N,"finished":1}`; null when absent (export cut short) or not ndjson. */
   trailer: Trailer | null;
+  /**
+   * `excerpt` when the lines were picked out of a log (a forum paste, a grep): silences in it say nothing
+   * about the phone, so no log gap is reported for it. `export` otherwise.
+   */
+  coverage: 'export' | 'excerpt';
+  /** Why the input was judged an excerpt (empty for an export). */
+  coverageReason: string;
+}
+
+/** A phone writes hundreds of lines a minute; an export far below this was filtered. */
+const EXCERPT_LINES_PER_MINUTE = 2;
+/** In a full export a tiny share of lines match a rule; a pasted selection is mostly such lines. */
+const EXCERPT_HIT_SHARE = 0.2;
+/** Too few entries to judge a density. */
+const EXCERPT_MIN_SPAN_MS = 600_000;
+
+/** Judges whether the entries of one input are a full log or a selection of lines. */
+export function coverageOf(
+  entries: number,
+  hits: number,
+  spanMs: number,
+): Pick<InputStats, 'coverage' | 'coverageReason'> {
+  if (entries >= 10 && hits / entries >= EXCERPT_HIT_SHARE)
+    return {
+      coverage: 'excerpt',
+      coverageReason: `${Math.round((hits / entries) * 100)} % of the entries match a rule (a full log has well under 1 %)`,
+    };
+  const perMinute = spanMs > 0 ? entries / (spanMs / 60_000) : Infinity;
+  if (spanMs >= EXCERPT_MIN_SPAN_MS && perMinute < EXCERPT_LINES_PER_MINUTE)
+    return {
+      coverage: 'excerpt',
+      coverageReason: `${perMinute.toFixed(1)} entries per minute (a phone logs hundreds)`,
+    };
+  return { coverage: 'export', coverageReason: '' };
 }
 
 export interface ReadOptions {
@@ -89,6 +123,8 @@ export function emptyStats(spec: InputSpec): InputStats {
     assumedZone: 0,
     assumedDate: 0,
     trailer: null,
+    coverage: 'export',
+    coverageReason: '',
   };
 }
 
@@ -129,6 +165,12 @@ export async function* readHits(
   let sniffing = true;
   let scanner: JsonArrayScanner | null = null;
 
+  let first = Infinity;
+  let last = -Infinity;
+  const span = (time: number): void => {
+    if (time < first) first = time;
+    if (time > last) last = time;
+  };
   const form = (name: string): void => {
     stats.forms[name] = (stats.forms[name] ?? 0) + 1;
   };
@@ -190,6 +232,7 @@ export async function* readHits(
     else {
       stats.entries++;
       form(name);
+      span(e.time);
       volume.add(index, line, e.time, e.offset, e.process);
       classify(entryOf(e, line));
     }
@@ -236,6 +279,7 @@ export async function* readHits(
     stats.entries++;
     form('ndjson');
     if (!stamp.zoned) stats.assumedZone++;
+    span(stamp.time);
     volume.add(index, lineNo, stamp.time, stamp.offset, process);
   };
   const onTextLine = (line: string, lineNo: number): void => {
@@ -254,6 +298,7 @@ export async function* readHits(
       }
       stats.entries++;
       form(p.form);
+      span(p.time);
       volume.add(index, lineNo, p.time, p.offset, p.process);
       pending = entryOf(p, lineNo);
       pendingLines = 0;
@@ -269,7 +314,7 @@ export async function* readHits(
 
   let carry: Buffer | null = null;
   let lineNo = 0;
-  let first = true;
+  let firstChunk = true;
   let decoder: StringDecoder | null = null;
   const onBytes = (n: number): void => {
     stats.bytes += n;
@@ -315,8 +360,8 @@ export async function* readHits(
       } else pos = nl + 1;
     }
     // A UTF-8 byte-order mark would otherwise hide the first line's timestamp.
-    if (first && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) pos = 3;
-    first = false;
+    if (firstChunk && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) pos = 3;
+    firstChunk = false;
     for (;;) {
       const nl = b.indexOf(NEWLINE, pos);
       if (nl === -1) break;
@@ -356,4 +401,5 @@ export async function* readHits(
         ? (forms[0] as [string, number])[0]
         : `mixed (${forms.map((f) => f[0]).join(', ')})`;
   if (stats.entries === 0) stats.status = 'unrecognized';
+  else Object.assign(stats, coverageOf(stats.entries, stats.hits, last - first));
 }
