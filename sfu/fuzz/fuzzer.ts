@@ -100,7 +100,6 @@ function strangerCall(event: RequestName): unknown {
       transportId: uuid(),
       dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AB' }] },
     },
-    'media:consumer-resume': { callId, consumerId: uuid() },
     'media:restart-ice': { callId, transportId: uuid() },
   };
   return byEvent[event] ?? { callId };

@@ -157,11 +157,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       const producer = await this.produce(party, transport, p.rtpParameters as ms.RtpParameters);
       return { producerId: producer.id };
     },
-    'media:consumer-resume': async (party, p) => {
-      if (party.consumer?.id !== p.consumerId) throw new MediaRequestError('no such consumer');
-      await party.consumer.resume();
-      return {};
-    },
     'media:restart-ice': async (party, p) => ({
       iceParameters: await this.ownTransport(party, p.transportId).restartIce(),
     }),
@@ -186,7 +181,6 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       const transport = party.transports.recv;
       if (!party.native || !transport || !party.consumer) throw new MediaRequestError('no offer to answer');
       await transport.connect({ dtlsParameters: this.fromSdp(() => dtlsFromAnswer(p.sdp)) });
-      await party.consumer.resume();
       return {};
     },
   };
@@ -207,11 +201,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     if (this.closed || !transport || !caps) throw new Error('room closed');
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps }))
       throw new MediaRequestError(`${subscriberName} cannot receive Opus`);
-    const consumer = await transport.consume({
-      producerId: producer.id,
-      rtpCapabilities: caps,
-      paused: true,
-    });
+    // Not paused: audio has no key frame to wait for, and it flows the moment the transport is up.
+    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps });
     party.consumer = consumer;
     if (party.native) return { event: 'media:offer', payload: { sdp: consumerOffer(transport, consumer) } };
     return {

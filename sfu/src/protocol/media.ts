@@ -4,9 +4,9 @@
  * Two ways in, one per kind of client:
  * - The page's engine (mediasoup-client, web/src/media/browser-engine.ts) speaks in transports,
  *   producers and consumers: `media:capabilities` → `media:transport-create` (send and recv) →
- *   `media:transport-connect` → `media:produce`; the partner's audio arrives as `media:consumer`
- *   (paused) and plays once `media:consumer-resume` is acknowledged; `media:restart-ice` after a
- *   network blip.
+ *   `media:transport-connect` → `media:produce`; the partner's audio arrives as `media:consumer`,
+ *   already flowing (audio needs no key frame to wait for, and a resume request would be one more
+ *   round trip after answer); `media:restart-ice` after a network blip.
  * - The iPhone's native engine speaks plain SDP over bridge v1 (the page relays it): its upstream
  *   offer in `media:publish`, the partner's downstream as a `media:offer` answered with
  *   `media:subscribe-answer`. The server translates (sfu/src/media/sdp-edge.ts).
@@ -192,7 +192,6 @@ export const mediaRequests = /* @__PURE__ */ (() => {
       result: z.strictObject({ producerId: id }),
     },
     /** The page is ready to play a `media:consumer`: the SFU starts forwarding. */
-    'media:consumer-resume': { payload: inCall({ consumerId: id }), result: empty },
     /** ICE restart of one transport after a network blip: its new ICE parameters out. */
     'media:restart-ice': {
       payload: inCall({ transportId: id }),
@@ -207,7 +206,7 @@ export const mediaRequests = /* @__PURE__ */ (() => {
 
 /** Server → client media events. */
 export const mediaServerEvents = {
-  /** The partner's audio, paused, for the page's recv transport to consume. */
+  /** The partner's audio, for the page's recv transport to consume. */
   'media:consumer': z.strictObject({ callId: CallIdSchema, consumer: ConsumerInfoSchema }),
   /** The partner's downstream for a native engine: an SDP offer to answer with `media:subscribe-answer`. */
   'media:offer': z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),

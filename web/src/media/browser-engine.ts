@@ -73,6 +73,10 @@ export class BrowserMediaEngine implements MediaEngine {
         });
       }),
     );
+    // The send transport needs nothing from the device: asked for at once, it is not one more
+    // round trip on the way to the first packet (the callee may answer before all this is done).
+    const sendInfo = signalling.request('media:transport-create', { direction: 'send' });
+    sendInfo.catch(() => undefined);
     const [{ Device }, { rtpCapabilities }] = await Promise.all([
       import('mediasoup-client'),
       signalling.request('media:capabilities', {}),
@@ -87,7 +91,7 @@ export class BrowserMediaEngine implements MediaEngine {
         this.wire('recv', device.createRecvTransport(transport as msc.TransportOptions)),
       );
     this.recvTransport.catch(() => undefined);
-    const { transport } = await signalling.request('media:transport-create', { direction: 'send' });
+    const { transport } = await sendInfo;
     const send = this.wire('send', device.createSendTransport(transport as msc.TransportOptions));
     send.on('produce', ({ rtpParameters }, done, fail) => {
       signalling
@@ -183,7 +187,6 @@ export class BrowserMediaEngine implements MediaEngine {
     this.player.srcObject = new MediaStream([consumer.track]);
     // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
     this.player.play().catch(() => undefined);
-    await signalling.request('media:consumer-resume', { consumerId: consumer.id });
   }
 
   /** Runs on every transport state change, and on a timer while a leg is down (grace and retry periods). */
