@@ -7,6 +7,7 @@ import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
+import { IceServersSchema } from './ice.ts';
 import { pushRequests } from './push.ts';
 
 const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
@@ -116,7 +117,14 @@ export const serverEvents = {
     self: PeerSchema,
     noAnswerTimeoutMs: z.int().check(z.positive()),
     unreadMissed: z.int().check(z.gte(0)),
+    /** STUN/TURN servers for this device's media, with TURN credentials valid for a while. */
+    iceServers: IceServersSchema,
   }),
+  /**
+   * Fresh TURN credentials, sent well before the welcome's (or the last refresh's) expire; use them
+   * for every transport made from now on. Only ever sent to the signed-in connection.
+   */
+  'session:ice-servers': z.strictObject({ iceServers: IceServersSchema }),
   /** The number of unread missed calls changed (a call was missed, or another device marked them seen). */
   'history:changed': z.strictObject({ unreadMissed: z.int().check(z.gte(0)) }),
   /** A party put the call on hold or resumed it. */
