@@ -7,7 +7,9 @@
 import { z } from 'zod/mini';
 
 export const IceServerSchema = z.strictObject({
-  urls: z.array(z.string().check(z.regex(/^(stun|stuns|turn|turns):/), z.maxLength(300))).check(z.minLength(1)),
+  urls: z
+    .array(z.string().check(z.regex(/^(stun|stuns|turn|turns):/), z.maxLength(300)))
+    .check(z.minLength(1)),
   username: z.nullable(z.string().check(z.maxLength(300))),
   credential: z.nullable(z.string().check(z.maxLength(300))),
 });

@@ -54,7 +54,13 @@ export function coturnConfig(o: CoturnOptions, files: CoturnFiles): string {
     `listening-port=${o.port}`,
     ...(o.listenIp ? [`listening-ip=${o.listenIp}`] : []),
     ...(files.cert && files.key
-      ? [`tls-listening-port=${o.tlsPort}`, `cert=${files.cert}`, `pkey=${files.key}`, 'no-tlsv1', 'no-tlsv1_1']
+      ? [
+          `tls-listening-port=${o.tlsPort}`,
+          `cert=${files.cert}`,
+          `pkey=${files.key}`,
+          'no-tlsv1',
+          'no-tlsv1_1',
+        ]
       : ['no-tls', 'no-dtls']),
     ...(o.externalIp ? [`external-ip=${o.externalIp}`] : []),
     `min-port=${o.relayPorts.min}`,

@@ -13,7 +13,12 @@ export interface TurnCredential {
   expiresAt: number;
 }
 
-export function turnCredential(secret: string, user: string, ttlMs: number, now = Date.now()): TurnCredential {
+export function turnCredential(
+  secret: string,
+  user: string,
+  ttlMs: number,
+  now = Date.now(),
+): TurnCredential {
   const expiry = Math.floor((now + ttlMs) / 1000);
   const username = `${expiry}:${user}`;
   const credential = crypto.createHmac('sha1', secret).update(username).digest('base64');
