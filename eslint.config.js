@@ -4,7 +4,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-qa/**', '.data/**', 'e2e/results/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/dist-qa/**',
+      '.data/**',
+      'e2e/results/**',
+      'sfu/mediasoup-worker/out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
