@@ -6,7 +6,8 @@ import proxyaddr from 'proxy-addr';
 import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
 import { loadOrMakeCertificate } from './http/self-signed-cert.ts';
 import { createLogger, type Logger } from './log.ts';
-import { startServer, type PushOptions, type Server } from './server.ts';
+import { startServer, type PushOptions, type Server, type TurnOptions } from './server.ts';
+import { coturnInstalled } from './turn/coturn-relay.ts';
 
 function readConfigFile(name: string, file: string): string {
   try {
@@ -115,15 +116,58 @@ async function tlsOptions(c: Config, log: Logger): Promise<{ cert: string; key: 
   return { cert: own.cert, key: own.key };
 }
 
+/** The addresses the SFU's ICE candidates carry: the only ones the embedded relay relays to. */
+function sfuAddresses(c: Config): string[] {
+  const listen = c.HOST === '0.0.0.0' || c.HOST === '::' || c.HOST === 'localhost' ? [] : [c.HOST];
+  return [...new Set([...(c.PUBLIC_IP ? [c.PUBLIC_IP] : []), ...listen])];
+}
+
+/**
+ * Which TURN relay clients get: `TURN_URLS=none` none; `TURN_URLS` + `TURN_SECRET` an external
+ * one; otherwise, beyond loopback, the embedded coturn (on loopback nobody needs a relay).
+ */
+function turnOptions(c: Config, log: Logger, sfuAddresses: string[]): TurnOptions | undefined {
+  const credentialTtlMs = c.TURN_CREDENTIAL_TTL_S * 1000;
+  if (c.TURN_URLS === 'none') return undefined;
+  if (c.TURN_URLS && c.TURN_SECRET) {
+    return { external: { urls: c.TURN_URLS, secret: c.TURN_SECRET }, credentialTtlMs };
+  }
+  if (c.HOST === 'localhost' || isLoopback(c.HOST, 0)) return undefined;
+  if (!coturnInstalled()) {
+    log.error('coturn is not installed: clients behind strict NATs or firewalls will have no media path');
+    console.error(
+      'TURN: coturn (turnserver) is not installed, so there is no relay for clients behind strict\n' +
+        '  NATs or firewalls. Run `npm run setup` (it installs coturn), or set TURN_URLS and TURN_SECRET.',
+    );
+    return undefined;
+  }
+  const wildcard = c.HOST === '0.0.0.0' || c.HOST === '::';
+  return {
+    embedded: {
+      listenIp: wildcard ? null : c.HOST,
+      port: c.TURN_PORT,
+      tlsPort: c.TURN_TLS_PORT,
+      relayPorts: c.TURN_RELAY_PORTS,
+      externalIp: c.PUBLIC_IP ?? null,
+      peers: sfuAddresses,
+    },
+    credentialTtlMs,
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
   const tls = await tlsOptions(config, log);
+  const turn = turnOptions(config, log, sfuAddresses(config));
 
   let server: Server | null = null;
-  process.once('exit', () => server?.gateway.kill());
+  process.once('exit', () => {
+    server?.gateway.kill();
+    server?.relay?.kill();
+  });
   server = await startServer({
     dataDir: config.DATA_DIR,
     webDir: config.WEB_DIR,
@@ -136,6 +180,7 @@ async function main(): Promise<void> {
     },
     push: pushOptions(config),
     ...(tls ? { tls } : {}),
+    ...(turn ? { turn } : {}),
     trustProxy: trustList(config.TRUST_PROXY),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
     log,
@@ -146,6 +191,10 @@ async function main(): Promise<void> {
   const port = addr && typeof addr === 'object' ? addr.port : config.PORT;
   const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
   log.info({ url }, 'softphone listening');
+  if (running.relay) {
+    const urls = running.relay.service.urls.map((u) => u.replace('{host}', '<this host>'));
+    console.log(`TURN relay (embedded coturn): ${urls.join(' ')}`);
+  }
   console.log(`softphone ready at ${url}`);
 
   let stopping = false;

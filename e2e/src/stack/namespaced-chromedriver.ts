@@ -8,6 +8,7 @@ import { startChild } from './child.ts';
 import { freePort } from './free-port.ts';
 
 export interface NamespacedDriver {
+  ns: string;
   hostname: string;
   port: number;
   stop(): Promise<void>;
@@ -35,5 +36,5 @@ export async function startNamespacedChromedriver(o: {
     ],
     { ready: /ChromeDriver was started successfully on port (\d+)/, timeoutMs: 15_000, logFile: o.logFile },
   );
-  return { hostname: o.listenIp, port, stop: started.stop };
+  return { ns: o.ns, hostname: o.listenIp, port, stop: started.stop };
 }

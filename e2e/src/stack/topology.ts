@@ -116,6 +116,11 @@ export class Topology {
     return this.parties[p].mgmtIp;
   }
 
+  /** The root namespace's end of the party's management link. */
+  rootMgmtIpOf(p: PartyName): string {
+    return this.parties[p].mgmtIp.replace(/\.2$/, '.1');
+  }
+
   /** The address the public host sees the party's traffic come from: its NAT's. */
   natAddressOf(p: PartyName): string {
     return p === 'caller' ? '198.51.100.2' : '198.51.100.6';

@@ -104,8 +104,7 @@ function result(res: StunResponse): TurnResult {
   const err = res.getError();
   if (err) return { ok: false, code: err.code, relayed: null };
   const relayed = res.getAttribute(C['STUN_ATTR_XOR_RELAYED_ADDRESS'] ?? 0)?.value as
-    | { address: string; port: number }
-    | undefined;
+    { address: string; port: number } | undefined;
   return { ok: true, code: null, relayed: relayed ?? null };
 }
 
