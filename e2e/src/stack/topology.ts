@@ -17,6 +17,11 @@ import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 
 export const PUBLIC_IP = '203.0.113.10';
+/**
+ * Where the SFU really listens on the public host: behind the impairment relay, which holds
+ * PUBLIC_IP's media ports as a cloud provider's 1:1 NAT holds a host's public address.
+ */
+export const SFU_PRIVATE_IP = '10.99.99.1';
 
 export type PartyName = 'caller' | 'callee';
 
@@ -169,6 +174,7 @@ export class Topology {
     ip('netns', 'add', pub);
     inNs(pub, 'ip', 'link', 'set', 'lo', 'up');
     inNs(pub, 'ip', 'addr', 'add', `${PUBLIC_IP}/32`, 'dev', 'lo');
+    inNs(pub, 'ip', 'addr', 'add', `${SFU_PRIVATE_IP}/32`, 'dev', 'lo');
     // The public host's management link: the test process reaches the server through it.
     const rootPub = `sp${this.tag}p`;
     ip('link', 'add', rootPub, 'type', 'veth', 'peer', 'name', 'mgmt', 'netns', pub);

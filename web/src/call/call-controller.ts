@@ -19,7 +19,7 @@ import {
 } from '@softphone/sfu/protocol';
 import type { AudioActivation } from '../media/audio-activation.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
-import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
+import type { MediaEngine, MediaEngineEvents, MediaStats } from '../media/media-engine.ts';
 import { bindMediaSignalling } from '../media/media-signalling.ts';
 import { AudioNotActivatedError } from '../media/shell-activation.ts';
 import type { Launch, LaunchAction } from '../push/incoming-call-launch.ts';
@@ -45,6 +45,8 @@ export interface CallFigures {
   capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
   windows: readonly AudioWindow[];
+  /** The latest stats sample (loss, jitter, round trip, candidate pair). */
+  link: MediaStats | null;
 }
 
 /** What arrived about a call before it became this device's call. */
@@ -107,6 +109,7 @@ export class CallController {
       capturedBeforeActivation: media.capturedBeforeActivation,
       firstHeardAt: media.monitor.firstHeardAt,
       windows: media.monitor.windows,
+      link: media.monitor.latest,
     };
   }
 

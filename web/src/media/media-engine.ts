@@ -6,7 +6,7 @@
  * (whenever the partner's downstream is ready) → start (only from the audio-activation step) →
  * setMuted* → stop.
  */
-import type { IceCandidate, MediaLeg } from '@softphone/sfu/protocol';
+import type { MediaPath, IceCandidate, MediaLeg } from '@softphone/sfu/protocol';
 
 /** The signalling a media engine needs, bound to one call. */
 export interface MediaSignalling {
@@ -32,11 +32,16 @@ export interface MediaStats {
     totalAudioEnergy: number;
     totalSamplesDuration: number;
     jitter: number;
+    /** Seconds, summed over emitted samples; with the count, the jitter buffer's mean delay. */
+    jitterBufferDelay?: number;
+    jitterBufferEmittedCount?: number;
   } | null;
   outbound: { packetsSent: number } | null;
   /** The local capture's own level (0..1): tells "mic dead" from "path broken". */
   sourceLevel: number | null;
   roundTripTime: number | null;
+  /** The received audio's candidate pair (engines that can tell). */
+  path?: MediaPath | null;
 }
 
 export interface MediaEngineEvents {
