@@ -162,6 +162,11 @@ export class CallService {
     call.dispatch({ type: 'media-lost', who: role });
   }
 
+  /** The party's media path could not be set up: the call ends for both, saying so. */
+  mediaFailed(member: Member, callId: CallId): void {
+    this.participant(member, callId).call.dispatch({ type: 'media-failed' });
+  }
+
   /** A network blip: the party restarts ICE on its upstream, or asks Janus to on its downstream. */
   async restartMedia(member: Member, callId: CallId, leg: Leg, sdp: string | undefined): Promise<string> {
     const { call } = this.participant(member, callId);

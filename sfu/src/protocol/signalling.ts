@@ -49,6 +49,11 @@ export const requests = {
   'call:hangup': { payload: callRef, result: empty },
   /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
   'call:media-lost': { payload: callRef, result: empty },
+  /**
+   * This party's media path could not be set up (its transports never connected: a firewall and
+   * no TURN relay, or none that works): the call ends with `media-failed` for both parties.
+   */
+  'call:media-failed': { payload: callRef, result: empty },
   /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
   'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
   /**

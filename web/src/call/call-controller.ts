@@ -317,7 +317,8 @@ export class CallController {
         failed: (why) => {
           console.warn(`media failed: ${why}`);
           if (this.current()?.id !== callId) return;
-          void link.request('call:hangup', { callId });
+          // The server ends it for the partner too, with the same reason (not a hang-up).
+          void link.request('call:media-failed', { callId });
           this.end(EndReason.MediaFailed, 'server');
         },
         recovering: (on) => {
