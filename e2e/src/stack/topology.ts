@@ -31,8 +31,9 @@ export type PartyName = 'caller' | 'callee';
  * - `turn-only`: an office firewall: out only to the web (TCP) and TURN ports (UDP and TCP);
  *   no UDP to anywhere else, so no direct media path to the SFU.
  * - `no-udp`: a network that blocks UDP entirely: out only to the web and TURN TCP/TLS ports.
+ * - `tls-only`: no UDP, and TCP only to the web and the relay's TLS port (a proxy-like firewall).
  */
-export type NatPolicy = 'open' | 'turn-only' | 'no-udp';
+export type NatPolicy = 'open' | 'turn-only' | 'no-udp' | 'tls-only';
 
 export interface PublicPorts {
   web: number;
@@ -232,7 +233,9 @@ export function natRuleset(policy: NatPolicy, ports: PublicPorts): string {
     policy === 'open'
       ? ['accept']
       : [
-          `ip daddr ${PUBLIC_IP} tcp dport { ${ports.web}, ${ports.turn}, ${ports.turnTls} } accept`,
+          policy === 'tls-only'
+            ? `ip daddr ${PUBLIC_IP} tcp dport { ${ports.web}, ${ports.turnTls} } accept`
+            : `ip daddr ${PUBLIC_IP} tcp dport { ${ports.web}, ${ports.turn}, ${ports.turnTls} } accept`,
           ...(policy === 'turn-only' ? [`ip daddr ${PUBLIC_IP} udp dport ${ports.turn} accept`] : []),
           'drop',
         ];

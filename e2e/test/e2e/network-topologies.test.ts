@@ -120,6 +120,15 @@ describe(
       }
     });
 
+    it('(c) UDP blocked and TCP only to the web and TLS ports: heard both ways through the relay over TLS', async (t) => {
+      setPolicy(n, 'tls-only');
+      const r = await call(t, n);
+      assertTwoWay(r);
+      for (const p of [r.paths?.caller, r.paths?.callee]) {
+        assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'tls'], JSON.stringify(r.paths));
+      }
+    });
+
     describe('bad links: the caller on each network profile', () => {
       before(() => setPolicy(n, 'open'));
       after(() => n.setProfile('clean'));
