@@ -14,6 +14,7 @@ import {
   EndReason,
   type CallId,
   type EndedBy,
+  type IceServer,
   type Peer,
   type UserId,
 } from '@softphone/sfu/protocol';
@@ -32,7 +33,8 @@ import type { StateStore } from './state-store.ts';
 export interface CallControllerDeps {
   store: StateStore<PhoneState>;
   link: SignallingLink;
-  createEngine: (events: MediaEngineEvents, callId: CallId) => MediaEngine;
+  /** `iceServers`: the STUN/TURN servers the engine's transports use. */
+  createEngine: (events: MediaEngineEvents, callId: CallId, iceServers: IceServer[]) => MediaEngine;
   activation: AudioActivation;
   /** The audio outputs this platform lets the user choose from (none: no choice offered). */
   listOutputs: () => Promise<OutputDevice[]>;
@@ -333,6 +335,7 @@ export class CallController {
         },
       },
       callId,
+      this.d.store.state.iceServers,
     );
     const media = new CallMedia(callId, engine, marks);
     this.media = media;
