@@ -35,6 +35,11 @@ export default tseslint.config(
     rules: { 'import-x/no-relative-packages': 'off' },
   },
   {
+    // Setup runs before `npm ci` has linked the workspaces, so it reaches the worker build by path.
+    files: ['scripts/setup.mjs'],
+    rules: { 'import-x/no-relative-packages': 'off' },
+  },
+  {
     files: ['web/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },
   },

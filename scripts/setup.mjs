@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Installs what the softphone needs on a Debian machine with Node: Debian's janus, chromium and
+// Installs what the softphone needs on a Debian machine with Node: Debian's chromium and
 // chromium-driver (never a downloaded browser), the npm workspaces, and mediasoup's worker, built
 // from Debian's libraries (meson from the backports suite). Idempotent: a second run only checks.
 // Plain JS on purpose: it runs before any npm package is installed.
@@ -12,7 +12,6 @@ import { BuildError, ensureMediasoupWorker } from '../sfu/mediasoup-worker/build
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = {
-  janus: '/usr/bin/janus',
   chromium: '/usr/bin/chromium',
   'chromium-driver': '/usr/bin/chromedriver',
   // The embedded TURN relay, and the NATs of the e2e suite's network topologies.
@@ -191,8 +190,5 @@ const workerCheck = spawnSync(
 );
 if (workerCheck.status !== 0) fail(`the built mediasoup-worker does not start: ${workerCheck.stderr.trim()}`);
 
-// `janus --version` prints its version and then exits 1, so read its output rather than its status.
-const janus =
-  (spawnSync('janus', ['--version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0] || 'janus';
 const chromium = execFileSync('/usr/bin/chromium', ['--version'], { encoding: 'utf8' }).trim();
-console.log(`setup: ready (${janus.trim()}; mediasoup-worker ${workerCheck.stdout.trim()}; ${chromium})`);
+console.log(`setup: ready (mediasoup-worker ${workerCheck.stdout.trim()}; ${chromium})`);

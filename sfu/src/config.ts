@@ -41,7 +41,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Where Janus's generated config and log go. */
+  /** The database and the push log. */
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   /** The built PWA to serve. */
   WEB_DIR: z.string().default(path.join(repoRoot, 'web', 'dist')),
@@ -59,15 +59,15 @@ const EnvSchema = z.object({
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** 0 picks a free port at start-up. */
-  JANUS_WS_PORT: port.default(0),
-  JANUS_ADMIN_PORT: port.default(0),
-  JANUS_RTP_PORTS: z
-    .string()
-    .regex(/^\d+-\d+$/, 'expected FROM-TO')
-    .default('40000-40999'),
-  /** Interface Janus's ICE is restricted to; empty picks the one holding the default route. */
-  JANUS_ICE_INTERFACE: z.string().default(''),
+  /** mediasoup workers (child processes, one core each); 0 = one per core. */
+  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  /**
+   * The address the SFU's ICE (UDP and TCP) listens on. Default: HOST when it is one address,
+   * every address (0.0.0.0) when HOST is a wildcard, loopback when HOST is loopback.
+   */
+  MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).optional(),
+  /** The ports the SFU's ICE may use, for UDP and TCP alike. */
+  MEDIA_RTC_PORTS: portRange('40000-40999'),
   /**
    * The address clients reach this host by when it is behind a 1:1 NAT (a cloud host's public
    * address): put in the SFU's ICE candidates and used as the embedded TURN relay's external IP.

@@ -1,6 +1,7 @@
 /** Entry point: load config, start the server, listen. Exits 2 on bad configuration. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createSecureContext } from 'node:tls';
 import proxyaddr from 'proxy-addr';
 import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
@@ -116,15 +117,48 @@ async function tlsOptions(c: Config, log: Logger): Promise<{ cert: string; key: 
   return { cert: own.cert, key: own.key };
 }
 
-/** The addresses the SFU's ICE candidates carry: the only ones the embedded relay relays to. */
-function sfuAddresses(c: Config): string[] {
-  const listen = c.HOST === '0.0.0.0' || c.HOST === '::' || c.HOST === 'localhost' ? [] : [c.HOST];
-  return [...new Set([...(c.PUBLIC_IP ? [c.PUBLIC_IP] : []), ...listen])];
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/** The IPv4 address of the interface holding the default route (what a wildcard SFU announces). */
+function defaultRouteAddress(): string | undefined {
+  let iface: string | undefined;
+  try {
+    // /proc/net/route: Iface, Destination (hex, 00000000 = default), ...
+    iface = fs
+      .readFileSync('/proc/net/route', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f[1] === '00000000')?.[0];
+  } catch {
+    iface = undefined;
+  }
+  const addrs = Object.entries(os.networkInterfaces())
+    .filter(([name]) => iface === undefined || name === iface)
+    .flatMap(([, list]) => list ?? []);
+  return addrs.find((a) => a.family === 'IPv4' && !a.internal)?.address;
+}
+
+/**
+ * Where the SFU listens and what its candidates say. Its own MEDIA_LISTEN_IP, else HOST's address;
+ * on a wildcard it listens everywhere and announces PUBLIC_IP or the default route's address.
+ */
+function mediaListen(c: Config): { ip: string; announcedAddress?: string } {
+  const loopbackHost = c.HOST === 'localhost' || isLoopback(c.HOST, 0);
+  const ip = c.MEDIA_LISTEN_IP ?? (loopbackHost ? '127.0.0.1' : c.HOST);
+  const announced = c.PUBLIC_IP ?? (WILDCARD.has(ip) ? defaultRouteAddress() : undefined);
+  if (WILDCARD.has(ip) && !announced) {
+    throw new ConfigError(
+      'invalid configuration:\n  PUBLIC_IP: the SFU listens on every address and this machine has no default route: set PUBLIC_IP (or MEDIA_LISTEN_IP)',
+    );
+  }
+  return { ip, ...(announced ? { announcedAddress: announced } : {}) };
 }
 
 /**
  * Which TURN relay clients get: `TURN_URLS=none` none; `TURN_URLS` + `TURN_SECRET` an external
- * one; otherwise, beyond loopback, the embedded coturn (on loopback nobody needs a relay).
+ * one; otherwise, beyond loopback, the embedded coturn (on loopback nobody needs a relay). The
+ * embedded relay relays only to `sfuAddresses`.
  */
 function turnOptions(c: Config, log: Logger, sfuAddresses: string[]): TurnOptions | undefined {
   const credentialTtlMs = c.TURN_CREDENTIAL_TTL_S * 1000;
@@ -141,10 +175,9 @@ function turnOptions(c: Config, log: Logger, sfuAddresses: string[]): TurnOption
     );
     return undefined;
   }
-  const wildcard = c.HOST === '0.0.0.0' || c.HOST === '::';
   return {
     embedded: {
-      listenIp: wildcard ? null : c.HOST,
+      listenIp: WILDCARD.has(c.HOST) ? null : c.HOST,
       port: c.TURN_PORT,
       tlsPort: c.TURN_TLS_PORT,
       relayPorts: c.TURN_RELAY_PORTS,
@@ -161,22 +194,27 @@ async function main(): Promise<void> {
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
   const tls = await tlsOptions(config, log);
-  const turn = turnOptions(config, log, sfuAddresses(config));
+  const listen = mediaListen(config);
+  const sfuAddresses = [
+    ...new Set([listen.announcedAddress, listen.ip].filter((a): a is string => !!a && !WILDCARD.has(a))),
+  ];
+  const turn = turnOptions(config, log, sfuAddresses);
 
   let server: Server | null = null;
   process.once('exit', () => {
-    server?.gateway.kill();
+    server?.media.kill();
     server?.relay?.kill();
   });
   server = await startServer({
     dataDir: config.DATA_DIR,
     webDir: config.WEB_DIR,
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
-    janus: {
-      wsPort: config.JANUS_WS_PORT,
-      adminPort: config.JANUS_ADMIN_PORT,
-      rtpPortRange: config.JANUS_RTP_PORTS,
-      iceInterface: config.JANUS_ICE_INTERFACE,
+    media: {
+      workers: config.MEDIA_WORKERS || os.availableParallelism(),
+      listen: {
+        ...listen,
+        ports: config.MEDIA_RTC_PORTS,
+      },
     },
     push: pushOptions(config),
     ...(tls ? { tls } : {}),

@@ -1,5 +1,5 @@
 /**
- * Builds every component of the server and wires them: Janus, the store, accounts, presence,
+ * Builds every component of the server and wires them: the SFU (mediasoup workers), the store, accounts, presence,
  * calls, HTTP + socket.io. Used by `main.ts` and by the integration tests, so both run the same thing.
  */
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { AccountService, type AccountLimits } from './accounts/account-service.t
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
 import { createRequestView } from './http/proxy-trust.ts';
-import { JanusGateway } from './janus/janus-gateway.ts';
+import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
 import { iceServersFor, type TurnService } from './turn/turn-credentials.ts';
 import type { Logger } from './log.ts';
@@ -30,7 +30,7 @@ export interface ServerOptions {
   dataDir: string;
   webDir: string;
   noAnswerTimeoutMs: number;
-  janus: { wsPort: number; adminPort: number; rtpPortRange: string; iceInterface: string };
+  media: Omit<MediaServerOptions, 'log'>;
   push?: PushOptions;
   /** Certificate chain and key (PEM): serve HTTPS. */
   tls?: { cert: string; key: string };
@@ -43,7 +43,8 @@ export interface ServerOptions {
 }
 
 export type TurnOptions = (
-  { embedded: Omit<CoturnOptions, 'dataDir' | 'log' | 'tls'> } | { external: TurnService }
+  | { embedded: Omit<CoturnOptions, 'dataDir' | 'log' | 'tls'> }
+  | { external: TurnService }
 ) & {
   /** How long a handed-out credential is valid. */
   credentialTtlMs: number;
@@ -75,32 +76,27 @@ export interface PushOptions {
 }
 
 export interface Server extends Application {
-  gateway: JanusGateway;
+  media: MediaServer;
   /** The embedded TURN relay, when the server runs one. */
   relay: CoturnRelay | null;
   calls: CallService;
   pusher: IncomingCallPusher;
   db: Db;
-  /** Closes connections, stops Janus, closes the database. */
+  /** Closes connections, stops the media workers, closes the database. */
   stop(): Promise<void>;
 }
 
 export async function startServer(o: ServerOptions): Promise<Server> {
-  const gateway = new JanusGateway({ dataDir: o.dataDir, log: o.log, ...o.janus });
-  await gateway.start();
+  const media = new MediaServer({ ...o.media, log: o.log });
+  await media.start();
   const relay =
     o.turn && 'embedded' in o.turn
-      ? new CoturnRelay({
-          ...o.turn.embedded,
-          dataDir: o.dataDir,
-          log: o.log,
-          ...(o.tls ? { tls: o.tls } : {}),
-        })
+      ? new CoturnRelay({ ...o.turn.embedded, dataDir: o.dataDir, log: o.log, ...(o.tls ? { tls: o.tls } : {}) })
       : null;
   try {
     await relay?.start();
   } catch (err) {
-    await gateway.stop();
+    await media.stop();
     throw err;
   }
   const turn = relay?.service ?? (o.turn && 'external' in o.turn ? o.turn.external : null);
@@ -148,7 +144,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
   const calls = new CallService({
     presence,
-    gateway,
+    media,
     users,
     calls: history,
     log: o.log,
@@ -162,7 +158,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     presence,
     calls,
-    gateway,
+    media,
     log: o.log,
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
@@ -174,7 +170,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   });
   return {
     ...app,
-    gateway,
+    media,
     relay,
     calls,
     pusher,
@@ -185,7 +181,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       await pool.close();
       await pushLog.close();
       web.close();
-      await gateway.stop();
+      await media.stop();
       await relay?.stop();
       db.close();
     },

@@ -118,8 +118,8 @@ final class CallKitAdaptee: NSObject {
 
     // MARK: App → CallKit (from the media engine)
 
-    /// The media connection closed: the server ended the Janus session because the other party hung
-    /// up. The page may be suspended and never hear it, so the shell ends the CallKit call itself.
+    /// The media connection closed: the server closed the call's SFU transports because the other
+    /// party hung up. The page may be suspended and never hear it, so the shell ends the CallKit call itself.
     func mediaEnded(_ callId: UUID, why: String) { // [F3.2]
         guard registry.isLive(callId) else { return }
         Log.calls.notice("media ended call=\(callId.wireString, privacy: .public): \(why, privacy: .public)")

@@ -7,8 +7,9 @@ protocol PeerConnectionLegDelegate: AnyObject {
     func leg(_ leg: PeerConnectionLeg, didEnd why: String)
 }
 
-/// One of a call's two peer connections to Janus, as in the page's BrowserMediaEngine: the party's
-/// upstream (`publisher`, send-only) or the partner's downstream (`subscriber`). libwebrtc calls its
+/// One of a call's two plain-SDP peer connections to the SFU (the server's SDP edge turns them into
+/// mediasoup transports): the party's upstream (`publisher`, send-only) or the partner's downstream
+/// (`subscriber`). libwebrtc calls its
 /// delegate on its signalling thread; everything here is handed to the main queue.
 final class PeerConnectionLeg: NSObject {
     let leg: MediaLeg

@@ -13,8 +13,8 @@
  * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
  * class first completes the change (state and who is in the call), then tells the devices.
  */
-import type { JanusGateway } from '../janus/janus-gateway.ts';
-import { MediaRoom, type Candidate, type Leg } from '../janus/media-room.ts';
+import type { MediaRoom } from '../media/media-room.ts';
+import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import {
@@ -23,7 +23,10 @@ import {
   ErrorCode,
   type CallId,
   type EndedBy as WireEndedBy,
+  type MediaPayload,
+  type MediaRequestName,
   type Peer,
+  type RequestResult,
   type UserId,
 } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
@@ -31,7 +34,7 @@ import { CallError } from './call-error.ts';
 import { transition, type CallEvent, type EndedBy, type Role } from './call-machine.ts';
 
 export interface CallSessionDeps {
-  gateway: JanusGateway;
+  media: MediaServer;
   calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
@@ -187,26 +190,14 @@ export class CallSession {
     this.dispatch({ type: 'disconnect', who: role });
   }
 
-  async publish(member: Member, sdp: string): Promise<string> {
-    return this.mediaOp(async (room) => room.publish(this.partyOf(member), sdp));
-  }
-
-  async answerSubscription(member: Member, sdp: string): Promise<void> {
-    await this.mediaOp(async (room) => room.answerSubscription(this.partyOf(member), sdp));
-  }
-
-  async trickle(member: Member, leg: Leg, candidate: Candidate | null): Promise<void> {
-    await this.mediaOp(async (room) => room.trickle(this.partyOf(member), leg, candidate));
-  }
-
-  async restartPublisher(member: Member, sdp: string): Promise<string> {
-    this.log.info({ party: this.partyOf(member), leg: 'publisher' }, 'ICE restart');
-    return this.mediaOp(async (room) => room.restartPublisher(this.partyOf(member), sdp));
-  }
-
-  async restartSubscriber(member: Member): Promise<string> {
-    this.log.info({ party: this.partyOf(member), leg: 'subscriber' }, 'ICE restart');
-    return this.mediaOp(async (room) => room.restartSubscriber(this.partyOf(member)));
+  /** One of the party's media requests (transports, producer, consumer, SDP), run in the call's room. */
+  async media<K extends MediaRequestName>(
+    member: Member,
+    event: K,
+    payload: MediaPayload<K>,
+  ): Promise<RequestResult<K>> {
+    if (event === 'media:restart-ice') this.log.info({ party: this.partyOf(member) }, 'ICE restart');
+    return this.mediaOp(async (room) => room.handle(this.partyOf(member), event, payload));
   }
 
   private partyOf(member: Member): string {
@@ -232,12 +223,7 @@ export class CallSession {
     let room: MediaRoom;
     try {
       const parties = [CALLER, ...this.callee.devices.map(calleeParty)];
-      room = await MediaRoom.open(
-        this.deps.gateway,
-        parties,
-        this.log,
-        parties.length + (this.deps.woken?.devices ?? 0),
-      );
+      room = await this.deps.media.openRoom(parties, this.log);
     } catch (err) {
       this.log.error({ err }, 'could not open a media room');
       this.dispatch({ type: 'media-failed' });
@@ -255,6 +241,10 @@ export class CallSession {
       for (const m of this.targets(other(role)))
         m.socket.emit('media:talking', { callId: this.id, who: 'peer', talking });
     });
+    room.on('lost', (why) => {
+      this.log.error({ why }, 'media lost');
+      this.dispatch({ type: 'media-server-restarted' });
+    });
     room.on('leg-failed', (party, leg, why) => {
       this.log.warn({ party, leg, why }, 'media leg failed');
       this.dispatch({ type: 'leg-failed', who: party === CALLER ? 'caller' : 'callee' });
@@ -263,7 +253,7 @@ export class CallSession {
   }
 
   /**
-   * Janus lets a feed be subscribed to only once its publisher is up. Every ringing callee device
+   * A party's audio can be consumed once it has published. Every ringing callee device
    * subscribes to the caller as soon as it can; the caller subscribes to a callee device once it
    * knows which one will take the call: the one that answered, or the only one ringing.
    */
@@ -289,8 +279,10 @@ export class CallSession {
   private subscribe(room: MediaRoom, subscriber: string, publisher: string, to: Member): void {
     room
       .subscribe(subscriber, publisher)
-      .then((sdp) => {
-        if (this._state !== CallState.Ended) to.socket.emit('media:offer', { callId: this.id, sdp });
+      .then((d) => {
+        if (this._state === CallState.Ended) return;
+        if (d.event === 'media:offer') to.socket.emit(d.event, { callId: this.id, ...d.payload });
+        else to.socket.emit(d.event, { callId: this.id, ...d.payload });
       })
       .catch((err: unknown) => {
         if (this._state === CallState.Ended || !this.roleOf(to)) return;

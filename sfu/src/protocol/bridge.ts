@@ -16,17 +16,17 @@
  * cannot decode answers `bridge.error` and otherwise ignores it; a version bump is a breaking change
  * and both sides ship it together.
  *
- * Media: the native engine (ios-shell/Shell/Media) holds the two peer connections the browser engine
- * holds in the page (web/src/media/browser-engine.ts): the party's upstream (publisher, whose offer
- * the page forwards to the server) and the partner's downstream (subscriber, whose offer comes from
- * the server). Janus puts its candidates in its SDP, so ICE travels inward inside the SDP, and only
- * local candidates travel outward.
+ * Media: the native engine (ios-shell/Shell/Media) holds two plain peer connections: the party's
+ * upstream (publisher, whose offer the page forwards to the server) and the partner's downstream
+ * (subscriber, whose offer comes from the server). The server translates that SDP into SFU
+ * transports (sfu/src/media/sdp-edge.ts). The SFU is ICE-lite and puts its candidates in its SDP,
+ * so ICE travels inward inside the SDP; the shell's own candidates (`media.candidate`) are not
+ * needed by it, and the page does not forward them.
  */
 import { z } from 'zod/mini';
 import { CallIdSchema, PeerSchema } from './call.ts';
 import { IceServersSchema } from './ice.ts';
 import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
-import { IceCandidateSchema, MediaLegSchema } from './signalling.ts';
 
 export const BRIDGE_VERSION = 1;
 /** `window.webkit.messageHandlers.<this>`: the one WKScriptMessageHandler in the shell. */
@@ -39,6 +39,17 @@ export const SHELL_INFO_GLOBAL = '__softphoneShell';
 const v = z.literal(BRIDGE_VERSION);
 const callId = CallIdSchema;
 const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
+
+export const IceCandidateSchema = z.object({
+  candidate: z.string().check(z.maxLength(2_000)),
+  sdpMid: z.nullable(z.string().check(z.maxLength(64))),
+  sdpMLineIndex: z.nullable(z.int().check(z.gte(0), z.lte(64))),
+});
+export type IceCandidate = z.infer<typeof IceCandidateSchema>;
+
+/** Which of the native engine's two peer connections a message is about: its upstream or the partner's downstream. */
+export const MediaLegSchema = z.enum(['publisher', 'subscriber']);
+export type MediaLeg = z.infer<typeof MediaLegSchema>;
 
 /** What the shell tells the page about itself before the page's first script runs. */
 export const ShellInfoSchema = z.strictObject({

@@ -4,6 +4,7 @@ export * from './call.ts';
 export * from './errors.ts';
 export * from './history.ts';
 export * from './ice.ts';
+export * from './media.ts';
 export * from './push.ts';
 export * from './rest.ts';
 export * from './signalling.ts';

@@ -2,7 +2,7 @@
  * The media engine inside the iOS shell: the peer connections live in the app process (the shell's
  * native engine, `ios-shell/Shell/Media`), where CallKit's audio session is, and this class drives
  * them over the bridge. The page keeps signalling: it forwards the native offer/answer to the
- * server and the server's to the shell. Capture starts only when the audio-activation step has
+ * server (whose SDP edge turns them into SFU transports) and the server's to the shell. Capture starts only when the audio-activation step has
  * passed (`media.start`) and the shell has call audio (between `didActivate` and `didDeactivate`);
  * the shell says when with `media.capture`.
  */
@@ -26,9 +26,6 @@ export class IosMediaEngine implements MediaEngine {
     events: MediaEngineEvents,
   ) {
     this.unsubscribe.push(
-      bridge.on('media.candidate', (m) => {
-        if (m.callId === callId) this.signalling?.trickle(m.leg, m.candidate).catch(() => undefined);
-      }),
       bridge.on('media.capture', (m) => {
         if (m.callId === callId) this._capturing = m.capturing;
       }),
@@ -44,21 +41,26 @@ export class IosMediaEngine implements MediaEngine {
 
   async prepare(signalling: MediaSignalling): Promise<void> {
     this.signalling = signalling;
+    this.unsubscribe.push(
+      signalling.on('media:offer', ({ sdp }) => {
+        this.acceptRemoteOffer(sdp).catch((err: unknown) => console.warn('subscribe failed', err));
+      }),
+    );
     const offer = this.reply('media.local-offer', () => true);
     this.bridge.send({ type: 'media.prepare', callId: this.callId });
-    const answer = await signalling.publish((await offer).sdp);
+    const { sdp: answer } = await signalling.request('media:publish', { sdp: (await offer).sdp });
     if (this.stopped) return;
     this.bridge.send({ type: 'media.publisher-answer', callId: this.callId, sdp: answer });
   }
 
-  async acceptRemoteOffer(sdp: string): Promise<void> {
+  private async acceptRemoteOffer(sdp: string): Promise<void> {
     const signalling = this.signalling;
     if (!signalling) throw new Error('prepare() first');
     const answer = this.reply('media.local-answer', () => true);
     this.bridge.send({ type: 'media.subscriber-offer', callId: this.callId, sdp });
     const { sdp: local } = await answer;
     if (this.stopped) return;
-    await signalling.answerSubscription(local);
+    await signalling.request('media:subscribe-answer', { sdp: local });
   }
 
   start(): Promise<void> {

@@ -16,7 +16,7 @@ import {
   type NativeToWeb,
   type WebToNative,
 } from '@softphone/sfu/protocol';
-import { BrowserMediaEngine } from '../media/browser-engine.ts';
+import { NativePeerConnections } from './native-peer-connections.ts';
 import type { CallKitSimulator, SimulatedApp } from './callkit-simulator.ts';
 import { decidePush } from './decision-table.ts';
 
@@ -364,7 +364,7 @@ function newCall(id: string, direction: AppCall['direction'], system: AppCall['s
  * by the audio session (`useManualAudio` + `isAudioEnabled` in the Swift shell).
  */
 class NativeEngineSimulator {
-  private readonly engine: BrowserMediaEngine;
+  private readonly engine: NativePeerConnections;
   private resolvePublisherAnswer: ((sdp: string) => void) | null = null;
   private readonly publisherAnswerSdp: Promise<string>;
   private started = false;
@@ -381,7 +381,7 @@ class NativeEngineSimulator {
       closed(why: string): void;
     },
   ) {
-    this.engine = new BrowserMediaEngine({
+    this.engine = new NativePeerConnections({
       failed: (why) => notify.closed(why),
       recovering: (on) => notify.recovering(on),
       lost: () => notify.closed('media connection lost'),
@@ -404,8 +404,6 @@ class NativeEngineSimulator {
           this.tell({ type: 'media.candidate', callId: this.callId, leg, candidate });
           return Promise.resolve();
         },
-        // Bridge v1 has no ICE restart: a dropped path ends the call (A8), as in the Swift shell.
-        restartIce: () => Promise.reject(new Error('no ICE restart over bridge v1')),
       })
       .catch((err: unknown) =>
         this.tell({ type: 'media.failed', callId: this.callId, why: String(err).slice(0, 500) }),
