@@ -1,5 +1,6 @@
 /** The {@link MediaStats} of a downstream and an upstream connection, from their `getStats()`. */
 import type { MediaStats } from './media-engine.ts';
+import { selectedPath } from './selected-path.ts';
 
 /** A peer connection, or a mediasoup-client transport (whose stats are its peer connection's). */
 interface HasStats {
@@ -29,6 +30,8 @@ export async function readStats(
         totalAudioEnergy: n('totalAudioEnergy'),
         totalSamplesDuration: n('totalSamplesDuration'),
         jitter: n('jitter'),
+        jitterBufferDelay: n('jitterBufferDelay'),
+        jitterBufferEmittedCount: n('jitterBufferEmittedCount'),
       };
     }
   });
@@ -42,5 +45,6 @@ export async function readStats(
       out.roundTripTime = s['currentRoundTripTime'];
     }
   });
+  if (sub) out.path = selectedPath(sub);
   return out;
 }
