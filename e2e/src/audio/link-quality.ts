@@ -18,6 +18,7 @@ export interface LinkSample {
     jitterBufferEmittedCount?: number;
   } | null;
   roundTripTime: number | null;
+  roundTrips?: { total: number; responses: number };
   path?: MediaPath | null;
 }
 
@@ -36,13 +37,21 @@ export interface LinkFigures {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
+/** The mean STUN round trip between two samples, or the last one when no check completed between. */
+function rttMs(s: { start: LinkSample | null; end: LinkSample | null }): number {
+  const a = s.start?.roundTrips;
+  const b = s.end?.roundTrips;
+  if (a && b && b.responses > a.responses) return (1000 * (b.total - a.total)) / (b.responses - a.responses);
+  return (s.end?.roundTripTime ?? 0) * 1000;
+}
+
 /**
  * `receiver` and `sender` are each party's samples at the start and end of the measurement;
  * `concealedRatio` is the direction's, as the verdict measured it.
  */
 export function linkFigures(
   receiver: { start: LinkSample | null; end: LinkSample | null },
-  sender: { end: LinkSample | null },
+  sender: { start: LinkSample | null; end: LinkSample | null },
   concealedRatio: number,
 ): LinkFigures {
   const a = receiver.start?.inbound;
@@ -55,9 +64,7 @@ export function linkFigures(
   const emitted = (b?.jitterBufferEmittedCount ?? 0) - (a?.jitterBufferEmittedCount ?? 0);
   const buffered = (b?.jitterBufferDelay ?? 0) - (a?.jitterBufferDelay ?? 0);
   const jitterBufferMs = emitted > 0 ? (1000 * buffered) / emitted : 0;
-  const rttMs = (s: LinkSample | null | undefined) => (s?.roundTripTime ?? 0) * 1000;
-  const oneWayDelayMs =
-    rttMs(sender.end) / 2 + rttMs(receiver.end) / 2 + jitterBufferMs + OPUS_CODEC_DELAY_MS;
+  const oneWayDelayMs = rttMs(sender) / 2 + rttMs(receiver) / 2 + jitterBufferMs + OPUS_CODEC_DELAY_MS;
   const { r, mos } = estimateMos({ oneWayDelayMs, lossPercent });
   return {
     lossPercent: round1(lossPercent),

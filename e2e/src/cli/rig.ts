@@ -71,7 +71,8 @@ async function main(): Promise<number> {
 function outageOf(network: NetworkRig, name: NetworkProfileName): { midCall?: () => Promise<void> } {
   const profile: NetworkProfile = NETWORK_PROFILES[name];
   const ms = profile.outageMs;
-  return ms ? { midCall: () => network.relay.outage(ms) } : {};
+  const relay = network.relay;
+  return ms && relay ? { midCall: () => relay.outage(ms) } : {};
 }
 
 async function startNetwork(name: NetworkProfileName, o: RigCliOptions): Promise<NetworkRig> {

@@ -1,9 +1,13 @@
 /**
- * A rig on a real topology (topology.ts): the server, the SFU and the TURN relay on the public
- * host, each party behind its own NAT, and the impairment relay in front of the SFU degrading the
- * caller's link per a network profile. What `npm run rig -- --network PROFILE` and the e2e suite's
- * network tests run.
+ * A rig on a real topology (topology.ts): the server, the SFU and the embedded TURN relay on the
+ * public host, each party behind its own NAT. With a network profile, the impairment relay sits in
+ * front of the SFU and degrades the caller's link, and there is no TURN: a relayed path would
+ * bypass the impairment (the TURN relay reaches the SFU from the public host itself), and a relay
+ * between client and SFU hides the candidate types the TURN tests assert (the SFU sees the relay's
+ * address, so every pair reads peer-reflexive). What `npm run rig -- --network PROFILE` and the
+ * e2e suite's network tests run.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { ProfileName } from '../../../appium.config.ts';
 import { Rig } from '../rig/rig.ts';
@@ -18,7 +22,8 @@ export const TURN_PORTS = { turn: 3478, turnTls: 5349 };
 export interface NetworkRig {
   rig: Rig;
   topology: Topology;
-  relay: RelayHandle;
+  /** The impairment relay, when a profile was asked for. */
+  relay: RelayHandle | null;
   /** The server's web port (the NAT policies let it through). */
   webPort: number;
   setProfile(name: NetworkProfileName): Promise<void>;
@@ -29,31 +34,34 @@ export async function startNetworkRig(o: {
   profile: ProfileName;
   wav: { caller: string; callee: string };
   logDir: string;
-  network: NetworkProfileName;
+  /** The caller's link; null: no impairment relay, the SFU on the public address itself. */
+  network: NetworkProfileName | null;
   serverEnv?: Record<string, string>;
 }): Promise<NetworkRig> {
+  fs.mkdirSync(o.logDir, { recursive: true });
   const topology = Topology.build();
   let relay: RelayHandle | null = null;
   try {
-    relay = await startImpairmentRelay(
-      topology.publicNs,
-      {
-        listenIp: PUBLIC_IP,
-        targetIp: SFU_PRIVATE_IP,
-        ports: RTC_PORTS,
-        impaired: topology.natAddressOf('caller'),
-      },
-      NETWORK_PROFILES[o.network].link,
-      path.join(o.logDir, 'impairment-relay.log'),
-    );
+    relay = o.network
+      ? await startImpairmentRelay(
+          topology.publicNs,
+          {
+            listenIp: PUBLIC_IP,
+            targetIp: SFU_PRIVATE_IP,
+            ports: RTC_PORTS,
+            impaired: topology.natAddressOf('caller'),
+          },
+          NETWORK_PROFILES[o.network].link,
+          path.join(o.logDir, 'impairment-relay.log'),
+        )
+      : null;
     const rig = await Rig.start({
       profile: o.profile,
       wav: o.wav,
       logDir: o.logDir,
       topology,
       serverEnv: {
-        MEDIA_LISTEN_IP: SFU_PRIVATE_IP,
-        PUBLIC_IP,
+        ...(relay ? { MEDIA_LISTEN_IP: SFU_PRIVATE_IP, PUBLIC_IP, TURN_URLS: 'none' } : {}),
         MEDIA_RTC_PORTS: `${RTC_PORTS.min}-${RTC_PORTS.max}`,
         MEDIA_WORKERS: '1',
         TURN_PORT: String(TURN_PORTS.turn),
@@ -67,10 +75,13 @@ export async function startNetworkRig(o: {
       topology,
       relay: r,
       webPort: Number(new URL(rig.url).port),
-      setProfile: (name) => r.set(NETWORK_PROFILES[name].link),
+      async setProfile(name) {
+        if (!r) throw new Error('this rig has no impairment relay');
+        await r.set(NETWORK_PROFILES[name].link);
+      },
       async stop() {
         await rig.stop();
-        await r.stop();
+        await r?.stop();
         topology.destroy();
       },
     };

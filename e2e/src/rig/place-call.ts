@@ -56,12 +56,12 @@ export async function placeCall(
     };
     directions['caller->callee'].network = linkFigures(
       { start: b0.link, end: b.link },
-      { end: a.link },
+      { start: a0.link, end: a.link },
       directions['caller->callee'].concealedRatio,
     );
     directions['callee->caller'].network = linkFigures(
       { start: a0.link, end: a.link },
-      { end: b.link },
+      { start: b0.link, end: b.link },
       directions['callee->caller'].concealedRatio,
     );
     const { verdict, silent } = verdictOf(directions);

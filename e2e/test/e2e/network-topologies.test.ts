@@ -15,6 +15,7 @@ import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { startNetworkRig, TURN_PORTS, type NetworkRig } from '../../src/network/network-rig.ts';
 import { NETWORK_PROFILES, type NetworkProfileName } from '../../src/network/network-profiles.ts';
 import { judgeDirection } from '../../src/audio/verdict.ts';
+import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { placeCall } from '../../src/rig/place-call.ts';
 import type { CallResult } from '../../src/rig/results.ts';
 import { formatCallLine } from '../../src/rig/run-calls.ts';
@@ -40,14 +41,23 @@ function cannotRun(): string | null {
 }
 const cannot = cannotRun();
 
-async function start(name: string, serverEnv: Record<string, string> = {}): Promise<NetworkRig> {
+async function start(
+  name: string,
+  network: NetworkProfileName | null,
+  serverEnv: Record<string, string> = {},
+): Promise<NetworkRig> {
   return startNetworkRig({
     profile: 'linux-chromium',
     wav: { caller: wav('caller'), callee: wav('callee') },
     logDir: path.join(dir, name),
-    network: 'clean',
+    network,
     serverEnv,
   });
+}
+
+function relayOf(n: NetworkRig) {
+  if (!n.relay) throw new Error('no impairment relay');
+  return n.relay;
 }
 
 function setPolicy(n: NetworkRig, policy: NatPolicy): void {
@@ -77,7 +87,7 @@ describe(
   () => {
     let n: NetworkRig;
     before(async () => {
-      n = await start('turn');
+      n = await start('turn', null);
     });
     after(async () => {
       await n?.stop();
@@ -125,77 +135,6 @@ describe(
         assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'tls'], JSON.stringify(r.paths));
       }
     });
-
-    describe('bad links: the caller on each network profile', () => {
-      before(() => setPolicy(n, 'open'));
-      after(() => n.setProfile('clean'));
-
-      const expect: Partial<Record<NetworkProfileName, (r: CallResult) => void>> = {
-        '3g': (r) => assert.ok((r.directions?.['caller->callee'].network?.oneWayDelayMs ?? 0) >= 100),
-        'lossy-wifi': (r) => {
-          const loss = r.directions?.['caller->callee'].network?.lossPercent ?? 0;
-          assert.ok(loss >= 1 && loss <= 12, `5 % loss configured, ${loss} % measured`);
-        },
-        satellite: (r) => assert.ok((r.directions?.['caller->callee'].network?.oneWayDelayMs ?? 0) >= 300),
-      };
-      for (const name of ['3g', 'lossy-wifi', 'satellite'] as const) {
-        it(`${NETWORK_PROFILES[name].description}: heard both ways, with its figures`, async (t) => {
-          await n.setProfile(name);
-          const r = await call(t, n, 4_000);
-          assertTwoWay(r);
-          expect[name]?.(r);
-          for (const d of ['caller->callee', 'callee->caller'] as const) {
-            const mos = r.directions?.[d].network?.mos ?? 0;
-            assert.ok(mos > 1 && mos < 4.41, `${d}: MOS ${mos}`);
-          }
-        });
-      }
-
-      it('a 2-second outage mid-call: the call goes on, heard both ways after it', async (t) => {
-        await n.setProfile('clean');
-        const r = await call(t, n, 3_000, () => n.relay.outage(NETWORK_PROFILES['outage-2s'].outageMs));
-        assertTwoWay(r);
-        const back = judgeDirection((await n.rig.caller.snapshot()).windows, Date.now() - 1_500, Date.now());
-        t.diagnostic(`after the outage: caller hears ${back.heard ? 'the callee' : 'nothing'}`);
-      });
-
-      it('100 % loss: both directions named no-media, not silence', async (t) => {
-        await n.setProfile('clean');
-        const { caller, callee } = n.rig;
-        await caller.call(callee);
-        await callee.waitForScreen('incoming');
-        await callee.answer();
-        await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
-        await n.setProfile('loss-100');
-        const since = Date.now();
-        const judged = async () => {
-          const [a, b] = await Promise.all([caller.snapshot(), callee.snapshot()]);
-          return {
-            byCaller: judgeDirection(a.windows, since + 500, Date.now()),
-            byCallee: judgeDirection(b.windows, since + 500, Date.now()),
-          };
-        };
-        await caller.driver.waitUntil(
-          async () => {
-            const j = await judged();
-            return j.byCaller.windows >= 15 && j.byCallee.windows >= 15;
-          },
-          { timeout: 10_000, timeoutMsg: 'no audio windows during the loss' },
-        );
-        const j = await judged();
-        t.diagnostic(
-          `100 % loss: callee→caller ${j.byCaller.unheardCause}, caller→callee ${j.byCallee.unheardCause}`,
-        );
-        assert.equal(j.byCallee.heard, false);
-        assert.equal(j.byCaller.heard, false);
-        assert.equal(j.byCallee.unheardCause, 'no-media');
-        assert.equal(j.byCaller.unheardCause, 'no-media');
-        await n.setProfile('clean');
-        await caller.hangup();
-        await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
-        await Promise.all([caller.dismiss(), callee.dismiss()]);
-      });
-    });
   },
 );
 
@@ -205,7 +144,7 @@ describe(
   () => {
     let n: NetworkRig;
     before(async () => {
-      n = await start('no-turn', { TURN_URLS: 'none' });
+      n = await start('no-turn', null, { TURN_URLS: 'none' });
     });
     after(async () => {
       await n?.stop();
@@ -225,3 +164,95 @@ describe(
     });
   },
 );
+
+describe('bad links: the caller on each network profile', { timeout: 300_000, skip: cannot ?? false }, () => {
+  let n: NetworkRig;
+  before(async () => {
+    n = await start('profiles', 'clean');
+  });
+  after(async () => {
+    await n?.stop();
+  });
+
+  const expect: Partial<Record<NetworkProfileName, (r: CallResult) => void>> = {
+    '3g': (r) => assert.ok((r.directions?.['caller->callee'].network?.oneWayDelayMs ?? 0) >= 100),
+    // The caller's uplink losses are repaired before they reach the callee (mediasoup NACKs Opus
+    // and Chromium retransmits); its downlink's are not: they show at the caller.
+    'lossy-wifi': (r) => {
+      const loss = r.directions?.['callee->caller'].network?.lossPercent ?? 0;
+      assert.ok(loss >= 1 && loss <= 12, `5 % loss configured, ${loss} % measured`);
+    },
+    satellite: (r) => assert.ok((r.directions?.['caller->callee'].network?.oneWayDelayMs ?? 0) >= 300),
+  };
+  for (const name of ['3g', 'lossy-wifi', 'satellite'] as const) {
+    it(`${NETWORK_PROFILES[name].description}: heard both ways, with its figures`, async (t) => {
+      await n.setProfile(name);
+      const r = await call(t, n, 4_000);
+      assertTwoWay(r);
+      expect[name]?.(r);
+      for (const d of ['caller->callee', 'callee->caller'] as const) {
+        const mos = r.directions?.[d].network?.mos ?? 0;
+        assert.ok(mos > 1 && mos < 4.41, `${d}: MOS ${mos}`);
+      }
+    });
+  }
+
+  it('a 2-second outage mid-call: the call goes on, heard both ways after it', async (t) => {
+    await n.setProfile('clean');
+    const { caller, callee } = n.rig;
+    let after: Awaited<ReturnType<typeof waitHeardBothWays>> | null = null;
+    const r = await call(t, n, 3_000, async () => {
+      await relayOf(n).outage(NETWORK_PROFILES['outage-2s'].outageMs);
+      after = await waitHeardBothWays(caller, callee, Date.now(), 20_000);
+    });
+    assertTwoWay(r);
+    const back = after as Awaited<ReturnType<typeof waitHeardBothWays>> | null;
+    assert.ok(
+      back?.heardByA.heard && back.heardByB.heard,
+      `not heard both ways after the outage: ${JSON.stringify(back)}`,
+    );
+    const marks = (await caller.snapshot(1e9)).marks;
+    t.diagnostic(
+      `after the outage: heard again after ${back.heardByA.timeToFirstAudioMs} / ${back.heardByB.timeToFirstAudioMs} ms; caller recovery ${marks?.mediaLostAt ? 'ran' : 'not needed'}, ICE restarts ${marks?.iceRestarts ?? 0}`,
+    );
+  });
+
+  it('100 % loss: both directions named no-media, not silence', async (t) => {
+    await n.setProfile('clean');
+    const { caller, callee } = n.rig;
+    await caller.call(callee);
+    await callee.waitForScreen('incoming');
+    await callee.answer();
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    const before = await waitHeardBothWays(caller, callee, Date.now() - 2_000);
+    assert.ok(before.heardByA.heard && before.heardByB.heard, 'not two-way before the loss');
+    await n.setProfile('loss-100');
+    const since = Date.now();
+    const judged = async () => {
+      const [a, b] = await Promise.all([caller.snapshot(), callee.snapshot()]);
+      return {
+        byCaller: judgeDirection(a.windows, since + 1_500, Date.now()),
+        byCallee: judgeDirection(b.windows, since + 1_500, Date.now()),
+      };
+    };
+    await caller.driver.waitUntil(
+      async () => {
+        const j = await judged();
+        return j.byCaller.windows >= 15 && j.byCallee.windows >= 15;
+      },
+      { timeout: 10_000, timeoutMsg: 'no audio windows during the loss' },
+    );
+    const j = await judged();
+    t.diagnostic(
+      `100 % loss: callee→caller ${j.byCaller.unheardCause}, caller→callee ${j.byCallee.unheardCause}`,
+    );
+    assert.equal(j.byCallee.heard, false);
+    assert.equal(j.byCaller.heard, false);
+    assert.equal(j.byCallee.unheardCause, 'no-media');
+    assert.equal(j.byCaller.unheardCause, 'no-media');
+    await n.setProfile('clean');
+    await caller.hangup();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await Promise.all([caller.dismiss(), callee.dismiss()]);
+  });
+});

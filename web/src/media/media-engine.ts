@@ -46,6 +46,11 @@ export interface MediaStats {
   /** The local capture's own level (0..1): tells "mic dead" from "path broken". */
   sourceLevel: number | null;
   roundTripTime: number | null;
+  /**
+   * The upstream's STUN round trips so far: their sum (s) and count, for a mean over any
+   * interval (the current one can be a single sample that straddled an outage).
+   */
+  roundTrips?: { total: number; responses: number };
   /** The received audio's candidate pair (engines that can tell). */
   path?: MediaPath | null;
 }

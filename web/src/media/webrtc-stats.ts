@@ -43,6 +43,9 @@ export async function readStats(
     }
     if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') {
       out.roundTripTime = s['currentRoundTripTime'];
+      if (typeof s['totalRoundTripTime'] === 'number' && typeof s['responsesReceived'] === 'number') {
+        out.roundTrips = { total: s['totalRoundTripTime'], responses: s['responsesReceived'] };
+      }
     }
   });
   if (sub) out.path = selectedPath(sub);
