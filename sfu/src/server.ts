@@ -43,11 +43,12 @@ export interface ServerOptions {
 }
 
 export type TurnOptions = (
-  | { embedded: Omit<CoturnOptions, 'dataDir' | 'log' | 'tls'> }
-  | { external: TurnService }
+  { embedded: Omit<CoturnOptions, 'dataDir' | 'log' | 'tls'> } | { external: TurnService }
 ) & {
   /** How long a handed-out credential is valid. */
   credentialTtlMs: number;
+  /** How often connected clients get fresh ones (default: at half their life). */
+  credentialRefreshMs?: number;
 };
 
 export interface PushOptions {
@@ -91,7 +92,12 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   await media.start();
   const relay =
     o.turn && 'embedded' in o.turn
-      ? new CoturnRelay({ ...o.turn.embedded, dataDir: o.dataDir, log: o.log, ...(o.tls ? { tls: o.tls } : {}) })
+      ? new CoturnRelay({
+          ...o.turn.embedded,
+          dataDir: o.dataDir,
+          log: o.log,
+          ...(o.tls ? { tls: o.tls } : {}),
+        })
       : null;
   try {
     await relay?.start();
@@ -103,7 +109,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const ttlMs = o.turn?.credentialTtlMs ?? 0;
   const ice: IceServerSource = {
     servers: (userId, host) => iceServersFor(turn, userId, ttlMs, host),
-    refreshMs: Math.max(ttlMs / 2, 60_000),
+    refreshMs: o.turn?.credentialRefreshMs ?? Math.max(ttlMs / 2, 1_000),
   };
   const db = openDb(path.join(o.dataDir, 'softphone.db'));
   const users = new SqliteUsersRepo(db);
