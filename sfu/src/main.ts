@@ -230,7 +230,7 @@ async function main(): Promise<void> {
   const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
   log.info({ url }, 'softphone listening');
   if (running.relay) {
-    const urls = running.relay.service.urls.map((u) => u.replace('{host}', '<this host>'));
+    const urls = running.relay.service.urls.map((u) => u.replace('{host}', '<server-name>'));
     console.log(`TURN relay (embedded coturn): ${urls.join(' ')}`);
   }
   console.log(`softphone ready at ${url}`);
