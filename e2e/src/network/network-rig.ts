@@ -9,8 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ProfileName } from '../../../appium.config.ts';
-import { Rig } from '../rig/rig.ts';
+import { Rig, type RigOptions } from '../rig/rig.ts';
 import { PUBLIC_IP, SFU_PRIVATE_IP, Topology } from '../stack/topology.ts';
 import { startImpairmentRelay, type RelayHandle } from './impairment-relay.ts';
 import { NETWORK_PROFILES, type NetworkProfileName } from './network-profiles.ts';
@@ -31,7 +30,7 @@ export interface NetworkRig {
 }
 
 export async function startNetworkRig(o: {
-  profile: ProfileName;
+  profile: RigOptions['profile'];
   wav: { caller: string; callee: string };
   logDir: string;
   /** The caller's link; null: no impairment relay, the SFU on the public address itself. */
