@@ -87,7 +87,9 @@ const SigningSchema = z.union(
   [
     z.strictObject({
       /** Apple developer team id. */
-      xcodeOrgId: z.string().regex(/^[A-Z0-9]{10}$/, { error: 'expected a 10-character team id, e.g. "JWL241K123"' }),
+      xcodeOrgId: z
+        .string()
+        .regex(/^[A-Z0-9]{10}$/, { error: 'expected a 10-character team id, e.g. "JWL241K123"' }),
       /** The driver's default is "iPhone Developer"; current certificates are "Apple Development". */
       xcodeSigningId: z.string().min(1).default('Apple Development'),
     }),
@@ -128,15 +130,23 @@ export const PhysicalDeviceSchema = z
     /** A farm's own capabilities (e.g. `bstack:options`); never `appium:` ones, which come from the fields above. */
     capabilities: z
       .record(
-        z.string().refine((k) => !k.startsWith('appium:'), { error: 'set appium: capabilities through the profile fields' }),
+        z
+          .string()
+          .refine((k) => !k.startsWith('appium:'), {
+            error: 'set appium: capabilities through the profile fields',
+          }),
         z.unknown(),
       )
       .default({}),
   })
-  .refine((d) => d.app !== undefined || d.usePreinstalledWDA || d.signing !== undefined || d.farm !== 'self-hosted', {
-    error: 'a self-hosted phone needs "signing" (xcodeOrgId + xcodeSigningId, or xcodeConfigFile) to build WebDriverAgent, or "usePreinstalledWDA": true',
-    path: ['signing'],
-  });
+  .refine(
+    (d) => d.app !== undefined || d.usePreinstalledWDA || d.signing !== undefined || d.farm !== 'self-hosted',
+    {
+      error:
+        'a self-hosted phone needs "signing" (xcodeOrgId + xcodeSigningId, or xcodeConfigFile) to build WebDriverAgent, or "usePreinstalledWDA": true',
+      path: ['signing'],
+    },
+  );
 export type PhysicalDevice = z.infer<typeof PhysicalDeviceSchema>;
 
 const DeviceFileSchema = z.strictObject({
@@ -183,7 +193,8 @@ export function loadPhysicalDevices(
     if (!parsed.success) throw new DeviceProfileError(`${where}:\n${describeIssues(parsed.error, json)}`);
     for (const d of parsed.data.devices) {
       const before = seen.get(d.name);
-      if (before) throw new DeviceProfileError(`${where}: device "${d.name}" is already defined in ${before}`);
+      if (before)
+        throw new DeviceProfileError(`${where}: device "${d.name}" is already defined in ${before}`);
       seen.set(d.name, where);
       devices.push(d);
     }

@@ -42,7 +42,10 @@ export function parseQaStats(line: DeviceLogLine): QaStatsLine | null {
   const start = line.message.indexOf(PREFIX);
   if (start < 0) return null;
   const fields: Record<string, string> = {};
-  for (const token of line.message.slice(start + PREFIX.length).trim().split(/\s+/)) {
+  for (const token of line.message
+    .slice(start + PREFIX.length)
+    .trim()
+    .split(/\s+/)) {
     const eq = token.indexOf('=');
     if (eq > 0) fields[token.slice(0, eq)] = token.slice(eq + 1);
   }
