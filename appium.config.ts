@@ -108,7 +108,10 @@ export const PhysicalDeviceSchema = z
     udid: z.string({ error: 'expected the device\'s "udid"' }).min(1),
     iosVersion: IosVersionSchema,
     /** The Appium server that owns the device (on the lab's Mac, or the farm's hub URL). */
-    appium: z.url({ error: 'expected the Appium server URL, e.g. "http://lab-mac.local:4723"' }),
+    appium: z.url({
+      protocol: /^https?$/,
+      error: 'expected the Appium server URL, e.g. "http://lab-mac.local:4723"',
+    }),
     /** `.ipa` of the QA (Debug) build to install; without it the installed app is used. */
     app: z.string().min(1).optional(),
     bundleId: z.string().min(1).default(SHELL_BUNDLE_ID),
@@ -129,14 +132,10 @@ export const PhysicalDeviceSchema = z
     knownSignal: z.boolean().default(false),
     /** A farm's own capabilities (e.g. `bstack:options`); never `appium:` ones, which come from the fields above. */
     capabilities: z
-      .record(
-        z
-          .string()
-          .refine((k) => !k.startsWith('appium:'), {
-            error: 'set appium: capabilities through the profile fields',
-          }),
-        z.unknown(),
-      )
+      .record(z.string(), z.unknown())
+      .refine((caps) => !Object.keys(caps).some((k) => k.startsWith('appium:')), {
+        error: 'set appium: capabilities through the profile fields',
+      })
       .default({}),
   })
   .refine(
@@ -149,9 +148,10 @@ export const PhysicalDeviceSchema = z
   );
 export type PhysicalDevice = z.infer<typeof PhysicalDeviceSchema>;
 
-const DeviceFileSchema = z.strictObject({
-  devices: z.array(PhysicalDeviceSchema, { error: 'expected "devices": [ … ]' }),
-});
+const DeviceFileSchema = z.strictObject(
+  { devices: z.array(PhysicalDeviceSchema, { error: 'expected "devices": [ … ]' }) },
+  { error: 'expected {"devices": [ … ]}' },
+);
 
 /** A device profile that can't be used; the message says where and why, for a person to fix it. */
 export class DeviceProfileError extends Error {}
