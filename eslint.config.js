@@ -31,7 +31,15 @@ export default tseslint.config(
   {
     // The rig's profiles stay at the top level (the repo's layout names it there); the root is the
     // workspace container, not a package another one depends on, so the rig reads it by path.
-    files: ['e2e/src/cli/rig-options.ts', 'e2e/src/rig/rig.ts'],
+    files: [
+      'e2e/src/cli/rig-options.ts',
+      'e2e/src/rig/rig.ts',
+      'e2e/src/farm/physical-iphone.ts',
+      'e2e/src/farm/push-entitlement.ts',
+      'e2e/test/unit/device-profiles.test.ts',
+      'e2e/test/unit/physical-iphone.test.ts',
+      'e2e/test/unit/push-entitlement.test.ts',
+    ],
     rules: { 'import-x/no-relative-packages': 'off' },
   },
   {

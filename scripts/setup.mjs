@@ -14,6 +14,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const APT_PACKAGES = {
   chromium: '/usr/bin/chromium',
   'chromium-driver': '/usr/bin/chromedriver',
+  // The embedded TURN relay, and the NATs of the e2e suite's network topologies.
+  coturn: '/usr/bin/turnserver',
+  nftables: '/usr/sbin/nft',
 };
 // mediasoup's worker is built from source against Debian's own libraries (see
 // sfu/mediasoup-worker/build.mjs); these stay installed, the binary links to their libraries.

@@ -17,10 +17,12 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Presence } from './presence/presence.ts';
+import type { IceServer } from './protocol/index.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
 import { registerPushHandlers, type PushHandlerDeps } from './signalling/push.handlers.ts';
 import type { AppServer } from './signalling/types.ts';
+import type { CoturnRelay } from './turn/coturn-relay.ts';
 import type { CallsRepo } from './store/calls.repo.ts';
 import type { DevicesRepo } from './store/devices.repo.ts';
 
@@ -39,6 +41,23 @@ export interface AppComponents {
   tls?: { cert: string; key: string } | undefined;
   /** How requests are read through trusted reverse proxies. */
   view: RequestView;
+  ice: IceServerSource;
+  /** The embedded TURN relay, when there is one (its state is in /healthz). */
+  relay: CoturnRelay | null;
+}
+
+/** The ICE servers a signed-in user gets, and how often to send fresh credentials. */
+export interface IceServerSource {
+  /** `host`: the name the client reached this server by (the embedded relay is there too). */
+  servers(userId: string, host: string): IceServer[];
+  refreshMs: number;
+}
+
+/** `host:port`, `[v6]:port` or a bare name → the host part. */
+function hostOnly(hostHeader: string | undefined): string {
+  if (!hostHeader) return '';
+  const v6 = /^\[([^\]]+)\]/.exec(hostHeader);
+  return v6?.[1] ?? hostHeader.replace(/:\d+$/, '');
 }
 
 export interface Application {
@@ -73,6 +92,7 @@ export function createApplication(c: AppComponents): Application {
       res.end(
         JSON.stringify({
           media: { ready: c.media.isReady, workers: c.media.workers },
+          turn: c.relay ? { ready: c.relay.isReady, pid: c.relay.pid ?? null } : null,
           calls: c.calls.activeCalls,
         }),
       );
@@ -102,13 +122,22 @@ export function createApplication(c: AppComponents): Application {
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
     registerCallHandlers(member, { calls: c.calls, history: c.history, presence: c.presence, log });
     registerPushHandlers(member, { ...c.push, log });
+    const relayHost = hostOnly(c.view.host(socket.request));
     socket.emit('session:welcome', {
       self: member.peer,
       noAnswerTimeoutMs: c.noAnswerTimeoutMs,
       unreadMissed: c.history.unreadMissed(member.peer.id),
+      iceServers: c.ice.servers(member.peer.id, relayHost),
     });
+    // Credentials live a while; fresh ones go out at half their life, so a page always has some
+    // with hours left for its next transport or ICE restart.
+    const refresh = setInterval(
+      () => socket.emit('session:ice-servers', { iceServers: c.ice.servers(member.peer.id, relayHost) }),
+      c.ice.refreshMs,
+    );
     c.presence.add(member);
     socket.on('disconnect', (why) => {
+      clearInterval(refresh);
       log.info({ user: member.peer.id, device: member.deviceId, why }, 'disconnected');
       c.calls.disconnected(member);
       c.presence.remove(member);

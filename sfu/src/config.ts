@@ -24,6 +24,19 @@ export const trustList = (v: string): string[] =>
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const portRange = (fallback: string) =>
+  z
+    .string()
+    .regex(/^\d+-\d+$/, 'expected FROM-TO')
+    .default(fallback)
+    .transform((r) => {
+      const [min = 0, max = 0] = r.split('-').map(Number);
+      return { min, max };
+    })
+    .refine((r) => r.min >= 1024 && r.max <= 65535 && r.min <= r.max, 'expected 1024 <= FROM <= TO <= 65535');
+
+const TURN_URL = /^turns?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/;
+
 const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
@@ -48,20 +61,43 @@ const EnvSchema = z.object({
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /** mediasoup workers (child processes, one core each); 0 = one per core. */
   MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
-  /** The address the SFU's ICE (UDP and TCP) listens on. */
-  MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
-  /** The address put in the SFU's ICE candidates when clients must reach it by another (NAT). */
-  MEDIA_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
+  /**
+   * The address the SFU's ICE (UDP and TCP) listens on. Default: HOST when it is one address,
+   * every address (0.0.0.0) when HOST is a wildcard, loopback when HOST is loopback.
+   */
+  MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).optional(),
   /** The ports the SFU's ICE may use, for UDP and TCP alike. */
-  MEDIA_RTC_PORTS: z
+  MEDIA_RTC_PORTS: portRange('40000-40999'),
+  /**
+   * The address clients reach this host by when it is behind a 1:1 NAT (a cloud host's public
+   * address): put in the SFU's ICE candidates and used as the embedded TURN relay's external IP.
+   */
+  PUBLIC_IP: z.ipv4().or(z.ipv6()).optional(),
+  /**
+   * An external TURN service: comma-separated `turn:` / `turns:` URLs (with TURN_SECRET, its
+   * `use-auth-secret` secret). `none`: no TURN at all. Unset: the embedded relay beyond loopback.
+   */
+  TURN_URLS: z
     .string()
-    .regex(/^\d+-\d+$/, 'expected FROM-TO')
-    .default('40000-40999')
-    .transform((r) => {
-      const [min = 0, max = 0] = r.split('-').map(Number);
-      return { min, max };
-    })
-    .refine((r) => r.min >= 1024 && r.max <= 65535 && r.min <= r.max, 'expected 1024 <= FROM <= TO <= 65535'),
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.trim() === 'none' ? ('none' as const) : trustList(v)))
+    .refine(
+      (v) => v === undefined || v === 'none' || (v.length > 0 && v.every((u) => TURN_URL.test(u))),
+      'expected `none` or turn:HOST:PORT / turns:HOST:PORT URLs (optionally ?transport=udp|tcp)',
+    ),
+  TURN_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /** The embedded relay's UDP and TCP port (and TURN_TLS_PORT for TLS, with a certificate). */
+  TURN_PORT: port.default(3478),
+  TURN_TLS_PORT: port.default(5349),
+  /** The ports the embedded relay allocates relayed addresses from. */
+  TURN_RELAY_PORTS: portRange('49152-49999'),
+  /** How long a TURN credential handed to a signed-in client is valid; fresh ones go out at half. */
+  TURN_CREDENTIAL_TTL_S: z.coerce
+    .number()
+    .int()
+    .min(120)
+    .max(7 * 86_400)
+    .default(43_200),
   /** How long a call whose callee was woken by a push waits for a device to report it. */
   PUSH_REPORT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
   /** APNs token auth: the `.p8` key file, its key id and the team id (all three, or none). */
@@ -102,6 +138,10 @@ const CheckedEnvSchema = EnvSchema.refine(
   .refine((e) => allOrNone(e, ['TLS_CERT_FILE', 'TLS_KEY_FILE']), {
     message: 'set TLS_CERT_FILE and TLS_KEY_FILE together',
     path: ['TLS_CERT_FILE'],
+  })
+  .refine((e) => (e.TURN_URLS !== undefined && e.TURN_URLS !== 'none') === (e.TURN_SECRET !== undefined), {
+    message: 'set TURN_URLS and TURN_SECRET together (TURN_URLS=none turns TURN off)',
+    path: ['TURN_URLS'],
   })
   .refine((e) => allOrNone(e, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']), {
     message: 'set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together',

@@ -7,7 +7,8 @@ import proxyaddr from 'proxy-addr';
 import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
 import { loadOrMakeCertificate } from './http/self-signed-cert.ts';
 import { createLogger, type Logger } from './log.ts';
-import { startServer, type PushOptions, type Server } from './server.ts';
+import { startServer, type PushOptions, type Server, type TurnOptions } from './server.ts';
+import { coturnInstalled } from './turn/coturn-relay.ts';
 
 function readConfigFile(name: string, file: string): string {
   try {
@@ -116,15 +117,94 @@ async function tlsOptions(c: Config, log: Logger): Promise<{ cert: string; key: 
   return { cert: own.cert, key: own.key };
 }
 
+const WILDCARD = new Set(['0.0.0.0', '::']);
+
+/** The IPv4 address of the interface holding the default route (what a wildcard SFU announces). */
+function defaultRouteAddress(): string | undefined {
+  let iface: string | undefined;
+  try {
+    // /proc/net/route: Iface, Destination (hex, 00000000 = default), ...
+    iface = fs
+      .readFileSync('/proc/net/route', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .find((f) => f[1] === '00000000')?.[0];
+  } catch {
+    iface = undefined;
+  }
+  const addrs = Object.entries(os.networkInterfaces())
+    .filter(([name]) => iface === undefined || name === iface)
+    .flatMap(([, list]) => list ?? []);
+  return addrs.find((a) => a.family === 'IPv4' && !a.internal)?.address;
+}
+
+/**
+ * Where the SFU listens and what its candidates say. Its own MEDIA_LISTEN_IP, else HOST's address;
+ * on a wildcard it listens everywhere and announces PUBLIC_IP or the default route's address.
+ */
+function mediaListen(c: Config): { ip: string; announcedAddress?: string } {
+  const loopbackHost = c.HOST === 'localhost' || isLoopback(c.HOST, 0);
+  const ip = c.MEDIA_LISTEN_IP ?? (loopbackHost ? '127.0.0.1' : c.HOST);
+  const announced = c.PUBLIC_IP ?? (WILDCARD.has(ip) ? defaultRouteAddress() : undefined);
+  if (WILDCARD.has(ip) && !announced) {
+    throw new ConfigError(
+      'invalid configuration:\n  PUBLIC_IP: the SFU listens on every address and this machine has no default route: set PUBLIC_IP (or MEDIA_LISTEN_IP)',
+    );
+  }
+  return { ip, ...(announced ? { announcedAddress: announced } : {}) };
+}
+
+/**
+ * Which TURN relay clients get: `TURN_URLS=none` none; `TURN_URLS` + `TURN_SECRET` an external
+ * one; otherwise, beyond loopback, the embedded coturn (on loopback nobody needs a relay). The
+ * embedded relay relays only to `sfuAddresses`.
+ */
+function turnOptions(c: Config, log: Logger, sfuAddresses: string[]): TurnOptions | undefined {
+  const credentialTtlMs = c.TURN_CREDENTIAL_TTL_S * 1000;
+  if (c.TURN_URLS === 'none') return undefined;
+  if (c.TURN_URLS && c.TURN_SECRET) {
+    return { external: { urls: c.TURN_URLS, secret: c.TURN_SECRET }, credentialTtlMs };
+  }
+  if (c.HOST === 'localhost' || isLoopback(c.HOST, 0)) return undefined;
+  if (!coturnInstalled()) {
+    log.error('coturn is not installed: clients behind strict NATs or firewalls will have no media path');
+    console.error(
+      'TURN: coturn (turnserver) is not installed, so there is no relay for clients behind strict\n' +
+        '  NATs or firewalls. Run `npm run setup` (it installs coturn), or set TURN_URLS and TURN_SECRET.',
+    );
+    return undefined;
+  }
+  return {
+    embedded: {
+      listenIp: WILDCARD.has(c.HOST) ? null : c.HOST,
+      port: c.TURN_PORT,
+      tlsPort: c.TURN_TLS_PORT,
+      relayPorts: c.TURN_RELAY_PORTS,
+      externalIp: c.PUBLIC_IP ?? null,
+      peers: sfuAddresses,
+    },
+    credentialTtlMs,
+  };
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.LOG_LEVEL);
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
   const tls = await tlsOptions(config, log);
+  const listen = mediaListen(config);
+  const sfuAddresses = [
+    ...new Set([listen.announcedAddress, listen.ip].filter((a): a is string => !!a && !WILDCARD.has(a))),
+  ];
+  const turn = turnOptions(config, log, sfuAddresses);
 
   let server: Server | null = null;
-  process.once('exit', () => server?.media.kill());
+  process.once('exit', () => {
+    server?.media.kill();
+    server?.relay?.kill();
+  });
   server = await startServer({
     dataDir: config.DATA_DIR,
     webDir: config.WEB_DIR,
@@ -132,13 +212,13 @@ async function main(): Promise<void> {
     media: {
       workers: config.MEDIA_WORKERS || os.availableParallelism(),
       listen: {
-        ip: config.MEDIA_LISTEN_IP,
+        ...listen,
         ports: config.MEDIA_RTC_PORTS,
-        ...(config.MEDIA_ANNOUNCED_ADDRESS ? { announcedAddress: config.MEDIA_ANNOUNCED_ADDRESS } : {}),
       },
     },
     push: pushOptions(config),
     ...(tls ? { tls } : {}),
+    ...(turn ? { turn } : {}),
     trustProxy: trustList(config.TRUST_PROXY),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
     log,
@@ -149,6 +229,10 @@ async function main(): Promise<void> {
   const port = addr && typeof addr === 'object' ? addr.port : config.PORT;
   const url = `${tls ? 'https' : 'http'}://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}/`;
   log.info({ url }, 'softphone listening');
+  if (running.relay) {
+    const urls = running.relay.service.urls.map((u) => u.replace('{host}', '<server-name>'));
+    console.log(`TURN relay (embedded coturn): ${urls.join(' ')}`);
+  }
   console.log(`softphone ready at ${url}`);
 
   let stopping = false;

@@ -4,10 +4,12 @@
  */
 import path from 'node:path';
 import { AccountService, type AccountLimits } from './accounts/account-service.ts';
-import { createApplication, type Application } from './app.ts';
+import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
+import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
+import { iceServersFor, type TurnService } from './turn/turn-credentials.ts';
 import type { Logger } from './log.ts';
 import { Presence } from './presence/presence.ts';
 import type { ApsEnvironment } from './protocol/index.ts';
@@ -35,8 +37,19 @@ export interface ServerOptions {
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
   accountLimits?: AccountLimits;
+  /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
+  turn?: TurnOptions;
   log: Logger;
 }
+
+export type TurnOptions = (
+  { embedded: Omit<CoturnOptions, 'dataDir' | 'log' | 'tls'> } | { external: TurnService }
+) & {
+  /** How long a handed-out credential is valid. */
+  credentialTtlMs: number;
+  /** How often connected clients get fresh ones (default: at half their life). */
+  credentialRefreshMs?: number;
+};
 
 export interface PushOptions {
   /** How long a call whose callee was woken waits for a device to report (default 8000). */
@@ -65,6 +78,8 @@ export interface PushOptions {
 
 export interface Server extends Application {
   media: MediaServer;
+  /** The embedded TURN relay, when the server runs one. */
+  relay: CoturnRelay | null;
   calls: CallService;
   pusher: IncomingCallPusher;
   db: Db;
@@ -75,6 +90,27 @@ export interface Server extends Application {
 export async function startServer(o: ServerOptions): Promise<Server> {
   const media = new MediaServer({ ...o.media, log: o.log });
   await media.start();
+  const relay =
+    o.turn && 'embedded' in o.turn
+      ? new CoturnRelay({
+          ...o.turn.embedded,
+          dataDir: o.dataDir,
+          log: o.log,
+          ...(o.tls ? { tls: o.tls } : {}),
+        })
+      : null;
+  try {
+    await relay?.start();
+  } catch (err) {
+    await media.stop();
+    throw err;
+  }
+  const turn = relay?.service ?? (o.turn && 'external' in o.turn ? o.turn.external : null);
+  const ttlMs = o.turn?.credentialTtlMs ?? 0;
+  const ice: IceServerSource = {
+    servers: (userId, host) => iceServersFor(turn, userId, ttlMs, host),
+    refreshMs: o.turn?.credentialRefreshMs ?? Math.max(ttlMs / 2, 1_000),
+  };
   const db = openDb(path.join(o.dataDir, 'softphone.db'));
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
@@ -135,10 +171,13 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [] },
     tls: o.tls,
     view: createRequestView(o.trustProxy ?? []),
+    ice,
+    relay,
   });
   return {
     ...app,
     media,
+    relay,
     calls,
     pusher,
     db,
@@ -149,6 +188,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       await pushLog.close();
       web.close();
       await media.stop();
+      await relay?.stop();
       db.close();
     },
   };

@@ -3,6 +3,7 @@
  * method in shared/docs): heard or not, time to first audio after answer, continuity.
  */
 import type { AudioWindow } from '@softphone/web/audio-monitor';
+import type { LinkFigures } from './link-quality.ts';
 
 export interface DirectionResult {
   heard: boolean;
@@ -17,6 +18,10 @@ export interface DirectionResult {
   /** Concealed / received samples over the measurement (packet loss made audible). */
   concealedRatio: number;
   windows: number;
+  /** What the unheard windows mostly were (null when every window was heard). */
+  unheardCause: 'no-media' | 'no-playout' | 'silent' | null;
+  /** Filled in by the rig from the parties' stats (link-quality.ts). */
+  network: LinkFigures | null;
 }
 
 /**
@@ -70,7 +75,16 @@ export function judgeDirection(windows: AudioWindow[], answeredAt: number, endAt
       : 0,
     concealedRatio: totalMs ? round(inCall.reduce((a, w) => a + w.concealedRatio * w.ms, 0) / totalMs) : 0,
     windows: inCall.length,
+    unheardCause: unheardCause(inCall),
+    network: null,
   };
+}
+
+function unheardCause(windows: AudioWindow[]): DirectionResult['unheardCause'] {
+  const ms = { 'no-media': 0, 'no-playout': 0, silent: 0 };
+  for (const w of windows) if (w.class !== 'heard') ms[w.class] += w.ms;
+  const [cause, most] = Object.entries(ms).sort((a, b) => b[1] - a[1])[0] ?? ['silent', 0];
+  return most > 0 ? (cause as keyof typeof ms) : null;
 }
 
 export function verdictOf(d: Record<Direction, DirectionResult>): { verdict: Verdict; silent: Direction[] } {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { profiles, type ProfileName } from '../../../appium.config.ts';
 import { checkWav, SIGNATURES, writeSignatureWav } from '../audio/wav.ts';
+import { NETWORK_PROFILES, type NetworkProfileName } from '../network/network-profiles.ts';
 import { REPO_ROOT } from '../stack/softphone-server.ts';
 
 export class UsageError extends Error {}
@@ -18,6 +19,7 @@ const OptionsSchema = z.object({
   'caller-wav': z.string().optional(),
   'callee-wav': z.string().optional(),
   'server-url': z.url().optional(),
+  network: z.enum(Object.keys(NETWORK_PROFILES) as [NetworkProfileName, ...NetworkProfileName[]]).optional(),
   out: z.string(),
 });
 
@@ -27,6 +29,8 @@ export interface RigCliOptions {
   heardTimeoutMs: number;
   profile: ProfileName;
   serverUrl: string | undefined;
+  /** Put the parties behind NATs on a topology and the caller's link through this profile. */
+  network: NetworkProfileName | undefined;
   wav: { caller: string; callee: string };
   out: string;
   logDir: string;
@@ -49,6 +53,7 @@ export function parseRigOptions(
         'caller-wav': { type: 'string' },
         'callee-wav': { type: 'string' },
         'server-url': { type: 'string' },
+        network: { type: 'string' },
         out: {
           type: 'string',
           default: path.join(REPO_ROOT, 'e2e', 'results', `${defaults.name}-${stamp()}.json`),
@@ -69,6 +74,8 @@ export function parseRigOptions(
     throw new UsageError(`${lines.join('\n')}\n\n${help}`);
   }
   const o = parsed.data;
+  if (o.network && o['server-url'])
+    throw new UsageError(`--network starts its own server: drop --server-url\n\n${help}`);
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), `${defaults.name}-`));
   const wav = (given: string | undefined, role: 'caller' | 'callee'): string => {
     if (given) {
@@ -86,6 +93,7 @@ export function parseRigOptions(
     heardTimeoutMs: o['heard-timeout-ms'],
     profile: o.profile,
     serverUrl: o['server-url'],
+    network: o.network,
     wav: { caller: wav(o['caller-wav'], 'caller'), callee: wav(o['callee-wav'], 'callee') },
     out: path.resolve(o.out),
     logDir,

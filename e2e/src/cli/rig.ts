@@ -5,7 +5,14 @@
  */
 import { Rig } from '../rig/rig.ts';
 import { formatCallLine, runCalls } from '../rig/run-calls.ts';
-import { parseRigOptions, UsageError } from './rig-options.ts';
+import { startNetworkRig, type NetworkRig } from '../network/network-rig.ts';
+import {
+  NETWORK_PROFILES,
+  type NetworkProfile,
+  type NetworkProfileName,
+} from '../network/network-profiles.ts';
+import { cannotBuildTopology } from '../stack/topology.ts';
+import { parseRigOptions, UsageError, type RigCliOptions } from './rig-options.ts';
 
 const HELP = `Usage: npm run rig -- [options]
 
@@ -18,13 +25,18 @@ Places calls between two browsers through the softphone and measures audio in bo
       --callee-wav FILE     the callee's microphone (same format)
       --server-url URL      use a running softphone instead of starting one
       --profile NAME        browser profile from appium.config.ts (default linux-chromium)
+      --network PROFILE     each party behind its own NAT in network namespaces (root), the caller's
+                            link impaired: ${Object.keys(NETWORK_PROFILES).join(', ')}
       --out FILE            results JSON (default e2e/results/rig-<time>.json; schema in e2e/README.md)
   -h, --help`;
 
 async function main(): Promise<number> {
   const o = parseRigOptions(process.argv.slice(2), { calls: 5, holdMs: 2_000, name: 'rig' }, HELP);
-  console.error(`rig: starting server, Appium and two browsers (logs: ${o.logDir})`);
-  const rig = await Rig.start({ profile: o.profile, wav: o.wav, logDir: o.logDir, serverUrl: o.serverUrl });
+  const network = o.network ? await startNetwork(o.network, o) : null;
+  if (!network) console.error(`rig: starting server, Appium and two browsers (logs: ${o.logDir})`);
+  const rig =
+    network?.rig ??
+    (await Rig.start({ profile: o.profile, wav: o.wav, logDir: o.logDir, serverUrl: o.serverUrl }));
   try {
     const run = await runCalls(
       rig,
@@ -32,8 +44,15 @@ async function main(): Promise<number> {
         calls: o.calls,
         holdMs: o.holdMs,
         heardTimeoutMs: o.heardTimeoutMs,
+        ...(network && o.network ? outageOf(network, o.network) : {}),
         out: o.out,
-        options: { calls: o.calls, holdMs: o.holdMs, profile: o.profile, wav: o.wav },
+        options: {
+          calls: o.calls,
+          holdMs: o.holdMs,
+          profile: o.profile,
+          ...(o.network ? { network: o.network } : {}),
+          wav: o.wav,
+        },
       },
       (r) => console.log(formatCallLine(r, o.calls)),
     );
@@ -44,8 +63,25 @@ async function main(): Promise<number> {
     console.log(`results: ${o.out}`);
     return s.twoWay === s.calls ? 0 : 1;
   } finally {
-    await rig.stop();
+    await (network ? network.stop() : rig.stop());
   }
+}
+
+/** The outage profile's outage, mid-call, as the call's only impairment. */
+function outageOf(network: NetworkRig, name: NetworkProfileName): { midCall?: () => Promise<void> } {
+  const profile: NetworkProfile = NETWORK_PROFILES[name];
+  const ms = profile.outageMs;
+  const relay = network.relay;
+  return ms && relay ? { midCall: () => relay.outage(ms) } : {};
+}
+
+async function startNetwork(name: NetworkProfileName, o: RigCliOptions): Promise<NetworkRig> {
+  const cannot = cannotBuildTopology();
+  if (cannot) throw new UsageError(`--network: ${cannot}`);
+  console.error(
+    `rig: building the topology, the server on its public host, two browsers behind NATs; caller's link: ${NETWORK_PROFILES[name].description} (logs: ${o.logDir})`,
+  );
+  return startNetworkRig({ profile: o.profile, wav: o.wav, logDir: o.logDir, network: name });
 }
 
 main().then(

@@ -109,7 +109,9 @@ export class Party {
    * The history as the screen lists it, newest first: call id, kind (missed / incoming / outgoing),
    * the outcome line, and whether it is marked new.
    */
-  async historyRows(): Promise<{ callId: string; kind: string; text: string; unread: boolean }[]> {
+  async historyRows(): Promise<
+    { callId: string; kind: string; text: string; quality: string; unread: boolean }[]
+  > {
     return this.driver.execute(() => {
       const list = document.querySelector('sp-app')?.shadowRoot?.querySelector('sp-history')?.shadowRoot;
       const rows = list ? Array.from(list.querySelectorAll<HTMLElement>('[data-test="history-entry"]')) : [];
@@ -117,6 +119,7 @@ export class Party {
         callId: li.dataset['callId'] ?? '',
         kind: li.dataset['kind'] ?? '',
         text: li.querySelector('[data-test="outcome"]')?.textContent?.trim() ?? '',
+        quality: li.querySelector('[data-test="quality"]')?.textContent?.trim() ?? '',
         unread: li.querySelector('[data-test="unread"]') !== null,
       }));
     });

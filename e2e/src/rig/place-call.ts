@@ -1,4 +1,5 @@
 /** One measured call between two signed-in parties, from dial to the ended screen. */
+import { linkFigures } from '../audio/link-quality.ts';
 import { judgeDirection, verdictOf, type Direction, type DirectionResult } from '../audio/verdict.ts';
 import type { Party } from './party.ts';
 import type { CallResult } from './results.ts';
@@ -12,6 +13,8 @@ export interface PlaceCallOptions {
   dial?: () => Promise<void>;
   /** How the callee answers; by default on the page's incoming-call screen. */
   answer?: (callee: Party) => Promise<void>;
+  /** Runs once audio was heard both ways (or timed out), before the hold: a network outage. */
+  midCall?: () => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -36,6 +39,8 @@ export async function placeCall(
       if ((a.firstHeardAt !== null && b.firstHeardAt !== null) || Date.now() > deadline) break;
       await sleep(100);
     }
+    const [a0, b0] = await Promise.all([caller.snapshot(1e9), callee.snapshot(1e9)]);
+    await opts.midCall?.();
     await sleep(opts.holdMs);
     const [a, b] = await Promise.all([caller.snapshot(), callee.snapshot()]);
     const endAt = Date.now();
@@ -49,6 +54,16 @@ export async function placeCall(
       'caller->callee': judgeDirection(b.windows, answeredAt, endAt),
       'callee->caller': judgeDirection(a.windows, answeredAt, endAt),
     };
+    directions['caller->callee'].network = linkFigures(
+      { start: b0.link, end: b.link },
+      { start: a0.link, end: a.link },
+      directions['caller->callee'].concealedRatio,
+    );
+    directions['callee->caller'].network = linkFigures(
+      { start: a0.link, end: a.link },
+      { start: b0.link, end: b.link },
+      directions['callee->caller'].concealedRatio,
+    );
     const { verdict, silent } = verdictOf(directions);
     const heard = (d: Direction) => directions[d].timeToFirstAudioMs;
     const both = silent.length ? null : Math.max(heard('caller->callee') ?? 0, heard('callee->caller') ?? 0);
@@ -70,6 +85,7 @@ export async function placeCall(
       },
       directions,
       captureBeforeActivation: a.capturedBeforeActivation || b.capturedBeforeActivation,
+      paths: { caller: a.link?.path ?? null, callee: b.link?.path ?? null },
     };
   } catch (err) {
     await recover(caller, callee);
@@ -87,6 +103,7 @@ export async function placeCall(
       },
       directions: null,
       captureBeforeActivation: false,
+      paths: null,
     };
   }
 }

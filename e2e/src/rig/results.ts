@@ -14,7 +14,29 @@ const DirectionSchema = z.object({
   meanLevel: z.number(),
   concealedRatio: z.number(),
   windows: z.number(),
+  /** What the unheard windows mostly were: `no-media` (no packets), `no-playout`, `silent`. */
+  unheardCause: z.enum(['no-media', 'no-playout', 'silent']).nullable(),
+  /** Loss, jitter, concealment and the E-model's MOS over the measurement (e2e/src/audio/link-quality.ts). */
+  network: z
+    .object({
+      lossPercent: z.number(),
+      jitterMs: z.number(),
+      concealedRatio: z.number(),
+      oneWayDelayMs: z.number(),
+      r: z.number(),
+      mos: z.number(),
+    })
+    .nullable(),
 });
+
+const PathSchema = z
+  .object({
+    local: z.enum(['host', 'srflx', 'prflx', 'relay']),
+    remote: z.enum(['host', 'srflx', 'prflx', 'relay']),
+    relayProtocol: z.enum(['udp', 'tcp', 'tls']).nullable(),
+    protocol: z.enum(['udp', 'tcp']),
+  })
+  .nullable();
 
 export const CallResultSchema = z.object({
   index: z.number().int(),
@@ -36,6 +58,8 @@ export const CallResultSchema = z.object({
   directions: z.object({ 'caller->callee': DirectionSchema, 'callee->caller': DirectionSchema }).nullable(),
   /** Capture seen running before the audio-activation step on either side: must always be false. */
   captureBeforeActivation: z.boolean(),
+  /** Each party's selected candidate pair (its received audio's), at the end of the measurement. */
+  paths: z.object({ caller: PathSchema, callee: PathSchema }).nullable(),
 });
 export type CallResult = z.infer<typeof CallResultSchema>;
 
@@ -47,6 +71,8 @@ export const RunResultSchema = z.object({
     calls: z.number(),
     holdMs: z.number(),
     profile: z.string(),
+    /** The impairment the caller's link had (`--network`); absent: none. */
+    network: z.string().optional(),
     wav: z.object({ caller: z.string(), callee: z.string() }),
   }),
   calls: z.array(CallResultSchema),

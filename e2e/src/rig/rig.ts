@@ -7,9 +7,11 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { remote } from 'webdriverio';
-import { profiles, type ProfileName } from '../../../appium.config.ts';
+import { CHROMIUM_FLAGS, profiles, type ProfileName } from '../../../appium.config.ts';
 import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
+import { startNamespacedChromedriver, type NamespacedDriver } from '../stack/namespaced-chromedriver.ts';
+import { PUBLIC_IP, type Topology } from '../stack/topology.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
 import { DevTools } from './devtools.ts';
 import { IphoneParty } from './iphone-party.ts';
@@ -34,6 +36,17 @@ export interface RigOptions {
    * `pushes` (and `apns`), the phone gets a VoIP token and the stand-in's device side.
    */
   calleeOnIphone?: { query: string; pushes?: boolean };
+  /**
+   * Put the server on the topology's public host (HTTPS on its public address) and each party's
+   * browser in its own namespace behind its own NAT, driven by a chromedriver there (no Appium).
+   */
+  topology?: Topology;
+}
+
+/** Starts a party's browser and stops whatever it needed besides the session. */
+interface Browsers {
+  launch(role: Role): Promise<WebdriverIO.Browser>;
+  stop(): Promise<void>;
 }
 
 type Role = 'caller' | 'callee';
@@ -57,28 +70,27 @@ export class Rig {
     readonly callee: Party,
     readonly server: SoftphoneServer | null,
     readonly url: string,
-    private readonly appium: AppiumServer,
+    private readonly browsers: Browsers,
     private readonly opts: RigOptions,
   ) {}
 
   static async start(opts: RigOptions): Promise<Rig> {
     fs.mkdirSync(opts.logDir, { recursive: true });
+    const t = opts.topology;
     const server = opts.serverUrl
       ? null
       : await startSoftphoneServer({
-          env: opts.serverEnv,
+          env: { ...(t ? { HOST: PUBLIC_IP } : {}), ...opts.serverEnv },
           logDir: opts.logDir,
           ...(opts.apns ? { apns: opts.apns } : {}),
+          ...(t ? { netns: t.publicNs } : {}),
         });
     const url = opts.serverUrl ?? server?.url ?? '';
-    let appium: AppiumServer | null = null;
+    let browsers: Browsers | null = null;
     const drivers: WebdriverIO.Browser[] = [];
     try {
-      appium = await startAppium(opts.logDir);
-      const launched = await Promise.allSettled([
-        launchBrowser(appium.port, opts, 'caller'),
-        launchBrowser(appium.port, opts, 'callee'),
-      ]);
+      browsers = t ? namespacedBrowsers(t, opts) : await appiumBrowsers(opts);
+      const launched = await Promise.allSettled([browsers.launch('caller'), browsers.launch('callee')]);
       for (const l of launched) if (l.status === 'fulfilled') drivers.push(l.value);
       for (const l of launched) if (l.status === 'rejected') throw l.reason;
       const [d1, d2] = drivers as [WebdriverIO.Browser, WebdriverIO.Browser];
@@ -90,10 +102,10 @@ export class Rig {
         : new Party(names.callee, d2);
       await Promise.all([caller.open(url), callee.open(url)]);
       await Promise.all([caller.signUp(), callee.signUp()]);
-      return new Rig(caller, callee, server, url, appium, opts);
+      return new Rig(caller, callee, server, url, browsers, opts);
     } catch (err) {
       await Promise.allSettled(drivers.map((d) => d.deleteSession()));
-      await appium?.stop();
+      await browsers?.stop();
       await server?.stop();
       throw err;
     }
@@ -105,7 +117,7 @@ export class Rig {
    */
   async addDevice(of: Party): Promise<Party> {
     const role: Role = of === this.callee ? 'callee' : 'caller';
-    const driver = await launchBrowser(this.appium.port, this.opts, role);
+    const driver = await this.browsers.launch(role);
     const device = new Party(of.name, driver, of.password, `device ${this.devices.length + 2}`);
     this.devices.push(device);
     await device.open(this.url);
@@ -128,9 +140,55 @@ export class Rig {
         await p.driver.deleteSession();
       }),
     );
-    await this.appium.stop();
+    await this.browsers.stop();
     await this.server?.stop();
   }
+}
+
+async function appiumBrowsers(opts: RigOptions): Promise<Browsers> {
+  const appium: AppiumServer = await startAppium(opts.logDir);
+  return { launch: (role) => launchBrowser(appium.port, opts, role), stop: () => appium.stop() };
+}
+
+/**
+ * Browsers on the topology's private networks: a chromedriver inside each party's namespace,
+ * reached over its management link. The server's certificate is its own self-signed one.
+ */
+function namespacedBrowsers(t: Topology, opts: RigOptions): Browsers {
+  const started: NamespacedDriver[] = [];
+  return {
+    async launch(role) {
+      const n = started.filter((d) => d.ns === t.nsOf(role)).length;
+      const driver = await startNamespacedChromedriver({
+        ns: t.nsOf(role),
+        listenIp: t.mgmtIpOf(role),
+        clientIp: t.rootMgmtIpOf(role),
+        logFile: path.join(opts.logDir, `chromedriver-${role}-${n + 1}.log`),
+      });
+      started.push(driver);
+      return remote({
+        hostname: driver.hostname,
+        port: driver.port,
+        path: '/',
+        logLevel: 'error',
+        capabilities: {
+          browserName: 'chrome',
+          acceptInsecureCerts: true,
+          'goog:chromeOptions': {
+            binary: '/usr/bin/chromium',
+            args: [
+              ...CHROMIUM_FLAGS,
+              `--use-file-for-fake-audio-capture=${path.resolve(opts.wav[role])}`,
+              '--window-size=390,844',
+            ],
+          },
+        },
+      });
+    },
+    async stop() {
+      await Promise.allSettled(started.map((d) => d.stop()));
+    },
+  };
 }
 
 async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): Promise<WebdriverIO.Browser> {

@@ -46,8 +46,30 @@ export function formatCallLine(r: CallResult, total: number): string {
     d
       ? `audible ${d['caller->callee'].audibleRatio.toFixed(2)}/${d['callee->caller'].audibleRatio.toFixed(2)}`
       : '',
+    d ? networkLine(d) : '',
+    r.paths ? `path ${pathText(r.paths.caller)}/${pathText(r.paths.callee)}` : '',
     r.captureBeforeActivation ? 'CAPTURE BEFORE ACTIVATION' : '',
   ]
     .filter(Boolean)
     .join('  ');
+}
+
+type Directions = NonNullable<CallResult['directions']>;
+
+/** e.g. `caller→callee loss 4.8 % jitter 21 ms concealed 0.06 MOS 3.71`, per direction. */
+export function networkLine(d: Directions): string {
+  return (['caller->callee', 'callee->caller'] as const)
+    .map((k) => {
+      const n = d[k].network;
+      if (!n) return '';
+      return `${k.replace('->', '→')} loss ${n.lossPercent} % jitter ${n.jitterMs} ms concealed ${n.concealedRatio.toFixed(2)} delay ${n.oneWayDelayMs} ms MOS ${n.mos.toFixed(2)}`;
+    })
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** e.g. `host→host`, `relay(tcp)→host`. */
+export function pathText(p: NonNullable<CallResult['paths']>['caller']): string {
+  if (!p) return 'none';
+  return `${p.local}${p.relayProtocol ? `(${p.relayProtocol})` : ''}→${p.remote}${p.protocol === 'tcp' ? '/tcp' : ''}`;
 }

@@ -12,10 +12,22 @@ export async function startChild(
   name: string,
   cmd: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; ready: RegExp; timeoutMs: number; logFile: string },
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    ready: RegExp;
+    timeoutMs: number;
+    logFile: string;
+    /** Keep a pipe to the child's stdin (for children driven by commands). */
+    stdin?: boolean;
+  },
 ): Promise<Started> {
   const log = fs.createWriteStream(opts.logFile, { flags: 'a' });
-  const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, {
+    cwd: opts.cwd,
+    env: opts.env,
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));

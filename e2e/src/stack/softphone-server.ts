@@ -74,7 +74,13 @@ async function startApns(
 }
 
 export async function startSoftphoneServer(
-  opts: { env?: Record<string, string>; logDir?: string; apns?: ApnsOption } = {},
+  opts: {
+    env?: Record<string, string>;
+    logDir?: string;
+    apns?: ApnsOption;
+    /** Run it inside this network namespace (a topology's public host). */
+    netns?: string;
+  } = {},
 ): Promise<SoftphoneServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-'));
   const apns = opts.apns ? await startApns(dataDir, opts.apns) : null;
@@ -84,21 +90,31 @@ export async function startSoftphoneServer(
   const port = await freePort();
   const logFile = path.join(opts.logDir ?? dataDir, 'server.log');
   const start = () =>
-    startChild('softphone server', process.execPath, ['--import', 'tsx', 'sfu/src/main.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        PORT: String(port),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'info',
-        WEB_DIR: WEB_QA_DIR,
-        ...apns?.env,
-        ...opts.env,
+    startChild(
+      'softphone server',
+      opts.netns ? 'ip' : process.execPath,
+      [
+        ...(opts.netns ? ['netns', 'exec', opts.netns, process.execPath] : []),
+        '--import',
+        'tsx',
+        'sfu/src/main.ts',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          PORT: String(port),
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'info',
+          WEB_DIR: WEB_QA_DIR,
+          ...apns?.env,
+          ...opts.env,
+        },
+        ready: /softphone ready at (https?:\/\/\S+)/,
+        timeoutMs: 20_000,
+        logFile,
       },
-      ready: /softphone ready at (http:\/\/\S+)/,
-      timeoutMs: 20_000,
-      logFile,
-    });
+    );
   let started = await start();
   const url = started.match[1] ?? `http://127.0.0.1:${port}/`;
   return {

@@ -161,6 +161,11 @@ export class CallService {
     call.dispatch({ type: 'media-lost', who: role });
   }
 
+  /** The party's media path could not be set up: the call ends for both, saying so. */
+  mediaFailed(member: Member, callId: CallId): void {
+    this.participant(member, callId).call.dispatch({ type: 'media-failed' });
+  }
+
   /** A device's audio-activation step failed: logged with the call, the call itself goes on. */
   activationFailed(member: Member, callId: CallId, why: 'not-activated' | 'failed'): void {
     const { role } = this.participant(member, callId);

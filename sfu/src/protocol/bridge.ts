@@ -25,6 +25,7 @@
  */
 import { z } from 'zod/mini';
 import { CallIdSchema, PeerSchema } from './call.ts';
+import { IceServersSchema } from './ice.ts';
 import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
 
 export const BRIDGE_VERSION = 1;
@@ -128,6 +129,12 @@ export const WebToNativeSchema = z.discriminatedUnion('type', [
   /** The shell answers `media.stats` with the same `requestId`. */
   z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.int().check(z.gte(0)) }),
   z.strictObject({ v, type: z.literal('media.stop'), callId }),
+  /**
+   * The STUN/TURN servers (with short-lived TURN credentials) the native engine's peer connections
+   * use: sent when the page is welcomed and whenever the server refreshes the credentials — the same
+   * list the page's own transports get. Not tied to a call.
+   */
+  z.strictObject({ v, type: z.literal('media.ice-servers'), iceServers: IceServersSchema }),
 ]);
 export type WebToNative = z.infer<typeof WebToNativeSchema>;
 

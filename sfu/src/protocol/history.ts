@@ -3,6 +3,23 @@ import { z } from 'zod/mini';
 import { CallIdSchema, EndReason, PeerSchema } from './call.ts';
 
 /** What one party's media engine measured on its side of a call. */
+/** An ICE candidate's type, as getStats names it. */
+export const CandidateTypeSchema = z.enum(['host', 'srflx', 'prflx', 'relay']);
+
+/**
+ * The candidate pair the media went over (getStats' selected pair of the party's transport):
+ * `relay` locally means through TURN, over `relayProtocol` between the party and the relay.
+ */
+export const MediaPathSchema = z.strictObject({
+  local: CandidateTypeSchema,
+  remote: CandidateTypeSchema,
+  /** Between the party and its TURN server; null unless `local` is `relay`. */
+  relayProtocol: z.nullable(z.enum(['udp', 'tcp', 'tls'])),
+  /** The transport between the party's candidate and the SFU's. */
+  protocol: z.enum(['udp', 'tcp']),
+});
+export type MediaPath = z.infer<typeof MediaPathSchema>;
+
 export const QualitySummarySchema = z.strictObject({
   /** Did this party hear the other one (the receiving direction, as the rig judges it)? */
   heard: z.boolean(),
@@ -18,6 +35,8 @@ export const QualitySummarySchema = z.strictObject({
    * activated the audio session (iOS: no `didActivate` in time), `failed` for any other reason.
    */
   activationFailure: z.optional(z.enum(['not-activated', 'failed'])),
+  /** The path the received audio came over; absent when no pair was ever selected. */
+  path: z.optional(MediaPathSchema),
 });
 export type QualitySummary = z.infer<typeof QualitySummarySchema>;
 

@@ -7,6 +7,7 @@ import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
+import { IceServersSchema } from './ice.ts';
 import { mediaRequests, mediaServerEvents } from './media.ts';
 import { pushRequests } from './push.ts';
 
@@ -37,6 +38,11 @@ export const requests = /* @__PURE__ */ (() =>
     'call:hangup': { payload: callRef, result: empty },
     /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
     'call:media-lost': { payload: callRef, result: empty },
+    /**
+     * This party's media path could not be set up (its transports never connected: a firewall and
+     * no TURN relay, or none that works): the call ends with `media-failed` for both parties.
+     */
+    'call:media-failed': { payload: callRef, result: empty },
     /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
     'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
     /**
@@ -78,7 +84,14 @@ export const serverEvents = {
     self: PeerSchema,
     noAnswerTimeoutMs: z.int().check(z.positive()),
     unreadMissed: z.int().check(z.gte(0)),
+    /** STUN/TURN servers for this device's media, with TURN credentials valid for a while. */
+    iceServers: IceServersSchema,
   }),
+  /**
+   * Fresh TURN credentials, sent well before the welcome's (or the last refresh's) expire; use them
+   * for every transport made from now on. Only ever sent to the signed-in connection.
+   */
+  'session:ice-servers': z.strictObject({ iceServers: IceServersSchema }),
   /** The number of unread missed calls changed (a call was missed, or another device marked them seen). */
   'history:changed': z.strictObject({ unreadMissed: z.int().check(z.gte(0)) }),
   /** A party put the call on hold or resumed it. */

@@ -42,6 +42,7 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
     return {};
   });
   onRequest(socket, 'call:media-lost', log, ({ callId }) => (calls.mediaLost(member, callId), {}));
+  onRequest(socket, 'call:media-failed', log, ({ callId }) => (calls.mediaFailed(member, callId), {}));
   onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));
   onRequest(
     socket,

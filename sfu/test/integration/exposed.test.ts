@@ -228,6 +228,10 @@ describe('beyond loopback (HOST=0.0.0.0) without a certificate', { timeout: 120_
     assert.equal(page.fingerprint, x509.fingerprint256);
     assert.match(String(page.headers['strict-transport-security']), /max-age=\d+/);
     assert.match(String(page.headers['content-security-policy']), /upgrade-insecure-requests/);
+    // Beyond loopback it runs its own TURN relay (coturn), with a TLS listener on the same certificate.
+    const health = JSON.parse(page.body) as { turn: { ready: boolean; pid: number | null } | null };
+    assert.equal(health.turn?.ready, true, page.body);
+    assert.match(out, /TURN relay \(embedded coturn\): turn:\S+:3478\?transport=udp turn:\S+ turns:\S+:5349/);
     const signedUp = await request(url, { path: '/api/signup', body: newAccount(), ca: cert });
     assert.equal(signedUp.status, 201);
     assert.match(cookieOf(signedUp), /; Secure/i);

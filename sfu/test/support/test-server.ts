@@ -7,12 +7,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/log.ts';
-import { startServer, type PushOptions, type Server } from '../../src/server.ts';
+import { startServer, type PushOptions, type Server, type TurnOptions } from '../../src/server.ts';
 
 export interface TestServerOptions {
   noAnswerTimeoutMs?: number;
   dataDir?: string;
   push?: PushOptions;
+  turn?: TurnOptions;
 }
 
 export interface TestServer {
@@ -32,6 +33,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },
     ...(opts.push ? { push: opts.push } : {}),
+    ...(opts.turn ? { turn: opts.turn } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));

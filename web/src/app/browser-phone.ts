@@ -15,11 +15,11 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
     // The engines load with the first call, not before the page is interactive.
-    createEngine: (events, callId) =>
+    createEngine: (events, callId, iceServers) =>
       new LazyMediaEngine(async () =>
         shell && !pageEngineInShell
-          ? new (await import('../media/ios-engine.ts')).IosMediaEngine(shell, callId, events)
-          : new (await import('../media/browser-engine.ts')).BrowserMediaEngine(events),
+          ? new (await import('../media/ios-engine.ts')).IosMediaEngine(shell, callId, events, iceServers)
+          : new (await import('../media/browser-engine.ts')).BrowserMediaEngine(events, iceServers),
       ),
     activation: shell ? new ShellAudioActivation(shell) : new ImmediateAudioActivation(),
     listOutputs: listAudioOutputs,

@@ -14,12 +14,13 @@ import {
   EndReason,
   type CallId,
   type EndedBy,
+  type IceServer,
   type Peer,
   type UserId,
 } from '@softphone/sfu/protocol';
 import type { AudioActivation } from '../media/audio-activation.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
-import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
+import type { MediaEngine, MediaEngineEvents, MediaStats } from '../media/media-engine.ts';
 import { bindMediaSignalling, type MediaEvent } from '../media/media-signalling.ts';
 import { AudioNotActivatedError } from '../media/shell-activation.ts';
 import type { Launch, LaunchAction } from '../push/incoming-call-launch.ts';
@@ -32,7 +33,8 @@ import type { StateStore } from './state-store.ts';
 export interface CallControllerDeps {
   store: StateStore<PhoneState>;
   link: SignallingLink;
-  createEngine: (events: MediaEngineEvents, callId: CallId) => MediaEngine;
+  /** `iceServers`: the STUN/TURN servers the engine's transports use. */
+  createEngine: (events: MediaEngineEvents, callId: CallId, iceServers: IceServer[]) => MediaEngine;
   activation: AudioActivation;
   /** The audio outputs this platform lets the user choose from (none: no choice offered). */
   listOutputs: () => Promise<OutputDevice[]>;
@@ -45,6 +47,8 @@ export interface CallFigures {
   capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
   windows: readonly AudioWindow[];
+  /** The latest stats sample (loss, jitter, round trip, candidate pair). */
+  link: MediaStats | null;
 }
 
 /** What arrived about a call before it became this device's call. */
@@ -105,6 +109,7 @@ export class CallController {
       capturedBeforeActivation: media.capturedBeforeActivation,
       firstHeardAt: media.monitor.firstHeardAt,
       windows: media.monitor.windows,
+      link: media.monitor.latest,
     };
   }
 
@@ -318,7 +323,8 @@ export class CallController {
         failed: (why) => {
           console.warn(`media failed: ${why}`);
           if (this.current()?.id !== callId) return;
-          void link.request('call:hangup', { callId });
+          // The server ends it for the partner too, with the same reason (not a hang-up).
+          void link.request('call:media-failed', { callId });
           this.end(EndReason.MediaFailed, 'server');
         },
         recovering: (on) => {
@@ -333,6 +339,7 @@ export class CallController {
         },
       },
       callId,
+      this.d.store.state.iceServers,
     );
     const media = new CallMedia(callId, engine, marks);
     this.media = media;

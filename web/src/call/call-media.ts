@@ -3,7 +3,7 @@
  * milestones the quality summary and the test rig read. Created when the call exists (caller:
  * invite acknowledged; callee: incoming), so transport is up while ringing.
  */
-import type { CallId, QualitySummary } from '@softphone/sfu/protocol';
+import type { CallId, MediaPath, QualitySummary } from '@softphone/sfu/protocol';
 import { AudioMonitor } from '../media/audio-monitor.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { CallMediaSignalling, MediaEvent } from '../media/media-signalling.ts';
@@ -59,6 +59,11 @@ export class CallMedia {
     this.engine.stop();
   }
 
+  /** The last candidate pair the received audio went over (kept through a last sample without one). */
+  private get path(): MediaPath | null {
+    return this.monitor.latest?.path ?? null;
+  }
+
   /** What this side measured, kept with the call in history. */
   quality(answeredAt: number): QualitySummary {
     const last = this.monitor.latest;
@@ -71,6 +76,7 @@ export class CallMedia {
       jitterMs: Math.round((last?.inbound?.jitter ?? 0) * 1000 * 10) / 10,
       roundTripMs: last?.roundTripTime != null ? Math.round(last.roundTripTime * 1000 * 10) / 10 : null,
       ...(this.activationFailure ? { activationFailure: this.activationFailure } : {}),
+      ...(this.path ? { path: this.path } : {}),
     };
   }
 }

@@ -25,7 +25,7 @@ export function endMessage(
     case EndReason.MediaServerRestarted:
       return 'Call failed: media server restarted';
     case EndReason.MediaFailed:
-      return 'Call failed: the audio connection could not be set up';
+      return 'Call failed: no network path for the audio could be set up';
     case EndReason.MediaLost:
       return by === 'self'
         ? 'Call dropped: your connection was lost and could not be recovered'

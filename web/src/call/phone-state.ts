@@ -6,6 +6,7 @@ import type {
   EndReason,
   EndedBy,
   HistoryEntry,
+  IceServer,
   Peer,
 } from '@softphone/sfu/protocol';
 import type { CallNotificationsState } from '../push/call-notifications.ts';
@@ -59,6 +60,8 @@ export interface PhoneState {
   authBusy: boolean;
   /** This connection as the server knows it (set once the socket is welcomed). */
   self: Peer | null;
+  /** STUN/TURN servers for the next call's transports (from the welcome, refreshed by the server). */
+  iceServers: IceServer[];
   users: Peer[];
   /** Not connected, but one of their devices can be woken by a push: callable too. */
   asleep: Peer[];
@@ -82,6 +85,7 @@ export const initialPhoneState: PhoneState = {
   authError: null,
   authBusy: false,
   self: null,
+  iceServers: [],
   users: [],
   asleep: [],
   call: null,

@@ -8,7 +8,7 @@
  * - {@link HistoryController}: the history view and the missed-calls badge.
  * - {@link PushRegistration}: where this device can be woken (VoIP token, Web Push).
  */
-import type { CallId } from '@softphone/sfu/protocol';
+import type { CallId, IceServer } from '@softphone/sfu/protocol';
 import type { AccountClient } from '../account/account-client.ts';
 import type { AudioActivation } from '../media/audio-activation.ts';
 import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
@@ -25,7 +25,7 @@ import { StateStore, type StateListener } from './state-store.ts';
 export interface PhoneDeps {
   accounts: AccountClient;
   openSignalling: OpenSignalling;
-  createEngine: (events: MediaEngineEvents, callId: CallId) => MediaEngine;
+  createEngine: (events: MediaEngineEvents, callId: CallId, iceServers: IceServer[]) => MediaEngine;
   activation: AudioActivation;
   listOutputs: () => Promise<OutputDevice[]>;
   notifications: CallNotifications;

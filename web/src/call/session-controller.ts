@@ -24,7 +24,8 @@ export interface SessionControllerDeps {
 
 export class SessionController {
   constructor(private readonly d: SessionControllerDeps) {
-    d.link.on('session:welcome', ({ self }) => d.store.set({ self }));
+    d.link.on('session:welcome', ({ self, iceServers }) => d.store.set({ self, iceServers }));
+    d.link.on('session:ice-servers', ({ iceServers }) => d.store.set({ iceServers }));
     d.link.on('presence:users', ({ users, asleep }) => d.store.set({ users, asleep }));
   }
 

@@ -43,6 +43,8 @@ function quality(e: HistoryEntry): string | null {
     `jitter ${q.jitterMs} ms`,
   ];
   if (q.roundTripMs !== null) parts.push(`RTT ${q.roundTripMs} ms`);
+  // A call through the TURN relay works but costs a hop: worth knowing when its quality is poor.
+  if (q.path?.local === 'relay') parts.push(`relayed (${q.path.relayProtocol ?? 'udp'})`);
   // Lines break between figures, never inside one ("RTT 2 / ms").
   return parts.map((p) => p.replaceAll(' ', '\u00a0')).join(' · ');
 }

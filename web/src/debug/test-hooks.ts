@@ -15,6 +15,7 @@ export interface PhoneSnapshot {
   capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
   windows: AudioWindow[];
+  link: CallFigures['link'];
 }
 
 declare global {
@@ -35,6 +36,7 @@ export function installTestHooks(phone: Phone): void {
         capturedBeforeActivation: f?.capturedBeforeActivation ?? false,
         firstHeardAt: f?.firstHeardAt ?? null,
         windows: f ? f.windows.slice(sinceWindow) : [],
+        link: f?.link ?? null,
       };
     },
   };

@@ -9,13 +9,16 @@
  * audio-activation step calls {@link start}. A transport that drops is brought back with
  * `transport.restartIce()` when `ice-recovery.ts` says so.
  */
-import type { ConsumerInfo } from '@softphone/sfu/protocol';
+import type { ConsumerInfo, IceServer } from '@softphone/sfu/protocol';
 import type { types as msc } from 'mediasoup-client';
 import { IceRecovery } from './ice-recovery.ts';
 import type { MediaEngine, MediaEngineEvents, MediaSignalling, MediaStats } from './media-engine.ts';
 import { readStats } from './webrtc-stats.ts';
 
 type Leg = 'send' | 'recv';
+
+/** Host, server-reflexive and relayed paths are all up within a second or two when they exist. */
+const MEDIA_PATH_DEADLINE_MS = 10_000;
 
 /** mediasoup-client's transport states in the ICE terms `IceRecovery` reads. */
 const ICE_STATE: Record<msc.ConnectionState, RTCIceConnectionState> = {
@@ -50,8 +53,22 @@ export class BrowserMediaEngine implements MediaEngine {
   private readonly everConnected: Record<Leg, boolean> = { send: false, recv: false };
   private recoveryTimer: ReturnType<typeof setInterval> | null = null;
   private recovering = false;
+  private noPathReported = false;
 
-  constructor(private readonly events: MediaEngineEvents) {
+  /** The wire's nulls as RTCIceServer's absent members. */
+  private get rtcIceServers(): RTCIceServer[] {
+    return this.iceServers.map((s) => ({
+      urls: s.urls,
+      ...(s.username !== null ? { username: s.username } : {}),
+      ...(s.credential !== null ? { credential: s.credential } : {}),
+    }));
+  }
+
+  constructor(
+    private readonly events: MediaEngineEvents,
+    /** The STUN/TURN servers the welcome (or the last refresh) gave: every transport uses them. */
+    private readonly iceServers: IceServer[] = [],
+  ) {
     this.player = document.createElement('audio');
     this.player.autoplay = true;
     this.player.hidden = true;
@@ -88,11 +105,20 @@ export class BrowserMediaEngine implements MediaEngine {
     this.recvTransport = signalling
       .request('media:transport-create', { direction: 'recv', rtpCapabilities: device.rtpCapabilities })
       .then(({ transport }) =>
-        this.wire('recv', device.createRecvTransport(transport as msc.TransportOptions)),
+        this.wire(
+          'recv',
+          device.createRecvTransport({
+            ...(transport as msc.TransportOptions),
+            iceServers: this.rtcIceServers,
+          }),
+        ),
       );
     this.recvTransport.catch(() => undefined);
     const { transport } = await sendInfo;
-    const send = this.wire('send', device.createSendTransport(transport as msc.TransportOptions));
+    const send = this.wire(
+      'send',
+      device.createSendTransport({ ...(transport as msc.TransportOptions), iceServers: this.rtcIceServers }),
+    );
     send.on('produce', ({ rtpParameters }, done, fail) => {
       signalling
         .request('media:produce', { transportId: send.id, kind: 'audio', rtpParameters })
@@ -164,12 +190,36 @@ export class BrowserMediaEngine implements MediaEngine {
     if (this.stopped) transport.close();
     this.transports[leg] = transport;
     transport.on('connect', ({ dtlsParameters }, done, fail) => {
+      this.watchFirstConnection(leg, transport);
       signalling
         .request('media:transport-connect', { transportId: transport.id, dtlsParameters })
         .then(() => done(), fail);
     });
     transport.on('connectionstatechange', () => this.checkLeg(leg));
     return transport;
+  }
+
+  /**
+   * ICE starts when the transport first connects; a path that is not up by the deadline will not
+   * come (Chromium can take half a minute to call it failed): say so while the call still rings.
+   */
+  private watchFirstConnection(leg: Leg, transport: msc.Transport): void {
+    const timer = setTimeout(() => {
+      if (!this.everConnected[leg] && !this.stopped && this.transports[leg] === transport)
+        this.failNoPath(leg);
+    }, MEDIA_PATH_DEADLINE_MS);
+    transport.on('connectionstatechange', (state) => {
+      if (state === 'connected' || state === 'closed') clearTimeout(timer);
+    });
+  }
+
+  private failNoPath(leg: Leg): void {
+    if (this.noPathReported) return;
+    this.noPathReported = true;
+    const relayed = this.iceServers.some((s) => s.urls.some((u) => u.startsWith('turn')));
+    this.events.failed(
+      `no network path for the audio (${leg} transport): ${relayed ? 'not even through the TURN relay' : 'no TURN relay is configured'}`,
+    );
   }
 
   private async consume(info: ConsumerInfo): Promise<void> {
@@ -196,7 +246,7 @@ export class BrowserMediaEngine implements MediaEngine {
     const state = ICE_STATE[transport.connectionState];
     if (state === 'connected') this.everConnected[leg] = true;
     if (state === 'failed' && !this.everConnected[leg]) {
-      this.events.failed(`${leg} transport failed`);
+      this.failNoPath(leg);
       return;
     }
     const step = this.recovery[leg].step(state, Date.now());

@@ -6,7 +6,7 @@
  * passed (`media.start`) and the shell has call audio (between `didActivate` and `didDeactivate`);
  * the shell says when with `media.capture`.
  */
-import type { CallId, NativeToWeb } from '@softphone/sfu/protocol';
+import type { CallId, IceServer, NativeToWeb } from '@softphone/sfu/protocol';
 import type { MediaEngine, MediaEngineEvents, MediaSignalling, MediaStats } from './media-engine.ts';
 import type { ShellBridge } from './shell-bridge.ts';
 
@@ -24,6 +24,8 @@ export class IosMediaEngine implements MediaEngine {
     private readonly bridge: ShellBridge,
     private readonly callId: CallId,
     events: MediaEngineEvents,
+    /** The page's STUN/TURN servers: the native engine's peer connections use the same. */
+    private readonly iceServers: IceServer[] = [],
   ) {
     this.unsubscribe.push(
       bridge.on('media.capture', (m) => {
@@ -47,6 +49,9 @@ export class IosMediaEngine implements MediaEngine {
       }),
     );
     const offer = this.reply('media.local-offer', () => true);
+    // Before every call: the list (and its credentials) are the current ones when the shell makes
+    // its peer connections.
+    this.bridge.send({ type: 'media.ice-servers', iceServers: this.iceServers });
     this.bridge.send({ type: 'media.prepare', callId: this.callId });
     const { sdp: answer } = await signalling.request('media:publish', { sdp: (await offer).sdp });
     if (this.stopped) return;

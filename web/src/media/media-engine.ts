@@ -8,6 +8,7 @@
  * audio-activation step) → setMuted* → stop.
  */
 import type {
+  MediaPath,
   MediaPayload,
   MediaRequestName,
   RequestResult,
@@ -37,11 +38,21 @@ export interface MediaStats {
     totalAudioEnergy: number;
     totalSamplesDuration: number;
     jitter: number;
+    /** Seconds, summed over emitted samples; with the count, the jitter buffer's mean delay. */
+    jitterBufferDelay?: number;
+    jitterBufferEmittedCount?: number;
   } | null;
   outbound: { packetsSent: number } | null;
   /** The local capture's own level (0..1): tells "mic dead" from "path broken". */
   sourceLevel: number | null;
   roundTripTime: number | null;
+  /**
+   * The upstream's STUN round trips so far: their sum (s) and count, for a mean over any
+   * interval (the current one can be a single sample that straddled an outage).
+   */
+  roundTrips?: { total: number; responses: number };
+  /** The received audio's candidate pair (engines that can tell). */
+  path?: MediaPath | null;
 }
 
 export interface MediaEngineEvents {

@@ -1,5 +1,6 @@
 /** The {@link MediaStats} of a downstream and an upstream connection, from their `getStats()`. */
 import type { MediaStats } from './media-engine.ts';
+import { selectedPath } from './selected-path.ts';
 
 /** A peer connection, or a mediasoup-client transport (whose stats are its peer connection's). */
 interface HasStats {
@@ -29,6 +30,8 @@ export async function readStats(
         totalAudioEnergy: n('totalAudioEnergy'),
         totalSamplesDuration: n('totalSamplesDuration'),
         jitter: n('jitter'),
+        jitterBufferDelay: n('jitterBufferDelay'),
+        jitterBufferEmittedCount: n('jitterBufferEmittedCount'),
       };
     }
   });
@@ -40,7 +43,11 @@ export async function readStats(
     }
     if (s['type'] === 'candidate-pair' && s['nominated'] && typeof s['currentRoundTripTime'] === 'number') {
       out.roundTripTime = s['currentRoundTripTime'];
+      if (typeof s['totalRoundTripTime'] === 'number' && typeof s['responsesReceived'] === 'number') {
+        out.roundTrips = { total: s['totalRoundTripTime'], responses: s['responsesReceived'] };
+      }
     }
   });
+  if (sub) out.path = selectedPath(sub);
   return out;
 }

@@ -18,7 +18,7 @@ export interface NativeSignalling {
   trickle(leg: MediaLeg, candidate: IceCandidate | null): Promise<void>;
 }
 
-const RTC_CONFIG: RTCConfiguration = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+const RTC_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 
 export class NativePeerConnections {
   private publisher: RTCPeerConnection | null = null;
@@ -37,7 +37,11 @@ export class NativePeerConnections {
   private recoveryTimer: ReturnType<typeof setInterval> | null = null;
   private recovering = false;
 
-  constructor(private readonly events: MediaEngineEvents) {
+  constructor(
+    private readonly events: MediaEngineEvents,
+    /** From the page's `media.ice-servers`, as the shell's native engine gets them. */
+    private readonly iceServers: RTCIceServer[] = [],
+  ) {
     this.player = document.createElement('audio');
     this.player.autoplay = true;
     this.player.hidden = true;
@@ -129,7 +133,7 @@ export class NativePeerConnections {
   }
 
   private newPeerConnection(leg: MediaLeg): RTCPeerConnection {
-    const pc = new RTCPeerConnection(RTC_CONFIG);
+    const pc = new RTCPeerConnection({ ...RTC_CONFIG, iceServers: this.iceServers });
     const signalling = this.requireSignalling();
     pc.onicecandidate = (e) => {
       const c = e.candidate;

@@ -54,6 +54,8 @@ export class ShellAppSimulator implements SimulatedApp {
   private lastAudioOwner: string | null = null;
   /** Calls a push reported, for `callkit.reported` again when the page (re)loads. */
   private readonly pushCalls = new Set<string>();
+  /** The page's latest `media.ice-servers`, for the next call's peer connections. */
+  private iceServers: RTCIceServer[] = [];
 
   constructor(
     private readonly system: CallKitSimulator,
@@ -124,13 +126,25 @@ export class ShellAppSimulator implements SimulatedApp {
         if (call && call.onHold !== m.held) this.system.requestSetHeld(m.callId, m.held);
         return;
       }
+      case 'media.ice-servers':
+        this.iceServers = m.iceServers.map((s) => ({
+          urls: s.urls,
+          ...(s.username !== null ? { username: s.username } : {}),
+          ...(s.credential !== null ? { credential: s.credential } : {}),
+        }));
+        return;
       case 'media.prepare': {
         if (this.engines.has(m.callId)) return;
-        const engine = new NativeEngineSimulator(m.callId, (msg) => this.tell(msg), {
-          capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', m.callId),
-          recovering: (on) => this.system.log(on ? 'media-recovering' : 'media-recovered', m.callId),
-          closed: (why) => this.mediaEnded(m.callId, why),
-        });
+        const engine = new NativeEngineSimulator(
+          m.callId,
+          (msg) => this.tell(msg),
+          {
+            capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', m.callId),
+            recovering: (on) => this.system.log(on ? 'media-recovering' : 'media-recovered', m.callId),
+            closed: (why) => this.mediaEnded(m.callId, why),
+          },
+          this.iceServers,
+        );
         this.engines.set(m.callId, engine);
         engine.prepare();
         engine.setAudioEnabled(this.audioEnabledFor(m.callId));
@@ -380,12 +394,16 @@ class NativeEngineSimulator {
       recovering(on: boolean): void;
       closed(why: string): void;
     },
+    iceServers: RTCIceServer[],
   ) {
-    this.engine = new NativePeerConnections({
-      failed: (why) => notify.closed(why),
-      recovering: (on) => notify.recovering(on),
-      lost: () => notify.closed('media connection lost'),
-    });
+    this.engine = new NativePeerConnections(
+      {
+        failed: (why) => notify.closed(why),
+        recovering: (on) => notify.recovering(on),
+        lost: () => notify.closed('media connection lost'),
+      },
+      iceServers,
+    );
     this.publisherAnswerSdp = new Promise((resolve) => (this.resolvePublisherAnswer = resolve));
   }
 
