@@ -61,6 +61,10 @@ export interface Iphone {
   answerInApp(): Promise<void>;
   /** Ends the call from the app. */
   hangUp(): Promise<void>;
+  /** Calls a contact from the app's contact list (the iPhone calls out). */
+  dial(contact: string): Promise<void>;
+  /** Puts the call on hold (true) or resumes it (false) from the app. */
+  setHeld(held: boolean): Promise<void>;
   /** Grants the microphone if the system asks for it now; true when it asked. */
   grantMicrophone(): Promise<boolean>;
 
@@ -70,7 +74,10 @@ export interface Iphone {
   ownAudio(answeredAt: number): Promise<OwnAudio>;
   /** The device's clock now, as epoch ms. */
   deviceTime(): Promise<number>;
-  /** The device log from `at` − 30 s to `at` + 10 s; waits until the phone's clock has passed the end. */
+  /**
+   * The device log from `at` − 30 s to `at` + 10 s; waits until everything the phone will log for
+   * that moment is in (a real phone: its clock has passed the end).
+   */
   logWindow(at: number): Promise<DeviceLogLine[]>;
 }
 

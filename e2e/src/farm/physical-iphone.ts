@@ -102,8 +102,10 @@ const VOIP_TOKEN_LINE = /voip token updated suffix=[0-9a-f]+/;
  */
 const CLICK_IN_PAGE = `
   const test = arguments[0];
+  const row = arguments[1];
+  const selector = (row ? '[data-test="user"][data-name="' + row + '"] ' : '') + '[data-test="' + test + '"]';
   const find = (root) => {
-    const hit = root.querySelector('[data-test="' + test + '"]');
+    const hit = root.querySelector(selector);
     if (hit) return hit;
     for (const el of root.querySelectorAll('*')) {
       const inner = el.shadowRoot && find(el.shadowRoot);
@@ -194,6 +196,15 @@ export class PhysicalIphone implements Iphone {
 
   hangUp(): Promise<void> {
     return this.clickInApp('hangup');
+  }
+
+  /** The contact's call button in the app's contact list (`[data-test="user"][data-name=…]`). */
+  dial(contact: string): Promise<void> {
+    return this.clickInApp('call', contact);
+  }
+
+  setHeld(): Promise<void> {
+    return this.clickInApp('hold');
   }
 
   async grantMicrophone(): Promise<boolean> {
@@ -287,7 +298,7 @@ export class PhysicalIphone implements Iphone {
   }
 
   /** Clicks one of the page's controls in the app's web view (a QA build's web view is inspectable). */
-  private async clickInApp(test: string): Promise<void> {
+  private async clickInApp(test: string, row?: string): Promise<void> {
     // EM "mobile: activateApp": to the foreground; the page's controls are only there.
     await this.mobile('activateApp', { bundleId: this.profile.bundleId });
     // Appium contexts (WebdriverIO `getAppiumContexts` / `switchAppiumContext`): NATIVE_APP and WEBVIEW_<id>.
@@ -300,7 +311,7 @@ export class PhysicalIphone implements Iphone {
     await this.driver.switchAppiumContext(web);
     try {
       const deadline = this.clock.now() + WAIT.webControlMs;
-      while ((await this.driver.execute(CLICK_IN_PAGE, test)) !== true) {
+      while ((await this.driver.execute(CLICK_IN_PAGE, ...(row ? [test, row] : [test]))) !== true) {
         if (this.clock.now() >= deadline)
           throw new Error(`${this.device}: the app has no "${test}" control within ${WAIT.webControlMs} ms`);
         await this.clock.pause(WAIT.pollMs);

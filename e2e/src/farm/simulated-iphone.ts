@@ -3,7 +3,8 @@
  * {@link Iphone}: each method is what {@link IphoneParty} and `window.shellSimulator` offer today.
  * Where the simulator has no such thing the method says so (e2e/README.md lists them): no app
  * suspension (state 2), no microphone prompt, no observable VoIP token (the rig decides whether the
- * page gets one), and its log is the system's event list, not syslog lines.
+ * page gets one). Its log is the system's event list rendered as the syslog lines a phone writes
+ * (`simulated-syslog.ts`), so voip-doctor reads it as it reads a real phone.
  */
 import { judgeDirection } from '../audio/verdict.ts';
 import type { IphoneParty } from '../rig/iphone-party.ts';
@@ -16,6 +17,7 @@ import {
   type Iphone,
   type OwnAudio,
 } from './iphone.ts';
+import { syslogLines } from './simulated-syslog.ts';
 
 type Device = Awaited<ReturnType<IphoneParty['systemSnapshot']>>['device'];
 
@@ -88,6 +90,20 @@ export class SimulatedIphone implements Iphone {
     return this.party.hangup();
   }
 
+  /** The web view's contact list, as the rig's browser parties dial (`contact`: a display name). */
+  async dial(contact: string): Promise<void> {
+    const button = this.party.driver.$(`>>>[data-test="user"][data-name="${contact}"] [data-test="call"]`);
+    await button.waitForClickable({
+      timeout: 10_000,
+      timeoutMsg: `${this.party.name}: ${contact} is not listed online`,
+    });
+    await button.click();
+  }
+
+  setHeld(held: boolean): Promise<void> {
+    return this.party.setHeld(held);
+  }
+
   /** The simulator asks for no permission: Chromium's fake media UI grants the microphone. */
   grantMicrophone(): Promise<boolean> {
     return Promise.resolve(false);
@@ -109,21 +125,25 @@ export class SimulatedIphone implements Iphone {
     return this.party.driver.execute(() => Date.now());
   }
 
+  /**
+   * The simulator logs nothing on its own once no call is up, so the window is complete when the
+   * system holds no call (or the window's end has passed), not after waiting 10 s of clock.
+   */
   async logWindow(at: number): Promise<DeviceLogLine[]> {
     const end = at + LOG_WINDOW.afterMs;
-    await this.party.driver.waitUntil(async () => (await this.deviceTime()) > end, {
-      timeout: LOG_WINDOW.afterMs + LOG_WINDOW.beforeMs,
-      interval: 250,
-      timeoutMsg: `${this.party.name}: the simulator's clock did not pass the log window's end`,
-    });
-    const { events } = await this.party.systemSnapshot();
-    return events
-      .map((e) => ({
-        at: e.at,
-        message: [`shell-simulator: ${e.kind}`, e.callId ? `call=${e.callId}` : '', e.detail ?? '']
-          .filter(Boolean)
-          .join(' '),
-      }))
-      .filter((l) => inLogWindow(l, at));
+    let events: Awaited<ReturnType<IphoneParty['systemSnapshot']>>['events'] = [];
+    await this.party.driver.waitUntil(
+      async () => {
+        const snap = await this.party.systemSnapshot();
+        events = snap.events;
+        return snap.calls.length === 0 || Date.now() > end;
+      },
+      {
+        timeout: LOG_WINDOW.afterMs + LOG_WINDOW.beforeMs,
+        interval: 100,
+        timeoutMsg: `${this.party.name}: the simulator's clock did not pass the log window's end`,
+      },
+    );
+    return syslogLines(events).filter((l) => inLogWindow(l, at));
   }
 }

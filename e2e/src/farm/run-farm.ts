@@ -1,0 +1,354 @@
+/**
+ * A farm run on the simulated iPhone: the scenario matrix × engines × N calls, a fault per call
+ * where asked, each call judged per direction (uplink at the far end, downlink by the phone), the
+ * result appended to the JSON lines file the moment the call is judged, and every call that isn't
+ * two-way (or carried a fault) diagnosed by voip-doctor from its device log window and the server's
+ * push log. Calls wait for conditions (ringing, in-call, heard, the watchdog's flag), never for time,
+ * except a late answer, which is the fault itself.
+ */
+import { judgeDirection, type DirectionResult } from '../audio/verdict.ts';
+import { waitHeardBothWays } from '../rig/heard-both-ways.ts';
+import { IphoneParty } from '../rig/iphone-party.ts';
+import type { Party } from '../rig/party.ts';
+import { Rig } from '../rig/rig.ts';
+import { diagnoseCall } from './diagnose.ts';
+import { pickFault, seededRandom, WATCHDOG_MS, type FaultMode, type PlayableFault } from './faults.ts';
+import { LOG_WINDOW, type Iphone } from './iphone.ts';
+import { FARM_SCHEMA, FarmResultsWriter, type FarmCall } from './results.ts';
+import type { Scenario } from './scenarios.ts';
+import { SimulatedIphone } from './simulated-iphone.ts';
+import { wilson } from './stats.ts';
+
+export type Engine = FarmCall['engine'];
+
+export interface FarmOptions {
+  scenarios: Scenario[];
+  callsPerScenario: number;
+  engines: Engine[];
+  faults: FaultMode;
+  seed: number;
+  /** The results file (JSON lines). */
+  out: string;
+  wav: { caller: string; callee: string };
+  logDir: string;
+  /** One line per call, and notes. */
+  print: (line: string) => void;
+  /** Stop placing calls after this instant (epoch ms): a soak's time box. */
+  deadline?: number;
+}
+
+/** The simulated phone's iOS version: the simulator plays iOS 18's CallKit. */
+const SIMULATED_IOS = '18.2';
+const HEARD_TIMEOUT_MS = 12_000;
+const RESET_KNOBS = {
+  activationDelayMs: 50,
+  loseSessionAfterNextReport: false,
+  activationWatchdogMs: WATCHDOG_MS,
+} as const;
+
+interface Planned {
+  scenario: Scenario;
+  engine: Engine;
+}
+
+export interface FarmSummary {
+  calls: FarmCall[];
+  elapsedMs: number;
+}
+
+export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
+  const plan: Planned[] = [];
+  for (const engine of opts.engines)
+    for (let k = 0; k < opts.callsPerScenario; k++)
+      for (const scenario of opts.scenarios) plan.push({ scenario, engine });
+
+  const rig = await Rig.start({
+    profile: 'linux-chromium',
+    wav: opts.wav,
+    logDir: opts.logDir,
+    apns: { reportTimeoutMs: 8_000 },
+    calleeOnIphone: { query: `activationWatchdogMs=${WATCHDOG_MS}`, pushes: true },
+  });
+  const started = Date.now();
+  const calls: FarmCall[] = [];
+  try {
+    if (!(rig.callee instanceof IphoneParty)) throw new Error('the rig did not start a simulated iPhone');
+    const party = rig.callee;
+    const iphone = new SimulatedIphone(party, SIMULATED_IOS, true);
+    const pushLog = rig.server?.apns?.pushLog ?? null;
+    const writer = FarmResultsWriter.create(opts.out, {
+      type: 'run',
+      schema: FARM_SCHEMA,
+      startedAt: new Date(started).toISOString(),
+      seed: opts.seed,
+      devices: [iphone.device],
+      scenarios: opts.scenarios.map((s) => s.id),
+      callsPerScenario: opts.callsPerScenario,
+    });
+    const random = seededRandom(opts.seed);
+    let engine: Engine = 'native';
+    let prevEnd = 0;
+    for (const [index, p] of plan.entries()) {
+      if (opts.deadline && Date.now() > opts.deadline) {
+        opts.print(`time box reached: ${index} of ${plan.length} calls placed`);
+        break;
+      }
+      if (p.engine !== engine) {
+        await party.reopen({ engine: p.engine === 'page' ? 'page' : null });
+        engine = p.engine;
+      }
+      const fault = pickFault(opts.faults, p.scenario, index, random);
+      const call = await oneCall({ index, ...p, fault, rig, party, iphone, pushLog, prevEnd });
+      prevEnd = Date.now();
+      writer.append(call);
+      calls.push(call);
+      opts.print(progressLine(call, index, plan.length, calls));
+    }
+  } finally {
+    await rig.stop();
+  }
+  return { calls, elapsedMs: Date.now() - started };
+}
+
+interface CallContext extends Planned {
+  index: number;
+  fault: PlayableFault | null;
+  rig: Rig;
+  party: IphoneParty;
+  iphone: Iphone;
+  pushLog: string | null;
+  prevEnd: number;
+}
+
+class Flagged extends Error {}
+
+async function oneCall(c: CallContext): Promise<FarmCall> {
+  const { scenario: s, party, iphone, fault } = c;
+  const far = c.rig.caller;
+  const startedAt = Date.now();
+  const base: Omit<FarmCall, 'outcome' | 'verdict' | 'uplink' | 'downlink' | 'diagnosis'> = {
+    type: 'call',
+    index: c.index,
+    startedAt: new Date(startedAt).toISOString(),
+    scenario: s.id,
+    device: iphone.device,
+    iosVersion: iphone.iosVersion,
+    engine: c.engine,
+    faults: fault ? [fault.id] : [],
+    iphoneRole: s.direction === 'iphone-receives' ? 'callee' : 'caller',
+  };
+  let result: Pick<FarmCall, 'outcome' | 'error' | 'verdict' | 'uplink' | 'downlink'>;
+  try {
+    if (fault) await party.setKnobs(fault.knobs);
+    result = await playCall(c, far, startedAt);
+  } catch (err) {
+    const flagged = err instanceof Flagged;
+    result = {
+      outcome: 'failed',
+      error: err instanceof Error ? err.message : String(err),
+      verdict: null,
+      uplink: null,
+      downlink: null,
+    };
+    if (!flagged) await recover(far, party);
+  } finally {
+    await party.setKnobs(RESET_KNOBS).catch(() => undefined);
+  }
+  const endAt = Date.now();
+  let diagnosis: FarmCall['diagnosis'] = null;
+  if (result.verdict !== 'two-way' || fault) {
+    const from = Math.max(startedAt - LOG_WINDOW.beforeMs, c.prevEnd);
+    const lines = (await iphone.logWindow(endAt)).filter((l) => l.at >= from);
+    diagnosis = await diagnoseCall(lines, c.pushLog, { from, to: endAt + LOG_WINDOW.afterMs });
+  }
+  return { ...base, ...result, diagnosis };
+}
+
+/** The call from the scenario's starting state to both ended screens; throws {@link Flagged} when the shell flagged it. */
+async function playCall(
+  c: CallContext,
+  far: Party,
+  startedAt: number,
+): Promise<Pick<FarmCall, 'outcome' | 'verdict' | 'uplink' | 'downlink'>> {
+  const { scenario: s, party, iphone, fault } = c;
+  const event = (kind: string, timeout = 10_000) => waitForEventSince(party, kind, startedAt, timeout);
+
+  switch (s.appState) {
+    case 'background':
+      await iphone.background();
+      break;
+    case 'locked':
+      await iphone.lock();
+      break;
+    case 'killed':
+      await iphone.terminate();
+      await far.waitUntilAsleep(party);
+      break;
+    case 'before-first-unlock':
+      await party.rebootWithoutUnlock();
+      await far.waitUntilAsleep(party);
+      break;
+    case 'foreground':
+      break;
+  }
+
+  if (s.direction === 'iphone-calls') {
+    await iphone.dial(far.name);
+    await far.waitForScreen('incoming');
+    await far.answer();
+  } else {
+    await far.call(party);
+    if (s.appState === 'before-first-unlock') {
+      // iOS launches no app before the first unlock: the push is the last the phone sees of the call.
+      const dropped = await event('push-dropped');
+      await far.hangup();
+      await far.waitForScreen('ended');
+      await far.dismiss();
+      await party.unlockAfterReboot();
+      throw new Error(`never rang: ${dropped.detail ?? 'push dropped'}`);
+    }
+    if (s.appState === 'killed') {
+      await event('app-launched');
+      await party.enterApp();
+    }
+    await waitRinging(party);
+    if (fault?.answerDelayMs) await new Promise((r) => setTimeout(r, fault.answerDelayMs));
+    if (s.answer === 'in-app') {
+      await party.waitForScreen('incoming');
+      await iphone.answerInApp();
+    } else {
+      await iphone.answerOnCallKit();
+    }
+  }
+  await Promise.all([far.waitForScreen('in-call'), party.waitForScreen('in-call')]);
+  const answerer = s.direction === 'iphone-calls' ? far : party;
+  const answeredAt = (await answerer.snapshot(1e9)).marks?.answeredAt ?? Date.now();
+
+  const heard = await waitHeardOrFlagged(far, party, answeredAt);
+  if (heard === 'flagged') {
+    await hangUpAndDismiss(s.hangup, far, party, iphone);
+    throw new Flagged(`audio not activated: the shell's watchdog flagged the call (${WATCHDOG_MS} ms)`);
+  }
+  let since = answeredAt;
+  if (s.hold) {
+    await toForeground(iphone);
+    await iphone.setHeld(true);
+    await event('held');
+    await iphone.setHeld(false);
+    await event('resumed');
+    since = Date.now();
+    await waitHeardBothWays(far, party, since, HEARD_TIMEOUT_MS);
+    if ((await party.snapshot(1e9)).state.call?.audio === 'not-activated') {
+      await hangUpAndDismiss(s.hangup, far, party, iphone);
+      throw new Flagged('audio not activated after resume: the shell flagged the call');
+    }
+  }
+  const now = Date.now();
+  const uplink = judgeDirection((await far.snapshot()).windows, since, now);
+  const downlink = (await iphone.ownAudio(since)).downlink;
+  await hangUpAndDismiss(s.hangup, far, party, iphone);
+  const verdict =
+    uplink.heard && downlink.heard ? 'two-way' : uplink.heard || downlink.heard ? 'one-way' : 'no-audio';
+  return { outcome: 'measured', verdict, uplink: brief(uplink), downlink: brief(downlink) };
+}
+
+function brief(d: DirectionResult): NonNullable<FarmCall['uplink']> {
+  return { heard: d.heard, timeToFirstAudioMs: d.timeToFirstAudioMs };
+}
+
+async function toForeground(iphone: Iphone): Promise<void> {
+  if ((await iphone.state()) === 4) return;
+  await iphone.unlock();
+  await iphone.launch();
+}
+
+async function hangUpAndDismiss(side: Scenario['hangup'], far: Party, party: IphoneParty, iphone: Iphone) {
+  if (side === 'far') await far.hangup();
+  else {
+    await toForeground(iphone);
+    await iphone.hangUp();
+  }
+  await Promise.all([far.waitForScreen('ended'), party.waitForScreen('ended')]);
+  await Promise.all([far.dismiss(), party.dismiss()]);
+}
+
+/** Both directions heard (by the far end and by the phone), or the shell flagged the call, or time out. */
+async function waitHeardOrFlagged(
+  far: Party,
+  party: IphoneParty,
+  since: number,
+): Promise<'heard' | 'flagged' | 'timeout'> {
+  const deadline = Date.now() + HEARD_TIMEOUT_MS;
+  for (;;) {
+    const now = Date.now();
+    const [a, b] = await Promise.all([far.snapshot(), party.snapshot()]);
+    if (b.state.call?.audio === 'not-activated') return 'flagged';
+    if (judgeDirection(a.windows, since, now).heard && judgeDirection(b.windows, since, now).heard)
+      return 'heard';
+    if (now > deadline) return 'timeout';
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitRinging(party: IphoneParty): Promise<void> {
+  await party.driver.waitUntil(async () => (await party.systemSnapshot()).ringing.length > 0, {
+    timeout: 15_000,
+    interval: 100,
+    timeoutMsg: `${party.name}: CallKit never rang`,
+  });
+}
+
+async function waitForEventSince(party: IphoneParty, kind: string, since: number, timeout: number) {
+  let found: { at: number; kind: string; detail?: string } | undefined;
+  await party.driver.waitUntil(
+    async () => {
+      found = (await party.systemSnapshot()).events.find((e) => e.kind === kind && e.at >= since);
+      return found !== undefined;
+    },
+    {
+      timeout,
+      interval: 100,
+      timeoutMsg: `${party.name}: no "${kind}" from the system within ${timeout} ms`,
+    },
+  );
+  if (!found) throw new Error('unreachable');
+  return found;
+}
+
+/** Back to the contacts screen with the app in the foreground, so the run goes on after a failure. */
+async function recover(far: Party, party: IphoneParty): Promise<void> {
+  await party.driver.switchFrame(null).catch(() => undefined);
+  await party.driver
+    .execute(() => {
+      window.shellSimulator.setBeforeFirstUnlock(false);
+      window.shellSimulator.launchApp();
+      window.shellSimulator.setDevice('foreground');
+    })
+    .catch(() => undefined);
+  await party.enterApp().catch(() => undefined);
+  for (const p of [far, party]) {
+    try {
+      const screen = (await p.snapshot(1e9)).screen;
+      if (screen === 'incoming') await p.decline();
+      else if (screen === 'in-call' || screen === 'outgoing') await p.hangup();
+      const ended = await p.waitForScreen('ended', 5_000).catch(() => null);
+      if (ended) await p.dismiss();
+    } catch {
+      // best effort: the next call reports its own failure if this party is stuck
+    }
+  }
+}
+
+function progressLine(call: FarmCall, index: number, total: number, calls: FarmCall[]): string {
+  const measured = calls.filter((c) => c.outcome === 'measured');
+  const oneWay = measured.filter((c) => c.verdict === 'one-way').length;
+  const w = wilson(oneWay, measured.length);
+  const t = (d: FarmCall['uplink']) => (d?.timeToFirstAudioMs != null ? `${d.timeToFirstAudioMs} ms` : '—');
+  const verdict = call.outcome === 'failed' ? `failed (${call.error ?? ''})` : call.verdict;
+  const diag = call.diagnosis ? ` doctor: ${call.diagnosis.scenarioIds.join(',') || 'nothing'}` : '';
+  return (
+    `[${index + 1}/${total}] ${call.scenario} ${call.engine}${call.faults.length ? ` +${call.faults.join(',')}` : ''}: ` +
+    `${verdict}; first audio up ${t(call.uplink)} down ${t(call.downlink)};${diag}; ` +
+    `one-way ${oneWay}/${measured.length} (95 % ${(w.lower * 100).toFixed(1)}–${(w.upper * 100).toFixed(1)} %)`
+  );
+}
