@@ -1,4 +1,4 @@
-@testable import Shell
+@testable import Softphone
 import XCTest
 
 /// A3–A7: call audio only between CallKit's activation and deactivation, for an answered call that

@@ -1,4 +1,4 @@
-@testable import Shell
+@testable import Softphone
 import XCTest
 
 /// The same golden messages `sfu/test/unit/bridge.test.ts` decodes: a field renamed on either side
