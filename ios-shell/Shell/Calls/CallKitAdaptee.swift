@@ -162,9 +162,8 @@ final class CallKitAdaptee: NSObject {
         registry.snapshot(audioActive: audio.isAudioEnabled, output: audio.output)
     }
 
-    func peer(of callId: UUID) -> Peer? { registry[callId]?.peer }
-
-    var hasLiveCalls: Bool { !registry.liveCalls.isEmpty }
+    /// The call whose audio CallKit's session carries.
+    var audioOwnerId: UUID? { registry.audioOwner?.id }
 
     // MARK: App → CallKit (from the native socket and the media engine)
 
