@@ -39,6 +39,36 @@ final class BridgeMessageTests: XCTestCase {
         }
     }
 
+    /// One bad `postMessage` used to raise an Objective-C exception and end the app mid-call.
+    func testAPostedValueThatIsNotJSONIsRefusedNotACrash() {
+        let bodies: [Any] = [
+            "bridge.ready",
+            ["v": BridgeWire.version, "type": "bridge.ready", "at": Double.nan] as [String: Any],
+            ["v": BridgeWire.version, "type": "bridge.ready", "at": Date()] as [String: Any],
+            42,
+        ]
+        for body in bodies {
+            XCTAssertThrowsError(try WebBridge.decode(body: body)) { error in
+                XCTAssertEqual(error as? BridgeDecodingError, .notAnObject)
+            }
+        }
+        let ready: [String: Any] = ["v": BridgeWire.version, "type": "bridge.ready"]
+        XCTAssertEqual(try WebBridge.decode(body: ready), .ready)
+    }
+
+    /// Nullable fields are explicit nulls: the page's strict schema requires every key.
+    func testTheSnapshotWritesEveryKey() throws {
+        let call = CallSnapshot(
+            callId: UUID(), direction: .incoming, peer: nil, fromPush: true, answered: false,
+            audioActive: false, held: false, muted: false, output: .receiver
+        )
+        let json = try Fixtures.json(JSONEncoder().encode(NativeToWeb.shellState(calls: [call])))
+        let first = try XCTUnwrap((json["calls"] as? [NSDictionary])?.first)
+        XCTAssertTrue(first["peer"] is NSNull)
+        XCTAssertEqual(first.count, 9)
+        XCTAssertEqual(try JSONDecoder().decode(NativeToWeb.self, from: JSONEncoder().encode(NativeToWeb.shellState(calls: [call]))), .shellState(calls: [call]))
+    }
+
     func testShellInfoMatchesThePagesSchema() throws {
         let file = try XCTUnwrap(Fixtures.files("bridge").first { $0.name == "shell-info.json" })
         let info = try JSONDecoder().decode(ShellInfo.self, from: file.data)

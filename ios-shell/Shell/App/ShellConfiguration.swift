@@ -22,7 +22,7 @@ struct ShellConfiguration {
 
     /// The APNs environment of the profile that signed this app, in the server's words (read once:
     /// the profile does not change while the app runs).
-    let apsEnvironment = ProvisioningProfile.apsEnvironment(profile: ProvisioningProfile.embedded)
+    let apsEnvironment = ProvisioningProfile.apsEnvironment(profile: ProvisioningProfile.embedded) // [I12.11]
 
     var bundleId: String {
         Bundle.main.bundleIdentifier ?? "app.softphone.shell"

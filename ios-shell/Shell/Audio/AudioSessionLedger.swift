@@ -53,9 +53,9 @@ struct AudioSessionLedger: Equatable {
     mutating func apply(_ event: Event) -> LibWebRTCCall? {
         switch event {
         case .didActivate:
-            interrupted = false
+            interrupted = false // [I12.1]
             guard !sessionActive else { return nil }
-            sessionActive = true
+            sessionActive = true // [I12.4]
             return .audioSessionDidActivate
         case .interruptionBegan:
             interrupted = true

@@ -220,7 +220,7 @@ final class CallAudioService: NSObject {
         case .audioSessionDidActivate?:
             // Before `isAudioEnabled` turns on (the didSet below): libwebrtc then sees an active
             // session when the audio unit starts and does not activate one itself.
-            rtc.audioSessionDidActivate(session)
+            rtc.audioSessionDidActivate(session) // [I12.2]
         case .audioSessionDidDeactivate?, nil:
             break
         }

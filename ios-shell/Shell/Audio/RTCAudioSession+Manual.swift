@@ -1,3 +1,4 @@
+import AVFoundation
 import UIKit
 import WebRTC
 
@@ -24,7 +25,7 @@ extension RTCAudioSession {
         useManualAudio = true // [F1.1]
         isAudioEnabled = false
         for name in Self.selfActivatingNotifications {
-            notifications.removeObserver(self, name: name, object: nil)
+            notifications.removeObserver(self, name: name, object: nil) // [I12.3]
         }
     }
 

@@ -16,7 +16,6 @@ final class WebBridge: NSObject, WKScriptMessageHandler {
     weak var webView: WKWebView?
 
     private let pageOrigin: URL
-    private let decoder = JSONDecoder()
     private let encoder = JSONEncoder()
     private var outbox = BridgeOutbox<NativeToWeb>()
 
@@ -32,10 +31,9 @@ final class WebBridge: NSObject, WKScriptMessageHandler {
             Log.bridge.error("dropped a message from a foreign frame: \(message.frameInfo.securityOrigin.host, privacy: .public)")
             return
         }
-        let object = message.body as? [String: Any]
-        let type = object?["type"] as? String
+        let type = (message.body as? [String: Any])?["type"] as? String
         do {
-            let decoded = try decode(object)
+            let decoded = try Self.decode(body: message.body)
             Log.bridge.traffic("in \(decoded.type) call=\(decoded.callId?.wireString ?? "-")")
             if case .ready = decoded { pageIsReady() }
             delegate?.bridge(self, didReceive: decoded)
@@ -49,17 +47,19 @@ final class WebBridge: NSObject, WKScriptMessageHandler {
     /// `JSONSerialization.data(withJSONObject:)` raises an Objective-C exception, which Swift can't
     /// catch, on anything that is not valid JSON (NaN, a Date, a top-level string), so it is only
     /// called after `isValidJSONObject` has said yes.
-    private func decode(_ object: [String: Any]?) throws -> WebToNative {
-        guard let object, JSONSerialization.isValidJSONObject(object) else { throw BridgeDecodingError.notAnObject }
+    static func decode(body: Any) throws -> WebToNative {
+        guard let object = body as? [String: Any], JSONSerialization.isValidJSONObject(object) else { // [I12.8]
+            throw BridgeDecodingError.notAnObject
+        }
         let data = try JSONSerialization.data(withJSONObject: object)
-        return try decoder.decode(WebToNative.self, from: data)
+        return try JSONDecoder().decode(WebToNative.self, from: data)
     }
 
     // MARK: Shell → page
 
     /// Delivers one message, now if the page is ready, else once it is.
     func send(_ message: NativeToWeb) {
-        guard let now = outbox.send(message) else {
+        guard let now = outbox.send(message) else { // [I12.5]
             Log.bridge.traffic("queued \(message.type) call=\(message.callId?.wireString ?? "-") (page not ready)")
             return
         }

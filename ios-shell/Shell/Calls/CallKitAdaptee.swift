@@ -329,7 +329,7 @@ final class CallKitAdaptee: NSObject {
     /// CallKit refused a request (RefusalPolicy decides): the page always hears it.
     private func refused(_ callId: UUID, _ request: CallKitRequest, _ error: Error) {
         guard let call = registry[callId], registry.isLive(callId) else { return }
-        let outcome = RefusalPolicy.decide(
+        let outcome = RefusalPolicy.decide( // [I12.6]
             request,
             error: (error as? CXErrorCodeRequestTransactionError)?.code,
             direction: call.direction,
@@ -484,7 +484,7 @@ extension CallKitAdaptee: CXProviderDelegate {
         }
         // Fulfilled first: closing the peer connections (in finish, through the media engine) must
         // not hold up CallKit's end.
-        action.fulfill()
+        action.fulfill() // [I12.9]
         finish(callId, detail: "CXEndCallAction", server: serverAction(for: call))
         tellPage(.ended(callId: callId, reason: .local))
     }

@@ -8,8 +8,8 @@ enum ServerCallAction: String, Equatable {
     case hangup
 }
 
-/// What to do when CallKit refuses a request: the refusal rows of docs/callkit-decision-table.md,
-/// as a pure function so that ShellTests can run each one.
+/// What to do when CallKit refuses a request, as a pure function so that ShellTests can run each
+/// case (and the simulator and docs/callkit-decision-table.md can follow the same rows).
 ///
 /// A refusal used to be logged and nothing else: a refused start left the call pending forever (and
 /// a later push for it looked like a duplicate), a refused answer left the page thinking it had

@@ -136,7 +136,7 @@ final class NativeMediaEngine {
     /// instead of waiting for the old path to time out.
     func networkChanged() {
         for session in sessions.values {
-            for leg in session.legs { recover(session, leg.leg, .networkChanged) }
+            for leg in session.legs { recover(session, leg.leg, .networkChanged) } // [I12.10]
         }
     }
 

@@ -68,7 +68,7 @@ final class NativeCallControl {
     /// CallKit has the call: the socket carries it from now on.
     func track(_ callId: UUID, direction: CallRegistry.Direction) {
         guard links[callId] == nil else { return }
-        links[callId] = Link(direction: direction, claim: direction == .incoming ? .needed : .done)
+        links[callId] = Link(direction: direction, claim: direction == .incoming ? .needed : .done) // [I12.7]
         Log.signalling.notice("tracking call=\(callId.wireString, privacy: .public) direction=\(String(describing: direction), privacy: .public)")
         // Queued before connecting: a connection that can't be made fails what is queued.
         claimIfNeeded(callId)
