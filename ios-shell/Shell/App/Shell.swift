@@ -27,7 +27,7 @@ final class Shell {
         let negotiator = MediaNegotiator(client: client)
         #if QA
             let tone = QASwitches.knownSignalUplink ? QAToneAudioDevice() : nil
-            let qa = QAHooks(tone: tone)
+            let qa = QAHooks(tone: tone, libWebRTCLog: QASwitches.statsLog ? QALibWebRTCLog() : nil)
             media = NativeMediaEngine(audioDevice: tone)
         #else
             let qa = QAHooks()

@@ -54,6 +54,13 @@ enum CallKitRequest: String, Codable, Equatable, CaseIterable {
     case mute
 }
 
+/// Which engine carries the call media: the shell's (the default) or, in QA builds only, the
+/// page's own WebRTC (`?engine=page`, the experimental engine device farms compare against).
+enum MediaEngineKind: String, Codable, Equatable {
+    case native
+    case page
+}
+
 enum MediaLeg: String, Codable, Equatable {
     case publisher
     case subscriber
@@ -177,6 +184,8 @@ enum WebToNative: Equatable {
     /// same device, with the page's session cookie.
     case identity(deviceId: UUID, deviceLabel: String)
     case iceServers([IceServer])
+    /// Sent at boot: with `page`, the shell still carries call control but leaves media to the page.
+    case engine(MediaEngineKind)
     case reportIncoming(callId: UUID, caller: Peer)
     /// The user placed a call: the shell invites over its socket and starts the CallKit call; it
     /// answers `call.placed` or `call.place-failed` with the same `requestId`.
@@ -189,7 +198,7 @@ enum WebToNative: Equatable {
     case statsRequest(callId: UUID, requestId: Int)
 
     static let allTypes = [
-        "bridge.ready", "signalling.identity", "media.ice-servers", "callkit.report-incoming", "call.place",
+        "bridge.ready", "signalling.identity", "media.ice-servers", "media.engine", "callkit.report-incoming", "call.place",
         "callkit.answer", "callkit.end", "callkit.hold", "media.mute", "audio.output", "media.stats-request",
     ]
 
@@ -198,6 +207,7 @@ enum WebToNative: Equatable {
         case .ready: return "bridge.ready"
         case .identity: return "signalling.identity"
         case .iceServers: return "media.ice-servers"
+        case .engine: return "media.engine"
         case .reportIncoming: return "callkit.report-incoming"
         case .place: return "call.place"
         case .answer: return "callkit.answer"
@@ -211,7 +221,7 @@ enum WebToNative: Equatable {
 
     var callId: UUID? {
         switch self {
-        case .ready, .identity, .iceServers, .place:
+        case .ready, .identity, .iceServers, .engine, .place:
             return nil
         case let .reportIncoming(id, _), let .answer(id), let .end(id, _), let .hold(id, _), let .mute(id, _),
              let .output(id, _), let .statsRequest(id, _):
@@ -222,7 +232,7 @@ enum WebToNative: Equatable {
 
 private enum Key: String, CodingKey {
     case v, type, callId, caller, callee, reason, held, muted, requestId, deviceId, deviceLabel, iceServers
-    case output, waitedMs, capturing, stats, why, inReplyTo, message, token, environment, bundleId, request
+    case engine, output, waitedMs, capturing, stats, why, inReplyTo, message, token, environment, bundleId, request
     case error, code, state, by, calls, kind, name
 }
 
@@ -244,6 +254,9 @@ extension WebToNative: Codable {
             return
         case "media.ice-servers":
             self = .iceServers(try c.decode([IceServer].self, forKey: .iceServers))
+            return
+        case "media.engine":
+            self = .engine(try c.decode(MediaEngineKind.self, forKey: .engine))
             return
         case "call.place":
             self = .place(requestId: try c.decode(Int.self, forKey: .requestId), callee: try c.decode(Peer.self, forKey: .callee))
@@ -274,6 +287,7 @@ extension WebToNative: Codable {
             try c.encode(deviceId.wireString, forKey: .deviceId)
             try c.encode(deviceLabel, forKey: .deviceLabel)
         case let .iceServers(servers): try c.encode(servers, forKey: .iceServers)
+        case let .engine(engine): try c.encode(engine, forKey: .engine)
         case let .reportIncoming(_, caller): try c.encode(caller, forKey: .caller)
         case let .place(requestId, callee):
             try c.encode(requestId, forKey: .requestId)

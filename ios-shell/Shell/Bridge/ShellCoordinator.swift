@@ -15,9 +15,12 @@ final class ShellCoordinator {
     private let media: NativeMediaEngine
     private let bridge: WebBridge
     private let network: NetworkMonitor
+    /// The page's choice; `page` only in QA builds (the store build has no experimental engine).
+    private var engine = MediaEngineKind.native
     #if QA
         private let qa: QACallStatsLog
         private let tone: QAToneAudioDevice?
+        private let libWebRTCLog: QALibWebRTCLog?
     #endif
 
     init(
@@ -44,6 +47,7 @@ final class ShellCoordinator {
         #if QA
             self.qa = QACallStatsLog(media: media, audio: audio, tone: qa.tone)
             tone = qa.tone
+            libWebRTCLog = qa.libWebRTCLog
         #endif
         bridge.delegate = self
         callKit.delegate = self
@@ -79,6 +83,7 @@ final class ShellCoordinator {
 struct QAHooks {
     #if QA
         let tone: QAToneAudioDevice?
+        let libWebRTCLog: QALibWebRTCLog?
     #endif
 }
 
@@ -93,6 +98,12 @@ extension ShellCoordinator: WebBridgeDelegate {
         case let .identity(deviceId, deviceLabel):
             callControl.setIdentity(SessionCredentials.Identity(deviceId: deviceId, deviceLabel: deviceLabel))
         case let .iceServers(servers): media.setIceServers(servers)
+        case let .engine(kind):
+            #if QA
+                engine = kind
+            #else
+                if kind == .page { Log.bridge.error("media.engine page refused: release builds have no page engine") }
+            #endif
         case let .reportIncoming(id, caller): callKit.reportIncomingFromPage(id, caller: caller)
         case let .place(requestId, callee): callControl.place(requestId: requestId, callee: callee)
         case let .answer(id): callKit.answerFromPage(id)
@@ -152,6 +163,7 @@ extension ShellCoordinator: NativeCallControlDelegate {
 
     func callControl(_ control: NativeCallControl, joined callId: UUID, peer: Peer?) {
         if let peer { callKit.updatePeer(callId, peer: peer) }
+        guard engine == .native else { return }
         media.join(callId)
         mediaSessionsChanged()
     }

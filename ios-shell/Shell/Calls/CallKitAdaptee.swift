@@ -179,9 +179,10 @@ final class CallKitAdaptee: NSObject {
         end(callId, reason: reason == .local ? .remoteEnded : reason, server: nil)
     }
 
-    /// The server confirmed the call and named the other party: CallKit shows the name.
+    /// The server confirmed the call and named the other party: CallKit shows the name. (An
+    /// outgoing call is named when CallKit performs its start.)
     func updatePeer(_ callId: UUID, peer: Peer) {
-        guard registry.isLive(callId) else { return }
+        guard registry[callId]?.systemState == .reported else { return }
         registry.update(callId) { $0.peer = peer }
         provider.reportCall(with: callId, updated: Self.update(handle: peer.id, name: peer.displayName))
     }
