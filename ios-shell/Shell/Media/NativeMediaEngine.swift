@@ -93,7 +93,6 @@ final class NativeMediaEngine {
             session.subscriber = created
             leg = created
         }
-        leg.setRemoteAudioEnabled(!session.held)
         answer(offer: sdp, on: leg, session: session) { _ in }
     }
 
@@ -115,7 +114,7 @@ final class NativeMediaEngine {
 
     func stop(_ callId: UUID) {
         guard let session = sessions.removeValue(forKey: callId) else { return }
-        close(session)
+        closeLegs(session)
         if session.capturing { tell(.capture(callId: callId, capturing: false)) }
     }
 
@@ -294,6 +293,8 @@ final class NativeMediaEngine {
                 done(false)
                 return
             }
+            // The remote track exists once the offer is applied: a held call keeps it paused.
+            leg.setRemoteAudioEnabled(!session.held)
             leg.createAnswer { result in
                 switch result {
                 case let .success(local):
@@ -377,10 +378,6 @@ final class NativeMediaEngine {
     }
 
     // MARK: Internals
-
-    private func close(_ session: Session) {
-        closeLegs(session)
-    }
 
     private func closeLegs(_ session: Session) {
         for timer in session.graceTimers.values { timer.cancel() }
