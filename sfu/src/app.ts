@@ -98,20 +98,20 @@ export function createApplication(c: AppComponents): Application {
   );
   io.use(createAuthMiddleware(c.accounts, c.devices));
   io.on('connection', (socket) => {
-    const member = { peer: socket.data.user, deviceId: socket.data.deviceId, socket };
+    const member = c.presence.connect(socket);
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
-    registerCallHandlers(member, { calls: c.calls, history: c.history, presence: c.presence, log });
-    registerPushHandlers(member, { ...c.push, log });
+    registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });
+    registerPushHandlers(socket, member, { ...c.push, log });
     socket.emit('session:welcome', {
       self: member.peer,
       noAnswerTimeoutMs: c.noAnswerTimeoutMs,
       unreadMissed: c.history.unreadMissed(member.peer.id),
     });
-    c.presence.add(member);
     socket.on('disconnect', (why) => {
-      log.info({ user: member.peer.id, device: member.deviceId, why }, 'disconnected');
-      c.calls.disconnected(member);
-      c.presence.remove(member);
+      // The device (an iPhone's page and shell share one) leaves its call with its last socket.
+      const left = c.presence.disconnect(member, socket);
+      log.info({ user: member.peer.id, device: member.deviceId, why, deviceLeft: left }, 'disconnected');
+      if (left) c.calls.disconnected(member);
     });
   });
   return { httpServer, io };

@@ -102,7 +102,7 @@ export class CallService {
       setImmediate(() => call.dispatch({ type: busy ? 'busy' : 'unreachable' }));
       return call.id;
     }
-    for (const d of devices) d.socket.emit('call:incoming', { callId: call.id, from: from.peer });
+    for (const d of devices) d.emit('call:incoming', { callId: call.id, from: from.peer });
     return call.id;
   }
 
@@ -234,7 +234,7 @@ export class CallService {
     if (isMissed({ answeredAt: call.answeredAt, endReason })) {
       const unreadMissed = this.deps.calls.unreadMissed(call.callee.peer.id);
       for (const d of this.deps.presence.devicesOf(call.callee.peer.id))
-        d.socket.emit('history:changed', { unreadMissed });
+        d.emit('history:changed', { unreadMissed });
     }
   }
 }

@@ -159,7 +159,7 @@ export class CallSession {
       this.ringing.clear();
     });
     for (const other of others) {
-      other.socket.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
+      other.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
       void this.room.then((room) => room.dropParty(calleeParty(other))).catch(() => undefined);
     }
     void this.room.then((room) => this.maybeSubscribeCaller(room)).catch(() => undefined);
@@ -170,9 +170,9 @@ export class CallSession {
     if (held) this.held.add(role);
     else this.held.delete(role);
     this.log.info({ role, held }, held ? 'call held' : 'call resumed');
-    for (const m of this.targets(role)) m.socket.emit('call:hold', { callId: this.id, held, by: 'self' });
+    for (const m of this.targets(role)) m.emit('call:hold', { callId: this.id, held, by: 'self' });
     for (const m of this.targets(other(role)))
-      m.socket.emit('call:hold', { callId: this.id, held, by: 'peer' });
+      m.emit('call:hold', { callId: this.id, held, by: 'peer' });
   }
 
   /** A device's connection dropped. Ends the call unless it was one of several ringing devices. */
@@ -251,9 +251,9 @@ export class CallSession {
     room.on('talking', (party, talking) => {
       const role: Role = party === CALLER ? 'caller' : 'callee';
       for (const m of this.targets(role))
-        m.socket.emit('media:talking', { callId: this.id, who: 'self', talking });
+        m.emit('media:talking', { callId: this.id, who: 'self', talking });
       for (const m of this.targets(other(role)))
-        m.socket.emit('media:talking', { callId: this.id, who: 'peer', talking });
+        m.emit('media:talking', { callId: this.id, who: 'peer', talking });
     });
     room.on('leg-failed', (party, leg, why) => {
       this.log.warn({ party, leg, why }, 'media leg failed');
@@ -290,7 +290,7 @@ export class CallSession {
     room
       .subscribe(subscriber, publisher)
       .then((sdp) => {
-        if (this._state !== CallState.Ended) to.socket.emit('media:offer', { callId: this.id, sdp });
+        if (this._state !== CallState.Ended) to.emit('media:offer', { callId: this.id, sdp });
       })
       .catch((err: unknown) => {
         if (this._state === CallState.Ended || !this.roleOf(to)) return;
@@ -318,7 +318,7 @@ export class CallSession {
       this.deps.calls.answered(this.id, this._answeredAt);
     }
     for (const m of [...this.targets('caller'), ...this.targets('callee')]) {
-      m.socket.emit('call:state', { callId: this.id, state });
+      m.emit('call:state', { callId: this.id, state });
     }
   }
 
@@ -329,7 +329,7 @@ export class CallSession {
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
       for (const m of this.targets(role))
-        m.socket.emit('call:ended', { callId: this.id, reason, by: wireBy });
+        m.emit('call:ended', { callId: this.id, reason, by: wireBy });
     }
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);

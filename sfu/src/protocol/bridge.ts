@@ -154,7 +154,12 @@ export const WebToNativeSchema = z.discriminatedUnion('type', [
    * The user placed a call: the shell invites over its socket and starts the CallKit call, and
    * answers `call.placed` or `call.place-failed` with the same `requestId`.
    */
-  z.strictObject({ v, type: z.literal('call.place'), requestId: z.int().check(z.gte(0)), callee: PeerSchema }),
+  z.strictObject({
+    v,
+    type: z.literal('call.place'),
+    requestId: z.int().check(z.gte(0)),
+    callee: PeerSchema,
+  }),
   /** The user answered in the page: CallKit must perform the answer so that it activates audio. */
   z.strictObject({ v, type: z.literal('callkit.answer'), callId }),
   /** The call is over as far as the page knows; `local` is the user's own hang-up or decline. */
@@ -219,7 +224,11 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     by: z.nullable(EndedBySchema),
   }),
   /** Every live call, sent after each `bridge.ready`: what the page tells its user. */
-  z.strictObject({ v, type: z.literal('shell.state'), calls: z.array(CallSnapshotSchema).check(z.maxLength(8)) }),
+  z.strictObject({
+    v,
+    type: z.literal('shell.state'),
+    calls: z.array(CallSnapshotSchema).check(z.maxLength(8)),
+  }),
   /** `provider(_:didActivate:)`: call audio may run now, and only now. */
   z.strictObject({ v, type: z.literal('audio.activated'), callId }),
   /** `provider(_:didDeactivate:)`, or the call ended: call audio has stopped. */

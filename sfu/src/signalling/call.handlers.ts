@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
 import { ErrorCode, requests } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
+import type { AppSocket } from './types.ts';
 import { onRequest, replyError } from './with-ack.ts';
 
 export interface HandlerDeps {
@@ -13,8 +14,12 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-export function registerCallHandlers(member: Member, { calls, history, presence, log }: HandlerDeps): void {
-  const { socket } = member;
+/** `socket` is one of `member`'s: a request from any socket of a device is the device's. */
+export function registerCallHandlers(
+  socket: AppSocket,
+  member: Member,
+  { calls, history, presence, log }: HandlerDeps,
+): void {
   const me = member.peer.id;
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
   onRequest(socket, 'call:reported', log, ({ callId }) => ({
@@ -42,7 +47,7 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
   }));
   onRequest(socket, 'history:mark-seen', log, () => {
     history.markSeen(me, Date.now());
-    for (const d of presence.devicesOf(me)) d.socket.emit('history:changed', { unreadMissed: 0 });
+    for (const d of presence.devicesOf(me)) d.emit('history:changed', { unreadMissed: 0 });
     return {};
   });
   onRequest(socket, 'media:publish', log, async ({ callId, sdp }) => ({
