@@ -14,6 +14,10 @@ import { parse as parsePlist } from 'plist';
 import {
   configurationBeforeEveryReport,
   noAudioSessionActivation,
+  balancedLibWebRTCActivation,
+  noResumeWithoutDidActivate,
+  interruptionClearedOnActivation,
+  bridgeQueuesBeforeReady,
   pushKitAndCallKitBeforeUi,
 } from '../../src/ios-shell/shell-rules.ts';
 import { calls, swiftParser, syntaxErrors, type Node } from '../../src/ios-shell/swift-syntax.ts';
@@ -64,6 +68,25 @@ describe('ios-shell sources (Linux CI)', () => {
   it('F1.1: nothing in the shell activates the audio session itself', () => {
     const shellSources = new Map([...trees].filter(([f]) => f.startsWith('ios-shell/Shell/')));
     assert.deepEqual(noAudioSessionActivation(shellSources), []);
+  });
+
+  const shellOnly = () => new Map([...trees].filter(([f]) => f.startsWith('ios-shell/Shell/')));
+
+  it('I12.2/I12.3: libwebrtc\'s activation count follows the ledger, its self-activating observers removed', () => {
+    assert.deepEqual(balancedLibWebRTCActivation(shellOnly()), []);
+  });
+
+  it('I12.4: call audio resumes only through didActivate', () => {
+    assert.deepEqual(noResumeWithoutDidActivate(shellOnly()), []);
+  });
+
+  it('I12.1: every activation, deactivation and end clears the interruption flag', () => {
+    const { file, root } = tree('ios-shell/Shell/Audio/AudioSessionLedger.swift');
+    assert.deepEqual(interruptionClearedOnActivation(file, root), []);
+  });
+
+  it('I12.5/I12.8: the bridge queues until the page is ready and never serialises unchecked JSON', () => {
+    assert.deepEqual(bridgeQueuesBeforeReady(shellOnly()), []);
   });
 
   it('F1.3: the provider configuration is assigned right before every reportNewIncomingCall', () => {
