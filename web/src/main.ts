@@ -18,7 +18,7 @@ const pageEngineInShell =
   shell?.info.build === 'qa' && new URLSearchParams(window.location.search).get('engine') === 'page';
 
 const phone = createBrowserPhone(shell, pageEngineInShell);
-if (shell) linkCallKit(phone, shell);
+if (shell) linkCallKit(phone, shell, pageEngineInShell ? 'page' : 'native');
 installTestHooks(phone);
 const installed = new InstalledApp();
 

@@ -175,14 +175,22 @@ export function noResumeWithoutDidActivate(sources: SwiftSources): string[] {
     }
     for (const c of calls(root, 'didActivate').filter((x) => x.receiver === 'audio')) {
       if (!isIn(c.node, 'CallKitAdaptee', 'provider', 'didActivate'))
-        out.push(`${where(file, c.line)} tells the audio service didActivate outside provider(_:didActivate:)`);
+        out.push(
+          `${where(file, c.line)} tells the audio service didActivate outside provider(_:didActivate:)`,
+        );
     }
   }
   return out;
 }
 
 /** The ledger events that prove an interruption over, whether or not its end was posted. */
-const CLEARS_INTERRUPTION = ['.didActivate', '.didDeactivate', '.callsEnded', '.providerDidReset', '.mediaServicesReset'];
+const CLEARS_INTERRUPTION = [
+  '.didActivate',
+  '.didDeactivate',
+  '.callsEnded',
+  '.providerDidReset',
+  '.mediaServicesReset',
+];
 
 /**
  * I12.1, interruption cleared on activation: in AudioSessionLedger.apply, the case of each event in
@@ -199,7 +207,8 @@ export function interruptionClearedOnActivation(file: string, root: Node): strin
       if (a.value !== 'false') return false;
       // Only the entry itself may stand between the assignment and the case.
       for (let p = a.node.parent; p && p.id !== entry.node.id; p = p.parent)
-        if (['if_statement', 'guard_statement', 'switch_statement', 'lambda_literal'].includes(p.type)) return false;
+        if (['if_statement', 'guard_statement', 'switch_statement', 'lambda_literal'].includes(p.type))
+          return false;
       return true;
     });
     return clears ? [] : [`${file} AudioSessionLedger.apply: ${event} does not clear interrupted`];
@@ -231,8 +240,7 @@ export function bridgeQueuesBeforeReady(sources: SwiftSources): string[] {
       if (!/withJSONObject/.test(c.node.text)) continue;
       const fn = enclosingFunction(c.node);
       const checked =
-        fn !== null &&
-        calls(fn, 'isValidJSONObject').some((v) => v.node.endIndex <= c.node.startIndex);
+        fn !== null && calls(fn, 'isValidJSONObject').some((v) => v.node.endIndex <= c.node.startIndex);
       if (!checked) out.push(`${where(file, c.line)} serialises without an isValidJSONObject check first`);
     }
   }

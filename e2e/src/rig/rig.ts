@@ -139,10 +139,15 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
     port: appiumPort,
     path: '/',
     logLevel: 'error',
-    capabilities: profiles[opts.profile]({
-      wav: path.resolve(opts.wav[role]),
-      chromedriverPort: await freePort(),
-    }),
+    capabilities: {
+      ...profiles[opts.profile]({
+        wav: path.resolve(opts.wav[role]),
+        chromedriverPort: await freePort(),
+      }),
+      // The simulated iPhone's web view is a window of its own (so it can be frozen alone), and
+      // WebDriver BiDi's script calls never return in a window a page opened: classic WebDriver.
+      ...(role === 'callee' && opts.calleeOnIphone ? { 'wdio:enforceWebDriverClassic': true } : {}),
+    },
   });
   if (opts.viewport) {
     // Headless Chromium's --window-size has a minimum width and includes window decorations.

@@ -72,7 +72,7 @@ describe('ios-shell sources (Linux CI)', () => {
 
   const shellOnly = () => new Map([...trees].filter(([f]) => f.startsWith('ios-shell/Shell/')));
 
-  it('I12.2/I12.3: libwebrtc\'s activation count follows the ledger, its self-activating observers removed', () => {
+  it("I12.2/I12.3: libwebrtc's activation count follows the ledger, its self-activating observers removed", () => {
     assert.deepEqual(balancedLibWebRTCActivation(shellOnly()), []);
   });
 

@@ -203,7 +203,10 @@ extension RTCAudioSession {
 
 describe('I12.2/I12.3: libwebrtc activation stays balanced', () => {
   it('holds for the ledger-driven calls and the adoption', () => {
-    assert.deepEqual(balancedLibWebRTCActivation(sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': MANUAL })), []);
+    assert.deepEqual(
+      balancedLibWebRTCActivation(sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': MANUAL })),
+      [],
+    );
   });
 
   it('reports a second activation path, e.g. an unhold that tells libwebrtc the session is back', () => {
@@ -212,15 +215,22 @@ describe('I12.2/I12.3: libwebrtc activation stays balanced', () => {
         if !action.isOnHold { RTCAudioSession.sharedInstance().audioSessionDidActivate(AVAudioSession.sharedInstance()) }
     }
 }`;
-    const v = balancedLibWebRTCActivation(sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': MANUAL, 'C.swift': unhold }));
-    assert.ok(v.includes('C.swift:3 calls audioSessionDidActivate outside CallAudioService.record'), v.join('; '));
+    const v = balancedLibWebRTCActivation(
+      sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': MANUAL, 'C.swift': unhold }),
+    );
+    assert.ok(
+      v.includes('C.swift:3 calls audioSessionDidActivate outside CallAudioService.record'),
+      v.join('; '),
+    );
     assert.ok(v.includes('audioSessionDidActivate is called 2 times, not once'));
   });
 
   it('reports audio enabled outside the ledger, and observers left in place', () => {
     const enabler = `final class Engine { func resume() { rtc.isAudioEnabled = true } }`;
     const keeps = MANUAL.replace('notifications.removeObserver(self, name: name, object: nil)', 'log(name)');
-    const v = balancedLibWebRTCActivation(sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': keeps, 'E.swift': enabler }));
+    const v = balancedLibWebRTCActivation(
+      sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': keeps, 'E.swift': enabler }),
+    );
     assert.ok(v.includes('E.swift:1 sets isAudioEnabled = true outside the ledger'), v.join('; '));
     assert.ok(v.some((x) => /does not remove libwebrtc's self-activating observers/.test(x)));
   });
@@ -274,8 +284,14 @@ describe('I12.4: no resume without didActivate', () => {
       'case .interruptionEnded:\n            sessionActive = true\n            return nil\n        case .interruptionBegan:',
     );
     const v = noResumeWithoutDidActivate(sources({ 'L.swift': ledger, 'C.swift': unhold }));
-    assert.ok(v.some((x) => /^L\.swift:\d+ makes the session active outside the ledger's \.didActivate$/.test(x)), v.join('; '));
-    assert.ok(v.includes('C.swift:4 tells the audio service didActivate outside provider(_:didActivate:)'), v.join('; '));
+    assert.ok(
+      v.some((x) => /^L\.swift:\d+ makes the session active outside the ledger's \.didActivate$/.test(x)),
+      v.join('; '),
+    );
+    assert.ok(
+      v.includes('C.swift:4 tells the audio service didActivate outside provider(_:didActivate:)'),
+      v.join('; '),
+    );
   });
 });
 
@@ -287,7 +303,9 @@ describe('I12.1: the interruption flag is cleared on activation', () => {
   });
 
   it('reports a didActivate that leaves it (only the end cleared it: a begin without end kept it for good)', () => {
-    assert.deepEqual(check(LEDGER('')), ['L.swift AudioSessionLedger.apply: .didActivate does not clear interrupted']);
+    assert.deepEqual(check(LEDGER('')), [
+      'L.swift AudioSessionLedger.apply: .didActivate does not clear interrupted',
+    ]);
   });
 
   it('reports a clearing that only happens sometimes', () => {
@@ -321,11 +339,16 @@ describe('I12.5/I12.8: the bridge queues before the page is ready', () => {
     bridgeQueuesBeforeReady(sources({ 'B.swift': src, ...more }));
 
   it('holds when every delivery goes through the outbox', () => {
-    assert.deepEqual(check(BRIDGE('guard let now = outbox.send(message) else { return }\n        deliver(now)')), []);
+    assert.deepEqual(
+      check(BRIDGE('guard let now = outbox.send(message) else { return }\n        deliver(now)')),
+      [],
+    );
   });
 
   it('reports a send that delivers at once (v1: lost while the page loads)', () => {
-    assert.deepEqual(check(BRIDGE('deliver(message)')), ['B.swift:4 delivers to the page without the outbox']);
+    assert.deepEqual(check(BRIDGE('deliver(message)')), [
+      'B.swift:4 delivers to the page without the outbox',
+    ]);
   });
 
   it('reports JavaScript called from elsewhere, and JSON serialised unchecked', () => {

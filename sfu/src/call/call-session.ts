@@ -57,6 +57,8 @@ export class CallSession {
   /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
   private readonly offered: boolean;
   private callerSubscribed = false;
+  /** The downstream offer each device was sent, for a socket of it that joins later. */
+  private readonly offers = new Map<Member, string>();
   private readonly held = new Set<Role>();
   readonly createdAt = Date.now();
 
@@ -126,10 +128,16 @@ export class CallSession {
    * A push-woken callee device has reported the call to CallKit: it rings along with the others, and
    * the first report is what tells the caller the callee is ringing.
    */
-  report(device: Member): void {
+  report(device: Member, late?: (sdp: string) => void): void {
     const joins = !this.ringing.has(device);
     this.dispatch({ type: 'report' }, () => this.ringing.add(device));
-    if (!joins) return;
+    if (!joins) {
+      // Another socket of a device that rings already (the iPhone shell's own, claiming what the
+      // page heard of first): it gets the downstream offer it was not connected for.
+      const offer = this.offers.get(device);
+      if (offer) late?.(offer);
+      return;
+    }
     this.log.info({ device: device.deviceId }, 'woken device reported the call');
     void this.room
       .then((room) => {
@@ -171,8 +179,7 @@ export class CallSession {
     else this.held.delete(role);
     this.log.info({ role, held }, held ? 'call held' : 'call resumed');
     for (const m of this.targets(role)) m.emit('call:hold', { callId: this.id, held, by: 'self' });
-    for (const m of this.targets(other(role)))
-      m.emit('call:hold', { callId: this.id, held, by: 'peer' });
+    for (const m of this.targets(other(role))) m.emit('call:hold', { callId: this.id, held, by: 'peer' });
   }
 
   /** A device's connection dropped. Ends the call unless it was one of several ringing devices. */
@@ -250,8 +257,7 @@ export class CallSession {
     room.on('publisher-up', (party) => this.onPublisherUp(room, party));
     room.on('talking', (party, talking) => {
       const role: Role = party === CALLER ? 'caller' : 'callee';
-      for (const m of this.targets(role))
-        m.emit('media:talking', { callId: this.id, who: 'self', talking });
+      for (const m of this.targets(role)) m.emit('media:talking', { callId: this.id, who: 'self', talking });
       for (const m of this.targets(other(role)))
         m.emit('media:talking', { callId: this.id, who: 'peer', talking });
     });
@@ -290,7 +296,9 @@ export class CallSession {
     room
       .subscribe(subscriber, publisher)
       .then((sdp) => {
-        if (this._state !== CallState.Ended) to.emit('media:offer', { callId: this.id, sdp });
+        if (this._state === CallState.Ended) return;
+        this.offers.set(to, sdp);
+        to.emit('media:offer', { callId: this.id, sdp });
       })
       .catch((err: unknown) => {
         if (this._state === CallState.Ended || !this.roleOf(to)) return;
@@ -328,8 +336,7 @@ export class CallSession {
     this.deps.calls.ended(this.id, Date.now(), reason, by);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
-      for (const m of this.targets(role))
-        m.emit('call:ended', { callId: this.id, reason, by: wireBy });
+      for (const m of this.targets(role)) m.emit('call:ended', { callId: this.id, reason, by: wireBy });
     }
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);

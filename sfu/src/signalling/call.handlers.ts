@@ -23,7 +23,10 @@ export function registerCallHandlers(
   const me = member.peer.id;
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
   onRequest(socket, 'call:reported', log, ({ callId }) => ({
-    call: { callId, from: calls.report(member, callId) },
+    call: {
+      callId,
+      from: calls.report(member, callId, (sdp) => socket.emit('media:offer', { callId, sdp })),
+    },
   }));
   onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));

@@ -4,8 +4,8 @@
  * `window.__softphoneNative.receive(json)`; both directions are validated against the schema.
  *
  * In the shell the handler is on the page's own window. In the simulator
- * (web/src/shell-simulator) the page runs in an iframe of the "phone" page, which defines the same
- * `webkit.messageHandlers` and shell info on its own window: the page looks there second.
+ * (web/src/shell-simulator) the page runs in a window opened by the "phone" page, which defines the
+ * same `webkit.messageHandlers` and shell info on its own window: the page looks there second.
  */
 import {
   BRIDGE_HANDLER,
@@ -89,13 +89,14 @@ export class ShellBridge {
 
 function hostWindows(): ShellHostWindow[] {
   const out: ShellHostWindow[] = [window as unknown as ShellHostWindow];
-  if (window.parent !== window) {
+  const opener = window.opener as Window | null;
+  if (opener) {
     try {
-      // Reading a cross-origin parent throws: then it is not our simulator.
-      void window.parent.location.href;
-      out.push(window.parent as unknown as ShellHostWindow);
+      // Reading a cross-origin opener throws: then it is not our simulator.
+      void opener.location.href;
+      out.push(opener as unknown as ShellHostWindow);
     } catch {
-      // a foreign embedder: no shell there
+      // a foreign opener: no shell there
     }
   }
   return out;
