@@ -161,6 +161,31 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((p) => window.shellSimulator.deliverPush(p), payload));
   }
 
+  /** An interrupting cellular call begins, ends, or is taken with "End & Accept" (no end is posted). */
+  async interrupt(kind: 'begin' | 'end' | 'end-and-accept'): Promise<void> {
+    await this.system(() => this.driver.execute((k) => window.shellSimulator.interrupt(k), kind));
+  }
+
+  /** CallKit resets the provider mid-call. */
+  async resetProvider(): Promise<void> {
+    await this.system(() => this.driver.execute(() => window.shellSimulator.resetProvider()));
+  }
+
+  /** What libwebrtc reacts to by itself: a media-services reset, the app becoming active, an audio-unit restart. */
+  async libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): Promise<void> {
+    await this.system(() => this.driver.execute((k) => window.shellSimulator.libWebRTCEvent(k), kind));
+  }
+
+  /** Hold or resume on CallKit's call screen (the system's hold, not the page's). */
+  async holdOnSystemUi(held: boolean): Promise<void> {
+    await this.system(() => this.driver.execute((h) => window.shellSimulator.holdOnSystemUi(h), held));
+  }
+
+  /** Ends the call on CallKit's call screen. */
+  async endOnSystemUi(): Promise<void> {
+    await this.system(() => this.driver.execute(() => window.shellSimulator.endOnSystemUi()));
+  }
+
   /** Answers on CallKit's own screen (banner, full screen or lock screen), not in the page. */
   async answerOnSystemUi(): Promise<void> {
     await this.system(async () => {
@@ -170,16 +195,22 @@ export class IphoneParty extends Party {
     });
   }
 
+  /** How many events the system's log holds now. */
+  async eventCount(): Promise<number> {
+    return (await this.systemSnapshot()).events.length;
+  }
+
   /** The system's events for one call, in order. */
   async eventsOf(callId: string): Promise<SystemEvent[]> {
     return (await this.systemSnapshot()).events.filter((e) => e.callId === callId);
   }
 
-  async waitForSystemEvent(kind: string, callId?: string, timeout = 10_000): Promise<SystemEvent> {
+  /** `since`: only events after the first `since` of the log (an index from {@link eventCount}). */
+  async waitForSystemEvent(kind: string, callId?: string, timeout = 10_000, since = 0): Promise<SystemEvent> {
     let found: SystemEvent | undefined;
     await this.driver.waitUntil(
       async () => {
-        const events = (await this.systemSnapshot()).events;
+        const events = (await this.systemSnapshot()).events.slice(since);
         found = events.find((e) => e.kind === kind && (callId === undefined || e.callId === callId));
         return found !== undefined;
       },

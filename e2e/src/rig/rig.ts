@@ -161,6 +161,9 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
 /** The simulator's query: knobs, plus the push stream and a made-up VoIP token when asked. */
 function iphoneQuery(o: { query: string; pushes?: boolean }, server: SoftphoneServer | null): string {
   const q = new URLSearchParams(o.query);
+  // Fault injection: the simulated shell's behaviour before issue 12 on one failure path
+  // (web/src/shell-simulator AppFaults), to show that path's scenario catches it.
+  if (process.env['SHELL_SIM_FAULT']) q.set('fault', process.env['SHELL_SIM_FAULT']);
   if (o.pushes) {
     if (!server?.apns) throw new Error('calleeOnIphone.pushes needs the apns option');
     q.set('pushes', server.apns.deviceOrigin);

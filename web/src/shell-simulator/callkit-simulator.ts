@@ -40,6 +40,8 @@ export interface SystemKnobs {
   noActivationAfterUnhold: boolean;
   /** S11: the next request of this kind fails (Do Not Disturb, a block list, `maximumCallGroupsReached`). */
   refuseNext: 'report' | 'start' | 'answer' | null;
+  /** How long `reportNewIncomingCall` takes to complete (an answer may come while it is pending). */
+  reportCompletionDelayMs: number;
 }
 
 export interface SystemEvent {
@@ -85,6 +87,7 @@ export class CallKitSimulator {
       loseSessionAfterNextReport: false,
       noActivationAfterUnhold: false,
       refuseNext: null,
+      reportCompletionDelayMs: 0,
       ...knobs,
     };
   }
@@ -165,7 +168,7 @@ export class CallKitSimulator {
       this.sessionLost = true;
       this.log('session-lost', callId, 'createProxySession: session lookup failure for SessionID 0x0 (S6)');
     }
-    setTimeout(() => completion(null));
+    setTimeout(() => completion(null), this.knobs.reportCompletionDelayMs);
   }
 
   /** `reportCall(with:endedAt:reason:)`. */

@@ -55,6 +55,8 @@ export interface ShellSimulatorHooks {
   resetProvider(): void;
   /** Hold or resume on CallKit's call screen. */
   holdOnSystemUi(held: boolean): void;
+  /** The end button of CallKit's call screen. */
+  endOnSystemUi(): void;
   /** What the app's native engine heard in a call: the rig's view while the page is frozen. */
   nativeAudio(callId: string): ReturnType<ShellAppSimulator['nativeAudio']> | null;
 }
@@ -142,7 +144,18 @@ export function startPhoneSimulator(root: HTMLElement): void {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
     app = new ShellAppSimulator(system, appKnobs, faults, voip, toPage);
     system.app = app;
-    webView = window.open(`/${pageQuery}`, WEB_VIEW_NAME, 'popup,width=390,height=700');
+    // `webViewLoadDelayMs`: the page is still loading for a while (a cold launch on a slow network).
+    const delay = Number(query.get('webViewLoadDelayMs') ?? 0);
+    const view = window.open(
+      delay > 0 ? 'about:blank' : `/${pageQuery}`,
+      WEB_VIEW_NAME,
+      'popup,width=390,height=700',
+    );
+    webView = view;
+    if (delay > 0)
+      setTimeout(() => {
+        if (view && webView === view) view.location.href = `/${pageQuery}`;
+      }, delay);
     system.log('app-started');
     return app;
   };
@@ -235,6 +248,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
     interrupt: (kind) => system.interrupt(kind),
     libWebRTCEvent: (kind) => system.libWebRTCEvent(kind),
     resetProvider: () => system.resetProvider(),
+    endOnSystemUi: () => {
+      const call = [...system.calls.values()].find((c) => c.state !== 'ringing');
+      if (call) system.requestEnd(call.id);
+    },
     holdOnSystemUi: (held) => {
       const call = [...system.calls.values()].find((c) => c.state === (held ? 'active' : 'held'));
       if (call) system.holdOnSystemUi(call.id, held);

@@ -678,7 +678,8 @@ export class ShellAppSimulator implements SimulatedApp {
       this.applyAudio();
       this.disconnectIfIdle();
     };
-    if (server && socket && call.claim === 'done') {
+    // A device that rings (the page's socket heard the call) may decline before the shell's claim settles.
+    if (server && socket) {
       this.calls.delete(callId);
       this.errands += 1;
       void socket.request(server === 'decline' ? 'call:decline' : 'call:hangup', { callId }).then(() => {
