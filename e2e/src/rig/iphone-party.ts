@@ -30,6 +30,12 @@ export class IphoneParty extends Party {
   override async open(url: string): Promise<void> {
     const page = new URL('/shell-simulator.html', url);
     page.search = this.query;
+    if (page.searchParams.has('pushes')) {
+      // The push stream is iOS's own channel to APNs, not the page's: the page's CSP (connect-src
+      // 'self') does not apply to it.
+      this.tools ??= await DevTools.attach(this.driver);
+      await this.tools.bypassCsp();
+    }
     await this.driver.url(page.href);
     this.systemWindow = await this.driver.getWindowHandle();
     await this.enterWebView();

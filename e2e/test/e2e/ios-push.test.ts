@@ -131,21 +131,23 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
    */
   async function heardWithoutThePage(callId: string, endBy: 'caller' | 'iphone'): Promise<void> {
     await rig.caller.waitForScreen('in-call');
-    await rig.caller.driver.waitUntil(
-      async () =>
-        (await rig.caller.snapshot(1e9)).firstHeardAt !== null &&
-        (await phone.nativeAudio(callId)).firstHeardAt !== null,
-      { timeout: 10_000, interval: 200, timeoutMsg: 'not heard both ways within 10 s' },
-    );
+    const judge = async () => {
+      const [a, n] = [await rig.caller.snapshot(), await phone.nativeAudio(callId)];
+      const endAt = Date.now();
+      const from = n.answeredAt ?? endAt;
+      const directions = {
+        'caller->callee': judgeDirection(n.windows, from, endAt),
+        'callee->caller': judgeDirection(a.windows, from, endAt),
+      };
+      return { ...verdictOf(directions), directions, answeredAt: n.answeredAt };
+    };
+    await rig.caller.driver
+      .waitUntil(async () => (await judge()).verdict === 'two-way', { timeout: 10_000, interval: 250 })
+      .catch(() => undefined);
     await new Promise((r) => setTimeout(r, 1_000));
-    const [a, n] = [await rig.caller.snapshot(), await phone.nativeAudio(callId)];
-    const endAt = Date.now();
-    assert.ok(n.answeredAt, 'the app answered');
-    const { verdict, silent } = verdictOf({
-      'caller->callee': judgeDirection(n.windows, n.answeredAt, endAt),
-      'callee->caller': judgeDirection(a.windows, n.answeredAt, endAt),
-    });
-    assert.equal(verdict, 'two-way', `silent: ${silent.join(', ')}`);
+    const { verdict, directions, answeredAt } = await judge();
+    assert.ok(answeredAt, 'the app answered');
+    assert.equal(verdict, 'two-way', JSON.stringify(directions));
     if (endBy === 'caller') await rig.caller.hangup();
     else await phone.endOnSystemUi();
     await rig.caller.waitForScreen('ended');
@@ -157,6 +159,19 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     const capture = mine.find((e) => e.kind === 'capture-started');
     assert.ok(activated && capture && capture.at >= activated.at, 'capture before didActivate');
     await rig.caller.dismiss();
+  }
+
+  /** Whatever a failed scenario left: the page thawed, no call up, the phone in the foreground. */
+  async function leaveClean(): Promise<void> {
+    await phone.thawPage().catch(() => undefined);
+    for (const p of [rig.caller, phone]) {
+      const screen = (await p.snapshot(1e9).catch(() => null))?.screen;
+      if (screen === 'in-call' || screen === 'outgoing') await p.hangup().catch(() => undefined);
+    }
+    await phone.setDevice('foreground');
+    for (const p of [rig.caller, phone])
+      if ((await p.snapshot(1e9).catch(() => null))?.screen === 'ended')
+        await p.dismiss().catch(() => undefined);
   }
 
   /** The page, thawed, shows no call any more (the ended screen or the contacts). */
@@ -180,53 +195,65 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
   }
 
   it('page frozen, locked: answered on the lock screen, two-way, the caller hangs up, ended cleanly', async () => {
-    await phone.setDevice('locked');
-    await phone.freezePage();
-    const before = (await phone.systemSnapshot()).events.length;
-    await rig.caller.call(phone);
-    await phone.driver.waitUntil(async () => (await phone.systemSnapshot()).ringing.length === 1, {
-      timeout: 15_000,
-      timeoutMsg: 'CallKit is not ringing',
-    });
-    const callId = (await phone.systemSnapshot()).events
-      .slice(before)
-      .find((e) => e.kind === 'incoming-reported')?.callId;
-    assert.ok(callId);
-    await phone.answerOnSystemUi();
-    await heardWithoutThePage(callId, 'caller');
-    await pageSettled();
+    try {
+      await phone.setDevice('locked');
+      await phone.freezePage();
+      const before = (await phone.systemSnapshot()).events.length;
+      await rig.caller.call(phone);
+      await phone.driver.waitUntil(async () => (await phone.systemSnapshot()).ringing.length === 1, {
+        timeout: 15_000,
+        timeoutMsg: 'CallKit is not ringing',
+      });
+      const callId = (await phone.systemSnapshot()).events
+        .slice(before)
+        .find((e) => e.kind === 'incoming-reported')?.callId;
+      assert.ok(callId);
+      await phone.answerOnSystemUi();
+      await heardWithoutThePage(callId, 'caller');
+      await pageSettled();
+    } finally {
+      await leaveClean();
+    }
   });
 
   it('page frozen, background: answered on CallKit, two-way, hung up on the iPhone, ended cleanly', async () => {
-    await phone.setDevice('background');
-    await phone.freezePage();
-    const before = (await phone.systemSnapshot()).events.length;
-    await rig.caller.call(phone);
-    await phone.driver.waitUntil(async () => (await phone.systemSnapshot()).ringing.length === 1, {
-      timeout: 15_000,
-      timeoutMsg: 'CallKit is not ringing',
-    });
-    const callId = (await phone.systemSnapshot()).events
-      .slice(before)
-      .find((e) => e.kind === 'incoming-reported')?.callId;
-    assert.ok(callId);
-    await phone.answerOnSystemUi();
-    await heardWithoutThePage(callId, 'iphone');
-    await pageSettled();
+    try {
+      await phone.setDevice('background');
+      await phone.freezePage();
+      const before = (await phone.systemSnapshot()).events.length;
+      await rig.caller.call(phone);
+      await phone.driver.waitUntil(async () => (await phone.systemSnapshot()).ringing.length === 1, {
+        timeout: 15_000,
+        timeoutMsg: 'CallKit is not ringing',
+      });
+      const callId = (await phone.systemSnapshot()).events
+        .slice(before)
+        .find((e) => e.kind === 'incoming-reported')?.callId;
+      assert.ok(callId);
+      await phone.answerOnSystemUi();
+      await heardWithoutThePage(callId, 'iphone');
+      await pageSettled();
+    } finally {
+      await leaveClean();
+    }
   });
 
   it('page frozen, cold launch by push: answered on the lock screen, two-way, hung up on the iPhone, ended cleanly', async () => {
-    await phone.killApp();
-    await rig.caller.waitUntilAsleep(phone);
-    await phone.setDevice('locked');
-    const since = await phone.eventCount();
-    await rig.caller.call(phone);
-    await phone.waitForSystemEvent('app-launched', undefined, 15_000, since);
-    await phone.freezePage();
-    const callId = await ringingCallId(since);
-    await phone.answerOnSystemUi();
-    await heardWithoutThePage(callId, 'iphone');
-    await pageSettled();
+    try {
+      await phone.killApp();
+      await rig.caller.waitUntilAsleep(phone);
+      await phone.setDevice('locked');
+      const since = await phone.eventCount();
+      await rig.caller.call(phone);
+      await phone.waitForSystemEvent('app-launched', undefined, 15_000, since);
+      await phone.freezePage();
+      const callId = await ringingCallId(since);
+      await phone.answerOnSystemUi();
+      await heardWithoutThePage(callId, 'iphone');
+      await pageSettled();
+    } finally {
+      await leaveClean();
+    }
   });
 
   // Failure path 3 (SHELL_SIM_FAULT=dropBeforeReady: what the shell sent before bridge.ready is lost).

@@ -146,7 +146,7 @@ export class CallController {
     if (this.choose(callId, 'answer')) return;
     const call = this.current();
     if (!call?.id || call.direction !== 'incoming' || call.answeredAt !== null || !this.media) return;
-    if (!this.d.link.isOpen) return;
+    if (!this.d.link.isOpen && !this.d.requests.carriedElsewhere) return;
     const id = call.id;
     this.patch(id, { answeredAt: Date.now() });
     // Activation does not wait for the server's confirmation: CallKit doesn't either. If the answer
@@ -266,8 +266,9 @@ export class CallController {
    * a reload): it becomes this page's call as the shell describes it.
    */
   async adopt(call: { callId: CallId; peer: Peer; answered: boolean }): Promise<void> {
-    if (this.current()) return;
-    await this.incoming(call.callId, call.peer);
+    const now = this.current();
+    if (now && now.id !== call.callId) return;
+    if (!now) await this.incoming(call.callId, call.peer);
     if (call.answered) await this.answer();
   }
 

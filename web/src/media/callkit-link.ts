@@ -5,7 +5,7 @@
  * server's call state, CallKit's answers, holds, ends and refusals, and after each `bridge.ready`
  * the snapshot of every live call (a page loaded by a cold launch, or reloaded, knows nothing).
  */
-import type { CallId } from '@softphone/sfu/protocol';
+import { EndReason, type CallId, type CallKitEndReason, type EndedBy } from '@softphone/sfu/protocol';
 import { deviceIdentity } from '../account/device.ts';
 import type { Phone } from '../call/phone.ts';
 import type { PhoneState } from '../call/phone-state.ts';
@@ -36,7 +36,7 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge, engine: 'native' 
   });
   bridge.on('shell.state', ({ calls }) => {
     for (const c of calls) {
-      if (c.direction === 'incoming' && c.peer && !isCurrent(c.callId))
+      if (c.direction === 'incoming' && c.peer)
         void phone.calls.adopt({ callId: c.callId, peer: c.peer, answered: c.answered });
     }
   });
@@ -57,10 +57,32 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge, engine: 'native' 
   bridge.on('callkit.refused', ({ request, error }) =>
     phone.calls.notify(`The phone refused to ${request === 'report' ? 'ring' : request} the call: ${error}`),
   );
+  // CallKit's call is over: so is the page's, even if its own socket missed the server's end (a
+  // frozen page's socket may have been dropped and reconnected meanwhile).
+  bridge.on('callkit.ended', ({ callId, reason }) => {
+    const call = phone.state.call;
+    if (call?.id !== callId) return;
+    const [why, by] = END_REASONS[reason];
+    // Before answer a hang-up is the callee's decline or the caller's cancel.
+    const unanswered = why === EndReason.HungUp && call.answeredAt === null;
+    const incoming = call.direction === 'incoming';
+    const before = (by === 'self') === incoming ? EndReason.Declined : EndReason.Cancelled;
+    phone.calls.serverEnded(callId, unanswered ? before : why, by);
+  });
   bridge.on('media.connection', ({ callId, state }) => {
     if (isCurrent(callId)) phone.calls.mediaConnection(state === 'restarting');
   });
 }
+
+/** How a CallKit end reads in the page (the server's own `call:ended`, when it comes first, wins). */
+const END_REASONS: Record<CallKitEndReason, [EndReason, EndedBy]> = {
+  local: [EndReason.HungUp, 'self'],
+  'remote-ended': [EndReason.HungUp, 'peer'],
+  unanswered: [EndReason.NoAnswer, 'server'],
+  failed: [EndReason.MediaFailed, 'server'],
+  'answered-elsewhere': [EndReason.AnsweredElsewhere, 'self'],
+  'declined-elsewhere': [EndReason.Declined, 'self'],
+};
 
 /** Subscribed: now the shell may deliver what it queued while the page was not loaded. */
 export function announceReady(bridge: ShellBridge): void {

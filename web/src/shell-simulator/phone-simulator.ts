@@ -162,6 +162,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const kill = () => {
     webView?.close();
     webView = null;
+    app?.terminate();
     app = null;
     system.appTerminated();
   };

@@ -186,6 +186,15 @@ export class ShellAppSimulator implements SimulatedApp {
     };
   }
 
+  /** The process is killed: its socket and engines go with it. */
+  terminate(): void {
+    for (const id of [...this.watchdogs.keys()]) this.disarm(id);
+    for (const engine of this.engines.values()) engine.stop();
+    for (const monitor of this.heard.values()) monitor.stop();
+    this.socket?.close();
+    this.socket = null;
+  }
+
   /** The web view navigated away or its process died: queue until the next page is ready. */
   pageGone(): void {
     this.outboxOpen = false;
