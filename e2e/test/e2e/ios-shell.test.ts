@@ -297,8 +297,9 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
 
   it("CallKit refuses to start the iPhone's outgoing call: it ends for both at once", async () => {
     await phone.setKnobs({ refuseNext: 'start' });
+    const since = await phone.eventCount();
     await phone.call(rig.caller);
-    await rig.caller.waitForScreen('incoming');
+    await phone.waitForSystemEvent('start-refused-by-callkit', undefined, 10_000, since);
     await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
     assert.deepEqual((await phone.systemSnapshot()).calls, []);
     await Promise.all([rig.caller.dismiss(), phone.dismiss()]);

@@ -110,7 +110,7 @@ export class CallService {
    * A push-woken device reports the call it was told about. A call that ended meanwhile (or was
    * answered on another device) is "no longer available": the device ends its CallKit call.
    */
-  report(member: Member, callId: CallId, late?: (sdp: string) => void): Peer {
+  report(member: Member, callId: CallId, late?: { socketId: string; send: (sdp: string) => void }): Peer {
     const call = this.liveOrEnded(member.peer.id, callId, { type: 'report' });
     if (call.callee.peer.id !== member.peer.id)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');

@@ -57,8 +57,8 @@ export class CallSession {
   /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
   private readonly offered: boolean;
   private callerSubscribed = false;
-  /** The downstream offer each device was sent, for a socket of it that joins later. */
-  private readonly offers = new Map<Member, string>();
+  /** The downstream offer each device was sent and which of its sockets got it, for one that joins later. */
+  private readonly offers = new Map<Member, { sdp: string; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
   readonly createdAt = Date.now();
 
@@ -128,14 +128,17 @@ export class CallSession {
    * A push-woken callee device has reported the call to CallKit: it rings along with the others, and
    * the first report is what tells the caller the callee is ringing.
    */
-  report(device: Member, late?: (sdp: string) => void): void {
+  report(device: Member, late?: { socketId: string; send: (sdp: string) => void }): void {
     const joins = !this.ringing.has(device);
     this.dispatch({ type: 'report' }, () => this.ringing.add(device));
     if (!joins) {
       // Another socket of a device that rings already (the iPhone shell's own, claiming what the
       // page heard of first): it gets the downstream offer it was not connected for.
       const offer = this.offers.get(device);
-      if (offer) late?.(offer);
+      if (offer && late && !offer.sentTo.has(late.socketId)) {
+        offer.sentTo.add(late.socketId);
+        late.send(offer.sdp);
+      }
       return;
     }
     this.log.info({ device: device.deviceId }, 'woken device reported the call');
@@ -297,7 +300,7 @@ export class CallSession {
       .subscribe(subscriber, publisher)
       .then((sdp) => {
         if (this._state === CallState.Ended) return;
-        this.offers.set(to, sdp);
+        this.offers.set(to, { sdp, sentTo: to.socketIds() });
         to.emit('media:offer', { callId: this.id, sdp });
       })
       .catch((err: unknown) => {

@@ -24,6 +24,11 @@ export class Member {
     return this.sockets.size > 0;
   }
 
+  /** The ids of the device's sockets now. */
+  socketIds(): Set<string> {
+    return new Set([...this.sockets].map((s) => s.id));
+  }
+
   /** Sends to every socket of the device. */
   emit<K extends ServerEventName>(event: K, payload: ServerEventPayload<K>): void {
     for (const s of this.sockets) (s.emit as (e: K, p: ServerEventPayload<K>) => void)(event, payload);

@@ -22,12 +22,10 @@ export function registerCallHandlers(
 ): void {
   const me = member.peer.id;
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
-  onRequest(socket, 'call:reported', log, ({ callId }) => ({
-    call: {
-      callId,
-      from: calls.report(member, callId, (sdp) => socket.emit('media:offer', { callId, sdp })),
-    },
-  }));
+  onRequest(socket, 'call:reported', log, ({ callId }) => {
+    const late = { socketId: socket.id, send: (sdp: string) => socket.emit('media:offer', { callId, sdp }) };
+    return { call: { callId, from: calls.report(member, callId, late) } };
+  });
   onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
   onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
