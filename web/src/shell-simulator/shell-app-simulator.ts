@@ -195,11 +195,6 @@ export class ShellAppSimulator implements SimulatedApp {
     this.socket = null;
   }
 
-  /** The web view navigated away or its process died: queue until the next page is ready. */
-  pageGone(): void {
-    this.outboxOpen = false;
-  }
-
   private handle(m: WebToNative): void {
     switch (m.type) {
       case 'bridge.ready':
@@ -541,6 +536,11 @@ export class ShellAppSimulator implements SimulatedApp {
     });
     socket.on('media:offer', ({ callId, sdp }) => {
       const engine = this.engines.get(callId);
+      this.system.log(
+        'downstream-offer',
+        callId,
+        engine ? 'to the engine' : this.calls.has(callId) ? 'kept' : 'no call',
+      );
       if (engine) engine.subscriberOffer(sdp);
       else if (this.calls.has(callId)) this.offers.set(callId, sdp);
     });
