@@ -4,7 +4,16 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '**/dist-qa/**', '.data/**', 'e2e/results/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/dist-qa/**',
+      '.data/**',
+      'e2e/results/**',
+      'sfu/mediasoup-worker/out/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -22,7 +31,20 @@ export default tseslint.config(
   {
     // The rig's profiles stay at the top level (the repo's layout names it there); the root is the
     // workspace container, not a package another one depends on, so the rig reads it by path.
-    files: ['e2e/src/cli/rig-options.ts', 'e2e/src/rig/rig.ts'],
+    files: [
+      'e2e/src/cli/rig-options.ts',
+      'e2e/src/rig/rig.ts',
+      'e2e/src/farm/physical-iphone.ts',
+      'e2e/src/farm/push-entitlement.ts',
+      'e2e/test/unit/device-profiles.test.ts',
+      'e2e/test/unit/physical-iphone.test.ts',
+      'e2e/test/unit/push-entitlement.test.ts',
+    ],
+    rules: { 'import-x/no-relative-packages': 'off' },
+  },
+  {
+    // Setup runs before `npm ci` has linked the workspaces, so it reaches the worker build by path.
+    files: ['scripts/setup.mjs'],
     rules: { 'import-x/no-relative-packages': 'off' },
   },
   {

@@ -1,6 +1,31 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { VitePWA } from 'vite-plugin-pwa';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
+
+/**
+ * engine.io-client's list of transports, WebSocket only in the page's build: the page's signalling
+ * asks for `transports: ['websocket']` (src/signalling/signalling-client.ts), so long-polling and
+ * WebTransport stay out of the bundle. The list is made to import the WebSocket transport file
+ * itself (not the package), so it forms no import cycle with engine.io's socket.
+ */
+function websocketOnly(): Plugin {
+  const engineSocket = /[\\/]engine\.io-client[\\/]build[\\/]esm[\\/]socket\.js$/;
+  const id = '\0engine.io-websocket-only';
+  let websocketFile = '';
+  return {
+    name: 'engine.io-websocket-only',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source !== './transports/index.js' || !importer || !engineSocket.test(importer)) return null;
+      websocketFile = resolve(dirname(importer), 'transports/websocket.js');
+      return id;
+    },
+    load(loaded) {
+      if (loaded !== id) return null;
+      return `import { WS } from ${JSON.stringify(websocketFile)};\nexport const transports = { websocket: WS };\n`;
+    },
+  };
+}
 
 /**
  * `vite build` is the product (`dist/`, what `npm start` serves). `vite build --mode qa` adds the
@@ -25,6 +50,7 @@ export default defineConfig(({ mode }) => {
     },
     server: { proxy: { '/socket.io': { target: 'http://127.0.0.1:8080', ws: true } } },
     plugins: [
+      websocketOnly(),
       VitePWA({
         // Our own worker: it handles incoming-call pushes, which a generated one can't.
         strategies: 'injectManifest',

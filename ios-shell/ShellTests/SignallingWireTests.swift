@@ -32,12 +32,10 @@ final class SignallingWireTests: XCTestCase {
         XCTAssertEqual(CallControlWire.callKitReason(serverReason: "media-lost", by: "server"), .failed)
     }
 
-    /// The server's schema: `sdp` optional (absent, not null) on a restart; `candidate` nullable.
+    /// The server's schemas are strict: exactly these keys (the SDP edge's `media:publish`).
     func testMediaPayloadsMatchTheServersSchema() throws {
-        let restart = try XCTUnwrap(AckDecoding.object(MediaWire.IceRestart(callId: "c", leg: .subscriber, sdp: nil)))
-        XCTAssertEqual(Set(restart.keys), ["callId", "leg"])
-        let endOfCandidates = try XCTUnwrap(AckDecoding.object(MediaWire.Trickle(callId: "c", leg: .publisher, candidate: nil)))
-        XCTAssertTrue(endOfCandidates["candidate"] is NSNull)
+        let publish = try XCTUnwrap(AckDecoding.object(MediaWire.Sdp(callId: "c", sdp: "v=0")))
+        XCTAssertEqual(Set(publish.keys), ["callId", "sdp"])
         let failed = try XCTUnwrap(AckDecoding.object(CallControlWire.ActivationFailed(callId: "c")))
         XCTAssertEqual(failed["why"] as? String, "not-activated")
     }

@@ -6,7 +6,7 @@
  *    (default 20000), each written to the JSON-lines push log like in production.
  * 2. Latency from "call placed" (a caller's `call:invite` leaves its socket.io client) to "push
  *    request written" (the sender's HTTP/2 stream has taken the request), through the real server
- *    and a real Janus: M calls (default 200) from P caller/callee pairs (default 10) at once, each
+ *    and real mediasoup workers: M calls (default 200) from P caller/callee pairs (default 10) at once, each
  *    callee an iPhone that is asleep. Every call is then cancelled.
  */
 import crypto from 'node:crypto';
@@ -126,7 +126,7 @@ async function placedToWritten(
     dataDir: dir,
     webDir: path.join(dir, 'no-web'),
     noAnswerTimeoutMs: 30_000,
-    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '42000-42999', iceInterface: '' },
+    media: { workers: 1, listen: { ip: '127.0.0.1', ports: { min: 42000, max: 42999 } } },
     push: {
       reportTimeoutMs: 8_000,
       apns: {
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
       `bench:push: ${args.pushes} pushes, ${args.concurrency} in flight, ${args.connections} connections…`,
     );
     const t = await throughput(standIn, key, dir);
-    console.error(`bench:push: ${args.calls} calls from ${args.pairs} pairs through the server and Janus…`);
+    console.error(`bench:push: ${args.calls} calls from ${args.pairs} pairs through the server and its SFU…`);
     const c = await placedToWritten(standIn, key, fs.mkdtempSync(path.join(dir, 'server-')));
     console.log(`\nbench:push — APNs stand-in on loopback (HTTP/2 + TLS), ${os.cpus().length} cores`);
     console.log(

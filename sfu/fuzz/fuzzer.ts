@@ -94,8 +94,14 @@ function strangerCall(event: RequestName): unknown {
     'call:activation-failed': { callId, why: 'failed' },
     'media:publish': { callId, sdp: 'v=0' },
     'media:subscribe-answer': { callId, sdp: 'v=0' },
-    'media:ice-restart': { callId, leg: 'publisher', sdp: 'v=0' },
-    'media:trickle': { callId, leg: 'subscriber', candidate: null },
+    'media:transport-create': { callId, direction: 'send' },
+    'media:transport-connect': {
+      callId,
+      transportId: uuid(),
+      dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AB' }] },
+    },
+    'media:consumer-resume': { callId, consumerId: uuid() },
+    'media:restart-ice': { callId, transportId: uuid() },
   };
   return byEvent[event] ?? { callId };
 }

@@ -1,5 +1,5 @@
 /**
- * The real server (`src/main.ts`, so its Janus too) as a child process on a temp data folder and
+ * The real server (`src/main.ts`, so its mediasoup workers too) as a child process on a temp data folder and
  * a free port: what the fuzz tool attacks and what the exposed-server tests start, exactly as
  * `npm start` runs it. Its RSS is read from /proc.
  */
@@ -40,7 +40,7 @@ export async function startServerProcess(o: ServerProcessOptions = {}): Promise<
       PORT: '0',
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
-      JANUS_RTP_PORTS: '42000-42199',
+      MEDIA_RTC_PORTS: '42000-42199',
       ...o.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

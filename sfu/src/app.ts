@@ -14,7 +14,7 @@ import { createApi } from './http/api.ts';
 import { checkOrigin } from './http/origin-policy.ts';
 import type { RequestView } from './http/proxy-trust.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import type { JanusGateway } from './janus/janus-gateway.ts';
+import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Presence } from './presence/presence.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
@@ -30,7 +30,7 @@ export interface AppComponents {
   history: CallsRepo;
   presence: Presence;
   calls: CallService;
-  gateway: JanusGateway;
+  media: MediaServer;
   log: Logger;
   webDir: string;
   noAnswerTimeoutMs: number;
@@ -69,10 +69,10 @@ export function createApplication(c: AppComponents): Application {
   const handle: http.RequestListener = (req, res) => {
     for (const [name, value] of Object.entries(securityHeaders(req, c.view))) res.setHeader(name, value);
     if (req.url === '/healthz') {
-      res.writeHead(c.gateway.isReady ? 200 : 503, { 'content-type': 'application/json' });
+      res.writeHead(c.media.isReady ? 200 : 503, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          janus: { ready: c.gateway.isReady, pid: c.gateway.pid ?? null },
+          media: { ready: c.media.isReady, workers: c.media.workers },
           calls: c.calls.activeCalls,
         }),
       );

@@ -28,7 +28,7 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Where Janus's generated config and log go. */
+  /** The database and the push log. */
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
   /** The built PWA to serve. */
   WEB_DIR: z.string().default(path.join(repoRoot, 'web', 'dist')),
@@ -46,15 +46,22 @@ const EnvSchema = z.object({
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
-  /** 0 picks a free port at start-up. */
-  JANUS_WS_PORT: port.default(0),
-  JANUS_ADMIN_PORT: port.default(0),
-  JANUS_RTP_PORTS: z
+  /** mediasoup workers (child processes, one core each); 0 = one per core. */
+  MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
+  /** The address the SFU's ICE (UDP and TCP) listens on. */
+  MEDIA_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+  /** The address put in the SFU's ICE candidates when clients must reach it by another (NAT). */
+  MEDIA_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
+  /** The ports the SFU's ICE may use, for UDP and TCP alike. */
+  MEDIA_RTC_PORTS: z
     .string()
     .regex(/^\d+-\d+$/, 'expected FROM-TO')
-    .default('40000-40999'),
-  /** Interface Janus's ICE is restricted to; empty picks the one holding the default route. */
-  JANUS_ICE_INTERFACE: z.string().default(''),
+    .default('40000-40999')
+    .transform((r) => {
+      const [min = 0, max = 0] = r.split('-').map(Number);
+      return { min, max };
+    })
+    .refine((r) => r.min >= 1024 && r.max <= 65535 && r.min <= r.max, 'expected 1024 <= FROM <= TO <= 65535'),
   /** How long a call whose callee was woken by a push waits for a device to report it. */
   PUSH_REPORT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
   /** APNs token auth: the `.p8` key file, its key id and the team id (all three, or none). */

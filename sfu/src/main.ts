@@ -1,6 +1,7 @@
 /** Entry point: load config, start the server, listen. Exits 2 on bad configuration. */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import { createSecureContext } from 'node:tls';
 import proxyaddr from 'proxy-addr';
 import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
@@ -123,16 +124,18 @@ async function main(): Promise<void> {
   const tls = await tlsOptions(config, log);
 
   let server: Server | null = null;
-  process.once('exit', () => server?.gateway.kill());
+  process.once('exit', () => server?.media.kill());
   server = await startServer({
     dataDir: config.DATA_DIR,
     webDir: config.WEB_DIR,
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
-    janus: {
-      wsPort: config.JANUS_WS_PORT,
-      adminPort: config.JANUS_ADMIN_PORT,
-      rtpPortRange: config.JANUS_RTP_PORTS,
-      iceInterface: config.JANUS_ICE_INTERFACE,
+    media: {
+      workers: config.MEDIA_WORKERS || os.availableParallelism(),
+      listen: {
+        ip: config.MEDIA_LISTEN_IP,
+        ports: config.MEDIA_RTC_PORTS,
+        ...(config.MEDIA_ANNOUNCED_ADDRESS ? { announcedAddress: config.MEDIA_ANNOUNCED_ADDRESS } : {}),
+      },
     },
     push: pushOptions(config),
     ...(tls ? { tls } : {}),

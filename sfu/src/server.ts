@@ -1,5 +1,5 @@
 /**
- * Builds every component of the server and wires them: Janus, the store, accounts, presence,
+ * Builds every component of the server and wires them: the SFU (mediasoup workers), the store, accounts, presence,
  * calls, HTTP + socket.io. Used by `main.ts` and by the integration tests, so both run the same thing.
  */
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { AccountService, type AccountLimits } from './accounts/account-service.t
 import { createApplication, type Application } from './app.ts';
 import { CallService } from './call/call-service.ts';
 import { createRequestView } from './http/proxy-trust.ts';
-import { JanusGateway } from './janus/janus-gateway.ts';
+import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import { Presence } from './presence/presence.ts';
 import type { ApsEnvironment } from './protocol/index.ts';
@@ -28,7 +28,7 @@ export interface ServerOptions {
   dataDir: string;
   webDir: string;
   noAnswerTimeoutMs: number;
-  janus: { wsPort: number; adminPort: number; rtpPortRange: string; iceInterface: string };
+  media: Omit<MediaServerOptions, 'log'>;
   push?: PushOptions;
   /** Certificate chain and key (PEM): serve HTTPS. */
   tls?: { cert: string; key: string };
@@ -64,17 +64,17 @@ export interface PushOptions {
 }
 
 export interface Server extends Application {
-  gateway: JanusGateway;
+  media: MediaServer;
   calls: CallService;
   pusher: IncomingCallPusher;
   db: Db;
-  /** Closes connections, stops Janus, closes the database. */
+  /** Closes connections, stops the media workers, closes the database. */
   stop(): Promise<void>;
 }
 
 export async function startServer(o: ServerOptions): Promise<Server> {
-  const gateway = new JanusGateway({ dataDir: o.dataDir, log: o.log, ...o.janus });
-  await gateway.start();
+  const media = new MediaServer({ ...o.media, log: o.log });
+  await media.start();
   const db = openDb(path.join(o.dataDir, 'softphone.db'));
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
@@ -114,7 +114,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
   const calls = new CallService({
     presence,
-    gateway,
+    media,
     users,
     calls: history,
     log: o.log,
@@ -128,7 +128,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     presence,
     calls,
-    gateway,
+    media,
     log: o.log,
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
@@ -138,7 +138,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   });
   return {
     ...app,
-    gateway,
+    media,
     calls,
     pusher,
     db,
@@ -148,7 +148,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       await pool.close();
       await pushLog.close();
       web.close();
-      await gateway.stop();
+      await media.stop();
       db.close();
     },
   };

@@ -6,6 +6,7 @@ import { StageCollector, correlate } from './correlate.ts';
 import { DETECTORS, SPECS } from './detectors/index.ts';
 import { MAX_EVIDENCE, Recent, ref } from './detectors/kit.ts';
 import type { EvidenceRef, Finding } from './detectors/kit.ts';
+import { groupDiagnoses } from './explain.ts';
 import { mergeByTime } from './merge.ts';
 import type { Diagnosis, Evidence, Hit } from './model.ts';
 import { emptyStats, readHits } from './reader.ts';
@@ -159,7 +160,10 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
     toleranceMs: opts.toleranceMs,
     maxDelayMs: opts.maxDelayMs,
   });
-  const findings = detectors.flatMap((d) => d.finish({ volume: summary, traces, pushes, lastTime }));
+  const excerpts = new Set(inputs.flatMap((s, i) => (s.coverage === 'excerpt' ? [i] : [])));
+  const findings = detectors.flatMap((d) =>
+    d.finish({ volume: summary, traces, pushes, lastTime, excerpts }),
+  );
 
   const evidence = (e: EvidenceRef): Evidence => {
     const out: Evidence = {
@@ -214,7 +218,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
   const bytes = sum('bytes');
   return {
     tool: 'voip-doctor',
-    schemaVersion: 1,
+    schemaVersion: 2,
     inputs,
     serverLogs,
     stats: {
@@ -235,6 +239,7 @@ export async function analyze(opts: AnalyzeOptions): Promise<Report> {
       mbPerSecond: Math.round((bytes / 1024 / 1024 / Math.max(elapsedMs, 1)) * 1000 * 10) / 10,
     },
     diagnoses,
+    groups: groupDiagnoses(diagnoses),
     timeline,
     timelineTruncated,
     correlation:

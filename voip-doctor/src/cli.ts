@@ -43,6 +43,7 @@ Options:
   --json                JSON report (schema in README.md) on stdout
   --html                HTML report with a timeline picture on stdout
   -o, --output FILE     write the report to FILE instead of stdout
+  -v, --verbose         list every occurrence of a repeated finding, every push, a longer timeline
   --progress            always print progress on stderr (default: only for inputs over 64 MB)
   -q, --quiet           never print progress
   -h, --help            this text
@@ -108,6 +109,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         output: { type: 'string', short: 'o' },
         progress: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
+        verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -152,7 +154,11 @@ export async function main(argv: string[], io: Io): Promise<number> {
       onBytes: (n) => progress?.add(n),
     });
     progress?.stop();
-    const text = v.json ? renderJson(report) : v.html ? renderHtml(report) : renderText(report);
+    const text = v.json
+      ? renderJson(report)
+      : v.html
+        ? renderHtml(report)
+        : renderText(report, { verbose: v.verbose ?? false });
     if (v.output) {
       const out = createWriteStream(v.output);
       out.end(text);

@@ -15,14 +15,14 @@ async function* withFirst(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGene
 }
 
 /**
- * Text chunks of `path`. `onBytes` is told how many raw (possibly compressed) bytes were consumed, for
- * progress. Throws on unreadable input (missing file, corrupt gzip).
+ * Raw (decompressed) byte chunks of `path`. `onBytes` is told how many raw (possibly compressed) bytes were
+ * consumed, for progress. Throws on unreadable input (missing file, corrupt gzip).
  */
-export async function* readText(
+export async function* readBytes(
   path: string,
   onBytes: (n: number) => void,
   stdin: NodeJS.ReadableStream = process.stdin,
-): AsyncGenerator<string> {
+): AsyncGenerator<Buffer> {
   const raw: AsyncIterable<Buffer> =
     path === '-' ? (stdin as AsyncIterable<Buffer>) : createReadStream(path, { highWaterMark: CHUNK });
   const it = raw[Symbol.asyncIterator]();
@@ -35,16 +35,25 @@ export async function* readText(
     }
   };
   const gz = head.value.length >= 2 && head.value[0] === 0x1f && head.value[1] === 0x8b;
-  let bytes: AsyncIterable<Buffer> = counted();
-  if (gz) {
-    const gunzip = createGunzip({ chunkSize: CHUNK });
-    const source = Readable.from(bytes, { objectMode: false });
-    source.on('error', (e) => gunzip.destroy(e));
-    bytes = source.pipe(gunzip);
+  if (!gz) {
+    yield* counted();
+    return;
   }
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  const source = Readable.from(counted(), { objectMode: false });
+  source.on('error', (e) => gunzip.destroy(e));
+  yield* source.pipe(gunzip) as AsyncIterable<Buffer>;
+}
+
+/** Text chunks of `path` (see readBytes), decoded as UTF-8 without a byte-order mark. */
+export async function* readText(
+  path: string,
+  onBytes: (n: number) => void,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let first = true;
-  for await (const b of bytes) {
+  for await (const b of readBytes(path, onBytes, stdin)) {
     let text = decoder.write(b);
     // A UTF-8 byte-order mark would otherwise hide the first line's timestamp.
     if (first && text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -1,5 +1,6 @@
 /** The report every output format renders: this is the `--json` schema (documented in README.md). */
 import type { Stage, Verdict } from './correlate.ts';
+import type { DiagnosisGroup } from './explain.ts';
 import type { Diagnosis, Severity } from './model.ts';
 import type { InputStats } from './reader.ts';
 import type { ServerLogStats } from './server-log.ts';
@@ -55,11 +56,14 @@ export interface Stats {
 
 export interface Report {
   tool: 'voip-doctor';
-  schemaVersion: 1;
+  schemaVersion: 2;
   inputs: InputStats[];
   serverLogs: ServerLogStats[];
   stats: Stats;
+  /** Every finding, failures first, then by time. */
   diagnoses: Diagnosis[];
+  /** The same findings grouped by id, root causes first, each followed by what it explains. */
+  groups: DiagnosisGroup[];
   timeline: TimelineEvent[];
   timelineTruncated: number;
   correlation: CorrelationRow[] | null;

@@ -10,9 +10,6 @@ class RecordingEngine implements MediaEngine {
   async prepare(_s: MediaSignalling): Promise<void> {
     this.calls.push('prepare');
   }
-  async acceptRemoteOffer(sdp: string): Promise<void> {
-    this.calls.push(`offer ${sdp}`);
-  }
   async start(): Promise<void> {
     this.calls.push('start');
     this.capturing = true;
@@ -53,12 +50,12 @@ describe('the lazily loaded media engine', () => {
     const lazy = new LazyMediaEngine(d.load);
     const prepared = lazy.prepare(signalling);
     lazy.setMuted(true);
-    const offered = lazy.acceptRemoteOffer('sdp');
+    const output = lazy.setOutputDevice('speaker');
     lazy.stop();
     const real = new RecordingEngine();
     d.finish(real);
-    await Promise.all([prepared, offered]);
-    assert.deepEqual(real.calls, ['prepare', 'muted true', 'offer sdp', 'stop']);
+    await Promise.all([prepared, output]);
+    assert.deepEqual(real.calls, ['prepare', 'muted true', 'output speaker', 'stop']);
   });
 
   it('captures nothing until the loaded engine does', async () => {

@@ -18,7 +18,7 @@ import { Party } from './party.ts';
 export interface RigOptions {
   profile: ProfileName;
   wav: { caller: string; callee: string };
-  /** Where logs go (server, Janus, Appium). */
+  /** Where logs go (server, Appium). */
   logDir: string;
   /** Use a running softphone instead of starting one. */
   serverUrl?: string;

@@ -1,4 +1,4 @@
-/** Runs the real softphone server (and so its Janus) as a child, on free ports, for the rig. */
+/** Runs the real softphone server (and so its mediasoup workers) as a child, on free ports, for the rig. */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,8 @@ export const WEB_QA_DIR = path.join(REPO_ROOT, 'web', 'dist-qa');
 export interface SoftphoneServer {
   url: string;
   dataDir: string;
-  /** Janus's pid as the server reports it (tests kill it on purpose). */
-  janusPid(): Promise<number | null>;
+  /** The SFU's workers as the server reports them: pid and live calls (tests kill one on purpose). */
+  mediaWorkers(): Promise<{ pid: number; calls: number }[]>;
   /** With the `apns` option: the APNs stand-in the server pushes to. */
   apns: ApnsStandInHandle | null;
   /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
@@ -105,10 +105,10 @@ export async function startSoftphoneServer(
     url,
     dataDir,
     apns: apns?.handle ?? null,
-    async janusPid() {
+    async mediaWorkers() {
       const res = await fetch(new URL('/healthz', url));
-      const body = (await res.json()) as { janus: { pid: number | null } };
-      return body.janus.pid;
+      const body = (await res.json()) as { media: { workers: { pid: number; calls: number }[] } };
+      return body.media.workers;
     },
     async restart() {
       await started.stop();

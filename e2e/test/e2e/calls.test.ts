@@ -1,5 +1,5 @@
 /**
- * The rig against the real stack: softphone server + Janus, Appium, two Debian Chromium processes
+ * The rig against the real stack: softphone server + mediasoup, Appium, two Debian Chromium processes
  * with fake-capture WAVs through the real getUserMedia path.
  */
 import assert from 'node:assert/strict';
@@ -21,9 +21,8 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES] | n
   return f;
 };
 const CALL = { holdMs: 1_500, heardTimeoutMs: 8_000 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('calls between two browsers through Janus', { timeout: 240_000 }, () => {
+describe('calls between two browsers through the SFU', { timeout: 240_000 }, () => {
   let rig: Rig;
   before(async () => {
     rig = await Rig.start({
@@ -73,15 +72,16 @@ describe('calls between two browsers through Janus', { timeout: 240_000 }, () =>
     await Promise.all([rig.caller.dismiss(), rig.callee.dismiss()]);
   });
 
-  it('Janus killed mid-call: both parties see "media server restarted" within 5 s, and the next call works', async () => {
+  it('the call\'s media worker killed mid-call: both parties see "media server restarted" within 5 s, and the next call works', async () => {
     const server = rig.server;
     assert.ok(server);
     await rig.caller.call(rig.callee);
     await rig.callee.waitForScreen('incoming');
     await rig.callee.answer();
     await Promise.all([rig.caller.waitForScreen('in-call'), rig.callee.waitForScreen('in-call')]);
-    const pid = await server.janusPid();
-    assert.ok(pid);
+    const workers = await server.mediaWorkers();
+    const pid = workers.find((w) => w.calls > 0)?.pid;
+    assert.ok(pid, 'the call is on a worker');
     const killedAt = Date.now();
     execFileSync('kill', ['-9', String(pid)]);
     await Promise.all([rig.caller.waitForScreen('ended', 5_000), rig.callee.waitForScreen('ended', 5_000)]);
@@ -90,8 +90,14 @@ describe('calls between two browsers through Janus', { timeout: 240_000 }, () =>
     assert.equal(await rig.callee.endMessage(), 'Call failed: media server restarted');
     await Promise.all([rig.caller.dismiss(), rig.callee.dismiss()]);
 
-    for (let i = 0; i < 50 && ((await server.janusPid()) === pid || (await server.janusPid()) === null); i++)
-      await sleep(100);
+    const replaced = async () => {
+      const now = await server.mediaWorkers();
+      return now.length === workers.length && !now.some((w) => w.pid === pid);
+    };
+    await rig.caller.driver.waitUntil(replaced, {
+      timeout: 10_000,
+      timeoutMsg: 'the killed worker was not replaced',
+    });
     const next = await placeCall(99, rig.caller, rig.callee, CALL);
     assert.equal(next.verdict, 'two-way', next.error ?? JSON.stringify(next.directions));
   });

@@ -1,7 +1,7 @@
 /**
  * The callee on a simulated iPhone (web/src/shell-simulator: CallKit, PushKit and the shell's rules
  * of docs/callkit-decision-table.md, with the PWA in its web view), the caller in a browser, the
- * real server and Janus between them. Each scenario measures audio both ways with the rig's
+ * real server and its SFU between them. Each scenario measures audio both ways with the rig's
  * signature tones, and checks from the system's event log that capture never started before
  * CallKit's `didActivate`.
  */

@@ -1,5 +1,5 @@
 /**
- * A network blip mid-call. Janus's ICE runs on an address of its own (a veth interface made for the
+ * A network blip mid-call. The SFU's ICE listens on an address of its own (a veth interface made for the
  * test); the blip takes that address away for 7 s, as a Wi-Fi drop takes a phone's, so no packet,
  * STUN or media, flows on any leg while signalling (on loopback) stays up. Both browsers see their
  * transport drop, restart ICE through the server, and the call goes on, heard both ways.
@@ -24,10 +24,11 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const IFACE = 'spblip0';
-const ADDR = '10.77.0.1/24';
+const IP = '10.77.0.1';
+const ADDR = `${IP}/24`;
 const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
 
-/** A veth pair whose one end carries Janus's ICE address; null when this machine can't make one. */
+/** A veth pair whose one end carries the SFU's ICE address; null when this machine can't make one. */
 function makeBlipInterface(): string | null {
   try {
     execFileSync('ip', ['link', 'del', IFACE], { stdio: 'ignore' });
@@ -54,7 +55,7 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
       profile: 'linux-chromium',
       wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
       logDir: path.join(dir, 'logs'),
-      serverEnv: { JANUS_ICE_INTERFACE: IFACE },
+      serverEnv: { MEDIA_LISTEN_IP: IP },
     });
   });
   after(async () => {

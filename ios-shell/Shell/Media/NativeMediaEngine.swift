@@ -154,8 +154,9 @@ final class NativeMediaEngine {
             session.track = nil
             session.sender = nil
             session.recovery = [.publisher: IceRecovery(), .subscriber: IceRecovery()]
+            // The edge takes a second `media:publish`; a new downstream offer needs the edge to
+            // offer again to a new peer connection (issue 12, left for the server side).
             publish(session)
-            requestSubscriberOffer(session)
         }
     }
 
@@ -232,7 +233,7 @@ final class NativeMediaEngine {
         }
     }
 
-    /// The upstream's offer to the server, and its answer back: `media:publish`, or `media:ice-restart`.
+    /// The upstream's offer to the server, and its answer back: `media:publish`.
     private func sendOffer(_ sdp: String, on leg: PeerConnectionLeg, session: Session, restart: Bool) {
         let callId = session.callId
         let applyAnswer: (Result<String, ProtocolError>) -> Void = { [weak self] result in
@@ -250,39 +251,7 @@ final class NativeMediaEngine {
                 self.negotiationFailed(session, .publisher, restart: restart, "publisher \(restart ? "restart" : "publish"): \(error.code)")
             }
         }
-        if restart {
-            negotiation?.restartIce(callId, leg: .publisher, offer: sdp, done: applyAnswer)
-        } else {
-            negotiation?.publish(callId, offer: sdp, done: applyAnswer)
-        }
-    }
-
-    /// A downstream restart: the server sends a new offer back, which is answered on the same leg.
-    private func requestSubscriberOffer(_ session: Session) {
-        let callId = session.callId
-        negotiation?.restartIce(callId, leg: .subscriber, offer: nil) { [weak self] result in
-            guard let self, self.sessions[callId] === session else { return }
-            switch result {
-            case let .success(offer):
-                let leg: PeerConnectionLeg
-                if let existing = session.subscriber {
-                    leg = existing
-                } else {
-                    guard let created = PeerConnectionLeg(leg: .subscriber, factory: self.factory, iceServers: self.iceServers) else {
-                        self.fail(callId, "no subscriber peer connection")
-                        return
-                    }
-                    created.delegate = self
-                    session.subscriber = created
-                    leg = created
-                }
-                self.answer(offer: offer, on: leg, session: session) { ok in
-                    if ok { self.recover(session, .subscriber, .restartNegotiated) }
-                }
-            case let .failure(error):
-                self.negotiationFailed(session, .subscriber, restart: true, "subscriber restart: \(error.code)")
-            }
-        }
+        negotiation?.publish(callId, offer: sdp, done: applyAnswer)
     }
 
     private func answer(offer sdp: String, on leg: PeerConnectionLeg, session: Session, done: @escaping (Bool) -> Void) {
@@ -345,19 +314,11 @@ final class NativeMediaEngine {
         reportOverallState(session)
     }
 
+    /// The SDP edge has no ICE restart (mediasoup is ICE-lite: MediaSignalling.swift): the leg heals
+    /// on continual gathering or not at all, and IceRecovery counts this as a restart that failed.
     private func restartIce(_ session: Session, _ which: MediaLeg) {
-        switch which {
-        case .publisher:
-            guard let leg = session.publisher else { return }
-            leg.createOffer(iceRestart: true) { [weak self] result in
-                switch result {
-                case let .success(sdp): self?.sendOffer(sdp, on: leg, session: session, restart: true)
-                case let .failure(error): self?.negotiationFailed(session, .publisher, restart: true, "publisher restart offer: \(error.localizedDescription)")
-                }
-            }
-        case .subscriber:
-            requestSubscriberOffer(session)
-        }
+        Log.media.notice("no ice restart on the SDP edge \(which.rawValue, privacy: .public) call=\(session.callId.wireString, privacy: .public): waiting for the leg to heal")
+        recover(session, which, .restartFailed)
     }
 
     /// Connected when every leg that exists is; restarting while any recovery runs.
@@ -414,10 +375,8 @@ final class NativeMediaEngine {
 }
 
 extension NativeMediaEngine: PeerConnectionLegDelegate {
-    func leg(_ leg: PeerConnectionLeg, didGenerate candidate: IceCandidate?) {
-        guard let session = session(of: leg) else { return }
-        negotiation?.trickle(session.callId, leg: leg.leg, candidate: candidate)
-    }
+    /// mediasoup is ICE-lite and needs none of our candidates: they travel in the offer.
+    func leg(_ leg: PeerConnectionLeg, didGenerate candidate: IceCandidate?) {}
 
     func leg(_ leg: PeerConnectionLeg, didChange state: RTCPeerConnectionState) {
         guard let session = session(of: leg) else { return }

@@ -5,8 +5,7 @@
  * second record of it.
  */
 import crypto from 'node:crypto';
-import type { JanusGateway } from '../janus/janus-gateway.ts';
-import type { Candidate, Leg } from '../janus/media-room.ts';
+import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
 import {
@@ -15,8 +14,11 @@ import {
   isMissed,
   type EndReason,
   type CallId,
+  type MediaPayload,
+  type MediaRequestName,
   type Peer,
   type QualitySummary,
+  type RequestResult,
   type UserId,
 } from '../protocol/index.ts';
 import type { CallWaker } from '../push/incoming-call-pusher.ts';
@@ -24,11 +26,11 @@ import type { CallsRepo } from '../store/calls.repo.ts';
 import type { UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
 import { actorOf, transition, type CallEvent, type Role } from './call-machine.ts';
-import { CallSession } from './call-session.ts';
+import { CallSession, type LateSocket } from './call-session.ts';
 
 export interface CallServiceDeps {
   presence: Presence;
-  gateway: JanusGateway;
+  media: MediaServer;
   users: UsersRepo;
   calls: CallsRepo;
   log: Logger;
@@ -47,7 +49,6 @@ export class CallService {
 
   constructor(private readonly deps: CallServiceDeps) {
     this.log = deps.log.child({ module: 'calls' });
-    deps.gateway.on('lost', () => this.endAll({ type: 'media-server-restarted' }));
   }
 
   get activeCalls(): number {
@@ -59,7 +60,7 @@ export class CallService {
     if (this.callOf(from.peer.id)) throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
     const user = this.deps.users.byId(to);
     if (!user) throw new CallError(ErrorCode.UserNotFound, 'no such user');
-    if (!this.deps.gateway.isReady)
+    if (!this.deps.media.isReady)
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server is restarting');
 
     const busy = this.callOf(to) !== undefined;
@@ -86,7 +87,7 @@ export class CallService {
       from,
       { peer: { id: user.id, displayName: user.displayName }, devices },
       {
-        gateway: this.deps.gateway,
+        media: this.deps.media,
         calls: this.deps.calls,
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
@@ -110,7 +111,7 @@ export class CallService {
    * A push-woken device reports the call it was told about. A call that ended meanwhile (or was
    * answered on another device) is "no longer available": the device ends its CallKit call.
    */
-  report(member: Member, callId: CallId, late?: { socketId: string; send: (sdp: string) => void }): Peer {
+  report(member: Member, callId: CallId, late?: LateSocket): Peer {
     const call = this.liveOrEnded(member.peer.id, callId, { type: 'report' });
     if (call.callee.peer.id !== member.peer.id)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
@@ -144,32 +145,20 @@ export class CallService {
     call.hold(role, held);
   }
 
-  async publish(member: Member, callId: CallId, sdp: string): Promise<string> {
-    return this.participant(member, callId).call.publish(member, sdp);
-  }
-
-  async answerSubscription(member: Member, callId: CallId, sdp: string): Promise<void> {
-    await this.participant(member, callId).call.answerSubscription(member, sdp);
-  }
-
-  async trickle(member: Member, callId: CallId, leg: Leg, candidate: Candidate | null): Promise<void> {
-    await this.participant(member, callId).call.trickle(member, leg, candidate);
+  /** A party's media request (transports, producer, consumer, SDP) in its call's room. */
+  async media<K extends MediaRequestName>(
+    member: Member,
+    callId: CallId,
+    event: K,
+    payload: MediaPayload<K>,
+  ): Promise<RequestResult<K>> {
+    return this.participant(member, callId).call.media(member, event, payload);
   }
 
   /** The party's media could not be recovered after a network loss: the call ends for both. */
   mediaLost(member: Member, callId: CallId): void {
     const { call, role } = this.participant(member, callId);
     call.dispatch({ type: 'media-lost', who: role });
-  }
-
-  /** A network blip: the party restarts ICE on its upstream, or asks Janus to on its downstream. */
-  async restartMedia(member: Member, callId: CallId, leg: Leg, sdp: string | undefined): Promise<string> {
-    const { call } = this.participant(member, callId);
-    if (leg === 'publisher') {
-      if (!sdp) throw new CallError(ErrorCode.InvalidPayload, 'an upstream ICE restart needs an offer');
-      return call.restartPublisher(member, sdp);
-    }
-    return call.restartSubscriber(member);
   }
 
   /** A device's audio-activation step failed: logged with the call, the call itself goes on. */
@@ -212,12 +201,6 @@ export class CallService {
     const actor = actorOf(type);
     if (actor && actor !== role)
       throw new CallError(ErrorCode.NotParticipant, `only the ${actor} can ${type}`);
-  }
-
-  private endAll(event: CallEvent): void {
-    const calls = [...this.live.values()];
-    if (calls.length) this.log.warn({ calls: calls.length, event: event.type }, 'ending every call');
-    for (const call of calls) call.dispatch(event);
   }
 
   private participant(member: Member, callId: CallId): { call: CallSession; role: Role } {

@@ -13,8 +13,8 @@
  * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
  * class first completes the change (state and who is in the call), then tells the devices.
  */
-import type { JanusGateway } from '../janus/janus-gateway.ts';
-import { MediaRoom, type Candidate, type Leg } from '../janus/media-room.ts';
+import type { MediaDelivery, MediaRoom } from '../media/media-room.ts';
+import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import {
@@ -23,15 +23,24 @@ import {
   ErrorCode,
   type CallId,
   type EndedBy as WireEndedBy,
+  type MediaPayload,
+  type MediaRequestName,
   type Peer,
+  type RequestResult,
   type UserId,
 } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import { CallError } from './call-error.ts';
 import { transition, type CallEvent, type EndedBy, type Role } from './call-machine.ts';
 
+/** A socket of a device already in the call that joins it later (the iPhone shell's own, claiming). */
+export interface LateSocket {
+  socketId: string;
+  emit: Member['emit'];
+}
+
 export interface CallSessionDeps {
-  gateway: JanusGateway;
+  media: MediaServer;
   calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
@@ -57,8 +66,8 @@ export class CallSession {
   /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
   private readonly offered: boolean;
   private callerSubscribed = false;
-  /** The downstream offer each device was sent and which of its sockets got it, for one that joins later. */
-  private readonly offers = new Map<Member, { sdp: string; sentTo: Set<string> }>();
+  /** The downstream each device was sent and which of its sockets got it, for one that joins later. */
+  private readonly downstream = new Map<Member, { delivery: MediaDelivery; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
   readonly createdAt = Date.now();
 
@@ -128,16 +137,16 @@ export class CallSession {
    * A push-woken callee device has reported the call to CallKit: it rings along with the others, and
    * the first report is what tells the caller the callee is ringing.
    */
-  report(device: Member, late?: { socketId: string; send: (sdp: string) => void }): void {
+  report(device: Member, late?: LateSocket): void {
     const joins = !this.ringing.has(device);
     this.dispatch({ type: 'report' }, () => this.ringing.add(device));
     if (!joins) {
       // Another socket of a device that rings already (the iPhone shell's own, claiming what the
       // page heard of first): it gets the downstream offer it was not connected for.
-      const offer = this.offers.get(device);
-      if (offer && late && !offer.sentTo.has(late.socketId)) {
-        offer.sentTo.add(late.socketId);
-        late.send(offer.sdp);
+      const sent = this.downstream.get(device);
+      if (sent && late && !sent.sentTo.has(late.socketId)) {
+        sent.sentTo.add(late.socketId);
+        this.deliver(late.emit, sent.delivery);
       }
       return;
     }
@@ -197,26 +206,14 @@ export class CallSession {
     this.dispatch({ type: 'disconnect', who: role });
   }
 
-  async publish(member: Member, sdp: string): Promise<string> {
-    return this.mediaOp(async (room) => room.publish(this.partyOf(member), sdp));
-  }
-
-  async answerSubscription(member: Member, sdp: string): Promise<void> {
-    await this.mediaOp(async (room) => room.answerSubscription(this.partyOf(member), sdp));
-  }
-
-  async trickle(member: Member, leg: Leg, candidate: Candidate | null): Promise<void> {
-    await this.mediaOp(async (room) => room.trickle(this.partyOf(member), leg, candidate));
-  }
-
-  async restartPublisher(member: Member, sdp: string): Promise<string> {
-    this.log.info({ party: this.partyOf(member), leg: 'publisher' }, 'ICE restart');
-    return this.mediaOp(async (room) => room.restartPublisher(this.partyOf(member), sdp));
-  }
-
-  async restartSubscriber(member: Member): Promise<string> {
-    this.log.info({ party: this.partyOf(member), leg: 'subscriber' }, 'ICE restart');
-    return this.mediaOp(async (room) => room.restartSubscriber(this.partyOf(member)));
+  /** One of the party's media requests (transports, producer, consumer, SDP), run in the call's room. */
+  async media<K extends MediaRequestName>(
+    member: Member,
+    event: K,
+    payload: MediaPayload<K>,
+  ): Promise<RequestResult<K>> {
+    if (event === 'media:restart-ice') this.log.info({ party: this.partyOf(member) }, 'ICE restart');
+    return this.mediaOp(async (room) => room.handle(this.partyOf(member), event, payload));
   }
 
   private partyOf(member: Member): string {
@@ -242,12 +239,7 @@ export class CallSession {
     let room: MediaRoom;
     try {
       const parties = [CALLER, ...this.callee.devices.map(calleeParty)];
-      room = await MediaRoom.open(
-        this.deps.gateway,
-        parties,
-        this.log,
-        parties.length + (this.deps.woken?.devices ?? 0),
-      );
+      room = await this.deps.media.openRoom(parties, this.log);
     } catch (err) {
       this.log.error({ err }, 'could not open a media room');
       this.dispatch({ type: 'media-failed' });
@@ -264,6 +256,10 @@ export class CallSession {
       for (const m of this.targets(other(role)))
         m.emit('media:talking', { callId: this.id, who: 'peer', talking });
     });
+    room.on('lost', (why) => {
+      this.log.error({ why }, 'media lost');
+      this.dispatch({ type: 'media-server-restarted' });
+    });
     room.on('leg-failed', (party, leg, why) => {
       this.log.warn({ party, leg, why }, 'media leg failed');
       this.dispatch({ type: 'leg-failed', who: party === CALLER ? 'caller' : 'callee' });
@@ -272,7 +268,7 @@ export class CallSession {
   }
 
   /**
-   * Janus lets a feed be subscribed to only once its publisher is up. Every ringing callee device
+   * A party's audio can be consumed once it has published. Every ringing callee device
    * subscribes to the caller as soon as it can; the caller subscribes to a callee device once it
    * knows which one will take the call: the one that answered, or the only one ringing.
    */
@@ -298,16 +294,22 @@ export class CallSession {
   private subscribe(room: MediaRoom, subscriber: string, publisher: string, to: Member): void {
     room
       .subscribe(subscriber, publisher)
-      .then((sdp) => {
+      .then((d) => {
         if (this._state === CallState.Ended) return;
-        this.offers.set(to, { sdp, sentTo: to.socketIds() });
-        to.emit('media:offer', { callId: this.id, sdp });
+        this.downstream.set(to, { delivery: d, sentTo: to.socketIds() });
+        this.deliver(to.emit.bind(to), d);
       })
       .catch((err: unknown) => {
         if (this._state === CallState.Ended || !this.roleOf(to)) return;
         this.log.error({ err, subscriber }, 'subscribe failed');
         this.dispatch({ type: 'media-failed' });
       });
+  }
+
+  /** The partner's downstream: an SDP offer (the native engine) or a consumer (mediasoup-client). */
+  private deliver(emit: Member['emit'], d: MediaDelivery): void {
+    if (d.event === 'media:offer') emit(d.event, { callId: this.id, ...d.payload });
+    else emit(d.event, { callId: this.id, ...d.payload });
   }
 
   /** The caller's device, or the callee's: the answering device, or every ringing one before that. */

@@ -24,6 +24,12 @@
  * page is the UI and the source of the user's intents; it tells the shell who it is
  * (`signalling.identity`), which ICE servers and which engine to use, and hears the server's call
  * state, CallKit's refusals and a snapshot of every live call (`shell.state`) from the shell.
+ *
+ * Media: the native engine (ios-shell/Shell/Media) holds two plain peer connections, the party's
+ * upstream (publisher) and the partner's downstream (subscriber), and the shell negotiates them on
+ * its own socket with the server's SDP edge (sfu/src/media/sdp-edge.ts: `media:publish`,
+ * `media:offer`, `media:subscribe-answer`). The SFU is ICE-lite and puts its candidates in its SDP,
+ * so no candidate travels either way.
  */
 import { z } from 'zod/mini';
 import { CallIdSchema, CallState, EndReason, PeerSchema } from './call.ts';
@@ -41,6 +47,10 @@ export const SHELL_INFO_GLOBAL = '__softphoneShell';
 
 const v = z.literal(BRIDGE_VERSION);
 const callId = CallIdSchema;
+
+/** Which of the native engine's two peer connections a message is about: its upstream or the partner's downstream. */
+export const MediaLegSchema = z.enum(['publisher', 'subscriber']);
+export type MediaLeg = z.infer<typeof MediaLegSchema>;
 
 /** What the shell tells the page about itself before the page's first script runs. */
 export const ShellInfoSchema = z.strictObject({

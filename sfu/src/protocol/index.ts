@@ -3,6 +3,7 @@ export * from './bridge.ts';
 export * from './call.ts';
 export * from './errors.ts';
 export * from './history.ts';
+export * from './media.ts';
 export * from './push.ts';
 export * from './rest.ts';
 export * from './signalling.ts';

@@ -54,19 +54,20 @@ export type WebPushSubscription = z.infer<typeof WebPushSubscriptionSchema>;
 const empty = z.strictObject({});
 
 /** Client → server requests about push (acked like every request; see signalling.ts). */
-export const pushRequests = {
-  /** The iOS shell's VoIP token for this device (sent at every launch: tokens change). */
-  'push:register-voip': { payload: VoipRegistrationSchema, result: empty },
-  /** The PWA's Web Push subscription for this device. */
-  'push:register-web': {
-    payload: z.strictObject({ subscription: WebPushSubscriptionSchema }),
-    result: empty,
-  },
-  /** Forget this device's push registrations (sign-out). */
-  'push:unregister': { payload: empty, result: empty },
-  /** The server's VAPID public key, for `pushManager.subscribe({ applicationServerKey })`. */
-  'push:web-config': { payload: empty, result: z.strictObject({ vapidPublicKey: z.string() }) },
-} as const;
+export const pushRequests = /* @__PURE__ */ (() =>
+  ({
+    /** The iOS shell's VoIP token for this device (sent at every launch: tokens change). */
+    'push:register-voip': { payload: VoipRegistrationSchema, result: empty },
+    /** The PWA's Web Push subscription for this device. */
+    'push:register-web': {
+      payload: z.strictObject({ subscription: WebPushSubscriptionSchema }),
+      result: empty,
+    },
+    /** Forget this device's push registrations (sign-out). */
+    'push:unregister': { payload: empty, result: empty },
+    /** The server's VAPID public key, for `pushManager.subscribe({ applicationServerKey })`. */
+    'push:web-config': { payload: empty, result: z.strictObject({ vapidPublicKey: z.string() }) },
+  }) as const)();
 
 /**
  * What a Web Push carries (the service worker decodes it). Unlike a VoIP push, a Web Push may also

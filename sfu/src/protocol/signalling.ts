@@ -7,99 +7,61 @@ import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
+import { mediaRequests, mediaServerEvents } from './media.ts';
 import { pushRequests } from './push.ts';
-
-const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
-
-export const IceCandidateSchema = z.object({
-  candidate: z.string().check(z.maxLength(2_000)),
-  sdpMid: z.nullable(z.string().check(z.maxLength(64))),
-  sdpMLineIndex: z.nullable(z.int().check(z.gte(0), z.lte(64))),
-});
-export type IceCandidate = z.infer<typeof IceCandidateSchema>;
-
-/** Which of a party's two peer connections a message is about: its own upstream or the partner's downstream. */
-export const MediaLegSchema = z.enum(['publisher', 'subscriber']);
-export type MediaLeg = z.infer<typeof MediaLegSchema>;
 
 const callRef = z.strictObject({ callId: CallIdSchema });
 const empty = z.strictObject({});
 
 /** Client → server requests. Each is acknowledged with `Ack<result>`. */
-export const requests = {
-  /** Start a call to an online user. */
-  'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
-  /**
-   * A push-woken device has reported the call to CallKit: it joins the call's ringing devices (so it
-   * may answer or decline) and the first report moves the call to `ringing`. A call that ended
-   * meanwhile fails with `call-no-longer-available`.
-   */
-  'call:reported': {
-    payload: callRef,
-    result: z.strictObject({ call: z.strictObject({ callId: CallIdSchema, from: PeerSchema }) }),
-  },
-  /** The callee's device is alerting the user (moves the call to `ringing`). */
-  'call:ringing': { payload: callRef, result: empty },
-  /** The callee accepts. */
-  'call:answer': { payload: callRef, result: empty },
-  /** The callee refuses. */
-  'call:decline': { payload: callRef, result: empty },
-  /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
-  'call:hangup': { payload: callRef, result: empty },
-  /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
-  'call:media-lost': { payload: callRef, result: empty },
-  /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
-  'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
-  /**
-   * The audio-activation step failed on this device (iOS: no `didActivate` in time, field notes
-   * §1): logged at once with the call id, so the failure is seen while the call is still up.
-   */
-  'call:activation-failed': {
-    payload: z.strictObject({ callId: CallIdSchema, why: z.enum(['not-activated', 'failed']) }),
-    result: empty,
-  },
-  /** This party's media summary, sent once the call has ended; kept with the call in history. */
-  'call:quality': {
-    payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),
-    result: empty,
-  },
-  /** The signed-in user's recent calls, newest first. */
-  'history:list': {
-    payload: z.strictObject({ limit: z.optional(z.int().check(z.gte(1), z.lte(200))) }),
-    result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.int() }),
-  },
-  /** The user has looked at their missed calls: clears the badge. */
-  'history:mark-seen': { payload: empty, result: empty },
-  /** Publish this party's upstream: an SDP offer in, Janus's answer out. */
-  'media:publish': {
-    payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
-    result: z.strictObject({ sdp: SdpSchema }),
-  },
-  /** The answer to a `media:offer` (the partner's downstream). */
-  'media:subscribe-answer': {
-    payload: z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
-    result: empty,
-  },
-  /**
-   * ICE restart after a network blip. Upstream (`publisher`): the party's new offer in, Janus's
-   * answer out. Downstream (`subscriber`): no SDP in, Janus's new offer out, answered with
-   * `media:subscribe-answer`.
-   */
-  'media:ice-restart': {
-    payload: z.strictObject({ callId: CallIdSchema, leg: MediaLegSchema, sdp: z.optional(SdpSchema) }),
-    result: z.strictObject({ sdp: SdpSchema }),
-  },
-  /** A local ICE candidate for one leg; `null` ends gathering. */
-  'media:trickle': {
-    payload: z.strictObject({
-      callId: CallIdSchema,
-      leg: MediaLegSchema,
-      candidate: z.nullable(IceCandidateSchema),
-    }),
-    result: empty,
-  },
-  ...pushRequests,
-} as const;
+export const requests = /* @__PURE__ */ (() =>
+  ({
+    /** Start a call to an online user. */
+    'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
+    /**
+     * A push-woken device has reported the call to CallKit: it joins the call's ringing devices (so it
+     * may answer or decline) and the first report moves the call to `ringing`. A call that ended
+     * meanwhile fails with `call-no-longer-available`.
+     */
+    'call:reported': {
+      payload: callRef,
+      result: z.strictObject({ call: z.strictObject({ callId: CallIdSchema, from: PeerSchema }) }),
+    },
+    /** The callee's device is alerting the user (moves the call to `ringing`). */
+    'call:ringing': { payload: callRef, result: empty },
+    /** The callee accepts. */
+    'call:answer': { payload: callRef, result: empty },
+    /** The callee refuses. */
+    'call:decline': { payload: callRef, result: empty },
+    /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
+    'call:hangup': { payload: callRef, result: empty },
+    /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
+    'call:media-lost': { payload: callRef, result: empty },
+    /** Put the call on hold or resume it (resuming runs the audio-activation step again). */
+    'call:hold': { payload: z.strictObject({ callId: CallIdSchema, held: z.boolean() }), result: empty },
+    /**
+     * The audio-activation step failed on this device (iOS: no `didActivate` in time, field notes
+     * §1): logged at once with the call id, so the failure is seen while the call is still up.
+     */
+    'call:activation-failed': {
+      payload: z.strictObject({ callId: CallIdSchema, why: z.enum(['not-activated', 'failed']) }),
+      result: empty,
+    },
+    /** This party's media summary, sent once the call has ended; kept with the call in history. */
+    'call:quality': {
+      payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),
+      result: empty,
+    },
+    /** The signed-in user's recent calls, newest first. */
+    'history:list': {
+      payload: z.strictObject({ limit: z.optional(z.int().check(z.gte(1), z.lte(200))) }),
+      result: z.strictObject({ entries: z.array(HistoryEntrySchema), unreadMissed: z.int() }),
+    },
+    /** The user has looked at their missed calls: clears the badge. */
+    'history:mark-seen': { payload: empty, result: empty },
+    ...mediaRequests,
+    ...pushRequests,
+  }) as const)();
 
 type Requests = typeof requests;
 export type RequestName = keyof Requests;
@@ -133,14 +95,7 @@ export const serverEvents = {
   'call:state': z.strictObject({ callId: CallIdSchema, state: z.enum(CallState) }),
   /** The call is over; `by` says whose action ended it, from the recipient's point of view. */
   'call:ended': z.strictObject({ callId: CallIdSchema, reason: z.enum(EndReason), by: EndedBySchema }),
-  /** The partner's downstream is ready: an SDP offer to answer with `media:subscribe-answer`. */
-  'media:offer': z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
-  /** Janus's audio-level verdict on one party's upstream (a server-side view of one-way audio). */
-  'media:talking': z.strictObject({
-    callId: CallIdSchema,
-    who: z.enum(['self', 'peer']),
-    talking: z.boolean(),
-  }),
+  ...mediaServerEvents,
   /** A request that had no ack callback failed: the typed error goes here instead. */
   'request:error': z.strictObject({
     event: z.string(),

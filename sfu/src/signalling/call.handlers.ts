@@ -2,7 +2,15 @@
 import type { CallService } from '../call/call-service.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
-import { ErrorCode, requests } from '../protocol/index.ts';
+import {
+  ErrorCode,
+  mediaRequests,
+  requests,
+  type CallId,
+  type MediaPayload,
+  type MediaRequestName,
+  type RequestPayload,
+} from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import type { AppSocket } from './types.ts';
 import { onRequest, replyError } from './with-ack.ts';
@@ -21,9 +29,14 @@ export function registerCallHandlers(
   { calls, history, presence, log }: HandlerDeps,
 ): void {
   const me = member.peer.id;
+  const onMediaRequest = <K extends MediaRequestName>(event: K) =>
+    onRequest(socket, event, log, (p) => {
+      const { callId, ...payload } = p as RequestPayload<K> & { callId: CallId };
+      return calls.media(member, callId, event, payload as MediaPayload<K>);
+    });
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
   onRequest(socket, 'call:reported', log, ({ callId }) => {
-    const late = { socketId: socket.id, send: (sdp: string) => socket.emit('media:offer', { callId, sdp }) };
+    const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
     return { call: { callId, from: calls.report(member, callId, late) } };
   });
   onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
@@ -51,20 +64,7 @@ export function registerCallHandlers(
     for (const d of presence.devicesOf(me)) d.emit('history:changed', { unreadMissed: 0 });
     return {};
   });
-  onRequest(socket, 'media:publish', log, async ({ callId, sdp }) => ({
-    sdp: await calls.publish(member, callId, sdp),
-  }));
-  onRequest(socket, 'media:subscribe-answer', log, async ({ callId, sdp }) => {
-    await calls.answerSubscription(member, callId, sdp);
-    return {};
-  });
-  onRequest(socket, 'media:ice-restart', log, async ({ callId, leg, sdp }) => ({
-    sdp: await calls.restartMedia(member, callId, leg, sdp),
-  }));
-  onRequest(socket, 'media:trickle', log, async ({ callId, leg, candidate }) => {
-    await calls.trickle(member, callId, leg, candidate);
-    return {};
-  });
+  for (const event of Object.keys(mediaRequests) as MediaRequestName[]) onMediaRequest(event);
   socket.onAny((event: string, ...args: unknown[]) => {
     if (Object.hasOwn(requests, event)) return;
     log.warn({ event, user: me }, 'unknown event');

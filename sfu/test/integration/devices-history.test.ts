@@ -1,4 +1,4 @@
-/** Several devices per user, call history and hold, against the real server and Janus. */
+/** Several devices per user, call history and hold, against the real server and its SFU. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallState, EndReason, ErrorCode } from '../../src/protocol/index.ts';

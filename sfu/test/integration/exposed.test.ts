@@ -1,6 +1,6 @@
 /**
  * A server reachable from other machines, run as `npm start` runs it (src/main.ts as a child, with
- * its Janus): HTTPS with a given or a self-signed certificate made once, TRUST_PROXY, the origin
+ * its mediasoup workers): HTTPS with a given or a self-signed certificate made once, TRUST_PROXY, the origin
  * policy of REST and socket.io, the security headers, and the sign-up limit.
  */
 import assert from 'node:assert/strict';

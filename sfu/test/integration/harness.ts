@@ -1,4 +1,4 @@
-/** A real server on port 0 with a real Janus, and real socket.io clients, for integration tests. */
+/** A real server on port 0 with real mediasoup workers, and real socket.io clients, for integration tests. */
 import crypto from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type {
@@ -61,7 +61,7 @@ export async function connect(url: string, displayName: string) {
   return { user, ...(await connectDevice(url, user)) };
 }
 
-/** A browser-like audio offer: enough for Janus to answer. No ICE agent stands behind it. */
+/** A native engine's audio offer: enough for the SFU's SDP edge to answer. No ICE agent stands behind it. */
 export function audioOffer(): string {
   return [
     'v=0',
@@ -80,6 +80,8 @@ export function audioOffer(): string {
     'a=sendrecv',
     'a=rtcp-mux',
     'a=rtpmap:111 opus/48000/2',
+    // The SDP edge needs the upstream's SSRC to route it (the native engine's offers carry it).
+    `a=ssrc:${crypto.randomInt(1, 2 ** 31)} cname:phone`,
     '',
   ].join('\r\n');
 }

@@ -1,6 +1,6 @@
 /**
  * Call routing to devices that are not connected, at the socket.io level against the real server,
- * a real Janus and the APNs stand-in: a socket.io client plays the iPhone the push woke.
+ * real mediasoup workers and the APNs stand-in: a socket.io client plays the iPhone the push woke.
  */
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
@@ -20,6 +20,7 @@ import type { PushOptions } from '../../src/server.ts';
 import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
 import { ApnsStandIn, createTestProviderKey, type DeliveredPush } from '@softphone/test-support/apns';
 import {
+  audioOffer,
   connect,
   connectDevice,
   gone,
@@ -32,27 +33,6 @@ import {
 } from './harness.ts';
 
 const BUNDLE = 'com.example.softphone';
-/** A browser-like audio offer: enough for Janus to answer (no media flows in these tests). */
-const offer = () =>
-  [
-    'v=0',
-    `o=- ${crypto.randomInt(1e9)} 2 IN IP4 127.0.0.1`,
-    's=-',
-    't=0 0',
-    'a=group:BUNDLE 0',
-    'm=audio 9 UDP/TLS/RTP/SAVPF 111',
-    'c=IN IP4 0.0.0.0',
-    `a=ice-ufrag:${crypto.randomBytes(4).toString('hex')}`,
-    `a=ice-pwd:${crypto.randomBytes(12).toString('hex')}`,
-    'a=ice-options:trickle',
-    `a=fingerprint:sha-256 ${[...crypto.randomBytes(32)].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':')}`,
-    'a=setup:actpass',
-    'a=mid:0',
-    'a=sendrecv',
-    'a=rtcp-mux',
-    'a=rtpmap:111 opus/48000/2',
-    '',
-  ].join('\r\n');
 const REPORT_TIMEOUT_MS = 1_500;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
@@ -157,8 +137,11 @@ describe('calling a callee whose iPhone is asleep', () => {
     assert.deepEqual(states, [{ callId, state: CallState.Ringing }], 'ringing before the device reported');
 
     // Both upstreams fit in the room, though the phone joined after it was opened.
-    assert.ok((await a.socket.emitWithAck('media:publish', { callId, sdp: offer() })).ok, 'caller publishes');
-    const published = await phone.emitWithAck('media:publish', { callId, sdp: offer() });
+    assert.ok(
+      (await a.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok,
+      'caller publishes',
+    );
+    const published = await phone.emitWithAck('media:publish', { callId, sdp: audioOffer() });
     assert.ok(published.ok, `woken phone publishes: ${JSON.stringify(published)}`);
 
     const answered = next(a.socket, 'call:state');

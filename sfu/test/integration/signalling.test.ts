@@ -1,4 +1,4 @@
-/** Signalling against a real server with a real Janus: the call lifecycle, validation and authorisation. */
+/** Signalling against a real server with real mediasoup workers: the call lifecycle, validation and authorisation. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { io, type Socket } from 'socket.io-client';

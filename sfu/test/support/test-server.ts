@@ -1,5 +1,5 @@
 /**
- * A real server on port 0 with a real Janus, for tests in any package (`@softphone/sfu/testing`):
+ * A real server on port 0 with real mediasoup workers, for tests in any package (`@softphone/sfu/testing`):
  * this package's integration tests and the page's controllers running in Node.
  */
 import fs from 'node:fs';
@@ -28,7 +28,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     dataDir,
     webDir: path.join(dataDir, 'no-web'),
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
-    janus: { wsPort: 0, adminPort: 0, rtpPortRange: '41000-41199', iceInterface: '' },
+    media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },
     ...(opts.push ? { push: opts.push } : {}),

@@ -44,6 +44,8 @@ export interface FinishInput {
   pushes: ServerPush[];
   /** Time of the last line read: a deadline after it cannot be judged. */
   lastTime: number;
+  /** Inputs that are excerpts (lines picked out of a log), whose silences mean nothing. */
+  excerpts: ReadonlySet<number>;
 }
 
 export interface Detector {

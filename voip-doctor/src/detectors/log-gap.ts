@@ -17,17 +17,22 @@ export const spec: ScenarioSpec = {
 export function create(): Detector {
   return {
     onHit() {},
-    finish({ volume }): Finding[] {
-      return volume.gaps.map((g) => ({
-        id: spec.id,
-        severity: 'warn',
-        summary: `No log line for ${formatDuration(g.end.time - g.start.time)}.`,
-        start: g.start.time,
-        end: g.end.time,
-        offset: g.start.offset,
-        evidence: [lineRef(g.start, 'last line before the gap'), lineRef(g.end, 'first line after the gap')],
-        count: 1,
-      }));
+    finish({ volume, excerpts }): Finding[] {
+      return volume.gaps
+        .filter((g) => !excerpts.has(g.start.file))
+        .map((g): Finding => ({
+          id: spec.id,
+          severity: 'warn',
+          summary: `No log line for ${formatDuration(g.end.time - g.start.time)}.`,
+          start: g.start.time,
+          end: g.end.time,
+          offset: g.start.offset,
+          evidence: [
+            lineRef(g.start, 'last line before the gap'),
+            lineRef(g.end, 'first line after the gap'),
+          ],
+          count: 1,
+        }));
     },
   };
 }

@@ -2,6 +2,7 @@
  * `--html`: one self-contained page (no scripts, no external assets) with an inline SVG picture of the
  * time line: one lane per subsystem, diagnosis windows shaded across the lanes, log volume underneath.
  */
+import type { DiagnosisGroup } from '../explain.ts';
 import type { Diagnosis } from '../model.ts';
 import type { Lane, Report } from '../report.ts';
 
@@ -15,6 +16,10 @@ const LANES: readonly (Lane | 'server')[] = [
   'device',
 ];
 const COLOR: Readonly<Record<string, string>> = { fail: '#d62728', warn: '#ff7f0e', event: '#1f77b4' };
+/** Width of one character of an 11 px monospace label. */
+const LABEL_CHAR_W = 6.7;
+/** Rows of diagnosis labels: a label takes the first row where it does not run into the one before. */
+const LABEL_ROWS = 6;
 const WIDTH = 1100;
 const LEFT = 80;
 const LANE_H = 28;
@@ -38,7 +43,8 @@ function picture(report: Report): string {
   const t1 = Math.max(...times, t0 + 1000);
   const plotW = WIDTH - LEFT - 20;
   const x = (t: number): number => LEFT + ((t - t0) / (t1 - t0)) * plotW;
-  const lanesTop = 20;
+  // Room for the rows of diagnosis labels above the lanes.
+  const lanesTop = 8 + 12 * LABEL_ROWS;
   const volumeTop = lanesTop + LANES.length * LANE_H + 10;
   const height = volumeTop + VOLUME_H + 30;
   const parts: string[] = [];
@@ -49,12 +55,28 @@ function picture(report: Report): string {
       `<line x1="${LEFT}" x2="${WIDTH - 20}" y1="${y + 14}" y2="${y + 14}" stroke="#ddd"/>`,
     );
   });
+  // Every occurrence is shaded; only the first of each id is labelled (27 repeats would overprint), each
+  // label in a row of its own where it would run into the one before it (LABEL_ROWS).
+  const firsts = new Map<string, Diagnosis>();
   for (const d of report.diagnoses) {
     const a = x(Date.parse(d.window.start));
     const w = Math.max(x(Date.parse(d.window.end)) - a, 3);
     parts.push(
       `<rect x="${a.toFixed(1)}" y="${lanesTop}" width="${w.toFixed(1)}" height="${LANES.length * LANE_H}" fill="${COLOR[d.severity]}" fill-opacity="0.15" stroke="${COLOR[d.severity]}"><title>${esc(`${d.id}: ${d.summary}`)}</title></rect>`,
-      `<text x="${a.toFixed(1)}" y="${lanesTop - 6}" class="diag" fill="${COLOR[d.severity]}">${esc(d.id)}</text>`,
+    );
+    const seen = firsts.get(d.id);
+    if (!seen || Date.parse(d.window.start) < Date.parse(seen.window.start)) firsts.set(d.id, d);
+  }
+  const rowEnds = new Array<number>(LABEL_ROWS).fill(-Infinity);
+  for (const d of [...firsts.values()].sort(
+    (p, q) => Date.parse(p.window.start) - Date.parse(q.window.start),
+  )) {
+    const a = x(Date.parse(d.window.start));
+    const free = rowEnds.findIndex((end) => end < a);
+    const row = free === -1 ? rowEnds.indexOf(Math.min(...rowEnds)) : free;
+    rowEnds[row] = a + d.id.length * LABEL_CHAR_W + 8;
+    parts.push(
+      `<text x="${a.toFixed(1)}" y="${lanesTop - 6 - 12 * row}" class="diag" fill="${COLOR[d.severity]}">${esc(d.id)}</text>`,
     );
   }
   for (const e of report.timeline) {
@@ -99,17 +121,38 @@ function picture(report: Report): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="timeline">${parts.join('')}</svg>`;
 }
 
-function diagnosisBlock(d: Diagnosis): string {
-  const evidence = d.evidence
-    .map(
-      (e) =>
-        `<tr><td>${esc(e.file)}:${e.line}</td><td>${esc(e.time)}</td><td>${esc(e.process ?? '')}</td><td><code>${esc(e.message)}</code></td></tr>`,
-    )
-    .join('');
-  const links = d.sources.map((s) => `<a href="${esc(s)}">${esc(s)}</a>`).join('<br>');
-  return `<section class="${d.severity}"><h3>${d.severity.toUpperCase()} <code>${esc(d.id)}</code> ${esc(d.title)}</h3>
-<p>${esc(d.summary)}</p><p class="window">${esc(d.window.start)} → ${esc(d.window.end)}${d.count > 1 ? ` (${d.count}×)` : ''}</p>
-<table>${evidence}</table><p><b>Why:</b> ${esc(d.meaning)}</p><p><b>Fix:</b> ${esc(d.fix)}</p><p class="src">${links}</p></section>`;
+/** One block per kind of finding: root cause first, its repeats folded into a count (details open on click). */
+function groupBlock(g: DiagnosisGroup, report: Report): string {
+  const ds = g.diagnoses.map((i) => report.diagnoses[i] as Diagnosis);
+  const first = ds[0] as Diagnosis;
+  const rows = (d: Diagnosis): string =>
+    d.evidence
+      .map(
+        (e) =>
+          `<tr><td>${esc(e.file)}:${e.line}</td><td>${esc(e.time)}</td><td>${esc(e.process ?? '')}</td><td><code>${esc(e.message)}</code></td></tr>`,
+      )
+      .join('');
+  const role = g.rootCause
+    ? ' <b>likely root cause</b>'
+    : g.explainedBy
+      ? ` <span class="window">explained by <code>${esc(g.explainedBy.id)}</code></span>`
+      : '';
+  const links = first.sources.map((s) => `<a href="${esc(s)}">${esc(s)}</a>`).join('<br>');
+  const cause = g.explainedBy ? `<p><b>Cause:</b> ${esc(g.explainedBy.because)}</p>` : '';
+  const explains = g.explains.length
+    ? `<p><b>Explains:</b> ${g.explains.map((id) => `<code>${esc(id)}</code>`).join(', ')}</p>`
+    : '';
+  const body =
+    ds.length === 1
+      ? `<p>${esc(first.summary)}</p><table>${rows(first)}</table>`
+      : `<p>${ds.length} occurrences; first: ${esc(first.summary)}</p><details><summary>every occurrence</summary>${ds
+          .map(
+            (d) => `<p class="window">${esc(d.window.start)}: ${esc(d.summary)}</p><table>${rows(d)}</table>`,
+          )
+          .join('')}</details>`;
+  return `<section class="${g.severity}"><h3>${g.severity.toUpperCase()} <code>${esc(g.id)}</code> ${esc(g.title)}${ds.length > 1 ? ` ×${ds.length}` : ''}${role}</h3>
+<p class="window">${esc(g.window.start)} → ${esc(g.window.end)}${g.count > 1 ? ` (${g.count} lines)` : ''}</p>
+${body}${cause}${explains}<p><b>Why:</b> ${esc(first.meaning)}</p><p><b>Fix:</b> ${esc(first.fix)}</p><p class="src">${links}</p></section>`;
 }
 
 export function renderHtml(report: Report): string {
@@ -145,7 +188,7 @@ td code,.src{word-break:break-all}.lane{font:12px system-ui}.diag{font:11px ui-m
 <h2>Timeline</h2>
 ${picture(report)}
 <h2>Diagnosis</h2>
-${report.diagnoses.length ? report.diagnoses.map(diagnosisBlock).join('\n') : '<p>Nothing wrong found.</p>'}
+${report.groups.length ? report.groups.map((g) => groupBlock(g, report)).join('\n') : '<p>Nothing wrong found.</p>'}
 ${correlation}
 <h2>Inputs</h2><table><tr><th>file</th><th>role</th><th>format</th><th>lines</th><th>entries</th><th>unknown</th><th>status</th></tr>${inputs}</table>
 </body></html>

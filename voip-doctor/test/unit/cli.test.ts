@@ -39,7 +39,7 @@ test('exit 0 and an empty diagnosis list for a healthy call', async () => {
   const r = await doctor([fixture('healthy-console.txt'), '--date', '2025-08-29', '--json']);
   assert.equal(r.code, 0, r.stderr);
   const report = json(r);
-  assert.equal(report.schemaVersion, 1);
+  assert.equal(report.schemaVersion, 2);
   assert.deepEqual(report.diagnoses, []);
   assert.ok(report.timeline.length > 15);
   assert.equal(r.stderr, '', 'small inputs print no progress');

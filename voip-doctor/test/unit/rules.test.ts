@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LogEntry } from '../../src/model.ts';
 import { RULES } from '../../src/rules/catalog.ts';
-import { PREFILTER, matchEntry } from '../../src/rules/match.ts';
+import { NEEDLE_BYTES, PREFILTER, matchEntry } from '../../src/rules/match.ts';
 
 /** One real or format-string-derived message per rule (shared/docs/voip-log-signatures.md §1). */
 const SAMPLES: Record<string, string> = {
@@ -157,5 +157,22 @@ test('ordinary lines match nothing', () => {
   for (const m of ['Allowing tap for icon view', 'WiFi is not associated', 'client authorization changed']) {
     assert.equal(PREFILTER.test(m), false);
     assert.equal(matchEntry(entry(m)), null);
+  }
+});
+
+test('the byte prefilter finds the lines the regex prefilter finds, at any position', () => {
+  const messages = [
+    ...Object.values(SAMPLES),
+    'Allowing tap for icon view',
+    'WiFi is not associated',
+    'client authorization changed',
+    'dropped on the flo',
+    '',
+  ];
+  for (const m of messages) {
+    for (const framed of [m, `x${m}`, `${m}y`]) {
+      const b = Buffer.from(`{"eventMessage":"${framed}"}`);
+      assert.equal(NEEDLE_BYTES.test(b, 17, 17 + Buffer.byteLength(framed)), PREFILTER.test(framed), framed);
+    }
   }
 });

@@ -20,7 +20,7 @@ import {
 import type { AudioActivation } from '../media/audio-activation.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
 import type { MediaEngine, MediaEngineEvents } from '../media/media-engine.ts';
-import { bindMediaSignalling } from '../media/media-signalling.ts';
+import { bindMediaSignalling, type MediaEvent } from '../media/media-signalling.ts';
 import { AudioNotActivatedError } from '../media/shell-activation.ts';
 import type { Launch, LaunchAction } from '../push/incoming-call-launch.ts';
 import type { SignallingLink } from '../signalling/signalling-link.ts';
@@ -56,7 +56,7 @@ interface Early {
    * Server events for an outgoing call whose invite is not acknowledged yet: the server acks first,
    * but the ack and these can arrive in one read, before the ack's await resumes.
    */
-  offer?: string;
+  media?: MediaEvent[];
   state?: CallState;
   ended?: { reason: EndReason; by: EndedBy };
   /**
@@ -86,10 +86,8 @@ export class CallController {
       if (call?.id === callId && by === 'peer') this.patch(callId, { held: { ...call.held, peer: held } });
     });
     link.on('call:ended', ({ callId, reason, by }) => this.serverEnded(callId, reason, by));
-    link.on('media:offer', ({ callId, sdp }) => {
-      if (this.media?.callId === callId) this.media.acceptOffer(sdp);
-      else this.hold(callId, { offer: sdp });
-    });
+    link.on('media:consumer', (payload) => this.mediaEvent({ event: 'media:consumer', payload }));
+    link.on('media:offer', (payload) => this.mediaEvent({ event: 'media:offer', payload }));
   }
 
   /** Read through a method so that narrowing from before an `await` does not stick. */
@@ -137,7 +135,7 @@ export class CallController {
       this.end(early.ended.reason, early.ended.by);
       return;
     }
-    this.startMedia(callId, marks, early?.offer);
+    this.startMedia(callId, marks, early?.media);
     if (early?.state) this.serverState(callId, early.state);
   }
 
@@ -331,6 +329,12 @@ export class CallController {
     }
   }
 
+  private mediaEvent(e: MediaEvent): void {
+    const { callId } = e.payload;
+    if (this.media?.callId === callId) this.media.deliver(e);
+    else this.hold(callId, { media: [...(this.early.get(callId)?.media ?? []), e] });
+  }
+
   serverState(callId: CallId, state: CallState): void {
     const call = this.current();
     if (call?.id !== callId) {
@@ -346,7 +350,7 @@ export class CallController {
     this.patch(callId, { state });
   }
 
-  private startMedia(callId: CallId, marks: CallMarks, earlyOffer?: string): void {
+  private startMedia(callId: CallId, marks: CallMarks, early: MediaEvent[] = []): void {
     const { link } = this.d;
     const engine = this.d.createEngine(
       {
@@ -374,7 +378,7 @@ export class CallController {
     media.prepare(
       bindMediaSignalling(link, callId, () => (marks.iceRestarts = (marks.iceRestarts ?? 0) + 1)),
     );
-    if (earlyOffer) media.acceptOffer(earlyOffer);
+    for (const e of early) media.deliver(e);
     void this.d.listOutputs().then((outputs) => this.set({ outputs }));
   }
 

@@ -5,7 +5,8 @@
  */
 import type { CallId, QualitySummary } from '@softphone/sfu/protocol';
 import { AudioMonitor } from '../media/audio-monitor.ts';
-import type { MediaEngine, MediaSignalling } from '../media/media-engine.ts';
+import type { MediaEngine } from '../media/media-engine.ts';
+import type { CallMediaSignalling, MediaEvent } from '../media/media-signalling.ts';
 
 /** Epoch-ms milestones of a call (its answer time is the call's own `answeredAt`, not a mark). */
 export interface CallMarks {
@@ -30,6 +31,7 @@ export class CallMedia {
   capturedBeforeActivation = false;
   /** Set when the audio-activation step failed during the call. */
   activationFailure: 'not-activated' | 'failed' | undefined;
+  private signalling: CallMediaSignalling | null = null;
 
   constructor(
     readonly callId: CallId,
@@ -40,13 +42,15 @@ export class CallMedia {
   }
 
   /** Brings the transport up (nothing is captured until the audio-activation step). */
-  prepare(signalling: MediaSignalling): void {
+  prepare(signalling: CallMediaSignalling): void {
+    this.signalling = signalling;
     this.monitor.start();
     this.engine.prepare(signalling).catch((err: unknown) => console.warn('media prepare failed', err));
   }
 
-  acceptOffer(sdp: string): void {
-    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => console.warn('subscribe failed', err));
+  /** A media event about this call (the partner's audio) for the engine. */
+  deliver(e: MediaEvent): void {
+    this.signalling?.deliver(e);
   }
 
   stop(): void {

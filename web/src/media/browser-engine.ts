@@ -1,31 +1,53 @@
 /**
- * The media engine for browsers: two RTCPeerConnections to Janus, the party's own upstream
- * (publisher) and the partner's downstream (subscriber). While ringing the upstream is negotiated
- * with an empty sender, so ICE and DTLS are up before anyone answers and nothing is captured; the
- * microphone track is attached with `replaceTrack` (no renegotiation) when audio is activated.
- * A leg whose transport drops is brought back with an ICE restart (see `ice-recovery.ts`).
+ * The media engine for browsers: mediasoup-client (loaded with the engine, on the first call),
+ * with a send transport carrying the party's upstream and a recv transport carrying the partner's.
+ *
+ * While ringing: the device loads the router's capabilities, both transports are created, and the
+ * upstream producer is made on a generated silent track that is detached at once, so ICE and DTLS
+ * are up before anyone answers and nothing is captured (mediasoup-client cannot produce without a
+ * track). The microphone is attached with `producer.replaceTrack` (no renegotiation) only when the
+ * audio-activation step calls {@link start}. A transport that drops is brought back with
+ * `transport.restartIce()` when `ice-recovery.ts` says so.
  */
-import type { MediaLeg } from '@softphone/sfu/protocol';
+import type { ConsumerInfo } from '@softphone/sfu/protocol';
+import type { types as msc } from 'mediasoup-client';
 import { IceRecovery } from './ice-recovery.ts';
 import type { MediaEngine, MediaEngineEvents, MediaSignalling, MediaStats } from './media-engine.ts';
 import { readStats } from './webrtc-stats.ts';
 
-const RTC_CONFIG: RTCConfiguration = { iceServers: [], bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
+type Leg = 'send' | 'recv';
+
+/** mediasoup-client's transport states in the ICE terms `IceRecovery` reads. */
+const ICE_STATE: Record<msc.ConnectionState, RTCIceConnectionState> = {
+  new: 'new',
+  connecting: 'checking',
+  connected: 'connected',
+  disconnected: 'disconnected',
+  failed: 'failed',
+  closed: 'closed',
+};
+
+/** A live audio track that captures nothing: what the producer is created with before answer. */
+function silentTrack(): { track: MediaStreamTrack; close(): void } {
+  const ctx = new AudioContext();
+  const track = ctx.createMediaStreamDestination().stream.getAudioTracks()[0];
+  if (!track) throw new Error('no generated audio track');
+  return { track, close: () => void ctx.close().catch(() => undefined) };
+}
 
 export class BrowserMediaEngine implements MediaEngine {
-  private publisher: RTCPeerConnection | null = null;
-  private subscriber: RTCPeerConnection | null = null;
-  private sender: RTCRtpSender | null = null;
   private signalling: MediaSignalling | null = null;
+  private readonly transports: Partial<Record<Leg, msc.Transport>> = {};
+  private recvTransport: Promise<msc.Transport> | null = null;
+  private producer: msc.Producer | null = null;
+  private consumer: msc.Consumer | null = null;
   private track: MediaStreamTrack | null = null;
   private readonly player: HTMLAudioElement;
+  private readonly unsubscribe: (() => void)[] = [];
   private muted = false;
   private stopped = false;
-  private readonly recovery: Record<MediaLeg, IceRecovery> = {
-    publisher: new IceRecovery(),
-    subscriber: new IceRecovery(),
-  };
-  private readonly everConnected: Record<MediaLeg, boolean> = { publisher: false, subscriber: false };
+  private readonly recovery: Record<Leg, IceRecovery> = { send: new IceRecovery(), recv: new IceRecovery() };
+  private readonly everConnected: Record<Leg, boolean> = { send: false, recv: false };
   private recoveryTimer: ReturnType<typeof setInterval> | null = null;
   private recovering = false;
 
@@ -43,28 +65,44 @@ export class BrowserMediaEngine implements MediaEngine {
 
   async prepare(signalling: MediaSignalling): Promise<void> {
     this.signalling = signalling;
-    const pc = this.newPeerConnection('publisher');
-    this.publisher = pc;
-    this.sender = pc.addTransceiver('audio', { direction: 'sendonly' }).sender;
-    await pc.setLocalDescription(await pc.createOffer());
-    const answer = await signalling.publish(pc.localDescription?.sdp ?? '');
+    this.unsubscribe.push(
+      signalling.on('media:consumer', ({ consumer }) => {
+        this.consume(consumer).catch((err: unknown) => {
+          console.warn('consume failed', err);
+          if (!this.stopped) this.events.failed('the partner audio could not be received');
+        });
+      }),
+    );
+    const [{ Device }, { rtpCapabilities }] = await Promise.all([
+      import('mediasoup-client'),
+      signalling.request('media:capabilities', {}),
+    ]);
+    const device = new Device();
+    // The server's zod schemas checked the shape; mediasoup-client checks the meaning.
+    await device.load({ routerRtpCapabilities: rtpCapabilities as msc.RtpCapabilities });
     if (this.stopped) return;
-    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-  }
-
-  async acceptRemoteOffer(sdp: string): Promise<void> {
-    const signalling = this.requireSignalling();
-    const pc = this.newPeerConnection('subscriber');
-    this.subscriber = pc;
-    pc.ontrack = (e) => {
-      this.player.srcObject = e.streams[0] ?? new MediaStream([e.track]);
-      // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
-      this.player.play().catch(() => undefined);
-    };
-    await pc.setRemoteDescription({ type: 'offer', sdp });
-    await pc.setLocalDescription(await pc.createAnswer());
-    if (this.stopped) return;
-    await signalling.answerSubscription(pc.localDescription?.sdp ?? '');
+    this.recvTransport = signalling
+      .request('media:transport-create', { direction: 'recv', rtpCapabilities: device.rtpCapabilities })
+      .then(({ transport }) =>
+        this.wire('recv', device.createRecvTransport(transport as msc.TransportOptions)),
+      );
+    this.recvTransport.catch(() => undefined);
+    const { transport } = await signalling.request('media:transport-create', { direction: 'send' });
+    const send = this.wire('send', device.createSendTransport(transport as msc.TransportOptions));
+    send.on('produce', ({ rtpParameters }, done, fail) => {
+      signalling
+        .request('media:produce', { transportId: send.id, kind: 'audio', rtpParameters })
+        .then(({ producerId }) => done({ id: producerId }), fail);
+    });
+    const placeholder = silentTrack();
+    try {
+      this.producer = await send.produce({ track: placeholder.track, stopTracks: false });
+      await this.producer.replaceTrack({ track: this.track });
+    } finally {
+      placeholder.track.stop();
+      placeholder.close();
+    }
+    await this.recvTransport;
   }
 
   async start(): Promise<void> {
@@ -78,7 +116,7 @@ export class BrowserMediaEngine implements MediaEngine {
     }
     track.enabled = !this.muted;
     this.track = track;
-    await this.sender?.replaceTrack(track);
+    await this.producer?.replaceTrack({ track });
     this.player.muted = false;
     this.player.play().catch(() => undefined);
   }
@@ -86,7 +124,7 @@ export class BrowserMediaEngine implements MediaEngine {
   hold(): void {
     this.track?.stop();
     this.track = null;
-    void this.sender?.replaceTrack(null);
+    void this.producer?.replaceTrack({ track: null });
     this.player.muted = true;
   }
 
@@ -100,51 +138,62 @@ export class BrowserMediaEngine implements MediaEngine {
   }
 
   async stats(): Promise<MediaStats> {
-    return readStats(this.subscriber, this.publisher);
+    return readStats(this.transports.recv ?? null, this.transports.send ?? null);
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
     if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+    this.unsubscribe.forEach((u) => u());
     this.track?.stop();
     this.track = null;
-    this.publisher?.close();
-    this.subscriber?.close();
+    this.transports.send?.close();
+    this.transports.recv?.close();
     this.player.srcObject = null;
     this.player.remove();
   }
 
-  private requireSignalling(): MediaSignalling {
-    if (!this.signalling) throw new Error('prepare() first');
-    return this.signalling;
-  }
-
-  private newPeerConnection(leg: MediaLeg): RTCPeerConnection {
-    const pc = new RTCPeerConnection(RTC_CONFIG);
-    const signalling = this.requireSignalling();
-    pc.onicecandidate = (e) => {
-      const c = e.candidate;
+  private wire(leg: Leg, transport: msc.Transport): msc.Transport {
+    const signalling = this.signalling;
+    if (!signalling) throw new Error('prepare() first');
+    if (this.stopped) transport.close();
+    this.transports[leg] = transport;
+    transport.on('connect', ({ dtlsParameters }, done, fail) => {
       signalling
-        .trickle(leg, c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null)
-        .catch(() => undefined);
-    };
-    pc.oniceconnectionstatechange = () => this.checkLeg(leg);
-    return pc;
+        .request('media:transport-connect', { transportId: transport.id, dtlsParameters })
+        .then(() => done(), fail);
+    });
+    transport.on('connectionstatechange', () => this.checkLeg(leg));
+    return transport;
   }
 
-  private legPc(leg: MediaLeg): RTCPeerConnection | null {
-    return leg === 'publisher' ? this.publisher : this.subscriber;
+  private async consume(info: ConsumerInfo): Promise<void> {
+    const signalling = this.signalling;
+    if (!signalling || !this.recvTransport) throw new Error('prepare() first');
+    const transport = await this.recvTransport;
+    if (this.stopped || this.consumer) return;
+    const consumer = await transport.consume({
+      id: info.id,
+      producerId: info.producerId,
+      kind: info.kind,
+      rtpParameters: info.rtpParameters as msc.RtpParameters,
+    });
+    this.consumer = consumer;
+    this.player.srcObject = new MediaStream([consumer.track]);
+    // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
+    this.player.play().catch(() => undefined);
+    await signalling.request('media:consumer-resume', { consumerId: consumer.id });
   }
 
-  /** Runs on every ICE state change, and on a timer while a leg is down (grace and retry periods). */
-  private checkLeg(leg: MediaLeg): void {
-    const pc = this.legPc(leg);
-    if (!pc || this.stopped) return;
-    const state = pc.iceConnectionState;
-    if (state === 'connected' || state === 'completed') this.everConnected[leg] = true;
+  /** Runs on every transport state change, and on a timer while a leg is down (grace and retry periods). */
+  private checkLeg(leg: Leg): void {
+    const transport = this.transports[leg];
+    if (!transport || this.stopped) return;
+    const state = ICE_STATE[transport.connectionState];
+    if (state === 'connected') this.everConnected[leg] = true;
     if (state === 'failed' && !this.everConnected[leg]) {
-      this.events.failed(`${leg} connection failed`);
+      this.events.failed(`${leg} transport failed`);
       return;
     }
     const step = this.recovery[leg].step(state, Date.now());
@@ -153,15 +202,15 @@ export class BrowserMediaEngine implements MediaEngine {
       this.events.lost();
       return;
     }
-    if (step === 'restart') void this.restartLeg(leg);
-    this.setRecovering(this.recovery.publisher.recovering || this.recovery.subscriber.recovering);
+    if (step === 'restart') void this.restartLeg(transport);
+    this.setRecovering(this.recovery.send.recovering || this.recovery.recv.recovering);
   }
 
   private setRecovering(on: boolean): void {
     if (on && !this.recoveryTimer) {
       this.recoveryTimer = setInterval(() => {
-        this.checkLeg('publisher');
-        this.checkLeg('subscriber');
+        this.checkLeg('send');
+        this.checkLeg('recv');
       }, 500);
     } else if (!on && this.recoveryTimer) {
       clearInterval(this.recoveryTimer);
@@ -173,28 +222,15 @@ export class BrowserMediaEngine implements MediaEngine {
     }
   }
 
-  private async restartLeg(leg: MediaLeg): Promise<void> {
-    const pc = this.legPc(leg);
+  private async restartLeg(transport: msc.Transport): Promise<void> {
     const signalling = this.signalling;
-    if (!pc || !signalling) return;
+    if (!signalling) return;
     try {
-      if (leg === 'publisher') {
-        await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
-        const answer = await signalling.restartIce('publisher', pc.localDescription?.sdp ?? '');
-        if (!this.stopped) await pc.setRemoteDescription({ type: 'answer', sdp: answer });
-      } else {
-        const offer = await signalling.restartIce('subscriber');
-        if (this.stopped) return;
-        await pc.setRemoteDescription({ type: 'offer', sdp: offer });
-        await pc.setLocalDescription(await pc.createAnswer());
-        await signalling.answerSubscription(pc.localDescription?.sdp ?? '');
-      }
+      const { iceParameters } = await signalling.request('media:restart-ice', { transportId: transport.id });
+      if (!this.stopped) await transport.restartIce({ iceParameters: iceParameters as msc.IceParameters });
     } catch (err) {
       // The next check retries after the retry period, until the deadline.
-      console.warn(`ICE restart of the ${leg} failed`, err);
-      if (leg === 'publisher' && pc.signalingState === 'have-local-offer') {
-        await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
-      }
+      console.warn('ICE restart failed', err);
     }
   }
 }

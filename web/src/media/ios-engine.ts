@@ -38,13 +38,12 @@ export class IosMediaEngine implements MediaEngine {
     return this._capturing;
   }
 
-  /** The shell negotiates over its own socket once the server has the device in the call. */
+  /**
+   * The shell negotiates over its own socket once the server has the device in the call (its
+   * `media:publish`, and the `media:offer` the server sends every socket of the device): the page's
+   * signalling is not used.
+   */
   prepare(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** The server's offer reaches the shell's socket too; the shell answers it. */
-  acceptRemoteOffer(): Promise<void> {
     return Promise.resolve();
   }
 

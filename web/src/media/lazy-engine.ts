@@ -37,10 +37,6 @@ export class LazyMediaEngine implements MediaEngine {
     return this.call((e) => e.prepare(signalling));
   }
 
-  acceptRemoteOffer(sdp: string): Promise<void> {
-    return this.call((e) => e.acceptRemoteOffer(sdp));
-  }
-
   start(): Promise<void> {
     return this.call((e) => e.start());
   }

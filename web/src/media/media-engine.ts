@@ -1,23 +1,28 @@
 /**
- * What the call logic needs from a media implementation. The browser engine runs WebRTC in the
- * page; the iOS shell's native engine (issue 4) runs it in the app process, behind this same interface.
+ * What the call logic needs from a media implementation. The browser engine runs mediasoup-client
+ * in the page; the iOS shell's native engine runs plain WebRTC in the app process, behind this same
+ * interface (the server turns its SDP into SFU transports).
  *
- * Order of calls: prepare (while ringing: transport up, nothing captured or sent) → acceptRemoteOffer
- * (whenever the partner's downstream is ready) → start (only from the audio-activation step) →
- * setMuted* → stop.
+ * Order of calls: prepare (while ringing: transports up, nothing captured or sent; the partner's
+ * audio arrives through the signalling whenever the server has it) → start (only from the
+ * audio-activation step) → setMuted* → stop.
  */
-import type { IceCandidate, MediaLeg } from '@softphone/sfu/protocol';
+import type {
+  MediaPayload,
+  MediaRequestName,
+  RequestResult,
+  ServerEventPayload,
+} from '@softphone/sfu/protocol';
 
-/** The signalling a media engine needs, bound to one call. */
+/** Server events an engine listens to, about its own call. */
+export type MediaEventName = 'media:consumer' | 'media:offer';
+
+/** The signalling a media engine needs, bound to one call (web/src/media/media-signalling.ts). */
 export interface MediaSignalling {
-  publish(sdp: string): Promise<string>;
-  answerSubscription(sdp: string): Promise<void>;
-  trickle(leg: MediaLeg, candidate: IceCandidate | null): Promise<void>;
-  /**
-   * ICE restart. Upstream: our new offer in, the answer out. Downstream: no SDP in, the server's
-   * new offer out (answer it with {@link answerSubscription}).
-   */
-  restartIce(leg: MediaLeg, offerSdp?: string): Promise<string>;
+  /** A media request for this call; rejects with the server's message when refused. */
+  request<K extends MediaRequestName>(event: K, payload: MediaPayload<K>): Promise<RequestResult<K>>;
+  /** Listens to a media event for this call; returns the function that stops listening. */
+  on<K extends MediaEventName>(event: K, listener: (payload: ServerEventPayload<K>) => void): () => void;
 }
 
 /** Cumulative counters from the engine's peer connections (WebRTC stats names). */
@@ -50,7 +55,6 @@ export interface MediaEngineEvents {
 
 export interface MediaEngine {
   prepare(signalling: MediaSignalling): Promise<void>;
-  acceptRemoteOffer(sdp: string): Promise<void>;
   /** Starts (or, after hold, restarts) capture and sending. Only the audio-activation step calls this. */
   start(): Promise<void>;
   /** Stops capture and playout while the call stays connected; `start()` resumes. */

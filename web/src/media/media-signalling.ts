@@ -1,10 +1,32 @@
 /**
- * The one place a media engine's {@link MediaSignalling} is bound to the server's requests for one
- * call: a media back end that talks to the server differently rewires here and nowhere else.
+ * The one place a media engine's {@link MediaSignalling} is bound to the server for one call:
+ * requests go out with the call id (a refusal becomes a rejection), and the call's media events,
+ * which the call controller routes here, reach the engine's listeners. An event that arrives before
+ * the engine listens (it is still loading, or the event came with the invite's ack) waits for it.
+ * A media back end that talks to the server differently rewires here and nowhere else.
  */
-import type { Ack, CallId } from '@softphone/sfu/protocol';
+import type {
+  Ack,
+  CallId,
+  MediaPayload,
+  MediaRequestName,
+  RequestPayload,
+  ServerEventPayload,
+} from '@softphone/sfu/protocol';
 import type { SignallingLink } from '../signalling/signalling-link.ts';
-import type { MediaSignalling } from './media-engine.ts';
+import type { MediaEventName, MediaSignalling } from './media-engine.ts';
+
+/** One media event from the server, with its name. */
+export type MediaEvent = {
+  [K in MediaEventName]: { event: K; payload: ServerEventPayload<K> };
+}[MediaEventName];
+
+/** A call's {@link MediaSignalling}, plus the entry its media events arrive through. */
+export interface CallMediaSignalling extends MediaSignalling {
+  deliver(e: MediaEvent): void;
+}
+
+type AnyListener = (payload: MediaEvent['payload']) => void;
 
 async function data<T>(reply: Promise<Ack<T>>): Promise<T> {
   const res = await reply;
@@ -17,16 +39,29 @@ export function bindMediaSignalling(
   callId: CallId,
   /** Told of every ICE restart asked for (the call's figures count them). */
   onIceRestart: () => void,
-): MediaSignalling {
+): CallMediaSignalling {
+  const listeners = new Map<MediaEventName, Set<AnyListener>>();
+  let waiting: MediaEvent[] = [];
   return {
-    publish: async (sdp) => (await data(link.request('media:publish', { callId, sdp }))).sdp,
-    answerSubscription: async (sdp) =>
-      void (await data(link.request('media:subscribe-answer', { callId, sdp }))),
-    trickle: async (leg, candidate) =>
-      void (await data(link.request('media:trickle', { callId, leg, candidate }))),
-    restartIce: async (leg, sdp) => {
-      onIceRestart();
-      return (await data(link.request('media:ice-restart', { callId, leg, ...(sdp ? { sdp } : {}) }))).sdp;
+    request<K extends MediaRequestName>(event: K, payload: MediaPayload<K>) {
+      if (event === 'media:restart-ice') onIceRestart();
+      return data(link.request(event, { ...payload, callId } as RequestPayload<K>));
+    },
+    on<K extends MediaEventName>(event: K, listener: (payload: ServerEventPayload<K>) => void) {
+      const l = listener as AnyListener;
+      const set = listeners.get(event) ?? new Set<AnyListener>();
+      listeners.set(event, set);
+      set.add(l);
+      const now = waiting.filter((e) => e.event === event);
+      waiting = waiting.filter((e) => e.event !== event);
+      for (const e of now) l(e.payload);
+      return () => set.delete(l);
+    },
+    deliver(e) {
+      if (e.payload.callId !== callId) return;
+      const set = listeners.get(e.event);
+      if (!set?.size) waiting.push(e);
+      else for (const l of set) l(e.payload);
     },
   };
 }

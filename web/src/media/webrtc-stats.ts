@@ -1,9 +1,14 @@
-/** The {@link MediaStats} of a downstream and an upstream peer connection, from `getStats()`. */
+/** The {@link MediaStats} of a downstream and an upstream connection, from their `getStats()`. */
 import type { MediaStats } from './media-engine.ts';
 
+/** A peer connection, or a mediasoup-client transport (whose stats are its peer connection's). */
+interface HasStats {
+  getStats(): Promise<RTCStatsReport>;
+}
+
 export async function readStats(
-  subscriber: RTCPeerConnection | null,
-  publisher: RTCPeerConnection | null,
+  subscriber: HasStats | null,
+  publisher: HasStats | null,
 ): Promise<MediaStats> {
   const out: MediaStats = {
     at: Date.now(),

@@ -8,7 +8,7 @@
  * Like the Swift shell it has its own socket to the server for the life of every CallKit call,
  * connected as the page's device with the page's session (this window's cookie), so that answer,
  * hang-up, media negotiation and keep-alive go on while the page is frozen. Its "native" media
- * engine is a {@link BrowserMediaEngine} in the app's window (not the page's), gated like
+ * engine is {@link NativePeerConnections} in the app's window (not the page's), gated like
  * `RTCAudioSession.isAudioEnabled`: capture runs only while CallKit's session is ours and the call
  * is answered and not held.
  *
@@ -28,11 +28,10 @@ import {
   type WebToNative,
 } from '@softphone/sfu/protocol';
 import { AudioMonitor, type AudioWindow } from '../media/audio-monitor.ts';
-import { BrowserMediaEngine } from '../media/browser-engine.ts';
-import type { MediaSignalling } from '../media/media-engine.ts';
 import { SignallingClient } from '../signalling/signalling-client.ts';
 import type { CallKitSimulator, SimulatedApp } from './callkit-simulator.ts';
 import { decidePush } from './decision-table.ts';
+import { NativePeerConnections, type NativeSignalling } from './native-peer-connections.ts';
 
 type Outgoing = NativeToWeb extends infer M ? (M extends NativeToWeb ? Omit<M, 'v'> : never) : never;
 
@@ -841,8 +840,8 @@ function newCall(id: string, direction: AppCall['direction'], peer: Peer | null,
   };
 }
 
-/** The native engine's negotiation on the shell's own socket (MediaSignalling.swift's counterpart). */
-function bindToSocket(socket: SignallingClient, callId: string): MediaSignalling {
+/** The native engine's negotiation with the SDP edge on the shell's own socket (MediaSignalling.swift). */
+function bindToSocket(socket: SignallingClient, callId: string): NativeSignalling {
   const data = async <T>(reply: Promise<Ack<T>>): Promise<T> => {
     const res = await reply;
     if (!res.ok) throw new Error(res.error.message);
@@ -852,10 +851,6 @@ function bindToSocket(socket: SignallingClient, callId: string): MediaSignalling
     publish: async (sdp) => (await data(socket.request('media:publish', { callId, sdp }))).sdp,
     answerSubscription: async (sdp) =>
       void (await data(socket.request('media:subscribe-answer', { callId, sdp }))),
-    trickle: async (leg, candidate) =>
-      void (await data(socket.request('media:trickle', { callId, leg, candidate }))),
-    restartIce: async (leg, sdp) =>
-      (await data(socket.request('media:ice-restart', { callId, leg, ...(sdp ? { sdp } : {}) }))).sdp,
   };
 }
 
@@ -864,7 +859,7 @@ function bindToSocket(socket: SignallingClient, callId: string): MediaSignalling
  * gated by the audio session (`useManualAudio` + `isAudioEnabled` in the Swift shell).
  */
 class NativeEngineSimulator {
-  private readonly engine: BrowserMediaEngine;
+  private readonly engine: NativePeerConnections;
   private audioEnabled = false;
   private applying: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -874,14 +869,14 @@ class NativeEngineSimulator {
     private readonly tell: (m: Outgoing) => void,
     private readonly notify: { capture(on: boolean): void; closed(why: string): void },
   ) {
-    this.engine = new BrowserMediaEngine({
+    this.engine = new NativePeerConnections({
       failed: (why) => notify.closed(why),
       recovering: (on) => tell({ type: 'media.connection', callId, state: on ? 'restarting' : 'connected' }),
       lost: () => notify.closed('media connection lost'),
     });
   }
 
-  prepare(signalling: MediaSignalling): void {
+  prepare(signalling: NativeSignalling): void {
     this.engine.prepare(signalling).catch((err: unknown) => this.failed(err));
   }
 
@@ -898,7 +893,7 @@ class NativeEngineSimulator {
     this.engine.setMuted(muted);
   }
 
-  statsNow(): ReturnType<BrowserMediaEngine['stats']> {
+  statsNow(): ReturnType<NativePeerConnections['stats']> {
     return this.engine.stats();
   }
 

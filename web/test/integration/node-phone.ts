@@ -62,10 +62,6 @@ export class MediaEngineStandIn implements MediaEngine {
     this.calls.push('prepare');
   }
 
-  async acceptRemoteOffer(): Promise<void> {
-    this.calls.push('acceptRemoteOffer');
-  }
-
   async start(): Promise<void> {
     this.calls.push('start');
     this._capturing = true;

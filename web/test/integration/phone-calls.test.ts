@@ -1,5 +1,5 @@
 /**
- * The page's call logic in Node against the real server (real Janus, real SQLite): two or three
+ * The page's call logic in Node against the real server (real mediasoup workers, real SQLite): two or three
  * Phones place, answer and decline calls through the same controllers the page runs.
  */
 import assert from 'node:assert/strict';

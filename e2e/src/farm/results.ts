@@ -1,0 +1,174 @@
+/**
+ * A farm run's results: JSON lines, schema `softphone-farm/1` (documented in e2e/README.md). The first
+ * line describes the run; then one line per call, appended the moment the call is judged, so a crash or
+ * a pulled cable loses at most the call in progress, and a half-written last line is told apart from a
+ * corrupt file.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import type { CallOutcome } from './stats.ts';
+
+export const FARM_SCHEMA = 'softphone-farm/1';
+
+/** Audio one way, judged where it can be seen (shared/docs/one-way-audio-method.md). */
+const DirectionSchema = z.object({
+  heard: z.boolean(),
+  /** Answer → first heard window at the receiving side; null when never heard. */
+  timeToFirstAudioMs: z.number().nonnegative().nullable(),
+});
+
+const EvidenceSchema = z.object({
+  file: z.string().optional(),
+  line: z.number().int().positive().optional(),
+  time: z.string(),
+  process: z.string().optional(),
+  message: z.string(),
+});
+
+export const FarmCallSchema = z.object({
+  type: z.literal('call'),
+  /** 0-based, in the order the calls were placed. */
+  index: z.number().int().nonnegative(),
+  startedAt: z.iso.datetime({ offset: true }),
+  /** Scenario id from the matrix, e.g. `locked/lock-screen/iphone-receives`. */
+  scenario: z.string().min(1),
+  device: z.string().min(1),
+  iosVersion: z.string().min(1),
+  engine: z.enum(['native', 'page']),
+  /** Faults injected into this call (simulated iPhone only), e.g. `didActivate-late`. */
+  faults: z.array(z.string()),
+  /** Which party the iPhone was: its uplink is iPhone → far end, its downlink the reverse. */
+  iphoneRole: z.enum(['caller', 'callee']),
+  /** `failed`: the call could not be placed or answered; `error` says why. */
+  outcome: z.enum(['measured', 'failed']),
+  error: z.string().optional(),
+  verdict: z.enum(['two-way', 'one-way', 'no-audio']).nullable(),
+  uplink: DirectionSchema.nullable(),
+  downlink: DirectionSchema.nullable(),
+  /** voip-doctor on the device log (−30 s … +10 s) and the server's push log; null for a two-way call. */
+  diagnosis: z
+    .object({
+      scenarioIds: z.array(z.string()),
+      evidence: z.array(EvidenceSchema),
+    })
+    .nullable(),
+});
+export type FarmCall = z.infer<typeof FarmCallSchema>;
+
+export const FarmRunSchema = z.object({
+  type: z.literal('run'),
+  schema: z.literal(FARM_SCHEMA),
+  startedAt: z.iso.datetime({ offset: true }),
+  /** Seed of the per-call fault randomisation, so a run can be replayed. */
+  seed: z.number().int().nullable(),
+  devices: z.array(z.string()),
+  scenarios: z.array(z.string()),
+  callsPerScenario: z.number().int().positive(),
+});
+export type FarmRun = z.infer<typeof FarmRunSchema>;
+
+export interface FarmResults {
+  run: FarmRun;
+  calls: FarmCall[];
+  /** A last line cut short (the run was killed mid-write): dropped, and said so. */
+  truncatedLastLine: boolean;
+}
+
+export class FarmResultsError extends Error {}
+
+/** Appends a run's lines to `file`; each line is one write, so lines never interleave or half-exist in order. */
+export class FarmResultsWriter {
+  private constructor(private readonly file: string) {}
+
+  static create(file: string, run: FarmRun): FarmResultsWriter {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(FarmRunSchema.parse(run))}\n`, { flag: 'wx' });
+    return new FarmResultsWriter(file);
+  }
+
+  append(call: FarmCall): void {
+    const line = `${JSON.stringify(FarmCallSchema.parse(call))}\n`;
+    const fd = fs.openSync(this.file, 'a');
+    try {
+      fs.writeSync(fd, line);
+      // The point of writing after every call is surviving a crash: the line must reach the disk.
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+function issues(e: z.ZodError): string {
+  return e.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ');
+}
+
+/** Parses a results file; bad lines are errors naming the line, except a cut-off last line. */
+export function parseFarmResults(text: string, name = 'results'): FarmResults {
+  const lines = text.split('\n');
+  const endsClean = text.endsWith('\n');
+  if (endsClean) lines.pop();
+  if (lines.length === 0 || lines[0] === '') throw new FarmResultsError(`${name}: empty file`);
+  const parseLine = (raw: string, n: number): unknown => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new FarmResultsError(`${name}:${n}: not JSON`);
+    }
+  };
+  const head = FarmRunSchema.safeParse(parseLine(lines[0] as string, 1));
+  if (!head.success)
+    throw new FarmResultsError(`${name}:1: not a ${FARM_SCHEMA} run line (${issues(head.error)})`);
+  const calls: FarmCall[] = [];
+  let truncatedLastLine = false;
+  for (let i = 1; i < lines.length; i++) {
+    const raw = lines[i] as string;
+    if (raw.trim() === '') continue;
+    const last = i === lines.length - 1 && !endsClean;
+    let value: unknown;
+    try {
+      value = parseLine(raw, i + 1);
+    } catch (e) {
+      if (last) {
+        truncatedLastLine = true;
+        break;
+      }
+      throw e;
+    }
+    const call = FarmCallSchema.safeParse(value);
+    if (!call.success) throw new FarmResultsError(`${name}:${i + 1}: ${issues(call.error)}`);
+    calls.push(call.data);
+  }
+  return { run: head.data, calls, truncatedLastLine };
+}
+
+export function readFarmResults(file: string): FarmResults {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new FarmResultsError(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return parseFarmResults(text, file);
+}
+
+/** The call as the statistics count it: one-way calls by which side of the iPhone went silent. */
+export function outcomeOf(c: FarmCall): CallOutcome {
+  const silent =
+    c.verdict !== 'one-way'
+      ? null
+      : c.uplink && !c.uplink.heard
+        ? 'uplink'
+        : c.downlink && !c.downlink.heard
+          ? 'downlink'
+          : null;
+  return {
+    scenario: c.scenario,
+    iosVersion: c.iosVersion,
+    engine: c.engine,
+    outcome: c.outcome,
+    verdict: c.verdict,
+    silent,
+  };
+}

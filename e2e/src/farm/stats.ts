@@ -1,0 +1,218 @@
+/**
+ * The rate of a rare failure and how sure we are of it: one-way calls per scenario × iOS version ×
+ * engine, with confidence intervals that behave at 0 failures and small n (where the textbook
+ * p̂ ± 1.96·√(p̂(1−p̂)/n) collapses to [0, 0]), the native-vs-page difference, and how many calls a claim
+ * needs. Formulas as collected in shared/docs/device-farm-notes.md ("Rates of a rare failure").
+ */
+
+/** z for a two-sided 95 % interval. */
+export const Z95 = 1.959963984540054;
+
+export interface Interval {
+  /** The point estimate k/n (0 when n = 0). */
+  rate: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Wilson score interval (Wilson EB, "Probable inference, the law of succession, and statistical
+ * inference", J. Am. Stat. Assoc. 22 (1927) 209–212):
+ *   (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)
+ * It stays inside [0, 1] and keeps a non-zero upper limit at k = 0. n = 0 gives the vacuous [0, 1].
+ */
+export function wilson(k: number, n: number, z = Z95): Interval {
+  if (!Number.isInteger(k) || !Number.isInteger(n) || k < 0 || n < 0 || k > n)
+    throw new RangeError(`wilson needs integers 0 ≤ k ≤ n, got k=${k} n=${n}`);
+  if (n === 0) return { rate: 0, lower: 0, upper: 1 };
+  const p = k / n;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * n);
+  const half = z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
+  const denominator = 1 + z2 / n;
+  // At k = 0 and k = n the limits are exactly 0 and 1; floating point would leave 1e-17 there.
+  return {
+    rate: p,
+    lower: k === 0 ? 0 : (centre - half) / denominator,
+    upper: k === n ? 1 : (centre + half) / denominator,
+  };
+}
+
+/**
+ * With no failure in n independent calls, the one-sided upper confidence bound on the rate:
+ * the p for which P(0 failures) = (1 − p)^n equals α, i.e. 1 − α^(1/n) — about 3/n at α = 0.05
+ * (the "rule of three": Hanley JA, Lippman-Hand A, "If nothing goes wrong, is everything all right?",
+ * JAMA 249 (1983) 1743–1745).
+ */
+export function zeroFailureUpperBound(n: number, alpha = 0.05): number {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`needs at least one call, got n=${n}`);
+  return 1 - alpha ** (1 / n);
+}
+
+/**
+ * Difference of two independent proportions p₁ − p₂ with a 95 % interval by Newcombe's hybrid score
+ * method (method 10 in Newcombe RG, "Interval estimation for the difference between independent
+ * proportions: comparison of eleven methods", Statistics in Medicine 17 (1998) 873–890), built from the
+ * two Wilson intervals (l₁, u₁), (l₂, u₂):
+ *   L = d − √((p₁ − l₁)² + (u₂ − p₂)²),  U = d + √((u₁ − p₁)² + (p₂ − l₂)²)
+ * Unlike the Wald interval it keeps a width when both counts are 0.
+ */
+export function newcombeDifference(k1: number, n1: number, k2: number, n2: number, z = Z95): Interval {
+  const a = wilson(k1, n1, z);
+  const b = wilson(k2, n2, z);
+  const d = a.rate - b.rate;
+  return {
+    rate: d,
+    lower: d - Math.sqrt((a.rate - a.lower) ** 2 + (b.upper - b.rate) ** 2),
+    upper: d + Math.sqrt((a.upper - a.rate) ** 2 + (b.rate - b.lower) ** 2),
+  };
+}
+
+/** ln C(n, k) + k ln p + (n − k) ln(1 − p), summed for k = 0 … failures: the binomial CDF. */
+function binomialCdf(failures: number, n: number, p: number): number {
+  let logTerm = n * Math.log1p(-p); // k = 0
+  let sum = Math.exp(logTerm);
+  for (let k = 1; k <= failures; k++) {
+    logTerm += Math.log((n - k + 1) / k) + Math.log(p) - Math.log1p(-p);
+    sum += Math.exp(logTerm);
+  }
+  return sum;
+}
+
+/**
+ * Calls needed to claim "the rate is below `rate`" at `confidence`, one-sided, by the exact binomial
+ * test (Clopper–Pearson bound): the smallest n with P(X ≤ failures | n, rate) ≤ 1 − confidence. With 0
+ * failures this is ⌈ln(1 − confidence) / ln(1 − rate)⌉ — 29 956 calls for 0.01 % at 95 %; with 1 and 2
+ * failures 47 437 and 62 956. Assumes independent calls with one common rate.
+ */
+export function callsNeeded(rate: number, opts: { confidence?: number; failures?: number } = {}): number {
+  const confidence = opts.confidence ?? 0.95;
+  const failures = opts.failures ?? 0;
+  if (!(rate > 0 && rate < 1)) throw new RangeError(`rate must be in (0, 1), got ${rate}`);
+  if (!(confidence > 0 && confidence < 1))
+    throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  if (!Number.isInteger(failures) || failures < 0)
+    throw new RangeError(`failures must be a whole number ≥ 0, got ${failures}`);
+  const alpha = 1 - confidence;
+  if (failures === 0) return Math.ceil(Math.log(alpha) / Math.log1p(-rate));
+  // The CDF falls as n grows: bracket, then bisect.
+  let lo = failures + 1;
+  let hi = lo;
+  while (binomialCdf(failures, hi, rate) > alpha) hi *= 2;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (binomialCdf(failures, mid, rate) <= alpha) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** What one call contributes to the counts. */
+export interface CallOutcome {
+  scenario: string;
+  iosVersion: string;
+  engine: string;
+  /** `failed`: the call could not be placed or answered, so there is no audio verdict. */
+  outcome: 'measured' | 'failed';
+  verdict: 'two-way' | 'one-way' | 'no-audio' | null;
+  /** For a one-way call, which direction nobody heard (relative to the iPhone). */
+  silent: 'uplink' | 'downlink' | null;
+}
+
+export interface CellStats {
+  scenario: string;
+  iosVersion: string;
+  engine: string;
+  calls: number;
+  twoWay: number;
+  oneWay: number;
+  oneWayBySilent: { uplink: number; downlink: number };
+  noAudio: number;
+  failed: number;
+  /**
+   * One-way calls / measured calls (calls − failed): a call that never connected has no audio to be
+   * one-way, and is counted in `failed` instead.
+   */
+  oneWayRate: Interval;
+  /** 1 − 0.05^(1/n) when no measured call was one-way (n ≥ 1), else null. */
+  zeroFailureUpper95: number | null;
+}
+
+export function cellStats(
+  key: Pick<CellStats, 'scenario' | 'iosVersion' | 'engine'>,
+  calls: CallOutcome[],
+): CellStats {
+  const oneWay = calls.filter((c) => c.verdict === 'one-way');
+  const failed = calls.filter((c) => c.outcome === 'failed').length;
+  const measured = calls.length - failed;
+  return {
+    ...key,
+    calls: calls.length,
+    twoWay: calls.filter((c) => c.verdict === 'two-way').length,
+    oneWay: oneWay.length,
+    oneWayBySilent: {
+      uplink: oneWay.filter((c) => c.silent === 'uplink').length,
+      downlink: oneWay.filter((c) => c.silent === 'downlink').length,
+    },
+    noAudio: calls.filter((c) => c.verdict === 'no-audio').length,
+    failed,
+    oneWayRate: wilson(oneWay.length, measured),
+    zeroFailureUpper95: oneWay.length === 0 && measured > 0 ? zeroFailureUpperBound(measured) : null,
+  };
+}
+
+const cellKey = (c: Pick<CallOutcome, 'scenario' | 'iosVersion' | 'engine'>): string =>
+  JSON.stringify([c.scenario, c.iosVersion, c.engine]);
+
+/** One row per scenario × iOS version × engine, sorted by those keys. */
+export function matrix(calls: CallOutcome[]): CellStats[] {
+  const cells = new Map<string, CallOutcome[]>();
+  for (const c of calls) {
+    const k = cellKey(c);
+    cells.set(k, [...(cells.get(k) ?? []), c]);
+  }
+  return [...cells.values()]
+    .map((cs) => {
+      const first = cs[0] as CallOutcome;
+      return cellStats({ scenario: first.scenario, iosVersion: first.iosVersion, engine: first.engine }, cs);
+    })
+    .sort(
+      (a, b) =>
+        a.scenario.localeCompare(b.scenario) ||
+        a.iosVersion.localeCompare(b.iosVersion, undefined, { numeric: true }) ||
+        a.engine.localeCompare(b.engine),
+    );
+}
+
+export interface EngineComparison {
+  scenario: string;
+  iosVersion: string;
+  native: CellStats;
+  page: CellStats;
+  /** One-way rate native − page with Newcombe's hybrid score 95 % interval. */
+  difference: Interval;
+}
+
+/** Native vs page engine wherever a scenario × iOS version ran both. */
+export function compareEngines(cells: CellStats[]): EngineComparison[] {
+  const out: EngineComparison[] = [];
+  for (const native of cells.filter((c) => c.engine === 'native')) {
+    const page = cells.find(
+      (c) => c.engine === 'page' && c.scenario === native.scenario && c.iosVersion === native.iosVersion,
+    );
+    if (!page) continue;
+    out.push({
+      scenario: native.scenario,
+      iosVersion: native.iosVersion,
+      native,
+      page,
+      difference: newcombeDifference(
+        native.oneWay,
+        native.calls - native.failed,
+        page.oneWay,
+        page.calls - page.failed,
+      ),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,329 @@
+/**
+ * One call's media: a mediasoup router (audio only, Opus) on one worker, an AudioLevelObserver for
+ * the talking verdicts, and for each party up to two WebRTC transports (send: its upstream and
+ * producer; recv: the partner's downstream and consumer). A party is either a page running
+ * mediasoup-client (transport requests) or a native engine speaking SDP (`media:publish`, the SDP
+ * edge). mediasoup events become typed domain events; nothing outside sfu/src/media sees mediasoup.
+ */
+import { EventEmitter } from 'node:events';
+import type { types as ms } from 'mediasoup';
+import type { Logger } from '../log.ts';
+import type {
+  ConsumerInfo,
+  MediaRequestName,
+  MediaPayload,
+  RequestResult,
+  RtpCapabilitiesWire,
+  TransportInfo,
+} from '../protocol/index.ts';
+import { consumerOffer, dtlsFromAnswer, producerAnswer, producerFromOffer } from './sdp-edge.ts';
+
+export type Leg = 'send' | 'recv';
+
+/** What reaches a subscriber when the partner's audio is ready for it. */
+export type MediaDelivery =
+  | { event: 'media:consumer'; payload: { consumer: ConsumerInfo } }
+  | { event: 'media:offer'; payload: { sdp: string } };
+
+export interface MediaRoomEvents {
+  /** A party's upstream exists in the SFU: it can now be consumed. */
+  'publisher-up': [party: string];
+  /** The SFU's audio-level verdict on a party's upstream. */
+  talking: [party: string, talking: boolean];
+  /** A transport's DTLS failed: the connection is gone. */
+  'leg-failed': [party: string, leg: Leg, why: string];
+  /** The worker carrying this call died: its media is gone. */
+  lost: [why: string];
+}
+
+export interface TransportListen {
+  ip: string;
+  announcedAddress?: string;
+  ports: { min: number; max: number };
+}
+
+/** A refused media request that is the party's mistake (bad SDP, a transport that is not its own). */
+export class MediaRequestError extends Error {}
+
+/** Opus is the only codec; the router's RTP capabilities are derived from this. */
+const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
+];
+
+/** Talking: louder than -60 dBov on average over a second (packets without voice read -127). */
+const TALKING = { threshold: -60, interval: 1_000 };
+
+class Party {
+  readonly transports: Partial<Record<Leg, ms.WebRtcTransport>> = {};
+  producer: ms.Producer | null = null;
+  consumer: ms.Consumer | null = null;
+  /** What this party can receive: its device's capabilities, or the router's for a native engine. */
+  rtpCapabilities: ms.RtpCapabilities | null = null;
+  native = false;
+  /** Resolves once the party can be given a consumer (its recv transport exists). */
+  readonly receiving: Promise<void>;
+  markReceiving!: () => void;
+  constructor(readonly name: string) {
+    this.receiving = new Promise((resolve) => (this.markReceiving = resolve));
+  }
+}
+
+function transportInfo(t: ms.WebRtcTransport): TransportInfo {
+  return {
+    id: t.id,
+    iceParameters: t.iceParameters,
+    iceCandidates: t.iceCandidates,
+    dtlsParameters: t.dtlsParameters,
+  } as TransportInfo;
+}
+
+export class MediaRoom extends EventEmitter<MediaRoomEvents> {
+  private readonly parties = new Map<string, Party>();
+  private readonly talking = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly router: ms.Router,
+    private readonly levels: ms.AudioLevelObserver,
+    private readonly listen: TransportListen,
+    partyNames: string[],
+    private readonly log: Logger,
+    private readonly onClosed: () => void,
+  ) {
+    super();
+    for (const name of partyNames) this.parties.set(name, new Party(name));
+    router.on('workerclose', () => {
+      if (this.closed) return;
+      this.emit('lost', 'media worker died');
+      void this.close();
+    });
+    levels.on('volumes', (volumes) =>
+      this.setTalking(volumes.map((v) => v.producer.appData['party'] as string)),
+    );
+    levels.on('silence', () => this.setTalking([]));
+  }
+
+  static async open(
+    worker: ms.Worker,
+    listen: TransportListen,
+    partyNames: string[],
+    log: Logger,
+    onClosed: () => void,
+  ): Promise<MediaRoom> {
+    const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
+    try {
+      const levels = await router.createAudioLevelObserver({ maxEntries: 8, ...TALKING });
+      return new MediaRoom(router, levels, listen, partyNames, log.child({ router: router.id }), onClosed);
+    } catch (err) {
+      router.close();
+      throw err;
+    }
+  }
+
+  /** Runs one media request of a party. */
+  async handle<K extends MediaRequestName>(
+    partyName: string,
+    event: K,
+    payload: MediaPayload<K>,
+  ): Promise<RequestResult<K>> {
+    const party = this.party(partyName);
+    const handler = this.handlers[event] as (p: Party, x: MediaPayload<K>) => Promise<RequestResult<K>>;
+    return handler(party, payload);
+  }
+
+  private readonly handlers: {
+    [K in MediaRequestName]: (party: Party, payload: MediaPayload<K>) => Promise<RequestResult<K>>;
+  } = {
+    'media:capabilities': async () => ({
+      rtpCapabilities: this.router.rtpCapabilities as RtpCapabilitiesWire,
+    }),
+    'media:transport-create': async (party, p) => {
+      const transport = await this.createTransport(party, p.direction === 'send' ? 'send' : 'recv');
+      if (p.direction === 'recv') {
+        party.rtpCapabilities = p.rtpCapabilities as ms.RtpCapabilities;
+        party.markReceiving();
+      }
+      return { transport: transportInfo(transport) };
+    },
+    'media:transport-connect': async (party, p) => {
+      await this.ownTransport(party, p.transportId).connect({
+        dtlsParameters: p.dtlsParameters as ms.DtlsParameters,
+      });
+      return {};
+    },
+    'media:produce': async (party, p) => {
+      const transport = this.ownTransport(party, p.transportId);
+      if (transport !== party.transports.send) throw new MediaRequestError('not a send transport');
+      const producer = await this.produce(party, transport, p.rtpParameters as ms.RtpParameters);
+      return { producerId: producer.id };
+    },
+    'media:consumer-resume': async (party, p) => {
+      if (party.consumer?.id !== p.consumerId) throw new MediaRequestError('no such consumer');
+      await party.consumer.resume();
+      return {};
+    },
+    'media:restart-ice': async (party, p) => ({
+      iceParameters: await this.ownTransport(party, p.transportId).restartIce(),
+    }),
+    'media:publish': async (party, p) => {
+      const { dtlsParameters, rtpParameters } = this.fromSdp(() =>
+        producerFromOffer(p.sdp, this.router.rtpCapabilities),
+      );
+      party.native = true;
+      const transport = await this.createTransport(party, 'send');
+      await transport.connect({ dtlsParameters });
+      // A native engine's downstream is the SFU's to make (it answers an offer): a subscription
+      // that was waiting for this party to be able to receive goes ahead now.
+      if (!party.transports.recv) {
+        party.rtpCapabilities = this.router.rtpCapabilities;
+        await this.createTransport(party, 'recv');
+        party.markReceiving();
+      }
+      const producer = await this.produce(party, transport, rtpParameters);
+      return { sdp: producerAnswer(transport, producer.rtpParameters) };
+    },
+    'media:subscribe-answer': async (party, p) => {
+      const transport = party.transports.recv;
+      if (!party.native || !transport || !party.consumer) throw new MediaRequestError('no offer to answer');
+      await transport.connect({ dtlsParameters: this.fromSdp(() => dtlsFromAnswer(p.sdp)) });
+      await party.consumer.resume();
+      return {};
+    },
+  };
+
+  /**
+   * Gives `subscriberName` the audio of `publisherName` once the subscriber can receive: a consumer
+   * for a page, an SDP offer for a native engine (whose recv transport the SFU makes itself).
+   */
+  async subscribe(subscriberName: string, publisherName: string): Promise<MediaDelivery> {
+    const party = this.party(subscriberName);
+    const producer = this.party(publisherName).producer;
+    if (!producer) throw new Error(`${publisherName} has not published`);
+    if (party.consumer) throw new Error('already subscribed');
+    // A page can receive once it has made its recv transport, a native engine once it has published.
+    await party.receiving;
+    const transport = party.transports.recv;
+    const caps = party.rtpCapabilities;
+    if (this.closed || !transport || !caps) throw new Error('room closed');
+    if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps }))
+      throw new MediaRequestError(`${subscriberName} cannot receive Opus`);
+    const consumer = await transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: caps,
+      paused: true,
+    });
+    party.consumer = consumer;
+    if (party.native) return { event: 'media:offer', payload: { sdp: consumerOffer(transport, consumer) } };
+    return {
+      event: 'media:consumer',
+      payload: {
+        consumer: {
+          id: consumer.id,
+          producerId: producer.id,
+          kind: 'audio',
+          rtpParameters: consumer.rtpParameters as ConsumerInfo['rtpParameters'],
+        },
+      },
+    };
+  }
+
+  /** Adds a party after the room opened (a callee device woken by a push). Idempotent. */
+  addParty(partyName: string): void {
+    if (!this.parties.has(partyName)) this.parties.set(partyName, new Party(partyName));
+  }
+
+  /** Removes a party that will take no part in the call (a callee device that did not answer). */
+  dropParty(partyName: string): void {
+    const party = this.parties.get(partyName);
+    if (!party) return;
+    this.parties.delete(partyName);
+    for (const t of Object.values(party.transports)) t.close();
+  }
+
+  isPublished(partyName: string): boolean {
+    return this.party(partyName).producer !== null;
+  }
+
+  /** Closes the router and with it every transport. Idempotent; never throws. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.removeAllListeners();
+    this.router.close();
+    this.onClosed();
+  }
+
+  private party(name: string): Party {
+    const p = this.parties.get(name);
+    if (!p) throw new Error(`not a party of this call: ${name}`);
+    return p;
+  }
+
+  private fromSdp<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (err) {
+      throw new MediaRequestError(err instanceof Error ? err.message : 'unreadable SDP');
+    }
+  }
+
+  private ownTransport(party: Party, id: string): ms.WebRtcTransport {
+    const t = Object.values(party.transports).find((x) => x.id === id);
+    if (!t) throw new MediaRequestError('not one of your transports');
+    return t;
+  }
+
+  private async createTransport(party: Party, leg: Leg): Promise<ms.WebRtcTransport> {
+    if (this.closed) throw new Error('room closed');
+    if (party.transports[leg]) throw new MediaRequestError(`already has a ${leg} transport`);
+    const info = (protocol: 'udp' | 'tcp'): ms.TransportListenInfo => ({
+      protocol,
+      ip: this.listen.ip,
+      ...(this.listen.announcedAddress ? { announcedAddress: this.listen.announcedAddress } : {}),
+      portRange: this.listen.ports,
+    });
+    const transport = await this.router.createWebRtcTransport({
+      listenInfos: [info('udp'), info('tcp')],
+      preferUdp: true,
+      appData: { party: party.name, leg },
+    });
+    party.transports[leg] = transport;
+    // A dropped party (a device that stopped ringing) is closed on purpose: not a failure.
+    transport.on('dtlsstatechange', (state) => {
+      if (state === 'failed' && !this.closed && this.parties.get(party.name) === party)
+        this.emit('leg-failed', party.name, leg, 'dtls failed');
+    });
+    return transport;
+  }
+
+  private async produce(
+    party: Party,
+    transport: ms.WebRtcTransport,
+    rtpParameters: ms.RtpParameters,
+  ): Promise<ms.Producer> {
+    if (party.producer) throw new MediaRequestError('already published');
+    const producer = await transport.produce({
+      kind: 'audio',
+      rtpParameters,
+      appData: { party: party.name },
+    });
+    party.producer = producer;
+    await this.levels.addProducer({ producerId: producer.id });
+    this.emit('publisher-up', party.name);
+    return producer;
+  }
+
+  private setTalking(parties: string[]): void {
+    const now = new Set(parties);
+    for (const p of [...this.talking]) {
+      if (now.has(p)) continue;
+      this.talking.delete(p);
+      this.emit('talking', p, false);
+    }
+    for (const p of now) {
+      if (this.talking.has(p)) continue;
+      this.talking.add(p);
+      this.emit('talking', p, true);
+    }
+  }
+}
