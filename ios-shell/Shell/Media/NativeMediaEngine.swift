@@ -171,8 +171,9 @@ final class NativeMediaEngine {
 
     func stats(_ callId: UUID, requestId: Int) {
         collectReports(callId) { [weak self] reports in
-            guard let reports else { return }
-            let stats = MediaStats(subscriber: reports.downstream, publisher: reports.upstream, at: Date())
+            // No session yet (the claim in flight): "no media yet", answered at once. Unanswered,
+            // the page's audio monitor waited out its reply timeout and missed the call's first seconds.
+            let stats = MediaStats(subscriber: reports?.downstream, publisher: reports?.upstream, at: Date())
             self?.tell(.stats(callId: callId, requestId: requestId, stats: stats))
         }
     }

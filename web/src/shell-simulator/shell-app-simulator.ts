@@ -264,9 +264,22 @@ export class ShellAppSimulator implements SimulatedApp {
       case 'audio.output':
         this.system.log('audio-output', m.callId, m.output);
         return;
-      case 'media.stats-request':
-        void this.engines.get(m.callId)?.stats(m.requestId);
+      case 'media.stats-request': {
+        const engine = this.engines.get(m.callId);
+        // Before the engine exists (the claim in flight) the answer is "no media yet", never silence.
+        if (engine) void engine.stats(m.requestId);
+        else {
+          const stats = {
+            at: Date.now(),
+            inbound: null,
+            outbound: null,
+            sourceLevel: null,
+            roundTripTime: null,
+          };
+          this.tell({ type: 'media.stats', callId: m.callId, requestId: m.requestId, stats });
+        }
         return;
+      }
     }
   }
 
