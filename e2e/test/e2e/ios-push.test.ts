@@ -38,7 +38,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     assert.ok(rig.callee instanceof IphoneParty);
     phone = rig.callee;
     // A first call, so that the phone has registered its VoIP token before it is killed.
-    const first = await placeCall(0, rig.caller, phone, { holdMs: 1_000, heardTimeoutMs: 8_000 });
+    const first = await placeCall(0, rig.caller, phone, { holdMs: 2_500, heardTimeoutMs: 8_000 });
     assert.equal(first.outcome, 'measured', first.error);
   });
   after(async () => rig?.stop());
@@ -58,7 +58,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     await phone.killApp();
     await rig.caller.waitUntilAsleep(phone);
     const result = await placeCall(1, rig.caller, phone, {
-      holdMs: 1_000,
+      holdMs: 2_500,
       heardTimeoutMs: 10_000,
       dial: async () => {
         await rig.caller.call(phone);

@@ -23,7 +23,9 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
   writeSignatureWav(f, sig);
   return f;
 };
-const CALL: PlaceCallOptions = { holdMs: 1_000, heardTimeoutMs: 8_000 };
+// 2.5 s: an early heard window (a capture-start burst) can end the wait for audio before the
+// caller's voice arrives; the verdict needs a sustained onset inside the measured span.
+const CALL: PlaceCallOptions = { holdMs: 2_500, heardTimeoutMs: 8_000 };
 const WATCHDOG_MS = 2_500;
 
 /** The first event of `kind`, or throws naming what the log holds. */
