@@ -136,52 +136,56 @@ export const CallSnapshotSchema = z.strictObject({
 });
 export type CallSnapshot = z.infer<typeof CallSnapshotSchema>;
 
-/** Page → shell. */
-export const WebToNativeSchema = z.discriminatedUnion('type', [
-  /**
-   * The page's receiver is installed. The shell delivers what it queued meanwhile, then
-   * `push.voip-token`, then `shell.state`.
-   */
-  z.strictObject({ v, type: z.literal('bridge.ready') }),
-  /** The page's device identity: the shell's own socket connects as the same device. */
-  z.strictObject({
-    v,
-    type: z.literal('signalling.identity'),
-    deviceId: z.uuid(),
-    deviceLabel: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
-  }),
-  /** The ICE servers for the native engine (the page's, TURN included). */
-  z.strictObject({
-    v,
-    type: z.literal('media.ice-servers'),
-    iceServers: z.array(IceServerSchema).check(z.maxLength(8)),
-  }),
-  /** Sent at boot. `page` (QA builds only): the shell keeps call control, the page carries media. */
-  z.strictObject({ v, type: z.literal('media.engine'), engine: MediaEngineKindSchema }),
-  /** A call reached this device over signalling: report it to CallKit (a no-op if a push already did). */
-  z.strictObject({ v, type: z.literal('callkit.report-incoming'), callId, caller: PeerSchema }),
-  /**
-   * The user placed a call: the shell invites over its socket and starts the CallKit call, and
-   * answers `call.placed` or `call.place-failed` with the same `requestId`.
-   */
-  z.strictObject({
-    v,
-    type: z.literal('call.place'),
-    requestId: z.int().check(z.gte(0)),
-    callee: PeerSchema,
-  }),
-  /** The user answered in the page: CallKit must perform the answer so that it activates audio. */
-  z.strictObject({ v, type: z.literal('callkit.answer'), callId }),
-  /** The call is over as far as the page knows; `local` is the user's own hang-up or decline. */
-  z.strictObject({ v, type: z.literal('callkit.end'), callId, reason: CallKitEndReasonSchema }),
-  /** The user held or resumed the call in the page: a media hold and `call:hold`, not CallKit's. */
-  z.strictObject({ v, type: z.literal('callkit.hold'), callId, held: z.boolean() }),
-  z.strictObject({ v, type: z.literal('media.mute'), callId, muted: z.boolean() }),
-  /** The user picked the receiver or the speaker. */
-  z.strictObject({ v, type: z.literal('audio.output'), callId, output: AudioOutputSchema }),
-  /** The shell answers `media.stats` with the same `requestId`. */
-  z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.int().check(z.gte(0)) }),
-]);
+/**
+ * Page → shell. Built in a function marked pure: the page only sends these (typed), so its bundle
+ * drops the schema; the simulator and the tests validate with it.
+ */
+export const WebToNativeSchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    /**
+     * The page's receiver is installed. The shell delivers what it queued meanwhile, then
+     * `push.voip-token`, then `shell.state`.
+     */
+    z.strictObject({ v, type: z.literal('bridge.ready') }),
+    /** The page's device identity: the shell's own socket connects as the same device. */
+    z.strictObject({
+      v,
+      type: z.literal('signalling.identity'),
+      deviceId: z.uuid(),
+      deviceLabel: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+    }),
+    /** The ICE servers for the native engine (the page's, TURN included). */
+    z.strictObject({
+      v,
+      type: z.literal('media.ice-servers'),
+      iceServers: z.array(IceServerSchema).check(z.maxLength(8)),
+    }),
+    /** Sent at boot. `page` (QA builds only): the shell keeps call control, the page carries media. */
+    z.strictObject({ v, type: z.literal('media.engine'), engine: MediaEngineKindSchema }),
+    /** A call reached this device over signalling: report it to CallKit (a no-op if a push already did). */
+    z.strictObject({ v, type: z.literal('callkit.report-incoming'), callId, caller: PeerSchema }),
+    /**
+     * The user placed a call: the shell invites over its socket and starts the CallKit call, and
+     * answers `call.placed` or `call.place-failed` with the same `requestId`.
+     */
+    z.strictObject({
+      v,
+      type: z.literal('call.place'),
+      requestId: z.int().check(z.gte(0)),
+      callee: PeerSchema,
+    }),
+    /** The user answered in the page: CallKit must perform the answer so that it activates audio. */
+    z.strictObject({ v, type: z.literal('callkit.answer'), callId }),
+    /** The call is over as far as the page knows; `local` is the user's own hang-up or decline. */
+    z.strictObject({ v, type: z.literal('callkit.end'), callId, reason: CallKitEndReasonSchema }),
+    /** The user held or resumed the call in the page: a media hold and `call:hold`, not CallKit's. */
+    z.strictObject({ v, type: z.literal('callkit.hold'), callId, held: z.boolean() }),
+    z.strictObject({ v, type: z.literal('media.mute'), callId, muted: z.boolean() }),
+    /** The user picked the receiver or the speaker. */
+    z.strictObject({ v, type: z.literal('audio.output'), callId, output: AudioOutputSchema }),
+    /** The shell answers `media.stats` with the same `requestId`. */
+    z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.int().check(z.gte(0)) }),
+  ]))();
 export type WebToNative = z.infer<typeof WebToNativeSchema>;
 
 /** Shell → page. */

@@ -1,7 +1,8 @@
 /**
  * The page's end of the bridge to the iOS shell (`sfu/src/protocol/bridge.ts` documents the wire).
  * Messages go out through `webkit.messageHandlers.softphone` and come in through
- * `window.__softphoneNative.receive(json)`; both directions are validated against the schema.
+ * `window.__softphoneNative.receive(json)`; what comes in is validated against the schema (what goes
+ * out is typed, and validated by the shell).
  *
  * In the shell the handler is on the page's own window. In the simulator
  * (web/src/shell-simulator) the page runs in a window opened by the "phone" page, which defines the
@@ -13,7 +14,6 @@ import {
   NativeToWebSchema,
   SHELL_INFO_GLOBAL,
   ShellInfoSchema,
-  WebToNativeSchema,
   type NativeToWeb,
   type NativeToWebType,
   type ShellInfo,
@@ -58,8 +58,12 @@ export class ShellBridge {
     return null;
   }
 
+  /**
+   * Typed, not parsed: the shell validates what it receives (its edge), and the page's bundle
+   * budget has no room for a second copy of the page → shell schemas.
+   */
   send(message: Outgoing): void {
-    this.handler.postMessage(WebToNativeSchema.parse({ v: this.info.v, ...message }));
+    this.handler.postMessage({ v: this.info.v, ...message } satisfies WebToNative);
   }
 
   on<T extends NativeToWebType>(type: T, listener: Listener<T>): () => void {
