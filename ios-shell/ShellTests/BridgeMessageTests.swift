@@ -1,4 +1,4 @@
-@testable import Shell
+@testable import Softphone
 import XCTest
 
 /// The same golden messages `sfu/test/unit/bridge.test.ts` decodes: a field renamed on either side
@@ -37,6 +37,36 @@ final class BridgeMessageTests: XCTestCase {
                 XCTAssertThrowsError(try JSONDecoder().decode(NativeToWeb.self, from: file.data), file.name)
             }
         }
+    }
+
+    /// One bad `postMessage` used to raise an Objective-C exception and end the app mid-call.
+    func testAPostedValueThatIsNotJSONIsRefusedNotACrash() {
+        let bodies: [Any] = [
+            "bridge.ready",
+            ["v": BridgeWire.version, "type": "bridge.ready", "at": Double.nan] as [String: Any],
+            ["v": BridgeWire.version, "type": "bridge.ready", "at": Date()] as [String: Any],
+            42,
+        ]
+        for body in bodies {
+            XCTAssertThrowsError(try WebBridge.decode(body: body)) { error in
+                XCTAssertEqual(error as? BridgeDecodingError, .notAnObject)
+            }
+        }
+        let ready: [String: Any] = ["v": BridgeWire.version, "type": "bridge.ready"]
+        XCTAssertEqual(try WebBridge.decode(body: ready), .ready)
+    }
+
+    /// Nullable fields are explicit nulls: the page's strict schema requires every key.
+    func testTheSnapshotWritesEveryKey() throws {
+        let call = CallSnapshot(
+            callId: UUID(), direction: .incoming, peer: nil, fromPush: true, answered: false,
+            audioActive: false, held: false, muted: false, output: .receiver
+        )
+        let json = try Fixtures.json(JSONEncoder().encode(NativeToWeb.shellState(calls: [call])))
+        let first = try XCTUnwrap((json["calls"] as? [NSDictionary])?.first)
+        XCTAssertTrue(first["peer"] is NSNull)
+        XCTAssertEqual(first.count, 9)
+        XCTAssertEqual(try JSONDecoder().decode(NativeToWeb.self, from: JSONEncoder().encode(NativeToWeb.shellState(calls: [call]))), .shellState(calls: [call]))
     }
 
     func testShellInfoMatchesThePagesSchema() throws {

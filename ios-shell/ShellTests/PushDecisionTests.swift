@@ -1,4 +1,4 @@
-@testable import Shell
+@testable import Softphone
 import XCTest
 
 /// The push rows P1–P6 of docs/callkit-decision-table.md, as web/test/shell-simulator.test.ts runs

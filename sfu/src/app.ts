@@ -118,10 +118,10 @@ export function createApplication(c: AppComponents): Application {
   );
   io.use(createAuthMiddleware(c.accounts, c.devices));
   io.on('connection', (socket) => {
-    const member = { peer: socket.data.user, deviceId: socket.data.deviceId, socket };
+    const member = c.presence.connect(socket);
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
-    registerCallHandlers(member, { calls: c.calls, history: c.history, presence: c.presence, log });
-    registerPushHandlers(member, { ...c.push, log });
+    registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });
+    registerPushHandlers(socket, member, { ...c.push, log });
     const relayHost = hostOnly(c.view.host(socket.request));
     socket.emit('session:welcome', {
       self: member.peer,
@@ -135,12 +135,12 @@ export function createApplication(c: AppComponents): Application {
       () => socket.emit('session:ice-servers', { iceServers: c.ice.servers(member.peer.id, relayHost) }),
       c.ice.refreshMs,
     );
-    c.presence.add(member);
     socket.on('disconnect', (why) => {
       clearInterval(refresh);
-      log.info({ user: member.peer.id, device: member.deviceId, why }, 'disconnected');
-      c.calls.disconnected(member);
-      c.presence.remove(member);
+      // The device (an iPhone's page and shell share one) leaves its call with its last socket.
+      const left = c.presence.disconnect(member, socket);
+      log.info({ user: member.peer.id, device: member.deviceId, why, deviceLeft: left }, 'disconnected');
+      if (left) c.calls.disconnected(member);
     });
   });
   return { httpServer, io };

@@ -4,7 +4,6 @@ import './page.css';
 import { createBrowserPhone } from './app/browser-phone.ts';
 import './app/sp-app.ts';
 import { installTestHooks } from './debug/test-hooks.ts';
-import { announceReady, linkCallKit } from './media/callkit-link.ts';
 import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
 
@@ -18,7 +17,6 @@ const pageEngineInShell =
   shell?.info.build === 'qa' && new URLSearchParams(window.location.search).get('engine') === 'page';
 
 const phone = createBrowserPhone(shell, pageEngineInShell);
-if (shell) linkCallKit(phone, shell);
 installTestHooks(phone);
 const installed = new InstalledApp();
 
@@ -27,4 +25,11 @@ app.phone = phone;
 app.installed = installed;
 document.body.append(app);
 installed.start((launch) => void phone.calls.takeLaunch(launch));
-if (shell) announceReady(shell);
+if (shell) {
+  // Only in the iOS shell, and after the page is up: the shell queues what it says until
+  // `bridge.ready` (announceReady), so nothing is missed while this loads.
+  void import('./media/callkit-link.ts').then(({ linkCallKit, announceReady }) => {
+    linkCallKit(phone, shell, pageEngineInShell ? 'page' : 'native');
+    announceReady(shell);
+  });
+}

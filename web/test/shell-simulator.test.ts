@@ -82,6 +82,9 @@ function appThatNeverReports(): SimulatedApp {
     didActivate: nothing,
     didDeactivate: nothing,
     providerDidReset: nothing,
+    interruption: nothing,
+    libWebRTCEvent: nothing,
+    refused: nothing,
     didReceiveIncomingPush: nothing,
   };
 }

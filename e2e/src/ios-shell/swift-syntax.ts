@@ -193,3 +193,38 @@ export function syntaxErrors(root: Node): string[] {
   walk(root);
   return out;
 }
+
+export interface SwiftAssignment {
+  /** The assigned expression's text without `self.` (`rtc.isAudioEnabled`). */
+  target: string;
+  /** The assigned value's text. */
+  value: string;
+  node: Node;
+  line: number;
+}
+
+/** Every assignment in `scope` whose target is `name` or ends in `.name`. */
+export function assignmentsNamed(scope: Node, name: string): SwiftAssignment[] {
+  return descendants(scope, (n) => n.type === 'assignment').flatMap((node) => {
+    const lhs = node.namedChildren.find((c) => c?.type === 'directly_assignable_expression');
+    const target = lhs?.text.replace(/^self\./, '') ?? '';
+    if (target !== name && !target.endsWith(`.${name}`)) return [];
+    const value = node.namedChildren.at(-1)?.text ?? '';
+    return [{ target, value, node, line: node.startPosition.row + 1 }];
+  });
+}
+
+/** The `case` labels of the switch entry `node` is in (`.didActivate`, `.callsEnded, .providerDidReset`), or null. */
+export function switchCaseOf(node: Node): string | null {
+  const entry = ancestors(node).find((a) => a.type === 'switch_entry');
+  if (!entry) return null;
+  return entry.text.slice(0, entry.text.indexOf(':')).replace(/^case\s+/, '');
+}
+
+/** Every switch entry in `scope`: its `case` labels and its node. */
+export function switchEntries(scope: Node): { labels: string; node: Node }[] {
+  return descendants(scope, (n) => n.type === 'switch_entry').map((node) => ({
+    labels: node.text.slice(0, node.text.indexOf(':')).replace(/^case\s+/, ''),
+    node,
+  }));
+}

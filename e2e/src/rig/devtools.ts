@@ -1,13 +1,15 @@
 /**
  * DevTools access to a party's browser, for what WebDriver can't do: granting a permission that
  * headless Chromium would otherwise refuse, replacing a browser service that can't exist here
- * before the page loads, delivering a push to the service worker, taking the page offline.
+ * before the page loads, delivering a push to the service worker, taking the page offline, freezing
+ * a page.
  * Chromedriver reports the browser's DevTools address in the session capabilities.
  */
 import CDP from 'chrome-remote-interface';
 
 export class DevTools {
   private registrationId: string | null = null;
+  private readonly lifecycle = new Map<string, CDP.Client>();
   private readonly registrationWaiters: (() => void)[] = [];
 
   private constructor(
@@ -44,6 +46,11 @@ export class DevTools {
     await this.client.Page.addScriptToEvaluateOnNewDocument({ source });
   }
 
+  /** Lets this tab's pages connect where their CSP would not let them (for what plays the OS in the page). */
+  async bypassCsp(): Promise<void> {
+    await this.client.Page.setBypassCSP({ enabled: true });
+  }
+
   /** Delivers a push message to the origin's service worker, which runs its `push` handler. */
   async deliverPush(origin: string, data: string): Promise<void> {
     const registrationId = await this.serviceWorkerRegistration();
@@ -67,6 +74,25 @@ export class DevTools {
       return result.value as { title: string; tag: string; actions: string[] }[];
     } finally {
       await inWorker.close();
+    }
+  }
+
+  /**
+   * Freezes one page of this browser (Chromium's web lifecycle `frozen`: no task of it runs, its
+   * timers and sockets stand still) or makes it active again: what WebKit does to a web view soon
+   * after the app leaves the foreground. The session stays open while frozen.
+   */
+  async setPageLifecycle(match: (url: string) => boolean, state: 'frozen' | 'active'): Promise<void> {
+    const { targetInfos } = await this.client.Target.getTargets();
+    const page = targetInfos.find((t) => t.type === 'page' && match(t.url));
+    if (!page) throw new Error(`no page to set ${state}: ${targetInfos.map((t) => t.url).join(', ')}`);
+    const session =
+      this.lifecycle.get(page.targetId) ?? (await CDP({ ...this.address, target: page.targetId }));
+    this.lifecycle.set(page.targetId, session);
+    await session.Page.setWebLifecycleState({ state });
+    if (state === 'active') {
+      this.lifecycle.delete(page.targetId);
+      await session.close();
     }
   }
 
@@ -97,6 +123,7 @@ export class DevTools {
   }
 
   async close(): Promise<void> {
+    for (const session of this.lifecycle.values()) await session.close().catch(() => undefined);
     await this.client.close();
   }
 

@@ -1,17 +1,23 @@
 /**
  * A party on a simulated iPhone: the QA shell simulator page (`/shell-simulator.html`,
- * web/src/shell-simulator) plays the phone, iOS and the shell, and hosts the PWA in an iframe as its
- * web view. The party acts in the web view like any {@link Party}; `system` acts on the phone
- * itself: CallKit's screens, lock, home, kill, knobs, and the system's event log.
+ * web/src/shell-simulator) plays the phone, iOS and the shell, and opens the PWA in a window of its
+ * own as its web view. The party acts in the web view like any {@link Party}; `system` acts on the
+ * phone itself: CallKit's screens, lock, home, kill, knobs, the system's event log, and the web
+ * view's lifecycle (frozen, as WebKit suspends it in the background, or active).
  */
 import type { SystemEvent } from '@softphone/web/callkit-simulator';
 import type { ShellSimulatorHooks, ShellSimulatorSnapshot } from '@softphone/web/shell-simulator';
+import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
 
 export type SimulatorKnobs = Parameters<ShellSimulatorHooks['setKnobs']>[0];
 type Device = Parameters<ShellSimulatorHooks['setDevice']>[0];
 
 export class IphoneParty extends Party {
+  /** The simulator's own window (the phone and the app process). */
+  private systemWindow: string | null = null;
+  private tools: DevTools | null = null;
+
   /** Query string for the simulator page (knobs, `pushes`/`token` for the APNs stand-in). */
   constructor(
     name: string,
@@ -24,7 +30,14 @@ export class IphoneParty extends Party {
   override async open(url: string): Promise<void> {
     const page = new URL('/shell-simulator.html', url);
     page.search = this.query;
+    if (page.searchParams.has('pushes')) {
+      // The push stream is iOS's own channel to APNs, not the page's: the page's CSP (connect-src
+      // 'self') does not apply to it.
+      this.tools ??= await DevTools.attach(this.driver);
+      await this.tools.bypassCsp();
+    }
     await this.driver.url(page.href);
+    this.systemWindow = await this.driver.getWindowHandle();
     await this.enterWebView();
     await this.waitForSignIn();
   }
@@ -34,7 +47,7 @@ export class IphoneParty extends Party {
    * back in. The push stream and token stay.
    */
   async reopen(knobs: Record<string, string | null>): Promise<void> {
-    await this.driver.switchFrame(null);
+    await this.toSystem();
     // Kill the app first: a page navigated away from keeps its frame's socket open until the
     // server's ping timeout, and the server would ring that ghost too.
     await this.driver.execute(() => window.shellSimulator.killApp());
@@ -59,7 +72,7 @@ export class IphoneParty extends Party {
 
   /** The first unlock, then the user opens the app: it signs in again from its cookie. */
   async unlockAfterReboot(): Promise<void> {
-    await this.driver.switchFrame(null);
+    await this.toSystem();
     await this.driver.execute(() => {
       window.shellSimulator.setBeforeFirstUnlock(false);
       window.shellSimulator.setDevice('foreground');
@@ -71,7 +84,7 @@ export class IphoneParty extends Party {
 
   /** Acts in the app's web view from now on (after a launch, the web view is a new one). */
   async enterApp(): Promise<void> {
-    await this.driver.switchFrame(null);
+    await this.toSystem();
     await this.enterWebView();
   }
 
@@ -83,12 +96,54 @@ export class IphoneParty extends Party {
 
   /** Runs `fn` with the phone's own page (outside the web view) as the context. */
   async system<T>(fn: () => Promise<T>): Promise<T> {
-    await this.driver.switchFrame(null);
+    await this.toSystem();
     try {
       return await fn();
     } finally {
-      if (await this.driver.$('iframe[data-test="web-view"]').isExisting()) await this.enterWebView();
+      if (!this.frozen && (await this.webViewWindow())) await this.enterWebView();
     }
+  }
+
+  /** The web view's JavaScript stops (Chromium's `frozen`), as WebKit's does in the background. */
+  async freezePage(): Promise<void> {
+    await this.toSystem();
+    await this.lifecycle('frozen');
+    this.frozen = true;
+  }
+
+  /** The user opens the app: the web view runs again and is where the party acts. */
+  async thawPage(): Promise<void> {
+    await this.lifecycle('active');
+    this.frozen = false;
+    await this.enterApp();
+  }
+
+  /** What the app's native engine heard of the far end (readable while the page is frozen). */
+  async nativeAudio(callId: string): Promise<NonNullable<ReturnType<ShellSimulatorHooks['nativeAudio']>>> {
+    const heard = await this.system(() =>
+      this.driver.execute((id) => window.shellSimulator.nativeAudio(id), callId),
+    );
+    if (!heard) throw new Error(`${this.name}: the app is not running`);
+    return heard;
+  }
+
+  private frozen = false;
+
+  private async lifecycle(state: 'frozen' | 'active'): Promise<void> {
+    this.tools ??= await DevTools.attach(this.driver);
+    await this.tools.setPageLifecycle(
+      (url) => !url.includes('/shell-simulator.html') && url.startsWith('http'),
+      state,
+    );
+  }
+
+  private async toSystem(): Promise<void> {
+    if (this.systemWindow) await this.driver.switchToWindow(this.systemWindow);
+  }
+
+  private async webViewWindow(): Promise<string | undefined> {
+    const handles = await this.driver.getWindowHandles();
+    return handles.find((h) => h !== this.systemWindow);
   }
 
   async systemSnapshot(): Promise<ShellSimulatorSnapshot> {
@@ -112,6 +167,31 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((p) => window.shellSimulator.deliverPush(p), payload));
   }
 
+  /** An interrupting cellular call begins, ends, or is taken with "End & Accept" (no end is posted). */
+  async interrupt(kind: 'begin' | 'end' | 'end-and-accept'): Promise<void> {
+    await this.system(() => this.driver.execute((k) => window.shellSimulator.interrupt(k), kind));
+  }
+
+  /** CallKit resets the provider mid-call. */
+  async resetProvider(): Promise<void> {
+    await this.system(() => this.driver.execute(() => window.shellSimulator.resetProvider()));
+  }
+
+  /** What libwebrtc reacts to by itself: a media-services reset, the app becoming active, an audio-unit restart. */
+  async libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): Promise<void> {
+    await this.system(() => this.driver.execute((k) => window.shellSimulator.libWebRTCEvent(k), kind));
+  }
+
+  /** Hold or resume on CallKit's call screen (the system's hold, not the page's). */
+  async holdOnSystemUi(held: boolean): Promise<void> {
+    await this.system(() => this.driver.execute((h) => window.shellSimulator.holdOnSystemUi(h), held));
+  }
+
+  /** Ends the call on CallKit's call screen. */
+  async endOnSystemUi(): Promise<void> {
+    await this.system(() => this.driver.execute(() => window.shellSimulator.endOnSystemUi()));
+  }
+
   /** Answers on CallKit's own screen (banner, full screen or lock screen), not in the page. */
   async answerOnSystemUi(): Promise<void> {
     await this.system(async () => {
@@ -121,16 +201,22 @@ export class IphoneParty extends Party {
     });
   }
 
+  /** How many events the system's log holds now. */
+  async eventCount(): Promise<number> {
+    return (await this.systemSnapshot()).events.length;
+  }
+
   /** The system's events for one call, in order. */
   async eventsOf(callId: string): Promise<SystemEvent[]> {
     return (await this.systemSnapshot()).events.filter((e) => e.callId === callId);
   }
 
-  async waitForSystemEvent(kind: string, callId?: string, timeout = 10_000): Promise<SystemEvent> {
+  /** `since`: only events after the first `since` of the log (an index from {@link eventCount}). */
+  async waitForSystemEvent(kind: string, callId?: string, timeout = 10_000, since = 0): Promise<SystemEvent> {
     let found: SystemEvent | undefined;
     await this.driver.waitUntil(
       async () => {
-        const events = (await this.systemSnapshot()).events;
+        const events = (await this.systemSnapshot()).events.slice(since);
         found = events.find((e) => e.kind === kind && (callId === undefined || e.callId === callId));
         return found !== undefined;
       },
@@ -145,8 +231,12 @@ export class IphoneParty extends Party {
   }
 
   private async enterWebView(): Promise<void> {
-    const frame = this.driver.$('iframe[data-test="web-view"]');
-    await frame.waitForExist({ timeout: 10_000, timeoutMsg: `${this.name}: the app has no web view` });
-    await this.driver.switchFrame(frame);
+    let handle: string | undefined;
+    await this.driver.waitUntil(async () => (handle = await this.webViewWindow()) !== undefined, {
+      timeout: 10_000,
+      interval: 50,
+      timeoutMsg: `${this.name}: the app has no web view`,
+    });
+    if (handle) await this.driver.switchToWindow(handle);
   }
 }

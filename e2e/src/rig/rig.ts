@@ -197,10 +197,15 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
     port: appiumPort,
     path: '/',
     logLevel: 'error',
-    capabilities: profiles[opts.profile]({
-      wav: path.resolve(opts.wav[role]),
-      chromedriverPort: await freePort(),
-    }),
+    capabilities: {
+      ...profiles[opts.profile]({
+        wav: path.resolve(opts.wav[role]),
+        chromedriverPort: await freePort(),
+      }),
+      // The simulated iPhone's web view is a window of its own (so it can be frozen alone), and
+      // WebDriver BiDi's script calls never return in a window a page opened: classic WebDriver.
+      ...(role === 'callee' && opts.calleeOnIphone ? { 'wdio:enforceWebDriverClassic': true } : {}),
+    },
   });
   if (opts.viewport) {
     // Headless Chromium's --window-size has a minimum width and includes window decorations.
@@ -214,6 +219,9 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
 /** The simulator's query: knobs, plus the push stream and a made-up VoIP token when asked. */
 function iphoneQuery(o: { query: string; pushes?: boolean }, server: SoftphoneServer | null): string {
   const q = new URLSearchParams(o.query);
+  // Fault injection: the simulated shell's behaviour before issue 12 on one failure path
+  // (web/src/shell-simulator AppFaults), to show that path's scenario catches it.
+  if (process.env['SHELL_SIM_FAULT']) q.set('fault', process.env['SHELL_SIM_FAULT']);
   if (o.pushes) {
     if (!server?.apns) throw new Error('calleeOnIphone.pushes needs the apns option');
     q.set('pushes', server.apns.deviceOrigin);

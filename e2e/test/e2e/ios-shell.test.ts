@@ -23,7 +23,9 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
   writeSignatureWav(f, sig);
   return f;
 };
-const CALL: PlaceCallOptions = { holdMs: 1_000, heardTimeoutMs: 8_000 };
+// 2.5 s: an early heard window (a capture-start burst) can end the wait for audio before the
+// caller's voice arrives; the verdict needs a sustained onset inside the measured span.
+const CALL: PlaceCallOptions = { holdMs: 2_500, heardTimeoutMs: 8_000 };
 const WATCHDOG_MS = 2_500;
 
 /** The first event of `kind`, or throws naming what the log holds. */
@@ -175,6 +177,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     await twoWayCall();
   });
 
+  // Failure path 2 (SHELL_SIM_FAULT=unbalancedLibWebRTC: the unhold resumes audio by itself).
   it('unhold without didActivate: the resumed call is flagged "audio not activated", never forced', async () => {
     await rig.caller.call(phone);
     await phone.waitForScreen('incoming');
@@ -185,9 +188,10 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     await phone.waitForSystemEvent('capture-started', callId);
     await phone.setKnobs({ noActivationAfterUnhold: true });
     try {
-      await phone.setHeld(true);
+      // CallKit's hold (the call screen, or an interrupting call): the page's own hold is a media hold.
+      await phone.holdOnSystemUi(true);
       await phone.waitForSystemEvent('capture-stopped', callId);
-      await phone.setHeld(false);
+      await phone.holdOnSystemUi(false);
       await phone.driver.waitUntil(
         async () => (await phone.snapshot(1e9)).state.call?.audio === 'not-activated',
         {
@@ -209,6 +213,98 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
       await Promise.all([rig.caller.waitForScreen('ended'), phone.waitForScreen('ended')]);
       await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
     }
+  });
+
+  /** Answers in the page and waits until the app captures: a call with audio running. */
+  async function answeredCall(): Promise<string> {
+    await rig.caller.call(phone);
+    await phone.waitForScreen('incoming');
+    await phone.answer();
+    const answered = await phone.waitForScreen('in-call');
+    const callId = answered.state.call?.id;
+    assert.ok(callId);
+    await phone.waitForSystemEvent('capture-started', callId);
+    return callId;
+  }
+
+  async function bothEnded(): Promise<void> {
+    await Promise.all([rig.caller.waitForScreen('ended'), phone.waitForScreen('ended')]);
+    await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
+  }
+
+  // Failure path 1 (SHELL_SIM_FAULT=stuckInterruption: the flag is cleared only by an end).
+  it('an interruption that never ends ("End & Accept" on a cellular call) leaves the next call two-way', async () => {
+    const callId = await answeredCall();
+    await phone.interrupt('end-and-accept');
+    await phone.waitForSystemEvent('ended', callId);
+    await bothEnded();
+    await twoWayCall();
+  });
+
+  // Failure path 2 (SHELL_SIM_FAULT=unbalancedLibWebRTC: reset leaves libwebrtc's count at 1, its observers kept).
+  it("providerDidReset mid-call, then an interruption's end and the app becoming active: libwebrtc activates nothing, the next call two-way", async () => {
+    const callId = await answeredCall();
+    await phone.resetProvider();
+    await phone.waitForSystemEvent('provider-reset');
+    await bothEnded();
+    const before = (await phone.systemSnapshot()).events.length;
+    await phone.interrupt('begin');
+    await phone.interrupt('end');
+    await phone.libWebRTCEvent('became-active');
+    await phone.libWebRTCEvent('media-services-reset');
+    const after = (await phone.systemSnapshot()).events.slice(before);
+    assert.ok(!after.some((e) => e.kind === 'app-activated-audio'), JSON.stringify(after));
+    const counts = (await phone.systemSnapshot()).events.filter((e) => e.kind === 'libwebrtc-count');
+    assert.equal(counts.at(-1)?.detail, '0', `libwebrtc's count after ${callId} ended`);
+    await twoWayCall();
+  });
+
+  // Failure path 4 (SHELL_SIM_FAULT=refusalsOnlyLogged): each refusal is reported and the call ends cleanly.
+  it('CallKit refuses the answer: the page hears it, the call ends for both, the next call two-way', async () => {
+    await phone.setKnobs({ refuseNext: 'answer' });
+    await rig.caller.call(phone);
+    const incoming = await phone.waitForScreen('incoming');
+    const callId = incoming.state.call?.id;
+    assert.ok(callId);
+    await phone.answer();
+    await phone.waitForSystemEvent('answer-refused-by-callkit', callId);
+    await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
+    assert.deepEqual((await phone.systemSnapshot()).calls, []);
+    await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
+    await twoWayCall();
+  });
+
+  it('CallKit refuses the report: the caller is told at once, not after the ring timeout', async () => {
+    await phone.setKnobs({ refuseNext: 'report' });
+    const since = await phone.eventCount();
+    await rig.caller.call(phone);
+    const refused = await phone.waitForSystemEvent('report-refused-by-callkit', undefined, 10_000, since);
+    assert.ok(refused.callId);
+    await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
+    assert.deepEqual((await phone.systemSnapshot()).calls, []);
+    await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
+  });
+
+  it('an answer while the report is still pending is kept and performed: two-way', async () => {
+    await phone.setKnobs({ reportCompletionDelayMs: 1_500 });
+    try {
+      const { events } = await twoWayCall();
+      const answered = first(events, 'answer-requested');
+      const reported = first(events, 'reported');
+      assert.ok(answered.at >= reported.at, 'CallKit was asked to answer once the report completed');
+    } finally {
+      await phone.setKnobs({ reportCompletionDelayMs: 0 });
+    }
+  });
+
+  it("CallKit refuses to start the iPhone's outgoing call: it ends for both at once", async () => {
+    await phone.setKnobs({ refuseNext: 'start' });
+    const since = await phone.eventCount();
+    await phone.call(rig.caller);
+    await phone.waitForSystemEvent('start-refused-by-callkit', undefined, 10_000, since);
+    await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
+    assert.deepEqual((await phone.systemSnapshot()).calls, []);
+    await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
   });
 
   it("experimental page engine (QA builds): the page's own WebRTC, gated by didActivate, is two-way", async () => {

@@ -6,8 +6,12 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import {
+  balancedLibWebRTCActivation,
+  bridgeQueuesBeforeReady,
   configurationBeforeEveryReport,
+  interruptionClearedOnActivation,
   noAudioSessionActivation,
+  noResumeWithoutDidActivate,
   pushKitAndCallKitBeforeUi,
 } from '../../src/ios-shell/shell-rules.ts';
 import { swiftParser, type Node } from '../../src/ios-shell/swift-syntax.ts';
@@ -166,6 +170,198 @@ ${body}
         pushKit = PushKitManager(calls: callKit)`;
     assert.deepEqual(pushKitAndCallKitBeforeUi(delegate(goodLaunch), shell(pushLast)), [
       'Shell.swift Shell.init builds WebBridge before PushKitManager',
+    ]);
+  });
+});
+
+const sources = (files: Record<string, string>) =>
+  new Map(Object.entries(files).map(([f, src]) => [f, parse(src)] as const));
+
+const AUDIO_SERVICE = `
+final class CallAudioService {
+    private func record(_ event: AudioSessionLedger.Event) {
+        switch ledger.apply(event) {
+        case .audioSessionDidActivate?: rtc.audioSessionDidActivate(session)
+        case .audioSessionDidDeactivate?, nil: break
+        }
+        if call == .audioSessionDidDeactivate { rtc.audioSessionDidDeactivate(session) }
+    }
+    private func apply(from old: AudioSessionLedger) {
+        rtc.isAudioEnabled = ledger.audioEnabled
+    }
+}`;
+const MANUAL = `
+extension RTCAudioSession {
+    func adoptCallKitActivation(notifications: NotificationCenter = .default) {
+        useManualAudio = true
+        isAudioEnabled = false
+        for name in Self.selfActivatingNotifications {
+            notifications.removeObserver(self, name: name, object: nil)
+        }
+    }
+}`;
+
+describe('I12.2/I12.3: libwebrtc activation stays balanced', () => {
+  it('holds for the ledger-driven calls and the adoption', () => {
+    assert.deepEqual(
+      balancedLibWebRTCActivation(sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': MANUAL })),
+      [],
+    );
+  });
+
+  it('reports a second activation path, e.g. an unhold that tells libwebrtc the session is back', () => {
+    const unhold = `final class CallKitAdaptee {
+    func provider(_ p: CXProvider, perform action: CXSetHeldCallAction) {
+        if !action.isOnHold { RTCAudioSession.sharedInstance().audioSessionDidActivate(AVAudioSession.sharedInstance()) }
+    }
+}`;
+    const v = balancedLibWebRTCActivation(
+      sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': MANUAL, 'C.swift': unhold }),
+    );
+    assert.ok(
+      v.includes('C.swift:3 calls audioSessionDidActivate outside CallAudioService.record'),
+      v.join('; '),
+    );
+    assert.ok(v.includes('audioSessionDidActivate is called 2 times, not once'));
+  });
+
+  it('reports audio enabled outside the ledger, and observers left in place', () => {
+    const enabler = `final class Engine { func resume() { rtc.isAudioEnabled = true } }`;
+    const keeps = MANUAL.replace('notifications.removeObserver(self, name: name, object: nil)', 'log(name)');
+    const v = balancedLibWebRTCActivation(
+      sources({ 'A.swift': AUDIO_SERVICE, 'M.swift': keeps, 'E.swift': enabler }),
+    );
+    assert.ok(v.includes('E.swift:1 sets isAudioEnabled = true outside the ledger'), v.join('; '));
+    assert.ok(v.some((x) => /does not remove libwebrtc's self-activating observers/.test(x)));
+  });
+});
+
+const LEDGER = (didActivate: string) => `
+struct AudioSessionLedger {
+    mutating func apply(_ event: Event) -> LibWebRTCCall? {
+        switch event {
+        case .didActivate:
+            ${didActivate}
+            guard !sessionActive else { return nil }
+            sessionActive = true
+            return .audioSessionDidActivate
+        case .interruptionBegan:
+            interrupted = true
+            return spend()
+        case .didDeactivate:
+            interrupted = false
+            return spend()
+        case .callsEnded, .providerDidReset, .mediaServicesReset:
+            interrupted = false
+            return spend()
+        default:
+            return nil
+        }
+    }
+}`;
+const ADAPTEE = `
+final class CallKitAdaptee {
+    func provider(_ provider: CXProvider, didActivate audioSession: AVAudioSession) {
+        audio.didActivate(audioSession)
+    }
+}`;
+
+describe('I12.4: no resume without didActivate', () => {
+  it('holds when only the ledger’s .didActivate makes the session active', () => {
+    const files = { 'L.swift': LEDGER('interrupted = false'), 'C.swift': ADAPTEE };
+    assert.deepEqual(noResumeWithoutDidActivate(sources(files)), []);
+  });
+
+  it('reports an unhold that resumes by itself, and didActivate faked from elsewhere', () => {
+    const unhold = `final class CallKitAdaptee {
+    func provider(_ provider: CXProvider, didActivate audioSession: AVAudioSession) { audio.didActivate(audioSession) }
+    func provider(_ provider: CXProvider, perform action: CXSetHeldCallAction) {
+        if !action.isOnHold { audio.didActivate(AVAudioSession.sharedInstance()) }
+    }
+}`;
+    const ledger = LEDGER('interrupted = false').replace(
+      'case .interruptionBegan:',
+      'case .interruptionEnded:\n            sessionActive = true\n            return nil\n        case .interruptionBegan:',
+    );
+    const v = noResumeWithoutDidActivate(sources({ 'L.swift': ledger, 'C.swift': unhold }));
+    assert.ok(
+      v.some((x) => /^L\.swift:\d+ makes the session active outside the ledger's \.didActivate$/.test(x)),
+      v.join('; '),
+    );
+    assert.ok(
+      v.includes('C.swift:4 tells the audio service didActivate outside provider(_:didActivate:)'),
+      v.join('; '),
+    );
+  });
+});
+
+describe('I12.1: the interruption flag is cleared on activation', () => {
+  const check = (src: string) => interruptionClearedOnActivation('L.swift', parse(src));
+
+  it('holds when every activation, deactivation and end clears it', () => {
+    assert.deepEqual(check(LEDGER('interrupted = false')), []);
+  });
+
+  it('reports a didActivate that leaves it (only the end cleared it: a begin without end kept it for good)', () => {
+    assert.deepEqual(check(LEDGER('')), [
+      'L.swift AudioSessionLedger.apply: .didActivate does not clear interrupted',
+    ]);
+  });
+
+  it('reports a clearing that only happens sometimes', () => {
+    assert.deepEqual(check(LEDGER('if wasInterrupted { interrupted = false }')), [
+      'L.swift AudioSessionLedger.apply: .didActivate does not clear interrupted',
+    ]);
+  });
+});
+
+const BRIDGE = (send: string) => `
+final class WebBridge {
+    func send(_ message: NativeToWeb) {
+        ${send}
+    }
+    private func pageIsReady() {
+        let queued = outbox.open()
+        for message in queued { deliver(message) }
+    }
+    private func deliver(_ message: NativeToWeb) {
+        webView.callAsyncJavaScript("r(m)", arguments: ["m": json], in: nil, in: .page)
+    }
+    static func decode(body: Any) throws -> WebToNative {
+        guard let object = body as? [String: Any], JSONSerialization.isValidJSONObject(object) else { throw E.notAnObject }
+        let data = try JSONSerialization.data(withJSONObject: object)
+        return try JSONDecoder().decode(WebToNative.self, from: data)
+    }
+}`;
+
+describe('I12.5/I12.8: the bridge queues before the page is ready', () => {
+  const check = (src: string, more: Record<string, string> = {}) =>
+    bridgeQueuesBeforeReady(sources({ 'B.swift': src, ...more }));
+
+  it('holds when every delivery goes through the outbox', () => {
+    assert.deepEqual(
+      check(BRIDGE('guard let now = outbox.send(message) else { return }\n        deliver(now)')),
+      [],
+    );
+  });
+
+  it('reports a send that delivers at once (v1: lost while the page loads)', () => {
+    assert.deepEqual(check(BRIDGE('deliver(message)')), [
+      'B.swift:4 delivers to the page without the outbox',
+    ]);
+  });
+
+  it('reports JavaScript called from elsewhere, and JSON serialised unchecked', () => {
+    const other = `final class Coordinator {
+    func hurry(_ json: String) { webView.callAsyncJavaScript("r(m)", arguments: ["m": json], in: nil, in: .page) }
+    func encode(_ o: Any) throws -> Data { try JSONSerialization.data(withJSONObject: o) }
+}`;
+    const v = check(BRIDGE('guard let now = outbox.send(message) else { return }\n        deliver(now)'), {
+      'C.swift': other,
+    });
+    assert.deepEqual(v, [
+      'C.swift:2 calls callAsyncJavaScript outside WebBridge.deliver',
+      'C.swift:3 serialises without an isValidJSONObject check first',
     ]);
   });
 });

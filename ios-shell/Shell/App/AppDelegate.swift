@@ -1,3 +1,4 @@
+import Intents
 import UIKit
 
 @main
@@ -19,6 +20,27 @@ final class AppDelegate: UIResponder, UIApplicationDelegate {
         window.rootViewController = shell.makeWebViewController()
         window.makeKeyAndVisible()
         self.window = window
+        return true
+    }
+
+    /// A Recents entry or Siri ("call … with Softphone"): an INStartCallIntent for the handle CallKit
+    /// reported, which is the other party's user id (`supportedHandleTypes` has `.generic`, the type
+    /// every report uses, or the system would not offer the app for it).
+    func application(
+        _ application: UIApplication,
+        continue userActivity: NSUserActivity,
+        restorationHandler: @escaping ([UIUserActivityRestoring]?) -> Void
+    ) -> Bool {
+        guard
+            let intent = userActivity.interaction?.intent as? INStartCallIntent,
+            let person = intent.contacts?.first,
+            let handle = person.personHandle?.value
+        else {
+            Log.calls.notice("continueUserActivity \(userActivity.activityType, privacy: .public): not a call to place")
+            return false
+        }
+        Log.calls.notice("continueUserActivity INStartCallIntent handle=\(handle, privacy: .public)")
+        shell?.placeCall(handle: handle, name: person.displayName.isEmpty ? nil : person.displayName)
         return true
     }
 }

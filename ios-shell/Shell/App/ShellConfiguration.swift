@@ -20,10 +20,9 @@ struct ShellConfiguration {
         #endif
     }
 
-    /// The APNs environment the `aps-environment` entitlement selects, in the server's words.
-    var apsEnvironment: String {
-        build == .qa ? "sandbox" : "production"
-    }
+    /// The APNs environment of the profile that signed this app, in the server's words (read once:
+    /// the profile does not change while the app runs).
+    let apsEnvironment = ProvisioningProfile.apsEnvironment(profile: ProvisioningProfile.embedded) // [I12.11]
 
     var bundleId: String {
         Bundle.main.bundleIdentifier ?? "app.softphone.shell"

@@ -1,59 +1,119 @@
 import Foundation
 
-/// Routes between the page (WebBridge), CallKit (CallKitAdaptee) and the call media
-/// (NativeMediaEngine). It decides nothing: each message goes to the one object that owns it.
+/// Routes between the page (WebBridge), CallKit (CallKitAdaptee), the native socket
+/// (NativeCallControl, MediaNegotiator), the call media (NativeMediaEngine) and the audio session
+/// (CallAudioService). It decides nothing: each message goes to the one object that owns it.
 final class ShellCoordinator {
     weak var webView: ShellWebViewController?
 
     private let configuration: ShellConfiguration
+    private let audio: CallAudioService
     private let callKit: CallKitAdaptee
     private let pushKit: PushKitManager
+    private let callControl: NativeCallControl
+    private let negotiator: MediaNegotiator
     private let media: NativeMediaEngine
     private let bridge: WebBridge
+    private let network: NetworkMonitor
+    /// The page's choice; `page` only in QA builds (the store build has no experimental engine).
+    private var engine = MediaEngineKind.native
+    #if QA
+        private let qa: QACallStatsLog
+        private let tone: QAToneAudioDevice?
+        private let libWebRTCLog: QALibWebRTCLog?
+    #endif
 
     init(
         configuration: ShellConfiguration,
+        audio: CallAudioService,
         callKit: CallKitAdaptee,
         pushKit: PushKitManager,
+        callControl: NativeCallControl,
+        negotiator: MediaNegotiator,
         media: NativeMediaEngine,
-        bridge: WebBridge
+        bridge: WebBridge,
+        network: NetworkMonitor,
+        qa: QAHooks
     ) {
         self.configuration = configuration
+        self.audio = audio
         self.callKit = callKit
         self.pushKit = pushKit
+        self.callControl = callControl
+        self.negotiator = negotiator
         self.media = media
         self.bridge = bridge
+        self.network = network
+        #if QA
+            self.qa = QACallStatsLog(media: media, audio: audio, tone: qa.tone)
+            tone = qa.tone
+            libWebRTCLog = qa.libWebRTCLog
+        #endif
         bridge.delegate = self
         callKit.delegate = self
+        callControl.delegate = self
+        negotiator.delegate = self
         media.delegate = self
+        media.negotiation = negotiator
+        audio.delegate = self
         pushKit.onTokenChanged = { [weak self] token in self?.sendToken(token) }
+        pushKit.onTokenInvalidated = { [weak callControl] _ in callControl?.unregisterPush() }
+        network.onChange = { [weak media] _ in media?.networkChanged() }
+        network.start()
+    }
+
+    /// Recents or Siri (INStartCallIntent): the same path as the page's `call.place`.
+    func placeCall(to callee: Peer) {
+        callControl.place(requestId: nil, callee: callee)
     }
 
     private func sendToken(_ token: String) {
         bridge.send(.voipToken(token: token, environment: configuration.apsEnvironment, bundleId: configuration.bundleId))
     }
+
+    /// A call joined or left: the QA stats line runs while any call has media.
+    private func mediaSessionsChanged() {
+        #if QA
+            qa.update()
+        #endif
+    }
+}
+
+/// What the QA build adds to the object graph; empty in release builds.
+struct QAHooks {
+    #if QA
+        let tone: QAToneAudioDevice?
+        let libWebRTCLog: QALibWebRTCLog?
+    #endif
 }
 
 extension ShellCoordinator: WebBridgeDelegate {
     func bridge(_ bridge: WebBridge, didReceive message: WebToNative) {
         switch message {
         case .ready:
-            // The page may have loaded after a cold launch from a push: it missed these.
+            // A page that has just loaded (cold launch, reload, content process death) knows nothing:
+            // the queue went out first (WebBridge), now the token and every live call's state.
             if let token = pushKit.token { sendToken(token) }
-            for id in callKit.liveCallsFromPush { bridge.send(.reported(callId: id)) }
+            bridge.send(.shellState(calls: callKit.snapshot))
+        case let .identity(deviceId, deviceLabel):
+            callControl.setIdentity(SessionCredentials.Identity(deviceId: deviceId, deviceLabel: deviceLabel))
+        case let .iceServers(servers): media.setIceServers(servers)
+        case let .engine(kind):
+            #if QA
+                engine = kind
+            #else
+                if kind == .page { Log.bridge.error("media.engine page refused: release builds have no page engine") }
+            #endif
         case let .reportIncoming(id, caller): callKit.reportIncomingFromPage(id, caller: caller)
-        case let .startOutgoing(id, callee): callKit.startOutgoing(id, callee: callee)
-        case let .outgoingConnected(id): callKit.outgoingConnected(id)
+        case let .place(requestId, callee): callControl.place(requestId: requestId, callee: callee)
         case let .answer(id): callKit.answerFromPage(id)
         case let .end(id, reason): callKit.endFromPage(id, reason: reason)
         case let .hold(id, held): callKit.holdFromPage(id, held: held)
         case let .mute(id, muted): callKit.muteFromPage(id, muted: muted)
-        case let .prepare(id): media.prepare(id)
-        case let .publisherAnswer(id, sdp): media.publisherAnswer(id, sdp: sdp)
-        case let .subscriberOffer(id, sdp): media.subscriberOffer(id, sdp: sdp)
-        case let .start(id): media.start(id)
+        case let .output(id, output):
+            guard callKit.audioOwnerId == id else { return }
+            audio.setOutput(output)
         case let .statsRequest(id, requestId): media.stats(id, requestId: requestId)
-        case let .stop(id): media.stop(id)
         }
     }
 }
@@ -63,8 +123,22 @@ extension ShellCoordinator: CallKitAdapteeDelegate {
         bridge.send(message)
     }
 
-    func callKit(_ adaptee: CallKitAdaptee, didEnd callId: UUID) {
+    func callKit(_ adaptee: CallKitAdaptee, didReport callId: UUID, direction: CallRegistry.Direction) {
+        callControl.track(callId, direction: direction)
+    }
+
+    func callKit(_ adaptee: CallKitAdaptee, didAnswer callId: UUID) {
+        callControl.answer(callId)
+    }
+
+    func callKit(_ adaptee: CallKitAdaptee, didEnd callId: UUID, server: ServerCallAction?) {
+        callControl.end(callId, server: server)
         media.stop(callId)
+        mediaSessionsChanged()
+    }
+
+    func callKit(_ adaptee: CallKitAdaptee, activationFailed callId: UUID) {
+        callControl.activationFailed(callId)
     }
 
     func callKitDidDeactivateAudio(_ adaptee: CallKitAdaptee) {
@@ -75,6 +149,46 @@ extension ShellCoordinator: CallKitAdapteeDelegate {
     func callKit(_ adaptee: CallKitAdaptee, setMuted muted: Bool, for callId: UUID) {
         media.setMuted(callId, muted)
     }
+
+    func callKit(_ adaptee: CallKitAdaptee, setHeldByUser held: Bool, for callId: UUID) {
+        media.setHeld(callId, held)
+        callControl.hold(callId, held: held)
+    }
+}
+
+extension ShellCoordinator: NativeCallControlDelegate {
+    func callControl(_ control: NativeCallControl, tellPage message: NativeToWeb) {
+        bridge.send(message)
+    }
+
+    func callControl(_ control: NativeCallControl, joined callId: UUID, peer: Peer?) {
+        if let peer { callKit.updatePeer(callId, peer: peer) }
+        guard engine == .native else { return }
+        media.join(callId)
+        mediaSessionsChanged()
+    }
+
+    func callControl(_ control: NativeCallControl, placed callId: UUID, callee: Peer) {
+        callKit.startOutgoing(callId, callee: callee)
+    }
+
+    func callControl(_ control: NativeCallControl, outgoingConnected callId: UUID) {
+        callKit.outgoingConnected(callId)
+    }
+
+    func callControl(_ control: NativeCallControl, serverEnded callId: UUID, reason: CallKitEndReason, why: String) {
+        callKit.remoteEnded(callId, reason: reason, why: why)
+    }
+
+    func callControl(_ control: NativeCallControl, noAnswerTimeout: TimeInterval) {
+        callKit.ringTimeout = noAnswerTimeout
+    }
+}
+
+extension ShellCoordinator: MediaNegotiatorDelegate {
+    func negotiator(_ negotiator: MediaNegotiator, subscriberOffer sdp: String, for callId: UUID) {
+        media.subscriberOffer(callId, sdp: sdp)
+    }
 }
 
 extension ShellCoordinator: NativeMediaEngineDelegate {
@@ -82,7 +196,31 @@ extension ShellCoordinator: NativeMediaEngineDelegate {
         bridge.send(message)
     }
 
-    func media(_ engine: NativeMediaEngine, connectionEndedFor callId: UUID, why: String) {
-        callKit.mediaEnded(callId, why: why)
+    func media(_ engine: NativeMediaEngine, lostMediaFor callId: UUID, why: String) {
+        callControl.mediaLost(callId)
+        callKit.remoteEnded(callId, reason: .failed, why: why)
+    }
+}
+
+extension ShellCoordinator: CallAudioServiceDelegate {
+    func audio(_ service: CallAudioService, audioEnabled: Bool) {
+        media.setAudioEnabled(audioEnabled)
+        #if QA
+            tone?.setAudioEnabled(audioEnabled)
+        #endif
+    }
+
+    func audioInterruptionEnded(_ service: CallAudioService) {
+        callKit.audioMayNotComeBack("interruption end")
+    }
+
+    func audioMediaServicesWereReset(_ service: CallAudioService) {
+        media.rebuildAfterMediaServicesReset()
+        callKit.audioMayNotComeBack("media services reset")
+    }
+
+    func audio(_ service: CallAudioService, routeChanged route: AudioRoute) {
+        guard let owner = callKit.audioOwnerId else { return }
+        bridge.send(.audioRoute(callId: owner, route: route))
     }
 }

@@ -9,14 +9,15 @@ protocol WebBridgeDelegate: AnyObject {
 /// shell talks to the page's JavaScript.
 ///
 /// Only the main frame of the page's own origin may post: a message from any other frame or origin
-/// is dropped and logged, since the bridge can answer calls and read call statistics.
+/// is dropped and logged, since the bridge can answer calls and read call statistics. Outgoing
+/// messages wait in a BridgeOutbox until the page has said `bridge.ready`.
 final class WebBridge: NSObject, WKScriptMessageHandler {
     weak var delegate: WebBridgeDelegate?
     weak var webView: WKWebView?
 
     private let pageOrigin: URL
-    private let decoder = JSONDecoder()
     private let encoder = JSONEncoder()
+    private var outbox = BridgeOutbox<NativeToWeb>()
 
     init(pageOrigin: URL) {
         self.pageOrigin = pageOrigin
@@ -32,32 +33,74 @@ final class WebBridge: NSObject, WKScriptMessageHandler {
         }
         let type = (message.body as? [String: Any])?["type"] as? String
         do {
-            // WebKit hands the posted object over as Foundation collections; Codable wants bytes.
-            let data = try JSONSerialization.data(withJSONObject: message.body)
-            let decoded = try decoder.decode(WebToNative.self, from: data)
-            Log.bridge.debug("in \(decoded.type, privacy: .public) call=\(decoded.callId?.wireString ?? "-", privacy: .public)")
+            let decoded = try Self.decode(body: message.body)
+            Log.bridge.traffic("in \(decoded.type) call=\(decoded.callId?.wireString ?? "-")")
+            if case .ready = decoded { pageIsReady() }
             delegate?.bridge(self, didReceive: decoded)
         } catch {
             Log.bridge.error("undecodable \(type ?? "message", privacy: .public): \(String(describing: error), privacy: .public)")
-            send(.bridgeError(inReplyTo: type, message: "undecodable: \(error)"))
+            send(.bridgeError(inReplyTo: type.map { String($0.prefix(64)) }, message: String("undecodable: \(error)".prefix(500))))
         }
+    }
+
+    /// WebKit hands the posted value over as Foundation objects; Codable wants bytes.
+    /// `JSONSerialization.data(withJSONObject:)` raises an Objective-C exception, which Swift can't
+    /// catch, on anything that is not valid JSON (NaN, a Date, a top-level string), so it is only
+    /// called after `isValidJSONObject` has said yes.
+    static func decode(body: Any) throws -> WebToNative {
+        guard let object = body as? [String: Any], JSONSerialization.isValidJSONObject(object) else { // [I12.8]
+            throw BridgeDecodingError.notAnObject
+        }
+        let data = try JSONSerialization.data(withJSONObject: object)
+        return try JSONDecoder().decode(WebToNative.self, from: data)
     }
 
     // MARK: Shell → page
 
-    /// Delivers one message as a JSON string argument: `callAsyncJavaScript` passes it as a value,
-    /// so no page-controlled text is ever spliced into script source.
+    /// Delivers one message, now if the page is ready, else once it is.
     func send(_ message: NativeToWeb) {
+        guard let now = outbox.send(message) else { // [I12.5]
+            Log.bridge.traffic("queued \(message.type) call=\(message.callId?.wireString ?? "-") (page not ready)")
+            return
+        }
+        deliver(now)
+    }
+
+    /// The page went away (navigation, reload, content process killed): queue until the next ready.
+    func pageIsGone() {
+        guard outbox.isOpen else { return }
+        outbox.close()
+        Log.bridge.notice("page gone: queueing until bridge.ready")
+    }
+
+    /// A navigation that never committed leaves the page that was ready in place.
+    func pageStayed() {
+        pageIsReady()
+    }
+
+    private func pageIsReady() {
+        let dropped = outbox.dropped
+        let queued = outbox.open()
+        if !queued.isEmpty || dropped > 0 {
+            Log.bridge.notice("page ready: delivering \(queued.count, privacy: .public) queued, \(dropped, privacy: .public) dropped over capacity")
+        }
+        for message in queued { deliver(message) }
+    }
+
+    /// A JSON string argument: `callAsyncJavaScript` passes it as a value, so no page-controlled
+    /// text is ever spliced into script source.
+    private func deliver(_ message: NativeToWeb) {
         guard let webView else {
-            Log.bridge.info("no page to receive \(message.type, privacy: .public)")
+            Log.bridge.error("no web view to receive \(message.type, privacy: .public)")
             return
         }
         guard let data = try? encoder.encode(message), let json = String(data: data, encoding: .utf8) else {
             Log.bridge.fault("could not encode \(message.type, privacy: .public)")
             return
         }
+        Log.bridge.traffic("out \(message.type) call=\(message.callId?.wireString ?? "-")")
         webView.callAsyncJavaScript(
-            "window.\(BridgeWire.receiver)?.receive(json)",
+            "window.\(BridgeWire.receiver).receive(json)",
             arguments: ["json": json],
             in: nil,
             in: .page

@@ -32,12 +32,22 @@ final class CallRegistry {
         var systemState: SystemState
         /// When CallKit performed the answer (incoming) or the start (outgoing): the watchdog's origin.
         var answeredAt: Date?
+        /// Both parties are talking: the incoming call was answered here, or the callee answered ours.
+        var connectedAt: Date?
         var activatedAt: Date?
+        /// CallKit put the call on hold (CXSetHeldCallAction): it owns no audio.
         var isOnHold = false
-        /// Reported from a VoIP push: the page must claim it from the server when it loads.
+        /// The user held the call in the page: the media is paused, CallKit's session is untouched.
+        var heldByUser = false
+        var isMuted = false
+        /// The other party, once the page, the push or the server has named them.
+        var peer: Peer?
+        /// Reported from a VoIP push (the shell claims it from the server over its own socket).
         var fromPush = false
         /// The page or the system ended the call while CallKit was still deciding on the report.
         var endWhenReported: CallKitEndReason?
+        /// The page answered while CallKit was still deciding on the report: answered once it has.
+        var answerWhenReported = false
     }
 
     /// How long an ended call is remembered. A VoIP push can arrive minutes late even with
@@ -94,6 +104,23 @@ final class CallRegistry {
         let live = liveCalls
         for call in live { remove(call.id) }
         return live
+    }
+
+    /// What a page that has just loaded is told about every live call (`shell.state`).
+    func snapshot(audioActive: Bool, output: AudioOutput) -> [CallSnapshot] {
+        liveCalls.sorted { $0.id.uuidString < $1.id.uuidString }.map { call in
+            CallSnapshot(
+                callId: call.id,
+                direction: call.direction == .incoming ? .incoming : .outgoing,
+                peer: call.peer,
+                fromPush: call.fromPush,
+                answered: call.connectedAt != nil,
+                audioActive: audioActive && call.id == audioOwner?.id,
+                held: call.isOnHold || call.heldByUser,
+                muted: call.isMuted,
+                output: output
+            )
+        }
     }
 
     func isLive(_ id: UUID) -> Bool {

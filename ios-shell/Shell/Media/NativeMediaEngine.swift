@@ -3,18 +3,19 @@ import WebRTC
 
 protocol NativeMediaEngineDelegate: AnyObject {
     func media(_ engine: NativeMediaEngine, tellPage message: NativeToWeb)
-    /// A connection closed for good while its call was live: the far end hung up (decision table A8).
-    func media(_ engine: NativeMediaEngine, connectionEndedFor callId: UUID, why: String)
+    /// ICE restarts could not bring a live call's media back: the call ends with `media-lost`.
+    func media(_ engine: NativeMediaEngine, lostMediaFor callId: UUID, why: String)
 }
 
 /// The call media, in the app process where CallKit's audio session lives (field notes §3): per call
-/// the two audio-only peer connections the page's BrowserMediaEngine would hold, driven over the
-/// bridge by the page (SDP in, offers, answers, candidates and stats out).
+/// the two audio-only peer connections the page's BrowserMediaEngine would hold, negotiated with the
+/// server over the shell's own socket (MediaNegotiation), so that they come up and recover while the
+/// page is frozen.
 ///
-/// Capture is gated twice: the page's activation step must have sent `media.start` (the microphone
-/// track is attached then), and the audio unit runs only while CallAudioService has call audio on,
-/// between `didActivate` and `didDeactivate` (`RTCAudioSession.useManualAudio`). `media.capture`
-/// tells the page when both hold.
+/// The microphone track is attached when the server has the call (`join`), but nothing is captured
+/// until CallAudioService turns call audio on, between CallKit's `didActivate` and the next event
+/// that takes the session (`RTCAudioSession.useManualAudio`). `media.capture` tells the page when
+/// the microphone feeds the upstream.
 final class NativeMediaEngine {
     private final class Session {
         let callId: UUID
@@ -22,138 +23,141 @@ final class NativeMediaEngine {
         var subscriber: PeerConnectionLeg?
         var sender: RTCRtpSender?
         var track: RTCAudioTrack?
-        var started = false
         var muted = false
+        var held = false
         var capturing = false
+        var recovery: [MediaLeg: IceRecovery] = [.publisher: IceRecovery(), .subscriber: IceRecovery()]
+        var graceTimers: [MediaLeg: DispatchWorkItem] = [:]
+        var reported: MediaConnectionState?
 
         init(callId: UUID) {
             self.callId = callId
         }
 
-        func close() {
-            publisher?.close()
-            subscriber?.close()
-        }
+        var legs: [PeerConnectionLeg] { [publisher, subscriber].compactMap { $0 } }
+
+        func leg(_ which: MediaLeg) -> PeerConnectionLeg? { which == .publisher ? publisher : subscriber }
     }
 
     weak var delegate: NativeMediaEngineDelegate?
+    weak var negotiation: MediaNegotiation?
 
-    private let factory: RTCPeerConnectionFactory
+    private var factory: RTCPeerConnectionFactory
+    private let audioDevice: RTCAudioDevice?
     private var sessions: [UUID: Session] = [:]
     private var audioEnabled = false
+    private var iceServers: [IceServer] = []
+    /// `RTCPeerConnection.close()` blocks until libwebrtc's signalling thread has torn the connection
+    /// down: never on the main queue, never inside a CallKit action.
+    private let closer = DispatchQueue(label: "app.softphone.shell.media.close", qos: .userInitiated)
 
     /// Create CallAudioService first (Shell does): manual audio must be on before any peer connection.
-    init() {
+    /// `audioDevice`: QA builds' known-signal uplink (Shell/QA); nil is libwebrtc's own VPIO device.
+    init(audioDevice: RTCAudioDevice? = nil) {
         RTCInitializeSSL()
-        factory = RTCPeerConnectionFactory(
-            encoderFactory: RTCDefaultVideoEncoderFactory(),
-            decoderFactory: RTCDefaultVideoDecoderFactory()
-        )
+        self.audioDevice = audioDevice
+        factory = Self.makeFactory(audioDevice)
     }
 
-    // MARK: Page → engine
+    private static func makeFactory(_ audioDevice: RTCAudioDevice?) -> RTCPeerConnectionFactory {
+        let encoders = RTCDefaultVideoEncoderFactory()
+        let decoders = RTCDefaultVideoDecoderFactory()
+        guard let audioDevice else { return RTCPeerConnectionFactory(encoderFactory: encoders, decoderFactory: decoders) }
+        return RTCPeerConnectionFactory(encoderFactory: encoders, decoderFactory: decoders, audioDevice: audioDevice)
+    }
 
-    /// The upstream, negotiated while ringing with a sender and no track: transport is up before the
-    /// answer, and nothing is captured.
-    func prepare(_ callId: UUID) {
+    // MARK: From the native socket
+
+    /// The server has the call: negotiate the upstream now (transport up before the answer) with the
+    /// microphone track attached; it captures only once call audio is on.
+    func join(_ callId: UUID) {
         guard sessions[callId] == nil else { return }
         let session = Session(callId: callId)
         sessions[callId] = session
-        guard let leg = PeerConnectionLeg(leg: .publisher, factory: factory) else {
-            fail(callId, "no peer connection")
-            return
-        }
-        leg.delegate = self
-        session.publisher = leg
-        let transceiverInit = RTCRtpTransceiverInit()
-        transceiverInit.direction = .sendOnly
-        session.sender = leg.connection.addTransceiver(of: .audio, init: transceiverInit)?.sender
-        leg.createOffer { [weak self] result in
-            switch result {
-            case let .success(sdp): self?.tell(.localOffer(callId: callId, sdp: sdp))
-            case let .failure(error): self?.fail(callId, "publisher offer: \(error.localizedDescription)")
-            }
-        }
-    }
-
-    func publisherAnswer(_ callId: UUID, sdp: String) {
-        sessions[callId]?.publisher?.setRemote(.answer, sdp: sdp) { [weak self] error in
-            if let error { self?.fail(callId, "publisher answer: \(error.localizedDescription)") }
-        }
-    }
-
-    func subscriberOffer(_ callId: UUID, sdp: String) {
-        guard let session = sessions[callId], session.subscriber == nil,
-              let leg = PeerConnectionLeg(leg: .subscriber, factory: factory)
-        else { return }
-        leg.delegate = self
-        session.subscriber = leg
-        leg.setRemote(.offer, sdp: sdp) { [weak self] error in
-            if let error {
-                self?.fail(callId, "subscriber offer: \(error.localizedDescription)")
-                return
-            }
-            leg.createAnswer { result in
-                switch result {
-                case let .success(local): self?.tell(.localAnswer(callId: callId, sdp: local))
-                case let .failure(error): self?.fail(callId, "subscriber answer: \(error.localizedDescription)")
-                }
-            }
-        }
-    }
-
-    /// The page's activation step passed: attach the microphone. It captures once audio is on.
-    func start(_ callId: UUID) {
-        guard let session = sessions[callId] else { return }
-        session.started = true
-        if session.track == nil {
-            let track = factory.audioTrack(with: factory.audioSource(with: nil), trackId: "mic-\(callId.wireString)")
-            track.isEnabled = !session.muted
-            session.track = track
-            session.sender?.track = track
-        }
+        publish(session)
         updateCapture(session)
     }
+
+    /// The partner's downstream offer: the first one, or a new one after a restart or a server change.
+    func subscriberOffer(_ callId: UUID, sdp: String) {
+        guard let session = sessions[callId] else { return }
+        let leg: PeerConnectionLeg
+        if let existing = session.subscriber {
+            leg = existing
+        } else {
+            guard let created = PeerConnectionLeg(leg: .subscriber, factory: factory, iceServers: iceServers) else {
+                fail(callId, "no subscriber peer connection")
+                return
+            }
+            created.delegate = self
+            session.subscriber = created
+            leg = created
+        }
+        answer(offer: sdp, on: leg, session: session) { _ in }
+    }
+
+    // MARK: From CallKit and the page
 
     func setMuted(_ callId: UUID, _ muted: Bool) {
         guard let session = sessions[callId] else { return }
         session.muted = muted
-        session.track?.isEnabled = !muted
+        session.track?.isEnabled = !muted && !session.held
     }
 
-    func stats(_ callId: UUID, requestId: Int) {
+    /// The page's hold: both directions paused in the media, the audio session left as it is.
+    func setHeld(_ callId: UUID, _ held: Bool) {
         guard let session = sessions[callId] else { return }
-        let group = DispatchGroup()
-        var inbound: RTCStatisticsReport?
-        var outbound: RTCStatisticsReport?
-        if let subscriber = session.subscriber {
-            group.enter()
-            subscriber.connection.statistics { report in
-                DispatchQueue.main.async {
-                    inbound = report
-                    group.leave()
-                }
-            }
-        }
-        if let publisher = session.publisher {
-            group.enter()
-            publisher.connection.statistics { report in
-                DispatchQueue.main.async {
-                    outbound = report
-                    group.leave()
-                }
-            }
-        }
-        group.notify(queue: .main) { [weak self] in
-            let stats = MediaStats(subscriber: inbound, publisher: outbound, at: Date())
-            self?.tell(.stats(callId: callId, requestId: requestId, stats: stats))
-        }
+        session.held = held
+        session.track?.isEnabled = !session.muted && !held
+        session.subscriber?.setRemoteAudioEnabled(!held)
     }
 
     func stop(_ callId: UUID) {
         guard let session = sessions.removeValue(forKey: callId) else { return }
-        session.close()
+        closeLegs(session)
         if session.capturing { tell(.capture(callId: callId, capturing: false)) }
+    }
+
+    var liveCallIds: [UUID] { Array(sessions.keys) }
+
+    // MARK: ICE
+
+    /// The page's ICE servers (TURN included), for every leg from now on and the ones already up.
+    func setIceServers(_ servers: [IceServer]) {
+        iceServers = servers
+        for session in sessions.values {
+            for leg in session.legs { leg.setIceServers(servers) }
+        }
+        Log.media.notice("ice servers set count=\(servers.count, privacy: .public)")
+    }
+
+    /// The device changed network (Wi-Fi ↔ cellular, a new Wi-Fi): every call restarts ICE at once
+    /// instead of waiting for the old path to time out.
+    func networkChanged() {
+        for session in sessions.values {
+            for leg in session.legs { recover(session, leg.leg, .networkChanged) } // [I12.10]
+        }
+    }
+
+    /// Media services were reset: every audio object is gone, the audio device and the peer
+    /// connections with them. A new factory (so a new audio device) and new connections for every
+    /// call, negotiated again with the server: a new upstream publish, and a fresh downstream offer
+    /// asked for with a downstream restart.
+    func rebuildAfterMediaServicesReset() {
+        let old = factory
+        let rebuilt = Array(sessions.values)
+        for session in rebuilt { closeLegs(session) }
+        factory = Self.makeFactory(audioDevice)
+        closer.async { withExtendedLifetime(old) {} }
+        Log.media.notice("media rebuilt after media services reset calls=\(rebuilt.count, privacy: .public)")
+        for session in rebuilt {
+            session.track = nil
+            session.sender = nil
+            session.recovery = [.publisher: IceRecovery(), .subscriber: IceRecovery()]
+            // The edge takes a second `media:publish`; a new downstream offer needs the edge to
+            // offer again to a new peer connection (issue 12, left for the server side).
+            publish(session)
+        }
     }
 
     // MARK: CallKit's audio (from CallAudioService)
@@ -163,10 +167,194 @@ final class NativeMediaEngine {
         for session in sessions.values { updateCapture(session) }
     }
 
+    // MARK: Stats
+
+    func stats(_ callId: UUID, requestId: Int) {
+        collectReports(callId) { [weak self] reports in
+            // No session yet (the claim in flight): "no media yet", answered at once. Unanswered,
+            // the page's audio monitor waited out its reply timeout and missed the call's first seconds.
+            let stats = MediaStats(subscriber: reports?.downstream, publisher: reports?.upstream, at: Date())
+            self?.tell(.stats(callId: callId, requestId: requestId, stats: stats))
+        }
+    }
+
+    /// Both legs' libwebrtc reports, on the main queue; nil when the call has no session.
+    func collectReports(_ callId: UUID, _ done: @escaping ((upstream: RTCStatisticsReport?, downstream: RTCStatisticsReport?)?) -> Void) {
+        guard let session = sessions[callId] else {
+            done(nil)
+            return
+        }
+        let group = DispatchGroup()
+        var downstream: RTCStatisticsReport?
+        var upstream: RTCStatisticsReport?
+        if let subscriber = session.subscriber {
+            group.enter()
+            subscriber.connection.statistics { report in
+                DispatchQueue.main.async {
+                    downstream = report
+                    group.leave()
+                }
+            }
+        }
+        if let publisher = session.publisher {
+            group.enter()
+            publisher.connection.statistics { report in
+                DispatchQueue.main.async {
+                    upstream = report
+                    group.leave()
+                }
+            }
+        }
+        group.notify(queue: .main) { done((upstream, downstream)) }
+    }
+
+    // MARK: Negotiation
+
+    private func publish(_ session: Session) {
+        let callId = session.callId
+        guard let leg = PeerConnectionLeg(leg: .publisher, factory: factory, iceServers: iceServers) else {
+            fail(callId, "no publisher peer connection")
+            return
+        }
+        leg.delegate = self
+        session.publisher = leg
+        let transceiverInit = RTCRtpTransceiverInit()
+        transceiverInit.direction = .sendOnly
+        session.sender = leg.connection.addTransceiver(of: .audio, init: transceiverInit)?.sender
+        let track = factory.audioTrack(with: factory.audioSource(with: nil), trackId: "mic-\(callId.wireString)")
+        track.isEnabled = !session.muted && !session.held
+        session.track = track
+        session.sender?.track = track
+        report(session, .connecting)
+        leg.createOffer { [weak self] result in
+            switch result {
+            case let .success(sdp): self?.sendOffer(sdp, on: leg, session: session, restart: false)
+            case let .failure(error): self?.fail(callId, "publisher offer: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// The upstream's offer to the server, and its answer back: `media:publish`.
+    private func sendOffer(_ sdp: String, on leg: PeerConnectionLeg, session: Session, restart: Bool) {
+        let callId = session.callId
+        let applyAnswer: (Result<String, ProtocolError>) -> Void = { [weak self] result in
+            guard let self, self.sessions[callId] === session, session.publisher === leg else { return }
+            switch result {
+            case let .success(answer):
+                leg.setRemote(.answer, sdp: answer) { error in
+                    if let error {
+                        self.negotiationFailed(session, .publisher, restart: restart, "publisher answer: \(error.localizedDescription)")
+                    } else if restart {
+                        self.recover(session, .publisher, .restartNegotiated)
+                    }
+                }
+            case let .failure(error):
+                self.negotiationFailed(session, .publisher, restart: restart, "publisher \(restart ? "restart" : "publish"): \(error.code)")
+            }
+        }
+        negotiation?.publish(callId, offer: sdp, done: applyAnswer)
+    }
+
+    private func answer(offer sdp: String, on leg: PeerConnectionLeg, session: Session, done: @escaping (Bool) -> Void) {
+        let callId = session.callId
+        leg.setRemote(.offer, sdp: sdp) { [weak self] error in
+            if let error {
+                self?.fail(callId, "subscriber offer: \(error.localizedDescription)")
+                done(false)
+                return
+            }
+            // The remote track exists once the offer is applied: a held call keeps it paused.
+            leg.setRemoteAudioEnabled(!session.held)
+            leg.createAnswer { result in
+                switch result {
+                case let .success(local):
+                    self?.negotiation?.answerSubscription(callId, sdp: local)
+                    done(true)
+                case let .failure(error):
+                    self?.fail(callId, "subscriber answer: \(error.localizedDescription)")
+                    done(false)
+                }
+            }
+        }
+    }
+
+    private func negotiationFailed(_ session: Session, _ leg: MediaLeg, restart: Bool, _ why: String) {
+        fail(session.callId, why)
+        if restart { recover(session, leg, .restartFailed) }
+    }
+
+    // MARK: Recovery
+
+    private func recover(_ session: Session, _ which: MediaLeg, _ event: IceRecovery.Event) {
+        guard sessions[session.callId] === session, var recovery = session.recovery[which] else { return }
+        let action = recovery.handle(event)
+        session.recovery[which] = recovery
+        if event == .connected || event == .restartNegotiated || event == .networkChanged {
+            session.graceTimers.removeValue(forKey: which)?.cancel()
+        }
+        switch action {
+        case .none:
+            break
+        case let .waitGrace(seconds):
+            session.graceTimers[which]?.cancel()
+            let timer = DispatchWorkItem { [weak self, weak session] in
+                guard let self, let session else { return }
+                self.recover(session, which, .graceExpired)
+            }
+            session.graceTimers[which] = timer
+            DispatchQueue.main.asyncAfter(deadline: .now() + seconds, execute: timer)
+        case let .restart(attempt):
+            Log.media.notice("ice restart \(which.rawValue, privacy: .public) attempt=\(attempt, privacy: .public) after \(String(describing: event), privacy: .public) call=\(session.callId.wireString, privacy: .public)")
+            report(session, .restarting)
+            restartIce(session, which)
+        case .giveUp:
+            Log.media.error("media lost \(which.rawValue, privacy: .public) call=\(session.callId.wireString, privacy: .public): ICE restarts did not reconnect")
+            report(session, .lost)
+            delegate?.media(self, lostMediaFor: session.callId, why: "\(which.rawValue) ICE restarts did not reconnect")
+        }
+        reportOverallState(session)
+    }
+
+    /// The SDP edge has no ICE restart (mediasoup is ICE-lite: MediaSignalling.swift): the leg heals
+    /// on continual gathering or not at all, and IceRecovery counts this as a restart that failed.
+    private func restartIce(_ session: Session, _ which: MediaLeg) {
+        Log.media.notice("no ice restart on the SDP edge \(which.rawValue, privacy: .public) call=\(session.callId.wireString, privacy: .public): waiting for the leg to heal")
+        recover(session, which, .restartFailed)
+    }
+
+    /// Connected when every leg that exists is; restarting while any recovery runs.
+    private func reportOverallState(_ session: Session) {
+        let legs = session.legs
+        guard !legs.isEmpty, session.reported != .lost else { return }
+        if session.recovery.values.contains(where: \.restarting) {
+            report(session, .restarting)
+        } else if legs.allSatisfy({ $0.state == .connected }) {
+            report(session, .connected)
+        }
+    }
+
+    private func report(_ session: Session, _ state: MediaConnectionState) {
+        guard session.reported != state else { return }
+        session.reported = state
+        tell(.connection(callId: session.callId, state: state))
+    }
+
     // MARK: Internals
 
+    private func closeLegs(_ session: Session) {
+        for timer in session.graceTimers.values { timer.cancel() }
+        session.graceTimers.removeAll()
+        let legs = session.legs
+        for leg in legs { leg.markClosed() }
+        session.publisher = nil
+        session.subscriber = nil
+        closer.async {
+            for leg in legs { leg.closeConnection() }
+        }
+    }
+
     private func updateCapture(_ session: Session) {
-        let capturing = session.started && audioEnabled
+        let capturing = session.track != nil && audioEnabled
         guard capturing != session.capturing else { return }
         session.capturing = capturing
         Log.media.notice("capture \(capturing ? "on" : "off", privacy: .public) call=\(session.callId.wireString, privacy: .public)")
@@ -188,30 +376,26 @@ final class NativeMediaEngine {
 }
 
 extension NativeMediaEngine: PeerConnectionLegDelegate {
-    func leg(_ leg: PeerConnectionLeg, didGenerate candidate: IceCandidate?) {
-        guard let session = session(of: leg) else { return }
-        tell(.candidate(callId: session.callId, leg: leg.leg, candidate: candidate))
-    }
+    /// mediasoup is ICE-lite and needs none of our candidates: they travel in the offer.
+    func leg(_ leg: PeerConnectionLeg, didGenerate candidate: IceCandidate?) {}
 
-    func leg(_ leg: PeerConnectionLeg, didEnd why: String) {
+    func leg(_ leg: PeerConnectionLeg, didChange state: RTCPeerConnectionState) {
         guard let session = session(of: leg) else { return }
-        delegate?.media(self, connectionEndedFor: session.callId, why: why)
+        switch state {
+        case .connected: recover(session, leg.leg, .connected)
+        case .disconnected: recover(session, leg.leg, .disconnected)
+        case .failed: recover(session, leg.leg, .failed)
+        default: reportOverallState(session)
+        }
     }
 }
 
 extension MediaStats {
     /// The page's MediaStats from libwebrtc's reports: the same WebRTC stats names the browser reads.
     init(subscriber: RTCStatisticsReport?, publisher: RTCStatisticsReport?, at: Date) {
-        func number(_ s: RTCStatistics, _ key: String) -> Double { (s.values[key] as? NSNumber)?.doubleValue ?? 0 }
-        let inboundRtp = subscriber?.statistics.values.first {
-            $0.type == "inbound-rtp" && ($0.values["kind"] as? String) == "audio"
-        }
-        let outboundRtp = publisher?.statistics.values.first {
-            $0.type == "outbound-rtp" && ($0.values["kind"] as? String) == "audio"
-        }
-        let source = publisher?.statistics.values.first {
-            $0.type == "media-source" && ($0.values["kind"] as? String) == "audio"
-        }
+        let inboundRtp = subscriber?.audio("inbound-rtp")
+        let outboundRtp = publisher?.audio("outbound-rtp")
+        let source = publisher?.audio("media-source")
         let pair = publisher?.statistics.values.first {
             $0.type == "candidate-pair" && ($0.values["nominated"] as? NSNumber)?.boolValue == true
         }
@@ -219,18 +403,29 @@ extension MediaStats {
             at: at.timeIntervalSince1970 * 1000,
             inbound: inboundRtp.map { s in
                 Inbound(
-                    packetsReceived: number(s, "packetsReceived"),
-                    packetsLost: number(s, "packetsLost"),
-                    totalSamplesReceived: number(s, "totalSamplesReceived"),
-                    concealedSamples: number(s, "concealedSamples"),
-                    totalAudioEnergy: number(s, "totalAudioEnergy"),
-                    totalSamplesDuration: number(s, "totalSamplesDuration"),
-                    jitter: number(s, "jitter")
+                    packetsReceived: s.number("packetsReceived"),
+                    packetsLost: s.number("packetsLost"),
+                    totalSamplesReceived: s.number("totalSamplesReceived"),
+                    concealedSamples: s.number("concealedSamples"),
+                    totalAudioEnergy: s.number("totalAudioEnergy"),
+                    totalSamplesDuration: s.number("totalSamplesDuration"),
+                    jitter: s.number("jitter")
                 )
             },
-            outbound: outboundRtp.map { Outbound(packetsSent: number($0, "packetsSent")) },
+            outbound: outboundRtp.map { Outbound(packetsSent: $0.number("packetsSent")) },
             sourceLevel: (source?.values["audioLevel"] as? NSNumber)?.doubleValue,
             roundTripTime: (pair?.values["currentRoundTripTime"] as? NSNumber)?.doubleValue
         )
     }
+}
+
+extension RTCStatisticsReport {
+    /// The audio entry of one stats type (`inbound-rtp`, `outbound-rtp`, `media-source`).
+    func audio(_ type: String) -> RTCStatistics? {
+        statistics.values.first { $0.type == type && ($0.values["kind"] as? String) == "audio" }
+    }
+}
+
+extension RTCStatistics {
+    func number(_ key: String) -> Double { (values[key] as? NSNumber)?.doubleValue ?? 0 }
 }

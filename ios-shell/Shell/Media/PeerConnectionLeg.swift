@@ -3,34 +3,25 @@ import WebRTC
 
 protocol PeerConnectionLegDelegate: AnyObject {
     func leg(_ leg: PeerConnectionLeg, didGenerate candidate: IceCandidate?)
-    /// The connection is gone for good: failed, or closed by the far end.
-    func leg(_ leg: PeerConnectionLeg, didEnd why: String)
+    func leg(_ leg: PeerConnectionLeg, didChange state: RTCPeerConnectionState)
 }
 
-/// One of a call's two plain-SDP peer connections to the SFU (the server's SDP edge turns them into
-/// mediasoup transports): the party's upstream (`publisher`, send-only) or the partner's downstream
-/// (`subscriber`). libwebrtc calls its
-/// delegate on its signalling thread; everything here is handed to the main queue.
+/// One of a call's two peer connections to the media server, as in the page's BrowserMediaEngine:
+/// the party's upstream (`publisher`, send-only) or the partner's downstream (`subscriber`).
+/// libwebrtc calls its delegate on its signalling thread; everything here is handed to the main
+/// queue, and nothing is reported once the shell has closed the leg.
 final class PeerConnectionLeg: NSObject {
     let leg: MediaLeg
     let connection: RTCPeerConnection
     weak var delegate: PeerConnectionLegDelegate?
 
-    /// ICE "disconnected" often recovers by itself; this long without recovery, the far end is gone.
-    static let disconnectedGrace: TimeInterval = 10
-
+    private(set) var state: RTCPeerConnectionState = .new
+    /// Set on the main queue before `close()` runs (off it): nothing after that reaches the delegate.
     private var closedByUs = false
-    private var disconnectTimer: DispatchWorkItem?
 
-    init?(leg: MediaLeg, factory: RTCPeerConnectionFactory) {
-        let configuration = RTCConfiguration()
-        configuration.sdpSemantics = .unifiedPlan
-        configuration.bundlePolicy = .maxBundle
-        configuration.rtcpMuxPolicy = .require
-        configuration.iceServers = []
-        configuration.continualGatheringPolicy = .gatherOnce
+    init?(leg: MediaLeg, factory: RTCPeerConnectionFactory, iceServers: [IceServer]) {
         let constraints = RTCMediaConstraints(mandatoryConstraints: nil, optionalConstraints: nil)
-        guard let connection = factory.peerConnection(with: configuration, constraints: constraints, delegate: nil) else {
+        guard let connection = factory.peerConnection(with: Self.configuration(iceServers), constraints: constraints, delegate: nil) else {
             return nil
         }
         self.leg = leg
@@ -39,7 +30,29 @@ final class PeerConnectionLeg: NSObject {
         connection.delegate = self
     }
 
-    func createOffer(_ done: @escaping (Result<String, Error>) -> Void) {
+    /// TURN from the page (`media.ice-servers`); gathering goes on after the first pass so that a new
+    /// network's candidates are found without waiting for a restart.
+    static func configuration(_ iceServers: [IceServer]) -> RTCConfiguration {
+        let configuration = RTCConfiguration()
+        configuration.sdpSemantics = .unifiedPlan
+        configuration.bundlePolicy = .maxBundle
+        configuration.rtcpMuxPolicy = .require
+        configuration.continualGatheringPolicy = .gatherContinually
+        configuration.iceServers = iceServers.map {
+            RTCIceServer(urlStrings: $0.urls, username: $0.username, credential: $0.credential)
+        }
+        return configuration
+    }
+
+    func setIceServers(_ iceServers: [IceServer]) {
+        if !connection.setConfiguration(Self.configuration(iceServers)) {
+            Log.media.error("\(self.leg.rawValue, privacy: .public): ICE servers not applied")
+        }
+    }
+
+    /// `iceRestart`: new ICE credentials in this offer (`restartIce()` marks the next offer so).
+    func createOffer(iceRestart: Bool = false, _ done: @escaping (Result<String, Error>) -> Void) {
+        if iceRestart { connection.restartIce() }
         connection.offer(for: Self.noConstraints) { [weak self] description, error in
             self?.setLocal(description, error, done)
         }
@@ -57,9 +70,20 @@ final class PeerConnectionLeg: NSObject {
         }
     }
 
-    func close() {
+    /// The remote audio this leg plays (the downstream's receiver track).
+    func setRemoteAudioEnabled(_ enabled: Bool) {
+        for transceiver in connection.transceivers {
+            (transceiver.receiver.track as? RTCAudioTrack)?.isEnabled = enabled
+        }
+    }
+
+    /// Main queue: stops all reporting. The blocking `RTCPeerConnection.close()` is the caller's to
+    /// run off the main queue (`closeConnection`).
+    func markClosed() {
         closedByUs = true
-        disconnectTimer?.cancel()
+    }
+
+    func closeConnection() {
         connection.close()
     }
 
@@ -74,32 +98,10 @@ final class PeerConnectionLeg: NSObject {
             DispatchQueue.main.async { done(error.map { .failure($0) } ?? .success(description.sdp)) }
         }
     }
-
-    private func stateChanged(_ state: RTCPeerConnectionState) {
-        guard !closedByUs else { return }
-        switch state {
-        case .failed:
-            delegate?.leg(self, didEnd: "\(leg.rawValue) connection failed")
-        case .closed:
-            delegate?.leg(self, didEnd: "\(leg.rawValue) connection closed by the far end")
-        case .disconnected:
-            let timer = DispatchWorkItem { [weak self] in
-                guard let self, !self.closedByUs else { return }
-                self.delegate?.leg(self, didEnd: "\(self.leg.rawValue) connection lost")
-            }
-            disconnectTimer = timer
-            DispatchQueue.main.asyncAfter(deadline: .now() + Self.disconnectedGrace, execute: timer)
-        case .connected:
-            disconnectTimer?.cancel()
-        default:
-            break
-        }
-    }
 }
 
 enum MediaError: Error {
     case noDescription
-    case noPeerConnection
 }
 
 extension PeerConnectionLeg: RTCPeerConnectionDelegate {
@@ -115,12 +117,18 @@ extension PeerConnectionLeg: RTCPeerConnectionDelegate {
 
     func peerConnection(_ peerConnection: RTCPeerConnection, didChange newState: RTCIceGatheringState) {
         guard newState == .complete else { return }
-        DispatchQueue.main.async { self.delegate?.leg(self, didGenerate: nil) }
+        DispatchQueue.main.async {
+            guard !self.closedByUs else { return }
+            self.delegate?.leg(self, didGenerate: nil)
+        }
     }
 
     func peerConnection(_ peerConnection: RTCPeerConnection, didGenerate candidate: RTCIceCandidate) {
         let wire = IceCandidate(candidate: candidate.sdp, sdpMid: candidate.sdpMid, sdpMLineIndex: Int(candidate.sdpMLineIndex))
-        DispatchQueue.main.async { self.delegate?.leg(self, didGenerate: wire) }
+        DispatchQueue.main.async {
+            guard !self.closedByUs else { return }
+            self.delegate?.leg(self, didGenerate: wire)
+        }
     }
 
     func peerConnection(_ peerConnection: RTCPeerConnection, didRemove candidates: [RTCIceCandidate]) {}
@@ -128,6 +136,23 @@ extension PeerConnectionLeg: RTCPeerConnectionDelegate {
     func peerConnection(_ peerConnection: RTCPeerConnection, didOpen dataChannel: RTCDataChannel) {}
 
     func peerConnection(_ peerConnection: RTCPeerConnection, didChange newState: RTCPeerConnectionState) {
-        DispatchQueue.main.async { self.stateChanged(newState) }
+        DispatchQueue.main.async {
+            guard !self.closedByUs else { return }
+            self.state = newState
+            Log.media.notice("\(self.leg.rawValue, privacy: .public) connection \(Self.name(newState), privacy: .public)")
+            self.delegate?.leg(self, didChange: newState)
+        }
+    }
+
+    static func name(_ state: RTCPeerConnectionState) -> String {
+        switch state {
+        case .new: return "new"
+        case .connecting: return "connecting"
+        case .connected: return "connected"
+        case .disconnected: return "disconnected"
+        case .failed: return "failed"
+        case .closed: return "closed"
+        @unknown default: return "unknown"
+        }
     }
 }

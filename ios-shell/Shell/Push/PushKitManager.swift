@@ -15,12 +15,16 @@ protocol IncomingCallReporting: AnyObject {
 /// report (twilio voice-quickstart-ios #115, #308).
 final class PushKitManager: NSObject, PKPushRegistryDelegate {
     private let registry: PKPushRegistry
-    private weak var calls: IncomingCallReporting?
+    /// Strong: a push must always find someone to report to (a weak reference that had gone nil
+    /// would return without a report, and PushKit kills the app for that).
+    private let calls: IncomingCallReporting
     private let protectedDataAvailable: () -> Bool
 
     /// The current VoIP token, hex. The page registers it with the server (`push:register-voip`).
     private(set) var token: String?
     var onTokenChanged: ((String) -> Void)?
+    /// The token is dead: the server must stop pushing to it (ShellCoordinator tells it natively).
+    var onTokenInvalidated: ((_ lastToken: String) -> Void)?
 
     init(calls: IncomingCallReporting, protectedDataAvailable: @escaping () -> Bool) {
         self.calls = calls
@@ -43,8 +47,10 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
 
     func pushRegistry(_ registry: PKPushRegistry, didInvalidatePushTokenFor type: PKPushType) {
         guard type == .voIP else { return }
+        let last = token
         token = nil
-        Log.push.notice("voip token invalidated")
+        Log.push.notice("voip token invalidated suffix=\(String(last?.suffix(8) ?? ""), privacy: .public)")
+        if let last { onTokenInvalidated?(last) }
     }
 
     func pushRegistry(
@@ -64,6 +70,10 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
     /// iOS 26.4+, where the system calls this instead of the classic method above. When `mustReport`
     /// is false (app in the foreground, already on a call, or the push is too old) the app may drop a
     /// push it has nothing to ring for; otherwise the same rule applies: report before returning.
+    ///
+    /// `PKVoIPPushMetadata` exists only in the iOS 26.4 SDK (Xcode 26.4, Swift 6.3): older Xcodes
+    /// compile without this method, and the system then calls the classic one on every iOS.
+    #if compiler(>=6.3)
     @available(iOS 26.4, *)
     func pushRegistry(
         _ registry: PKPushRegistry,
@@ -74,13 +84,10 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
         Log.push.notice("didReceiveIncomingVoIPPush mustReport=\(metadata.mustReport, privacy: .public)")
         handle(payload.dictionaryPayload, mustReport: metadata.mustReport, completion: completion) // [F2.4]
     }
+    #endif
 
     /// No network, no JavaScript, no awaiting: decide from the payload and report, in this call.
     private func handle(_ dictionary: [AnyHashable: Any], mustReport: Bool, completion: @escaping () -> Void) {
-        guard let calls else {
-            completion()
-            return
-        }
         let payload = VoIPPushPayload.decode(dictionary)
         if let payload {
             Log.push.milestone(.pushReceived, payload.callId, "didReceiveIncomingVoIPPush sentAt=\(Int64(payload.sentAt))")

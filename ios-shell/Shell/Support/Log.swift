@@ -13,6 +13,9 @@ enum Log {
     static let media = Logger(subsystem: subsystem, category: "media")
     static let bridge = Logger(subsystem: subsystem, category: "bridge")
     static let web = Logger(subsystem: subsystem, category: "web")
+    static let signalling = Logger(subsystem: subsystem, category: "signalling")
+    /// QA builds only: the once-a-second call stats lines and the known-signal uplink.
+    static let qa = Logger(subsystem: subsystem, category: "qa")
 }
 
 /// The milestones of a call that the field notes ask to log, one greppable word each.
@@ -32,6 +35,18 @@ extension Logger {
         notice(
             "milestone=\(milestone.rawValue, privacy: .public) call=\(callId.wireString, privacy: .public) \(detail, privacy: .public)"
         )
+    }
+}
+
+extension Logger {
+    /// Bridge and socket traffic (message type and call id, never SDP or tokens): `.notice`, which
+    /// reaches a device farm's syslog, in QA builds; `.debug`, kept out of syslog, in release builds.
+    func traffic(_ line: String) {
+        #if QA
+            notice("\(line, privacy: .public)")
+        #else
+            debug("\(line, privacy: .public)")
+        #endif
     }
 }
 

@@ -4,10 +4,16 @@ import WebKit
 /// The web view hosting the PWA, set up as field notes §3 asks: the bridge's one message handler,
 /// the shell info injected before the page's first script, inline playback without a gesture, the
 /// microphone granted silently to our own origin only, inspectable in QA builds (Appium needs it).
+///
+/// Every native element a device-farm test touches has an accessibility identifier (AccessibilityID):
+/// the web view itself, and the load-failure notice with its retry button, which is all the native
+/// UI there is (the call screens are CallKit's).
 final class ShellWebViewController: UIViewController {
     private let configuration: ShellConfiguration
     private let bridge: WebBridge
     private var webView: WKWebView?
+    private let loadFailure = UIStackView()
+    private let loadFailureLabel = UILabel()
 
     init(configuration: ShellConfiguration, bridge: WebBridge) {
         self.configuration = configuration
@@ -30,12 +36,45 @@ final class ShellWebViewController: UIViewController {
         if #available(iOS 16.4, *) {
             webView.isInspectable = configuration.build == .qa
         }
+        webView.accessibilityIdentifier = AccessibilityID.webView
         webView.uiDelegate = self
         webView.navigationDelegate = self
         bridge.webView = webView
         self.webView = webView
         view = webView
+        addLoadFailureNotice(to: webView)
         webView.load(URLRequest(url: configuration.pageURL))
+    }
+
+    /// Shown when the page can't load (offline at a cold launch, say): calls still work natively,
+    /// and the user or a test can retry.
+    private func addLoadFailureNotice(to container: UIView) {
+        loadFailureLabel.text = "The softphone page could not load."
+        loadFailureLabel.numberOfLines = 0
+        loadFailureLabel.textAlignment = .center
+        loadFailureLabel.accessibilityIdentifier = AccessibilityID.loadFailureMessage
+        let retry = UIButton(type: .system)
+        retry.setTitle("Retry", for: .normal)
+        retry.accessibilityIdentifier = AccessibilityID.loadFailureRetry
+        retry.addTarget(self, action: #selector(retryLoad), for: .touchUpInside)
+        loadFailure.axis = .vertical
+        loadFailure.spacing = 12
+        loadFailure.addArrangedSubview(loadFailureLabel)
+        loadFailure.addArrangedSubview(retry)
+        loadFailure.isHidden = true
+        loadFailure.accessibilityIdentifier = AccessibilityID.loadFailure
+        loadFailure.translatesAutoresizingMaskIntoConstraints = false
+        container.addSubview(loadFailure)
+        NSLayoutConstraint.activate([
+            loadFailure.centerXAnchor.constraint(equalTo: container.centerXAnchor),
+            loadFailure.centerYAnchor.constraint(equalTo: container.centerYAnchor),
+            loadFailure.widthAnchor.constraint(lessThanOrEqualTo: container.widthAnchor, constant: -48),
+        ])
+    }
+
+    @objc private func retryLoad() {
+        loadFailure.isHidden = true
+        webView?.load(URLRequest(url: configuration.pageURL))
     }
 
     /// `didDeactivate` or end with the page engine: WebKit's own capture must stop with CallKit's audio.
@@ -87,9 +126,30 @@ extension ShellWebViewController: WKNavigationDelegate {
         }
     }
 
-    /// WebKit killed the content process (memory, or long in the background): reload the page.
+    /// The page that said `bridge.ready` is being replaced: messages queue until the next one does.
+    func webView(_ webView: WKWebView, didStartProvisionalNavigation navigation: WKNavigation!) {
+        bridge.pageIsGone()
+    }
+
+    func webView(_ webView: WKWebView, didFailProvisionalNavigation navigation: WKNavigation!, withError error: Error) {
+        Log.web.error("page load failed: \(error.localizedDescription, privacy: .public)")
+        if webView.url == nil {
+            loadFailure.isHidden = false
+        } else {
+            bridge.pageStayed()
+        }
+    }
+
+    func webView(_ webView: WKWebView, didFinish navigation: WKNavigation!) {
+        loadFailure.isHidden = true
+    }
+
+    /// WebKit killed the content process (memory, or long in the background). The calls live in the
+    /// shell, not the page: they go on, and the reloaded page gets a `shell.state` snapshot of every
+    /// live call at its `bridge.ready`.
     func webViewWebContentProcessDidTerminate(_ webView: WKWebView) { // [F3.4]
         Log.web.notice("web content process terminated; reloading")
+        bridge.pageIsGone()
         webView.load(URLRequest(url: configuration.pageURL))
     }
 }

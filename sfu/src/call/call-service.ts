@@ -26,7 +26,7 @@ import type { CallsRepo } from '../store/calls.repo.ts';
 import type { UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
 import { actorOf, transition, type CallEvent, type Role } from './call-machine.ts';
-import { CallSession } from './call-session.ts';
+import { CallSession, type LateSocket } from './call-session.ts';
 
 export interface CallServiceDeps {
   presence: Presence;
@@ -103,7 +103,7 @@ export class CallService {
       setImmediate(() => call.dispatch({ type: busy ? 'busy' : 'unreachable' }));
       return call.id;
     }
-    for (const d of devices) d.socket.emit('call:incoming', { callId: call.id, from: from.peer });
+    for (const d of devices) d.emit('call:incoming', { callId: call.id, from: from.peer });
     return call.id;
   }
 
@@ -111,11 +111,11 @@ export class CallService {
    * A push-woken device reports the call it was told about. A call that ended meanwhile (or was
    * answered on another device) is "no longer available": the device ends its CallKit call.
    */
-  report(member: Member, callId: CallId): Peer {
+  report(member: Member, callId: CallId, late?: LateSocket): Peer {
     const call = this.liveOrEnded(member.peer.id, callId, { type: 'report' });
     if (call.callee.peer.id !== member.peer.id)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
-    call.report(member);
+    call.report(member, late);
     return call.caller.peer;
   }
 
@@ -222,7 +222,7 @@ export class CallService {
     if (isMissed({ answeredAt: call.answeredAt, endReason })) {
       const unreadMissed = this.deps.calls.unreadMissed(call.callee.peer.id);
       for (const d of this.deps.presence.devicesOf(call.callee.peer.id))
-        d.socket.emit('history:changed', { unreadMissed });
+        d.emit('history:changed', { unreadMissed });
     }
   }
 }

@@ -13,7 +13,7 @@
  * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
  * class first completes the change (state and who is in the call), then tells the devices.
  */
-import type { MediaRoom } from '../media/media-room.ts';
+import type { MediaDelivery, MediaRoom } from '../media/media-room.ts';
 import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
@@ -32,6 +32,12 @@ import {
 import type { CallsRepo } from '../store/calls.repo.ts';
 import { CallError } from './call-error.ts';
 import { transition, type CallEvent, type EndedBy, type Role } from './call-machine.ts';
+
+/** A socket of a device already in the call that joins it later (the iPhone shell's own, claiming). */
+export interface LateSocket {
+  socketId: string;
+  emit: Member['emit'];
+}
 
 export interface CallSessionDeps {
   media: MediaServer;
@@ -60,6 +66,8 @@ export class CallSession {
   /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
   private readonly offered: boolean;
   private callerSubscribed = false;
+  /** The downstream each device was sent and which of its sockets got it, for one that joins later. */
+  private readonly downstream = new Map<Member, { delivery: MediaDelivery; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
   readonly createdAt = Date.now();
 
@@ -129,10 +137,19 @@ export class CallSession {
    * A push-woken callee device has reported the call to CallKit: it rings along with the others, and
    * the first report is what tells the caller the callee is ringing.
    */
-  report(device: Member): void {
+  report(device: Member, late?: LateSocket): void {
     const joins = !this.ringing.has(device);
     this.dispatch({ type: 'report' }, () => this.ringing.add(device));
-    if (!joins) return;
+    if (!joins) {
+      // Another socket of a device that rings already (the iPhone shell's own, claiming what the
+      // page heard of first): it gets the downstream offer it was not connected for.
+      const sent = this.downstream.get(device);
+      if (sent && late && !sent.sentTo.has(late.socketId)) {
+        sent.sentTo.add(late.socketId);
+        this.deliver(late.emit, sent.delivery);
+      }
+      return;
+    }
     this.log.info({ device: device.deviceId }, 'woken device reported the call');
     void this.room
       .then((room) => {
@@ -162,7 +179,7 @@ export class CallSession {
       this.ringing.clear();
     });
     for (const other of others) {
-      other.socket.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
+      other.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
       void this.room.then((room) => room.dropParty(calleeParty(other))).catch(() => undefined);
     }
     void this.room.then((room) => this.maybeSubscribeCaller(room)).catch(() => undefined);
@@ -173,9 +190,8 @@ export class CallSession {
     if (held) this.held.add(role);
     else this.held.delete(role);
     this.log.info({ role, held }, held ? 'call held' : 'call resumed');
-    for (const m of this.targets(role)) m.socket.emit('call:hold', { callId: this.id, held, by: 'self' });
-    for (const m of this.targets(other(role)))
-      m.socket.emit('call:hold', { callId: this.id, held, by: 'peer' });
+    for (const m of this.targets(role)) m.emit('call:hold', { callId: this.id, held, by: 'self' });
+    for (const m of this.targets(other(role))) m.emit('call:hold', { callId: this.id, held, by: 'peer' });
   }
 
   /** A device's connection dropped. Ends the call unless it was one of several ringing devices. */
@@ -236,10 +252,9 @@ export class CallSession {
     room.on('publisher-up', (party) => this.onPublisherUp(room, party));
     room.on('talking', (party, talking) => {
       const role: Role = party === CALLER ? 'caller' : 'callee';
-      for (const m of this.targets(role))
-        m.socket.emit('media:talking', { callId: this.id, who: 'self', talking });
+      for (const m of this.targets(role)) m.emit('media:talking', { callId: this.id, who: 'self', talking });
       for (const m of this.targets(other(role)))
-        m.socket.emit('media:talking', { callId: this.id, who: 'peer', talking });
+        m.emit('media:talking', { callId: this.id, who: 'peer', talking });
     });
     room.on('lost', (why) => {
       this.log.error({ why }, 'media lost');
@@ -281,14 +296,20 @@ export class CallSession {
       .subscribe(subscriber, publisher)
       .then((d) => {
         if (this._state === CallState.Ended) return;
-        if (d.event === 'media:offer') to.socket.emit(d.event, { callId: this.id, ...d.payload });
-        else to.socket.emit(d.event, { callId: this.id, ...d.payload });
+        this.downstream.set(to, { delivery: d, sentTo: to.socketIds() });
+        this.deliver(to.emit.bind(to), d);
       })
       .catch((err: unknown) => {
         if (this._state === CallState.Ended || !this.roleOf(to)) return;
         this.log.error({ err, subscriber }, 'subscribe failed');
         this.dispatch({ type: 'media-failed' });
       });
+  }
+
+  /** The partner's downstream: an SDP offer (the native engine) or a consumer (mediasoup-client). */
+  private deliver(emit: Member['emit'], d: MediaDelivery): void {
+    if (d.event === 'media:offer') emit(d.event, { callId: this.id, ...d.payload });
+    else emit(d.event, { callId: this.id, ...d.payload });
   }
 
   /** The caller's device, or the callee's: the answering device, or every ringing one before that. */
@@ -310,7 +331,7 @@ export class CallSession {
       this.deps.calls.answered(this.id, this._answeredAt);
     }
     for (const m of [...this.targets('caller'), ...this.targets('callee')]) {
-      m.socket.emit('call:state', { callId: this.id, state });
+      m.emit('call:state', { callId: this.id, state });
     }
   }
 
@@ -320,8 +341,7 @@ export class CallSession {
     this.deps.calls.ended(this.id, Date.now(), reason, by);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
-      for (const m of this.targets(role))
-        m.socket.emit('call:ended', { callId: this.id, reason, by: wireBy });
+      for (const m of this.targets(role)) m.emit('call:ended', { callId: this.id, reason, by: wireBy });
     }
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);

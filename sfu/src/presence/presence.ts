@@ -2,67 +2,113 @@
  * Who can be called: every connected device of every user, and the users who are not connected but
  * have a device that a push can wake ("asleep"). A user is online while at least one of their
  * devices is connected; both lists are pushed to every device on each change.
+ *
+ * A device is every socket that connected with its device id: a browser tab's, and on an iPhone
+ * both the page's and the shell's own (which carries call control while the page is frozen). The
+ * device is one member of a call whichever of its sockets speaks, hears every event on all of them,
+ * and leaves only when its last socket has gone.
  */
-import type { Peer, UserId } from '../protocol/index.ts';
+import type { Peer, ServerEventName, ServerEventPayload, UserId } from '../protocol/index.ts';
 import type { AppSocket } from '../signalling/types.ts';
 
-/** One connected device of a user. */
-export interface Member {
-  peer: Peer;
-  deviceId: string;
-  socket: AppSocket;
+/** One connected device of a user: all its sockets. */
+export class Member {
+  private readonly sockets = new Set<AppSocket>();
+
+  constructor(
+    readonly peer: Peer,
+    readonly deviceId: string,
+  ) {}
+
+  get connected(): boolean {
+    return this.sockets.size > 0;
+  }
+
+  /** The ids of the device's sockets now. */
+  socketIds(): Set<string> {
+    return new Set([...this.sockets].map((s) => s.id));
+  }
+
+  /** Sends to every socket of the device. */
+  emit<K extends ServerEventName>(event: K, payload: ServerEventPayload<K>): void {
+    for (const s of this.sockets) (s.emit as (e: K, p: ServerEventPayload<K>) => void)(event, payload);
+  }
+
+  /** @internal Presence's, as sockets come and go. */
+  attach(socket: AppSocket): void {
+    this.sockets.add(socket);
+  }
+
+  /** @internal */
+  detach(socket: AppSocket): void {
+    this.sockets.delete(socket);
+  }
 }
 
 export class Presence {
-  private readonly users = new Map<UserId, Set<Member>>();
+  private readonly users = new Map<UserId, Map<string, Member>>();
 
   /** `wakeable`: users with a push registration, whether connected or not. */
   constructor(private readonly wakeable: () => Peer[] = () => []) {}
 
   /** The user's connected devices (empty when offline). */
   devicesOf(id: UserId): Member[] {
-    return [...(this.users.get(id) ?? [])];
+    return [...(this.users.get(id)?.values() ?? [])];
   }
 
-  add(member: Member): void {
-    const devices = this.users.get(member.peer.id) ?? new Set<Member>();
+  /** A socket connected: the device it belongs to (the same object for every socket of a device). */
+  connect(socket: AppSocket): Member {
+    const peer = socket.data.user;
+    const devices = this.users.get(peer.id) ?? new Map<string, Member>();
     const cameOnline = devices.size === 0;
-    devices.add(member);
-    this.users.set(member.peer.id, devices);
+    const member = devices.get(socket.data.deviceId) ?? new Member(peer, socket.data.deviceId);
+    member.attach(socket);
+    devices.set(member.deviceId, member);
+    this.users.set(peer.id, devices);
     if (cameOnline) this.broadcast();
-    else this.sendTo(member);
+    else this.sendTo(socket);
+    return member;
   }
 
-  remove(member: Member): void {
+  /** A socket disconnected: true when its device has no socket left (the device has left). */
+  disconnect(member: Member, socket: AppSocket): boolean {
+    member.detach(socket);
+    if (member.connected) return false;
     const devices = this.users.get(member.peer.id);
-    if (!devices?.delete(member)) return;
+    if (devices?.get(member.deviceId) !== member) return true;
+    devices.delete(member.deviceId);
     if (devices.size === 0) {
       this.users.delete(member.peer.id);
       this.broadcast();
     }
+    return true;
   }
 
-  /** Sends one device the lists of every other online and asleep user. */
-  sendTo(member: Member, asleepUsers: Peer[] = this.asleep()): void {
-    const users: Peer[] = [];
-    for (const [id, devices] of this.users) {
-      const first = devices.values().next().value;
-      if (id !== member.peer.id && first) users.push(first.peer);
-    }
-    users.sort(byName);
-    const asleep = asleepUsers.filter((u) => u.id !== member.peer.id);
-    member.socket.emit('presence:users', { users, asleep });
-  }
-
-  private asleep(): Peer[] {
-    return this.wakeable()
-      .filter((u) => !this.users.has(u.id))
-      .sort(byName);
+  /** Sends one socket the lists of every other online and asleep user. */
+  private sendTo(socket: AppSocket): void {
+    const self = socket.data.user.id;
+    socket.emit('presence:users', { users: this.others(self), asleep: this.asleep(self) });
   }
 
   private broadcast(): void {
-    const asleep = this.asleep();
-    for (const devices of this.users.values()) for (const m of devices) this.sendTo(m, asleep);
+    for (const devices of this.users.values())
+      for (const m of devices.values())
+        m.emit('presence:users', { users: this.others(m.peer.id), asleep: this.asleep(m.peer.id) });
+  }
+
+  private others(self: UserId): Peer[] {
+    const users: Peer[] = [];
+    for (const [id, devices] of this.users) {
+      const first = devices.values().next().value;
+      if (id !== self && first) users.push(first.peer);
+    }
+    return users.sort(byName);
+  }
+
+  private asleep(self: UserId): Peer[] {
+    return this.wakeable()
+      .filter((u) => u.id !== self && !this.users.has(u.id))
+      .sort(byName);
   }
 }
 

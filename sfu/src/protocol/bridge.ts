@@ -1,14 +1,16 @@
 /**
- * The bridge between the page and the iOS shell (ios-shell/), version 1: every message in both
+ * The bridge between the page and the iOS shell (ios-shell/), version 2: every message in both
  * directions, as zod schemas validated at each end. The Swift side mirrors these in
  * `ios-shell/Shell/Bridge/BridgeMessage.swift`; both sides' tests decode the golden messages in
  * `fixtures/bridge/*.json`, which pins the two to the same wire format.
  *
  * Transport:
  * - page → shell: `window.webkit.messageHandlers[BRIDGE_HANDLER].postMessage(message)`, a plain
- *   object (WebKit turns it into an NSDictionary; the shell re-serialises it and decodes with Codable).
+ *   object (WebKit turns it into an NSDictionary; the shell checks it is valid JSON and decodes it).
  * - shell → page: `window[BRIDGE_RECEIVER].receive(json)`, one JSON string per message, called with
- *   `callAsyncJavaScript` arguments (never by splicing text into a script).
+ *   `callAsyncJavaScript` arguments (never by splicing text into a script). Everything the shell
+ *   sends before the page's `bridge.ready` is queued, not lost (a cold launch answered on the lock
+ *   screen while the page loads).
  * - Before any page script runs, the shell defines `window[SHELL_INFO_GLOBAL]` ({@link ShellInfo}),
  *   so that the page picks its media engine synchronously at boot.
  *
@@ -16,19 +18,27 @@
  * cannot decode answers `bridge.error` and otherwise ignores it; a version bump is a breaking change
  * and both sides ship it together.
  *
- * Media: the native engine (ios-shell/Shell/Media) holds two plain peer connections: the party's
- * upstream (publisher, whose offer the page forwards to the server) and the partner's downstream
- * (subscriber, whose offer comes from the server). The server translates that SDP into SFU
- * transports (sfu/src/media/sdp-edge.ts). The SFU is ICE-lite and puts its candidates in its SDP,
- * so ICE travels inward inside the SDP; the shell's own candidates (`media.candidate`) are not
- * needed by it, and the page does not forward them.
+ * Version 2 (issue 12): WebKit suspends a page's JavaScript soon after the app leaves the
+ * foreground, so call control and the native engine's media negotiation live in the shell, on its
+ * own socket to the server (connected as the page's device, with the page's session cookie). The
+ * page is the UI and the source of the user's intents; it tells the shell who it is
+ * (`signalling.identity`), which ICE servers and which engine to use, and hears the server's call
+ * state, CallKit's refusals and a snapshot of every live call (`shell.state`) from the shell.
+ *
+ * Media: the native engine (ios-shell/Shell/Media) holds two plain peer connections, the party's
+ * upstream (publisher) and the partner's downstream (subscriber), and the shell negotiates them on
+ * its own socket with the server's SDP edge (sfu/src/media/sdp-edge.ts: `media:publish`,
+ * `media:offer`, `media:subscribe-answer`). The SFU is ICE-lite and puts its candidates in its SDP,
+ * so no candidate travels either way.
  */
 import { z } from 'zod/mini';
-import { CallIdSchema, PeerSchema } from './call.ts';
+import { CallIdSchema, CallState, EndReason, PeerSchema } from './call.ts';
+import { ErrorCode } from './errors.ts';
 import { IceServersSchema } from './ice.ts';
 import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
+import { EndedBySchema } from './signalling.ts';
 
-export const BRIDGE_VERSION = 1;
+export const BRIDGE_VERSION = 2;
 /** `window.webkit.messageHandlers.<this>`: the one WKScriptMessageHandler in the shell. */
 export const BRIDGE_HANDLER = 'softphone';
 /** `window.<this>.receive(json)`: where the shell delivers {@link NativeToWeb} messages. */
@@ -38,14 +48,6 @@ export const SHELL_INFO_GLOBAL = '__softphoneShell';
 
 const v = z.literal(BRIDGE_VERSION);
 const callId = CallIdSchema;
-const SdpSchema = z.string().check(z.minLength(1), z.maxLength(32_000));
-
-export const IceCandidateSchema = z.object({
-  candidate: z.string().check(z.maxLength(2_000)),
-  sdpMid: z.nullable(z.string().check(z.maxLength(64))),
-  sdpMLineIndex: z.nullable(z.int().check(z.gte(0), z.lte(64))),
-});
-export type IceCandidate = z.infer<typeof IceCandidateSchema>;
 
 /** Which of the native engine's two peer connections a message is about: its upstream or the partner's downstream. */
 export const MediaLegSchema = z.enum(['publisher', 'subscriber']);
@@ -97,45 +99,86 @@ export const MediaStatsSchema = z.strictObject({
 });
 export type BridgeMediaStats = z.infer<typeof MediaStatsSchema>;
 
-/** Page → shell. */
-export const WebToNativeSchema = z.discriminatedUnion('type', [
-  /**
-   * The page's receiver is installed. The shell answers with what the page may have missed while it
-   * was not loaded (a cold launch from a push): `push.voip-token`, and `callkit.reported` for every
-   * call a push reported that is still live.
-   */
-  z.strictObject({ v, type: z.literal('bridge.ready') }),
-  /** A call reached this device over signalling: report it to CallKit (a no-op if a push already did). */
-  z.strictObject({ v, type: z.literal('callkit.report-incoming'), callId, caller: PeerSchema }),
-  /** The user placed a call: start a CallKit outgoing call (`CXStartCallAction`). */
-  z.strictObject({ v, type: z.literal('callkit.start-outgoing'), callId, callee: PeerSchema }),
-  /** The callee answered our outgoing call. */
-  z.strictObject({ v, type: z.literal('callkit.outgoing-connected'), callId }),
-  /** The user answered in the page: CallKit must perform the answer so that it activates audio. */
-  z.strictObject({ v, type: z.literal('callkit.answer'), callId }),
-  /** The call is over as far as the page knows; `local` is the user's own hang-up or decline. */
-  z.strictObject({ v, type: z.literal('callkit.end'), callId, reason: CallKitEndReasonSchema }),
-  /** The user put the call on hold or resumed it in the page. */
-  z.strictObject({ v, type: z.literal('callkit.hold'), callId, held: z.boolean() }),
-  /** Create the upstream; the shell answers `media.local-offer`. Nothing is captured yet. */
-  z.strictObject({ v, type: z.literal('media.prepare'), callId }),
-  /** The server's answer to the upstream offer. */
-  z.strictObject({ v, type: z.literal('media.publisher-answer'), callId, sdp: SdpSchema }),
-  /** The partner's downstream offer; the shell answers `media.local-answer`. */
-  z.strictObject({ v, type: z.literal('media.subscriber-offer'), callId, sdp: SdpSchema }),
-  /** The page's audio-activation step passed: attach the microphone (audio itself is CallKit's). */
-  z.strictObject({ v, type: z.literal('media.start'), callId }),
-  z.strictObject({ v, type: z.literal('media.mute'), callId, muted: z.boolean() }),
-  /** The shell answers `media.stats` with the same `requestId`. */
-  z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.int().check(z.gte(0)) }),
-  z.strictObject({ v, type: z.literal('media.stop'), callId }),
-  /**
-   * The STUN/TURN servers (with short-lived TURN credentials) the native engine's peer connections
-   * use: sent when the page is welcomed and whenever the server refreshes the credentials — the same
-   * list the page's own transports get. Not tied to a call.
-   */
-  z.strictObject({ v, type: z.literal('media.ice-servers'), iceServers: IceServersSchema }),
-]);
+/** Which engine carries the call media: the shell's, or (QA builds only) the page's own WebRTC. */
+export const MediaEngineKindSchema = z.enum(['native', 'page']);
+export type MediaEngineKind = z.infer<typeof MediaEngineKindSchema>;
+
+export const AudioOutputSchema = z.enum(['receiver', 'speaker']);
+export type AudioOutput = z.infer<typeof AudioOutputSchema>;
+
+/** The CallKit requests the shell makes (transactions and reports), as named in `callkit.refused`. */
+export const CallKitRequestSchema = z.enum(['report', 'start', 'answer', 'end', 'hold', 'mute']);
+export type CallKitRequest = z.infer<typeof CallKitRequestSchema>;
+
+/** The native engine's connection to the media server. */
+export const MediaConnectionStateSchema = z.enum(['connecting', 'connected', 'restarting', 'lost']);
+export type MediaConnectionState = z.infer<typeof MediaConnectionStateSchema>;
+
+/** One live call as the shell knows it: what a page that has just (re)loaded needs to show it. */
+export const CallSnapshotSchema = z.strictObject({
+  callId,
+  direction: z.enum(['incoming', 'outgoing']),
+  /** Unknown until the server has named the other party (a pushed call not yet claimed). */
+  peer: z.nullable(PeerSchema),
+  fromPush: z.boolean(),
+  answered: z.boolean(),
+  audioActive: z.boolean(),
+  held: z.boolean(),
+  muted: z.boolean(),
+  output: AudioOutputSchema,
+});
+export type CallSnapshot = z.infer<typeof CallSnapshotSchema>;
+
+/**
+ * Page → shell. Built in a function marked pure: the page only sends these (typed), so its bundle
+ * drops the schema; the simulator and the tests validate with it.
+ */
+export const WebToNativeSchema = /* @__PURE__ */ (() =>
+  z.discriminatedUnion('type', [
+    /**
+     * The page's receiver is installed. The shell delivers what it queued meanwhile, then
+     * `push.voip-token`, then `shell.state`.
+     */
+    z.strictObject({ v, type: z.literal('bridge.ready') }),
+    /** The page's device identity: the shell's own socket connects as the same device. */
+    z.strictObject({
+      v,
+      type: z.literal('signalling.identity'),
+      deviceId: z.uuid(),
+      deviceLabel: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+    }),
+    /** The ICE servers for the native engine (the page's, TURN included: sfu/src/protocol/ice.ts). */
+    z.strictObject({
+      v,
+      type: z.literal('media.ice-servers'),
+      iceServers: IceServersSchema,
+    }),
+    /** Sent at boot. `page` (QA builds only): the shell keeps call control, the page carries media. */
+    z.strictObject({ v, type: z.literal('media.engine'), engine: MediaEngineKindSchema }),
+    /** A call reached this device over signalling: report it to CallKit (a no-op if a push already did). */
+    z.strictObject({ v, type: z.literal('callkit.report-incoming'), callId, caller: PeerSchema }),
+    /**
+     * The user placed a call: the shell invites over its socket and starts the CallKit call, and
+     * answers `call.placed` or `call.place-failed` with the same `requestId`.
+     */
+    z.strictObject({
+      v,
+      type: z.literal('call.place'),
+      requestId: z.int().check(z.gte(0)),
+      callee: PeerSchema,
+    }),
+    /** The user answered in the page: CallKit must perform the answer so that it activates audio. */
+    z.strictObject({ v, type: z.literal('callkit.answer'), callId }),
+    /** The call is over as far as the page knows; `local` is the user's own hang-up or decline. */
+    z.strictObject({ v, type: z.literal('callkit.end'), callId, reason: CallKitEndReasonSchema }),
+    /** The user held or resumed the call in the page: a media hold and `call:hold`, not CallKit's. */
+    z.strictObject({ v, type: z.literal('callkit.hold'), callId, held: z.boolean() }),
+    z.strictObject({ v, type: z.literal('media.mute'), callId, muted: z.boolean() }),
+    /** The user picked the receiver or the speaker. */
+    z.strictObject({ v, type: z.literal('audio.output'), callId, output: AudioOutputSchema }),
+    /** The shell answers `media.stats` with the same `requestId`. */
+    z.strictObject({ v, type: z.literal('media.stats-request'), callId, requestId: z.int().check(z.gte(0)) }),
+  ]))();
 export type WebToNative = z.infer<typeof WebToNativeSchema>;
 
 /** Shell → page. */
@@ -148,22 +191,51 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     environment: ApsEnvironmentSchema,
     bundleId: BundleIdSchema,
   }),
-  /**
-   * A VoIP push reported this call to CallKit (it rings): the page claims it from the server
-   * (`call:reported`), which either joins this device to the ringing call or says it is over.
-   */
+  /** A VoIP push reported this call to CallKit (it rings); the shell has claimed it itself. */
   z.strictObject({ v, type: z.literal('callkit.reported'), callId }),
   /** The user answered on CallKit's screen (lock screen, banner, CarPlay…). */
   z.strictObject({ v, type: z.literal('callkit.answered'), callId }),
   /**
-   * CallKit's side of the call ended: the user ended it on the system UI (`local`), the shell ended
-   * it because the media connection closed while the page slept (`remote-ended`), or the system
-   * failed or reset it (`failed`).
+   * CallKit's side of the call ended: the user ended it on the system UI (`local`), the server or
+   * the media connection ended it (`remote-ended`, …), or the system failed or reset it (`failed`).
    */
   z.strictObject({ v, type: z.literal('callkit.ended'), callId, reason: CallKitEndReasonSchema }),
-  /** CallKit put the call on hold or resumed it (an interrupting cellular call, the system UI). */
+  /** The call was held or resumed (an interrupting cellular call, the system UI). */
   z.strictObject({ v, type: z.literal('callkit.held'), callId, held: z.boolean() }),
   z.strictObject({ v, type: z.literal('callkit.muted'), callId, muted: z.boolean() }),
+  /** CallKit refused a request. If the call can't go on, `callkit.ended` follows. */
+  z.strictObject({
+    v,
+    type: z.literal('callkit.refused'),
+    callId,
+    request: CallKitRequestSchema,
+    error: z.string().check(z.maxLength(500)),
+  }),
+  /** `call.place` succeeded: the server's call id. */
+  z.strictObject({ v, type: z.literal('call.placed'), requestId: z.int().check(z.gte(0)), callId }),
+  /** `call.place` failed: the server's error code, or the shell's own for a request that never got an answer. */
+  z.strictObject({
+    v,
+    type: z.literal('call.place-failed'),
+    requestId: z.int().check(z.gte(0)),
+    code: z.union([z.enum(ErrorCode), z.enum(['offline', 'no-ack', 'undecodable'])]),
+    message: z.string().check(z.maxLength(500)),
+  }),
+  /** The server's view of the call, as the shell's socket heard it; `reason` and `by` only when ended. */
+  z.strictObject({
+    v,
+    type: z.literal('call.state'),
+    callId,
+    state: z.enum(CallState),
+    reason: z.nullable(z.enum(EndReason)),
+    by: z.nullable(EndedBySchema),
+  }),
+  /** Every live call, sent after each `bridge.ready`: what the page tells its user. */
+  z.strictObject({
+    v,
+    type: z.literal('shell.state'),
+    calls: z.array(CallSnapshotSchema).check(z.maxLength(8)),
+  }),
   /** `provider(_:didActivate:)`: call audio may run now, and only now. */
   z.strictObject({ v, type: z.literal('audio.activated'), callId }),
   /** `provider(_:didDeactivate:)`, or the call ended: call audio has stopped. */
@@ -178,18 +250,16 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     callId,
     waitedMs: z.int().check(z.gte(0)),
   }),
-  /** The upstream's offer, for the page to publish. */
-  z.strictObject({ v, type: z.literal('media.local-offer'), callId, sdp: SdpSchema }),
-  /** The answer to the partner's downstream offer. */
-  z.strictObject({ v, type: z.literal('media.local-answer'), callId, sdp: SdpSchema }),
-  /** A local ICE candidate for one leg; `null` ends gathering. */
+  /** The audio route changed. */
   z.strictObject({
     v,
-    type: z.literal('media.candidate'),
+    type: z.literal('audio.route'),
     callId,
-    leg: MediaLegSchema,
-    candidate: z.nullable(IceCandidateSchema),
+    kind: z.enum(['receiver', 'speaker', 'bluetooth', 'headphones', 'other']),
+    name: z.string().check(z.maxLength(200)),
   }),
+  /** The native engine's connection to the media server. */
+  z.strictObject({ v, type: z.literal('media.connection'), callId, state: MediaConnectionStateSchema }),
   /** The microphone started or stopped feeding the upstream. */
   z.strictObject({ v, type: z.literal('media.capture'), callId, capturing: z.boolean() }),
   z.strictObject({

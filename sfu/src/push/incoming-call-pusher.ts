@@ -1,6 +1,9 @@
 /**
- * Wakes a callee's devices that are not connected: a VoIP push to each registered iPhone, a Web
- * Push to each subscribed browser. Sends run in the background (the call does not wait for APNs);
+ * Wakes a callee's devices: a VoIP push to each registered iPhone, connected or not, and a Web Push
+ * to each subscribed browser that is not connected. An iPhone's page may be connected and frozen
+ * (WebKit suspends it in the background; its socket lingers until the ping timeout), and only
+ * PushKit reaches the shell then; a shell whose page is awake reports the call once either way
+ * (push row P2, `callkit.report-incoming`). Sends run in the background (the call does not wait for APNs);
  * an address the push service calls dead is deleted at once, so it is never pushed to again.
  *
  * When a call ends unanswered, browsers that were woken get a "call ended" Web Push (closing the
@@ -16,7 +19,7 @@ import type { WebPushSender } from './web-push-sender.ts';
 
 /** What the call side needs: wake the callee's disconnected devices, and tidy up after the call. */
 export interface CallWaker {
-  /** Pushes to every registered device of `userId` not in `connected`; returns how many pushes started. */
+  /** Pushes to every registered iPhone of `userId`, and every browser not in `connected`; returns how many pushes started. */
   wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number;
   /** The call is over: withdraw what can be withdrawn (Web Push notifications only). */
   ended(callId: CallId, answered: boolean): void;
@@ -42,7 +45,7 @@ export class IncomingCallPusher implements CallWaker {
   }
 
   wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number {
-    const voip = this.d.voip ? this.d.repo.voipTargets(userId).filter((t) => !connected.has(t.deviceId)) : [];
+    const voip = this.d.voip ? this.d.repo.voipTargets(userId) : [];
     const web = this.d.repo.webTargets(userId).filter((t) => !connected.has(t.deviceId));
     if (web.length) this.woken.set(call.callId, { devices: web, expiresAt: call.expiresAt });
     for (const t of voip) {

@@ -12,6 +12,7 @@ import {
   type RequestPayload,
 } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
+import type { AppSocket } from './types.ts';
 import { onRequest, replyError } from './with-ack.ts';
 
 export interface HandlerDeps {
@@ -21,8 +22,12 @@ export interface HandlerDeps {
   log: Logger;
 }
 
-export function registerCallHandlers(member: Member, { calls, history, presence, log }: HandlerDeps): void {
-  const { socket } = member;
+/** `socket` is one of `member`'s: a request from any socket of a device is the device's. */
+export function registerCallHandlers(
+  socket: AppSocket,
+  member: Member,
+  { calls, history, presence, log }: HandlerDeps,
+): void {
   const me = member.peer.id;
   const onMediaRequest = <K extends MediaRequestName>(event: K) =>
     onRequest(socket, event, log, (p) => {
@@ -30,9 +35,10 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
       return calls.media(member, callId, event, payload as MediaPayload<K>);
     });
   onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
-  onRequest(socket, 'call:reported', log, ({ callId }) => ({
-    call: { callId, from: calls.report(member, callId) },
-  }));
+  onRequest(socket, 'call:reported', log, ({ callId }) => {
+    const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
+    return { call: { callId, from: calls.report(member, callId, late) } };
+  });
   onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
   onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
@@ -56,7 +62,7 @@ export function registerCallHandlers(member: Member, { calls, history, presence,
   }));
   onRequest(socket, 'history:mark-seen', log, () => {
     history.markSeen(me, Date.now());
-    for (const d of presence.devicesOf(me)) d.socket.emit('history:changed', { unreadMissed: 0 });
+    for (const d of presence.devicesOf(me)) d.emit('history:changed', { unreadMissed: 0 });
     return {};
   });
   for (const event of Object.keys(mediaRequests) as MediaRequestName[]) onMediaRequest(event);

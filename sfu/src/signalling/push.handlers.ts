@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import { ErrorCode } from '../protocol/index.ts';
 import type { PushRepo } from '../store/push.repo.ts';
+import type { AppSocket } from './types.ts';
 import { onRequest } from './with-ack.ts';
 
 export interface PushHandlerDeps {
@@ -16,10 +17,11 @@ export interface PushHandlerDeps {
 }
 
 export function registerPushHandlers(
+  socket: AppSocket,
   member: Member,
   { repo, vapidPublicKey, bundleIds, log }: PushHandlerDeps,
 ): void {
-  const { socket, deviceId } = member;
+  const { deviceId } = member;
   const me = member.peer.id;
   onRequest(socket, 'push:register-voip', log, (reg) => {
     if (bundleIds.length && !bundleIds.includes(reg.bundleId))

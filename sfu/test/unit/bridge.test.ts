@@ -83,18 +83,19 @@ describe('bridge fixtures', () => {
 
   it('refuses a message whose version is not the bridge version', () => {
     assert.equal(
-      WebToNativeSchema.safeParse({ v: 0, type: 'media.stop', callId: crypto.randomUUID() }).success,
+      WebToNativeSchema.safeParse({ v: 1, type: 'callkit.answer', callId: crypto.randomUUID() }).success,
       false,
     );
     assert.equal(
-      WebToNativeSchema.safeParse({ v: 1, type: 'media.stop', callId: crypto.randomUUID() }).success,
+      WebToNativeSchema.safeParse({ v: BRIDGE_VERSION, type: 'callkit.answer', callId: crypto.randomUUID() })
+        .success,
       true,
     );
   });
 
   it('refuses unknown fields, so a renamed field fails loudly on the other side', () => {
     const r = NativeToWebSchema.safeParse({
-      v: 1,
+      v: BRIDGE_VERSION,
       type: 'audio.activated',
       callId: crypto.randomUUID(),
       at: 1,

@@ -1,19 +1,28 @@
 /** The phone as the page runs it: the browser's (or the iOS shell's) implementations of its deps. */
 import { createAccountClient } from '../account/account-client.ts';
 import { deviceIdentity } from '../account/device.ts';
+import { serverCallRequests } from '../call/call-requests.ts';
 import { Phone } from '../call/phone.ts';
 import { ImmediateAudioActivation } from '../media/audio-activation.ts';
 import { listAudioOutputs } from '../media/audio-outputs.ts';
 import { LazyMediaEngine } from '../media/lazy-engine.ts';
 import { ShellAudioActivation } from '../media/shell-activation.ts';
+import { shellCallRequests } from '../media/shell-call-requests.ts';
 import type { ShellBridge } from '../media/shell-bridge.ts';
 import { browserCallNotifications } from '../push/call-notifications.ts';
 import { SignallingClient } from '../signalling/signalling-client.ts';
+
+/** The shell's choice of output (`audio.output`): the ids are its `AudioOutput` values. */
+const SHELL_OUTPUTS = [
+  { id: 'receiver', label: 'iPhone' },
+  { id: 'speaker', label: 'Speaker' },
+];
 
 export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell: boolean): Phone {
   return new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
+    callRequests: (link) => (shell ? shellCallRequests(shell) : serverCallRequests(link)),
     // The engines load with the first call, not before the page is interactive.
     createEngine: (events, callId, iceServers) =>
       new LazyMediaEngine(async () =>
@@ -22,7 +31,7 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
           : new (await import('../media/browser-engine.ts')).BrowserMediaEngine(events, iceServers),
       ),
     activation: shell ? new ShellAudioActivation(shell) : new ImmediateAudioActivation(),
-    listOutputs: listAudioOutputs,
+    listOutputs: shell && !pageEngineInShell ? () => Promise.resolve(SHELL_OUTPUTS) : listAudioOutputs,
     notifications: browserCallNotifications,
     whenOnline: (retry) => window.addEventListener('online', retry, { once: true }),
   });

@@ -25,6 +25,7 @@ import { bindMediaSignalling, type MediaEvent } from '../media/media-signalling.
 import { AudioNotActivatedError } from '../media/shell-activation.ts';
 import type { Launch, LaunchAction } from '../push/incoming-call-launch.ts';
 import type { SignallingLink } from '../signalling/signalling-link.ts';
+import type { CallRequests } from './call-requests.ts';
 import { CallMedia, type CallMarks } from './call-media.ts';
 import { endMessage } from './end-messages.ts';
 import type { ActiveCall, OutputDevice, PhoneState } from './phone-state.ts';
@@ -33,6 +34,8 @@ import type { StateStore } from './state-store.ts';
 export interface CallControllerDeps {
   store: StateStore<PhoneState>;
   link: SignallingLink;
+  /** The server's requests about the call: the page's own, or the iOS shell's. */
+  requests: CallRequests;
   /** `iceServers`: the STUN/TURN servers the engine's transports use. */
   createEngine: (events: MediaEngineEvents, callId: CallId, iceServers: IceServer[]) => MediaEngine;
   activation: AudioActivation;
@@ -86,10 +89,7 @@ export class CallController {
       const call = this.current();
       if (call?.id === callId && by === 'peer') this.patch(callId, { held: { ...call.held, peer: held } });
     });
-    link.on('call:ended', ({ callId, reason, by }) => {
-      if (this.current()?.id === callId) this.end(reason, by);
-      else this.hold(callId, { ended: { reason, by } });
-    });
+    link.on('call:ended', ({ callId, reason, by }) => this.serverEnded(callId, reason, by));
     link.on('media:consumer', (payload) => this.mediaEvent({ event: 'media:consumer', payload }));
     link.on('media:offer', (payload) => this.mediaEvent({ event: 'media:offer', payload }));
   }
@@ -119,7 +119,7 @@ export class CallController {
     if (!link.isOpen || !peer || this.current()) return;
     const marks: CallMarks = { dialedAt: Date.now() };
     this.set({ call: newCall('outgoing', peer, null), ended: null, notice: null });
-    const res = await link.request('call:invite', { to });
+    const res = await this.d.requests.invite(peer);
     const call = this.current();
     const stillDialing = call?.direction === 'outgoing' && call.id === null && call.peer.id === to;
     if (!res.ok) {
@@ -132,7 +132,7 @@ export class CallController {
     for (const [id, e] of this.early) if (!e.launch) this.early.delete(id);
     if (!stillDialing) {
       // Hung up while the invite was in flight: end what the server has just created.
-      await link.request('call:hangup', { callId });
+      await this.d.requests.hangup(callId);
       return;
     }
     this.set({ call: { ...call, id: callId } });
@@ -149,26 +149,23 @@ export class CallController {
     if (this.choose(callId, 'answer')) return;
     const call = this.current();
     if (!call?.id || call.direction !== 'incoming' || call.answeredAt !== null || !this.media) return;
-    if (!this.d.link.isOpen) return;
+    if (!this.d.link.isOpen && !this.d.requests.carriedElsewhere) return;
     const id = call.id;
     this.patch(id, { answeredAt: Date.now() });
     // Activation does not wait for the server's confirmation: CallKit doesn't either. If the answer
     // is refused (the caller just hung up), call:ended tears the engine down.
-    const [res] = await Promise.all([
-      this.d.link.request('call:answer', { callId: id }),
-      this.activateAudio(id),
-    ]);
+    const [res] = await Promise.all([this.d.requests.answer(id), this.activateAudio(id)]);
     if (!res.ok && this.current()?.id === id) this.end(EndReason.Cancelled, 'peer');
   }
 
   async decline(callId?: CallId): Promise<void> {
     if (this.choose(callId, 'decline')) return;
     this.declinedHere = this.current()?.id ?? null;
-    await this.request('call:decline');
+    await this.request('decline');
   }
 
   async hangup(): Promise<void> {
-    await this.request('call:hangup');
+    await this.request('hangup');
   }
 
   setMuted(muted: boolean): void {
@@ -183,7 +180,7 @@ export class CallController {
     const call = this.current();
     const media = this.media;
     if (!call?.id || call.answeredAt === null || !media || call.held.self === held) return;
-    const res = await this.d.link.request('call:hold', { callId: call.id, held });
+    const res = await this.d.requests.hold(call.id, held);
     if (!res.ok) {
       this.set({ notice: res.error.message });
       return;
@@ -197,6 +194,31 @@ export class CallController {
     } else {
       await this.activateAudio(call.id, 'resume');
     }
+  }
+
+  /** The system held or resumed the call (an interrupting cellular call): as a hold in the page. */
+  async shellHeld(held: boolean): Promise<void> {
+    const call = this.current();
+    const media = this.media;
+    if (!call?.id || call.answeredAt === null || !media || call.held.self === held) return;
+    this.patch(call.id, { held: { ...call.held, self: held } });
+    if (held) {
+      media.engine.hold();
+      this.patch(call.id, { audio: 'idle' });
+    } else {
+      await this.activateAudio(call.id, 'resume');
+    }
+  }
+
+  /** The media path is being recovered elsewhere (the shell's ICE restart), or is back. */
+  mediaConnection(recovering: boolean): void {
+    const call = this.current();
+    if (call) this.patch(call.id, { recovering });
+  }
+
+  /** Something the user should read about the call (a refusal the page did not cause). */
+  notify(notice: string): void {
+    this.set({ notice });
   }
 
   async setOutput(deviceId: string): Promise<void> {
@@ -233,7 +255,24 @@ export class CallController {
 
   /** The connection dropped: the server ends the call too. */
   connectionLost(): void {
-    if (this.current()) this.end(EndReason.Disconnected, 'self');
+    if (this.current() && !this.d.requests.carriedElsewhere) this.end(EndReason.Disconnected, 'self');
+  }
+
+  /** The server's word on a call, from the page's socket or relayed by the shell (`call.state`). */
+  serverEnded(callId: CallId, reason: EndReason, by: EndedBy): void {
+    if (this.current()?.id === callId) this.end(reason, by);
+    else this.hold(callId, { ended: { reason, by } });
+  }
+
+  /**
+   * A call the shell has and this page does not (the page has just loaded, after a cold launch or
+   * a reload): it becomes this page's call as the shell describes it.
+   */
+  async adopt(call: { callId: CallId; peer: Peer; answered: boolean }): Promise<void> {
+    const now = this.current();
+    if (now && now.id !== call.callId) return;
+    if (!now) await this.incoming(call.callId, call.peer);
+    if (call.answered) await this.answer();
   }
 
   /** Signed out: nothing of this user's calls stays. */
@@ -251,7 +290,7 @@ export class CallController {
       return;
     }
     launch.claiming = true;
-    const res = await this.d.link.request('call:reported', { callId });
+    const res = await this.d.requests.claim(callId);
     if (!res.ok) {
       this.early.delete(callId);
       this.set({ notice: res.error.message });
@@ -266,7 +305,7 @@ export class CallController {
     const marks: CallMarks = { incomingAt: Date.now() };
     this.set({ call: newCall('incoming', from, callId), ended: null, notice: null });
     this.startMedia(callId, marks);
-    void this.d.link.request('call:ringing', { callId }).then((res) => {
+    void this.d.requests.ringing(callId).then((res) => {
       if (res.ok) marks.ringingAt ??= Date.now();
     });
     const launch = this.early.get(callId)?.launch;
@@ -301,7 +340,7 @@ export class CallController {
     else this.hold(callId, { media: [...(this.early.get(callId)?.media ?? []), e] });
   }
 
-  private serverState(callId: CallId, state: CallState): void {
+  serverState(callId: CallId, state: CallState): void {
     const call = this.current();
     if (call?.id !== callId) {
       this.hold(callId, { state });
@@ -324,7 +363,7 @@ export class CallController {
           console.warn(`media failed: ${why}`);
           if (this.current()?.id !== callId) return;
           // The server ends it for the partner too, with the same reason (not a hang-up).
-          void link.request('call:media-failed', { callId });
+          void this.d.requests.mediaFailed(callId);
           this.end(EndReason.MediaFailed, 'server');
         },
         recovering: (on) => {
@@ -334,7 +373,7 @@ export class CallController {
         },
         lost: () => {
           if (this.current()?.id !== callId) return;
-          void link.request('call:media-lost', { callId });
+          void this.d.requests.mediaLost(callId);
           this.end(EndReason.MediaLost, 'self');
         },
       },
@@ -368,7 +407,7 @@ export class CallController {
       const failure = err instanceof AudioNotActivatedError ? 'not-activated' : 'failed';
       media.activationFailure = failure;
       this.patch(callId, { audio: failure });
-      void this.d.link.request('call:activation-failed', { callId, why: failure });
+      void this.d.requests.activationFailed(callId, failure);
     }
   }
 
@@ -407,7 +446,7 @@ export class CallController {
     return media;
   }
 
-  private async request(event: 'call:decline' | 'call:hangup'): Promise<void> {
+  private async request(action: 'decline' | 'hangup'): Promise<void> {
     const call = this.current();
     if (!call || !this.d.link.isOpen) return;
     if (!call.id) {
@@ -415,7 +454,7 @@ export class CallController {
       this.set({ call: null });
       return;
     }
-    const res = await this.d.link.request(event, { callId: call.id });
+    const res = await this.d.requests[action](call.id);
     if (!res.ok && this.current()?.id === call.id) this.set({ notice: res.error.message });
   }
 

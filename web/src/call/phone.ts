@@ -16,6 +16,7 @@ import type { CallNotifications } from '../push/call-notifications.ts';
 import type { OpenSignalling } from '../signalling/signalling-client.ts';
 import { SignallingLink } from '../signalling/signalling-link.ts';
 import { CallController } from './call-controller.ts';
+import type { CallRequests } from './call-requests.ts';
 import { HistoryController } from './history-controller.ts';
 import { initialPhoneState, type OutputDevice, type PhoneState } from './phone-state.ts';
 import { PushRegistration } from './push-registration.ts';
@@ -25,6 +26,8 @@ import { StateStore, type StateListener } from './state-store.ts';
 export interface PhoneDeps {
   accounts: AccountClient;
   openSignalling: OpenSignalling;
+  /** Who tells the server about calls: the page over `link` (a browser), or the iOS shell. */
+  callRequests: (link: SignallingLink) => CallRequests;
   createEngine: (events: MediaEngineEvents, callId: CallId, iceServers: IceServer[]) => MediaEngine;
   activation: AudioActivation;
   listOutputs: () => Promise<OutputDevice[]>;
@@ -45,6 +48,7 @@ export class Phone {
     this.calls = new CallController({
       store,
       link,
+      requests: deps.callRequests(link),
       createEngine: deps.createEngine,
       activation: deps.activation,
       listOutputs: deps.listOutputs,

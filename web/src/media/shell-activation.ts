@@ -30,6 +30,13 @@ export class ShellAudioActivation implements AudioActivation {
       this.settle(callId, (w) => w.resolve());
     });
     bridge.on('audio.deactivated', ({ callId }) => this.active.delete(callId));
+    // A page that has just loaded missed the `audio.activated` of a call answered meanwhile.
+    bridge.on('shell.state', ({ calls }) => {
+      for (const c of calls.filter((x) => x.audioActive)) {
+        this.active.add(c.callId);
+        this.settle(c.callId, (w) => w.resolve());
+      }
+    });
     bridge.on('audio.activation-failed', ({ callId, waitedMs }) =>
       this.settle(callId, (w) => w.reject(new AudioNotActivatedError(waitedMs))),
     );

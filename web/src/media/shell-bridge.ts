@@ -1,11 +1,12 @@
 /**
  * The page's end of the bridge to the iOS shell (`sfu/src/protocol/bridge.ts` documents the wire).
  * Messages go out through `webkit.messageHandlers.softphone` and come in through
- * `window.__softphoneNative.receive(json)`; both directions are validated against the schema.
+ * `window.__softphoneNative.receive(json)`; what comes in is validated against the schema (what goes
+ * out is typed, and validated by the shell).
  *
  * In the shell the handler is on the page's own window. In the simulator
- * (web/src/shell-simulator) the page runs in an iframe of the "phone" page, which defines the same
- * `webkit.messageHandlers` and shell info on its own window: the page looks there second.
+ * (web/src/shell-simulator) the page runs in a window opened by the "phone" page, which defines the
+ * same `webkit.messageHandlers` and shell info on its own window: the page looks there second.
  */
 import {
   BRIDGE_HANDLER,
@@ -13,7 +14,6 @@ import {
   NativeToWebSchema,
   SHELL_INFO_GLOBAL,
   ShellInfoSchema,
-  WebToNativeSchema,
   type NativeToWeb,
   type NativeToWebType,
   type ShellInfo,
@@ -58,8 +58,12 @@ export class ShellBridge {
     return null;
   }
 
+  /**
+   * Typed, not parsed: the shell validates what it receives (its edge), and the page's bundle
+   * budget has no room for a second copy of the page → shell schemas.
+   */
   send(message: Outgoing): void {
-    this.handler.postMessage(WebToNativeSchema.parse({ v: this.info.v, ...message }));
+    this.handler.postMessage({ v: this.info.v, ...message } satisfies WebToNative);
   }
 
   on<T extends NativeToWebType>(type: T, listener: Listener<T>): () => void {
@@ -89,13 +93,14 @@ export class ShellBridge {
 
 function hostWindows(): ShellHostWindow[] {
   const out: ShellHostWindow[] = [window as unknown as ShellHostWindow];
-  if (window.parent !== window) {
+  const opener = window.opener as Window | null;
+  if (opener) {
     try {
-      // Reading a cross-origin parent throws: then it is not our simulator.
-      void window.parent.location.href;
-      out.push(window.parent as unknown as ShellHostWindow);
+      // Reading a cross-origin opener throws: then it is not our simulator.
+      void opener.location.href;
+      out.push(opener as unknown as ShellHostWindow);
     } catch {
-      // a foreign embedder: no shell there
+      // a foreign opener: no shell there
     }
   }
   return out;

@@ -19,6 +19,12 @@ export interface SimulatedApp {
   didActivate(): void;
   didDeactivate(): void;
   providerDidReset(): void;
+  /** AVAudioSession's interruption notification. */
+  interruption(began: boolean): void;
+  /** What else libwebrtc's RTCAudioSession reacts to by itself. */
+  libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void;
+  /** A `CXCallController` request or a report failed. */
+  refused(callId: string, request: 'report' | 'start' | 'answer', error: string): void;
   /** PushKit's delegate: must report before returning (S1). */
   didReceiveIncomingPush(payload: unknown, mustReport: boolean): void;
 }
@@ -32,6 +38,10 @@ export interface SystemKnobs {
   loseSessionAfterNextReport: boolean;
   /** S8: `didActivate` does not come again after an unhold. */
   noActivationAfterUnhold: boolean;
+  /** S11: the next request of this kind fails (Do Not Disturb, a block list, `maximumCallGroupsReached`). */
+  refuseNext: 'report' | 'start' | 'answer' | null;
+  /** How long `reportNewIncomingCall` takes to complete (an answer may come while it is pending). */
+  reportCompletionDelayMs: number;
 }
 
 export interface SystemEvent {
@@ -76,6 +86,8 @@ export class CallKitSimulator {
       activationDelayMs: 50,
       loseSessionAfterNextReport: false,
       noActivationAfterUnhold: false,
+      refuseNext: null,
+      reportCompletionDelayMs: 0,
       ...knobs,
     };
   }
@@ -137,9 +149,13 @@ export class CallKitSimulator {
   reportNewIncomingCall(
     callId: string,
     caller: { handle: string; name: string },
-    completion: (error: 'call-uuid-already-exists' | null) => void,
+    completion: (error: 'call-uuid-already-exists' | 'refused' | null) => void,
   ): void {
     this.reports += 1;
+    if (this.refuse('report', callId)) {
+      setTimeout(() => completion('refused'));
+      return;
+    }
     if (this.calls.has(callId)) {
       this.log('report-refused', callId, 'call UUID already exists (S9)');
       setTimeout(() => completion('call-uuid-already-exists'));
@@ -152,7 +168,7 @@ export class CallKitSimulator {
       this.sessionLost = true;
       this.log('session-lost', callId, 'createProxySession: session lookup failure for SessionID 0x0 (S6)');
     }
-    setTimeout(() => completion(null));
+    setTimeout(() => completion(null), this.knobs.reportCompletionDelayMs);
   }
 
   /** `reportCall(with:endedAt:reason:)`. */
@@ -169,6 +185,12 @@ export class CallKitSimulator {
   // ---- CXCallController transactions, and the system UI that performs the same actions ----
 
   requestStart(callId: string, callee: { handle: string; name: string }): void {
+    if (this.refuse('start', callId)) {
+      setTimeout(() =>
+        this.app?.refused(callId, 'start', 'CXErrorCodeRequestTransactionError 7 (maximumCallGroupsReached)'),
+      );
+      return;
+    }
     this.calls.set(callId, { id: callId, handle: callee.handle, name: callee.name, state: 'outgoing' });
     this.log('start-requested', callId);
     setTimeout(() => this.app?.performStart(callId));
@@ -177,6 +199,12 @@ export class CallKitSimulator {
   requestAnswer(callId: string): void {
     if (this.calls.get(callId)?.state !== 'ringing') return;
     this.log('answer-requested', callId, this.device);
+    if (this.refuse('answer', callId)) {
+      setTimeout(() =>
+        this.app?.refused(callId, 'answer', 'CXErrorCodeRequestTransactionError 4 (unknownCallUUID)'),
+      );
+      return;
+    }
     setTimeout(() => this.app?.performAnswer(callId));
   }
 
@@ -224,10 +252,61 @@ export class CallKitSimulator {
     }
   }
 
-  /** A broken app calling `setActive(true)` itself (what callkeep does): CallKit can't activate. */
-  appActivatedAudio(): void {
+  /** Something in the app called `setActive(true)` itself (callkeep, or libwebrtc): CallKit can't activate. */
+  appActivatedAudio(detail = 'the app activated the session itself'): void {
     this.appActivatedAudioItself = true;
-    this.log('app-activated-audio', undefined, 'the app activated the session itself (S5)');
+    this.log('app-activated-audio', undefined, `${detail} (S5)`);
+  }
+
+  /** Whether CallKit's audio session is active (what libwebrtc can't see, and acts on anyway). */
+  get sessionIsActive(): boolean {
+    return this.sessionActive;
+  }
+
+  /**
+   * S12: an interruption (a cellular call). `endAndAccept`: the user took the cellular call with
+   * "End & Accept": CallKit ends our calls, and the interruption's end is never posted.
+   */
+  interrupt(kind: 'begin' | 'end' | 'end-and-accept'): void {
+    this.log('interruption', undefined, kind);
+    if (kind === 'end') {
+      this.app?.interruption(false);
+      return;
+    }
+    this.app?.interruption(true);
+    if (kind === 'end-and-accept') {
+      for (const id of [...this.calls.keys()]) {
+        this.endCall(id, 'ended by End & Accept');
+        this.app?.performEnd(id);
+      }
+    }
+  }
+
+  /** S13: the media server daemon restarted, or the app came back to the foreground. */
+  libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void {
+    this.log(kind);
+    this.app?.libWebRTCEvent(kind);
+  }
+
+  /** S10: CallKit resets the provider: every call is gone, the session too, without `didDeactivate`. */
+  resetProvider(): void {
+    this.log('provider-reset');
+    for (const id of [...this.calls.keys()]) this.calls.delete(id);
+    this.sessionActive = false;
+    this.app?.providerDidReset();
+  }
+
+  /** The call screen's own hold button (or an interrupting call put ours on hold). */
+  holdOnSystemUi(callId: string, held: boolean): void {
+    this.log(held ? 'hold-requested' : 'unhold-requested', callId);
+    this.requestSetHeld(callId, held);
+  }
+
+  private refuse(request: 'report' | 'start' | 'answer', callId: string): boolean {
+    if (this.knobs.refuseNext !== request) return false;
+    this.knobs.refuseNext = null;
+    this.log(`${request}-refused-by-callkit`, callId, 'S11');
+    return true;
   }
 
   // ---- the audio session ----

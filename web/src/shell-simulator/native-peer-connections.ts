@@ -1,21 +1,23 @@
 /**
  * The simulated iPhone's native engine (the Swift shell's `ios-shell/Shell/Media`): two plain
  * RTCPeerConnections speaking SDP, the party's upstream (publisher) and the partner's downstream
- * (subscriber), exactly what bridge v1 carries; the server's SDP edge turns them into SFU
- * transports. While ringing the upstream is negotiated with an empty sender, and the microphone is
- * attached with `replaceTrack` when the shell allows audio. Bridge v1 has no ICE restart: a leg that
- * drops may heal by itself until the recovery deadline, and is then lost (as in the Swift shell).
+ * (subscriber), negotiated on the shell's own socket with the server's SDP edge, which turns them
+ * into SFU transports (MediaSignalling.swift's events). While ringing the upstream is negotiated
+ * with an empty sender, and the microphone is attached with `replaceTrack` when the shell allows
+ * audio. The SFU is ICE-lite: no candidate is trickled. A leg that drops may heal by itself until
+ * the recovery deadline, and is then lost.
  */
-import type { IceCandidate, MediaLeg } from '@softphone/sfu/protocol';
+import type { MediaLeg } from '@softphone/sfu/protocol';
 import { IceRecovery } from '../media/ice-recovery.ts';
 import type { MediaEngineEvents, MediaStats } from '../media/media-engine.ts';
 import { readStats } from '../media/webrtc-stats.ts';
 
-/** What the native engine sends and gets over the bridge (the page relays it to the server). */
+/** What the native engine says to the server's SDP edge (on the shell's own socket). */
 export interface NativeSignalling {
+  /** `media:publish`: the upstream's offer in, the SFU's answer out. */
   publish(sdp: string): Promise<string>;
+  /** `media:subscribe-answer`: the answer to the server's `media:offer`. */
   answerSubscription(sdp: string): Promise<void>;
-  trickle(leg: MediaLeg, candidate: IceCandidate | null): Promise<void>;
 }
 
 const RTC_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
@@ -134,13 +136,6 @@ export class NativePeerConnections {
 
   private newPeerConnection(leg: MediaLeg): RTCPeerConnection {
     const pc = new RTCPeerConnection({ ...RTC_CONFIG, iceServers: this.iceServers });
-    const signalling = this.requireSignalling();
-    pc.onicecandidate = (e) => {
-      const c = e.candidate;
-      signalling
-        .trickle(leg, c ? { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } : null)
-        .catch(() => undefined);
-    };
     pc.oniceconnectionstatechange = () => this.checkLeg(leg);
     return pc;
   }

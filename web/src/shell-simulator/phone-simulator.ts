@@ -1,9 +1,11 @@
 /**
  * The QA page that plays an iPhone with the shell installed (`/shell-simulator.html`): the app's
- * web view is an iframe holding the PWA, the bridge is `webkit.messageHandlers.softphone` on this
- * window (the page looks for it on its parent), CallKit's screens are drawn here, and the device's
- * state (foreground, background, locked, app killed, before first unlock) is switched from here.
- * Killing the app removes the iframe; a push that arrives then launches it again.
+ * web view is a window of its own holding the PWA (opened by this one, so that the rig can freeze
+ * its JavaScript alone, as WebKit suspends a web view in the background, while this window — the
+ * app process — runs on), the bridge is `webkit.messageHandlers.softphone` on this window (the page
+ * looks for it on its opener), CallKit's screens are drawn here, and the device's state
+ * (foreground, background, locked, app killed, before first unlock) is switched from here. Killing
+ * the app closes the web view; a push that arrives then launches it again.
  *
  * Knobs come from the query string (see {@link knobsFromQuery}); the e2e rig reads and drives it
  * through `window.shellSimulator`.
@@ -21,7 +23,7 @@ import {
   type SystemEvent,
   type SystemKnobs,
 } from './callkit-simulator.ts';
-import { ShellAppSimulator, type AppKnobs } from './shell-app-simulator.ts';
+import { NO_FAULTS, ShellAppSimulator, type AppFaults, type AppKnobs } from './shell-app-simulator.ts';
 
 export interface ShellSimulatorSnapshot {
   device: DeviceState;
@@ -45,6 +47,18 @@ export interface ShellSimulatorHooks {
   setBeforeFirstUnlock(on: boolean): void;
   /** Airplane mode off (true) or on (false): APNs holds pushes while the phone is unreachable. */
   setNetwork(on: boolean): void;
+  /** An interrupting cellular call begins, ends, or is taken with "End & Accept" (no end follows). */
+  interrupt(kind: 'begin' | 'end' | 'end-and-accept'): void;
+  /** What libwebrtc's RTCAudioSession reacts to by itself. */
+  libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void;
+  /** CallKit resets the provider (`providerDidReset`). */
+  resetProvider(): void;
+  /** Hold or resume on CallKit's call screen. */
+  holdOnSystemUi(held: boolean): void;
+  /** The end button of CallKit's call screen. */
+  endOnSystemUi(): void;
+  /** What the app's native engine heard in a call: the rig's view while the page is frozen. */
+  nativeAudio(callId: string): ReturnType<ShellAppSimulator['nativeAudio']> | null;
 }
 
 declare global {
@@ -53,7 +67,7 @@ declare global {
   }
 }
 
-const SHELL_INFO: ShellInfo = { v: 1, build: 'qa', app: 'shell-simulator', platform: 'callkit-simulator' };
+const SHELL_INFO: ShellInfo = { v: 2, build: 'qa', app: 'shell-simulator', platform: 'callkit-simulator' };
 
 function knobsFromQuery(q: URLSearchParams): Partial<SystemKnobs & AppKnobs> {
   const num = (k: string) => (q.has(k) ? Number(q.get(k)) : undefined);
@@ -67,11 +81,26 @@ function knobsFromQuery(q: URLSearchParams): Partial<SystemKnobs & AppKnobs> {
   return out;
 }
 
+/**
+ * `?fault=<name>[,<name>]`: the shell's behaviour before issue 12 on one failure path, so that the
+ * rig can show the path's scenario fails without the fix (e2e: `SHELL_SIM_FAULT`).
+ */
+function faultsFromQuery(q: URLSearchParams): AppFaults {
+  const names = new Set((q.get('fault') ?? '').split(',').filter(Boolean));
+  const faults = { ...NO_FAULTS };
+  for (const k of Object.keys(faults) as (keyof AppFaults)[]) faults[k] = names.has(k);
+  return faults;
+}
+
+/** The web view's window name: the rig finds the app's page by it. */
+export const WEB_VIEW_NAME = 'softphone-web-view';
+
 export function startPhoneSimulator(root: HTMLElement): void {
   const query = new URLSearchParams(window.location.search);
   const knobs = knobsFromQuery(query);
   const system = new CallKitSimulator(knobs);
   const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
+  const faults = faultsFromQuery(query);
   const pageQuery = query.get('engine') === 'page' ? '?engine=page' : '';
   const token = query.get('token');
   const voip = token ? { token, bundleId: 'app.softphone.shell' } : null;
@@ -85,15 +114,21 @@ export function startPhoneSimulator(root: HTMLElement): void {
   root.append(screen, controls);
   screen.append(systemUi);
 
-  let frame: HTMLIFrameElement | null = null;
+  let webView: Window | null = null;
   let app: ShellAppSimulator | null = null;
 
   const toPage = (message: NativeToWeb) => {
-    // callAsyncJavaScript: later, as a JSON string; lost if no page is loaded, as in the shell.
-    setTimeout(() => {
-      const receiver = (
-        frame?.contentWindow as unknown as Record<string, { receive(json: string): void } | undefined> | null
-      )?.[BRIDGE_RECEIVER];
+    // callAsyncJavaScript: later, as a JSON string, on the web view's own task queue, so that a
+    // frozen page gets it only when it thaws.
+    const view = webView;
+    if (!view || view.closed) {
+      system.log('bridge-undelivered', 'callId' in message ? message.callId : undefined, message.type);
+      return;
+    }
+    view.setTimeout(() => {
+      const receiver = (view as unknown as Record<string, { receive(json: string): void } | undefined>)[
+        BRIDGE_RECEIVER
+      ];
       if (receiver) receiver.receive(JSON.stringify(message));
       else system.log('bridge-undelivered', 'callId' in message ? message.callId : undefined, message.type);
     });
@@ -107,20 +142,27 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
-    app = new ShellAppSimulator(system, appKnobs, voip, toPage);
+    app = new ShellAppSimulator(system, appKnobs, faults, voip, toPage);
     system.app = app;
-    frame = document.createElement('iframe');
-    frame.title = 'web view';
-    frame.allow = 'microphone; autoplay';
-    frame.src = `/${pageQuery}`;
-    frame.dataset['test'] = 'web-view';
-    screen.prepend(frame);
+    // `webViewLoadDelayMs`: the page is still loading for a while (a cold launch on a slow network).
+    const delay = Number(query.get('webViewLoadDelayMs') ?? 0);
+    const view = window.open(
+      delay > 0 ? 'about:blank' : `/${pageQuery}`,
+      WEB_VIEW_NAME,
+      'popup,width=390,height=700',
+    );
+    webView = view;
+    if (delay > 0)
+      setTimeout(() => {
+        if (view && webView === view) view.location.href = `/${pageQuery}`;
+      }, delay);
     system.log('app-started');
     return app;
   };
   const kill = () => {
-    frame?.remove();
-    frame = null;
+    webView?.close();
+    webView = null;
+    app?.terminate();
     app = null;
     system.appTerminated();
   };
@@ -138,7 +180,6 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const render = () => {
     const device = system.device;
     screen.dataset['device'] = device;
-    if (frame) frame.style.visibility = device === 'foreground' ? 'visible' : 'hidden';
     systemUi.replaceChildren();
     for (const call of system.calls.values()) {
       if (call.state !== 'ringing') continue;
@@ -203,6 +244,18 @@ export function startPhoneSimulator(root: HTMLElement): void {
     },
     launchApp: () => {
       if (!app) launch();
+    },
+    nativeAudio: (callId) => app?.nativeAudio(callId) ?? null,
+    interrupt: (kind) => system.interrupt(kind),
+    libWebRTCEvent: (kind) => system.libWebRTCEvent(kind),
+    resetProvider: () => system.resetProvider(),
+    endOnSystemUi: () => {
+      const call = [...system.calls.values()].find((c) => c.state !== 'ringing');
+      if (call) system.requestEnd(call.id);
+    },
+    holdOnSystemUi: (held) => {
+      const call = [...system.calls.values()].find((c) => c.state === (held ? 'active' : 'held'));
+      if (call) system.holdOnSystemUi(call.id, held);
     },
     setBeforeFirstUnlock: (on) => {
       if (on) {

@@ -4,6 +4,7 @@
  * only for what Node has not got: WebRTC (a media engine that records what it is asked to do; the
  * e2e suite runs the real one in Chromium) and the browser's Push API.
  */
+import { serverCallRequests } from '../../src/call/call-requests.ts';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -192,6 +193,7 @@ export function nodePhone(server: TestServer, opts: NodePhoneOptions = {}): Node
       transports.push(t);
       return t;
     },
+    callRequests: serverCallRequests,
     createEngine: (events, callId) => {
       const e = new MediaEngineStandIn(callId, events);
       engines.push(e);

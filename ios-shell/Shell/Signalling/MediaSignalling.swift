@@ -1,0 +1,71 @@
+import Foundation
+
+/// The native engine's negotiation with the media server: everything media-specific the native
+/// socket says, in this one file, because it follows the server's media edge.
+///
+/// The SFU is mediasoup behind a server-side SDP edge (`sfu/src/media/sdp-edge.ts`, requests in
+/// `sfu/src/protocol/media.ts`): plain SDP offer/answer on two peer connections per party, the
+/// party's upstream (`media:publish`: our offer in, the SFU's answer out) and the partner's
+/// downstream (the server's `media:offer`, answered with `media:subscribe-answer`). mediasoup is
+/// ICE-lite and puts its candidates in its SDP, so nothing is trickled, and the edge has no SDP ICE
+/// restart: a leg rides out a network change on libwebrtc's continual gathering (a new candidate
+/// pair, no restart) or is lost when IceRecovery's deadline passes.
+enum MediaWire {
+    // Client → server requests.
+    static let publish = "media:publish"
+    static let subscribeAnswer = "media:subscribe-answer"
+    // Server → client.
+    static let offer = "media:offer"
+
+    struct Sdp: Codable, Equatable {
+        let callId: String
+        let sdp: String
+    }
+
+    struct SdpResult: Decodable, Equatable {
+        let sdp: String
+    }
+
+    struct OfferEvent: Decodable, Equatable {
+        let callId: UUID
+        let sdp: String
+    }
+}
+
+/// What the native engine needs from the server to negotiate (NativeMediaEngine's only way out).
+protocol MediaNegotiation: AnyObject {
+    /// The upstream's offer; the server's answer comes back.
+    func publish(_ callId: UUID, offer sdp: String, done: @escaping (Result<String, ProtocolError>) -> Void)
+    /// The answer to the downstream's offer.
+    func answerSubscription(_ callId: UUID, sdp: String)
+}
+
+/// Where the server's media messages go.
+protocol MediaNegotiatorDelegate: AnyObject {
+    func negotiator(_ negotiator: MediaNegotiator, subscriberOffer sdp: String, for callId: UUID)
+}
+
+/// MediaNegotiation over the native socket.
+final class MediaNegotiator: MediaNegotiation {
+    weak var delegate: MediaNegotiatorDelegate?
+
+    private let client: SignallingClient
+
+    init(client: SignallingClient) {
+        self.client = client
+        client.on(MediaWire.offer, MediaWire.OfferEvent.self) { [weak self] offer in
+            guard let self else { return }
+            self.delegate?.negotiator(self, subscriberOffer: offer.sdp, for: offer.callId)
+        }
+    }
+
+    func publish(_ callId: UUID, offer sdp: String, done: @escaping (Result<String, ProtocolError>) -> Void) {
+        client.request(MediaWire.publish, MediaWire.Sdp(callId: callId.wireString, sdp: sdp), as: MediaWire.SdpResult.self) { result in
+            done(result.map(\.sdp))
+        }
+    }
+
+    func answerSubscription(_ callId: UUID, sdp: String) {
+        client.request(MediaWire.subscribeAnswer, MediaWire.Sdp(callId: callId.wireString, sdp: sdp), as: CallControlWire.Empty.self) { _ in }
+    }
+}

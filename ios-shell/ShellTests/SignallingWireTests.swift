@@ -1,0 +1,42 @@
+@testable import Softphone
+import XCTest
+
+/// The native socket's side of `sfu/src/protocol/signalling.ts` and `ack.ts`.
+final class SignallingWireTests: XCTestCase {
+    func testAnAckedResultDecodes() throws {
+        let items: [Any] = [["ok": true, "data": ["callId": "6f1c2b7e-3c1a-4d2e-9f00-1a2b3c4d5e6f"]] as [String: Any]]
+        let ref = try AckDecoding.decode(items, as: CallControlWire.CallRef.self).get()
+        XCTAssertEqual(ref.callId, "6f1c2b7e-3c1a-4d2e-9f00-1a2b3c4d5e6f")
+    }
+
+    func testARefusalCarriesTheServersCode() {
+        let items: [Any] = [["ok": false, "error": ["code": "call-no-longer-available", "message": "over"]] as [String: Any]]
+        guard case let .failure(error) = AckDecoding.decode(items, as: CallControlWire.Empty.self) else { return XCTFail("refused") }
+        XCTAssertEqual(error.code, "call-no-longer-available")
+        XCTAssertTrue(error.meansCallIsOver)
+    }
+
+    func testNoAckAndGarbageAreErrorsNotCrashes() {
+        XCTAssertEqual(AckDecoding.decode(["NO ACK"], as: CallControlWire.Empty.self), .failure(.noAck))
+        XCTAssertEqual(AckDecoding.decode([], as: CallControlWire.Empty.self), .failure(.noAck))
+        XCTAssertEqual(AckDecoding.decode([["ok": true, "data": Double.nan] as [String: Any]], as: CallControlWire.Empty.self), .failure(.undecodable))
+        XCTAssertEqual(AckDecoding.decode([["ok": true, "data": Date()] as [String: Any]], as: CallControlWire.Empty.self), .failure(.undecodable))
+    }
+
+    func testAServerEndIsReportedToCallKitWithTheRightReason() {
+        XCTAssertEqual(CallControlWire.callKitReason(serverReason: "hung-up", by: "peer"), .remoteEnded)
+        XCTAssertEqual(CallControlWire.callKitReason(serverReason: "answered-elsewhere", by: "server"), .answeredElsewhere)
+        XCTAssertEqual(CallControlWire.callKitReason(serverReason: "declined", by: "self"), .declinedElsewhere)
+        XCTAssertEqual(CallControlWire.callKitReason(serverReason: "declined", by: "peer"), .remoteEnded)
+        XCTAssertEqual(CallControlWire.callKitReason(serverReason: "no-answer", by: "server"), .unanswered)
+        XCTAssertEqual(CallControlWire.callKitReason(serverReason: "media-lost", by: "server"), .failed)
+    }
+
+    /// The server's schemas are strict: exactly these keys (the SDP edge's `media:publish`).
+    func testMediaPayloadsMatchTheServersSchema() throws {
+        let publish = try XCTUnwrap(AckDecoding.object(MediaWire.Sdp(callId: "c", sdp: "v=0")))
+        XCTAssertEqual(Set(publish.keys), ["callId", "sdp"])
+        let failed = try XCTUnwrap(AckDecoding.object(CallControlWire.ActivationFailed(callId: "c")))
+        XCTAssertEqual(failed["why"] as? String, "not-activated")
+    }
+}

@@ -1,0 +1,51 @@
+/**
+ * Who tells the server about this device's part in a call. In a browser it is the page itself, over
+ * its socket ({@link serverCallRequests}). In the iOS shell it is the shell, over its own socket
+ * (`sfu/src/protocol/bridge.ts`, v2): WebKit suspends the page's JavaScript in the background, so
+ * an answer on the lock screen, a hang-up or the keep-alive can't wait for it. There the page's
+ * intents reach the server through CallKit (callkit-link.ts) and these requests only say how the
+ * page's own state follows.
+ */
+import type { Ack, CallId, Peer, RequestResult } from '@softphone/sfu/protocol';
+import type { SignallingLink } from '../signalling/signalling-link.ts';
+
+type Done = Promise<Ack<Record<string, never>>>;
+
+export interface CallRequests {
+  /**
+   * True when another party (the shell) carries the call with the server: the page's own socket
+   * dropping (a frozen page misses its pings) does not end the call.
+   */
+  readonly carriedElsewhere: boolean;
+  invite(callee: Peer): Promise<Ack<RequestResult<'call:invite'>>>;
+  /** A pushed call: join its ringing devices, learn who calls. */
+  claim(callId: CallId): Promise<Ack<RequestResult<'call:reported'>>>;
+  ringing(callId: CallId): Done;
+  answer(callId: CallId): Done;
+  decline(callId: CallId): Done;
+  hangup(callId: CallId): Done;
+  hold(callId: CallId, held: boolean): Done;
+  activationFailed(callId: CallId, why: 'not-activated' | 'failed'): Done;
+  mediaLost(callId: CallId): Done;
+  /** The media path could not be set up: the server ends the call for both with that reason. */
+  mediaFailed(callId: CallId): Done;
+}
+
+export function serverCallRequests(link: SignallingLink): CallRequests {
+  return {
+    carriedElsewhere: false,
+    invite: (callee) => link.request('call:invite', { to: callee.id }),
+    claim: (callId) => link.request('call:reported', { callId }),
+    ringing: (callId) => link.request('call:ringing', { callId }),
+    answer: (callId) => link.request('call:answer', { callId }),
+    decline: (callId) => link.request('call:decline', { callId }),
+    hangup: (callId) => link.request('call:hangup', { callId }),
+    hold: (callId, held) => link.request('call:hold', { callId, held }),
+    activationFailed: (callId, why) => link.request('call:activation-failed', { callId, why }),
+    mediaLost: (callId) => link.request('call:media-lost', { callId }),
+    mediaFailed: (callId) => link.request('call:media-failed', { callId }),
+  };
+}
+
+/** What the shell did (`done`), or a refusal the page shows. */
+export const accepted: Done = Promise.resolve({ ok: true, data: {} });
