@@ -20,6 +20,7 @@ import {
   ErrorCode,
   WebToNativeSchema,
   type Ack,
+  type BridgeMediaStats,
   type CallKitEndReason,
   type CallKitRequest,
   type CallSnapshot,
@@ -928,7 +929,24 @@ class NativeEngineSimulator {
   }
 
   async stats(requestId: number): Promise<void> {
-    const stats = await this.engine.stats();
+    const { at, inbound, outbound, sourceLevel, roundTripTime } = await this.engine.stats();
+    // What the Swift engine sends: the bridge's fields only (its schema is strict), not every
+    // figure the page's own stats reader gathers.
+    const stats: BridgeMediaStats = {
+      at,
+      inbound: inbound && {
+        packetsReceived: inbound.packetsReceived,
+        packetsLost: inbound.packetsLost,
+        totalSamplesReceived: inbound.totalSamplesReceived,
+        concealedSamples: inbound.concealedSamples,
+        totalAudioEnergy: inbound.totalAudioEnergy,
+        totalSamplesDuration: inbound.totalSamplesDuration,
+        jitter: inbound.jitter,
+      },
+      outbound: outbound && { packetsSent: outbound.packetsSent },
+      sourceLevel,
+      roundTripTime,
+    };
     this.tell({ type: 'media.stats', callId: this.callId, requestId, stats });
   }
 
