@@ -1,6 +1,7 @@
 /** One measured call between two signed-in parties, from dial to the ended screen. */
 import { linkFigures } from '../audio/link-quality.ts';
 import { judgeDirection, verdictOf, type Direction, type DirectionResult } from '../audio/verdict.ts';
+import { waitHeardBothWays } from './heard-both-ways.ts';
 import type { Party } from './party.ts';
 import type { CallResult } from './results.ts';
 
@@ -33,12 +34,10 @@ export async function placeCall(
     await (opts.answer ? opts.answer(callee) : callee.answer());
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
 
-    const deadline = Date.now() + opts.heardTimeoutMs;
-    for (;;) {
-      const [a, b] = await Promise.all([caller.snapshot(1e9), callee.snapshot(1e9)]);
-      if ((a.firstHeardAt !== null && b.firstHeardAt !== null) || Date.now() > deadline) break;
-      await sleep(100);
-    }
+    // Heard since this call's answer, by the verdict itself: a party's first-heard mark can be an
+    // earlier call's (a simulated iPhone's app outlives its calls) and end the wait too soon.
+    const since = (await callee.snapshot(1e9)).marks?.answeredAt ?? Date.now();
+    await waitHeardBothWays(caller, callee, since, opts.heardTimeoutMs);
     const [a0, b0] = await Promise.all([caller.snapshot(1e9), callee.snapshot(1e9)]);
     await opts.midCall?.();
     await sleep(opts.holdMs);
