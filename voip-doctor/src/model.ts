@@ -23,6 +23,9 @@ export interface LogEntry {
   message: string;
 }
 
+/** What a reader takes from one record, before it knows the record's file and line. */
+export type EntryFields = Omit<LogEntry, 'file' | 'line'>;
+
 export interface Rule {
   id: string;
   /** Entry number in shared/docs/voip-log-signatures.md, section 1 (0 when the rule is ours). */

@@ -2,21 +2,11 @@
  * One JSON log record → entry fields. Apple's `log show --style json/ndjson` keys come first; the keys of
  * mandiant's unifiedlog_iterator jsonl and of pino-style app logs are accepted too.
  */
-import type { TimeBasis } from '../model.ts';
+import type { EntryFields, TimeBasis } from '../model.ts';
 import { parseStamp } from '../time.ts';
 import type { Zone } from '../time.ts';
 
-export interface JsonEntry {
-  time: number;
-  offset: number;
-  basis: TimeBasis;
-  process: string;
-  pid?: number;
-  type?: string;
-  subsystem?: string;
-  category?: string;
-  message: string;
-}
+export type JsonEntry = EntryFields;
 
 export interface Trailer {
   count: number;

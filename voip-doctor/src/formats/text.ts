@@ -3,23 +3,14 @@
  * syslog and compact styles, Console.app copies, idevicesyslog, and what people paste into forums and tickets.
  * One function per line: the reader keeps entries, continuation lines and unknown lines apart.
  */
-import type { TimeBasis } from '../model.ts';
+import type { EntryFields, TimeBasis } from '../model.ts';
 import { parseClock, parseStamp } from '../time.ts';
 import type { Zone } from '../time.ts';
 
 export type TextForm = 'log-default' | 'syslog' | 'compact' | 'console' | 'idevicesyslog' | 'paste';
 
-export interface ParsedLine {
+export interface ParsedLine extends EntryFields {
   form: TextForm;
-  time: number;
-  offset: number;
-  basis: TimeBasis;
-  process: string;
-  pid?: number;
-  type?: string;
-  subsystem?: string;
-  category?: string;
-  message: string;
 }
 
 /** Calendar state of one file: dateless lines take `day` and roll over at midnight. */
