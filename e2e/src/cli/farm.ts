@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SIGNATURES, writeSignatureWav } from '../audio/wav.ts';
 import { faultOutcomes } from '../farm/attribution.ts';
-import { FaultListError, FAULTS, parseFaults, unplayableFaults } from '../farm/faults.ts';
+import { FaultListError, FAULTS, parseFaults } from '../farm/faults.ts';
 import { renderFarmReport } from '../farm/report-html.ts';
 import { readFarmResults, type FarmCall } from '../farm/results.ts';
 import { runFarm, type Engine } from '../farm/run-farm.ts';
@@ -90,9 +90,6 @@ async function main(argv: string[]): Promise<number> {
   print(
     `farm: ${scenarios.length} scenario(s) × ${calls} call(s) × ${engines(values.engine).join('+')}; faults ${values.faults}; seed ${seed}`,
   );
-  if (faults.kind !== 'none')
-    for (const f of unplayableFaults())
-      print(`  fault ${f.id}: not played on the simulated iPhone (${f.why})`);
   const summary = await runFarm({
     scenarios,
     callsPerScenario: calls,
@@ -146,8 +143,7 @@ function report(
     }
   }
   for (const f of faultOutcomes(calls)) {
-    const fault = FAULTS[f.fault];
-    const want = fault.playable ? (fault.doctor ?? 'two-way, nothing to diagnose') : '';
+    const want = FAULTS[f.fault].doctor ?? 'two-way, nothing to diagnose';
     print(
       `  fault ${f.fault}: injected ${f.injected}, attributed ${f.attributed} (${want}); native ended wrong ${f.nativeWrong}`,
     );

@@ -3,7 +3,7 @@
  * with the fault's scenario id, and on the native engine ended as the fault allows (two-way, or
  * flagged by the shell's watchdog), never one-way.
  */
-import { FAULTS, type FaultId, type PlayableFault } from './faults.ts';
+import { FAULTS, type Fault, type FaultId } from './faults.ts';
 import type { FarmCall } from './results.ts';
 
 export interface FaultOutcome {
@@ -16,9 +16,12 @@ export interface FaultOutcome {
   misses: { index: number; scenario: string; got: string[]; verdict: string }[];
 }
 
-export function endedAsAllowed(call: FarmCall, fault: PlayableFault): boolean {
+export function endedAsAllowed(call: FarmCall, fault: Fault): boolean {
   if (call.verdict === 'one-way') return false;
-  return fault.native === 'two-way' ? call.verdict === 'two-way' : call.outcome === 'failed';
+  return (
+    (fault.native.includes('two-way') && call.verdict === 'two-way') ||
+    (fault.native.includes('flagged') && call.outcome === 'failed')
+  );
 }
 
 export function faultOutcomes(calls: FarmCall[]): FaultOutcome[] {
@@ -26,7 +29,6 @@ export function faultOutcomes(calls: FarmCall[]): FaultOutcome[] {
   for (const call of calls)
     for (const id of call.faults as FaultId[]) {
       const fault = FAULTS[id];
-      if (!fault.playable) continue;
       const o = byFault.get(id) ?? { fault: id, injected: 0, attributed: 0, nativeWrong: 0, misses: [] };
       byFault.set(id, o);
       o.injected++;

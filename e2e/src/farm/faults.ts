@@ -5,8 +5,9 @@
  * it (two-way) or its watchdog must flag the call (`audio-not-activated`: failed, never a silent
  * one-way call).
  *
- * Each fault is played with what the shell simulator (web/src/shell-simulator) offers; the ones it
- * can't play yet are listed with why and are never faked: a run asked for them says so.
+ * Each fault is played with what the shell simulator (web/src/shell-simulator) offers: knobs the
+ * simulated iOS reads (S6, S7, S14 of docs/callkit-decision-table.md), the web view frozen as WebKit
+ * suspends it, an interruption CallKit never ends, a push landing while the app launches.
  */
 import type { SimulatorKnobs } from '../rig/iphone-party.ts';
 import type { Scenario } from './scenarios.ts';
@@ -24,29 +25,33 @@ export type FaultId =
 /** The shell's activation watchdog (A4) on the farm's simulated iPhone, as the shell ships it. */
 export const WATCHDOG_MS = 5_000;
 
-export interface PlayableFault {
+/**
+ * What the rig does beyond knobs: `freeze-page` freezes the web view once the phone is in the
+ * background or locked, before the call (WebKit suspends it there); `interruption-without-end`, once
+ * the call is heard, begins an interruption (a cellular call), CallKit holds our call and resumes it,
+ * and the interruption's end is never posted; `push-during-launch` has the user open the killed app
+ * and the call's push arrive while its web view is still loading.
+ */
+export type FaultPlay = 'freeze-page' | 'interruption-without-end' | 'push-during-launch';
+
+export interface Fault {
   id: FaultId;
-  playable: true;
   /** How the simulator plays it. */
   how: string;
   /** Knobs set just before the call and undone after it. */
   knobs: SimulatorKnobs;
+  play?: FaultPlay;
   /** Extra time the rig waits before answering (a late answer), ms. */
   answerDelayMs?: number;
-  /** The voip-doctor scenario id the call's device log must be diagnosed with. */
+  /**
+   * The voip-doctor scenario id the call's device log must be diagnosed with; null where the fault
+   * leaves no failure to diagnose (the shell carries the call): attributed when the call is two-way.
+   */
   doctor: string | null;
-  /** What the native engine must end with: two-way, or the watchdog's flag. */
-  native: 'two-way' | 'flagged';
+  /** What the native engine may end with: two-way, or the watchdog's flag (a failed call); never one-way. */
+  native: readonly ('two-way' | 'flagged')[];
   applies(s: Scenario): boolean;
 }
-
-export interface UnplayableFault {
-  id: FaultId;
-  playable: false;
-  why: string;
-}
-
-export type Fault = PlayableFault | UnplayableFault;
 
 const answered = (s: Scenario) => s.expect === 'two-way';
 const incoming = (s: Scenario) => answered(s) && s.direction === 'iphone-receives';
@@ -54,61 +59,74 @@ const incoming = (s: Scenario) => answered(s) && s.direction === 'iphone-receive
 export const FAULTS: Record<FaultId, Fault> = {
   'didActivate-late': {
     id: 'didActivate-late',
-    playable: true,
     how: `activationDelayMs 6000 (S7), the watchdog given ${WATCHDOG_MS + 5_000} ms: later than voip-doctor's 5 s, inside the shell's patience`,
     knobs: { activationDelayMs: 6_000, activationWatchdogMs: WATCHDOG_MS + 5_000 },
     doctor: 'audio-not-activated',
-    native: 'two-way',
+    native: ['two-way'],
     applies: answered,
   },
   'didActivate-missing': {
     id: 'didActivate-missing',
-    playable: true,
     how: 'activationDelayMs 1e9 (S7): CallKit never activates the call audio',
     knobs: { activationDelayMs: 1e9 },
     doctor: 'audio-not-activated',
-    native: 'flagged',
+    native: ['flagged'],
+    applies: answered,
+  },
+  'didActivate-doubled': {
+    id: 'didActivate-doubled',
+    how: 'activateTwice (S14): didActivate comes again for the active session, no didDeactivate between',
+    knobs: { activateTwice: true },
+    doctor: 'audio-activated-twice',
+    native: ['two-way'],
     applies: answered,
   },
   'session-id-0x0': {
     id: 'session-id-0x0',
-    playable: true,
     how: 'loseSessionAfterNextReport (S6): the report leaves the audio session at SessionID 0x0',
     knobs: { loseSessionAfterNextReport: true },
     doctor: 'audio-session-id-null',
-    native: 'flagged',
+    // With the page connected it reports first and the push's duplicate report follows: the
+    // configuration the shell assigns before that one (A1) restores the session before the answer.
+    native: ['flagged', 'two-way'],
     // S6 happens on reportNewIncomingCall: an outgoing call has no such report.
     applies: incoming,
   },
+  'interruption-without-end': {
+    id: 'interruption-without-end',
+    how: 'mid-call: an interruption begins (S12), CallKit holds and resumes the call, no end is posted',
+    knobs: {},
+    play: 'interruption-without-end',
+    doctor: 'interruption-without-end',
+    native: ['two-way'],
+    applies: answered,
+  },
+  'page-frozen': {
+    id: 'page-frozen',
+    how: "the web view's JavaScript frozen (Chromium's page lifecycle) in the background or locked, before the call",
+    knobs: {},
+    play: 'freeze-page',
+    doctor: null,
+    native: ['two-way'],
+    applies: (s) => incoming(s) && (s.appState === 'background' || s.appState === 'locked'),
+  },
+  'push-during-launch': {
+    id: 'push-during-launch',
+    how: 'the user opens the killed app, whose web view loads for 3 s; the call is placed at once',
+    knobs: { webViewLoadDelayMs: 3_000 },
+    play: 'push-during-launch',
+    doctor: null,
+    native: ['two-way'],
+    applies: (s) => incoming(s) && s.appState === 'killed',
+  },
   'late-answer': {
     id: 'late-answer',
-    playable: true,
     how: 'the rig answers 4 s after CallKit rang',
     knobs: {},
     answerDelayMs: 4_000,
     doctor: null,
-    native: 'two-way',
+    native: ['two-way'],
     applies: incoming,
-  },
-  'didActivate-doubled': {
-    id: 'didActivate-doubled',
-    playable: false,
-    why: 'the simulator activates the session once per call; it has no knob for a second didActivate',
-  },
-  'interruption-without-end': {
-    id: 'interruption-without-end',
-    playable: false,
-    why: 'the simulator has no audio-session interruptions yet (SHELL_SIM_FAULT, branch i12-ts)',
-  },
-  'page-frozen': {
-    id: 'page-frozen',
-    playable: false,
-    why: "the simulator can't freeze or reload its web view yet (SHELL_SIM_FAULT, branch i12-ts)",
-  },
-  'push-during-launch': {
-    id: 'push-during-launch',
-    playable: false,
-    why: 'the simulator cold-launches the app synchronously inside the push (the killed/* scenarios play exactly that); a push landing during a user-started launch has no knob',
   },
 };
 
@@ -117,11 +135,11 @@ export const FAULT_IDS = Object.keys(FAULTS) as FaultId[];
 /** Share of calls that get a fault under `--faults random`. */
 export const RANDOM_FAULT_SHARE = 0.5;
 
-export type FaultMode = { kind: 'none' } | { kind: 'random' } | { kind: 'list'; faults: PlayableFault[] };
+export type FaultMode = { kind: 'none' } | { kind: 'random' } | { kind: 'list'; faults: Fault[] };
 
 export class FaultListError extends Error {}
 
-/** `none`, `random` or a comma list of fault ids; an unplayable one is refused, saying why. */
+/** `none`, `random` or a comma list of fault ids. */
 export function parseFaults(text: string): FaultMode {
   if (text === 'none') return { kind: 'none' };
   if (text === 'random') return { kind: 'random' };
@@ -132,8 +150,6 @@ export function parseFaults(text: string): FaultMode {
     .map((id) => {
       const f = FAULTS[id as FaultId] as Fault | undefined;
       if (!f) throw new FaultListError(`no fault "${id}"; known: ${FAULT_IDS.join(', ')}`);
-      if (!f.playable)
-        throw new FaultListError(`fault "${id}" can't be played on the simulated iPhone: ${f.why}`);
       return f;
     });
   if (faults.length === 0) throw new FaultListError('--faults: give none, random or fault ids');
@@ -158,13 +174,9 @@ export function pickFault(
   scenario: Scenario,
   index: number,
   random: () => number,
-): PlayableFault | null {
+): Fault | null {
   const pool = (
-    mode.kind === 'random'
-      ? Object.values(FAULTS).filter((f): f is PlayableFault => f.playable)
-      : mode.kind === 'list'
-        ? mode.faults
-        : []
+    mode.kind === 'random' ? Object.values(FAULTS) : mode.kind === 'list' ? mode.faults : []
   ).filter((f) => f.applies(scenario));
   if (pool.length === 0) return null;
   if (mode.kind === 'random') {
@@ -172,8 +184,4 @@ export function pickFault(
     return pool[Math.floor(random() * pool.length)] ?? null;
   }
   return pool[index % pool.length] ?? null;
-}
-
-export function unplayableFaults(): UnplayableFault[] {
-  return Object.values(FAULTS).filter((f): f is UnplayableFault => !f.playable);
 }

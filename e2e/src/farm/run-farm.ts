@@ -12,7 +12,7 @@ import { IphoneParty } from '../rig/iphone-party.ts';
 import type { Party } from '../rig/party.ts';
 import { Rig } from '../rig/rig.ts';
 import { diagnoseCall } from './diagnose.ts';
-import { pickFault, seededRandom, WATCHDOG_MS, type FaultMode, type PlayableFault } from './faults.ts';
+import { pickFault, seededRandom, WATCHDOG_MS, type Fault, type FaultMode } from './faults.ts';
 import { LOG_WINDOW, type Iphone } from './iphone.ts';
 import { FARM_SCHEMA, FarmResultsWriter, type FarmCall } from './results.ts';
 import type { Scenario } from './scenarios.ts';
@@ -43,7 +43,9 @@ const HEARD_TIMEOUT_MS = 12_000;
 const RESET_KNOBS = {
   activationDelayMs: 50,
   loseSessionAfterNextReport: false,
+  activateTwice: false,
   activationWatchdogMs: WATCHDOG_MS,
+  webViewLoadDelayMs: 0,
 } as const;
 
 interface Planned {
@@ -96,6 +98,7 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
       if (p.engine !== engine) {
         await party.reopen({ engine: p.engine === 'page' ? 'page' : null });
         engine = p.engine;
+        iphone.engine = engine;
       }
       const fault = pickFault(opts.faults, p.scenario, index, random);
       const call = await oneCall({ index, ...p, fault, rig, party, iphone, pushLog, prevEnd });
@@ -112,15 +115,16 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
 
 interface CallContext extends Planned {
   index: number;
-  fault: PlayableFault | null;
+  fault: Fault | null;
   rig: Rig;
   party: IphoneParty;
-  iphone: Iphone;
+  iphone: SimulatedIphone;
   pushLog: string | null;
   prevEnd: number;
 }
 
-class Flagged extends Error {}
+/** A call that failed as a scenario or fault says it may (flagged, unreachable), left with both parties back on their contacts. */
+class EndedCleanly extends Error {}
 
 async function oneCall(c: CallContext): Promise<FarmCall> {
   const { scenario: s, party, iphone, fault } = c;
@@ -142,7 +146,7 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
     if (fault) await party.setKnobs(fault.knobs);
     result = await playCall(c, far, startedAt);
   } catch (err) {
-    const flagged = err instanceof Flagged;
+    const clean = err instanceof EndedCleanly;
     result = {
       outcome: 'failed',
       error: err instanceof Error ? err.message : String(err),
@@ -150,11 +154,19 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
       uplink: null,
       downlink: null,
     };
-    if (!flagged) await recover(far, party);
+    if (!clean) await recover(far, party);
   } finally {
     await party.setKnobs(RESET_KNOBS).catch(() => undefined);
   }
   const endAt = Date.now();
+  if (process.env.FARM_DEBUG)
+    console.log(
+      JSON.stringify(
+        (await party.systemSnapshot()).events
+          .filter((e) => e.at >= startedAt - 2000)
+          .map((e) => [e.at - startedAt, e.kind, e.callId?.slice(0, 6), e.detail]),
+      ),
+    );
   let diagnosis: FarmCall['diagnosis'] = null;
   if (result.verdict !== 'two-way' || fault) {
     const from = Math.max(startedAt - LOG_WINDOW.beforeMs, c.prevEnd);
@@ -164,7 +176,7 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
   return { ...base, ...result, diagnosis };
 }
 
-/** The call from the scenario's starting state to both ended screens; throws {@link Flagged} when the shell flagged it. */
+/** The call from the scenario's starting state to both ended screens; throws {@link EndedCleanly} when it failed as it may. */
 async function playCall(
   c: CallContext,
   far: Party,
@@ -191,6 +203,9 @@ async function playCall(
     case 'foreground':
       break;
   }
+  if (fault?.play === 'freeze-page') await party.freezePage();
+  // The user opens the app; the call comes while its web view loads (the push finds the app running).
+  if (fault?.play === 'push-during-launch') await iphone.launch();
 
   if (s.direction === 'iphone-calls') {
     await iphone.dial(far.name);
@@ -199,15 +214,15 @@ async function playCall(
   } else {
     await far.call(party);
     if (s.appState === 'before-first-unlock') {
-      // iOS launches no app before the first unlock: the push is the last the phone sees of the call.
+      // iOS launches no app before the first unlock: the push is the last the phone sees of the
+      // call, and the server tells the caller the phone is unreachable once no report comes.
       const dropped = await event('push-dropped');
-      await far.hangup();
-      await far.waitForScreen('ended');
+      await far.waitForScreen('ended', 20_000);
       await far.dismiss();
       await party.unlockAfterReboot();
-      throw new Error(`never rang: ${dropped.detail ?? 'push dropped'}`);
+      throw new EndedCleanly(`never rang: ${dropped.detail ?? 'push dropped'}`);
     }
-    if (s.appState === 'killed') {
+    if (s.appState === 'killed' && fault?.play !== 'push-during-launch') {
       await event('app-launched');
       await party.enterApp();
     }
@@ -220,33 +235,50 @@ async function playCall(
       await iphone.answerOnCallKit();
     }
   }
-  await Promise.all([far.waitForScreen('in-call'), party.waitForScreen('in-call')]);
-  const answerer = s.direction === 'iphone-calls' ? far : party;
-  const answeredAt = (await answerer.snapshot(1e9)).marks?.answeredAt ?? Date.now();
+  await far.waitForScreen('in-call');
+  const callId = (await far.snapshot(1e9)).state.call?.id;
+  if (!callId) throw new Error(`${far.name}: in a call without an id`);
+  await iphoneInCall(party, callId);
+  const answeredAt = (await far.snapshot(1e9)).marks?.answeredAt ?? Date.now();
 
-  const heard = await waitHeardOrFlagged(far, party, answeredAt);
-  if (heard === 'flagged') {
-    await hangUpAndDismiss(s.hangup, far, party, iphone);
-    throw new Flagged(`audio not activated: the shell's watchdog flagged the call (${WATCHDOG_MS} ms)`);
-  }
+  const hearing = async (since: number, what: string) => {
+    const heard = await waitHeardOrFlagged(far, iphone, party, callId, since);
+    if (heard !== 'flagged') return;
+    await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
+    throw new EndedCleanly(
+      `audio not activated ${what}: the shell's watchdog flagged the call (${WATCHDOG_MS} ms)`,
+    );
+  };
+  await hearing(answeredAt, 'after answer');
   let since = answeredAt;
+  if (fault?.play === 'interruption-without-end') {
+    // A cellular call taken with "Hold & Accept", then ended: CallKit holds and resumes our call,
+    // and AVAudioSession never posts the interruption's end.
+    await party.interrupt('begin');
+    await party.holdOnSystemUi(true);
+    await event('held');
+    await party.holdOnSystemUi(false);
+    since = (await event('resumed')).at;
+    await hearing(since, 'after the interruption');
+  }
   if (s.hold) {
     await toForeground(iphone);
     await iphone.setHeld(true);
-    await event('held');
+    await pageHeld(party, true);
     await iphone.setHeld(false);
-    await event('resumed');
+    await pageHeld(party, false);
     since = Date.now();
-    await waitHeardBothWays(far, party, since, HEARD_TIMEOUT_MS);
-    if ((await party.snapshot(1e9)).state.call?.audio === 'not-activated') {
-      await hangUpAndDismiss(s.hangup, far, party, iphone);
-      throw new Flagged('audio not activated after resume: the shell flagged the call');
-    }
+    await hearing(since, 'after resume');
+  }
+  // A flag raised after the audio was heard is the shell's false alarm: the user saw "audio not activated".
+  if ((await flaggedSince(party, callId, startedAt)) !== null) {
+    await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
+    throw new EndedCleanly("the shell's watchdog flagged a call whose audio was heard");
   }
   const now = Date.now();
   const uplink = judgeDirection((await far.snapshot()).windows, since, now);
   const downlink = (await iphone.ownAudio(since)).downlink;
-  await hangUpAndDismiss(s.hangup, far, party, iphone);
+  await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
   const verdict =
     uplink.heard && downlink.heard ? 'two-way' : uplink.heard || downlink.heard ? 'one-way' : 'no-audio';
   return { outcome: 'measured', verdict, uplink: brief(uplink), downlink: brief(downlink) };
@@ -256,38 +288,98 @@ function brief(d: DirectionResult): NonNullable<FarmCall['uplink']> {
   return { heard: d.heard, timeToFirstAudioMs: d.timeToFirstAudioMs };
 }
 
+/** The iPhone's side of the call is up: CallKit holds it as active, and the page (if it runs) shows it. */
+async function iphoneInCall(party: IphoneParty, callId: string): Promise<void> {
+  await party.driver.waitUntil(
+    async () => (await party.systemSnapshot()).calls.some((x) => x.id === callId && x.state === 'active'),
+    { timeout: 10_000, interval: 100, timeoutMsg: `${party.name}: CallKit never held the call as active` },
+  );
+  if (!party.pageFrozen) await party.waitForScreen('in-call');
+}
+
+async function pageHeld(party: IphoneParty, held: boolean): Promise<void> {
+  await party.driver.waitUntil(async () => (await party.snapshot(1e9)).state.call?.held.self === held, {
+    timeout: 10_000,
+    interval: 100,
+    timeoutMsg: `${party.name}: the call was not ${held ? 'held' : 'resumed'}`,
+  });
+}
+
 async function toForeground(iphone: Iphone): Promise<void> {
   if ((await iphone.state()) === 4) return;
   await iphone.unlock();
   await iphone.launch();
 }
 
-async function hangUpAndDismiss(side: Scenario['hangup'], far: Party, party: IphoneParty, iphone: Iphone) {
+/**
+ * One side hangs up; both end. A frozen page learns of the end when the user opens the app, which
+ * then shows the ended screen or, if it caught up already, the contacts.
+ */
+async function hangUpAndDismiss(
+  side: Scenario['hangup'],
+  far: Party,
+  party: IphoneParty,
+  iphone: SimulatedIphone,
+  callId: string,
+) {
   if (side === 'far') await far.hangup();
   else {
     await toForeground(iphone);
     await iphone.hangUp();
   }
-  await Promise.all([far.waitForScreen('ended'), party.waitForScreen('ended')]);
-  await Promise.all([far.dismiss(), party.dismiss()]);
+  await far.waitForScreen('ended');
+  await party.driver.waitUntil(
+    async () => !(await party.systemSnapshot()).calls.some((x) => x.id === callId),
+    {
+      timeout: 10_000,
+      interval: 100,
+      timeoutMsg: `${party.name}: CallKit still holds the call`,
+    },
+  );
+  await far.dismiss();
+  await toForeground(iphone);
+  let screen = '';
+  await party.driver.waitUntil(
+    async () => ['ended', 'contacts'].includes((screen = (await party.snapshot(1e9)).screen)),
+    {
+      timeout: 10_000,
+      interval: 100,
+      timeoutMsg: `${party.name}: the app still shows the call`,
+    },
+  );
+  if (screen === 'ended') await party.dismiss();
 }
 
-/** Both directions heard (by the far end and by the phone), or the shell flagged the call, or time out. */
+/**
+ * Both directions heard since `since` (by the far end, and by the phone's engine), or the shell
+ * flagged the call (its watchdog's `activation-failed`), or time out.
+ */
 async function waitHeardOrFlagged(
   far: Party,
+  iphone: SimulatedIphone,
   party: IphoneParty,
+  callId: string,
   since: number,
 ): Promise<'heard' | 'flagged' | 'timeout'> {
   const deadline = Date.now() + HEARD_TIMEOUT_MS;
   for (;;) {
     const now = Date.now();
-    const [a, b] = await Promise.all([far.snapshot(), party.snapshot()]);
-    if (b.state.call?.audio === 'not-activated') return 'flagged';
-    if (judgeDirection(a.windows, since, now).heard && judgeDirection(b.windows, since, now).heard)
-      return 'heard';
+    const events = (await party.systemSnapshot()).events;
+    if (events.some((e) => e.kind === 'activation-failed' && e.callId === callId && e.at >= since))
+      return 'flagged';
+    const [a, down] = [await far.snapshot(), (await iphone.ownAudio(since)).downlink];
+    if (judgeDirection(a.windows, since, now).heard && down.heard) return 'heard';
     if (now > deadline) return 'timeout';
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** When the shell's watchdog flagged the call (`activation-failed`) at or after `since`, or null. */
+async function flaggedSince(party: IphoneParty, callId: string, since: number): Promise<number | null> {
+  const flag = (await party.systemSnapshot()).events.find(
+    (e) => e.kind === 'activation-failed' && e.callId === callId && e.at >= since,
+  );
+  return flag?.at ?? null;
 }
 
 async function waitRinging(party: IphoneParty): Promise<void> {
@@ -317,15 +409,16 @@ async function waitForEventSince(party: IphoneParty, kind: string, since: number
 
 /** Back to the contacts screen with the app in the foreground, so the run goes on after a failure. */
 async function recover(far: Party, party: IphoneParty): Promise<void> {
-  await party.driver.switchFrame(null).catch(() => undefined);
-  await party.driver
-    .execute(() => {
-      window.shellSimulator.setBeforeFirstUnlock(false);
-      window.shellSimulator.launchApp();
-      window.shellSimulator.setDevice('foreground');
-    })
+  await party
+    .system(() =>
+      party.driver.execute(() => {
+        window.shellSimulator.setBeforeFirstUnlock(false);
+        window.shellSimulator.launchApp();
+        window.shellSimulator.setDevice('foreground');
+      }),
+    )
     .catch(() => undefined);
-  await party.enterApp().catch(() => undefined);
+  await (party.pageFrozen ? party.thawPage() : party.enterApp()).catch(() => undefined);
   for (const p of [far, party]) {
     try {
       const screen = (await p.snapshot(1e9)).screen;

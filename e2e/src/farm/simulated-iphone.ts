@@ -23,6 +23,8 @@ type Device = Awaited<ReturnType<IphoneParty['systemSnapshot']>>['device'];
 
 export class SimulatedIphone implements Iphone {
   readonly device = 'simulated';
+  /** Which engine carries the calls: the rig reloads the app to switch it (`engine` knob). */
+  engine: 'native' | 'page' = 'native';
   private beforeLock: Device = 'foreground';
 
   constructor(
@@ -32,13 +34,16 @@ export class SimulatedIphone implements Iphone {
     private readonly hasVoipToken: boolean,
   ) {}
 
+  /** The user opens the app: launched if it isn't running, its web view running again if frozen. */
   async launch(): Promise<void> {
-    await this.party.driver.switchFrame(null);
-    await this.party.driver.execute(() => {
-      window.shellSimulator.launchApp();
-      window.shellSimulator.setDevice('foreground');
-    });
-    await this.party.enterApp();
+    await this.party.system(() =>
+      this.party.driver.execute(() => {
+        window.shellSimulator.launchApp();
+        window.shellSimulator.setDevice('foreground');
+      }),
+    );
+    if (this.party.pageFrozen) await this.party.thawPage();
+    else await this.party.enterApp();
   }
 
   terminate(): Promise<void> {
@@ -114,10 +119,16 @@ export class SimulatedIphone implements Iphone {
     return Promise.resolve(this.hasVoipToken);
   }
 
-  /** The web view's audio windows (the native engine's stats, reported to the page). */
+  /** What the phone's engine played of the call up now (the one CallKit holds as active or held). */
   async ownAudio(answeredAt: number): Promise<OwnAudio> {
-    const snap = await this.party.snapshot();
-    return { downlink: judgeDirection(snap.windows, answeredAt, Date.now()), uplinkSent: null };
+    let windows;
+    if (this.engine === 'page') windows = (await this.party.snapshot()).windows;
+    else {
+      const call = (await this.party.systemSnapshot()).calls.find((c) => c.state !== 'ringing');
+      if (!call) throw new Error(`${this.party.name}: no call is up`);
+      windows = (await this.party.nativeAudio(call.id)).windows;
+    }
+    return { downlink: judgeDirection(windows, answeredAt, Date.now()), uplinkSent: null };
   }
 
   /** The simulator page runs on the rig's machine: its clock is the rig's. */

@@ -63,6 +63,8 @@ export class IphoneParty extends Party {
 
   async killApp(): Promise<void> {
     await this.system(() => this.driver.execute(() => window.shellSimulator.killApp()));
+    // The frozen web view went with the process; the next launch opens a running one.
+    this.frozen = false;
   }
 
   /** Reboots and stays before the first unlock: the app is not running and gets no pushes. */
@@ -128,6 +130,11 @@ export class IphoneParty extends Party {
   }
 
   private frozen = false;
+
+  /** Whether the web view's JavaScript is frozen now (the rig froze it, and nothing thawed it). */
+  get pageFrozen(): boolean {
+    return this.frozen;
+  }
 
   private async lifecycle(state: 'frozen' | 'active'): Promise<void> {
     this.tools ??= await DevTools.attach(this.driver);

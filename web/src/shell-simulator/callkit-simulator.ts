@@ -42,6 +42,8 @@ export interface SystemKnobs {
   refuseNext: 'report' | 'start' | 'answer' | null;
   /** How long `reportNewIncomingCall` takes to complete (an answer may come while it is pending). */
   reportCompletionDelayMs: number;
+  /** S14: `didActivate` comes a second time for the same activation, with no `didDeactivate` between. */
+  activateTwice: boolean;
 }
 
 export interface SystemEvent {
@@ -88,6 +90,7 @@ export class CallKitSimulator {
       noActivationAfterUnhold: false,
       refuseNext: null,
       reportCompletionDelayMs: 0,
+      activateTwice: false,
       ...knobs,
     };
   }
@@ -327,6 +330,12 @@ export class CallKitSimulator {
       this.sessionActive = true;
       this.log('didActivate', callId);
       this.app?.didActivate();
+      if (this.knobs.activateTwice)
+        setTimeout(() => {
+          if (!this.sessionActive || !this.calls.has(callId)) return;
+          this.log('didActivate', callId, 'again, with no didDeactivate between (S14)');
+          this.app?.didActivate();
+        }, this.knobs.activationDelayMs);
     }, this.knobs.activationDelayMs);
   }
 

@@ -37,7 +37,7 @@ export interface ShellSimulatorSnapshot {
 
 export interface ShellSimulatorHooks {
   snapshot(): ShellSimulatorSnapshot;
-  setKnobs(knobs: Partial<SystemKnobs & AppKnobs>): void;
+  setKnobs(knobs: Partial<SystemKnobs & AppKnobs & LaunchKnobs>): void;
   /** A push as the OS would hand it over (the APNs stand-in's device endpoint calls the same path). */
   deliverPush(payload: unknown, mustReport?: boolean): void;
   setDevice(state: DeviceState): void;
@@ -65,6 +65,12 @@ declare global {
   interface Window {
     shellSimulator: ShellSimulatorHooks;
   }
+}
+
+/** How the next launch goes. */
+export interface LaunchKnobs {
+  /** The web view's page is still loading for this long after a launch (a cold launch on a slow network). */
+  webViewLoadDelayMs: number;
 }
 
 const SHELL_INFO: ShellInfo = { v: 2, build: 'qa', app: 'shell-simulator', platform: 'callkit-simulator' };
@@ -101,6 +107,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const system = new CallKitSimulator(knobs);
   const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
   const faults = faultsFromQuery(query);
+  const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
   const pageQuery = query.get('engine') === 'page' ? '?engine=page' : '';
   const token = query.get('token');
   const voip = token ? { token, bundleId: 'app.softphone.shell' } : null;
@@ -144,8 +151,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
     app = new ShellAppSimulator(system, appKnobs, faults, voip, toPage);
     system.app = app;
-    // `webViewLoadDelayMs`: the page is still loading for a while (a cold launch on a slow network).
-    const delay = Number(query.get('webViewLoadDelayMs') ?? 0);
+    const delay = launchKnobs.webViewLoadDelayMs;
     const view = window.open(
       delay > 0 ? 'about:blank' : `/${pageQuery}`,
       WEB_VIEW_NAME,
@@ -232,6 +238,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
+      if (k.webViewLoadDelayMs !== undefined) launchKnobs.webViewLoadDelayMs = k.webViewLoadDelayMs;
       system.log('knobs', undefined, JSON.stringify(k));
     },
     deliverPush: (payload, mustReport = true) => system.deliverPush(payload, mustReport),

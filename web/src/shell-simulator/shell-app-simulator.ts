@@ -377,6 +377,9 @@ export class ShellAppSimulator implements SimulatedApp {
     if (!call) return;
     call.system = 'reported';
     this.system.log('reported', callId, 'CXStartCallAction');
+    // As the shell does: CallKit activates an outgoing call's session after the start, not after
+    // the far end answers, so the watchdog runs from here.
+    this.armWatchdog(callId);
     this.system.startFulfilled(callId);
   }
 
@@ -533,7 +536,6 @@ export class ShellAppSimulator implements SimulatedApp {
         call.answeredAt = Date.now();
         this.answered.set(callId, call.answeredAt);
         this.system.reportOutgoingConnected(callId);
-        this.armWatchdog(callId);
         this.applyAudio();
       }
     });
