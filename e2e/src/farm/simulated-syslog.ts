@@ -2,8 +2,8 @@
  * The shell simulator's event log rendered as the system-log lines a real iPhone writes for the same
  * moments (`log show --style syslog`, shared/docs/voip-log-signatures.md §1 and §2.3), so voip-doctor
  * reads the simulated phone as it reads a real one: apsd and callservicesd for a push, the app's
- * CallKit provider lines, callservicesd's audio activation and the app's didActivate, audiomxd's
- * `SessionID 0x0`, routined's `unlocked since boot`. An event with no system-log counterpart renders
+ * CallKit provider lines, callservicesd's audio activation and the app's didActivate, the app's
+ * interruption lines, audiomxd's `SessionID 0x0`, routined's `unlocked since boot`. An event with no system-log counterpart renders
  * as nothing; a missing activation is, as on a phone, the absence of its lines.
  */
 import type { SystemEvent } from '@softphone/web/callkit-simulator';
@@ -118,6 +118,10 @@ function render(e: SystemEvent): [Process, string][] {
       return [[APP, 'provider:didDeactivateAudioSession: <AVAudioSession 0x2817c4d20>']];
     case 'app-activated-audio':
       return [[APP, '[AVAudioSession sharedInstance] setActive:YES']];
+    case 'interruption':
+      // CallAudioService's lines: the shell's os Logger subsystem is its bundle id, the category audio.
+      // "End & Accept" posts the begin and never the end.
+      return [[APP, `[${BUNDLE}:audio] interruption ${e.detail === 'end' ? 'ended' : 'began'}`]];
     case 'activation-failed':
       // The shell's own watchdog line (CallAudioService); the simulator's detail names didActivate,
       // which voip-doctor would read as the activation itself.

@@ -1,11 +1,13 @@
 /** Every scenario detector, in the order the reports list them. Ids are a public contract. */
 import * as apsEnvironmentMismatch from './aps-environment-mismatch.ts';
 import * as appActivatedAudioItself from './app-activated-audio-itself.ts';
+import * as audioActivatedTwice from './audio-activated-twice.ts';
 import * as audioActivationInsufficientPriority from './audio-activation-insufficient-priority.ts';
 import * as audioNotActivated from './audio-not-activated.ts';
 import * as audioSessionIdNull from './audio-session-id-null.ts';
 import * as beforeFirstUnlock from './before-first-unlock.ts';
 import * as incomingCallFiltered from './incoming-call-filtered.ts';
+import * as interruptionWithoutEnd from './interruption-without-end.ts';
 import type { Detector, ScenarioSpec, Shared } from './kit.ts';
 import * as linkQualityFlapping from './link-quality-flapping.ts';
 import * as logGap from './log-gap.ts';
@@ -31,6 +33,8 @@ export const DETECTORS: readonly DetectorModule[] = [
   audioNotActivated,
   audioActivationInsufficientPriority,
   appActivatedAudioItself,
+  audioActivatedTwice,
+  interruptionWithoutEnd,
   beforeFirstUnlock,
   apsEnvironmentMismatch,
   incomingCallFiltered,

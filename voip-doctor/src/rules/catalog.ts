@@ -12,6 +12,7 @@ const CSD_APP = `${DECOMPILED}PrivateFrameworks/TelephonyUtilities.framework/CSD
 const CSD_REP = `${DECOMPILED}PrivateFrameworks/TelephonyUtilities.framework/CSDReportingController.m`;
 const CXP = `${DECOMPILED}Frameworks/CallKit.framework/CXProvider.m`;
 const PK = `${DECOMPILED}Frameworks/PushKit.framework/PKPushRegistry.m`;
+const INTERRUPTIONS = 'https://developer.apple.com/documentation/avfaudio/handling-audio-interruptions';
 const forum = (n: number): string => `https://developer.apple.com/forums/thread/${n}`;
 const gh = (repo: string, n: number): string => `https://github.com/${repo}/issues/${n}`;
 
@@ -658,10 +659,46 @@ export const RULES: readonly Rule[] = [
     severity: 'event',
     title: 'App got didActivate',
     needles: ['didActivate'],
-    pattern: /didActivate/,
+    // Our shell's `waiting for didActivate after …` says one has not come.
+    pattern: /(?<!waiting for )didActivate/,
     meaning: 'CallKit handed the audio session to the app; WebRTC audio may start now.',
     fix: 'None.',
     source: forum(783870),
+  }),
+  spec({
+    id: 'app-audio-did-deactivate',
+    catalog: 0,
+    severity: 'event',
+    title: 'App got didDeactivate',
+    needles: ['didDeactivate'],
+    pattern: /didDeactivate/,
+    meaning: 'CallKit took the audio session back (call ended or held); WebRTC audio must stop now.',
+    fix: 'None.',
+    source: 'https://developer.apple.com/documentation/callkit/cxproviderdelegate/provider(_:diddeactivate:)',
+  }),
+  spec({
+    id: 'app-audio-interruption-began',
+    catalog: 0,
+    severity: 'event',
+    title: 'App audio interruption began',
+    needles: ['interruption began'],
+    pattern: /interruption began/,
+    meaning:
+      'An AVAudioSession interruption (a cellular call, an alarm, Siri) took the session; its end may never come.',
+    fix: 'None.',
+    source: INTERRUPTIONS,
+  }),
+  spec({
+    id: 'app-audio-interruption-ended',
+    catalog: 0,
+    severity: 'event',
+    title: 'App audio interruption ended',
+    needles: ['interruption ended'],
+    pattern: /interruption ended/,
+    meaning:
+      "The interruption is over; during a call the session is the app's again only at CallKit's next didActivate.",
+    fix: 'None.',
+    source: INTERRUPTIONS,
   }),
   spec({
     id: 'app-audio-set-active',

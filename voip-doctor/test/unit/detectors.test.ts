@@ -108,6 +108,51 @@ test('app-activated-audio-itself and insufficient priority in a mixed ticket pas
   assert.ok((input?.continuationLines ?? 0) >= 3, 'crash JSON lines continue their entry');
 });
 
+test('interruption-without-end: resumed only by didActivate, ended with the call, or nothing (syslog)', async () => {
+  const r = await run(['interruption.syslog']);
+  assert.deepEqual(ids(r), [
+    'interruption-without-end:warn',
+    'interruption-without-end:warn',
+    'interruption-without-end:warn',
+  ]);
+  const [resumed, ended, nothing] = r.diagnoses as [Diagnosis, Diagnosis, Diagnosis];
+  assert.match(resumed.summary, /line 4 .*audio resumed only by CallKit's didActivate at line 6\./);
+  assert.deepEqual(lines(resumed), [4, 6]);
+  assert.match(ended.summary, /line 8 .*the call ended at line 9\./);
+  assert.deepEqual(lines(ended), [8, 9]);
+  assert.match(nothing.summary, /line 13 .*nothing followed\./);
+  assert.deepEqual(lines(nothing), [13]);
+});
+
+test('an interruption that ended, then CallKit reactivating the session, is no finding', async () => {
+  const r = await run(['interruption-ended.syslog']);
+  assert.deepEqual(ids(r), []);
+  assert.equal(r.stats.rules['app-audio-did-activate'], 2, "the shell's wait for didActivate is not one");
+});
+
+test('audio-activated-twice: CallKit activates again without a deactivation (syslog)', async () => {
+  const r = await run(['activated-twice.syslog']);
+  assert.deepEqual(ids(r), ['audio-activated-twice:warn']);
+  const d = one(r, 'audio-activated-twice');
+  assert.deepEqual(lines(d), [3, 6], "callservicesd's lines, one per activation");
+  assert.match(d.summary, /again at line 6, still active since line 3/);
+});
+
+test("audio-activated-twice from the app's lines alone counts each didActivate", async () => {
+  const r = await run(['activated-twice-app.syslog']);
+  assert.deepEqual(ids(r), ['audio-activated-twice:warn']);
+  const d = one(r, 'audio-activated-twice');
+  assert.deepEqual(lines(d), [2, 3, 4]);
+  assert.equal(d.count, 3);
+});
+
+test('activate, deactivate, activate (the app told 1.6 s after callservicesd) is no finding', async () => {
+  const r = await run(['activated-once.syslog']);
+  assert.deepEqual(ids(r), []);
+  assert.equal(r.stats.rules['callservicesd-audio-activation'], 2);
+  assert.equal(r.stats.rules['app-audio-did-activate'], 2);
+});
+
 test('incoming-call-filtered and link-quality-flapping (idevicesyslog)', async () => {
   const r = await run(['idevicesyslog.txt']);
   assert.deepEqual(ids(r), ['link-quality-flapping:warn', 'incoming-call-filtered:warn']);

@@ -94,6 +94,9 @@ const SAMPLES: Record<string, string> = {
   'pushkit-must-report-false':
     'didReceiveIncomingVoIPPushWith metadata mustReport=false, dropping stale push',
   'app-audio-did-activate': 'provider(_:didActivate:) starting WebRTC audio',
+  'app-audio-did-deactivate': 'provider:didDeactivateAudioSession: <AVAudioSession 0x2817c4d20>',
+  'app-audio-interruption-began': '[app.softphone.shell:audio] interruption began',
+  'app-audio-interruption-ended': '[app.softphone.shell:audio] interruption ended',
   'app-audio-set-active': 'AVAudioSession setActive(true) after unhold',
   'app-push-received': 'pushRegistry didReceiveIncomingPushWith payload',
   'noise-coretelephony-xpc':
@@ -158,6 +161,11 @@ test('ordinary lines match nothing', () => {
     assert.equal(PREFILTER.test(m), false);
     assert.equal(matchEntry(entry(m)), null);
   }
+});
+
+test("the shell's wait for didActivate is not a didActivate", () => {
+  const m = 'waiting for didActivate after interruption end call=6F1C8E2A-9B1D-4C55-8B4E-2D8E1A0C9F11';
+  assert.equal(matchEntry(entry(m)), null);
 });
 
 test('the byte prefilter finds the lines the regex prefilter finds, at any position', () => {
