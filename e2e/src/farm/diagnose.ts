@@ -34,14 +34,19 @@ function pushesWithin(pushLog: string | null, from: number, to: number): string[
     });
 }
 
+/**
+ * `device`: where the call's device log window is kept (the results' `deviceLog`), so that whoever
+ * reads a failed call has the phone's own lines the evidence points into.
+ */
 export async function diagnoseCall(
   lines: DeviceLogLine[],
   pushLog: string | null,
   span: { from: number; to: number },
+  device: string,
 ): Promise<Diagnosis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'farm-doctor-'));
   try {
-    const device = path.join(dir, 'device.log');
+    fs.mkdirSync(path.dirname(device), { recursive: true });
     fs.writeFileSync(device, lines.map((l) => `${l.message}\n`).join(''));
     const pushes = pushesWithin(pushLog, span.from, span.to);
     const serverLogs: string[] = [];

@@ -30,9 +30,10 @@ export const WATCHDOG_MS = 5_000;
  * background or locked, before the call (WebKit suspends it there); `interruption-without-end`, once
  * the call is heard, begins an interruption (a cellular call), CallKit holds our call and resumes it,
  * and the interruption's end is never posted; `push-during-launch` has the user open the killed app
- * and the call's push arrive while its web view is still loading.
+ * and the call's push arrive while its web view is still loading; `activate-twice` keeps the call up
+ * until the second `didActivate` has come and measures the audio after it.
  */
-export type FaultPlay = 'freeze-page' | 'interruption-without-end' | 'push-during-launch';
+export type FaultPlay = 'freeze-page' | 'interruption-without-end' | 'push-during-launch' | 'activate-twice';
 
 export interface Fault {
   id: FaultId;
@@ -77,6 +78,7 @@ export const FAULTS: Record<FaultId, Fault> = {
     id: 'didActivate-doubled',
     how: 'activateTwice (S14): didActivate comes again for the active session, no didDeactivate between',
     knobs: { activateTwice: true },
+    play: 'activate-twice',
     doctor: 'audio-activated-twice',
     native: ['two-way'],
     applies: answered,

@@ -203,7 +203,9 @@ function failedTable(calls: FarmCall[]): string {
             : ''
         }`
       : '<i>no diagnosis</i>';
-    return `<tr><td>${c.index}</td><td>${esc(c.startedAt)}</td><td>${esc(c.scenario)}</td><td>${esc(c.device)}</td><td>${esc(c.iosVersion)}</td><td>${esc(c.engine)}</td><td>${esc(c.faults.join(', ') || '—')}</td><td>${esc(what)}</td><td>${diagnosis}</td></tr>`;
+    // Beside the results file, as the report is: the phone's log the evidence lines point into.
+    const log = c.deviceLog ? ` <a href="${esc(c.deviceLog)}">device log</a>` : '';
+    return `<tr><td>${c.index}</td><td>${esc(c.startedAt)}</td><td>${esc(c.scenario)}</td><td>${esc(c.device)}</td><td>${esc(c.iosVersion)}</td><td>${esc(c.engine)}</td><td>${esc(c.faults.join(', ') || '—')}</td><td>${esc(what)}</td><td>${diagnosis}${log}</td></tr>`;
   });
   return `<table class="failed"><thead><tr><th>#</th><th>started</th><th>scenario</th><th>device</th><th>iOS</th><th>engine</th><th>faults</th><th>result</th><th>diagnosis</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -46,6 +46,11 @@ export const FarmCallSchema = z.object({
   verdict: z.enum(['two-way', 'one-way', 'no-audio']).nullable(),
   uplink: DirectionSchema.nullable(),
   downlink: DirectionSchema.nullable(),
+  /**
+   * The call's device log window (−30 s … +10 s), kept where the call was diagnosed: a path relative
+   * to the results file's folder. The evidence's `file` is its name.
+   */
+  deviceLog: z.string().min(1).optional(),
   /** voip-doctor on the device log (−30 s … +10 s) and the server's push log; null for a two-way call. */
   diagnosis: z
     .object({

@@ -6,6 +6,7 @@
  * push log. Calls wait for conditions (ringing, in-call, heard, the watchdog's flag), never for time,
  * except a late answer, which is the fault itself.
  */
+import path from 'node:path';
 import { judgeDirection, type DirectionResult } from '../audio/verdict.ts';
 import { waitHeardBothWays } from '../rig/heard-both-ways.ts';
 import { IphoneParty } from '../rig/iphone-party.ts';
@@ -87,6 +88,7 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
       scenarios: opts.scenarios.map((s) => s.id),
       callsPerScenario: opts.callsPerScenario,
     });
+    const logsDir = `${opts.out.replace(/\.jsonl$/, '')}-logs`;
     const random = seededRandom(opts.seed);
     let engine: Engine = 'native';
     let prevEnd = 0;
@@ -101,7 +103,7 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
         iphone.engine = engine;
       }
       const fault = pickFault(opts.faults, p.scenario, index, random);
-      const call = await oneCall({ index, ...p, fault, rig, party, iphone, pushLog, prevEnd });
+      const call = await oneCall({ index, ...p, fault, rig, party, iphone, pushLog, prevEnd, logsDir });
       prevEnd = Date.now();
       writer.append(call);
       calls.push(call);
@@ -121,6 +123,8 @@ interface CallContext extends Planned {
   iphone: SimulatedIphone;
   pushLog: string | null;
   prevEnd: number;
+  /** Where the device logs of diagnosed calls go: `<results>-logs/` beside the results file. */
+  logsDir: string;
 }
 
 /** A call that failed as a scenario or fault says it may (flagged, unreachable), left with both parties back on their contacts. */
@@ -159,21 +163,20 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
     await party.setKnobs(RESET_KNOBS).catch(() => undefined);
   }
   const endAt = Date.now();
-  if (process.env.FARM_DEBUG)
-    console.log(
-      JSON.stringify(
-        (await party.systemSnapshot()).events
-          .filter((e) => e.at >= startedAt - 2000)
-          .map((e) => [e.at - startedAt, e.kind, e.callId?.slice(0, 6), e.detail]),
-      ),
-    );
   let diagnosis: FarmCall['diagnosis'] = null;
+  let deviceLog: string | null = null;
   if (result.verdict !== 'two-way' || fault) {
     const from = Math.max(startedAt - LOG_WINDOW.beforeMs, c.prevEnd);
     const lines = (await iphone.logWindow(endAt)).filter((l) => l.at >= from);
-    diagnosis = await diagnoseCall(lines, c.pushLog, { from, to: endAt + LOG_WINDOW.afterMs });
+    deviceLog = path.join(path.basename(c.logsDir), `call-${c.index + 1}.log`);
+    diagnosis = await diagnoseCall(
+      lines,
+      c.pushLog,
+      { from, to: endAt + LOG_WINDOW.afterMs },
+      path.join(path.dirname(c.logsDir), deviceLog),
+    );
   }
-  return { ...base, ...result, diagnosis };
+  return { ...base, ...result, ...(deviceLog ? { deviceLog } : {}), diagnosis };
 }
 
 /** The call from the scenario's starting state to both ended screens; throws {@link EndedCleanly} when it failed as it may. */
@@ -251,6 +254,17 @@ async function playCall(
   };
   await hearing(answeredAt, 'after answer');
   let since = answeredAt;
+  if (fault?.play === 'activate-twice') {
+    const again = await party.driver.waitUntil(
+      async () =>
+        (await party.systemSnapshot()).events.find(
+          (e) => e.kind === 'didActivate' && e.callId === callId && /S14/.test(e.detail ?? ''),
+        ) ?? false,
+      { timeout: 10_000, interval: 100, timeoutMsg: `${party.name}: no second didActivate` },
+    );
+    since = again.at;
+    await hearing(since, 'after the second didActivate');
+  }
   if (fault?.play === 'interruption-without-end') {
     // A cellular call taken with "Hold & Accept", then ended: CallKit holds and resumes our call,
     // and AVAudioSession never posts the interruption's end.
@@ -294,7 +308,14 @@ async function iphoneInCall(party: IphoneParty, callId: string): Promise<void> {
     async () => (await party.systemSnapshot()).calls.some((x) => x.id === callId && x.state === 'active'),
     { timeout: 10_000, interval: 100, timeoutMsg: `${party.name}: CallKit never held the call as active` },
   );
-  if (!party.pageFrozen) await party.waitForScreen('in-call');
+  if (party.pageFrozen) return;
+  // After a launch the web view may still be loading: its page exists once `window.softphone` does.
+  await party.driver.waitUntil(() => party.driver.execute(() => 'softphone' in window), {
+    timeout: 15_000,
+    interval: 100,
+    timeoutMsg: `${party.name}: the app's page never loaded`,
+  });
+  await party.waitForScreen('in-call');
 }
 
 async function pageHeld(party: IphoneParty, held: boolean): Promise<void> {

@@ -60,6 +60,9 @@ export interface SystemCall {
   state: 'ringing' | 'outgoing' | 'active' | 'held';
 }
 
+/** S14: how long after the first `didActivate` the second comes (a separate activation, not its echo). */
+const SECOND_ACTIVATION_AFTER_MS = 1_500;
+
 /** callservicesd stops launching the app for pushes after this many kills (field notes §2). */
 export const STRIKES_BEFORE_DROPPING = 3;
 
@@ -335,7 +338,7 @@ export class CallKitSimulator {
           if (!this.sessionActive || !this.calls.has(callId)) return;
           this.log('didActivate', callId, 'again, with no didDeactivate between (S14)');
           this.app?.didActivate();
-        }, this.knobs.activationDelayMs);
+        }, SECOND_ACTIVATION_AFTER_MS);
     }, this.knobs.activationDelayMs);
   }
 

@@ -71,7 +71,10 @@ interface AppCall {
   peer: Peer | null;
   fromPush: boolean;
   system: 'pending' | 'reported';
+  /** As the shell's registry: an answer, or an outgoing call's start (it owns the audio from then). */
   answeredAt: number | null;
+  /** Answered on either side: an incoming call's answer, the far end answering an outgoing one. */
+  connectedAt: number | null;
   /** The page's hold (a media hold) and CallKit's (the system's). */
   heldByUser: boolean;
   systemHeld: boolean;
@@ -316,7 +319,7 @@ export class ShellAppSimulator implements SimulatedApp {
       direction: c.direction,
       peer: c.peer,
       fromPush: c.fromPush,
-      answered: c.answeredAt !== null,
+      answered: c.connectedAt !== null,
       audioActive: this.audioEnabledFor(c.id),
       held: c.heldByUser || c.systemHeld,
       muted: c.muted,
@@ -376,9 +379,10 @@ export class ShellAppSimulator implements SimulatedApp {
     const call = this.calls.get(callId);
     if (!call) return;
     call.system = 'reported';
+    // As the shell does: an outgoing call owns the audio from its start, since CallKit activates
+    // its session then, not when the far end answers; the watchdog runs from here too.
+    call.answeredAt = Date.now();
     this.system.log('reported', callId, 'CXStartCallAction');
-    // As the shell does: CallKit activates an outgoing call's session after the start, not after
-    // the far end answers, so the watchdog runs from here.
     this.armWatchdog(callId);
     this.system.startFulfilled(callId);
   }
@@ -387,6 +391,7 @@ export class ShellAppSimulator implements SimulatedApp {
     const call = this.calls.get(callId);
     if (call?.system !== 'reported' || call.answeredAt !== null) return;
     call.answeredAt = Date.now();
+    call.connectedAt = call.answeredAt;
     this.answered.set(callId, call.answeredAt);
     this.armWatchdog(callId);
     this.tell({ type: 'callkit.answered', callId });
@@ -474,7 +479,10 @@ export class ShellAppSimulator implements SimulatedApp {
     if (!call) return;
     const server = call.direction === 'incoming' && call.answeredAt === null ? 'decline' : 'hangup';
     if (request === 'hold' || request === 'mute') return;
-    if (request === 'answer') call.answeredAt = null;
+    if (request === 'answer') {
+      call.answeredAt = null;
+      call.connectedAt = null;
+    }
     const reason: CallKitEndReason = request === 'end' ? 'local' : 'failed';
     if (call.system === 'reported' && request !== 'end')
       this.system.reportCallEnded(callId, `${request} refused`);
@@ -532,9 +540,9 @@ export class ShellAppSimulator implements SimulatedApp {
       const call = this.calls.get(callId);
       if (!call) return;
       this.tell({ type: 'call.state', callId, state, reason: null, by: null });
-      if (state === CallState.Answered && call.direction === 'outgoing' && call.answeredAt === null) {
-        call.answeredAt = Date.now();
-        this.answered.set(callId, call.answeredAt);
+      if (state === CallState.Answered && call.direction === 'outgoing' && call.connectedAt === null) {
+        call.connectedAt = Date.now();
+        this.answered.set(callId, call.connectedAt);
         this.system.reportOutgoingConnected(callId);
         this.applyAudio();
       }
@@ -858,6 +866,7 @@ function newCall(id: string, direction: AppCall['direction'], peer: Peer | null,
     fromPush,
     system: 'pending',
     answeredAt: null,
+    connectedAt: null,
     heldByUser: false,
     systemHeld: false,
     muted: false,
