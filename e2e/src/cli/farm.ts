@@ -1,5 +1,5 @@
 /**
- * `npm run farm -- --device NAME --scenarios LIST|all --calls N [--faults random|none|LIST] [--seed S]
+ * `npm run farm -- --device NAME --scenarios LIST|all --calls N [--faults random|none|all|LIST] [--seed S]
  * [--engine native|page|both] [--out DIR]`: the scenario matrix on an iPhone (issue 13, item 2), one
  * line per call, the results file (softphone-farm/1) and its HTML report, the fault attribution.
  *
@@ -20,11 +20,11 @@ import { SCENARIOS, ScenarioListError, selectScenarios } from '../farm/scenarios
 import { wilson } from '../farm/stats.ts';
 
 const USAGE = `Usage: npm run farm -- --device NAME --scenarios LIST|all|list --calls N
-       [--faults random|none|LIST] [--seed S] [--engine native|page|both] [--out DIR] [--minutes M]
+       [--faults random|none|all|LIST] [--seed S] [--engine native|page|both] [--out DIR] [--minutes M]
   --device     simulated (the shell simulator page); a lab's phones come from FARM_DEVICES
   --scenarios  all, ids or prefixes (locked/*), comma-separated; "list" prints the ids
   --calls      calls per scenario and engine
-  --faults     simulated iPhone only: random (half the calls), none (default), or fault ids
+  --faults     simulated iPhone only: random (half the calls), none (default), all (each in turn), or fault ids
   --minutes    stop placing calls after this many minutes (a soak's time box)
 `;
 

@@ -141,10 +141,11 @@ export type FaultMode = { kind: 'none' } | { kind: 'random' } | { kind: 'list'; 
 
 export class FaultListError extends Error {}
 
-/** `none`, `random` or a comma list of fault ids. */
+/** `none`, `random`, `all` (every fault, in turn) or a comma list of fault ids. */
 export function parseFaults(text: string): FaultMode {
   if (text === 'none') return { kind: 'none' };
   if (text === 'random') return { kind: 'random' };
+  if (text === 'all') return { kind: 'list', faults: Object.values(FAULTS) };
   const faults = text
     .split(',')
     .map((s) => s.trim())
@@ -154,12 +155,12 @@ export function parseFaults(text: string): FaultMode {
       if (!f) throw new FaultListError(`no fault "${id}"; known: ${FAULT_IDS.join(', ')}`);
       return f;
     });
-  if (faults.length === 0) throw new FaultListError('--faults: give none, random or fault ids');
+  if (faults.length === 0) throw new FaultListError('--faults: give none, random, all or fault ids');
   return { kind: 'list', faults };
 }
 
 /** mulberry32: a small seeded generator, so a run's faults replay from its seed. */
-export function seededRandom(seed: number): () => number {
+function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -170,20 +171,38 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** The fault for one call: random (half the calls, uniform among those that apply), or cycling a list. */
-export function pickFault(
-  mode: FaultMode,
-  scenario: Scenario,
-  index: number,
-  random: () => number,
-): Fault | null {
-  const pool = (
-    mode.kind === 'random' ? Object.values(FAULTS) : mode.kind === 'list' ? mode.faults : []
-  ).filter((f) => f.applies(scenario));
-  if (pool.length === 0) return null;
-  if (mode.kind === 'random') {
-    if (random() >= RANDOM_FAULT_SHARE) return null;
-    return pool[Math.floor(random() * pool.length)] ?? null;
+/**
+ * The fault for each call, in the order the calls are placed: under `random` half the calls get one,
+ * uniform among those that apply to the call's scenario (replayable from the seed); a list gives each
+ * call the applicable fault played least so far (the list's order breaks ties), so every fault is
+ * played as soon as a scenario it applies to comes.
+ */
+export class FaultPicker {
+  private readonly played = new Map<FaultId, number>();
+  private readonly random: () => number;
+
+  constructor(
+    private readonly mode: FaultMode,
+    seed: number,
+  ) {
+    this.random = seededRandom(seed);
   }
-  return pool[index % pool.length] ?? null;
+
+  next(scenario: Scenario): Fault | null {
+    const pool = (
+      this.mode.kind === 'random' ? Object.values(FAULTS) : this.mode.kind === 'list' ? this.mode.faults : []
+    ).filter((f) => f.applies(scenario));
+    if (pool.length === 0) return null;
+    let fault: Fault | undefined;
+    if (this.mode.kind === 'random') {
+      if (this.random() >= RANDOM_FAULT_SHARE) return null;
+      fault = pool[Math.floor(this.random() * pool.length)];
+    } else {
+      const count = (f: Fault) => this.played.get(f.id) ?? 0;
+      fault = pool.reduce((best, f) => (count(f) < count(best) ? f : best));
+    }
+    if (!fault) return null;
+    this.played.set(fault.id, (this.played.get(fault.id) ?? 0) + 1);
+    return fault;
+  }
 }

@@ -8,12 +8,11 @@
  */
 import path from 'node:path';
 import { judgeDirection, type DirectionResult } from '../audio/verdict.ts';
-import { waitHeardBothWays } from '../rig/heard-both-ways.ts';
 import { IphoneParty } from '../rig/iphone-party.ts';
 import type { Party } from '../rig/party.ts';
 import { Rig } from '../rig/rig.ts';
 import { diagnoseCall } from './diagnose.ts';
-import { pickFault, seededRandom, WATCHDOG_MS, type Fault, type FaultMode } from './faults.ts';
+import { FaultPicker, WATCHDOG_MS, type Fault, type FaultMode } from './faults.ts';
 import { LOG_WINDOW, type Iphone } from './iphone.ts';
 import { FARM_SCHEMA, FarmResultsWriter, type FarmCall } from './results.ts';
 import type { Scenario } from './scenarios.ts';
@@ -89,7 +88,7 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
       callsPerScenario: opts.callsPerScenario,
     });
     const logsDir = `${opts.out.replace(/\.jsonl$/, '')}-logs`;
-    const random = seededRandom(opts.seed);
+    const faults = new FaultPicker(opts.faults, opts.seed);
     let engine: Engine = 'native';
     let prevEnd = 0;
     for (const [index, p] of plan.entries()) {
@@ -102,7 +101,7 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
         engine = p.engine;
         iphone.engine = engine;
       }
-      const fault = pickFault(opts.faults, p.scenario, index, random);
+      const fault = faults.next(p.scenario);
       const call = await oneCall({ index, ...p, fault, rig, party, iphone, pushLog, prevEnd, logsDir });
       prevEnd = Date.now();
       writer.append(call);
@@ -459,10 +458,10 @@ function progressLine(call: FarmCall, index: number, total: number, calls: FarmC
   const w = wilson(oneWay, measured.length);
   const t = (d: FarmCall['uplink']) => (d?.timeToFirstAudioMs != null ? `${d.timeToFirstAudioMs} ms` : '—');
   const verdict = call.outcome === 'failed' ? `failed (${call.error ?? ''})` : call.verdict;
-  const diag = call.diagnosis ? ` doctor: ${call.diagnosis.scenarioIds.join(',') || 'nothing'}` : '';
+  const diag = call.diagnosis ? `; doctor: ${call.diagnosis.scenarioIds.join(',') || 'nothing'}` : '';
   return (
     `[${index + 1}/${total}] ${call.scenario} ${call.engine}${call.faults.length ? ` +${call.faults.join(',')}` : ''}: ` +
-    `${verdict}; first audio up ${t(call.uplink)} down ${t(call.downlink)};${diag}; ` +
+    `${verdict}; first audio up ${t(call.uplink)} down ${t(call.downlink)}${diag}; ` +
     `one-way ${oneWay}/${measured.length} (95 % ${(w.lower * 100).toFixed(1)}–${(w.upper * 100).toFixed(1)} %)`
   );
 }

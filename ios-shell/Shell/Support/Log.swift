@@ -2,8 +2,9 @@ import os
 
 /// One `Logger` per folder of the shell. Call milestones go out at `.notice`, public, with the call
 /// id in lower case (as the server writes it), so that a device farm's syslog and voip-doctor can
-/// follow one call across the phone, the app and the server. The words `didReceiveIncomingVoIPPush`
-/// and `didActivate` are the ones voip-doctor's app rules look for.
+/// follow one call across the phone, the app and the server. The words `didReceiveIncomingVoIPPush`,
+/// `didActivate`, `didDeactivate`, `interruption began` and `interruption ended` are the ones
+/// voip-doctor's app rules look for.
 enum Log {
     static let subsystem = Bundle.main.bundleIdentifier ?? "softphone.shell"
 
