@@ -19,6 +19,14 @@ export const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
   '--use-fake-ui-for-media-stream',
   '--use-fake-device-for-media-stream',
+  // A party's windows are not all in front (the simulated iPhone's app process sits behind its web
+  // view): Chromium may throttle a background window's timers to once a second, and to once a
+  // minute after 5 minutes hidden and 30 s silent (a held call), which stalls its audio monitors.
+  // WebKit's own suspension of a web view is played explicitly (the page lifecycle's `frozen`).
+  // Puppeteer starts Chromium with the same three flags.
+  '--disable-background-timer-throttling',
+  '--disable-backgrounding-occluded-windows',
+  '--disable-renderer-backgrounding',
 ];
 
 export interface PartyProfileOptions {

@@ -10,6 +10,10 @@ import type { FarmCall, FarmResults } from './results.ts';
 import { callsNeeded, compareEngines, matrix, wilson, zeroFailureUpperBound } from './stats.ts';
 import type { CellStats, Interval } from './stats.ts';
 
+/** Why the silent direction was silent: no packets, no playout, or digital silence. */
+const cause = (c: FarmCall): string | null =>
+  (c.uplink?.heard === false ? c.uplink.unheardCause : c.downlink?.unheardCause) ?? null;
+
 const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
@@ -188,7 +192,7 @@ function failedTable(calls: FarmCall[]): string {
       c.outcome === 'failed'
         ? `failed${c.error ? `: ${c.error}` : ''}`
         : c.verdict === 'one-way'
-          ? `one-way, ${o.silent ?? '?'} silent`
+          ? `one-way, ${o.silent ?? '?'} silent${cause(c) ? ` (${cause(c)})` : ''}`
           : (c.verdict ?? '?');
     const diagnosis = c.diagnosis
       ? `<b>${c.diagnosis.scenarioIds.map(esc).join(', ') || 'nothing found'}</b>${

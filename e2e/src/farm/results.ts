@@ -16,6 +16,13 @@ const DirectionSchema = z.object({
   heard: z.boolean(),
   /** Answer → first heard window at the receiving side; null when never heard. */
   timeToFirstAudioMs: z.number().nonnegative().nullable(),
+  /**
+   * What the unheard part of the measurement mostly was: no packets, packets not played out, or
+   * played but below the heard level (digital silence); null when all of it was heard.
+   */
+  unheardCause: z.enum(['no-media', 'no-playout', 'silent']).nullable().optional(),
+  /** Audio windows the verdict was judged on (about 100 ms each): 0 means the receiver reported nothing. */
+  windows: z.number().int().nonnegative().optional(),
 });
 
 const EvidenceSchema = z.object({

@@ -298,7 +298,12 @@ async function playCall(
 }
 
 function brief(d: DirectionResult): NonNullable<FarmCall['uplink']> {
-  return { heard: d.heard, timeToFirstAudioMs: d.timeToFirstAudioMs };
+  return {
+    heard: d.heard,
+    timeToFirstAudioMs: d.timeToFirstAudioMs,
+    unheardCause: d.unheardCause,
+    windows: d.windows,
+  };
 }
 
 /** The iPhone's side of the call is up: CallKit holds it as active, and the page (if it runs) shows it. */
@@ -456,7 +461,12 @@ function progressLine(call: FarmCall, index: number, total: number, calls: FarmC
   const measured = calls.filter((c) => c.outcome === 'measured');
   const oneWay = measured.filter((c) => c.verdict === 'one-way').length;
   const w = wilson(oneWay, measured.length);
-  const t = (d: FarmCall['uplink']) => (d?.timeToFirstAudioMs != null ? `${d.timeToFirstAudioMs} ms` : '—');
+  const t = (d: FarmCall['uplink']) =>
+    d?.timeToFirstAudioMs != null
+      ? `${d.timeToFirstAudioMs} ms`
+      : d?.unheardCause
+        ? `— (${d.unheardCause})`
+        : '—';
   const verdict = call.outcome === 'failed' ? `failed (${call.error ?? ''})` : call.verdict;
   const diag = call.diagnosis ? `; doctor: ${call.diagnosis.scenarioIds.join(',') || 'nothing'}` : '';
   return (

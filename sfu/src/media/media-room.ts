@@ -60,6 +60,8 @@ class Party {
   /** What this party can receive: its device's capabilities, or the router's for a native engine. */
   rtpCapabilities: ms.RtpCapabilities | null = null;
   native = false;
+  /** The DTLS fingerprints a native engine answered its downstream offer with, once it has. */
+  recvAnsweredWith: string | null = null;
   /** Resolves once the party can be given a consumer (its recv transport exists). */
   readonly receiving: Promise<void>;
   markReceiving!: () => void;
@@ -180,7 +182,16 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     'media:subscribe-answer': async (party, p) => {
       const transport = party.transports.recv;
       if (!party.native || !transport || !party.consumer) throw new MediaRequestError('no offer to answer');
-      await transport.connect({ dtlsParameters: this.fromSdp(() => dtlsFromAnswer(p.sdp)) });
+      const dtlsParameters = this.fromSdp(() => dtlsFromAnswer(p.sdp));
+      const identity = JSON.stringify(dtlsParameters.fingerprints);
+      // The offer goes to every socket of the device, and again to one that joins late: the shell
+      // answers each on its one subscriber connection. The transport is connected once; a repeat
+      // from the same connection changes nothing, one from another can't be taken.
+      if (party.recvAnsweredWith === identity) return {};
+      if (party.recvAnsweredWith !== null)
+        throw new MediaRequestError('the downstream was answered already, by another connection');
+      party.recvAnsweredWith = identity;
+      await transport.connect({ dtlsParameters });
       return {};
     },
   };

@@ -66,15 +66,31 @@ export class NativePeerConnections {
     await pc.setRemoteDescription({ type: 'answer', sdp: answer });
   }
 
-  async acceptRemoteOffer(sdp: string): Promise<void> {
+  /**
+   * As the shell's engine: the first offer makes the subscriber connection, a later one (the same
+   * offer sent to another of the device's sockets, or one after a restart) is answered on it, one
+   * at a time.
+   */
+  acceptRemoteOffer(sdp: string): Promise<void> {
+    const next = this.answering.then(() => this.answerOffer(sdp));
+    this.answering = next.catch(() => undefined);
+    return next;
+  }
+
+  private answering: Promise<void> = Promise.resolve();
+
+  private async answerOffer(sdp: string): Promise<void> {
     const signalling = this.requireSignalling();
-    const pc = this.newPeerConnection('subscriber');
-    this.subscriber = pc;
-    pc.ontrack = (e) => {
-      this.player.srcObject = e.streams[0] ?? new MediaStream([e.track]);
-      // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
-      this.player.play().catch(() => undefined);
-    };
+    let pc = this.subscriber;
+    if (!pc) {
+      pc = this.newPeerConnection('subscriber');
+      this.subscriber = pc;
+      pc.ontrack = (e) => {
+        this.player.srcObject = e.streams[0] ?? new MediaStream([e.track]);
+        // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
+        this.player.play().catch(() => undefined);
+      };
+    }
     await pc.setRemoteDescription({ type: 'offer', sdp });
     await pc.setLocalDescription(await pc.createAnswer());
     if (this.stopped) return;
