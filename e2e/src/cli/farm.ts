@@ -23,7 +23,8 @@ const USAGE = `Usage: npm run farm -- --device NAME --scenarios LIST|all|list --
        [--faults random|none|all|LIST] [--seed S] [--engine native|page|both] [--out DIR] [--minutes M]
   --device     simulated (the shell simulator page); a lab's phones come from FARM_DEVICES
   --scenarios  all, ids or prefixes (locked/*), comma-separated; "list" prints the ids
-  --calls      calls per scenario and engine
+  --calls      calls per scenario and engine; without --scenarios, calls per engine in all, the
+               whole matrix in turn (a soak)
   --faults     simulated iPhone only: random (half the calls), none (default), all (each in turn), or fault ids
   --minutes    stop placing calls after this many minutes (a soak's time box)
 `;
@@ -49,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       device: { type: 'string' },
-      scenarios: { type: 'string', default: 'all' },
+      scenarios: { type: 'string' },
       calls: { type: 'string' },
       faults: { type: 'string', default: 'none' },
       seed: { type: 'string' },
@@ -72,9 +73,11 @@ async function main(argv: string[]): Promise<number> {
     throw new Usage(
       `--device ${values.device}: physical iPhones need an Appium session to a lab Mac (e2e/README.md, "Physical iPhones"); this machine runs --device simulated`,
     );
-  const scenarios = selectScenarios(values.scenarios);
+  const scenarios = selectScenarios(values.scenarios ?? 'all');
   const calls = int(values.calls, 'calls', 1);
   if (calls < 1) throw new Usage('--calls: at least 1');
+  // Without --scenarios, a soak: --calls in all, over the whole matrix in turn.
+  const soak = values.scenarios === undefined;
   const faults = parseFaults(values.faults);
   const seed = int(values.seed, 'seed', Date.now() % 2 ** 31);
   const minutes = values.minutes === undefined ? null : int(values.minutes, 'minutes', 0);
@@ -88,11 +91,12 @@ async function main(argv: string[]): Promise<number> {
 
   const print = (l: string) => process.stdout.write(`${l}\n`);
   print(
-    `farm: ${scenarios.length} scenario(s) × ${calls} call(s) × ${engines(values.engine).join('+')}; faults ${values.faults}; seed ${seed}`,
+    `farm: ${soak ? `${calls} call(s) over ${scenarios.length} scenarios` : `${scenarios.length} scenario(s) × ${calls} call(s)`} × ${engines(values.engine).join('+')}; faults ${values.faults}; seed ${seed}`,
   );
   const summary = await runFarm({
     scenarios,
-    callsPerScenario: calls,
+    callsPerScenario: soak ? Math.ceil(calls / scenarios.length) : calls,
+    ...(soak ? { totalCalls: calls } : {}),
     engines: engines(values.engine),
     faults,
     seed,

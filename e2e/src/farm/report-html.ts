@@ -244,7 +244,7 @@ export function renderFarmReport(results: FarmResults): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head><body>
 <h1>${esc(title)}</h1>
-<p class="meta">${esc(run.schema)} · devices ${esc(run.devices.join(', '))} · ${run.scenarios.length} scenario(s) × ${run.callsPerScenario} call(s) · seed ${run.seed ?? '—'} · ${calls.length} call(s) recorded${
+<p class="meta">${esc(run.schema)} · devices ${esc(run.devices.join(', '))} · ${run.totalCalls !== undefined ? `${run.totalCalls} call(s) over ${run.scenarios.length} scenario(s)` : `${run.scenarios.length} scenario(s) × ${run.callsPerScenario} call(s)`} · seed ${run.seed ?? '—'} · ${calls.length} call(s) recorded${
     results.truncatedLastLine
       ? ' · <b>the last line was cut short (run killed mid-write) and is not counted</b>'
       : ''

@@ -77,6 +77,8 @@ export const FarmRunSchema = z.object({
   devices: z.array(z.string()),
   scenarios: z.array(z.string()),
   callsPerScenario: z.number().int().positive(),
+  /** A soak over the matrix: this many calls per engine, the scenarios in turn (the last round cut short). */
+  totalCalls: z.number().int().positive().optional(),
 });
 export type FarmRun = z.infer<typeof FarmRunSchema>;
 

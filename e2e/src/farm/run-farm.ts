@@ -24,6 +24,8 @@ export type Engine = FarmCall['engine'];
 export interface FarmOptions {
   scenarios: Scenario[];
   callsPerScenario: number;
+  /** Stop after this many calls (a soak over the whole matrix: `--calls` without `--scenarios`). */
+  totalCalls?: number;
   engines: Engine[];
   faults: FaultMode;
   seed: number;
@@ -60,9 +62,12 @@ export interface FarmSummary {
 
 export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
   const plan: Planned[] = [];
-  for (const engine of opts.engines)
+  for (const engine of opts.engines) {
+    const mine: Planned[] = [];
     for (let k = 0; k < opts.callsPerScenario; k++)
-      for (const scenario of opts.scenarios) plan.push({ scenario, engine });
+      for (const scenario of opts.scenarios) mine.push({ scenario, engine });
+    plan.push(...mine.slice(0, opts.totalCalls ?? mine.length));
+  }
 
   const rig = await Rig.start({
     profile: 'linux-chromium',
@@ -86,6 +91,7 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
       devices: [iphone.device],
       scenarios: opts.scenarios.map((s) => s.id),
       callsPerScenario: opts.callsPerScenario,
+      ...(opts.totalCalls !== undefined ? { totalCalls: opts.totalCalls } : {}),
     });
     const logsDir = `${opts.out.replace(/\.jsonl$/, '')}-logs`;
     const faults = new FaultPicker(opts.faults, opts.seed);
