@@ -172,6 +172,7 @@ function namespacedBrowsers(t: Topology, opts: RigOptions): Browsers {
         path: '/',
         logLevel: 'error',
         capabilities: {
+          ...CLASSIC_WEBDRIVER,
           browserName: 'chrome',
           acceptInsecureCerts: true,
           'goog:chromeOptions': {
@@ -191,6 +192,15 @@ function namespacedBrowsers(t: Topology, opts: RigOptions): Browsers {
   };
 }
 
+/**
+ * Every party speaks classic WebDriver, none WebDriver BiDi. The simulated iPhone's web view is a
+ * window a page opened, where BiDi's script calls never return. And Appium 3.8's BiDi proxy hands a
+ * client's abnormal close code (1006, reserved) on to chromedriver's socket, which `ws` refuses
+ * with a TypeError nothing catches: the Appium server dies with every session in it (seen in a
+ * farm soak; appium/appium#20178 fixed only the other direction). The rig uses no BiDi command.
+ */
+const CLASSIC_WEBDRIVER = { 'wdio:enforceWebDriverClassic': true } as const;
+
 async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): Promise<WebdriverIO.Browser> {
   const driver = await remote({
     hostname: '127.0.0.1',
@@ -202,9 +212,7 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
         wav: path.resolve(opts.wav[role]),
         chromedriverPort: await freePort(),
       }),
-      // The simulated iPhone's web view is a window of its own (so it can be frozen alone), and
-      // WebDriver BiDi's script calls never return in a window a page opened: classic WebDriver.
-      ...(role === 'callee' && opts.calleeOnIphone ? { 'wdio:enforceWebDriverClassic': true } : {}),
+      ...CLASSIC_WEBDRIVER,
     },
   });
   if (opts.viewport) {
