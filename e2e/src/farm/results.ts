@@ -23,6 +23,11 @@ const DirectionSchema = z.object({
   unheardCause: z.enum(['no-media', 'no-playout', 'silent']).nullable().optional(),
   /** Audio windows the verdict was judged on (about 100 ms each): 0 means the receiver reported nothing. */
   windows: z.number().int().nonnegative().optional(),
+  /**
+   * Packets the sending side says it sent over the measured span, where the rig can see it (the far
+   * end's browser for the downlink): sent but not received is the path, none sent is the sender.
+   */
+  sentPackets: z.number().int().nonnegative().nullable().optional(),
 });
 
 const EvidenceSchema = z.object({

@@ -259,6 +259,9 @@ async function playCall(
   };
   await hearing(answeredAt, 'after answer');
   let since = answeredAt;
+  // The far end's packet counter when the measured span starts (the answer, or the last resume).
+  const farSent = async () => (await far.snapshot(1e9)).link?.outbound?.packetsSent ?? null;
+  let farSentAtSince = await farSent();
   if (fault?.play === 'activate-twice') {
     const again = await party.driver.waitUntil(
       async () =>
@@ -268,6 +271,7 @@ async function playCall(
       { timeout: 10_000, interval: 100, timeoutMsg: `${party.name}: no second didActivate` },
     );
     since = again.at;
+    farSentAtSince = await farSent();
     await hearing(since, 'after the second didActivate');
   }
   if (fault?.play === 'interruption-without-end') {
@@ -278,6 +282,7 @@ async function playCall(
     await event('held');
     await party.holdOnSystemUi(false);
     since = (await event('resumed')).at;
+    farSentAtSince = await farSent();
     await hearing(since, 'after the interruption');
   }
   if (s.hold) {
@@ -287,6 +292,7 @@ async function playCall(
     await iphone.setHeld(false);
     await pageHeld(party, false);
     since = Date.now();
+    farSentAtSince = await farSent();
     await hearing(since, 'after resume');
   }
   // A flag raised after the audio was heard is the shell's false alarm: the user saw "audio not activated".
@@ -295,20 +301,29 @@ async function playCall(
     throw new EndedCleanly("the shell's watchdog flagged a call whose audio was heard");
   }
   const now = Date.now();
-  const uplink = judgeDirection((await far.snapshot()).windows, since, now);
+  const farNow = await far.snapshot();
+  const uplink = judgeDirection(farNow.windows, since, now);
   const downlink = (await iphone.ownAudio(since)).downlink;
+  const sentNow = farNow.link?.outbound?.packetsSent;
+  const sentSince = sentNow != null && farSentAtSince != null ? sentNow - farSentAtSince : null;
   await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
   const verdict =
     uplink.heard && downlink.heard ? 'two-way' : uplink.heard || downlink.heard ? 'one-way' : 'no-audio';
-  return { outcome: 'measured', verdict, uplink: brief(uplink), downlink: brief(downlink) };
+  return {
+    outcome: 'measured',
+    verdict,
+    uplink: brief(uplink, null),
+    downlink: brief(downlink, sentSince),
+  };
 }
 
-function brief(d: DirectionResult): NonNullable<FarmCall['uplink']> {
+function brief(d: DirectionResult, sentPackets: number | null): NonNullable<FarmCall['uplink']> {
   return {
     heard: d.heard,
     timeToFirstAudioMs: d.timeToFirstAudioMs,
     unheardCause: d.unheardCause,
     windows: d.windows,
+    sentPackets,
   };
 }
 
@@ -467,12 +482,13 @@ function progressLine(call: FarmCall, index: number, total: number, calls: FarmC
   const measured = calls.filter((c) => c.outcome === 'measured');
   const oneWay = measured.filter((c) => c.verdict === 'one-way').length;
   const w = wilson(oneWay, measured.length);
-  const t = (d: FarmCall['uplink']) =>
-    d?.timeToFirstAudioMs != null
-      ? `${d.timeToFirstAudioMs} ms`
-      : d?.unheardCause
-        ? `— (${d.unheardCause})`
-        : '—';
+  const t = (d: FarmCall['uplink']) => {
+    if (d?.timeToFirstAudioMs != null) return `${d.timeToFirstAudioMs} ms`;
+    const why = [d?.unheardCause, d?.sentPackets != null ? `${d.sentPackets} packets sent` : null].filter(
+      Boolean,
+    );
+    return why.length ? `— (${why.join(', ')})` : '—';
+  };
   const verdict = call.outcome === 'failed' ? `failed (${call.error ?? ''})` : call.verdict;
   const diag = call.diagnosis ? `; doctor: ${call.diagnosis.scenarioIds.join(',') || 'nothing'}` : '';
   return (
