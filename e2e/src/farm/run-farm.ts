@@ -7,6 +7,7 @@
  * except a late answer, which is the fault itself.
  */
 import path from 'node:path';
+import type { SystemEvent } from '@softphone/web/callkit-simulator';
 import { judgeDirection, type DirectionResult } from '../audio/verdict.ts';
 import { IphoneParty } from '../rig/iphone-party.ts';
 import type { Party } from '../rig/party.ts';
@@ -191,7 +192,8 @@ async function playCall(
   startedAt: number,
 ): Promise<Pick<FarmCall, 'outcome' | 'verdict' | 'uplink' | 'downlink'>> {
   const { scenario: s, party, iphone, fault } = c;
-  const event = (kind: string, timeout = 10_000) => waitForEventSince(party, kind, startedAt, timeout);
+  const event = (kind: string, match?: (e: SystemEvent) => boolean) =>
+    waitForEventSince(party, kind, startedAt, match);
 
   switch (s.appState) {
     case 'background':
@@ -263,14 +265,7 @@ async function playCall(
   const farSent = async () => (await far.snapshot(1e9)).link?.outbound?.packetsSent ?? null;
   let farSentAtSince = await farSent();
   if (fault?.play === 'activate-twice') {
-    const again = await party.driver.waitUntil(
-      async () =>
-        (await party.systemSnapshot()).events.find(
-          (e) => e.kind === 'didActivate' && e.callId === callId && /S14/.test(e.detail ?? ''),
-        ) ?? false,
-      { timeout: 10_000, interval: 100, timeoutMsg: `${party.name}: no second didActivate` },
-    );
-    since = again.at;
+    since = (await event('didActivate', (e) => e.callId === callId && /S14/.test(e.detail ?? ''))).at;
     farSentAtSince = await farSent();
     await hearing(since, 'after the second didActivate');
   }
@@ -436,11 +431,18 @@ async function waitRinging(party: IphoneParty): Promise<void> {
   });
 }
 
-async function waitForEventSince(party: IphoneParty, kind: string, since: number, timeout: number) {
-  let found: { at: number; kind: string; detail?: string } | undefined;
+/** The first system event of `kind` at or after `since` (and matching `match`), within 10 s. */
+async function waitForEventSince(
+  party: IphoneParty,
+  kind: string,
+  since: number,
+  match: (e: SystemEvent) => boolean = () => true,
+): Promise<SystemEvent> {
+  const timeout = 10_000;
+  let found: SystemEvent | undefined;
   await party.driver.waitUntil(
     async () => {
-      found = (await party.systemSnapshot()).events.find((e) => e.kind === kind && e.at >= since);
+      found = (await party.systemSnapshot()).events.find((e) => e.kind === kind && e.at >= since && match(e));
       return found !== undefined;
     },
     {
