@@ -93,6 +93,12 @@ async function main(argv: string[]): Promise<number> {
   print(
     `farm: ${soak ? `${calls} call(s) over ${scenarios.length} scenarios` : `${scenarios.length} scenario(s) × ${calls} call(s)`} × ${engines(values.engine).join('+')}; faults ${values.faults}; seed ${seed}`,
   );
+  const html = out.replace(/\.jsonl$/, '.html');
+  // The report covers whatever calls were judged, also when the rig dies mid-run (a crashed
+  // browser tab): their lines are already in the results file.
+  const writeReport = () => {
+    if (fs.existsSync(out)) fs.writeFileSync(html, renderFarmReport(readFarmResults(out)));
+  };
   const summary = await runFarm({
     scenarios,
     callsPerScenario: soak ? Math.ceil(calls / scenarios.length) : calls,
@@ -105,9 +111,12 @@ async function main(argv: string[]): Promise<number> {
     logDir: path.join(work, 'logs'),
     print,
     ...(minutes !== null ? { deadline: Date.now() + minutes * 60_000 } : {}),
+  }).catch((err: unknown) => {
+    writeReport();
+    print(`the run stopped: results so far ${out}, report ${html}`);
+    throw err;
   });
-  const html = out.replace(/\.jsonl$/, '.html');
-  fs.writeFileSync(html, renderFarmReport(readFarmResults(out)));
+  writeReport();
   return report(summary.calls, summary.elapsedMs, scenarios, out, html, print);
 }
 
