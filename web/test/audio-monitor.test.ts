@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyWindow, HEARD_LEVEL, isStale, STALE_AFTER_MS } from '../src/media/audio-monitor.ts';
+import { AudioMonitor, classifyWindow, HEARD_LEVEL, MIN_WINDOW_MS } from '../src/media/audio-monitor.ts';
 import type { MediaStats } from '../src/media/media-engine.ts';
 
 function stats(at: number, packets: number, samples: number, energy: number, duration: number): MediaStats {
@@ -45,15 +45,40 @@ describe('classifyWindow (one-way-audio method)', () => {
   });
 });
 
-describe('isStale (getStats refreshes about every 100 ms)', () => {
-  const prev = stats(1000, 50, 48000, 1, 1);
-  it('skips a sample whose counters have not moved yet', () => {
-    assert.equal(isStale(prev, { ...prev, at: 1050 }), true);
+describe('AudioMonitor windows (at least MIN_WINDOW_MS long)', () => {
+  const never = () => Promise.reject(new Error('not polled in this test'));
+  /** A steady 50 packets/s tone, sampled at the given times (ms). */
+  const steady = (at: number) => stats(at, at / 20, at * 48, (0.1 ** 2 * at) / 1000, at / 1000);
+
+  it('reads a steady stream sampled with jitter as heard in every window', () => {
+    const m = new AudioMonitor(never);
+    // Samples 40–110 ms apart, the packets handed over in bursts of 3 every 60 ms (50/s): as
+    // windows from sample to sample this stream reads 0–75 packets/s.
+    let at = 0;
+    for (const gap of [40, 110, 50, 60, 100, 45, 70, 110, 40, 90, 55, 100, 60, 80, 105, 50]) {
+      at += gap;
+      const s = steady(at);
+      m.add({ ...s, inbound: s.inbound && { ...s.inbound, packetsReceived: 3 * Math.floor(at / 60) } });
+    }
+    assert.ok(m.windows.length >= 4);
+    assert.deepEqual(new Set(m.windows.map((w) => w.class)), new Set(['heard']));
+    assert.ok(m.windows.every((w) => w.ms >= MIN_WINDOW_MS));
   });
-  it('keeps a sample whose counters moved', () => {
-    assert.equal(isStale(prev, stats(1050, 55, 52800, 1.1, 1.1)), false);
+  it('closes a window over a stillness: packets that stop are a no-media window', () => {
+    const m = new AudioMonitor(never);
+    m.add(steady(0));
+    m.add(steady(200));
+    m.add({ ...steady(200), at: 400 });
+    assert.deepEqual(
+      m.windows.map((w) => w.class),
+      ['heard', 'no-media'],
+    );
   });
-  it('keeps a sample after a long stillness: that is a no-media window, not a stale cache', () => {
-    assert.equal(isStale(prev, { ...prev, at: 1000 + STALE_AFTER_MS }), false);
+  it('takes a sample inside the window as the same window (a cached report is no window)', () => {
+    const m = new AudioMonitor(never);
+    m.add(steady(0));
+    m.add({ ...steady(0), at: 50 });
+    assert.equal(m.windows.length, 0);
+    assert.equal(m.latest?.at, 0);
   });
 });

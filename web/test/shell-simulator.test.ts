@@ -10,6 +10,7 @@ import { setImmediate } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CallKitSimulator,
+  LOG_CAPACITY,
   STRIKES_BEFORE_DROPPING,
   type SimulatedApp,
 } from '../src/shell-simulator/callkit-simulator.ts';
@@ -89,6 +90,29 @@ function appThatNeverReports(): SimulatedApp {
   };
 }
 
+describe('the system log', () => {
+  it('reads on from a mark, and keeps the last LOG_CAPACITY events as a rotating log', () => {
+    const system = new CallKitSimulator();
+    system.log('first');
+    const mark = system.eventMark;
+    system.log('second', 'c1');
+    assert.deepEqual(
+      system.eventsSince(mark).map((e) => [e.seq, e.kind]),
+      [[mark, 'second']],
+    );
+    for (let i = 0; i < LOG_CAPACITY; i++) system.log('filler');
+    const all = system.eventsSince();
+    assert.equal(all.length, LOG_CAPACITY);
+    assert.equal(all.at(-1)?.seq, system.eventMark - 1);
+    assert.deepEqual(
+      system.eventsSince(system.eventMark - 2).map((e) => e.seq),
+      [system.eventMark - 2, system.eventMark - 1],
+    );
+    // A mark older than the log is the whole log, not an error.
+    assert.equal(system.eventsSince(mark).length, LOG_CAPACITY);
+  });
+});
+
 describe('system rows', () => {
   it('S1/S2: each unreported push kills the app and counts a strike; after three, pushes are dropped', () => {
     const system = new CallKitSimulator();
@@ -102,7 +126,7 @@ describe('system rows', () => {
     for (let i = 0; i < STRIKES_BEFORE_DROPPING + 2; i++) system.deliverPush(valid);
     assert.equal(system.strikes, STRIKES_BEFORE_DROPPING);
     assert.equal(launches, STRIKES_BEFORE_DROPPING);
-    assert.equal(system.events.filter((e) => e.kind === 'push-dropped').length, 2);
+    assert.equal(system.eventsSince().filter((e) => e.kind === 'push-dropped').length, 2);
   });
 
   it('S3: before first unlock no push reaches the app, and it is not launched', () => {
@@ -111,7 +135,7 @@ describe('system rows', () => {
     system.launch = () => assert.fail('launched before first unlock');
     system.deliverPush(valid);
     assert.equal(system.strikes, 0);
-    assert.match(system.events.at(-1)?.detail ?? '', /before first unlock/);
+    assert.match(system.eventsSince().at(-1)?.detail ?? '', /before first unlock/);
   });
 
   it('S6: after a lost session no didActivate comes until the configuration is assigned again', async () => {
@@ -122,7 +146,7 @@ describe('system rows', () => {
       system.reportNewIncomingCall(id, { handle: 'a', name: 'A' }, () => undefined);
       system.answerFulfilled(id);
       // The simulator logs its decision either way: didActivate, or why there is none.
-      while (!system.events.some((e) => e.callId === id && /^(no-)?didActivate$/.test(e.kind)))
+      while (!system.eventsSince().some((e) => e.callId === id && /^(no-)?didActivate$/.test(e.kind)))
         await setImmediate();
     };
     await answer('first');

@@ -140,6 +140,8 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
   const { scenario: s, party, iphone, fault } = c;
   const far = c.rig.caller;
   const startedAt = Date.now();
+  // Where the call's system events start: every wait reads the log from here on.
+  const mark = await party.eventMark();
   const base: Omit<FarmCall, 'outcome' | 'verdict' | 'uplink' | 'downlink' | 'diagnosis'> = {
     type: 'call',
     index: c.index,
@@ -154,7 +156,7 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
   let result: Pick<FarmCall, 'outcome' | 'error' | 'verdict' | 'uplink' | 'downlink'>;
   try {
     if (fault) await party.setKnobs(fault.knobs);
-    result = await playCall(c, far, startedAt);
+    result = await playCall(c, far, mark);
   } catch (err) {
     const clean = err instanceof EndedCleanly;
     result = {
@@ -189,11 +191,11 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
 async function playCall(
   c: CallContext,
   far: Party,
-  startedAt: number,
+  mark: number,
 ): Promise<Pick<FarmCall, 'outcome' | 'verdict' | 'uplink' | 'downlink'>> {
   const { scenario: s, party, iphone, fault } = c;
   const event = (kind: string, match?: (e: SystemEvent) => boolean) =>
-    waitForEventSince(party, kind, startedAt, match);
+    party.waitForSystemEvent(kind, { since: mark, ...(match ? { match } : {}) });
 
   switch (s.appState) {
     case 'background':
@@ -252,7 +254,7 @@ async function playCall(
   const answeredAt = (await far.snapshot(1e9)).marks?.answeredAt ?? Date.now();
 
   const hearing = async (since: number, what: string) => {
-    const heard = await waitHeardOrFlagged(far, iphone, party, callId, since);
+    const heard = await waitHeardOrFlagged(far, iphone, party, callId, since, mark);
     if (heard !== 'flagged') return;
     await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
     throw new EndedCleanly(
@@ -291,7 +293,7 @@ async function playCall(
     await hearing(since, 'after resume');
   }
   // A flag raised after the audio was heard is the shell's false alarm: the user saw "audio not activated".
-  if ((await flaggedSince(party, callId, startedAt)) !== null) {
+  if (await flaggedSince(party, callId, mark)) {
     await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
     throw new EndedCleanly("the shell's watchdog flagged a call whose audio was heard");
   }
@@ -401,11 +403,12 @@ async function waitHeardOrFlagged(
   party: IphoneParty,
   callId: string,
   since: number,
+  mark: number,
 ): Promise<'heard' | 'flagged' | 'timeout'> {
   const deadline = Date.now() + HEARD_TIMEOUT_MS;
   for (;;) {
     const now = Date.now();
-    const events = (await party.systemSnapshot()).events;
+    const events = await party.systemEvents(mark);
     if (events.some((e) => e.kind === 'activation-failed' && e.callId === callId && e.at >= since))
       return 'flagged';
     const [a, down] = [await far.snapshot(), (await iphone.ownAudio(since)).downlink];
@@ -415,12 +418,9 @@ async function waitHeardOrFlagged(
   }
 }
 
-/** When the shell's watchdog flagged the call (`activation-failed`) at or after `since`, or null. */
-async function flaggedSince(party: IphoneParty, callId: string, since: number): Promise<number | null> {
-  const flag = (await party.systemSnapshot()).events.find(
-    (e) => e.kind === 'activation-failed' && e.callId === callId && e.at >= since,
-  );
-  return flag?.at ?? null;
+/** Whether the shell's watchdog flagged the call (`activation-failed`) after the log's mark. */
+async function flaggedSince(party: IphoneParty, callId: string, mark: number): Promise<boolean> {
+  return (await party.systemEvents(mark)).some((e) => e.kind === 'activation-failed' && e.callId === callId);
 }
 
 async function waitRinging(party: IphoneParty): Promise<void> {
@@ -429,30 +429,6 @@ async function waitRinging(party: IphoneParty): Promise<void> {
     interval: 100,
     timeoutMsg: `${party.name}: CallKit never rang`,
   });
-}
-
-/** The first system event of `kind` at or after `since` (and matching `match`), within 10 s. */
-async function waitForEventSince(
-  party: IphoneParty,
-  kind: string,
-  since: number,
-  match: (e: SystemEvent) => boolean = () => true,
-): Promise<SystemEvent> {
-  const timeout = 10_000;
-  let found: SystemEvent | undefined;
-  await party.driver.waitUntil(
-    async () => {
-      found = (await party.systemSnapshot()).events.find((e) => e.kind === kind && e.at >= since && match(e));
-      return found !== undefined;
-    },
-    {
-      timeout,
-      interval: 100,
-      timeoutMsg: `${party.name}: no "${kind}" from the system within ${timeout} ms`,
-    },
-  );
-  if (!found) throw new Error('unreachable');
-  return found;
 }
 
 /** Back to the contacts screen with the app in the foreground, so the run goes on after a failure. */

@@ -142,19 +142,15 @@ export class SimulatedIphone implements Iphone {
    */
   async logWindow(at: number): Promise<DeviceLogLine[]> {
     const end = at + LOG_WINDOW.afterMs;
-    let events: Awaited<ReturnType<IphoneParty['systemSnapshot']>>['events'] = [];
     await this.party.driver.waitUntil(
-      async () => {
-        const snap = await this.party.systemSnapshot();
-        events = snap.events;
-        return snap.calls.length === 0 || Date.now() > end;
-      },
+      async () => (await this.party.systemSnapshot()).calls.length === 0 || Date.now() > end,
       {
         timeout: LOG_WINDOW.afterMs + LOG_WINDOW.beforeMs,
         interval: 100,
         timeoutMsg: `${this.party.name}: the simulator's clock did not pass the log window's end`,
       },
     );
+    const events = await this.party.systemEvents();
     return syslogLines(events).filter((l) => inLogWindow(l, at));
   }
 }

@@ -208,23 +208,36 @@ export class IphoneParty extends Party {
     });
   }
 
-  /** How many events the system's log holds now. */
-  async eventCount(): Promise<number> {
-    return (await this.systemSnapshot()).events.length;
+  /** A mark in the system's log: the events from here on are the new ones. */
+  async eventMark(): Promise<number> {
+    return (await this.systemSnapshot()).eventMark;
+  }
+
+  /** The system's events from `mark` on (all the log holds without one), in order. */
+  async systemEvents(mark = 0): Promise<SystemEvent[]> {
+    return this.system(() => this.driver.execute((m) => window.shellSimulator.events(m), mark));
   }
 
   /** The system's events for one call, in order. */
   async eventsOf(callId: string): Promise<SystemEvent[]> {
-    return (await this.systemSnapshot()).events.filter((e) => e.callId === callId);
+    return (await this.systemEvents()).filter((e) => e.callId === callId);
   }
 
-  /** `since`: only events after the first `since` of the log (an index from {@link eventCount}). */
-  async waitForSystemEvent(kind: string, callId?: string, timeout = 10_000, since = 0): Promise<SystemEvent> {
+  /**
+   * The first system event of `kind` (of the call `callId`, from the mark `since`, and that `match`
+   * accepts). A wait reads only the events since its mark, so it costs the same late in a soak.
+   */
+  async waitForSystemEvent(
+    kind: string,
+    opts: { callId?: string; since?: number; timeout?: number; match?: (e: SystemEvent) => boolean } = {},
+  ): Promise<SystemEvent> {
+    const { callId, since = 0, timeout = 10_000, match = () => true } = opts;
     let found: SystemEvent | undefined;
     await this.driver.waitUntil(
       async () => {
-        const events = (await this.systemSnapshot()).events.slice(since);
-        found = events.find((e) => e.kind === kind && (callId === undefined || e.callId === callId));
+        found = (await this.systemEvents(since)).find(
+          (e) => e.kind === kind && (callId === undefined || e.callId === callId) && match(e),
+        );
         return found !== undefined;
       },
       {

@@ -113,8 +113,8 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     await phone.setNetwork(true);
     // iOS makes the app report the held push it now gets; the page learns the call is over when it
     // claims it, and CallKit stops ringing at once: no answer, no audio, never a second VoIP push.
-    const reported = await phone.waitForSystemEvent('incoming-reported', callId, 15_000);
-    const ended = await phone.waitForSystemEvent('ended', callId, 15_000);
+    const reported = await phone.waitForSystemEvent('incoming-reported', { callId, timeout: 15_000 });
+    const ended = await phone.waitForSystemEvent('ended', { callId, timeout: 15_000 });
     assert.ok(ended.at - reported.at < 5_000, `rang for ${ended.at - reported.at} ms`);
     const kinds = (await phone.eventsOf(callId)).map((e) => e.kind);
     for (const k of ['answer-fulfilled', 'didActivate', 'capture-started'])
@@ -151,10 +151,10 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     if (endBy === 'caller') await rig.caller.hangup();
     else await phone.endOnSystemUi();
     await rig.caller.waitForScreen('ended');
-    await phone.waitForSystemEvent('ended', callId);
+    await phone.waitForSystemEvent('ended', { callId });
     const snap = await phone.systemSnapshot();
     assert.deepEqual(snap.calls, []);
-    const mine = snap.events.filter((e) => e.callId === callId);
+    const mine = await phone.eventsOf(callId);
     const activated = mine.find((e) => e.kind === 'didActivate');
     const capture = mine.find((e) => e.kind === 'capture-started');
     assert.ok(activated && capture && capture.at >= activated.at, 'capture before didActivate');
@@ -189,7 +189,7 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
   }
 
   async function ringingCallId(since: number): Promise<string> {
-    const reported = await phone.waitForSystemEvent('incoming-reported', undefined, 15_000, since);
+    const reported = await phone.waitForSystemEvent('incoming-reported', { timeout: 15_000, since });
     assert.ok(reported.callId);
     return reported.callId;
   }
@@ -198,15 +198,13 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     try {
       await phone.setDevice('locked');
       await phone.freezePage();
-      const before = (await phone.systemSnapshot()).events.length;
+      const before = await phone.eventMark();
       await rig.caller.call(phone);
       await phone.driver.waitUntil(async () => (await phone.systemSnapshot()).ringing.length === 1, {
         timeout: 15_000,
         timeoutMsg: 'CallKit is not ringing',
       });
-      const callId = (await phone.systemSnapshot()).events
-        .slice(before)
-        .find((e) => e.kind === 'incoming-reported')?.callId;
+      const callId = (await phone.systemEvents(before)).find((e) => e.kind === 'incoming-reported')?.callId;
       assert.ok(callId);
       await phone.answerOnSystemUi();
       await heardWithoutThePage(callId, 'caller');
@@ -220,15 +218,13 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     try {
       await phone.setDevice('background');
       await phone.freezePage();
-      const before = (await phone.systemSnapshot()).events.length;
+      const before = await phone.eventMark();
       await rig.caller.call(phone);
       await phone.driver.waitUntil(async () => (await phone.systemSnapshot()).ringing.length === 1, {
         timeout: 15_000,
         timeoutMsg: 'CallKit is not ringing',
       });
-      const callId = (await phone.systemSnapshot()).events
-        .slice(before)
-        .find((e) => e.kind === 'incoming-reported')?.callId;
+      const callId = (await phone.systemEvents(before)).find((e) => e.kind === 'incoming-reported')?.callId;
       assert.ok(callId);
       await phone.answerOnSystemUi();
       await heardWithoutThePage(callId, 'iphone');
@@ -243,9 +239,9 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
       await phone.killApp();
       await rig.caller.waitUntilAsleep(phone);
       await phone.setDevice('locked');
-      const since = await phone.eventCount();
+      const since = await phone.eventMark();
       await rig.caller.call(phone);
-      await phone.waitForSystemEvent('app-launched', undefined, 15_000, since);
+      await phone.waitForSystemEvent('app-launched', { timeout: 15_000, since });
       await phone.freezePage();
       const callId = await ringingCallId(since);
       await phone.answerOnSystemUi();
@@ -263,12 +259,12 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
       await phone.killApp();
       await rig.caller.waitUntilAsleep(phone);
       await phone.setDevice('locked');
-      const since = await phone.eventCount();
+      const since = await phone.eventMark();
       await rig.caller.call(phone);
-      await phone.waitForSystemEvent('app-launched', undefined, 15_000, since);
+      await phone.waitForSystemEvent('app-launched', { timeout: 15_000, since });
       const callId = await ringingCallId(since);
       await phone.answerOnSystemUi();
-      await phone.waitForSystemEvent('didActivate', callId);
+      await phone.waitForSystemEvent('didActivate', { callId });
       await phone.enterApp();
       await phone.driver.waitUntil(
         async () => {
@@ -300,7 +296,9 @@ describe('calls that reach a sleeping iPhone through a VoIP push', { timeout: 24
     assert.ok(waited < REPORT_TIMEOUT_MS + 5_000, `told after ${waited} ms`);
     const snap = await phone.systemSnapshot();
     assert.ok(
-      snap.events.some((e) => e.kind === 'push-dropped' && /before first unlock/.test(e.detail ?? '')),
+      (await phone.systemEvents()).some(
+        (e) => e.kind === 'push-dropped' && /before first unlock/.test(e.detail ?? ''),
+      ),
     );
     assert.equal(snap.appRunning, false, 'the app is not launched before first unlock');
     assert.deepEqual(snap.ringing, []);

@@ -145,7 +145,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     assert.equal(await phone.driver.$('>>>[data-test="audio-status"]').getText(), 'Audio not activated');
     const snap = await phone.snapshot(1e9);
     assert.equal(snap.capturing, false, 'the page must not capture without activation');
-    const all = (await phone.systemSnapshot()).events;
+    const all = await phone.systemEvents();
     const failed = first(
       all.filter((e) => e.callId === callId),
       'activation-failed',
@@ -185,12 +185,12 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     const answered = await phone.waitForScreen('in-call');
     const callId = answered.state.call?.id;
     assert.ok(callId);
-    await phone.waitForSystemEvent('capture-started', callId);
+    await phone.waitForSystemEvent('capture-started', { callId });
     await phone.setKnobs({ noActivationAfterUnhold: true });
     try {
       // CallKit's hold (the call screen, or an interrupting call): the page's own hold is a media hold.
       await phone.holdOnSystemUi(true);
-      await phone.waitForSystemEvent('capture-stopped', callId);
+      await phone.waitForSystemEvent('capture-stopped', { callId });
       await phone.holdOnSystemUi(false);
       await phone.driver.waitUntil(
         async () => (await phone.snapshot(1e9)).state.call?.audio === 'not-activated',
@@ -223,7 +223,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     const answered = await phone.waitForScreen('in-call');
     const callId = answered.state.call?.id;
     assert.ok(callId);
-    await phone.waitForSystemEvent('capture-started', callId);
+    await phone.waitForSystemEvent('capture-started', { callId });
     return callId;
   }
 
@@ -236,7 +236,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
   it('an interruption that never ends ("End & Accept" on a cellular call) leaves the next call two-way', async () => {
     const callId = await answeredCall();
     await phone.interrupt('end-and-accept');
-    await phone.waitForSystemEvent('ended', callId);
+    await phone.waitForSystemEvent('ended', { callId });
     await bothEnded();
     await twoWayCall();
   });
@@ -247,14 +247,14 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     await phone.resetProvider();
     await phone.waitForSystemEvent('provider-reset');
     await bothEnded();
-    const before = (await phone.systemSnapshot()).events.length;
+    const before = await phone.eventMark();
     await phone.interrupt('begin');
     await phone.interrupt('end');
     await phone.libWebRTCEvent('became-active');
     await phone.libWebRTCEvent('media-services-reset');
-    const after = (await phone.systemSnapshot()).events.slice(before);
+    const after = await phone.systemEvents(before);
     assert.ok(!after.some((e) => e.kind === 'app-activated-audio'), JSON.stringify(after));
-    const counts = (await phone.systemSnapshot()).events.filter((e) => e.kind === 'libwebrtc-count');
+    const counts = (await phone.systemEvents()).filter((e) => e.kind === 'libwebrtc-count');
     assert.equal(counts.at(-1)?.detail, '0', `libwebrtc's count after ${callId} ended`);
     await twoWayCall();
   });
@@ -267,7 +267,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     const callId = incoming.state.call?.id;
     assert.ok(callId);
     await phone.answer();
-    await phone.waitForSystemEvent('answer-refused-by-callkit', callId);
+    await phone.waitForSystemEvent('answer-refused-by-callkit', { callId });
     await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
     assert.deepEqual((await phone.systemSnapshot()).calls, []);
     await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
@@ -276,9 +276,9 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
 
   it('CallKit refuses the report: the caller is told at once, not after the ring timeout', async () => {
     await phone.setKnobs({ refuseNext: 'report' });
-    const since = await phone.eventCount();
+    const since = await phone.eventMark();
     await rig.caller.call(phone);
-    const refused = await phone.waitForSystemEvent('report-refused-by-callkit', undefined, 10_000, since);
+    const refused = await phone.waitForSystemEvent('report-refused-by-callkit', { timeout: 10_000, since });
     assert.ok(refused.callId);
     await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
     assert.deepEqual((await phone.systemSnapshot()).calls, []);
@@ -299,9 +299,9 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
 
   it("CallKit refuses to start the iPhone's outgoing call: it ends for both at once", async () => {
     await phone.setKnobs({ refuseNext: 'start' });
-    const since = await phone.eventCount();
+    const since = await phone.eventMark();
     await phone.call(rig.caller);
-    await phone.waitForSystemEvent('start-refused-by-callkit', undefined, 10_000, since);
+    await phone.waitForSystemEvent('start-refused-by-callkit', { timeout: 10_000, since });
     await Promise.all([rig.caller.waitForScreen('ended', 10_000), phone.waitForScreen('ended', 10_000)]);
     assert.deepEqual((await phone.systemSnapshot()).calls, []);
     await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
@@ -331,7 +331,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
         const callId = (await callee.snapshot(1e9)).state.call?.id;
         assert.ok(callId);
         await phone.deliverPush(voipPush(callId, Date.now() + 30_000));
-        await phone.waitForSystemEvent('report-refused', callId);
+        await phone.waitForSystemEvent('report-refused', { callId });
         assert.equal((await phone.systemSnapshot()).ringing.length, 1);
         pushed = true;
         await callee.answer();
@@ -345,7 +345,7 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
   it('stale push: reported, ended at once, never rings in the page', async () => {
     const callId = crypto.randomUUID();
     await phone.deliverPush(voipPush(callId, Date.now() - 1_000));
-    await phone.waitForSystemEvent('ended', callId);
+    await phone.waitForSystemEvent('ended', { callId });
     const events = await phone.eventsOf(callId);
     assert.deepEqual(
       events.map((e) => e.kind),

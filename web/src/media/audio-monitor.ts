@@ -48,20 +48,14 @@ export function classifyWindow(prev: MediaStats, cur: MediaStats): AudioWindow |
 }
 
 /**
- * Chromium refreshes getStats about every 100 ms, so a faster poll often sees the same counters.
- * Such a sample is not a window of silence: it is skipped, unless nothing has moved for this long,
- * which is a real no-media window.
+ * A window spans at least this long: the method's 200–500 ms. At 20 ms packets a 50–100 ms window
+ * holds 2–5 packets, and the scheduling jitter of a busy page (getStats answered late, packets
+ * handed over in bursts) moved such windows between 30 and 80 packets/s: a steady stream read as
+ * no-media every few windows, which broke every heard run for seconds (farm downlinks first heard
+ * after 5–12 s, and one call judged one-way). A shorter sample is also often Chromium's cached
+ * report (it reuses one for 50 ms), not a window at all.
  */
-export const STALE_AFTER_MS = 300;
-
-export function isStale(prev: MediaStats, cur: MediaStats): boolean {
-  const a = prev.inbound;
-  const b = cur.inbound;
-  if (!a || !b) return false;
-  const unchanged =
-    a.packetsReceived === b.packetsReceived && a.totalSamplesDuration === b.totalSamplesDuration;
-  return unchanged && cur.at - prev.at < STALE_AFTER_MS;
-}
+export const MIN_WINDOW_MS = 200;
 
 const MAX_WINDOWS = 3_000;
 
@@ -69,14 +63,14 @@ const MAX_WINDOWS = 3_000;
 export class AudioMonitor {
   readonly windows: AudioWindow[] = [];
   firstHeardAt: number | null = null;
-  /** The most recent stats sample (the call's totals when it ends). */
+  /** The most recent window's end sample (the call's totals when it ends). */
   private prev: MediaStats | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private polling = false;
 
   constructor(
     private readonly source: () => Promise<MediaStats>,
-    private readonly intervalMs = 50,
+    private readonly intervalMs = 100,
   ) {}
 
   get latest(): MediaStats | null {
@@ -92,18 +86,22 @@ export class AudioMonitor {
     this.timer = null;
   }
 
+  /** One stats sample: it closes a window once {@link MIN_WINDOW_MS} have passed since the last. */
+  add(cur: MediaStats): void {
+    if (this.prev && cur.at - this.prev.at < MIN_WINDOW_MS) return;
+    const w = this.prev ? classifyWindow(this.prev, cur) : null;
+    this.prev = cur;
+    if (!w) return;
+    if (w.class === 'heard' && this.firstHeardAt === null) this.firstHeardAt = w.at;
+    this.windows.push(w);
+    if (this.windows.length > MAX_WINDOWS) this.windows.shift();
+  }
+
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
-      const cur = await this.source();
-      if (this.prev && isStale(this.prev, cur)) return;
-      const w = this.prev ? classifyWindow(this.prev, cur) : null;
-      this.prev = cur;
-      if (!w) return;
-      if (w.class === 'heard' && this.firstHeardAt === null) this.firstHeardAt = w.at;
-      this.windows.push(w);
-      if (this.windows.length > MAX_WINDOWS) this.windows.shift();
+      this.add(await this.source());
     } finally {
       this.polling = false;
     }

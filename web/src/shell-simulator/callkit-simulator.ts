@@ -47,6 +47,8 @@ export interface SystemKnobs {
 }
 
 export interface SystemEvent {
+  /** The event's place in the log since the phone started: a mark to read on from. */
+  seq: number;
   at: number;
   kind: string;
   callId?: string;
@@ -63,12 +65,19 @@ export interface SystemCall {
 /** S14: how long after the first `didActivate` the second comes (a separate activation, not its echo). */
 const SECOND_ACTIVATION_AFTER_MS = 1_500;
 
+/**
+ * The log keeps this many events, as a phone's log rotates: a soak logs ~50 per call, and a log
+ * that grows with the run makes every read of it slower.
+ */
+export const LOG_CAPACITY = 2_000;
+
 /** callservicesd stops launching the app for pushes after this many kills (field notes §2). */
 export const STRIKES_BEFORE_DROPPING = 3;
 
 export class CallKitSimulator {
   readonly knobs: SystemKnobs;
-  readonly events: SystemEvent[] = [];
+  private readonly entries: SystemEvent[] = [];
+  private nextSeq = 0;
   readonly calls = new Map<string, SystemCall>();
   device: DeviceState = 'foreground';
   beforeFirstUnlock = false;
@@ -99,8 +108,27 @@ export class CallKitSimulator {
   }
 
   log(kind: string, callId?: string, detail?: string): void {
-    this.events.push({ at: Date.now(), kind, ...(callId ? { callId } : {}), ...(detail ? { detail } : {}) });
+    const seq = this.nextSeq++;
+    this.entries.push({
+      seq,
+      at: Date.now(),
+      kind,
+      ...(callId ? { callId } : {}),
+      ...(detail ? { detail } : {}),
+    });
+    if (this.entries.length > LOG_CAPACITY) this.entries.shift();
     this.onChange();
+  }
+
+  /** The seq the next event will get: events from here on are new. */
+  get eventMark(): number {
+    return this.nextSeq;
+  }
+
+  /** The events logged at or after `mark` that the log still holds, in order. */
+  eventsSince(mark = 0): SystemEvent[] {
+    const first = this.entries[0]?.seq ?? this.nextSeq;
+    return this.entries.slice(Math.max(0, mark - first));
   }
 
   // ---- PushKit (S1–S4) ----

@@ -32,11 +32,14 @@ export interface ShellSimulatorSnapshot {
   strikes: number;
   ringing: string[];
   calls: { id: string; state: string }[];
-  events: SystemEvent[];
+  /** The seq the next system event will get ({@link ShellSimulatorHooks.events}). */
+  eventMark: number;
 }
 
 export interface ShellSimulatorHooks {
   snapshot(): ShellSimulatorSnapshot;
+  /** The system's log from `mark` on (a snapshot's `eventMark`), as far as the log still holds it. */
+  events(mark?: number): SystemEvent[];
   setKnobs(knobs: Partial<SystemKnobs & AppKnobs & LaunchKnobs>): void;
   /** A push as the OS would hand it over (the APNs stand-in's device endpoint calls the same path). */
   deliverPush(payload: unknown, mustReport?: boolean): void;
@@ -233,8 +236,9 @@ export function startPhoneSimulator(root: HTMLElement): void {
       strikes: system.strikes,
       ringing: [...system.calls.values()].filter((c) => c.state === 'ringing').map((c) => c.id),
       calls: [...system.calls.values()].map((c) => ({ id: c.id, state: c.state })),
-      events: [...system.events],
+      eventMark: system.eventMark,
     }),
+    events: (mark) => system.eventsSince(mark),
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
