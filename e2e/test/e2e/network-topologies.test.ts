@@ -18,6 +18,7 @@ import { judgeDirection } from '../../src/audio/verdict.ts';
 import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { placeCall } from '../../src/rig/place-call.ts';
 import type { CallResult } from '../../src/rig/results.ts';
+import type { Party } from '../../src/rig/party.ts';
 import { formatCallLine } from '../../src/rig/run-calls.ts';
 import { cannotBuildTopology, type NatPolicy } from '../../src/stack/topology.ts';
 import { execFileSync } from 'node:child_process';
@@ -107,7 +108,26 @@ describe(
 
     it('(b) NATs that let out only the web and TURN: heard both ways through the relay over UDP; history says relayed', async (t) => {
       setPolicy(n, 'turn-only');
-      const r = await call(t, n);
+      // Chromium may first select the TCP relay when its allocation answers first (a busy
+      // machine), and moves to the UDP relay when that pair succeeds: the call must settle there.
+      const onUdpRelay = async (p: Party) => {
+        let path: unknown = null;
+        await p.driver.waitUntil(
+          async () => {
+            const now = (await p.snapshot(1e9)).link?.path;
+            path = now;
+            return now?.local === 'relay' && now.relayProtocol === 'udp';
+          },
+          {
+            timeout: 10_000,
+            interval: 200,
+            timeoutMsg: `${p.name}: the call did not settle on the UDP relay: ${JSON.stringify(path)}`,
+          },
+        );
+      };
+      const r = await call(t, n, 1_500, async () => {
+        await Promise.all([onUdpRelay(n.rig.caller), onUdpRelay(n.rig.callee)]);
+      });
       assertTwoWay(r);
       for (const p of [r.paths?.caller, r.paths?.callee]) {
         assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'udp'], JSON.stringify(r.paths));
