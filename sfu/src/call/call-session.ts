@@ -65,7 +65,11 @@ export class CallSession {
   private _answeredAt: number | null = null;
   /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
   private readonly offered: boolean;
-  private callerSubscribed = false;
+  /**
+   * The parties whose downstream was asked for, one each: the caller's upstream coming up and a
+   * callee device's late report can both ask for the same device in the same moment.
+   */
+  private readonly subscriptions = new Set<string>();
   /** The downstream each device was sent and which of its sockets got it, for one that joins later. */
   private readonly downstream = new Map<Member, { delivery: MediaDelivery; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
@@ -283,15 +287,16 @@ export class CallSession {
   }
 
   private maybeSubscribeCaller(room: MediaRoom): void {
-    if (this.callerSubscribed || this._state === CallState.Ended) return;
+    if (this.subscriptions.has(CALLER) || this._state === CallState.Ended) return;
     const only = this.ringing.size === 1 ? [...this.ringing][0] : undefined;
     const device = this.answeredBy ?? only;
     if (!device || !room.isPublished(calleeParty(device))) return;
-    this.callerSubscribed = true;
     this.subscribe(room, CALLER, calleeParty(device), this.caller);
   }
 
   private subscribe(room: MediaRoom, subscriber: string, publisher: string, to: Member): void {
+    if (this.subscriptions.has(subscriber)) return;
+    this.subscriptions.add(subscriber);
     room
       .subscribe(subscriber, publisher)
       .then((d) => {

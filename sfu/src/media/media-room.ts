@@ -57,6 +57,8 @@ class Party {
   readonly transports: Partial<Record<Leg, ms.WebRtcTransport>> = {};
   producer: ms.Producer | null = null;
   consumer: ms.Consumer | null = null;
+  /** Set when a subscription starts, before it waits: a second one for the party is refused at once. */
+  subscribed = false;
   /** What this party can receive: its device's capabilities, or the router's for a native engine. */
   rtpCapabilities: ms.RtpCapabilities | null = null;
   native = false;
@@ -204,7 +206,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const party = this.party(subscriberName);
     const producer = this.party(publisherName).producer;
     if (!producer) throw new Error(`${publisherName} has not published`);
-    if (party.consumer) throw new Error('already subscribed');
+    if (party.subscribed) throw new Error('already subscribed');
+    party.subscribed = true;
     // A page can receive once it has made its recv transport, a native engine once it has published.
     await party.receiving;
     const transport = party.transports.recv;

@@ -89,3 +89,32 @@ it('a native downstream answered again by the same connection is taken once; one
   });
   assert.equal(recv.closed, false, 'the refusal leaves the connected downstream alone');
 });
+
+it('a second subscription for a party, asked for while the first waits, is refused: one consumer, one offer', async (t) => {
+  assertWorkerBinary();
+  const worker = await mediasoup.createWorker({ logLevel: 'warn' });
+  t.after(async () => {
+    const exited = once(worker, 'subprocessclose');
+    worker.close();
+    await exited;
+  });
+  let consumers = 0;
+  worker.observer.on('newrouter', (router) =>
+    router.observer.on('newtransport', (transport) =>
+      transport.observer.on('newconsumer', () => consumers++),
+    ),
+  );
+  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  t.after(() => room.close());
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  // Both start before the callee can receive (it publishes after): both would wait, then consume.
+  const first = room.subscribe('callee', 'caller');
+  const second = room.subscribe('callee', 'caller').then(
+    () => null,
+    (err: unknown) => err,
+  );
+  await room.handle('callee', 'media:publish', { sdp: audioOffer() });
+  assert.equal((await first).event, 'media:offer');
+  assert.match(String(await second), /already subscribed/);
+  assert.equal(consumers, 1);
+});
