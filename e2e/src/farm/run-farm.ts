@@ -261,11 +261,12 @@ async function playCall(
       `audio not activated ${what}: the shell's watchdog flagged the call (${WATCHDOG_MS} ms)`,
     );
   };
-  await hearing(answeredAt, 'after answer');
-  let since = answeredAt;
-  // The far end's packet counter when the measured span starts (the answer, or the last resume).
+  // The far end's packet counter when the measured span starts (the answer, or the last resume),
+  // read before the wait for audio: after it, a one-way call's span would be the last instant.
   const farSent = async () => (await far.snapshot(1e9)).link?.outbound?.packetsSent ?? null;
   let farSentAtSince = await farSent();
+  await hearing(answeredAt, 'after answer');
+  let since = answeredAt;
   if (fault?.play === 'activate-twice') {
     since = (await event('didActivate', (e) => e.callId === callId && /S14/.test(e.detail ?? ''))).at;
     farSentAtSince = await farSent();
