@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { once } from 'node:events';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 // Sets MEDIASOUP_WORKER_BIN, which mediasoup reads when it loads: import it first.
 import { assertWorkerBinary } from '../../src/media/worker-binary.ts';
 import * as mediasoup from 'mediasoup';
@@ -47,7 +47,8 @@ function nativeAnswer(offerSdp: string, certificate: string): string {
   ].join('\r\n');
 }
 
-it('a native downstream answered again by the same connection is taken once; one from another connection is refused', async (t) => {
+/** A real worker, closed (and waited for) when the test ends. */
+async function startWorker(t: TestContext): Promise<ms.Worker> {
   assertWorkerBinary();
   const worker = await mediasoup.createWorker({ logLevel: 'warn' });
   t.after(async () => {
@@ -55,6 +56,11 @@ it('a native downstream answered again by the same connection is taken once; one
     worker.close();
     await exited;
   });
+  return worker;
+}
+
+it('a native downstream answered again by the same connection is taken once; one from another connection is refused', async (t) => {
+  const worker = await startWorker(t);
   // The room keeps its transports to itself; the worker's observer shows what connect() did to them.
   const transports: ms.WebRtcTransport[] = [];
   worker.observer.on('newrouter', (router) =>
@@ -91,13 +97,7 @@ it('a native downstream answered again by the same connection is taken once; one
 });
 
 it('a second subscription for a party, asked for while the first waits, is refused: one consumer, one offer', async (t) => {
-  assertWorkerBinary();
-  const worker = await mediasoup.createWorker({ logLevel: 'warn' });
-  t.after(async () => {
-    const exited = once(worker, 'subprocessclose');
-    worker.close();
-    await exited;
-  });
+  const worker = await startWorker(t);
   let consumers = 0;
   worker.observer.on('newrouter', (router) =>
     router.observer.on('newtransport', (transport) =>
