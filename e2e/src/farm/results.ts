@@ -21,7 +21,7 @@ const DirectionSchema = z.object({
    * played but below the heard level (digital silence); null when all of it was heard.
    */
   unheardCause: z.enum(['no-media', 'no-playout', 'silent']).nullable().optional(),
-  /** Audio windows the verdict was judged on (about 100 ms each): 0 means the receiver reported nothing. */
+  /** Audio windows the verdict was judged on (200–300 ms each on the simulated iPhone, one second from a physical one's QA stats): 0 means the receiver reported nothing. */
   windows: z.number().int().nonnegative().optional(),
   /**
    * Packets the sending side says it sent over the measured span, where the rig can see it (the far
