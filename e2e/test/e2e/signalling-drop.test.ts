@@ -56,6 +56,7 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
   /** An answered call, heard both ways; its id. */
   async function twoWayCall(): Promise<string> {
     const { caller, callee } = n.rig;
+    await settled();
     await caller.call(callee);
     await callee.waitForScreen('incoming');
     await callee.answer();
@@ -65,21 +66,34 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
     return inCall.state.call?.id ?? assert.fail('no call id');
   }
 
-  async function waitFor(
-    p: Party,
-    what: string,
-    timeout: number,
-    ok: (s: Awaited<ReturnType<Party['snapshot']>>) => boolean,
-  ) {
+  type Snapshot = Awaited<ReturnType<Party['snapshot']>>;
+  async function waitFor(p: Party, what: string, timeout: number, ok: (s: Snapshot) => boolean) {
     let last = '';
-    await p.driver.waitUntil(
-      async () => {
-        const s = await p.snapshot(1e9);
-        last = JSON.stringify({ screen: s.screen, connection: s.state.connection, call: s.state.call });
-        return ok(s);
-      },
-      { timeout, interval: 200, timeoutMsg: `${p.name}: not ${what} within ${timeout} ms: ${last}` },
-    );
+    try {
+      await p.driver.waitUntil(
+        async () => {
+          const s = await p.snapshot(1e9);
+          last = JSON.stringify({ screen: s.screen, connection: s.state.connection, call: s.state.call });
+          return ok(s);
+        },
+        { timeout, interval: 200 },
+      );
+    } catch {
+      throw new Error(`${p.name}: not ${what} within ${timeout} ms: ${last}`);
+    }
+  }
+
+  /** Each test starts with both parties connected and on their contacts, whatever the last left. */
+  async function settled(): Promise<void> {
+    const { caller, callee } = n.rig;
+    for (const p of [caller, callee]) {
+      await waitFor(p, 'connected', 20_000, (s) => s.state.connection === 'connected');
+      const { screen } = await p.snapshot(1e9);
+      if (screen === 'in-call' || screen === 'outgoing') await p.hangup();
+      else if (screen === 'incoming') await p.decline();
+      if (screen !== 'ended' && screen !== 'contacts') await p.waitForScreen('ended');
+      if ((await p.snapshot(1e9)).screen === 'ended') await p.dismiss();
+    }
   }
 
   /** Both parties are in the same call again, their signalling up, and heard both ways from then. */
