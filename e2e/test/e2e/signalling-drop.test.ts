@@ -3,7 +3,8 @@
  * party's browser behind its own NAT, the server and the SFU on the public host. The callee's NAT
  * resets the signalling connection and refuses new ones while media flows on (a), or for longer
  * than the server's reconnect grace (b); or the callee moves to a new address mid-call, which
- * kills its signalling and its media path at once (c). The grace and socket.io's heartbeat are
+ * kills its signalling and its media path at once (c); or its network is gone for longer than the
+ * media recovery deadline, but within the grace (d). The grace and socket.io's heartbeat are
  * short here (server env) so the suite is quick; the behaviour is the production default's.
  * Needs root (CI runs as root); elsewhere it is skipped, saying why.
  */
@@ -26,11 +27,13 @@ const wav = (name: 'caller' | 'callee') => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const GRACE_MS = 12_000;
+/** Longer than the page's media recovery deadline (20 s), so (d) can outlast that deadline. */
+const GRACE_MS = 40_000;
 /** A dead connection is noticed within 2 s on both sides (the client's own timeout is their sum). */
 const PING = { interval: 1_000, timeout: 1_000 };
-/** How long the signalling stays cut in (a): the scenario, not a wait. */
+/** How long the signalling stays cut in (a), and the network is gone in (d): the scenarios, not waits. */
 const CUT_MS = 5_000;
+const OUTAGE_MS = 28_000;
 
 const cannot = cannotBuildTopology();
 
@@ -166,5 +169,24 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
     const callId = await twoWayCall();
     n.topology.moveAddress('callee');
     await sameCallHeardAfter(callId);
+  });
+
+  it('(d) the callee offline past the media recovery deadline, within the grace: ICE restarts wait for the signalling; the call goes on', async () => {
+    const { callee } = n.rig;
+    const callId = await twoWayCall();
+    const downAt = Date.now();
+    n.topology.setOutage('callee', true);
+    try {
+      await waitFor(callee, 'reconnecting', 10_000, (s) => s.state.call?.reconnecting === true);
+      await sleep(Math.max(0, downAt + OUTAGE_MS - Date.now()));
+    } finally {
+      n.topology.setOutage('callee', false);
+    }
+    await sameCallHeardAfter(callId);
+    const marks = (await callee.snapshot(1e9)).marks;
+    assert.ok(
+      (marks?.iceRestarts ?? 0) >= 1,
+      `the media came back without an ICE restart: ${JSON.stringify(marks)}`,
+    );
   });
 });
