@@ -27,8 +27,9 @@ const wav = (name: 'caller' | 'callee') => {
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Longer than the page's media recovery deadline (20 s), so (d) can outlast that deadline. */
-const GRACE_MS = 40_000;
+const GRACE_MS = 12_000;
+/** (d)'s: longer than the page's media recovery deadline (20 s), which its outage outlasts. */
+const LONG_GRACE_MS = 40_000;
 /** A dead connection is noticed within 2 s on both sides (the client's own timeout is their sum). */
 const PING = { interval: 1_000, timeout: 1_000 };
 /** How long the signalling stays cut in (a), and the network is gone in (d): the scenarios, not waits. */
@@ -37,16 +38,17 @@ const OUTAGE_MS = 28_000;
 
 const cannot = cannotBuildTopology();
 
-describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ?? false }, () => {
+/** The rig for a suite, with the reconnect grace it needs, and what its tests share. */
+function suite(graceMs: number) {
   let n: NetworkRig;
   before(async () => {
     n = await startNetworkRig({
       profile: 'linux-chromium',
       wav: { caller: wav('caller'), callee: wav('callee') },
-      logDir: path.join(dir, 'logs'),
+      logDir: path.join(dir, `grace-${graceMs}`),
       network: null,
       serverEnv: {
-        CALL_RECONNECT_GRACE_MS: String(GRACE_MS),
+        CALL_RECONNECT_GRACE_MS: String(graceMs),
         SIGNALLING_PING_INTERVAL_MS: String(PING.interval),
         SIGNALLING_PING_TIMEOUT_MS: String(PING.timeout),
       },
@@ -106,7 +108,7 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
       await waitFor(
         p,
         'back in the same call',
-        GRACE_MS + 10_000,
+        graceMs + 10_000,
         (s) =>
           s.state.connection === 'connected' &&
           s.state.call?.id === callId &&
@@ -122,11 +124,17 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
     await Promise.all([caller.dismiss(), callee.dismiss()]);
   }
 
+  return { net: () => n, twoWayCall, waitFor, sameCallHeardAfter };
+}
+
+describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ?? false }, () => {
+  const { net, twoWayCall, waitFor, sameCallHeardAfter } = suite(GRACE_MS);
+
   it('(a) only the signalling cut for 5 s: the same call goes on, heard both ways after', async () => {
-    const { caller, callee } = n.rig;
+    const { caller, callee } = net().rig;
     const callId = await twoWayCall();
     const cutAt = Date.now();
-    n.topology.cutSignalling('callee', n.webPort, true);
+    net().topology.cutSignalling('callee', net().webPort, true);
     try {
       await waitFor(callee, 'reconnecting', 10_000, (s) => s.state.connection === 'reconnecting');
       await waitFor(
@@ -137,16 +145,16 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
       );
       await sleep(Math.max(0, cutAt + CUT_MS - Date.now()));
     } finally {
-      n.topology.cutSignalling('callee', n.webPort, false);
+      net().topology.cutSignalling('callee', net().webPort, false);
     }
     await sameCallHeardAfter(callId);
   });
 
   it('(b) the signalling cut past the grace: both parties see the call end as a lost connection', async () => {
-    const { caller, callee } = n.rig;
+    const { caller, callee } = net().rig;
     await twoWayCall();
     const cutAt = Date.now();
-    n.topology.cutSignalling('callee', n.webPort, true);
+    net().topology.cutSignalling('callee', net().webPort, true);
     try {
       await Promise.all([
         caller.waitForScreen('ended', GRACE_MS + 5_000),
@@ -159,7 +167,7 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
       }
       assert.ok(tookMs <= GRACE_MS + 5_000, `ended ${tookMs} ms after the cut`);
     } finally {
-      n.topology.cutSignalling('callee', n.webPort, false);
+      net().topology.cutSignalling('callee', net().webPort, false);
     }
     await Promise.all([caller.dismiss(), callee.dismiss()]);
     await waitFor(callee, 'reconnected', 20_000, (s) => s.state.connection === 'connected');
@@ -167,26 +175,34 @@ describe('a call through a signalling drop', { timeout: 300_000, skip: cannot ??
 
   it('(c) the callee moves to a new address mid-call: the call goes on, heard both ways after', async () => {
     const callId = await twoWayCall();
-    n.topology.moveAddress('callee');
+    net().topology.moveAddress('callee');
     await sameCallHeardAfter(callId);
-  });
-
-  it('(d) the callee offline past the media recovery deadline, within the grace: ICE restarts wait for the signalling; the call goes on', async () => {
-    const { callee } = n.rig;
-    const callId = await twoWayCall();
-    const downAt = Date.now();
-    n.topology.setOutage('callee', true);
-    try {
-      await waitFor(callee, 'reconnecting', 10_000, (s) => s.state.call?.reconnecting === true);
-      await sleep(Math.max(0, downAt + OUTAGE_MS - Date.now()));
-    } finally {
-      n.topology.setOutage('callee', false);
-    }
-    await sameCallHeardAfter(callId);
-    const marks = (await callee.snapshot(1e9)).marks;
-    assert.ok(
-      (marks?.iceRestarts ?? 0) >= 1,
-      `the media came back without an ICE restart: ${JSON.stringify(marks)}`,
-    );
   });
 });
+
+describe(
+  'a call through a network outage longer than the media recovery deadline',
+  { timeout: 300_000, skip: cannot ?? false },
+  () => {
+    const { net, twoWayCall, waitFor, sameCallHeardAfter } = suite(LONG_GRACE_MS);
+
+    it('(d) the callee offline past the media recovery deadline, within the grace: ICE restarts wait for the signalling; the call goes on', async () => {
+      const { callee } = net().rig;
+      const callId = await twoWayCall();
+      const downAt = Date.now();
+      net().topology.setOutage('callee', true);
+      try {
+        await waitFor(callee, 'reconnecting', 10_000, (s) => s.state.call?.reconnecting === true);
+        await sleep(Math.max(0, downAt + OUTAGE_MS - Date.now()));
+      } finally {
+        net().topology.setOutage('callee', false);
+      }
+      await sameCallHeardAfter(callId);
+      const marks = (await callee.snapshot(1e9)).marks;
+      assert.ok(
+        (marks?.iceRestarts ?? 0) >= 1,
+        `the media came back without an ICE restart: ${JSON.stringify(marks)}`,
+      );
+    });
+  },
+);
