@@ -8,7 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { CallState, EndReason, type CallId, type ServerEventPayload } from '../../src/protocol/index.ts';
 import { connect, connectDevice, gone, next, startHarness, type Client, type Harness } from './harness.ts';
 
-const GRACE_MS = 2_000;
+// Long enough for a reconnection on a busy machine; the tests that outlast it wait for it.
+const GRACE_MS = 5_000;
 let h: Harness;
 const sockets: Client[] = [];
 before(async () => {
