@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CallState, EndReason, type CallId, type ServerEventPayload } from '../../src/protocol/index.ts';
-import { connect, connectDevice, gone, next, startHarness, type Client, type Harness } from './harness.ts';
+import {
+  audioOffer,
+  connect,
+  connectDevice,
+  gone,
+  next,
+  startHarness,
+  type Client,
+  type Harness,
+} from './harness.ts';
 
 // Long enough for a reconnection on a busy machine; the tests that outlast it wait for it.
 const GRACE_MS = 5_000;
@@ -118,6 +127,31 @@ describe('a call through a signalling drop', () => {
     assert.equal(again.resync?.peerReconnecting, false);
     assert.deepEqual(again.resync?.peer, b.self);
     await again.socket.emitWithAck('call:hangup', { callId });
+  });
+
+  it("the partner's downstream, made while the device was away, reaches it when it is back", async () => {
+    // Native engines (plain SDP): Bob's upstream is up, then he drops, then Ann's comes up.
+    const { a, b, callId } = await answeredCall();
+    assert.ok((await b.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    await dropBob(a.socket, b, callId);
+    const annHearsBob = next(a.socket, 'media:offer');
+    assert.ok((await a.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    await annHearsBob;
+
+    // In the resync, or (made after Bob was back) as the event itself: either way, once.
+    let got: (sdp: string) => void = () => undefined;
+    const downstream = new Promise<string>((resolve, reject) => {
+      got = resolve;
+      setTimeout(() => reject(new Error("Ann's downstream never reached Bob")), 5_000).unref();
+    });
+    const bob = await connectDevice(h.url, b.user, b.deviceId, (s) => {
+      s.once('call:resync', (r) => {
+        if (r.downstream?.event === 'media:offer') got(r.downstream.sdp);
+      });
+      s.once('media:offer', ({ sdp }) => got(sdp));
+    });
+    sockets.push(bob.socket);
+    assert.match(await downstream, /^v=0\r\n/);
   });
 
   it('a call that ended while the device was away: it hears how on reconnecting, and no resync', async () => {
