@@ -152,6 +152,7 @@ describe('a call through a signalling drop', () => {
     });
     sockets.push(bob.socket);
     assert.match(await downstream, /^v=0\r\n/);
+    await a.socket.emitWithAck('call:hangup', { callId });
   });
 
   it('a call that ended while the device was away: it hears how on reconnecting, and no resync', async () => {
