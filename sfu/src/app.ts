@@ -16,7 +16,7 @@ import type { RequestView } from './http/proxy-trust.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
-import type { Presence } from './presence/presence.ts';
+import type { Member, Presence } from './presence/presence.ts';
 import type { IceServer } from './protocol/index.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
@@ -36,6 +36,8 @@ export interface AppComponents {
   log: Logger;
   webDir: string;
   noAnswerTimeoutMs: number;
+  /** socket.io's heartbeat: how soon a connection that went silent is known to be gone. */
+  ping?: { intervalMs: number; timeoutMs: number } | undefined;
   push: Omit<PushHandlerDeps, 'log'>;
   /** Certificate and key (PEM): serve HTTPS; without them plain HTTP. */
   tls?: { cert: string; key: string } | undefined;
@@ -106,6 +108,7 @@ export function createApplication(c: AppComponents): Application {
   const log = c.log.child({ module: 'signalling' });
   const io: AppServer = new Server(httpServer, {
     serveClient: false,
+    ...(c.ping ? { pingInterval: c.ping.intervalMs, pingTimeout: c.ping.timeoutMs } : {}),
     allowRequest: (req, cb) => {
       const origin = checkOrigin(req, c.view);
       if (!origin.ok)
@@ -118,14 +121,18 @@ export function createApplication(c: AppComponents): Application {
   );
   io.use(createAuthMiddleware(c.accounts, c.devices));
   io.on('connection', (socket) => {
-    const member = c.presence.connect(socket);
+    const member = c.presence.connect(socket, c.calls.awayDevice(socket.data.user.id, socket.data.deviceId));
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
     registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });
     registerPushHandlers(socket, member, { ...c.push, log });
     const relayHost = hostOnly(c.view.host(socket.request));
+    // Before the welcome: a page that was in a call and is welcomed without its resync knows the
+    // call is over.
+    c.calls.connected(member, { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] });
     socket.emit('session:welcome', {
       self: member.peer,
       noAnswerTimeoutMs: c.noAnswerTimeoutMs,
+      reconnectGraceMs: c.calls.reconnectGraceMs,
       unreadMissed: c.history.unreadMissed(member.peer.id),
       iceServers: c.ice.servers(member.peer.id, relayHost),
     });
@@ -137,7 +144,8 @@ export function createApplication(c: AppComponents): Application {
     );
     socket.on('disconnect', (why) => {
       clearInterval(refresh);
-      // The device (an iPhone's page and shell share one) leaves its call with its last socket.
+      // The device (an iPhone's page and shell share one) is away from its call with its last
+      // socket gone; the call keeps its place for the reconnect grace.
       const left = c.presence.disconnect(member, socket);
       log.info({ user: member.peer.id, device: member.deviceId, why, deviceLeft: left }, 'disconnected');
       if (left) c.calls.disconnected(member);

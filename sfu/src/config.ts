@@ -59,6 +59,17 @@ const EnvSchema = z.object({
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * How long a device whose signalling dropped (a Wi-Fi ↔ cellular handover) keeps its call, its
+   * media still flowing, before the call ends for both as a lost connection.
+   */
+  CALL_RECONNECT_GRACE_MS: z.coerce.number().int().positive().default(20_000),
+  /**
+   * socket.io's heartbeat: a ping every interval, and a connection whose answer is this late is
+   * gone. A dead connection is noticed within their sum (socket.io's defaults: 25 s + 20 s).
+   */
+  SIGNALLING_PING_INTERVAL_MS: z.coerce.number().int().positive().default(25_000),
+  SIGNALLING_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   /** mediasoup workers (child processes, one core each); 0 = one per core. */
   MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   /**

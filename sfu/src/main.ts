@@ -209,6 +209,8 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     webDir: config.WEB_DIR,
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
+    reconnectGraceMs: config.CALL_RECONNECT_GRACE_MS,
+    ping: { intervalMs: config.SIGNALLING_PING_INTERVAL_MS, timeoutMs: config.SIGNALLING_PING_TIMEOUT_MS },
     media: {
       workers: config.MEDIA_WORKERS || os.availableParallelism(),
       listen: {

@@ -30,6 +30,10 @@ export interface ServerOptions {
   dataDir: string;
   webDir: string;
   noAnswerTimeoutMs: number;
+  /** How long a device whose signalling dropped keeps its place in its call (default 20 s). */
+  reconnectGraceMs?: number;
+  /** socket.io's heartbeat (default socket.io's own: 25 s, then 20 s for the answer). */
+  ping?: { intervalMs: number; timeoutMs: number };
   media: Omit<MediaServerOptions, 'log'>;
   push?: PushOptions;
   /** Certificate chain and key (PEM): serve HTTPS. */
@@ -155,6 +159,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     calls: history,
     log: o.log,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
+    reconnectGraceMs: o.reconnectGraceMs ?? 20_000,
     waker: pusher,
     reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
   });
@@ -168,6 +173,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     log: o.log,
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
+    ping: o.ping,
     push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [] },
     tls: o.tls,
     view: createRequestView(o.trustProxy ?? []),

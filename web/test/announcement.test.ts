@@ -22,6 +22,8 @@ const call: ActiveCall = {
   audio: 'idle',
   held: { self: false, peer: false },
   recovering: false,
+  reconnecting: false,
+  peerReconnecting: false,
 };
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 
@@ -37,6 +39,14 @@ describe('the screen-reader announcement', () => {
       [{ ...online, call: { ...inCall, held: { self: false, peer: true } } }, 'Bob put you on hold'],
       [{ ...online, call: { ...inCall, audio: 'failed' } }, 'Microphone unavailable'],
       [{ ...online, call: { ...inCall, recovering: true } }, 'Connection lost, reconnecting…'],
+      [
+        { ...online, connection: 'reconnecting', call: { ...inCall, reconnecting: true } },
+        'Reconnecting… the call with Bob goes on',
+      ],
+      [
+        { ...online, call: { ...inCall, peerReconnecting: true } },
+        "Bob's connection dropped — reconnecting…",
+      ],
       [
         {
           ...online,

@@ -51,4 +51,23 @@ describe('ICE recovery', () => {
     assert.notEqual(r.step('failed', 49_999), 'give-up');
     assert.equal(r.step('failed', 50_000), 'give-up');
   });
+
+  it('asks for nothing and gives up nothing while the signalling is down; restarts at once when it is back', () => {
+    const r = new IceRecovery(policy);
+    r.step('connected', 0);
+    assert.equal(r.step('failed', 1_000), 'restart');
+    assert.equal(r.step('failed', 2_000, false), 'wait', 'the socket went: no request can reach the server');
+    assert.equal(r.step('failed', 7_000, false), 'wait', 'no retry while the socket is down');
+    assert.equal(
+      r.step('failed', 30_000, false),
+      'wait',
+      'the deadline does not run while the socket is down',
+    );
+    assert.equal(r.recovering, true);
+    assert.equal(r.step('failed', 31_000), 'restart', 'the socket is back: restart at once');
+    assert.equal(r.step('checking', 32_000), 'wait');
+    // 1 s lost before the socket went, 29 s offline: the deadline is 20 s of online time.
+    assert.notEqual(r.step('checking', 49_999), 'give-up');
+    assert.equal(r.step('checking', 50_000), 'give-up');
+  });
 });

@@ -18,6 +18,8 @@ const call = {
   audio: 'idle' as const,
   held: { self: false, peer: false },
   recovering: false,
+  reconnecting: false,
+  peerReconnecting: false,
 };
 
 describe('screenOf', () => {

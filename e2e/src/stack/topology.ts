@@ -144,6 +144,50 @@ export class Topology {
     if (!down) inNs(this.parties[p].nat, 'ip', 'route', 'replace', 'default', 'via', this.wanGateway(p));
   }
 
+  /**
+   * Cuts the party's signalling only (true), or restores it: its NAT resets every TCP connection
+   * to or from the server's web port, both ways, as a phone's sockets die in a handover, and
+   * refuses new ones; media (UDP, and the relay's ports) still flows. A policy change lifts it.
+   */
+  cutSignalling(p: PartyName, webPort: number, cut: boolean): void {
+    const nat = this.parties[p].nat;
+    if (!cut) {
+      inNs(nat, 'nft', 'delete', 'table', 'inet', 'softphone_cut');
+      return;
+    }
+    // Before the NAT's own filter (priority 0), which would accept the established connection.
+    sh(
+      'ip',
+      ['netns', 'exec', nat, 'nft', '-f', '-'],
+      `table inet softphone_cut {
+  chain forward {
+    type filter hook forward priority -10;
+    tcp dport ${webPort} reject with tcp reset
+    tcp sport ${webPort} reject with tcp reset
+  }
+}
+`,
+    );
+  }
+
+  /**
+   * Moves the party to another address on its network, as a phone that changed networks: every
+   * connection from the old address is dead (for signalling and media alike) and new ones come
+   * from the new address, through the NAT to a new public port. Each call alternates .2 and .3.
+   */
+  moveAddress(p: PartyName): string {
+    const n = this.parties[p];
+    const from = inNs(n.ns, 'ip', '-4', '-o', 'addr', 'show', 'dev', 'eth0').includes(`${n.lanPrefix}.2/`)
+      ? `${n.lanPrefix}.2`
+      : `${n.lanPrefix}.3`;
+    const to = from.endsWith('.2') ? `${n.lanPrefix}.3` : `${n.lanPrefix}.2`;
+    // The old one goes first: a second address in the subnet would go with it (a secondary).
+    inNs(n.ns, 'ip', 'addr', 'del', `${from}/24`, 'dev', 'eth0');
+    inNs(n.ns, 'ip', 'addr', 'add', `${to}/24`, 'dev', 'eth0');
+    inNs(n.ns, 'ip', 'route', 'replace', 'default', 'via', `${n.lanPrefix}.1`);
+    return to;
+  }
+
   destroy(): void {
     for (const ns of [this.publicNs, ...Object.values(this.parties).flatMap((n) => [n.ns, n.nat])]) {
       try {

@@ -4,7 +4,10 @@
  *
  *   calling ──ring / report / notification-shown──▶ ringing ──answer──▶ answered
  *      │                          │                                        │
- *      └──── cancel / decline / busy / no-answer / disconnect / media failure ──▶ ended
+ *      └── cancel / decline / busy / no-answer / reconnect-timeout / media failure ──▶ ended
+ *
+ * A party whose signalling drops (`party-away`) stays in the call, its media still flowing, until
+ * it reconnects (`party-back`) or the reconnect grace runs out (`reconnect-timeout`).
  *
  * Every (state, event) cell is written out, so adding a state or an event does not compile until
  * each new cell says what happens.
@@ -34,9 +37,16 @@ export type CallEvent =
   | { type: 'no-answer-timeout' }
   /** No device woken by a push reported the call in time. */
   | { type: 'report-timeout' }
-  /** A party's last device in the call lost its connection to the server. */
-  | { type: 'disconnect'; who: Role }
-  /** One of several ringing callee devices lost its connection; the others still ring. */
+  /** A party's device in the call lost its last connection to the server: the reconnect grace starts. */
+  | { type: 'party-away'; who: Role }
+  /** That device connected again within the grace: it gets the call back. */
+  | { type: 'party-back'; who: Role }
+  /** That device did not connect again within the grace. */
+  | { type: 'reconnect-timeout'; who: Role }
+  /**
+   * A ringing callee device lost its connection while another device can still take the call (one
+   * rings too, or a push-woken one has yet to report): it stops ringing, the call goes on.
+   */
   | { type: 'ringing-device-left' }
   | { type: 'media-server-restarted' }
   /** The media room could not be opened, or a subscription could not be set up. */
@@ -93,9 +103,14 @@ type Row = {
   [K in CallEventType]: (e: Extract<CallEvent, { type: K }>, state: CallState) => Transition;
 };
 
-/** The same in every live state: failures end the call; media negotiation goes on; hold waits for answer. */
+/**
+ * The same in every live state: failures end the call; media negotiation goes on; hold waits for
+ * answer; a party whose signalling dropped keeps the call through the reconnect grace.
+ */
 const live = {
-  disconnect: (e) => end(EndReason.Disconnected, e.who),
+  'party-away': stay,
+  'party-back': stay,
+  'reconnect-timeout': (e) => end(EndReason.Disconnected, e.who),
   'media-server-restarted': () => end(EndReason.MediaServerRestarted, 'server'),
   'media-failed': () => end(EndReason.MediaFailed, 'server'),
   'media-lost': (e) => end(EndReason.MediaLost, e.who),
@@ -167,7 +182,10 @@ const TABLE: Record<CallState, Row> = {
     hold: refuse(ErrorCode.CallNotFound),
     negotiate: refuse(ErrorCode.CallNotFound),
     'media-lost': refuse(ErrorCode.CallNotFound),
-    disconnect: refuse(ErrorCode.CallNotFound),
+    // A device that comes back to an ended call has nothing to resume; its grace ran for nothing.
+    'party-away': stay,
+    'party-back': stay,
+    'reconnect-timeout': stay,
     busy: stay,
     unreachable: stay,
     'no-answer-timeout': stay,

@@ -19,6 +19,7 @@ import {
   type Peer,
   type QualitySummary,
   type RequestResult,
+  type ServerEventPayload,
   type UserId,
 } from '../protocol/index.ts';
 import type { CallWaker } from '../push/incoming-call-pusher.ts';
@@ -35,6 +36,8 @@ export interface CallServiceDeps {
   calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
+  /** How long a device whose signalling dropped keeps its place in its call. */
+  reconnectGraceMs: number;
   /** Wakes a callee's devices that are not connected. */
   waker: CallWaker;
   /** How long a call whose callee was woken by a push waits for a device to report or ring. */
@@ -45,6 +48,11 @@ type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup'>;
 
 export class CallService {
   private readonly live = new Map<CallId, CallSession>();
+  /**
+   * How calls ended while one of their devices was away, by user and device: told to the device
+   * when it reconnects within the grace (it has not given the call up yet).
+   */
+  private readonly endedAway = new Map<string, ServerEventPayload<'call:ended'>>();
   private readonly log: Logger;
 
   constructor(private readonly deps: CallServiceDeps) {
@@ -53,6 +61,10 @@ export class CallService {
 
   get activeCalls(): number {
     return this.live.size;
+  }
+
+  get reconnectGraceMs(): number {
+    return this.deps.reconnectGraceMs;
   }
 
   invite(from: Member, to: UserId): CallId {
@@ -91,7 +103,9 @@ export class CallService {
         calls: this.deps.calls,
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
+        reconnectGraceMs: this.deps.reconnectGraceMs,
         onEnded: (c, reason) => this.forget(c, reason),
+        endedAway: (device, ended) => this.keepEndedAway(device, ended),
         ...(woken ? { woken: { devices: woken, reportTimeoutMs: this.deps.reportTimeoutMs } } : {}),
       },
     );
@@ -155,6 +169,12 @@ export class CallService {
     return this.participant(member, callId).call.media(member, event, payload);
   }
 
+  /** The device gave the call up after its signalling was down past the grace: the call ends for both. */
+  connectionLost(member: Member, callId: CallId): void {
+    const { call, role } = this.participant(member, callId);
+    call.dispatch({ type: 'reconnect-timeout', who: role });
+  }
+
   /** The party's media could not be recovered after a network loss: the call ends for both. */
   mediaLost(member: Member, callId: CallId): void {
     const { call, role } = this.participant(member, callId);
@@ -179,9 +199,26 @@ export class CallService {
     this.deps.calls.saveQuality(callId, member.peer.id, summary);
   }
 
-  /** A device's connection dropped. */
+  /** A device's last connection dropped: its call waits for it through the reconnect grace. */
   disconnected(member: Member): void {
     this.callOf(member.peer.id)?.deviceLeft(member);
+  }
+
+  /**
+   * A device connected (again): if it is in a call, the new connection gets the call back; if its
+   * call ended while it was away, it hears how.
+   */
+  connected(member: Member, socket: LateSocket): void {
+    const key = deviceKey(member);
+    const ended = this.endedAway.get(key);
+    this.endedAway.delete(key);
+    if (ended) socket.emit('call:ended', ended);
+    this.callOf(member.peer.id)?.deviceBack(member, socket);
+  }
+
+  /** The device of this user that is away from its call, for Presence to give back on reconnect. */
+  awayDevice(user: UserId, deviceId: string): Member | undefined {
+    return this.callOf(user)?.awayDevice(deviceId);
   }
 
   /** The user's live call: at most one, since a user in a call is busy for every other. */
@@ -216,6 +253,15 @@ export class CallService {
     return { call, role };
   }
 
+  private keepEndedAway(device: Member, ended: ServerEventPayload<'call:ended'>): void {
+    const key = deviceKey(device);
+    this.endedAway.set(key, ended);
+    // Past the grace the device has given the call up by itself.
+    setTimeout(() => {
+      if (this.endedAway.get(key) === ended) this.endedAway.delete(key);
+    }, this.deps.reconnectGraceMs).unref();
+  }
+
   private forget(call: CallSession, endReason: EndReason): void {
     this.live.delete(call.id);
     this.deps.waker.ended(call.id, call.answeredAt !== null);
@@ -226,3 +272,5 @@ export class CallService {
     }
   }
 }
+
+const deviceKey = (m: Member) => `${m.peer.id} ${m.deviceId}`;

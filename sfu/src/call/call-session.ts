@@ -8,6 +8,10 @@
  * A callee device woken by a push joins later, through {@link CallSession.report}. While the call
  * waits for such a device (`woken`), it ends as unreachable if none reports (or rings) in time.
  *
+ * A device whose signalling drops keeps its place (and its media) for the reconnect grace: the
+ * {@link Member} stays in the call, and Presence hands the same one back when the device connects
+ * again ({@link CallSession.awayDevice}), which then gets the call as it is now (`call:resync`).
+ *
  * Who is in the call (the caller's device, the callee's ringing devices, the one that answered) is
  * kept here and nowhere else: {@link CallService} finds a user's call through {@link involves}, and
  * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
@@ -23,10 +27,12 @@ import {
   ErrorCode,
   type CallId,
   type EndedBy as WireEndedBy,
+  type MediaDownstream,
   type MediaPayload,
   type MediaRequestName,
   type Peer,
   type RequestResult,
+  type ServerEventPayload,
   type UserId,
 } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
@@ -44,7 +50,11 @@ export interface CallSessionDeps {
   calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
+  /** How long a device whose signalling dropped keeps its place in the call. */
+  reconnectGraceMs: number;
   onEnded: (call: CallSession, reason: EndReason) => void;
+  /** A device away from the call missed its end: told again if it reconnects. */
+  endedAway: (device: Member, ended: ServerEventPayload<'call:ended'>) => void;
   /** Set when devices were woken by a push: how many, and how long to wait for one of them to report. */
   woken?: { devices: number; reportTimeoutMs: number };
 }
@@ -73,6 +83,10 @@ export class CallSession {
   /** The downstream each device was sent and which of its sockets got it, for one that joins later. */
   private readonly downstream = new Map<Member, { delivery: MediaDelivery; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
+  /** Devices whose signalling dropped, each with the end of its reconnect grace. */
+  private readonly away = new Map<Member, NodeJS.Timeout>();
+  /** Push-woken callee devices that have reported the call. */
+  private wokenReported = 0;
   readonly createdAt = Date.now();
 
   constructor(
@@ -154,6 +168,7 @@ export class CallSession {
       }
       return;
     }
+    this.wokenReported += 1;
     this.log.info({ device: device.deviceId }, 'woken device reported the call');
     void this.room
       .then((room) => {
@@ -183,6 +198,7 @@ export class CallSession {
       this.ringing.clear();
     });
     for (const other of others) {
+      this.clearAway(other);
       other.emit('call:ended', { callId: this.id, reason: EndReason.AnsweredElsewhere, by: 'self' });
       void this.room.then((room) => room.dropParty(calleeParty(other))).catch(() => undefined);
     }
@@ -198,16 +214,55 @@ export class CallSession {
     for (const m of this.targets(other(role))) m.emit('call:hold', { callId: this.id, held, by: 'peer' });
   }
 
-  /** A device's connection dropped. Ends the call unless it was one of several ringing devices. */
+  /**
+   * A device lost its last connection. A ringing device that another can stand in for stops
+   * ringing; any other keeps its place, and its media, through the reconnect grace.
+   */
   deviceLeft(member: Member): void {
     const role = this.roleOf(member);
-    if (!role) return;
-    if (this.ringing.has(member) && this.ringing.size > 1) {
-      this.dispatch({ type: 'ringing-device-left' }, () => this.ringing.delete(member));
-      void this.room.then((room) => room.dropParty(calleeParty(member))).catch(() => undefined);
-      return;
+    if (!role || this.away.has(member) || this.leaveRinging(member)) return;
+    this.dispatch({ type: 'party-away', who: role }, () =>
+      this.away.set(
+        member,
+        setTimeout(() => this.graceOver(member), this.deps.reconnectGraceMs),
+      ),
+    );
+    this.log.info({ role, device: member.deviceId, graceMs: this.deps.reconnectGraceMs }, 'party away');
+    if (this.isAway(role)) this.tellPeerConnection(other(role), true);
+  }
+
+  /**
+   * A new connection of a device in the call (it reconnected, or its old connection is not yet
+   * known to be dead): it gets the call back as it is now, with the partner's downstream it may
+   * have missed.
+   */
+  deviceBack(member: Member, socket: LateSocket): void {
+    const role = this.roleOf(member);
+    if (!role || this._state === CallState.Ended) return;
+    const wasAway = this.isAway(role);
+    this.dispatch({ type: 'party-back', who: role }, () => this.clearAway(member));
+    const peerRole = other(role);
+    const sent = this.downstream.get(member);
+    socket.emit('call:resync', {
+      callId: this.id,
+      peer: role === 'caller' ? this.callee.peer : this.caller.peer,
+      role,
+      state: this._state,
+      answered: this._answeredAt !== null,
+      held: { self: this.held.has(role), peer: this.held.has(peerRole) },
+      peerReconnecting: this.isAway(peerRole),
+      ...(sent ? { downstream: downstreamOf(sent.delivery) } : {}),
+    });
+    if (wasAway) {
+      this.log.info({ role, device: member.deviceId }, 'party back');
+      this.tellPeerConnection(peerRole, false);
     }
-    this.dispatch({ type: 'disconnect', who: role });
+  }
+
+  /** The device, if it is in this call and its signalling is down: Presence gives it back on reconnect. */
+  awayDevice(deviceId: string): Member | undefined {
+    for (const m of this.away.keys()) if (m.deviceId === deviceId) return m;
+    return undefined;
   }
 
   /** One of the party's media requests (transports, producer, consumer, SDP), run in the call's room. */
@@ -218,6 +273,53 @@ export class CallSession {
   ): Promise<RequestResult<K>> {
     if (event === 'media:restart-ice') this.log.info({ party: this.partyOf(member) }, 'ICE restart');
     return this.mediaOp(async (room) => room.handle(this.partyOf(member), event, payload));
+  }
+
+  /**
+   * Drops a ringing device from the ringing when another device can still take the call: another
+   * rings, or a device woken by a push has yet to report it. True if it was dropped.
+   */
+  private leaveRinging(member: Member): boolean {
+    if (!this.ringing.has(member) || (this.ringing.size === 1 && !this.awaitingWoken())) return false;
+    this.dispatch({ type: 'ringing-device-left' }, () => {
+      this.clearAway(member);
+      this.ringing.delete(member);
+    });
+    void this.room.then((room) => room.dropParty(calleeParty(member))).catch(() => undefined);
+    return true;
+  }
+
+  private awaitingWoken(): boolean {
+    const woken = this.deps.woken;
+    return (
+      woken !== undefined &&
+      this.wokenReported < woken.devices &&
+      Date.now() - this.createdAt < woken.reportTimeoutMs
+    );
+  }
+
+  /** The device did not reconnect in time. */
+  private graceOver(member: Member): void {
+    this.away.delete(member);
+    const role = this.roleOf(member);
+    if (!role || this.leaveRinging(member)) return;
+    this.log.info({ role, device: member.deviceId }, 'party did not reconnect');
+    this.dispatch({ type: 'reconnect-timeout', who: role });
+  }
+
+  private clearAway(member: Member): void {
+    clearTimeout(this.away.get(member));
+    this.away.delete(member);
+  }
+
+  /** Every device that speaks for the role has its signalling down. */
+  private isAway(role: Role): boolean {
+    const devices = this.targets(role);
+    return devices.length > 0 && devices.every((m) => this.away.has(m));
+  }
+
+  private tellPeerConnection(to: Role, reconnecting: boolean): void {
+    for (const m of this.targets(to)) m.emit('call:peer-connection', { callId: this.id, reconnecting });
   }
 
   private partyOf(member: Member): string {
@@ -343,13 +445,24 @@ export class CallSession {
   private onEnded(reason: EndReason, by: EndedBy): void {
     clearTimeout(this.noAnswerTimer);
     clearTimeout(this.reportTimer);
+    for (const timer of this.away.values()) clearTimeout(timer);
     this.deps.calls.ended(this.id, Date.now(), reason, by);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
-      for (const m of this.targets(role)) m.emit('call:ended', { callId: this.id, reason, by: wireBy });
+      const ended = { callId: this.id, reason, by: wireBy };
+      for (const m of this.targets(role)) {
+        m.emit('call:ended', ended);
+        if (this.away.has(m)) this.deps.endedAway(m, ended);
+      }
     }
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
     this.room.then((room) => room.close()).catch(() => undefined);
     this.deps.onEnded(this, reason);
   }
+}
+
+function downstreamOf(d: MediaDelivery): MediaDownstream {
+  return d.event === 'media:offer'
+    ? { event: d.event, sdp: d.payload.sdp }
+    : { event: d.event, consumer: d.payload.consumer };
 }

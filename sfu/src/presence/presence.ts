@@ -56,12 +56,15 @@ export class Presence {
     return [...(this.users.get(id)?.values() ?? [])];
   }
 
-  /** A socket connected: the device it belongs to (the same object for every socket of a device). */
-  connect(socket: AppSocket): Member {
+  /**
+   * A socket connected: the device it belongs to (the same object for every socket of a device).
+   * `away`: the device as its call still holds it, when it reconnects after its last socket went.
+   */
+  connect(socket: AppSocket, away?: Member): Member {
     const peer = socket.data.user;
     const devices = this.users.get(peer.id) ?? new Map<string, Member>();
     const cameOnline = devices.size === 0;
-    const member = devices.get(socket.data.deviceId) ?? new Member(peer, socket.data.deviceId);
+    const member = devices.get(socket.data.deviceId) ?? away ?? new Member(peer, socket.data.deviceId);
     member.attach(socket);
     devices.set(member.deviceId, member);
     this.users.set(peer.id, devices);

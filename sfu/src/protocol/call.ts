@@ -37,7 +37,7 @@ export enum EndReason {
   NoAnswer = 'no-answer',
   /** The callee has no connected device. */
   Unreachable = 'unreachable',
-  /** A party's connection to the server dropped. */
+  /** A party's connection to the server dropped and did not come back within the reconnect grace. */
   Disconnected = 'disconnected',
   /** The media server died and was restarted; its rooms are gone. */
   MediaServerRestarted = 'media-server-restarted',

@@ -218,6 +218,16 @@ export const mediaServerEvents = {
   }),
 } as const;
 
+/**
+ * The partner's downstream as it was last sent to a device (`media:consumer` or `media:offer`, without
+ * the call id): a device that reconnects gets it again in its `call:resync`.
+ */
+export const MediaDownstreamSchema = z.discriminatedUnion('event', [
+  z.strictObject({ event: z.literal('media:consumer'), consumer: ConsumerInfoSchema }),
+  z.strictObject({ event: z.literal('media:offer'), sdp: SdpSchema }),
+]);
+export type MediaDownstream = z.infer<typeof MediaDownstreamSchema>;
+
 export type MediaRequestName = keyof typeof mediaRequests;
 type MediaResult<K extends MediaRequestName> = z.infer<(typeof mediaRequests)[K]['result']>;
 export type RtpCapabilitiesWire = MediaResult<'media:capabilities'>['rtpCapabilities'];

@@ -8,7 +8,7 @@ import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
 import { IceServersSchema } from './ice.ts';
-import { mediaRequests, mediaServerEvents } from './media.ts';
+import { MediaDownstreamSchema, mediaRequests, mediaServerEvents } from './media.ts';
 import { pushRequests } from './push.ts';
 
 const callRef = z.strictObject({ callId: CallIdSchema });
@@ -36,6 +36,11 @@ export const requests = /* @__PURE__ */ (() =>
     'call:decline': { payload: callRef, result: empty },
     /** Either party ends the call: a cancel before answer (caller), a hang-up after. */
     'call:hangup': { payload: callRef, result: empty },
+    /**
+     * This device's signalling was down past the reconnect grace and it gave the call up; it has
+     * just reconnected to find the server still waiting for it: the call ends as `disconnected`.
+     */
+    'call:connection-lost': { payload: callRef, result: empty },
     /** This party's media dropped and could not be recovered: the call ends with `media-lost`. */
     'call:media-lost': { payload: callRef, result: empty },
     /**
@@ -83,6 +88,8 @@ export const serverEvents = {
   'session:welcome': z.strictObject({
     self: PeerSchema,
     noAnswerTimeoutMs: z.int().check(z.positive()),
+    /** How long a call waits for a device whose signalling dropped before it ends for both. */
+    reconnectGraceMs: z.int().check(z.positive()),
     unreadMissed: z.int().check(z.gte(0)),
     /** STUN/TURN servers for this device's media, with TURN credentials valid for a while. */
     iceServers: IceServersSchema,
@@ -108,6 +115,28 @@ export const serverEvents = {
   'call:state': z.strictObject({ callId: CallIdSchema, state: z.enum(CallState) }),
   /** The call is over; `by` says whose action ended it, from the recipient's point of view. */
   'call:ended': z.strictObject({ callId: CallIdSchema, reason: z.enum(EndReason), by: EndedBySchema }),
+  /**
+   * Sent to a new connection of a device that is in a live call (it reconnected after its signalling
+   * dropped): the call as the server has it, so the device carries on with the same call. What it
+   * missed meanwhile is here: the state, the answer, hold, and the partner's downstream, which the
+   * device consumes if it has not yet (the same consumer again is a no-op).
+   */
+  'call:resync': z.strictObject({
+    callId: CallIdSchema,
+    peer: PeerSchema,
+    role: z.enum(['caller', 'callee']),
+    state: z.enum([CallState.Calling, CallState.Ringing, CallState.Answered]),
+    answered: z.boolean(),
+    held: z.strictObject({ self: z.boolean(), peer: z.boolean() }),
+    /** The partner's own signalling is down too, and the call waits for it. */
+    peerReconnecting: z.boolean(),
+    downstream: z.optional(MediaDownstreamSchema),
+  }),
+  /**
+   * The partner's signalling dropped and the call waits for it to reconnect (true), or it is back
+   * (false). Media keeps flowing meanwhile; past the server's grace the call ends as `disconnected`.
+   */
+  'call:peer-connection': z.strictObject({ callId: CallIdSchema, reconnecting: z.boolean() }),
   ...mediaServerEvents,
   /** A request that had no ack callback failed: the typed error goes here instead. */
   'request:error': z.strictObject({

@@ -47,6 +47,7 @@ export function registerCallHandlers(
     calls.activationFailed(member, callId, why);
     return {};
   });
+  onRequest(socket, 'call:connection-lost', log, ({ callId }) => (calls.connectionLost(member, callId), {}));
   onRequest(socket, 'call:media-lost', log, ({ callId }) => (calls.mediaLost(member, callId), {}));
   onRequest(socket, 'call:media-failed', log, ({ callId }) => (calls.mediaFailed(member, callId), {}));
   onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));

@@ -38,11 +38,15 @@ export async function signUp(url: string, displayName: string): Promise<User> {
   return { cookie, username, password };
 }
 
-/** Connects one device of a signed-in user and resolves once the server has welcomed it. */
+/**
+ * Connects one device of a signed-in user and resolves once the server has welcomed it. `listen`
+ * gets the socket first, for what the server sends before its welcome (a call's resync).
+ */
 export async function connectDevice(
   url: string,
   user: User,
   deviceId: string = crypto.randomUUID(),
+  listen?: (socket: Client) => void,
 ): Promise<{ socket: Client; self: Peer; deviceId: string; unreadMissed: number }> {
   const socket: Client = io(url, {
     auth: { deviceId, deviceLabel: 'test device' },
@@ -51,6 +55,7 @@ export async function connectDevice(
     forceNew: true,
     reconnection: false,
   });
+  listen?.(socket);
   const welcome = await next(socket, 'session:welcome');
   return { socket, self: welcome.self, deviceId, unreadMissed: welcome.unreadMissed };
 }

@@ -2,8 +2,8 @@
  * An iPhone is one device with two sockets: the page's, and the shell's own (same device id, same
  * session), which carries call control while the page is frozen. The server treats every socket of
  * a device as that one device: call events reach all of them, requests come from any of them, the
- * sibling never hears "answered elsewhere", and the call ends on disconnect only with the device's
- * last socket.
+ * sibling never hears "answered elsewhere", and the call waits for a reconnection only once the
+ * device's last socket has gone.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import { connect, connectDevice, gone, next, startHarness, type Client, type Har
 let h: Harness;
 const sockets: Client[] = [];
 before(async () => {
-  h = await startHarness({ noAnswerTimeoutMs: 10_000 });
+  h = await startHarness({ noAnswerTimeoutMs: 10_000, reconnectGraceMs: 1_000 });
 });
 after(async () => {
   for (const s of sockets) s.disconnect();
@@ -102,7 +102,7 @@ describe('one device, several sockets', () => {
     assert.deepEqual(await held, { callId, held: true, by: 'peer' });
     assert.deepEqual(callerEnded, []);
 
-    // The device's last socket goes: now the call ends as disconnected.
+    // The device's last socket goes and does not come back: the call ends as disconnected.
     const ended = next(caller.socket, 'call:ended');
     shell.disconnect();
     await gone(h, deviceId);

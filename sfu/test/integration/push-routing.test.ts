@@ -103,7 +103,10 @@ async function invite(caller: Client, to: string): Promise<string> {
 }
 
 /** Every `event` the socket gets from now on, in order. */
-function record<K extends 'call:state' | 'call:ended'>(socket: Client, event: K): ServerEventPayload<K>[] {
+function record<K extends 'call:state' | 'call:ended' | 'call:peer-connection'>(
+  socket: Client,
+  event: K,
+): ServerEventPayload<K>[] {
   const seen: ServerEventPayload<K>[] = [];
   (socket as unknown as { on(ev: string, fn: (p: ServerEventPayload<K>) => void): void }).on(event, (p) =>
     seen.push(p),
@@ -246,6 +249,37 @@ describe('calling a callee whose iPhone is asleep', () => {
     await a.socket.emitWithAck('call:hangup', { callId });
     phone.disconnect();
     laptop.socket.disconnect();
+  });
+});
+
+describe('a ringing browser that leaves while a woken iPhone has yet to report', () => {
+  it('does not end the call, nor make the caller wait for it: the iPhone reports and answers', async () => {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const laptop = await connectDevice(h.url, b.user);
+    const incoming = next(laptop.socket, 'call:incoming');
+    const pushed = nextPushTo(b.token);
+    const callId = await invite(a.socket, b.self.id);
+    await Promise.all([incoming, pushed]);
+    const ringing = next(a.socket, 'call:state');
+    assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
+    assert.equal((await ringing).state, CallState.Ringing);
+    const endings = record(a.socket, 'call:ended');
+    const waits = record(a.socket, 'call:peer-connection');
+    // The only ringing device, a browser tab, is closed.
+    laptop.socket.disconnect();
+    await gone(h, laptop.deviceId);
+
+    const phone = await wake(b.user, b.deviceId);
+    const reported = await phone.emitWithAck('call:reported', { callId });
+    assert.ok(reported.ok, JSON.stringify(reported));
+    const answered = next(a.socket, 'call:state');
+    assert.ok((await phone.emitWithAck('call:answer', { callId })).ok);
+    assert.equal((await answered).state, CallState.Answered);
+    assert.deepEqual(endings, []);
+    assert.deepEqual(waits, [], 'the closed tab stopped ringing: nobody is reconnecting');
+    await a.socket.emitWithAck('call:hangup', { callId });
+    phone.disconnect();
   });
 });
 

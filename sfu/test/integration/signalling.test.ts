@@ -8,7 +8,7 @@ import { connect, next, startHarness, type Client, type Harness } from './harnes
 let h: Harness;
 const sockets: Client[] = [];
 before(async () => {
-  h = await startHarness({ noAnswerTimeoutMs: 2_000 });
+  h = await startHarness({ noAnswerTimeoutMs: 2_000, reconnectGraceMs: 1_000 });
 });
 after(async () => {
   for (const s of sockets) s.disconnect();
@@ -140,12 +140,14 @@ describe('call lifecycle', () => {
     assert.deepEqual(await ended, { callId, reason: EndReason.Busy, by: 'peer' });
   });
 
-  it('a party disconnecting ends the call for the other with "disconnected"', async () => {
+  it('a party that disconnects and does not come back: the other hears it drop, then the call end as "disconnected"', async () => {
     const { a, b } = await pair();
     const callId = await invite(a.socket, b.self.id);
     assert.ok((await b.socket.emitWithAck('call:answer', { callId })).ok);
+    const told = next(a.socket, 'call:peer-connection');
     const ended = next(a.socket, 'call:ended');
     b.socket.disconnect();
+    assert.deepEqual(await told, { callId, reconnecting: true });
     assert.deepEqual(await ended, { callId, reason: EndReason.Disconnected, by: 'peer' });
   });
 });

@@ -11,6 +11,7 @@ import { startServer, type PushOptions, type Server, type TurnOptions } from '..
 
 export interface TestServerOptions {
   noAnswerTimeoutMs?: number;
+  reconnectGraceMs?: number;
   dataDir?: string;
   push?: PushOptions;
   turn?: TurnOptions;
@@ -29,6 +30,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     dataDir,
     webDir: path.join(dataDir, 'no-web'),
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
+    ...(opts.reconnectGraceMs ? { reconnectGraceMs: opts.reconnectGraceMs } : {}),
     media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },

@@ -5,13 +5,15 @@
  * announced where they appear (role="alert").
  */
 import { CallState } from '@softphone/sfu/protocol';
-import { isAnswered, type PhoneState } from '../call/phone-state.ts';
+import { isAnswered, peerReconnecting, type PhoneState } from '../call/phone-state.ts';
 
 export function announcement(s: PhoneState): string {
-  if (s.connection === 'reconnecting') return s.notice ?? 'Connection lost, reconnecting…';
   const call = s.call;
+  if (call?.reconnecting) return `Reconnecting… the call with ${call.peer.displayName} goes on`;
+  if (s.connection === 'reconnecting') return s.notice ?? 'Connection lost, reconnecting…';
   if (call) {
     const who = call.peer.displayName;
+    if (call.peerReconnecting) return peerReconnecting(who);
     if (!isAnswered(call)) {
       if (call.direction === 'incoming') return `Incoming call from ${who}`;
       return call.state === CallState.Ringing ? `Ringing ${who}…` : `Calling ${who}…`;

@@ -8,6 +8,11 @@
  * Media timeline: the engine is prepared as soon as the call exists, so transport is up while
  * ringing; capture starts only after answer (and again after resuming from hold), through the
  * audio-activation step.
+ *
+ * The call outlives this device's connection to the server: while the socket is down the call
+ * waits (`call.reconnecting`, the media still flowing), and on reconnect the server's `call:resync`
+ * brings it up to date. It ends when the server says so, or when the server's reconnect grace has
+ * passed here with no reconnection.
  */
 import {
   CallState,
@@ -16,6 +21,7 @@ import {
   type EndedBy,
   type IceServer,
   type Peer,
+  type ServerEventPayload,
   type UserId,
 } from '@softphone/sfu/protocol';
 import type { AudioActivation } from '../media/audio-activation.ts';
@@ -80,6 +86,12 @@ export class CallController {
   private readonly early = new Map<CallId, Early>();
   /** The call this device declined: another of the user's devices declining reads differently. */
   private declinedHere: CallId | null = null;
+  /** The server's reconnect grace (from its welcome): how long a call waits for a dropped connection. */
+  private reconnectGraceMs = 20_000;
+  /** Runs while the call waits for this device's connection; the call is given up when it fires. */
+  private graceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The call given up that way: if the server still waits for it, it is told. */
+  private lostCall: CallId | null = null;
 
   constructor(private readonly d: CallControllerDeps) {
     const { link } = d;
@@ -90,6 +102,11 @@ export class CallController {
       if (call?.id === callId && by === 'peer') this.patch(callId, { held: { ...call.held, peer: held } });
     });
     link.on('call:ended', ({ callId, reason, by }) => this.serverEnded(callId, reason, by));
+    link.on('call:resync', (r) => this.resync(r));
+    link.on('call:peer-connection', ({ callId, reconnecting }) =>
+      this.patch(callId, { peerReconnecting: reconnecting }),
+    );
+    link.on('session:welcome', ({ reconnectGraceMs }) => this.welcomed(reconnectGraceMs));
     link.on('media:consumer', (payload) => this.mediaEvent({ event: 'media:consumer', payload }));
     link.on('media:offer', (payload) => this.mediaEvent({ event: 'media:offer', payload }));
   }
@@ -253,9 +270,26 @@ export class CallController {
     await Promise.all([...this.early.keys()].map((id) => this.claim(id)));
   }
 
-  /** The connection dropped: the server ends the call too. */
+  /**
+   * The connection dropped: the call waits for it through the server's reconnect grace, and is
+   * given up here if it has not come back by then. A call whose invite is not acknowledged yet
+   * has no id to resume by: it ends.
+   */
   connectionLost(): void {
-    if (this.current() && !this.d.requests.carriedElsewhere) this.end(EndReason.Disconnected, 'self');
+    const call = this.current();
+    if (!call || this.d.requests.carriedElsewhere || call.reconnecting) return;
+    if (call.id === null) {
+      this.end(EndReason.Disconnected, 'self');
+      return;
+    }
+    const callId = call.id;
+    this.patch(callId, { reconnecting: true });
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = null;
+      if (this.current()?.id !== callId) return;
+      this.lostCall = callId;
+      this.end(EndReason.Disconnected, 'self');
+    }, this.reconnectGraceMs);
   }
 
   /** The server's word on a call, from the page's socket or relayed by the shell (`call.state`). */
@@ -278,7 +312,50 @@ export class CallController {
   /** Signed out: nothing of this user's calls stays. */
   reset(): void {
     this.early.clear();
+    this.stopWaiting();
     this.stopMedia(null);
+  }
+
+  /**
+   * The call as the server has it, after this device reconnected: the same call goes on, with
+   * what was missed meanwhile (answer, hold, the partner's connection, the partner's downstream).
+   */
+  private resync(r: ServerEventPayload<'call:resync'>): void {
+    const call = this.current();
+    if (call?.id !== r.callId) {
+      // Given up here while the server still waited: it ends there too, as a lost connection.
+      if (r.callId === this.lostCall) void this.d.requests.connectionLost(r.callId);
+      return;
+    }
+    this.stopWaiting();
+    this.patch(r.callId, {
+      reconnecting: false,
+      peerReconnecting: r.peerReconnecting,
+      held: { ...call.held, peer: r.held.peer },
+    });
+    const { downstream } = r;
+    if (downstream?.event === 'media:consumer')
+      this.mediaEvent({
+        event: downstream.event,
+        payload: { callId: r.callId, consumer: downstream.consumer },
+      });
+    else if (downstream?.event === 'media:offer')
+      this.mediaEvent({ event: downstream.event, payload: { callId: r.callId, sdp: downstream.sdp } });
+    this.serverState(r.callId, r.answered ? CallState.Answered : r.state);
+  }
+
+  /**
+   * Welcomed on a (new) connection. The server sends a call's resync before its welcome: a call
+   * still waiting for its connection here is one the server no longer has.
+   */
+  private welcomed(reconnectGraceMs: number): void {
+    this.reconnectGraceMs = reconnectGraceMs;
+    if (this.current()?.reconnecting) this.end(EndReason.Disconnected, 'self');
+  }
+
+  private stopWaiting(): void {
+    if (this.graceTimer) clearTimeout(this.graceTimer);
+    this.graceTimer = null;
   }
 
   private async claim(callId: CallId): Promise<void> {
@@ -414,6 +491,7 @@ export class CallController {
   private end(reason: EndReason, by: EndedBy): void {
     const call = this.current();
     if (!call) return;
+    this.stopWaiting();
     const media = this.stopMedia(call.answeredAt);
     this.set({
       call: null,
@@ -483,6 +561,8 @@ function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | nu
     audio: 'idle',
     held: { self: false, peer: false },
     recovering: false,
+    reconnecting: false,
+    peerReconnecting: false,
   };
 }
 

@@ -27,6 +27,8 @@ export interface CallRequests {
   hold(callId: CallId, held: boolean): Done;
   activationFailed(callId: CallId, why: 'not-activated' | 'failed'): Done;
   mediaLost(callId: CallId): Done;
+  /** This device's connection was down past the reconnect grace: it gives the call up. */
+  connectionLost(callId: CallId): Done;
   /** The media path could not be set up: the server ends the call for both with that reason. */
   mediaFailed(callId: CallId): Done;
 }
@@ -43,6 +45,7 @@ export function serverCallRequests(link: SignallingLink): CallRequests {
     hold: (callId, held) => link.request('call:hold', { callId, held }),
     activationFailed: (callId, why) => link.request('call:activation-failed', { callId, why }),
     mediaLost: (callId) => link.request('call:media-lost', { callId }),
+    connectionLost: (callId) => link.request('call:connection-lost', { callId }),
     mediaFailed: (callId) => link.request('call:media-failed', { callId }),
   };
 }

@@ -21,7 +21,9 @@ export function endMessage(
     case EndReason.Unreachable:
       return `${peer} is unreachable`;
     case EndReason.Disconnected:
-      return by === 'self' ? 'You lost your connection' : `${peer} lost their connection`;
+      return by === 'self'
+        ? 'Connection lost: you could not reconnect in time'
+        : `Connection lost: ${peer} could not reconnect in time`;
     case EndReason.MediaServerRestarted:
       return 'Call failed: media server restarted';
     case EndReason.MediaFailed:

@@ -34,6 +34,13 @@ export interface ActiveCall {
   held: { self: boolean; peer: boolean };
   /** The media path dropped and ICE restarts are bringing it back. */
   recovering: boolean;
+  /**
+   * This device's connection to the server dropped and the call waits for it to come back (the
+   * media may still flow); past the server's reconnect grace the call ends.
+   */
+  reconnecting: boolean;
+  /** The partner's connection to the server dropped and the call waits for it. */
+  peerReconnecting: boolean;
 }
 
 export interface EndedCall {
@@ -98,6 +105,11 @@ export const initialPhoneState: PhoneState = {
   outputId: '',
   callNotifications: 'unsupported',
 };
+
+/** What the call screen and the announcer say while the partner's connection is down. */
+export function peerReconnecting(peer: string): string {
+  return `${peer}'s connection dropped — reconnecting…`;
+}
 
 /** Whether the call is answered: here, and nowhere else, is that decided. */
 export function isAnswered(call: ActiveCall): boolean {

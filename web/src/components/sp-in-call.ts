@@ -1,5 +1,5 @@
 import { LitElement, css, html, type ReactiveController, type ReactiveControllerHost } from 'lit';
-import type { ActiveCall, OutputDevice } from '../call/phone-state.ts';
+import { peerReconnecting, type ActiveCall, type OutputDevice } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
@@ -87,6 +87,8 @@ export class SpInCall extends LitElement {
   }
 
   private status(): string {
+    if (this.call.reconnecting) return 'Reconnecting…';
+    if (this.call.peerReconnecting) return peerReconnecting(this.call.peer.displayName);
     if (this.call.recovering) return 'Connection lost, reconnecting…';
     if (this.call.held.self) return 'On hold';
     if (this.call.held.peer) return `${this.call.peer.displayName} put you on hold`;

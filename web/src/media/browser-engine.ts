@@ -249,7 +249,7 @@ export class BrowserMediaEngine implements MediaEngine {
       this.failNoPath(leg);
       return;
     }
-    const step = this.recovery[leg].step(state, Date.now());
+    const step = this.recovery[leg].step(state, Date.now(), this.signalling?.online ?? false);
     if (step === 'give-up') {
       this.setRecovering(false);
       this.events.lost();

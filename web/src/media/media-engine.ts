@@ -22,6 +22,11 @@ export type MediaEventName = 'media:consumer' | 'media:offer';
 export interface MediaSignalling {
   /** A media request for this call; rejects with the server's message when refused. */
   request<K extends MediaRequestName>(event: K, payload: MediaPayload<K>): Promise<RequestResult<K>>;
+  /**
+   * Whether a request can reach the server now: false while the signalling socket is down (a
+   * request then waits in socket.io's buffer, and a reconnect may drop it).
+   */
+  readonly online: boolean;
   /** Listens to a media event for this call; returns the function that stops listening. */
   on<K extends MediaEventName>(event: K, listener: (payload: ServerEventPayload<K>) => void): () => void;
 }

@@ -43,6 +43,9 @@ export function bindMediaSignalling(
   const listeners = new Map<MediaEventName, Set<AnyListener>>();
   let waiting: MediaEvent[] = [];
   return {
+    get online() {
+      return link.isConnected;
+    },
     request<K extends MediaRequestName>(event: K, payload: MediaPayload<K>) {
       if (event === 'media:restart-ice') onIceRestart();
       return data(link.request(event, { ...payload, callId } as RequestPayload<K>));

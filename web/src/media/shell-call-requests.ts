@@ -71,6 +71,8 @@ export function shellCallRequests(bridge: ShellBridge): CallRequests {
     hold: (callId, held) => (bridge.send({ type: 'callkit.hold', callId, held }), accepted),
     activationFailed: () => accepted,
     mediaLost: () => accepted,
+    // The shell's own socket carries the call: the page's connection does not decide its end.
+    connectionLost: () => accepted,
     // The shell ends its CallKit call, and with it the server's.
     mediaFailed: (callId) => (bridge.send({ type: 'callkit.end', callId, reason: 'local' }), accepted),
   };

@@ -33,6 +33,8 @@ export interface ConnectionEvents {
 
 /** One connection to the server, as the page's controllers use it. */
 export interface SignallingTransport {
+  /** The socket is connected now. */
+  readonly connected: boolean;
   connect(): void;
   close(): void;
   on<K extends ServerEventName>(event: K, listener: ServerEventListener<K>): void;
@@ -64,6 +66,10 @@ export class SignallingClient implements SignallingTransport {
     this.socket.on('connect_error', (err: Error & { data?: HandshakeErrorData }) => {
       if (err.data?.code) events.refused(err.data);
     });
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
   }
 
   connect(): void {

@@ -25,6 +25,11 @@ export class SignallingLink {
     return this.transport !== null;
   }
 
+  /** The connection is up now: a request goes out at once rather than waiting for a reconnect. */
+  get isConnected(): boolean {
+    return this.transport?.connected ?? false;
+  }
+
   on<K extends ServerEventName>(event: K, listener: ServerEventListener<K>): void {
     const attach: Attach = (t) => t.on(event, listener);
     this.attachers.push(attach);

@@ -150,6 +150,8 @@ export interface NodePhoneOptions {
   sameBrowserAs?: NodePhone;
   /** The push service this browser's Push API subscribes with. */
   pushService?: PushServiceStandIn;
+  /** Where the phone reaches the server for signalling (default the server's own URL). */
+  signallingUrl?: string;
   /** Wraps each signalling connection the phone opens (to hold an ack back, say). */
   wrap?: (transport: SignallingTransport) => SignallingTransport;
 }
@@ -183,12 +185,17 @@ export function nodePhone(server: TestServer, opts: NodePhoneOptions = {}): Node
   const phone = new Phone({
     accounts: createAccountClient({ baseUrl: server.url, fetch: jar.fetch }),
     openSignalling: (events) => {
-      const client = new SignallingClient(server.url, { deviceId, deviceLabel: 'Node test device' }, events, {
-        extraHeaders: { cookie: jar.header() },
-        forceNew: true,
-        reconnectionDelay: 100,
-        reconnectionDelayMax: 200,
-      });
+      const client = new SignallingClient(
+        opts.signallingUrl ?? server.url,
+        { deviceId, deviceLabel: 'Node test device' },
+        events,
+        {
+          extraHeaders: { cookie: jar.header() },
+          forceNew: true,
+          reconnectionDelay: 100,
+          reconnectionDelayMax: 200,
+        },
+      );
       const t = opts.wrap ? opts.wrap(client) : client;
       transports.push(t);
       return t;

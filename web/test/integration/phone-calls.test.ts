@@ -8,24 +8,32 @@ import { after, before, describe, it } from 'node:test';
 import { CallState, EndReason, type CallId } from '@softphone/sfu/protocol';
 import { startTestServer, type TestServer } from '@softphone/sfu/testing';
 import { screenOf } from '../../src/call/phone-state.ts';
+import { announcement } from '../../src/app/announcement.ts';
 import type { SignallingTransport } from '../../src/signalling/signalling-client.ts';
 import { nodePhone, type NodePhone, type NodePhoneOptions } from './node-phone.ts';
+import { SignallingPath } from './signalling-path.ts';
 
 let server: TestServer;
 const phones: NodePhone[] = [];
+const paths: SignallingPath[] = [];
 before(async () => {
   server = await startTestServer();
 });
 after(async () => {
   for (const p of phones) p.close();
+  for (const p of paths) await p.close();
   await server.stop();
 });
 
 const PASSWORD = 'correct horse battery';
 
 /** A new account signed up and connected on a new Phone. */
-async function signedUp(displayName: string, opts: NodePhoneOptions = {}) {
-  const p = nodePhone(server, opts);
+function signedUp(displayName: string, opts: NodePhoneOptions = {}) {
+  return signedUpOn(server, displayName, opts);
+}
+
+async function signedUpOn(on: TestServer, displayName: string, opts: NodePhoneOptions = {}) {
+  const p = nodePhone(on, opts);
   phones.push(p);
   const username = `u${crypto.randomBytes(5).toString('hex')}`;
   await p.phone.session.signUp(username, PASSWORD, displayName);
@@ -131,6 +139,9 @@ function ackHeldUntil(event: 'call:state' | 'call:ended') {
   return (inner: SignallingTransport): SignallingTransport => {
     inner.on(event, () => release());
     return {
+      get connected() {
+        return inner.connected;
+      },
       connect: () => inner.connect(),
       close: () => inner.close(),
       on: (e, listener) => inner.on(e, listener),
@@ -173,28 +184,68 @@ describe('events that arrive before the invite is acknowledged', () => {
   });
 });
 
-describe('reconnect', () => {
-  it('a dropped connection ends the call here, comes back by itself, and rings again', async () => {
-    const { ann, bob } = await pair();
-    void ann.phone.calls.invite(bob.self.id);
-    await ringingHere(bob);
-    await bob.phone.calls.answer();
-    await ann.until((s) => s.call?.answeredAt != null, 'in call');
-
-    const sockets = [...server.server.io.sockets.sockets.values()];
-    const bobs = sockets.filter((s) => (s.handshake.auth as { deviceId?: string }).deviceId === bob.deviceId);
-    assert.equal(bobs.length, 1);
-    bobs[0]?.conn.close();
-
-    const lost = await bob.until((s) => s.connection === 'reconnecting', 'reconnecting');
-    assert.equal(lost.call, null);
-    assert.equal(lost.ended?.reason, EndReason.Disconnected);
-    await ann.until((s) => s.call === null && s.ended !== null, 'ended for the caller');
-    await bob.until((s) => s.connection === 'connected', 'reconnected');
-
+describe('a call through a signalling drop', () => {
+  /** Ann, and Bob whose signalling goes through a path the test cuts, in an answered call. */
+  async function answeredOverPath(on: TestServer) {
+    const path = await SignallingPath.open(on.url);
+    paths.push(path);
+    const ann = await signedUpOn(on, 'Ann');
+    const bob = await signedUpOn(on, 'Bob', { signallingUrl: path.url });
     await sees(ann, bob.self.id);
     void ann.phone.calls.invite(bob.self.id);
-    const again = await ringingHere(bob);
-    assert.equal(again.call?.peer.id, ann.self.id);
+    const callId = (await ringingHere(bob)).call?.id ?? assert.fail('no call id');
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.answeredAt != null, 'in call');
+    return { ann, bob, path, callId };
+  }
+
+  it('the call waits while the connection is down ("Reconnecting…"), and goes on, resynced, when it is back', async () => {
+    const { ann, bob, path, callId } = await answeredOverPath(server);
+    path.down();
+    const away = await bob.until((s) => s.connection === 'reconnecting', 'reconnecting');
+    assert.equal(away.call?.id, callId, 'the call is still here');
+    assert.equal(away.call?.reconnecting, true);
+    assert.equal(away.ended, null);
+    assert.equal(announcement(away), 'Reconnecting… the call with Ann goes on');
+    const told = await ann.until((s) => s.call?.peerReconnecting === true, 'told Bob is reconnecting');
+    assert.equal(announcement(told), "Bob's connection dropped — reconnecting…");
+    // Ann holds while Bob is away: he learns it from the resync.
+    await ann.phone.calls.setHeld(true);
+
+    path.up();
+    const back = await bob.until(
+      (s) => s.connection === 'connected' && s.call?.reconnecting === false,
+      'back in the call',
+      15_000,
+    );
+    assert.equal(back.call?.id, callId);
+    assert.deepEqual(back.call?.held, { self: false, peer: true });
+    assert.ok(back.call?.answeredAt != null);
+    await ann.until((s) => s.call?.peerReconnecting === false, 'told Bob is back');
+    assert.deepEqual(bob.engine(callId).calls, ['prepare', 'start'], 'the same media, never stopped');
+
+    await bob.phone.calls.hangup();
+    const ended = await ann.until((s) => s.ended !== null, 'ended for Ann');
+    assert.deepEqual([ended.ended?.reason, ended.ended?.by], [EndReason.HungUp, 'peer']);
+  });
+
+  it('a connection that does not come back within the grace: both see the call end as a lost connection', async () => {
+    const graceMs = 1_500;
+    const short = await startTestServer({ reconnectGraceMs: graceMs });
+    try {
+      const { ann, bob, path } = await answeredOverPath(short);
+      path.down();
+      const [bobs, anns] = await Promise.all([
+        bob.until((s) => s.ended !== null, 'ended for Bob', graceMs + 5_000),
+        ann.until((s) => s.ended !== null, 'ended for Ann', graceMs + 5_000),
+      ]);
+      assert.deepEqual([bobs.ended?.reason, bobs.ended?.by], [EndReason.Disconnected, 'self']);
+      assert.equal(bobs.ended?.message, 'Connection lost: you could not reconnect in time');
+      assert.deepEqual([anns.ended?.reason, anns.ended?.by], [EndReason.Disconnected, 'peer']);
+      assert.equal(anns.ended?.message, 'Connection lost: Bob could not reconnect in time');
+    } finally {
+      for (const p of phones.splice(0)) p.close();
+      await short.stop();
+    }
   });
 });
