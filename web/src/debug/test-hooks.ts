@@ -6,6 +6,7 @@ import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
 import { screenOf } from '../call/phone-state.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
+import type { ToneSignatures } from '../media/tone-signature.ts';
 
 export interface PhoneSnapshot {
   screen: ReturnType<typeof screenOf>;
@@ -20,7 +21,14 @@ export interface PhoneSnapshot {
 
 declare global {
   interface Window {
-    softphone: { snapshot(sinceWindow?: number): PhoneSnapshot };
+    softphone: {
+      snapshot(sinceWindow?: number): PhoneSnapshot;
+      /**
+       * The rig's signatures (which tones each party's microphone carries): from the next poll on,
+       * each audio window records the share of each in what was received. Null stops it.
+       */
+      listenFor(signatures: ToneSignatures | null): Promise<void>;
+    };
   }
 }
 
@@ -38,6 +46,12 @@ export function installTestHooks(phone: Phone): void {
         windows: f ? f.windows.slice(sinceWindow) : [],
         link: f?.link ?? null,
       };
+    },
+    async listenFor(signatures) {
+      if (!signatures) return phone.calls.listenFor(null);
+      // Its own chunk, loaded only when a rig asks: the product never runs it.
+      const { ToneProbe } = await import('../media/tone-probe.ts');
+      phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
     },
   };
 }

@@ -3,11 +3,12 @@
  * `shared/docs/one-way-audio-method.md` defines it: no media → no playout → silent → heard.
  */
 import type { MediaStats } from './media-engine.ts';
+import type { ToneShares } from './tone-signature.ts';
 
 export type WindowClass = 'no-media' | 'no-playout' | 'silent' | 'heard';
 
 export interface AudioWindow {
-  /** Epoch ms at the end of the window. */
+  /** Epoch ms at the end of the window (it starts `ms` earlier). */
   at: number;
   ms: number;
   packetsPerSecond: number;
@@ -15,6 +16,23 @@ export interface AudioWindow {
   level: number;
   concealedRatio: number;
   class: WindowClass;
+  /**
+   * In a heard window, when its audio began: the middle of the first poll-to-poll interval inside
+   * the window that was itself at {@link HEARD_LEVEL}, so within `onsetSpanMs / 2` of the truth.
+   */
+  onsetAt?: number;
+  onsetSpanMs?: number;
+  /**
+   * Whose audio it was, when the rig asked ({@link AudioMonitor.listen}): per signature, the mean
+   * share of the received energy its tones carried over the window's probe readings.
+   */
+  tones?: ToneShares;
+}
+
+/** Reads whose signature the audio playing now carries (`tone-probe.ts`); null: nothing received. */
+export interface TonesProbe {
+  read(): ToneShares | null;
+  close(): void;
 }
 
 /**
@@ -27,6 +45,16 @@ export const HEARD_LEVEL = 0.02;
 /** Opus at 20 ms gives ~50 packets/s; below this the transport is not delivering. */
 export const MIN_PACKETS_PER_SECOND = 40;
 
+/** RMS level, 0..1, of the audio played between two samples: √(ΔtotalAudioEnergy / ΔtotalSamplesDuration). */
+function levelBetween(prev: MediaStats, cur: MediaStats): number {
+  const a = prev.inbound;
+  const b = cur.inbound;
+  if (!b) return 0;
+  const dEnergy = b.totalAudioEnergy - (a?.totalAudioEnergy ?? 0);
+  const dDuration = b.totalSamplesDuration - (a?.totalSamplesDuration ?? 0);
+  return dDuration > 0 ? Math.sqrt(Math.max(0, dEnergy) / dDuration) : 0;
+}
+
 export function classifyWindow(prev: MediaStats, cur: MediaStats): AudioWindow | null {
   const a = prev.inbound;
   const b = cur.inbound;
@@ -34,9 +62,7 @@ export function classifyWindow(prev: MediaStats, cur: MediaStats): AudioWindow |
   if (!b || ms <= 0) return null;
   const packets = b.packetsReceived - (a?.packetsReceived ?? 0);
   const samples = b.totalSamplesReceived - (a?.totalSamplesReceived ?? 0);
-  const dEnergy = b.totalAudioEnergy - (a?.totalAudioEnergy ?? 0);
-  const dDuration = b.totalSamplesDuration - (a?.totalSamplesDuration ?? 0);
-  const level = dDuration > 0 ? Math.sqrt(Math.max(0, dEnergy) / dDuration) : 0;
+  const level = levelBetween(prev, cur);
   const concealedRatio = samples > 0 ? (b.concealedSamples - (a?.concealedSamples ?? 0)) / samples : 0;
   const packetsPerSecond = (packets * 1000) / ms;
   let cls: WindowClass;
@@ -59,14 +85,29 @@ export const MIN_WINDOW_MS = 200;
 
 const MAX_WINDOWS = 3_000;
 
+/**
+ * The poll until audio is first heard: Chromium refreshes its stats report every 50 ms at most,
+ * so onset intervals are ~50 ms and the onset is known within ~25 ms. Afterwards the windows
+ * alone matter, and {@link AudioMonitor}'s own interval (100 ms) halves the getStats load.
+ */
+export const ONSET_POLL_MS = 50;
+
 /** Polls a stats source and keeps the windows of the current call. */
 export class AudioMonitor {
   readonly windows: AudioWindow[] = [];
+  /** When audio was first heard: the first heard window's onset (set once). */
   firstHeardAt: number | null = null;
   /** The most recent window's end sample (the call's totals when it ends). */
   private prev: MediaStats | null = null;
+  /** The most recent sample, inside the open window or closing it. */
+  private last: MediaStats | null = null;
+  /** The open window's first poll-to-poll interval at the heard level. */
+  private onset: { from: number; to: number } | null = null;
   private timer: ReturnType<typeof setInterval> | null = null;
   private polling = false;
+  private probe: TonesProbe | null = null;
+  /** The probe's readings since the last window closed. */
+  private readings: ToneShares[] = [];
 
   constructor(
     private readonly source: () => Promise<MediaStats>,
@@ -78,32 +119,84 @@ export class AudioMonitor {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.poll(), this.intervalMs);
+    this.timer ??= setInterval(
+      () => void this.poll(),
+      this.firstHeardAt === null ? Math.min(ONSET_POLL_MS, this.intervalMs) : this.intervalMs,
+    );
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.listen(null);
   }
 
-  /** One stats sample: it closes a window once {@link MIN_WINDOW_MS} have passed since the last. */
-  add(cur: MediaStats): void {
+  /** From now on, each window records whose signature it carried (the QA rig's check). */
+  listen(probe: TonesProbe | null): void {
+    this.probe?.close();
+    this.probe = probe;
+    this.readings = [];
+  }
+
+  /**
+   * One stats sample, with what the probe read at the same moment: it closes a window once
+   * {@link MIN_WINDOW_MS} have passed since the last.
+   */
+  add(cur: MediaStats, tones: ToneShares | null = null): void {
+    if (tones) this.readings.push(tones);
+    const last = this.last;
+    if (last && cur.at <= last.at) return;
+    this.last = cur;
+    if (last && !this.onset && levelBetween(last, cur) >= HEARD_LEVEL)
+      this.onset = { from: last.at, to: cur.at };
     if (this.prev && cur.at - this.prev.at < MIN_WINDOW_MS) return;
     const w = this.prev ? classifyWindow(this.prev, cur) : null;
     this.prev = cur;
+    const readings = this.readings;
+    const onset = this.onset;
+    this.readings = [];
+    this.onset = null;
     if (!w) return;
-    if (w.class === 'heard' && this.firstHeardAt === null) this.firstHeardAt = w.at;
+    if (readings.length) w.tones = meanShares(readings);
+    if (w.class === 'heard' && onset) {
+      w.onsetAt = Math.round((onset.from + onset.to) / 2);
+      w.onsetSpanMs = onset.to - onset.from;
+    }
+    if (w.class === 'heard' && this.firstHeardAt === null) {
+      this.firstHeardAt = w.onsetAt ?? w.at;
+      this.slowDown();
+    }
     this.windows.push(w);
     if (this.windows.length > MAX_WINDOWS) this.windows.shift();
+  }
+
+  /** Audio was heard: the windows need no finer poll than the monitor's own interval. */
+  private slowDown(): void {
+    if (!this.timer) return;
+    clearInterval(this.timer);
+    this.timer = null;
+    this.start();
   }
 
   private async poll(): Promise<void> {
     if (this.polling) return;
     this.polling = true;
     try {
-      this.add(await this.source());
+      const cur = await this.source();
+      this.add(cur, this.probe?.read() ?? null);
+    } catch {
+      // No sample this time (engine not loaded yet, transport closing): the next poll's window
+      // spans the gap.
     } finally {
       this.polling = false;
     }
   }
+}
+
+function meanShares(readings: ToneShares[]): ToneShares {
+  const sum: ToneShares = {};
+  for (const r of readings)
+    for (const [name, share] of Object.entries(r)) sum[name] = (sum[name] ?? 0) + share;
+  for (const name of Object.keys(sum)) sum[name] = (sum[name] ?? 0) / readings.length;
+  return sum;
 }
