@@ -5,6 +5,7 @@
  * steady tone by ~20 dB within seconds.
  */
 import fs from 'node:fs';
+import { matchedSignature, signatureShares, type ToneSignatures } from '@softphone/web/tone-signature';
 
 export const SAMPLE_RATE = 48_000;
 
@@ -18,6 +19,13 @@ export const SIGNATURES = {
   caller: { tones: [440, 660] },
   callee: { tones: [550, 825] },
 } as const satisfies Record<string, Signature>;
+
+export type SignatureName = keyof typeof SIGNATURES;
+
+/** The named signatures' tones, as the page's detector takes them. */
+export function toneSignatures(names: Iterable<SignatureName>): ToneSignatures {
+  return Object.fromEntries([...names].map((n) => [n, SIGNATURES[n].tones]));
+}
 
 function wavHeader(samples: number): Buffer {
   const h = Buffer.alloc(44);
@@ -54,6 +62,20 @@ export function writeSignatureWav(
     data.writeInt16LE(Math.round(amplitude * 32767 * Math.sin(phase)), i * 2);
   }
   fs.writeFileSync(file, Buffer.concat([wavHeader(n), data]));
+}
+
+/**
+ * Which of {@link SIGNATURES} a WAV carries (read over its first second, both tones), or null: a
+ * speech file, judged by level only. Only 48 kHz mono 16-bit files the rig writes can match.
+ */
+export function signatureIn(file: string): SignatureName | null {
+  const buf = fs.readFileSync(file);
+  if (buf.readUInt16LE(22) !== 1 || buf.readUInt32LE(24) !== SAMPLE_RATE) return null;
+  const n = Math.min(SAMPLE_RATE, (buf.length - 44) >> 1);
+  const samples = Array.from({ length: n }, (_, i) => buf.readInt16LE(44 + i * 2) / 32768);
+  const shares = signatureShares(samples, SAMPLE_RATE, toneSignatures(['caller', 'callee']));
+  const name = shares && matchedSignature(shares);
+  return name === 'caller' || name === 'callee' ? name : null;
 }
 
 /** Checks that a user-supplied file is a WAV Chromium can feed (PCM 16-bit); returns why not. */

@@ -306,7 +306,13 @@ async function playCall(
   const sentSince = sentNow != null && farSentAtSince != null ? sentNow - farSentAtSince : null;
   await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
   const verdict =
-    uplink.heard && downlink.heard ? 'two-way' : uplink.heard || downlink.heard ? 'one-way' : 'no-audio';
+    uplink.misrouted || downlink.misrouted
+      ? 'misrouted'
+      : uplink.heard && downlink.heard
+        ? 'two-way'
+        : uplink.heard || downlink.heard
+          ? 'one-way'
+          : 'no-audio';
   return {
     outcome: 'measured',
     verdict,
@@ -320,6 +326,8 @@ function brief(d: DirectionResult, sentPackets: number | null): NonNullable<Farm
     heard: d.heard,
     timeToFirstAudioMs: d.timeToFirstAudioMs,
     unheardCause: d.unheardCause,
+    judgedBy: d.judgedBy,
+    misrouted: d.misrouted,
     windows: d.windows,
     sentPackets,
   };

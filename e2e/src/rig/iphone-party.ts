@@ -120,6 +120,14 @@ export class IphoneParty extends Party {
     await this.enterApp();
   }
 
+  /** The page's engine (`?engine=page`) and the phone's native engine both record whose audio they play. */
+  override async listen(): Promise<void> {
+    await super.listen();
+    const all = this.tones?.all;
+    if (all && Object.keys(all).length)
+      await this.system(() => this.driver.execute((s) => window.shellSimulator.listenFor(s), all));
+  }
+
   /** What the app's native engine heard of the far end (readable while the page is frozen). */
   async nativeAudio(callId: string): Promise<NonNullable<ReturnType<ShellSimulatorHooks['nativeAudio']>>> {
     const heard = await this.system(() =>

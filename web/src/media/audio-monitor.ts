@@ -24,12 +24,13 @@ export interface AudioWindow {
   onsetSpanMs?: number;
   /**
    * Whose audio it was, when the rig asked ({@link AudioMonitor.listen}): per signature, the mean
-   * share of the received energy its tones carried over the window's probe readings.
+   * share of the received energy its tones carried over the window's probe readings that were not
+   * silence (absent when all were).
    */
   tones?: ToneShares;
 }
 
-/** Reads whose signature the audio playing now carries (`tone-probe.ts`); null: nothing received. */
+/** Reads whose signature the audio playing now carries (`tone-probe.ts`); null: silence or nothing received. */
 export interface TonesProbe {
   read(): ToneShares | null;
   close(): void;

@@ -24,7 +24,7 @@ export class ToneProbe {
     this.analyser.fftSize = BLOCK;
   }
 
-  /** The shares of the latest ~85 ms played; null while nothing is received. */
+  /** The shares of the latest ~85 ms played; null while nothing (or silence) is received. */
   read(): ToneShares | null {
     const stream = this.received();
     if (stream !== this.stream) {

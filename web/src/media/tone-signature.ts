@@ -17,9 +17,7 @@ export type ToneShares = Record<string, number>;
  */
 export const SIGNATURE_SHARE = 0.5;
 
-/**
- * Below this mean square (≈ −60 dBFS) a block is silence: its shares would be noise, so they are 0.
- */
+/** Below this mean square (≈ −60 dBFS) a block is silence: it carries nobody's signature. */
 const SILENCE_POWER = 1e-6;
 
 /** |X(f)|² of the windowed block at frequency `f` (not necessarily on a DFT bin). */
@@ -36,15 +34,16 @@ function goertzelPower(y: Float64Array, sampleRate: number, f: number): number {
 }
 
 /**
- * The share of the block's energy in each signature's tones. A tone's energy is read at its
- * frequency and one bin either side: Hann's main lobe spreads a tone over three bins (four when
- * it falls between bins), and by Parseval the positive-frequency bins hold half of N·Σy².
+ * The share of the block's energy in each signature's tones; null for silence. A tone's energy is
+ * read at its frequency and one bin either side: Hann's main lobe spreads a tone over three bins
+ * (four when it falls between bins), and by Parseval the positive-frequency bins hold half of
+ * N·Σy².
  */
 export function signatureShares(
   samples: ArrayLike<number>,
   sampleRate: number,
   signatures: ToneSignatures,
-): ToneShares {
+): ToneShares | null {
   const n = samples.length;
   const y = new Float64Array(n);
   let energy = 0;
@@ -55,16 +54,13 @@ export function signatureShares(
     y[i] = x * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / n));
     energy += (y[i] ?? 0) ** 2;
   }
+  if (n === 0 || raw / n < SILENCE_POWER) return null;
   const shares: ToneShares = {};
-  const silent = n === 0 || raw / n < SILENCE_POWER;
   const bin = sampleRate / n;
   for (const [name, tones] of Object.entries(signatures)) {
     let power = 0;
-    for (const f of tones) {
-      if (silent) break;
-      for (const g of [f - bin, f, f + bin]) power += goertzelPower(y, sampleRate, g);
-    }
-    shares[name] = silent ? 0 : Math.min(1, (2 * power) / (n * energy));
+    for (const f of tones) for (const g of [f - bin, f, f + bin]) power += goertzelPower(y, sampleRate, g);
+    shares[name] = Math.min(1, (2 * power) / (n * energy));
   }
   return shares;
 }
