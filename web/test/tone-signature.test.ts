@@ -62,9 +62,10 @@ describe('signatureShares (Goertzel over a Hann-windowed block)', () => {
     const { caller = NaN, callee = NaN } = signatureShares(noise(4096), 48_000, SIGNATURES) ?? {};
     assert.ok(caller < 0.1 && callee < 0.1, `caller ${caller}, callee ${callee}`);
   });
-  it('calls an even mix of both signatures neither (at most half each)', () => {
+  it("measures a mix by each party's share of its energy, and matches the louder", () => {
+    // The callee at half the caller's amplitude: a quarter of the caller's energy.
     const a = tone(48_000, 4096, () => 440);
-    const b = tone(48_000, 4096, () => 825);
+    const b = tone(48_000, 4096, () => 825, 0.15);
     const shares = signatureShares(
       a.map((x, i) => x + (b[i] ?? 0)),
       48_000,
@@ -72,9 +73,10 @@ describe('signatureShares (Goertzel over a Hann-windowed block)', () => {
     );
     const { caller = NaN, callee = NaN } = shares ?? {};
     assert.ok(
-      Math.abs(caller - 0.5) < 0.02 && Math.abs(callee - 0.5) < 0.02,
+      Math.abs(caller - 0.8) < 0.02 && Math.abs(callee - 0.2) < 0.02,
       `caller ${caller}, callee ${callee}`,
     );
+    assert.equal(matchedSignature(shares ?? {}), 'caller');
   });
   it('returns null for silence, however quiet the signal it would hold', () => {
     assert.equal(signatureShares(new Float32Array(4096), 48_000, SIGNATURES), null);
@@ -95,8 +97,8 @@ describe('matchedSignature', () => {
     assert.equal(matchedSignature({ caller: SIGNATURE_SHARE, callee: 0 }), 'caller');
     assert.equal(matchedSignature({ caller: SIGNATURE_SHARE - 0.001, callee: 0 }), null);
   });
-  it('takes the larger share when both reach it', () => {
-    assert.equal(matchedSignature({ caller: 0.5, callee: 0.6 }), 'callee');
-    assert.equal(matchedSignature({ caller: 0.6, callee: 0.5 }), 'caller');
+  it('takes the larger share when both reach it (the louder party of a mix)', () => {
+    assert.equal(matchedSignature({ caller: 0.3, callee: 0.6 }), 'callee');
+    assert.equal(matchedSignature({ caller: 0.6, callee: 0.3 }), 'caller');
   });
 });

@@ -6,7 +6,7 @@
  * hearing the partner, it is `misrouted`.
  */
 import type { AudioWindow } from '@softphone/web/audio-monitor';
-import { SIGNATURE_SHARE } from '@softphone/web/tone-signature';
+import { matchedSignature } from '@softphone/web/tone-signature';
 import type { LinkFigures } from './link-quality.ts';
 
 export interface DirectionResult {
@@ -49,12 +49,14 @@ export type UnheardCause = Exclude<Heard, 'heard'>;
 
 /**
  * `partner`: the signature the sender's microphone carries (a key of the windows' `tones`), or
- * null for speech. A loud window whose probe heard only silence has no tones: nothing contradicts
- * the level there (the probe reads the last ~85 ms, the window up to 300 ms).
+ * null for speech. A loud window is the partner's when the signature it carries is the partner's
+ * (`matchedSignature`: another party's tones louder than the partner's, or no signature at all,
+ * is someone else). A loud window whose probe heard only silence has no tones: nothing
+ * contradicts the level there (the probe reads the last ~85 ms, the window up to 300 ms).
  */
 export function heardAs(w: AudioWindow, partner: string | null): Heard {
   if (w.class !== 'heard' || partner === null || !w.tones) return w.class;
-  return (w.tones[partner] ?? 0) >= SIGNATURE_SHARE ? 'heard' : 'misrouted';
+  return matchedSignature(w.tones) === partner ? 'heard' : 'misrouted';
 }
 
 /**

@@ -5,13 +5,15 @@ import { judgeDirection, verdictOf } from '../../src/audio/verdict.ts';
 
 /**
  * Windows of 100 ms from t=1000, one per character: H heard, s silent, n no-media; with tones, C
- * is loud and carries the caller's signature, E loud and the callee's, M loud and both (a mix).
+ * is loud and carries the caller's signature, E loud and the callee's, M loud and both with the
+ * callee's louder (a mix), X loud and nobody's (speech from another call).
  */
 function windows(pattern: string): AudioWindow[] {
   const tones: Record<string, AudioWindow['tones']> = {
     C: { caller: 0.93, callee: 0.01 },
     E: { caller: 0.02, callee: 0.91 },
-    M: { caller: 0.45, callee: 0.45 },
+    M: { caller: 0.35, callee: 0.55 },
+    X: { caller: 0.02, callee: 0.03 },
     s: { caller: 0, callee: 0 },
   };
   return [...pattern].map((c, i) => {
@@ -24,7 +26,7 @@ function windows(pattern: string): AudioWindow[] {
       level: loud ? 0.3 : 0.0001,
       concealedRatio: 0,
       class: loud ? 'heard' : c === 'n' ? 'no-media' : 'silent',
-      ...(t && pattern.match(/[CEM]/) ? { tones: t } : {}),
+      ...(t && pattern.match(/[CEMX]/) ? { tones: t } : {}),
     };
   });
 }
@@ -80,9 +82,17 @@ describe('judgeDirection by signature', () => {
     assert.deepEqual([d.heard, d.misrouted, d.unheardCause], [false, true, 'misrouted']);
     assert.equal(d.timeToFirstAudioMs, null);
   });
-  it('calls a mix where the partner carries under half the energy misrouted', () => {
+  it("calls a mix where another party's tones are louder than the partner's misrouted", () => {
     const d = judgeDirection(windows('ssMMMMMM'), 1000, 3000, 'caller');
     assert.deepEqual([d.heard, d.misrouted], [false, true]);
+  });
+  it("calls loud audio carrying nobody's signature misrouted", () => {
+    const d = judgeDirection(windows('ssXXXXXX'), 1000, 3000, 'caller');
+    assert.deepEqual([d.heard, d.misrouted], [false, true]);
+  });
+  it("hears the partner in the first second's weaker tones (gain control settling)", () => {
+    const w = windows('ssCCCCCC').map((x) => (x.tones ? { ...x, tones: { caller: 0.3, callee: 0.01 } } : x));
+    assert.deepEqual(judgeDirection(w, 1000, 3000, 'caller').heard, true);
   });
   it('calls someone else arriving mid-call misrouted, though the partner was heard first', () => {
     const d = judgeDirection(windows('CCCCCCEEEE'), 1000, 3000, 'caller');

@@ -11,11 +11,12 @@ export type ToneSignatures = Record<string, readonly number[]>;
 export type ToneShares = Record<string, number>;
 
 /**
- * A block is a signature's when its tones carry at least half its energy. A clean tone through
- * Opus and Chromium's audio processing measures 0.9–1.0; the other party's tones (110 Hz or more
- * away) and speech measure under 0.1.
+ * A block carries a signature when its tones hold at least this share of its energy. Measured
+ * through Opus and Chromium's audio processing (rig calls, 200 ms windows): the partner's tones
+ * 0.5–1.0, lowest in the first second while gain control and noise suppression settle; on the
+ * tones of a party that is not sending, 0.00–0.05. Speech and noise hold under 0.1 of any.
  */
-export const SIGNATURE_SHARE = 0.5;
+export const SIGNATURE_SHARE = 0.25;
 
 /** Below this mean square (≈ −60 dBFS) a block is silence: it carries nobody's signature. */
 const SILENCE_POWER = 1e-6;
@@ -65,7 +66,10 @@ export function signatureShares(
   return shares;
 }
 
-/** The signature whose tones carry the block (at least {@link SIGNATURE_SHARE}), or null. */
+/**
+ * The signature the block carries: the one with the largest share, if that is at least
+ * {@link SIGNATURE_SHARE}; null for none. Where two parties' audio mixes, the louder one's.
+ */
 export function matchedSignature(shares: ToneShares): string | null {
   let best: string | null = null;
   for (const [name, share] of Object.entries(shares)) {

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { signatureIn, SIGNATURES, writeSignatureWav, type Signature } from '../../src/audio/wav.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wav-signature-'));
+const file = (name: string, signature: Signature | null) => {
+  const f = path.join(dir, `${name}.wav`);
+  writeSignatureWav(f, signature, 2);
+  return f;
+};
+
+describe('signatureIn (which party a WAV speaks for)', () => {
+  it("finds each party's signature in the file the rig writes for it", () => {
+    assert.equal(signatureIn(file('caller', SIGNATURES.caller)), 'caller');
+    assert.equal(signatureIn(file('callee', SIGNATURES.callee)), 'callee');
+  });
+  it('finds none in silence or in other tones: such a microphone is judged by level', () => {
+    assert.equal(signatureIn(file('silence', null)), null);
+    assert.equal(signatureIn(file('other', { tones: [300, 1200] })), null);
+  });
+  it("finds none where only part of the sound is a signature's (speech near 440 Hz)", () => {
+    assert.equal(signatureIn(file('half', { tones: [440, 1200] })), null);
+  });
+});
