@@ -10,6 +10,7 @@ import {
   type TonesProbe,
 } from '../src/media/audio-monitor.ts';
 import type { MediaStats } from '../src/media/media-engine.ts';
+import type { ToneShares } from '../src/media/tone-signature.ts';
 
 function stats(
   at: number,
@@ -232,22 +233,35 @@ describe('AudioMonitor: the first heard window', () => {
 
 describe('AudioMonitor: whose audio (the tones probe)', () => {
   const never = () => Promise.reject(new Error('not polled in this test'));
-  it("records the mean of the window's non-silent readings, and nothing without a probe", () => {
+  /** A probe whose takes are given (the real one reads Web Audio, which Node has not). */
+  const probe = (takes: (ToneShares | undefined)[], closed: string[] = [], name = ''): TonesProbe => ({
+    read: () => undefined,
+    take: () => takes.shift(),
+    close: () => closed.push(name),
+  });
+  it("records what the probe took at each window's end, and nothing when it took nothing", () => {
     const m = new AudioMonitor(never);
-    m.add(stream(0, 0.3), { caller: 1, callee: 0 });
-    m.add(stream(100, 0.3), { caller: 0.9, callee: 0.1 });
-    m.add(stream(150, 0.3), null);
-    m.add(stream(200, 0.3), { caller: 0.7, callee: 0.1 });
+    m.listen(probe([undefined, { caller: 0.8, callee: 0.1 }, undefined]));
+    m.add(stream(0, 0.3));
+    m.add(stream(100, 0.3));
+    m.add(stream(200, 0.3));
     m.add(stream(400, 0.3));
-    assert.deepEqual(m.windows[0]?.tones, { caller: 0.8, callee: 0.1 });
-    assert.equal(m.windows[1]?.tones, undefined);
+    assert.deepEqual(
+      m.windows.map((w) => w.tones),
+      [{ caller: 0.8, callee: 0.1 }, undefined],
+    );
+  });
+  it('records no tones without a probe', () => {
+    const m = new AudioMonitor(never);
+    m.add(stream(0, 0.3));
+    m.add(stream(200, 0.3));
+    assert.equal(m.windows[0]?.tones, undefined);
   });
   it('closes the probe it is given when stopped or replaced', () => {
     const m = new AudioMonitor(never);
     const closed: string[] = [];
-    const probe = (name: string): TonesProbe => ({ read: () => null, close: () => closed.push(name) });
-    m.listen(probe('a'));
-    m.listen(probe('b'));
+    m.listen(probe([], closed, 'a'));
+    m.listen(probe([], closed, 'b'));
     m.stop();
     assert.deepEqual(closed, ['a', 'b']);
   });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { matchedSignature, SIGNATURE_SHARE, signatureShares } from '../src/media/tone-signature.ts';
+import {
+  matchedSignature,
+  meanShares,
+  SIGNATURE_SHARE,
+  signatureShares,
+} from '../src/media/tone-signature.ts';
 
 const SIGNATURES = { caller: [440, 660], callee: [550, 825] };
 
@@ -100,5 +105,18 @@ describe('matchedSignature', () => {
   it('takes the larger share when both reach it (the louder party of a mix)', () => {
     assert.equal(matchedSignature({ caller: 0.3, callee: 0.6 }), 'callee');
     assert.equal(matchedSignature({ caller: 0.6, callee: 0.3 }), 'caller');
+  });
+});
+
+describe('meanShares (a window of probe readings)', () => {
+  it('averages each signature over the readings', () => {
+    const readings = [
+      { caller: 1, callee: 0 },
+      { caller: 0.5, callee: 0.25 },
+    ];
+    assert.deepEqual(meanShares(readings), { caller: 0.75, callee: 0.125 });
+  });
+  it('gives nothing for no readings (a window of silence)', () => {
+    assert.equal(meanShares([]), undefined);
   });
 });

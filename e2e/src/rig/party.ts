@@ -205,11 +205,13 @@ export class Party {
 
   /**
    * Asks the page to record whose signature its audio windows carry (again: a reload forgets it).
-   * Nothing without tones: a level-only party.
+   * Nothing without tones (a level-only party), nor on a production build (`--server-url`), which
+   * has no such hook: its windows carry no tones and are judged by level, and say so.
    */
   async listen(): Promise<void> {
     const all = this.tones?.all;
-    if (all && Object.keys(all).length) await this.driver.execute((s) => window.softphone.listenFor(s), all);
+    if (all && Object.keys(all).length)
+      await this.driver.execute((s) => window.softphone.listenFor?.(s), all);
   }
 
   async snapshot(sinceWindow = 0): Promise<PhoneSnapshot> {

@@ -1,6 +1,8 @@
+/// <reference types="vite/client" />
 /**
  * A read-only window onto the phone for the test rig (`window.softphone.snapshot()`), the way
- * Jitsi's tests read `APP.conference`. It exposes figures, never actions: the rig drives the UI.
+ * Jitsi's tests read `APP.conference`. It exposes figures, and (QA builds) what to measure them
+ * for, never actions: the rig drives the UI.
  */
 import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
@@ -24,10 +26,11 @@ declare global {
     softphone: {
       snapshot(sinceWindow?: number): PhoneSnapshot;
       /**
-       * The rig's signatures (which tones each party's microphone carries): from the next poll on,
-       * each audio window records the share of each in what was received. Null stops it.
+       * QA builds only. The rig's signatures (which tones each party's microphone carries): from
+       * the next poll on, each audio window records the share of each in what was received. Null
+       * stops it.
        */
-      listenFor(signatures: ToneSignatures | null): Promise<void>;
+      listenFor?(signatures: ToneSignatures | null): Promise<void>;
     };
   }
 }
@@ -47,11 +50,14 @@ export function installTestHooks(phone: Phone): void {
         link: f?.link ?? null,
       };
     },
-    async listenFor(signatures) {
-      if (!signatures) return phone.calls.listenFor(null);
-      // Its own chunk, loaded only when a rig asks: the product never runs it.
-      const { ToneProbe } = await import('../media/tone-probe.ts');
-      phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
-    },
+    // Not in the production page (it stays within its size budget): a rig against a production
+    // build judges by level.
+    ...(import.meta.env.MODE === 'qa' && {
+      async listenFor(signatures: ToneSignatures | null) {
+        if (!signatures) return phone.calls.listenFor(null);
+        const { ToneProbe } = await import('../media/tone-probe.ts');
+        phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
+      },
+    }),
   };
 }

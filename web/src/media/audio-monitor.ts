@@ -30,9 +30,12 @@ export interface AudioWindow {
   tones?: ToneShares;
 }
 
-/** Reads whose signature the audio playing now carries (`tone-probe.ts`); null: silence or nothing received. */
+/** Reads whose signature the received audio carries (`tone-probe.ts`, QA builds only). */
 export interface TonesProbe {
-  read(): ToneShares | null;
+  /** Reads the audio playing now: called at every poll. */
+  read(): void;
+  /** The mean shares of the reads since the last take that were not silence (undefined: none). */
+  take(): ToneShares | undefined;
   close(): void;
 }
 
@@ -107,8 +110,6 @@ export class AudioMonitor {
   private timer: ReturnType<typeof setInterval> | null = null;
   private polling = false;
   private probe: TonesProbe | null = null;
-  /** The probe's readings since the last window closed. */
-  private readings: ToneShares[] = [];
 
   constructor(
     private readonly source: () => Promise<MediaStats>,
@@ -136,15 +137,10 @@ export class AudioMonitor {
   listen(probe: TonesProbe | null): void {
     this.probe?.close();
     this.probe = probe;
-    this.readings = [];
   }
 
-  /**
-   * One stats sample, with what the probe read at the same moment: it closes a window once
-   * {@link MIN_WINDOW_MS} have passed since the last.
-   */
-  add(cur: MediaStats, tones: ToneShares | null = null): void {
-    if (tones) this.readings.push(tones);
+  /** One stats sample: it closes a window once {@link MIN_WINDOW_MS} have passed since the last. */
+  add(cur: MediaStats): void {
     const last = this.last;
     if (last && cur.at <= last.at) return;
     this.last = cur;
@@ -153,12 +149,11 @@ export class AudioMonitor {
     if (this.prev && cur.at - this.prev.at < MIN_WINDOW_MS) return;
     const w = this.prev ? classifyWindow(this.prev, cur) : null;
     this.prev = cur;
-    const readings = this.readings;
     const onset = this.onset;
-    this.readings = [];
+    const tones = this.probe?.take();
     this.onset = null;
     if (!w) return;
-    if (readings.length) w.tones = meanShares(readings);
+    if (tones) w.tones = tones;
     if (w.class === 'heard' && onset) {
       w.onsetAt = Math.round((onset.from + onset.to) / 2);
       w.onsetSpanMs = onset.to - onset.from;
@@ -184,7 +179,8 @@ export class AudioMonitor {
     this.polling = true;
     try {
       const cur = await this.source();
-      this.add(cur, this.probe?.read() ?? null);
+      this.probe?.read();
+      this.add(cur);
     } catch {
       // No sample this time (engine not loaded yet, transport closing): the next poll's window
       // spans the gap.
@@ -192,12 +188,4 @@ export class AudioMonitor {
       this.polling = false;
     }
   }
-}
-
-function meanShares(readings: ToneShares[]): ToneShares {
-  const sum: ToneShares = {};
-  for (const r of readings)
-    for (const [name, share] of Object.entries(r)) sum[name] = (sum[name] ?? 0) + share;
-  for (const name of Object.keys(sum)) sum[name] = (sum[name] ?? 0) / readings.length;
-  return sum;
 }

@@ -77,3 +77,13 @@ export function matchedSignature(shares: ToneShares): string | null {
   }
   return best;
 }
+
+/** Per signature, the mean share over the readings; undefined for none. */
+export function meanShares(readings: ToneShares[]): ToneShares | undefined {
+  if (!readings.length) return undefined;
+  const sum: ToneShares = {};
+  for (const r of readings)
+    for (const [name, share] of Object.entries(r)) sum[name] = (sum[name] ?? 0) + share;
+  for (const name of Object.keys(sum)) sum[name] = (sum[name] ?? 0) / readings.length;
+  return sum;
+}
