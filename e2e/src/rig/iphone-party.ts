@@ -120,12 +120,16 @@ export class IphoneParty extends Party {
     await this.enterApp();
   }
 
-  /** The page's engine (`?engine=page`) and the phone's native engine both record whose audio they play. */
+  /**
+   * The phone's native engine records whose audio it plays, from now on and across app launches;
+   * the page's own engine (`?engine=page`) too when the app's web view runs now (a page launched
+   * later is judged by level).
+   */
   override async listen(): Promise<void> {
-    await super.listen();
     const all = this.tones?.all;
-    if (all && Object.keys(all).length)
-      await this.system(() => this.driver.execute((s) => window.shellSimulator.listenFor(s), all));
+    if (!all || !Object.keys(all).length) return;
+    await this.system(() => this.driver.execute((s) => window.shellSimulator.listenFor(s), all));
+    if (!this.frozen && (await this.webViewWindow())) await super.listen();
   }
 
   /** What the app's native engine heard of the far end (readable while the page is frozen). */
