@@ -83,6 +83,17 @@ describe('signatureShares (Goertzel over a Hann-windowed block)', () => {
     );
     assert.equal(matchedSignature(shares ?? {}), 'caller');
   });
+  it("keeps a loud sound 40 Hz off a signature's tone out of its share (Hann: little leakage)", () => {
+    for (const f of [400, 480, 700]) {
+      const { caller = NaN, callee = NaN } =
+        signatureShares(
+          tone(48_000, 4096, () => f),
+          48_000,
+          SIGNATURES,
+        ) ?? {};
+      assert.ok(caller < 0.01 && callee < 0.01, `${f} Hz: caller ${caller}, callee ${callee}`);
+    }
+  });
   it('returns null for silence, however quiet the signal it would hold', () => {
     assert.equal(signatureShares(new Float32Array(4096), 48_000, SIGNATURES), null);
     assert.equal(
