@@ -1,9 +1,10 @@
 /**
  * Per-call, per-direction verdicts from the receiving side's audio windows (the one-way-audio
  * method in shared/docs): heard or not, time to first audio after answer, continuity. When the
- * sender's microphone carries a signature the windows' tones are checked: loud audio that is not
- * the partner's (the receiver's own signal looped back, another call, a stale consumer) is not
- * hearing the partner, it is `misrouted`.
+ * sender's microphone carries a signature the windows' tones are checked: loud audio carrying
+ * another party's signature (the receiver's own signal looped back, another call, a stale
+ * consumer) is not hearing the partner, it is `misrouted`; loud audio carrying none is not
+ * hearing the partner either (`unrecognised`).
  */
 import type { AudioWindow } from '@softphone/web/audio-monitor';
 import { matchedSignature } from '@softphone/web/tone-signature';
@@ -17,7 +18,7 @@ export interface DirectionResult {
    * heard (the sender's microphone is speech, or the receiver's windows carry no tones).
    */
   judgedBy: 'signature' | 'level';
-  /** Loud audio without the partner's signature arrived (a run of at least MIN_HEARD_RUN_MS). */
+  /** Loud audio led by another party's signature arrived (a run of at least MIN_HEARD_RUN_MS). */
   misrouted: boolean;
   /** Answer → the onset of the first heard run at the receiver. */
   timeToFirstAudioMs: number | null;
@@ -43,20 +44,27 @@ export interface DirectionResult {
  */
 export const MIN_HEARD_RUN_MS = 250;
 
-/** A window as the receiver's verdict sees it: `misrouted` is loud, but not the partner's signature. */
-export type Heard = AudioWindow['class'] | 'misrouted';
+/**
+ * A window as the receiver's verdict sees it: `misrouted` is loud and led by another party's
+ * signature, `unrecognised` loud and led by no signature.
+ */
+export type Heard = AudioWindow['class'] | 'misrouted' | 'unrecognised';
 export type UnheardCause = Exclude<Heard, 'heard'>;
 
 /**
  * `partner`: the signature the sender's microphone carries (a key of the windows' `tones`), or
- * null for speech. A loud window is the partner's when the signature it carries is the partner's
- * (`matchedSignature`: another party's tones louder than the partner's, or no signature at all,
- * is someone else). A loud window whose probe heard only silence has no tones: nothing
- * contradicts the level there (the probe reads the last ~85 ms, the window up to 300 ms).
+ * null for speech. A loud window is the partner's when the signature leading it is the partner's
+ * (`matchedSignature`), misrouted when it is another party's. Misrouting is named only on that
+ * positive evidence: on a starved machine the page's audio thread glitches and a window's tones
+ * can drown in the clicks (seen once in ~40 calls at load 16 on 2 cores), but a party that is not
+ * sending never shows its tones (0.00–0.05). A loud window whose probe heard only silence has no
+ * tones: nothing contradicts the level there (the probe reads the last ~85 ms, the window up to
+ * 300 ms).
  */
 export function heardAs(w: AudioWindow, partner: string | null): Heard {
   if (w.class !== 'heard' || partner === null || !w.tones) return w.class;
-  return matchedSignature(w.tones) === partner ? 'heard' : 'misrouted';
+  const led = matchedSignature(w.tones);
+  return led === partner ? 'heard' : led === null ? 'unrecognised' : 'misrouted';
 }
 
 /**
@@ -131,7 +139,13 @@ export function judgeDirection(
 }
 
 function unheardCause(windows: AudioWindow[], partner: string | null): UnheardCause | null {
-  const ms: Record<UnheardCause, number> = { 'no-media': 0, 'no-playout': 0, silent: 0, misrouted: 0 };
+  const ms: Record<UnheardCause, number> = {
+    'no-media': 0,
+    'no-playout': 0,
+    silent: 0,
+    misrouted: 0,
+    unrecognised: 0,
+  };
   for (const w of windows) {
     const as = heardAs(w, partner);
     if (as !== 'heard') ms[as] += w.ms;

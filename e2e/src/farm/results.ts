@@ -18,13 +18,16 @@ const DirectionSchema = z.object({
   timeToFirstAudioMs: z.number().nonnegative().nullable(),
   /**
    * What the unheard part of the measurement mostly was: no packets, packets not played out,
-   * played but below the heard level (digital silence), or loud but not the partner's signature
-   * (`misrouted`); null when all of it was heard.
+   * played but below the heard level (digital silence), loud but another party's signature
+   * (`misrouted`), or loud and no signature (`unrecognised`); null when all of it was heard.
    */
-  unheardCause: z.enum(['no-media', 'no-playout', 'silent', 'misrouted']).nullable().optional(),
+  unheardCause: z
+    .enum(['no-media', 'no-playout', 'silent', 'misrouted', 'unrecognised'])
+    .nullable()
+    .optional(),
   /** `signature`: heard means the partner's tones were heard; `level`: loud enough (speech, or no tones read). */
   judgedBy: z.enum(['signature', 'level']).optional(),
-  /** Loud audio that was not the partner's signature arrived: the call is `misrouted`, not two-way. */
+  /** Loud audio carrying another party's signature arrived: the call is `misrouted`, not two-way. */
   misrouted: z.boolean().optional(),
   /** Audio windows the verdict was judged on (200–300 ms each on the simulated iPhone, one second from a physical one's QA stats): 0 means the receiver reported nothing. */
   windows: z.number().int().nonnegative().optional(),

@@ -14,7 +14,7 @@ const DirectionSchema = z.object({
    * `level`: loud enough counts (a speech WAV, judged by level alone).
    */
   judgedBy: z.enum(['signature', 'level']),
-  /** Loud audio that was not the partner's signature arrived (its own signal looped back, another call). */
+  /** Loud audio carrying another party's signature arrived (its own signal looped back, another call). */
   misrouted: z.boolean(),
   /** Answer → the onset of the first heard run (within ~25 ms: e2e/README.md). */
   timeToFirstAudioMs: z.number().nullable(),
@@ -23,8 +23,11 @@ const DirectionSchema = z.object({
   meanLevel: z.number(),
   concealedRatio: z.number(),
   windows: z.number(),
-  /** What the unheard windows mostly were: `no-media` (no packets), `no-playout`, `silent`, `misrouted`. */
-  unheardCause: z.enum(['no-media', 'no-playout', 'silent', 'misrouted']).nullable(),
+  /**
+   * What the unheard windows mostly were: `no-media` (no packets), `no-playout`, `silent`,
+   * `misrouted` (another party's signature), `unrecognised` (loud, no signature).
+   */
+  unheardCause: z.enum(['no-media', 'no-playout', 'silent', 'misrouted', 'unrecognised']).nullable(),
   /** Loss, jitter, concealment and the E-model's MOS over the measurement (e2e/src/audio/link-quality.ts). */
   network: z
     .object({
@@ -53,7 +56,7 @@ export const CallResultSchema = z.object({
   /** `failed`: the call could not be placed or answered; `error` says why. */
   outcome: z.enum(['measured', 'failed']),
   error: z.string().optional(),
-  /** `misrouted` (a direction heard audio that was not the partner's) outranks one-way and no-audio. */
+  /** `misrouted` (a direction heard another party's audio) outranks one-way and no-audio. */
   verdict: z.enum(['two-way', 'one-way', 'no-audio', 'misrouted']).nullable(),
   /** The directions nobody heard, e.g. ["callee->caller"] for a silent callee. */
   silentDirections: z.array(z.enum(['caller->callee', 'callee->caller'])),

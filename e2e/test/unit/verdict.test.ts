@@ -86,9 +86,14 @@ describe('judgeDirection by signature', () => {
     const d = judgeDirection(windows('ssMMMMMM'), 1000, 3000, 'caller');
     assert.deepEqual([d.heard, d.misrouted], [false, true]);
   });
-  it("calls loud audio carrying nobody's signature misrouted", () => {
+  it("calls loud audio led by nobody's signature unrecognised: not heard, not misrouted", () => {
+    // A starved page's audio glitches, or speech from elsewhere: no evidence of another party.
     const d = judgeDirection(windows('ssXXXXXX'), 1000, 3000, 'caller');
-    assert.deepEqual([d.heard, d.misrouted], [false, true]);
+    assert.deepEqual([d.heard, d.misrouted, d.unheardCause], [false, false, 'unrecognised']);
+  });
+  it('keeps a heard run broken by unrecognised windows heard, with the gap counted', () => {
+    const d = judgeDirection(windows('CCCCXXXCCC'), 1000, 3000, 'caller');
+    assert.deepEqual([d.heard, d.misrouted, d.longestGapMs], [true, false, 300]);
   });
   it("hears the partner in the first second's weaker tones (gain control settling)", () => {
     const w = windows('ssCCCCCC').map((x) => (x.tones ? { ...x, tones: { caller: 0.3, callee: 0.01 } } : x));
