@@ -55,9 +55,10 @@ export type UnheardCause = Exclude<Heard, 'heard'>;
  * `partner`: the signature the sender's microphone carries (a key of the windows' `tones`), or
  * null for speech. A loud window is the partner's when the signature leading it is the partner's
  * (`matchedSignature`), misrouted when it is another party's. Misrouting is named only on that
- * positive evidence: on a starved machine the page's audio thread glitches and a window's tones
- * can drown in the clicks (seen once in ~40 calls at load 16 on 2 cores), but a party that is not
- * sending never shows its tones (0.00–0.05). A loud window whose probe heard only silence has no
+ * positive evidence: once in ~40 normal calls on a machine at load 16–20 on 2 cores, loud windows
+ * next to no-media gaps carried neither signature (cause not pinned down; a starved page's audio
+ * glitching is the likely one), while a party that is not sending never showed its tones
+ * (0.00–0.05). A loud window whose probe heard only silence has no
  * tones: nothing contradicts the level there (the probe reads the last ~85 ms, the window up to
  * 300 ms).
  */
