@@ -1,13 +1,26 @@
 /**
  * Per-call, per-direction verdicts from the receiving side's audio windows (the one-way-audio
- * method in shared/docs): heard or not, time to first audio after answer, continuity.
+ * method in shared/docs): heard or not, time to first audio after answer, continuity. When the
+ * sender's microphone carries a signature the windows' tones are checked: loud audio carrying
+ * another party's signature (the receiver's own signal looped back, another call, a stale
+ * consumer) is not hearing the partner, it is `misrouted`; loud audio carrying none is not
+ * hearing the partner either (`unrecognised`).
  */
 import type { AudioWindow } from '@softphone/web/audio-monitor';
+import { matchedSignature } from '@softphone/web/tone-signature';
 import type { LinkFigures } from './link-quality.ts';
 
 export interface DirectionResult {
+  /** The partner was heard: loud audio, carrying the partner's signature when judged by it. */
   heard: boolean;
-  /** Answer → first heard window at the receiver. */
+  /**
+   * `signature`: a window counts as heard only if the sender's tones carry it; `level`: loud is
+   * heard (the sender's microphone is speech, or the receiver's windows carry no tones).
+   */
+  judgedBy: 'signature' | 'level';
+  /** Loud audio led by another party's signature arrived (a run of at least MIN_HEARD_RUN_MS). */
+  misrouted: boolean;
+  /** Answer → the onset of the first heard run at the receiver. */
   timeToFirstAudioMs: number | null;
   /** Heard windows / all windows from the first heard one to the end of the measurement. */
   audibleRatio: number;
@@ -19,7 +32,7 @@ export interface DirectionResult {
   concealedRatio: number;
   windows: number;
   /** What the unheard windows mostly were (null when every window was heard). */
-  unheardCause: 'no-media' | 'no-playout' | 'silent' | null;
+  unheardCause: UnheardCause | null;
   /** Filled in by the rig from the parties' stats (link-quality.ts). */
   network: LinkFigures | null;
 }
@@ -31,13 +44,44 @@ export interface DirectionResult {
  */
 export const MIN_HEARD_RUN_MS = 250;
 
-/** Index of the first window that starts a run of heard windows of at least MIN_HEARD_RUN_MS. */
-export function heardOnset(windows: AudioWindow[]): number {
+/**
+ * A window as the receiver's verdict sees it: `misrouted` is loud and led by another party's
+ * signature, `unrecognised` loud and led by no signature.
+ */
+export type Heard = AudioWindow['class'] | 'misrouted' | 'unrecognised';
+export type UnheardCause = Exclude<Heard, 'heard'>;
+
+/**
+ * `partner`: the signature the sender's microphone carries (a key of the windows' `tones`), or
+ * null for speech. A loud window is the partner's when the signature leading it is the partner's
+ * (`matchedSignature`), misrouted when it is another party's. Misrouting is named only on that
+ * positive evidence: once in ~40 normal calls on a machine at load 16–20 on 2 cores, loud windows
+ * next to no-media gaps carried neither signature (cause not pinned down; a starved page's audio
+ * glitching is the likely one), while a party that is not sending never showed its tones
+ * (0.00–0.05). A loud window whose probe heard only silence has no
+ * tones: nothing contradicts the level there (the probe reads the last ~85 ms, the window up to
+ * 300 ms).
+ */
+export function heardAs(w: AudioWindow, partner: string | null): Heard {
+  if (w.class !== 'heard' || partner === null || !w.tones) return w.class;
+  const led = matchedSignature(w.tones);
+  return led === partner ? 'heard' : led === null ? 'unrecognised' : 'misrouted';
+}
+
+/**
+ * Index of the first window that starts a run of windows heard as `as` (by default the partner)
+ * lasting at least MIN_HEARD_RUN_MS.
+ */
+export function heardOnset(
+  windows: AudioWindow[],
+  partner: string | null = null,
+  as: Heard = 'heard',
+): number {
   let start = -1;
   let run = 0;
   for (let i = 0; i < windows.length; i++) {
     const w = windows[i];
-    if (w?.class !== 'heard') {
+    if (!w || heardAs(w, partner) !== as) {
       start = -1;
       run = 0;
       continue;
@@ -50,24 +94,39 @@ export function heardOnset(windows: AudioWindow[]): number {
 }
 
 export type Direction = 'caller->callee' | 'callee->caller';
-export type Verdict = 'two-way' | 'one-way' | 'no-audio';
+export type Verdict = 'two-way' | 'one-way' | 'no-audio' | 'misrouted';
 
-export function judgeDirection(windows: AudioWindow[], answeredAt: number, endAt: number): DirectionResult {
+/**
+ * `partner`: the signature the sender's microphone carries (null: speech, judged by level). Time
+ * to first audio runs to the first heard window's onset (its start when it has none recorded).
+ */
+export function judgeDirection(
+  windows: AudioWindow[],
+  answeredAt: number,
+  endAt: number,
+  partner: string | null = null,
+): DirectionResult {
   const inCall = windows.filter((w) => w.at > answeredAt && w.at <= endAt);
-  const firstIdx = heardOnset(inCall);
+  const bySignature = partner !== null && inCall.some((w) => w.tones);
+  const expect = bySignature ? partner : null;
+  const heard = (w: AudioWindow) => heardAs(w, expect) === 'heard';
+  const firstIdx = heardOnset(inCall, expect);
   const first = firstIdx >= 0 ? inCall[firstIdx] : undefined;
   const after = first ? inCall.slice(firstIdx) : [];
   let longestGapMs = 0;
   let gap = 0;
   for (const w of after) {
-    gap = w.class === 'heard' ? 0 : gap + w.ms;
+    gap = heard(w) ? 0 : gap + w.ms;
     longestGapMs = Math.max(longestGapMs, gap);
   }
-  const heardWindows = after.filter((w) => w.class === 'heard');
+  const heardWindows = after.filter(heard);
   const totalMs = inCall.reduce((a, w) => a + w.ms, 0);
+  const onset = first ? (first.onsetAt ?? first.at - first.ms) : null;
   return {
     heard: first !== undefined,
-    timeToFirstAudioMs: first ? first.at - answeredAt : null,
+    judgedBy: bySignature ? 'signature' : 'level',
+    misrouted: bySignature && heardOnset(inCall, expect, 'misrouted') >= 0,
+    timeToFirstAudioMs: onset !== null ? Math.max(0, onset - answeredAt) : null,
     audibleRatio: after.length ? round(heardWindows.length / after.length) : 0,
     longestGapMs,
     meanLevel: heardWindows.length
@@ -75,22 +134,42 @@ export function judgeDirection(windows: AudioWindow[], answeredAt: number, endAt
       : 0,
     concealedRatio: totalMs ? round(inCall.reduce((a, w) => a + w.concealedRatio * w.ms, 0) / totalMs) : 0,
     windows: inCall.length,
-    unheardCause: unheardCause(inCall),
+    unheardCause: unheardCause(inCall, expect),
     network: null,
   };
 }
 
-function unheardCause(windows: AudioWindow[]): DirectionResult['unheardCause'] {
-  const ms = { 'no-media': 0, 'no-playout': 0, silent: 0 };
-  for (const w of windows) if (w.class !== 'heard') ms[w.class] += w.ms;
+function unheardCause(windows: AudioWindow[], partner: string | null): UnheardCause | null {
+  const ms: Record<UnheardCause, number> = {
+    'no-media': 0,
+    'no-playout': 0,
+    silent: 0,
+    misrouted: 0,
+    unrecognised: 0,
+  };
+  for (const w of windows) {
+    const as = heardAs(w, partner);
+    if (as !== 'heard') ms[as] += w.ms;
+  }
   const [cause, most] = Object.entries(ms).sort((a, b) => b[1] - a[1])[0] ?? ['silent', 0];
-  return most > 0 ? (cause as keyof typeof ms) : null;
+  return most > 0 ? (cause as UnheardCause) : null;
 }
 
-export function verdictOf(d: Record<Direction, DirectionResult>): { verdict: Verdict; silent: Direction[] } {
-  const silent = (Object.keys(d) as Direction[]).filter((k) => !d[k].heard);
-  if (silent.length === 0) return { verdict: 'two-way', silent };
-  return { verdict: silent.length === 2 ? 'no-audio' : 'one-way', silent };
+/**
+ * A call is two-way only if each side heard the other and nothing else: a misrouted direction
+ * (even one that also heard the partner) makes the call `misrouted`, which outranks one-way.
+ */
+export function verdictOf(d: Record<Direction, DirectionResult>): {
+  verdict: Verdict;
+  silent: Direction[];
+  misrouted: Direction[];
+} {
+  const directions = Object.keys(d) as Direction[];
+  const silent = directions.filter((k) => !d[k].heard);
+  const misrouted = directions.filter((k) => d[k].misrouted);
+  if (misrouted.length) return { verdict: 'misrouted', silent, misrouted };
+  if (silent.length === 0) return { verdict: 'two-way', silent, misrouted };
+  return { verdict: silent.length === 2 ? 'no-audio' : 'one-way', silent, misrouted };
 }
 
 function round(x: number): number {

@@ -5,6 +5,7 @@
  * steady tone by ~20 dB within seconds.
  */
 import fs from 'node:fs';
+import { matchedSignature, signatureShares, type ToneSignatures } from '@softphone/web/tone-signature';
 
 export const SAMPLE_RATE = 48_000;
 
@@ -18,6 +19,13 @@ export const SIGNATURES = {
   caller: { tones: [440, 660] },
   callee: { tones: [550, 825] },
 } as const satisfies Record<string, Signature>;
+
+export type SignatureName = keyof typeof SIGNATURES;
+
+/** The named signatures' tones, as the page's detector takes them. */
+export function toneSignatures(names: Iterable<SignatureName>): ToneSignatures {
+  return Object.fromEntries([...names].map((n) => [n, SIGNATURES[n].tones]));
+}
 
 function wavHeader(samples: number): Buffer {
   const h = Buffer.alloc(44);
@@ -54,6 +62,36 @@ export function writeSignatureWav(
     data.writeInt16LE(Math.round(amplitude * 32767 * Math.sin(phase)), i * 2);
   }
   fs.writeFileSync(file, Buffer.concat([wavHeader(n), data]));
+}
+
+/**
+ * Below this, a WAV is not one of the rig's signatures: those hold ~1.0 of their energy in their
+ * tones (pure tones, no processing), where a speech file can hold a fair share near 440 Hz.
+ */
+const SIGNATURE_WAV_SHARE = 0.9;
+
+/**
+ * Which of {@link SIGNATURES} a WAV carries, or null: a speech file, judged by level only. Read as
+ * the page's probe reads audio, in 4096-sample blocks: one inside each of the first four 250 ms
+ * segments, so both tones, and every block must be the same signature's. Only 48 kHz mono 16-bit
+ * files (what the rig writes) can match.
+ */
+export function signatureIn(file: string): SignatureName | null {
+  const buf = fs.readFileSync(file);
+  if (buf.readUInt16LE(22) !== 1 || buf.readUInt32LE(24) !== SAMPLE_RATE) return null;
+  const block = 4096;
+  const segment = SAMPLE_RATE / 4;
+  const found = new Set<string | null>();
+  for (let k = 0; k < 4; k++) {
+    const from = 44 + (k * segment + (segment - block) / 2) * 2;
+    if (from + block * 2 > buf.length) return null;
+    const samples = Array.from({ length: block }, (_, i) => buf.readInt16LE(from + i * 2) / 32768);
+    const shares = signatureShares(samples, SAMPLE_RATE, toneSignatures(['caller', 'callee']));
+    const name = shares && matchedSignature(shares);
+    found.add(name && (shares[name] ?? 0) >= SIGNATURE_WAV_SHARE ? name : null);
+  }
+  const [only] = found;
+  return found.size === 1 && (only === 'caller' || only === 'callee') ? only : null;
 }
 
 /** Checks that a user-supplied file is a WAV Chromium can feed (PCM 16-bit); returns why not. */

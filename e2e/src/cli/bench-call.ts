@@ -1,6 +1,7 @@
 /**
  * `npm run bench:call -- [--calls N]`: places N calls (default 20) and prints p50 / p95 of
- * dial → callee ringing, answer → each direction heard, answer → both heard.
+ * dial → callee alerted (the callee's page got `call:incoming`), answer → the onset of each
+ * direction's first heard audio (within ~25 ms, e2e/README.md), answer → both heard.
  */
 import { Rig } from '../rig/rig.ts';
 import { formatCallLine, runCalls } from '../rig/run-calls.ts';
@@ -11,7 +12,7 @@ import { parseRigOptions, UsageError } from './rig-options.ts';
 const HELP = `Usage: npm run bench:call -- [--calls N] [--hold-ms MS] [rig options, see npm run rig -- --help]`;
 
 const METRICS: [string, (r: CallResult) => number | null][] = [
-  ['dial → callee ringing', (r) => r.timings.dialToRingingMs],
+  ['dial → callee alerted', (r) => r.timings.dialToCalleeAlertedMs],
   ['answer → caller heard by callee', (r) => r.timings.answerToHeardMs['caller->callee']],
   ['answer → callee heard by caller', (r) => r.timings.answerToHeardMs['callee->caller']],
   ['answer → both heard', (r) => r.timings.answerToBothHeardMs],

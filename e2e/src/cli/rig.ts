@@ -58,7 +58,7 @@ async function main(): Promise<number> {
     );
     const s = run.summary;
     console.log(
-      `summary: ${s.calls} calls, ${s.twoWay} two-way, ${s.oneWay} one-way, ${s.noAudio} no audio, ${s.failed} failed`,
+      `summary: ${s.calls} calls, ${s.twoWay} two-way, ${s.oneWay} one-way, ${s.noAudio} no audio, ${s.misrouted} misrouted, ${s.failed} failed`,
     );
     console.log(`results: ${o.out}`);
     return s.twoWay === s.calls ? 0 : 1;

@@ -70,8 +70,11 @@ export interface Iphone {
 
   /** Waits up to `timeoutMs` for the app to hold a VoIP token; false if it never did. */
   waitForVoipToken(timeoutMs: number): Promise<boolean>;
-  /** The downlink of the call answered at `answeredAt` (rig clock) until now. */
-  ownAudio(answeredAt: number): Promise<OwnAudio>;
+  /**
+   * The downlink of the call answered at `answeredAt` (rig clock) until now; `partner`: the far
+   * end's signature, where the phone can tell whose audio it plays (else judged by level).
+   */
+  ownAudio(answeredAt: number, partner: string | null): Promise<OwnAudio>;
   /** The device's clock now, as epoch ms. */
   deviceTime(): Promise<number>;
   /**

@@ -236,6 +236,7 @@ export class PhysicalIphone implements Iphone {
     }
   }
 
+  /** A physical phone's QA stats carry no tones: its downlink is judged by level. */
   async ownAudio(answeredAt: number): Promise<OwnAudio> {
     await this.collectLog();
     const lines = this.log

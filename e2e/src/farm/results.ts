@@ -17,10 +17,18 @@ const DirectionSchema = z.object({
   /** Answer → first heard window at the receiving side; null when never heard. */
   timeToFirstAudioMs: z.number().nonnegative().nullable(),
   /**
-   * What the unheard part of the measurement mostly was: no packets, packets not played out, or
-   * played but below the heard level (digital silence); null when all of it was heard.
+   * What the unheard part of the measurement mostly was: no packets, packets not played out,
+   * played but below the heard level (digital silence), loud but another party's signature
+   * (`misrouted`), or loud and no signature (`unrecognised`); null when all of it was heard.
    */
-  unheardCause: z.enum(['no-media', 'no-playout', 'silent']).nullable().optional(),
+  unheardCause: z
+    .enum(['no-media', 'no-playout', 'silent', 'misrouted', 'unrecognised'])
+    .nullable()
+    .optional(),
+  /** `signature`: heard means the partner's tones were heard; `level`: loud enough (speech, or no tones read). */
+  judgedBy: z.enum(['signature', 'level']).optional(),
+  /** Loud audio carrying another party's signature arrived: the call is `misrouted`, not two-way. */
+  misrouted: z.boolean().optional(),
   /** Audio windows the verdict was judged on (200–300 ms each on the simulated iPhone, one second from a physical one's QA stats): 0 means the receiver reported nothing. */
   windows: z.number().int().nonnegative().optional(),
   /**
@@ -55,7 +63,7 @@ export const FarmCallSchema = z.object({
   /** `failed`: the call could not be placed or answered; `error` says why. */
   outcome: z.enum(['measured', 'failed']),
   error: z.string().optional(),
-  verdict: z.enum(['two-way', 'one-way', 'no-audio']).nullable(),
+  verdict: z.enum(['two-way', 'one-way', 'no-audio', 'misrouted']).nullable(),
   uplink: DirectionSchema.nullable(),
   downlink: DirectionSchema.nullable(),
   /**

@@ -83,6 +83,8 @@ export async function runFarm(opts: FarmOptions): Promise<FarmSummary> {
     if (!(rig.callee instanceof IphoneParty)) throw new Error('the rig did not start a simulated iPhone');
     const party = rig.callee;
     const iphone = new SimulatedIphone(party, SIMULATED_IOS, true);
+    // Whose audio each side plays: the phone's native engine keeps this across app launches.
+    await party.listen();
     const pushLog = rig.server?.apns?.pushLog ?? null;
     const writer = FarmResultsWriter.create(opts.out, {
       type: 'run',
@@ -156,6 +158,7 @@ async function oneCall(c: CallContext): Promise<FarmCall> {
   let result: Pick<FarmCall, 'outcome' | 'error' | 'verdict' | 'uplink' | 'downlink'>;
   try {
     if (fault) await party.setKnobs(fault.knobs);
+    await far.listen();
     result = await playCall(c, far, mark);
   } catch (err) {
     const clean = err instanceof EndedCleanly;
@@ -300,13 +303,19 @@ async function playCall(
   }
   const now = Date.now();
   const farNow = await far.snapshot();
-  const uplink = judgeDirection(farNow.windows, since, now);
-  const downlink = (await iphone.ownAudio(since)).downlink;
+  const uplink = judgeDirection(farNow.windows, since, now, party.tones?.own ?? null);
+  const downlink = (await iphone.ownAudio(since, far.tones?.own ?? null)).downlink;
   const sentNow = farNow.link?.outbound?.packetsSent;
   const sentSince = sentNow != null && farSentAtSince != null ? sentNow - farSentAtSince : null;
   await hangUpAndDismiss(s.hangup, far, party, iphone, callId);
   const verdict =
-    uplink.heard && downlink.heard ? 'two-way' : uplink.heard || downlink.heard ? 'one-way' : 'no-audio';
+    uplink.misrouted || downlink.misrouted
+      ? 'misrouted'
+      : uplink.heard && downlink.heard
+        ? 'two-way'
+        : uplink.heard || downlink.heard
+          ? 'one-way'
+          : 'no-audio';
   return {
     outcome: 'measured',
     verdict,
@@ -320,6 +329,8 @@ function brief(d: DirectionResult, sentPackets: number | null): NonNullable<Farm
     heard: d.heard,
     timeToFirstAudioMs: d.timeToFirstAudioMs,
     unheardCause: d.unheardCause,
+    judgedBy: d.judgedBy,
+    misrouted: d.misrouted,
     windows: d.windows,
     sentPackets,
   };
@@ -412,8 +423,10 @@ async function waitHeardOrFlagged(
     const events = await party.systemEvents(mark);
     if (events.some((e) => e.kind === 'activation-failed' && e.callId === callId && e.at >= since))
       return 'flagged';
-    const [a, down] = [await far.snapshot(), (await iphone.ownAudio(since)).downlink];
-    if (judgeDirection(a.windows, since, now).heard && down.heard) return 'heard';
+    const [a, down] = [await far.snapshot(), (await iphone.ownAudio(since, far.tones?.own ?? null)).downlink];
+    const up = judgeDirection(a.windows, since, now, party.tones?.own ?? null);
+    // Someone else's audio is settled too: waiting longer will not make it the partner's.
+    if ((up.heard || up.misrouted) && (down.heard || down.misrouted)) return 'heard';
     if (now > deadline) return 'timeout';
     await new Promise((r) => setTimeout(r, 100));
   }

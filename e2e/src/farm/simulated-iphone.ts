@@ -120,7 +120,7 @@ export class SimulatedIphone implements Iphone {
   }
 
   /** What the phone's engine played of the call up now (the one CallKit holds as active or held). */
-  async ownAudio(answeredAt: number): Promise<OwnAudio> {
+  async ownAudio(answeredAt: number, partner: string | null): Promise<OwnAudio> {
     let windows;
     if (this.engine === 'page') windows = (await this.party.snapshot()).windows;
     else {
@@ -128,7 +128,7 @@ export class SimulatedIphone implements Iphone {
       if (!call) throw new Error(`${this.party.name}: no call is up`);
       windows = (await this.party.nativeAudio(call.id)).windows;
     }
-    return { downlink: judgeDirection(windows, answeredAt, Date.now()), uplinkSent: null };
+    return { downlink: judgeDirection(windows, answeredAt, Date.now(), partner), uplinkSent: null };
   }
 
   /** The simulator page runs on the rig's machine: its clock is the rig's. */

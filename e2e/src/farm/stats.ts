@@ -114,7 +114,8 @@ export interface CallOutcome {
   engine: string;
   /** `failed`: the call could not be placed or answered, so there is no audio verdict. */
   outcome: 'measured' | 'failed';
-  verdict: 'two-way' | 'one-way' | 'no-audio' | null;
+  /** `misrouted`: a direction carried loud audio that was not the partner's signature. */
+  verdict: 'two-way' | 'one-way' | 'no-audio' | 'misrouted' | null;
   /** For a one-way call, which direction nobody heard (relative to the iPhone). */
   silent: 'uplink' | 'downlink' | null;
 }
@@ -128,6 +129,8 @@ export interface CellStats {
   oneWay: number;
   oneWayBySilent: { uplink: number; downlink: number };
   noAudio: number;
+  /** Calls that heard someone other than the partner (not two-way). */
+  misrouted: number;
   failed: number;
   /**
    * One-way calls / measured calls (calls − failed): a call that never connected has no audio to be
@@ -155,6 +158,7 @@ export function cellStats(
       downlink: oneWay.filter((c) => c.silent === 'downlink').length,
     },
     noAudio: calls.filter((c) => c.verdict === 'no-audio').length,
+    misrouted: calls.filter((c) => c.verdict === 'misrouted').length,
     failed,
     oneWayRate: wilson(oneWay.length, measured),
     zeroFailureUpper95: oneWay.length === 0 && measured > 0 ? zeroFailureUpperBound(measured) : null,

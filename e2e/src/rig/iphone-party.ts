@@ -120,6 +120,18 @@ export class IphoneParty extends Party {
     await this.enterApp();
   }
 
+  /**
+   * The phone's native engine records whose audio it plays, from now on and across app launches;
+   * the page's own engine (`?engine=page`) too when the app's web view runs now (a page launched
+   * later is judged by level).
+   */
+  override async listen(): Promise<void> {
+    const all = this.tones?.all;
+    if (!all || !Object.keys(all).length) return;
+    await this.system(() => this.driver.execute((s) => window.shellSimulator.listenFor(s), all));
+    if (!this.frozen && (await this.webViewWindow())) await super.listen();
+  }
+
   /** What the app's native engine heard of the far end (readable while the page is frozen). */
   async nativeAudio(callId: string): Promise<NonNullable<ReturnType<ShellSimulatorHooks['nativeAudio']>>> {
     const heard = await this.system(() =>

@@ -5,6 +5,7 @@
  */
 import { Key } from 'webdriverio';
 import type { PhoneSnapshot } from '@softphone/web/test-hooks';
+import type { ToneSignatures } from '@softphone/web/tone-signature';
 import { accessibilityViolations, type AccessibilityViolation } from './accessibility.ts';
 
 const SEL = {
@@ -28,12 +29,22 @@ const SEL = {
 
 export type Screen = PhoneSnapshot['screen'];
 
+/** Which signature a party's microphone carries, and every party's (what its page listens for). */
+export interface PartyTones {
+  /** A key of `all`, or null: the microphone is speech (judged by level). */
+  own: string | null;
+  all: ToneSignatures;
+}
+
 export class Party {
   /** The account's username: the display name, lower-cased. */
   readonly username: string;
 
   /** The name in messages: the display name, and which device when the user has several. */
   readonly who: string;
+
+  /** Set by the rig: whose audio this party's partner must hear, and what its page checks for. */
+  tones: PartyTones | null = null;
 
   constructor(
     readonly name: string,
@@ -190,6 +201,17 @@ export class Party {
   async dismiss(): Promise<void> {
     await this.click(SEL.dismiss, 'dismiss');
     await this.waitForScreen('contacts');
+  }
+
+  /**
+   * Asks the page to record whose signature its audio windows carry (again: a reload forgets it).
+   * Nothing without tones (a level-only party), nor on a production build (`--server-url`), which
+   * has no such hook: its windows carry no tones and are judged by level, and say so.
+   */
+  async listen(): Promise<void> {
+    const all = this.tones?.all;
+    if (all && Object.keys(all).length)
+      await this.driver.execute((s) => window.softphone.listenFor?.(s), all);
   }
 
   async snapshot(sinceWindow = 0): Promise<PhoneSnapshot> {

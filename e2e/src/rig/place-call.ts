@@ -28,6 +28,7 @@ export async function placeCall(
 ): Promise<CallResult> {
   let callId: string | null = null;
   try {
+    await Promise.all([caller.listen(), callee.listen()]);
     await (opts.dial ? opts.dial() : caller.call(callee));
     const incoming = await callee.waitForScreen('incoming');
     callId = incoming.state.call?.id ?? null;
@@ -50,8 +51,8 @@ export async function placeCall(
     const answeredAt = b.marks?.answeredAt;
     if (!answeredAt) throw new Error('the callee has no answer mark');
     const directions: Record<Direction, DirectionResult> = {
-      'caller->callee': judgeDirection(b.windows, answeredAt, endAt),
-      'callee->caller': judgeDirection(a.windows, answeredAt, endAt),
+      'caller->callee': judgeDirection(b.windows, answeredAt, endAt, caller.tones?.own ?? null),
+      'callee->caller': judgeDirection(a.windows, answeredAt, endAt, callee.tones?.own ?? null),
     };
     directions['caller->callee'].network = linkFigures(
       { start: b0.link, end: b.link },
@@ -63,19 +64,23 @@ export async function placeCall(
       { start: b0.link, end: b.link },
       directions['callee->caller'].concealedRatio,
     );
-    const { verdict, silent } = verdictOf(directions);
+    const { verdict, silent, misrouted } = verdictOf(directions);
     const heard = (d: Direction) => directions[d].timeToFirstAudioMs;
-    const both = silent.length ? null : Math.max(heard('caller->callee') ?? 0, heard('callee->caller') ?? 0);
+    const both =
+      silent.length || misrouted.length
+        ? null
+        : Math.max(heard('caller->callee') ?? 0, heard('callee->caller') ?? 0);
     const dialed = a.marks?.dialedAt;
-    const rang = b.marks?.incomingAt;
+    const alerted = b.marks?.incomingAt;
     return {
       index,
       callId,
       outcome: 'measured',
       verdict,
       silentDirections: silent,
+      misroutedDirections: misrouted,
       timings: {
-        dialToRingingMs: dialed && rang ? rang - dialed : null,
+        dialToCalleeAlertedMs: dialed && alerted ? alerted - dialed : null,
         answerToHeardMs: {
           'caller->callee': heard('caller->callee'),
           'callee->caller': heard('callee->caller'),
@@ -95,8 +100,9 @@ export async function placeCall(
       error: err instanceof Error ? err.message : String(err),
       verdict: null,
       silentDirections: [],
+      misroutedDirections: [],
       timings: {
-        dialToRingingMs: null,
+        dialToCalleeAlertedMs: null,
         answerToHeardMs: { 'caller->callee': null, 'callee->caller': null },
         answerToBothHeardMs: null,
       },

@@ -7,15 +7,27 @@ import path from 'node:path';
 import { z } from 'zod';
 
 const DirectionSchema = z.object({
+  /** The partner was heard: loud audio, carrying the partner's signature when judged by it. */
   heard: z.boolean(),
+  /**
+   * `signature`: only the partner's tones count as heard (the rig's generated signatures);
+   * `level`: loud enough counts (a speech WAV, judged by level alone).
+   */
+  judgedBy: z.enum(['signature', 'level']),
+  /** Loud audio carrying another party's signature arrived (its own signal looped back, another call). */
+  misrouted: z.boolean(),
+  /** Answer → the onset of the first heard run (within ~25 ms: e2e/README.md). */
   timeToFirstAudioMs: z.number().nullable(),
   audibleRatio: z.number(),
   longestGapMs: z.number(),
   meanLevel: z.number(),
   concealedRatio: z.number(),
   windows: z.number(),
-  /** What the unheard windows mostly were: `no-media` (no packets), `no-playout`, `silent`. */
-  unheardCause: z.enum(['no-media', 'no-playout', 'silent']).nullable(),
+  /**
+   * What the unheard windows mostly were: `no-media` (no packets), `no-playout`, `silent`,
+   * `misrouted` (another party's signature), `unrecognised` (loud, no signature).
+   */
+  unheardCause: z.enum(['no-media', 'no-playout', 'silent', 'misrouted', 'unrecognised']).nullable(),
   /** Loss, jitter, concealment and the E-model's MOS over the measurement (e2e/src/audio/link-quality.ts). */
   network: z
     .object({
@@ -44,11 +56,15 @@ export const CallResultSchema = z.object({
   /** `failed`: the call could not be placed or answered; `error` says why. */
   outcome: z.enum(['measured', 'failed']),
   error: z.string().optional(),
-  verdict: z.enum(['two-way', 'one-way', 'no-audio']).nullable(),
+  /** `misrouted` (a direction heard another party's audio) outranks one-way and no-audio. */
+  verdict: z.enum(['two-way', 'one-way', 'no-audio', 'misrouted']).nullable(),
   /** The directions nobody heard, e.g. ["callee->caller"] for a silent callee. */
   silentDirections: z.array(z.enum(['caller->callee', 'callee->caller'])),
+  /** The directions that carried someone else's audio. */
+  misroutedDirections: z.array(z.enum(['caller->callee', 'callee->caller'])),
   timings: z.object({
-    dialToRingingMs: z.number().nullable(),
+    /** The caller's dial click → the callee's page got `call:incoming` (its ringing screen follows). */
+    dialToCalleeAlertedMs: z.number().nullable(),
     answerToHeardMs: z.object({
       'caller->callee': z.number().nullable(),
       'callee->caller': z.number().nullable(),
@@ -81,6 +97,7 @@ export const RunResultSchema = z.object({
     twoWay: z.number(),
     oneWay: z.number(),
     noAudio: z.number(),
+    misrouted: z.number(),
     failed: z.number(),
   }),
 });
@@ -92,6 +109,7 @@ export function summarise(calls: CallResult[]): RunResult['summary'] {
     twoWay: calls.filter((c) => c.verdict === 'two-way').length,
     oneWay: calls.filter((c) => c.verdict === 'one-way').length,
     noAudio: calls.filter((c) => c.verdict === 'no-audio').length,
+    misrouted: calls.filter((c) => c.verdict === 'misrouted').length,
     failed: calls.filter((c) => c.outcome === 'failed').length,
   };
 }

@@ -12,6 +12,7 @@ import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startNamespacedChromedriver, type NamespacedDriver } from '../stack/namespaced-chromedriver.ts';
 import { PUBLIC_IP, type Topology } from '../stack/topology.ts';
+import { signatureIn, toneSignatures, type SignatureName } from '../audio/wav.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
 import { DevTools } from './devtools.ts';
 import { IphoneParty } from './iphone-party.ts';
@@ -20,6 +21,11 @@ import { Party } from './party.ts';
 export interface RigOptions {
   profile: ProfileName;
   wav: { caller: string; callee: string };
+  /**
+   * The signature each party's microphone is meant to carry, which its partner must hear (null:
+   * speech, judged by level). Default: the one its WAV carries (`signatureIn`).
+   */
+  signatures?: Record<Role, SignatureName | null>;
   /** Where logs go (server, Appium). */
   logDir: string;
   /** Use a running softphone instead of starting one. */
@@ -100,6 +106,13 @@ export class Rig {
       const callee = opts.calleeOnIphone
         ? new IphoneParty(names.callee, d2, iphoneQuery(opts.calleeOnIphone, server))
         : new Party(names.callee, d2);
+      const mics = opts.signatures ?? {
+        caller: signatureIn(opts.wav.caller),
+        callee: signatureIn(opts.wav.callee),
+      };
+      const all = toneSignatures(new Set([mics.caller, mics.callee].filter((m) => m !== null)));
+      caller.tones = { own: mics.caller, all };
+      callee.tones = { own: mics.callee, all };
       await Promise.all([caller.open(url), callee.open(url)]);
       await Promise.all([caller.signUp(), callee.signUp()]);
       return new Rig(caller, callee, server, url, browsers, opts);
@@ -119,6 +132,7 @@ export class Rig {
     const role: Role = of === this.callee ? 'callee' : 'caller';
     const driver = await this.browsers.launch(role);
     const device = new Party(of.name, driver, of.password, `device ${this.devices.length + 2}`);
+    device.tones = of.tones;
     this.devices.push(device);
     await device.open(this.url);
     const res = await device.signIn();

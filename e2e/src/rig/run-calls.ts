@@ -36,12 +36,14 @@ export function formatCallLine(r: CallResult, total: number): string {
   const verdict =
     r.verdict === 'one-way'
       ? `ONE-WAY (${r.silentDirections.join(', ')} silent)`
-      : (r.verdict ?? '').toUpperCase();
+      : r.verdict === 'misrouted'
+        ? `MISROUTED (${r.misroutedDirections.join(', ')} carried someone else's audio)`
+        : (r.verdict ?? '').toUpperCase();
   const d = r.directions;
   return [
     head,
     verdict,
-    `dial→ringing ${ms(r.timings.dialToRingingMs)}`,
+    `dial→callee alerted ${ms(r.timings.dialToCalleeAlertedMs)}`,
     `answer→heard caller→callee ${ms(r.timings.answerToHeardMs['caller->callee'])}, callee→caller ${ms(r.timings.answerToHeardMs['callee->caller'])}`,
     d
       ? `audible ${d['caller->callee'].audibleRatio.toFixed(2)}/${d['callee->caller'].audibleRatio.toFixed(2)}`

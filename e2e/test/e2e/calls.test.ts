@@ -56,7 +56,7 @@ describe('calls between two browsers through the SFU', { timeout: 240_000 }, () 
       assert.equal(c.captureBeforeActivation, false);
       assert.ok((c.timings.answerToBothHeardMs ?? Infinity) < CALL.heardTimeoutMs);
     }
-    assert.deepEqual(run.summary, { calls: 5, twoWay: 5, oneWay: 0, noAudio: 0, failed: 0 });
+    assert.deepEqual(run.summary, { calls: 5, twoWay: 5, oneWay: 0, noAudio: 0, misrouted: 0, failed: 0 });
     RunResultSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
   });
 

@@ -285,9 +285,10 @@ describe('physical iPhone: the device log', () => {
     for (let s = 0; s <= 4; s++) {
       const at = T + s * 1_000;
       const samples = s * 48_000;
-      // A far-end tone at RMS 0.2: energy grows by level² × seconds.
+      // A far-end tone at RMS 0.2 from the second line on (energy grows by level² × seconds): its
+      // onset is the start of the first heard window, T + 1 s.
       driver.syslog(
-        `qa qa-stats dir=down call=6f1c packets=${s * 50} lost=0 level=0.200 energy=${(0.04 * s).toFixed(3)} concealed=0 samples=${samples} ${session}`,
+        `qa qa-stats dir=down call=6f1c packets=${s * 50} lost=0 level=0.200 energy=${(0.04 * Math.max(0, s - 1)).toFixed(3)} concealed=0 samples=${samples} ${session}`,
         at,
       );
       driver.syslog(

@@ -25,7 +25,7 @@ import {
   type UserId,
 } from '@softphone/sfu/protocol';
 import type { AudioActivation } from '../media/audio-activation.ts';
-import type { AudioWindow } from '../media/audio-monitor.ts';
+import type { AudioWindow, TonesProbe } from '../media/audio-monitor.ts';
 import type { MediaEngine, MediaEngineEvents, MediaStats } from '../media/media-engine.ts';
 import { bindMediaSignalling, type MediaEvent } from '../media/media-signalling.ts';
 import { AudioNotActivatedError } from '../media/shell-activation.ts';
@@ -84,6 +84,8 @@ export class CallController {
   /** The last call's media and answer time, kept after it ends so its figures can still be read. */
   private last: { media: CallMedia; answeredAt: number | null } | null = null;
   private readonly early = new Map<CallId, Early>();
+  /** QA: what reads whose signature each call's received audio carries ({@link listenFor}). */
+  private probeFor: ((engine: MediaEngine) => TonesProbe) | null = null;
   /** The call this device declined: another of the user's devices declining reads differently. */
   private declinedHere: CallId | null = null;
   /** The server's reconnect grace (from its welcome): how long a call waits for a dropped connection. */
@@ -128,6 +130,16 @@ export class CallController {
       windows: media.monitor.windows,
       link: media.monitor.latest,
     };
+  }
+
+  /**
+   * QA (the rig, `window.softphone.listenFor`): from now on every call's audio windows say whose
+   * signature they carried, so a party hearing itself or another call is not taken for hearing
+   * its partner. Null stops it.
+   */
+  listenFor(probeFor: ((engine: MediaEngine) => TonesProbe) | null): void {
+    this.probeFor = probeFor;
+    if (this.media) this.media.monitor.listen(probeFor?.(this.media.engine) ?? null);
   }
 
   async invite(to: UserId): Promise<void> {
@@ -459,6 +471,7 @@ export class CallController {
     );
     const media = new CallMedia(callId, engine, marks);
     this.media = media;
+    media.monitor.listen(this.probeFor?.(engine) ?? null);
     media.prepare(
       bindMediaSignalling(link, callId, () => (marks.iceRestarts = (marks.iceRestarts ?? 0) + 1)),
     );

@@ -1,11 +1,14 @@
+/// <reference types="vite/client" />
 /**
  * A read-only window onto the phone for the test rig (`window.softphone.snapshot()`), the way
- * Jitsi's tests read `APP.conference`. It exposes figures, never actions: the rig drives the UI.
+ * Jitsi's tests read `APP.conference`. It exposes figures, and (QA builds) what to measure them
+ * for, never actions: the rig drives the UI.
  */
 import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
 import { screenOf } from '../call/phone-state.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
+import type { ToneSignatures } from '../media/tone-signature.ts';
 
 export interface PhoneSnapshot {
   screen: ReturnType<typeof screenOf>;
@@ -20,7 +23,15 @@ export interface PhoneSnapshot {
 
 declare global {
   interface Window {
-    softphone: { snapshot(sinceWindow?: number): PhoneSnapshot };
+    softphone: {
+      snapshot(sinceWindow?: number): PhoneSnapshot;
+      /**
+       * QA builds only. The rig's signatures (which tones each party's microphone carries): from
+       * the next poll on, each audio window records the share of each in what was received. Null
+       * stops it.
+       */
+      listenFor?(signatures: ToneSignatures | null): Promise<void>;
+    };
   }
 }
 
@@ -39,5 +50,14 @@ export function installTestHooks(phone: Phone): void {
         link: f?.link ?? null,
       };
     },
+    // Not in the production page (it stays within its size budget): a rig against a production
+    // build judges by level.
+    ...(import.meta.env.MODE === 'qa' && {
+      async listenFor(signatures: ToneSignatures | null) {
+        if (!signatures) return phone.calls.listenFor(null);
+        const { ToneProbe } = await import('../media/tone-probe.ts');
+        phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
+      },
+    }),
   };
 }

@@ -171,6 +171,10 @@ export class BrowserMediaEngine implements MediaEngine {
     return readStats(this.transports.recv ?? null, this.transports.send ?? null);
   }
 
+  receivedAudio(): MediaStream | null {
+    return this.player.srcObject instanceof MediaStream ? this.player.srcObject : null;
+  }
+
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;

@@ -49,6 +49,10 @@ export class LazyMediaEngine implements MediaEngine {
     return this.call((e) => e.stats());
   }
 
+  receivedAudio(): MediaStream | null {
+    return this.engine?.receivedAudio?.() ?? null;
+  }
+
   hold(): void {
     this.tell((e) => e.hold());
   }

@@ -79,6 +79,11 @@ export interface MediaEngine {
   setOutputDevice(deviceId: string): Promise<void>;
   setMuted(muted: boolean): void;
   stats(): Promise<MediaStats>;
+  /**
+   * The far end's audio as the page plays it, for the QA rig's signature check; absent where the
+   * page does not play it (the iOS shell's native engine).
+   */
+  receivedAudio?(): MediaStream | null;
   stop(): void;
   /** True once capture has started (the rig asserts nothing was captured before activation). */
   readonly capturing: boolean;

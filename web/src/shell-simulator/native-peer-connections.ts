@@ -133,6 +133,10 @@ export class NativePeerConnections {
     return readStats(this.subscriber, this.publisher);
   }
 
+  receivedAudio(): MediaStream | null {
+    return this.player.srcObject instanceof MediaStream ? this.player.srcObject : null;
+  }
+
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;

@@ -17,6 +17,7 @@ import {
   type NativeToWeb,
   type ShellInfo,
 } from '@softphone/sfu/protocol';
+import type { ToneSignatures } from '../media/tone-signature.ts';
 import {
   CallKitSimulator,
   type DeviceState,
@@ -60,6 +61,11 @@ export interface ShellSimulatorHooks {
   holdOnSystemUi(held: boolean): void;
   /** The end button of CallKit's call screen. */
   endOnSystemUi(): void;
+  /**
+   * The rig's signatures (which tones each party's microphone carries): the native engine's audio
+   * windows record the share of each, from the next call on and across app launches.
+   */
+  listenFor(signatures: ToneSignatures | null): void;
   /** What the app's native engine heard in a call: the rig's view while the page is frozen. */
   nativeAudio(callId: string): ReturnType<ShellAppSimulator['nativeAudio']> | null;
 }
@@ -126,6 +132,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   let webView: Window | null = null;
   let app: ShellAppSimulator | null = null;
+  let signatures: ToneSignatures | null = null;
 
   const toPage = (message: NativeToWeb) => {
     // callAsyncJavaScript: later, as a JSON string, on the web view's own task queue, so that a
@@ -153,6 +160,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
     app = new ShellAppSimulator(system, appKnobs, faults, voip, toPage);
+    app.listenFor(signatures);
     system.app = app;
     const delay = launchKnobs.webViewLoadDelayMs;
     const view = window.open(
@@ -255,6 +263,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
     },
     launchApp: () => {
       if (!app) launch();
+    },
+    listenFor: (s) => {
+      signatures = s;
+      app?.listenFor(s);
     },
     nativeAudio: (callId) => app?.nativeAudio(callId) ?? null,
     interrupt: (kind) => system.interrupt(kind),

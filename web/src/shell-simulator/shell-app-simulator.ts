@@ -29,6 +29,8 @@ import {
   type WebToNative,
 } from '@softphone/sfu/protocol';
 import { AudioMonitor, type AudioWindow } from '../media/audio-monitor.ts';
+import { ToneProbe } from '../media/tone-probe.ts';
+import type { ToneSignatures } from '../media/tone-signature.ts';
 import { SignallingClient } from '../signalling/signalling-client.ts';
 import type { CallKitSimulator, SimulatedApp } from './callkit-simulator.ts';
 import { decidePush } from './decision-table.ts';
@@ -147,6 +149,8 @@ export class ShellAppSimulator implements SimulatedApp {
   private errands = 0;
   /** The page's latest `media.ice-servers`, for the next call's peer connections. */
   private iceServers: RTCIceServer[] = [];
+  /** The rig's signatures: each call's native audio windows say whose tones they carried. */
+  private signatures: ToneSignatures | null = null;
 
   constructor(
     private readonly system: CallKitSimulator,
@@ -189,6 +193,11 @@ export class ShellAppSimulator implements SimulatedApp {
       firstHeardAt: monitor?.firstHeardAt ?? null,
       answeredAt: this.answered.get(callId) ?? null,
     };
+  }
+
+  /** From the next call on, what the native engine hears is checked for these signatures. */
+  listenFor(signatures: ToneSignatures | null): void {
+    this.signatures = signatures;
   }
 
   /** The process is killed: its socket and engines go with it. */
@@ -633,6 +642,8 @@ export class ShellAppSimulator implements SimulatedApp {
     );
     this.engines.set(callId, engine);
     const monitor = new AudioMonitor(() => engine.statsNow());
+    const signatures = this.signatures;
+    if (signatures) monitor.listen(new ToneProbe(() => engine.receivedAudio(), signatures));
     this.heard.set(callId, monitor);
     monitor.start();
     engine.prepare(bindToSocket(socket, callId));
@@ -937,6 +948,10 @@ class NativeEngineSimulator {
 
   statsNow(): ReturnType<NativePeerConnections['stats']> {
     return this.engine.stats();
+  }
+
+  receivedAudio(): MediaStream | null {
+    return this.engine.receivedAudio();
   }
 
   async stats(requestId: number): Promise<void> {
