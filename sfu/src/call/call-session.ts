@@ -322,6 +322,7 @@ export class CallSession {
         if (this._state === CallState.Ended) return;
         this.downstream.set(to, { delivery: d, sentTo: to.socketIds() });
         this.deliver(to.emit.bind(to), d);
+        this.log.info({ subscriber, publisher, as: d.event }, 'downstream sent');
       })
       .catch((err: unknown) => {
         if (err instanceof StaleSubscription || this._state === CallState.Ended || !this.roleOf(to)) return;
