@@ -18,13 +18,18 @@ export class IphoneParty extends Party {
   private systemWindow: string | null = null;
   private tools: DevTools | null = null;
 
-  /** Query string for the simulator page (knobs, `pushes`/`token` for the APNs stand-in). */
+  /**
+   * `query`: the simulator page's (knobs, `pushes`/`token` for the APNs stand-in); `password` and
+   * `device` as {@link Party}'s, for another device of a user that exists.
+   */
   constructor(
     name: string,
     driver: WebdriverIO.Browser,
     private readonly query = '',
+    password?: string,
+    device?: string,
   ) {
-    super(name, driver);
+    super(name, driver, password, device);
   }
 
   override async open(url: string): Promise<void> {

@@ -51,14 +51,23 @@ describe(
     });
     after(async () => rig?.stop());
 
-    /** The server sent the caller its downstream of the call (the only callee device that rings). */
-    const callerSubscribed = (callId: string) =>
+    /** The server's log lines from `mark` (a line count, see {@link lineCount}) on, parsed. */
+    const serverLines = (mark = 0): Record<string, unknown>[] =>
       fs
         .readFileSync(serverLog, 'utf8')
         .split('\n')
-        .some(
-          (l) => l.includes(callId) && l.includes('downstream sent') && l.includes('"subscriber":"caller"'),
-        );
+        .slice(mark)
+        // Its whole JSON lines (it also prints its URL when ready; the last line may be half written).
+        .filter((l) => l.startsWith('{') && l.endsWith('}'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    const lineCount = () => fs.readFileSync(serverLog, 'utf8').split('\n').length - 1;
+
+    /** The server sent the caller its downstream of the call (the only callee device that rings). */
+    const callerSubscribed = (callId: string) =>
+      serverLines().some(
+        (l) => l['callId'] === callId && l['msg'] === 'downstream sent' && l['subscriber'] === 'caller',
+      );
 
     const callIdOf = async (p: Party): Promise<string> => {
       let id: string | null | undefined;
@@ -96,6 +105,51 @@ describe(
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
       assert.equal((await tab.waitForScreen('ended')).state.ended?.reason, EndReason.AnsweredElsewhere);
       await tab.dismiss();
+    });
+
+    it("an iPhone calls; the callee's tab rings alone and the iPhone hears it; the callee's woken iPhone answers: the caller's native engine takes a second offer, heard both ways", async () => {
+      // The callee (the rig's caller, in a tab) gets an iPhone too: it registers its VoIP token and sleeps.
+      const mark = lineCount();
+      const other = await rig.addIphone(rig.caller);
+      const connected = serverLines(mark).find((l) => l['msg'] === 'connected');
+      assert.ok(connected, 'the server logged the new iPhone connecting');
+      const left = lineCount();
+      await other.killApp();
+      await rig.caller.driver.waitUntil(
+        async () =>
+          serverLines(left).some(
+            (l) =>
+              l['msg'] === 'disconnected' && l['device'] === connected['device'] && l['deviceLeft'] === true,
+          ),
+        { timeout: 15_000, interval: 100, timeoutMsg: 'the server still has the killed iPhone connected' },
+      );
+      const since = await other.eventMark();
+      const result = await placeCall(3, phone, other, {
+        holdMs: 1_500,
+        heardTimeoutMs: 10_000,
+        dial: async () => {
+          await other.setNetwork(false);
+          await phone.call(rig.caller);
+          await rig.caller.waitForScreen('incoming');
+          const callId = await callIdOf(phone);
+          await phone.driver.waitUntil(async () => callerSubscribed(callId), {
+            timeout: 15_000,
+            interval: 100,
+            timeoutMsg: "the calling iPhone was not given the ringing tab's upstream",
+          });
+          await other.setNetwork(true);
+          await other.waitForSystemEvent('app-launched', { timeout: 15_000, since });
+          await other.enterApp();
+        },
+        answer: () => other.answerOnSystemUi(),
+      });
+      assert.equal(result.outcome, 'measured', result.error);
+      assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
+      assert.equal(
+        (await rig.caller.waitForScreen('ended')).state.ended?.reason,
+        EndReason.AnsweredElsewhere,
+      );
+      await rig.caller.dismiss();
     });
 
     it('the tab answers while the woken iPhone rings: heard both ways', async () => {
