@@ -80,8 +80,14 @@ export class IphoneParty extends Party {
   /** The first unlock, then the user opens the app: it signs in again from its cookie. */
   async unlockAfterReboot(): Promise<void> {
     await this.toSystem();
+    await this.driver.execute(() => window.shellSimulator.setBeforeFirstUnlock(false));
+    await this.openApp();
+  }
+
+  /** The user opens the app (launched if it is not running): its contacts, signed in from its cookie. */
+  async openApp(): Promise<void> {
+    await this.toSystem();
     await this.driver.execute(() => {
-      window.shellSimulator.setBeforeFirstUnlock(false);
       window.shellSimulator.setDevice('foreground');
       window.shellSimulator.launchApp();
     });

@@ -108,6 +108,7 @@ describe(
     });
 
     it("an iPhone calls; the callee's tab rings alone and the iPhone hears it; the callee's woken iPhone answers: the caller's native engine takes a second offer, heard both ways", async () => {
+      await phone.openApp();
       // The callee (the rig's caller, in a tab) gets an iPhone too: it registers its VoIP token and sleeps.
       const mark = lineCount();
       const other = await rig.addIphone(rig.caller);
