@@ -78,7 +78,20 @@ describe(
       return id ?? '';
     };
 
-    it('the tab rings alone and the caller hears it; the woken iPhone answers: heard both ways', async () => {
+    /** Whatever a case left, failed or not: no call up, every party's page back on its contacts. */
+    async function leaveClean(...parties: Party[]): Promise<void> {
+      await phone.setNetwork(true);
+      for (const p of parties) {
+        const screen = (await p.snapshot(1e9).catch(() => null))?.screen;
+        if (screen === 'in-call' || screen === 'outgoing') await p.hangup().catch(() => undefined);
+        if (screen === 'incoming') await p.decline().catch(() => undefined);
+        if (screen && screen !== 'contacts' && (await p.waitForScreen('ended', 5_000).catch(() => null)))
+          await p.dismiss().catch(() => undefined);
+      }
+    }
+
+    it('the tab rings alone and the caller hears it; the woken iPhone answers: heard both ways', async (t) => {
+      t.after(() => leaveClean(rig.caller, tab, phone));
       const since = await phone.eventMark();
       const result = await placeCall(1, rig.caller, phone, {
         holdMs: 1_500,
@@ -104,10 +117,9 @@ describe(
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
       assert.equal((await tab.waitForScreen('ended')).state.ended?.reason, EndReason.AnsweredElsewhere);
-      await tab.dismiss();
     });
 
-    it("an iPhone calls; the callee's tab rings alone and the iPhone hears it; the callee's woken iPhone answers: the caller's native engine takes a second offer, heard both ways", async () => {
+    it("an iPhone calls; the callee's tab rings alone and the iPhone hears it; the callee's woken iPhone answers: the caller's native engine takes a second offer, heard both ways", async (t) => {
       await phone.openApp();
       // The callee (the rig's caller, in a tab) gets an iPhone too: it registers its VoIP token and sleeps.
       const mark = lineCount();
@@ -124,8 +136,9 @@ describe(
           ),
         { timeout: 15_000, interval: 100, timeoutMsg: 'the server still has the killed iPhone connected' },
       );
+      t.after(() => leaveClean(phone, rig.caller, other));
       const since = await other.eventMark();
-      const result = await placeCall(3, phone, other, {
+      const result = await placeCall(2, phone, other, {
         holdMs: 1_500,
         heardTimeoutMs: 10_000,
         dial: async () => {
@@ -150,12 +163,12 @@ describe(
         (await rig.caller.waitForScreen('ended')).state.ended?.reason,
         EndReason.AnsweredElsewhere,
       );
-      await rig.caller.dismiss();
     });
 
-    it('the tab answers while the woken iPhone rings: heard both ways', async () => {
+    it('the tab answers while the woken iPhone rings: heard both ways', async (t) => {
+      t.after(() => leaveClean(rig.caller, tab, phone));
       const since = await phone.eventMark();
-      const result = await placeCall(2, rig.caller, tab, {
+      const result = await placeCall(3, rig.caller, tab, {
         holdMs: 1_500,
         heardTimeoutMs: 10_000,
         answer: async (callee) => {
@@ -166,7 +179,6 @@ describe(
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
       await phone.waitForSystemEvent('ended', { timeout: 15_000, since });
-      if ((await phone.snapshot(1e9)).screen === 'ended') await phone.dismiss();
     });
   },
 );
