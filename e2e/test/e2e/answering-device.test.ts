@@ -116,6 +116,7 @@ describe(
       });
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
+      t.diagnostic(`answer → heard (ms): ${JSON.stringify(result.timings.answerToHeardMs)}`);
       assert.equal((await tab.waitForScreen('ended')).state.ended?.reason, EndReason.AnsweredElsewhere);
     });
 
@@ -159,6 +160,7 @@ describe(
       });
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
+      t.diagnostic(`answer → heard (ms): ${JSON.stringify(result.timings.answerToHeardMs)}`);
       assert.equal(
         (await rig.caller.waitForScreen('ended')).state.ended?.reason,
         EndReason.AnsweredElsewhere,
@@ -178,6 +180,7 @@ describe(
       });
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
+      t.diagnostic(`answer → heard (ms): ${JSON.stringify(result.timings.answerToHeardMs)}`);
       await phone.waitForSystemEvent('ended', { timeout: 15_000, since });
     });
   },
