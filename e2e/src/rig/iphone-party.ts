@@ -18,13 +18,18 @@ export class IphoneParty extends Party {
   private systemWindow: string | null = null;
   private tools: DevTools | null = null;
 
-  /** Query string for the simulator page (knobs, `pushes`/`token` for the APNs stand-in). */
+  /**
+   * `query`: the simulator page's (knobs, `pushes`/`token` for the APNs stand-in); `password` and
+   * `device` as {@link Party}'s, for another device of a user that exists.
+   */
   constructor(
     name: string,
     driver: WebdriverIO.Browser,
     private readonly query = '',
+    password?: string,
+    device?: string,
   ) {
-    super(name, driver);
+    super(name, driver, password, device);
   }
 
   override async open(url: string): Promise<void> {
@@ -75,8 +80,14 @@ export class IphoneParty extends Party {
   /** The first unlock, then the user opens the app: it signs in again from its cookie. */
   async unlockAfterReboot(): Promise<void> {
     await this.toSystem();
+    await this.driver.execute(() => window.shellSimulator.setBeforeFirstUnlock(false));
+    await this.openApp();
+  }
+
+  /** The user opens the app (launched if it is not running): its contacts, signed in from its cookie. */
+  async openApp(): Promise<void> {
+    await this.toSystem();
     await this.driver.execute(() => {
-      window.shellSimulator.setBeforeFirstUnlock(false);
       window.shellSimulator.setDevice('foreground');
       window.shellSimulator.launchApp();
     });

@@ -1,7 +1,7 @@
 /**
  * The rig: a softphone server (ours, or one at a given URL), Appium, and two named parties in
  * their own browsers, signed in and ready to call each other. More browsers can join: another
- * device of a party's user ({@link Rig.addDevice}).
+ * device of a party's user ({@link Rig.addDevice}, {@link Rig.addIphone}).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -129,9 +129,26 @@ export class Rig {
    * with the party's password. Its microphone is the party's WAV.
    */
   async addDevice(of: Party): Promise<Party> {
-    const role: Role = of === this.callee ? 'callee' : 'caller';
-    const driver = await this.browsers.launch(role);
-    const device = new Party(of.name, driver, of.password, `device ${this.devices.length + 2}`);
+    const driver = await this.browsers.launch(of === this.callee ? 'callee' : 'caller');
+    return this.signInDevice(
+      new Party(of.name, driver, of.password, `device ${this.devices.length + 2}`),
+      of,
+    );
+  }
+
+  /**
+   * Another device of the party's user that is a simulated iPhone getting VoIP pushes (with the
+   * `apns` option): it registers its token once signed in.
+   */
+  async addIphone(of: Party): Promise<IphoneParty> {
+    const driver = await this.browsers.launch(of === this.callee ? 'callee' : 'caller');
+    const query = iphoneQuery({ query: '', pushes: true }, this.server);
+    const device = `iPhone ${this.devices.length + 2}`;
+    return this.signInDevice(new IphoneParty(of.name, driver, query, of.password, device), of);
+  }
+
+  /** Signs in another device of `of`'s user; its microphone is the same WAV, so it listens the same way. */
+  private async signInDevice<P extends Party>(device: P, of: Party): Promise<P> {
     device.tones = of.tones;
     this.devices.push(device);
     await device.open(this.url);

@@ -29,6 +29,10 @@ final class NativeMediaEngine {
         var recovery: [MediaLeg: IceRecovery] = [.publisher: IceRecovery(), .subscriber: IceRecovery()]
         var graceTimers: [MediaLeg: DispatchWorkItem] = [:]
         var reported: MediaConnectionState?
+        /// Downstream offers not answered yet, oldest first, and whether one is being answered:
+        /// `subscriberOffer` answers them one at a time.
+        var pendingOffers: [String] = []
+        var answeringOffer = false
 
         init(callId: UUID) {
             self.callId = callId
@@ -78,22 +82,37 @@ final class NativeMediaEngine {
         updateCapture(session)
     }
 
-    /// The partner's downstream offer: the first one, or a new one after a restart or a server change.
+    /// The partner's downstream offer: the first one makes the subscriber connection; a later one (the
+    /// device that answered is not the one the caller first heard, a restart, a server change) is
+    /// the same m-section (the server keeps its mid) answered on it. One at a time, in order, as the
+    /// simulator's engine does: a second offer applied between the first's setRemote and its answer
+    /// would leave the connection stable, and that answer would fail.
     func subscriberOffer(_ callId: UUID, sdp: String) {
         guard let session = sessions[callId] else { return }
+        session.pendingOffers.append(sdp)
+        answerNextOffer(session)
+    }
+
+    private func answerNextOffer(_ session: Session) {
+        guard sessions[session.callId] === session, !session.answeringOffer, !session.pendingOffers.isEmpty else { return }
+        let sdp = session.pendingOffers.removeFirst()
         let leg: PeerConnectionLeg
         if let existing = session.subscriber {
             leg = existing
         } else {
             guard let created = PeerConnectionLeg(leg: .subscriber, factory: factory, iceServers: iceServers) else {
-                fail(callId, "no subscriber peer connection")
+                fail(session.callId, "no subscriber peer connection")
                 return
             }
             created.delegate = self
             session.subscriber = created
             leg = created
         }
-        answer(offer: sdp, on: leg, session: session) { _ in }
+        session.answeringOffer = true
+        answer(offer: sdp, on: leg, session: session) { [weak self] _ in
+            session.answeringOffer = false
+            self?.answerNextOffer(session)
+        }
     }
 
     // MARK: From CallKit and the page

@@ -17,7 +17,7 @@
  * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
  * class first completes the change (state and who is in the call), then tells the devices.
  */
-import type { MediaDelivery, MediaRoom } from '../media/media-room.ts';
+import { StaleSubscription, type MediaDelivery, type MediaRoom } from '../media/media-room.ts';
 import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
@@ -76,10 +76,11 @@ export class CallSession {
   /** A busy callee, or one with no device to ring, is never offered the call: they are not in it. */
   private readonly offered: boolean;
   /**
-   * The parties whose downstream was asked for, one each: the caller's upstream coming up and a
-   * callee device's late report can both ask for the same device in the same moment.
+   * Each party's downstream: the publisher it was asked for, one at a time. The caller's upstream
+   * coming up and a callee device's late report can both ask for the same device in the same
+   * moment; the caller, subscribed to the one device ringing, moves to the device that answers.
    */
-  private readonly subscriptions = new Set<string>();
+  private readonly subscriptions = new Map<string, string>();
   /** The downstream each device was sent and which of its sockets got it, for one that joins later. */
   private readonly downstream = new Map<Member, { delivery: MediaDelivery; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
@@ -356,6 +357,9 @@ export class CallSession {
       throw new CallError(ErrorCode.CallNotFound, 'the call has ended');
     }
     room.on('publisher-up', (party) => this.onPublisherUp(room, party));
+    room.on('downstream-closed', (subscriber, publisher) =>
+      this.onDownstreamClosed(room, subscriber, publisher),
+    );
     room.on('talking', (party, talking) => {
       const role: Role = party === CALLER ? 'caller' : 'callee';
       for (const m of this.targets(role)) m.emit('media:talking', { callId: this.id, who: 'self', talking });
@@ -388,8 +392,20 @@ export class CallSession {
     this.maybeSubscribeCaller(room);
   }
 
+  /**
+   * The device a party heard left the call (the callee device that rang alone, dropped when another
+   * answered): the caller hears the one that took the call once it has published.
+   */
+  private onDownstreamClosed(room: MediaRoom, subscriber: string, publisher: string): void {
+    if (this.subscriptions.get(subscriber) !== publisher) return;
+    this.subscriptions.delete(subscriber);
+    this.log.info({ subscriber, publisher }, 'downstream closed with its publisher');
+    if (subscriber === CALLER) this.maybeSubscribeCaller(room);
+  }
+
+  /** Subscribes the caller to the device that will take the call; a no-op if it hears it already. */
   private maybeSubscribeCaller(room: MediaRoom): void {
-    if (this.subscriptions.has(CALLER) || this._state === CallState.Ended) return;
+    if (this._state === CallState.Ended) return;
     const only = this.ringing.size === 1 ? [...this.ringing][0] : undefined;
     const device = this.answeredBy ?? only;
     if (!device || !room.isPublished(calleeParty(device))) return;
@@ -397,17 +413,21 @@ export class CallSession {
   }
 
   private subscribe(room: MediaRoom, subscriber: string, publisher: string, to: Member): void {
-    if (this.subscriptions.has(subscriber)) return;
-    this.subscriptions.add(subscriber);
+    if (this.subscriptions.get(subscriber) === publisher) return;
+    const replaced = this.subscriptions.get(subscriber);
+    this.subscriptions.set(subscriber, publisher);
+    if (replaced)
+      this.log.info({ subscriber, from: replaced, to: publisher }, 'downstream moves to another publisher');
     room
       .subscribe(subscriber, publisher)
       .then((d) => {
         if (this._state === CallState.Ended) return;
         this.downstream.set(to, { delivery: d, sentTo: to.socketIds() });
         this.deliver(to.emit.bind(to), d);
+        this.log.info({ subscriber, publisher, as: d.event }, 'downstream sent');
       })
       .catch((err: unknown) => {
-        if (this._state === CallState.Ended || !this.roleOf(to)) return;
+        if (err instanceof StaleSubscription || this._state === CallState.Ended || !this.roleOf(to)) return;
         this.log.error({ err, subscriber }, 'subscribe failed');
         this.dispatch({ type: 'media-failed' });
       });

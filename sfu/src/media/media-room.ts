@@ -30,6 +30,11 @@ export interface MediaRoomEvents {
   'publisher-up': [party: string];
   /** The SFU's audio-level verdict on a party's upstream. */
   talking: [party: string, talking: boolean];
+  /**
+   * A party's downstream stopped because its publisher's producer closed (that device left the
+   * call) before or after it was consumed: nothing is subscribed for the party any more.
+   */
+  'downstream-closed': [subscriber: string, publisher: string];
   /** A transport's DTLS failed: the connection is gone. */
   'leg-failed': [party: string, leg: Leg, why: string];
   /** The worker carrying this call died: its media is gone. */
@@ -45,10 +50,25 @@ export interface TransportListen {
 /** A refused media request that is the party's mistake (bad SDP, a transport that is not its own). */
 export class MediaRequestError extends Error {}
 
+/**
+ * A subscription overtaken while it waited: a newer one for the same party replaced it, or its
+ * publisher left (then `downstream-closed` says so). Not a failure of the call.
+ */
+export class StaleSubscription extends Error {}
+
 /** Opus is the only codec; the router's RTP capabilities are derived from this. */
 const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
 ];
+
+/**
+ * A native engine's subscriber connection has one audio m-section for the whole call: every consumer
+ * offered to it takes this mid, so a new consumer (another publisher) is a subsequent offer for the
+ * same m-section. libwebrtc refuses a subsequent offer whose m-sections are not those of the current
+ * description, in the same order ("The order of m-lines in subsequent offer doesn't match order from
+ * previous offer/answer"); mediasoup would otherwise number a transport's consumers 0, 1, …
+ */
+const NATIVE_DOWNSTREAM_MID = '0';
 
 /** Talking: louder than -60 dBov on average over a second (packets without voice read -127). */
 const TALKING = { threshold: -60, interval: 1_000 };
@@ -57,8 +77,11 @@ class Party {
   readonly transports: Partial<Record<Leg, ms.WebRtcTransport>> = {};
   producer: ms.Producer | null = null;
   consumer: ms.Consumer | null = null;
-  /** Set when a subscription starts, before it waits: a second one for the party is refused at once. */
-  subscribed = false;
+  /**
+   * The publisher this party's downstream carries, set when a subscription starts, before it waits:
+   * a second one to the same publisher is refused at once, one to another publisher replaces it.
+   */
+  subscribedTo: string | null = null;
   /** What this party can receive: its device's capabilities, or the router's for a native engine. */
   rtpCapabilities: ms.RtpCapabilities | null = null;
   native = false;
@@ -201,23 +224,55 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   /**
    * Gives `subscriberName` the audio of `publisherName` once the subscriber can receive: a consumer
    * for a page, an SDP offer for a native engine (whose recv transport the SFU makes itself).
+   * A party has one downstream: subscribing it to another publisher closes the consumer it had
+   * (the callee device it heard stopped ringing, another one answered).
    */
   async subscribe(subscriberName: string, publisherName: string): Promise<MediaDelivery> {
     const party = this.party(subscriberName);
     const producer = this.party(publisherName).producer;
     if (!producer) throw new Error(`${publisherName} has not published`);
-    if (party.subscribed) throw new Error('already subscribed');
-    party.subscribed = true;
+    if (party.subscribedTo === publisherName) throw new Error('already subscribed');
+    party.subscribedTo = publisherName;
+    party.consumer?.close();
+    party.consumer = null;
+    const current = () => party.subscribedTo === publisherName && !this.closed;
     // A page can receive once it has made its recv transport, a native engine once it has published.
     await party.receiving;
     const transport = party.transports.recv;
     const caps = party.rtpCapabilities;
     if (this.closed || !transport || !caps) throw new Error('room closed');
+    if (!current()) throw new StaleSubscription('replaced by a newer subscription');
+    if (producer.closed) throw this.publisherLeft(party, publisherName);
     if (!this.router.canConsume({ producerId: producer.id, rtpCapabilities: caps }))
       throw new MediaRequestError(`${subscriberName} cannot receive Opus`);
-    // Not paused: audio has no key frame to wait for, and it flows the moment the transport is up.
-    const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: caps });
+    let consumer: ms.Consumer;
+    try {
+      // Not paused: audio has no key frame to wait for, and it flows the moment the transport is up.
+      consumer = await transport.consume({
+        producerId: producer.id,
+        rtpCapabilities: caps,
+        ...(party.native ? { mid: NATIVE_DOWNSTREAM_MID } : {}),
+      });
+    } catch (err) {
+      if (producer.closed && current()) throw this.publisherLeft(party, publisherName);
+      throw err;
+    }
+    if (!current()) {
+      consumer.close();
+      throw new StaleSubscription('replaced by a newer subscription');
+    }
+    if (consumer.closed || producer.closed) {
+      consumer.close();
+      throw this.publisherLeft(party, publisherName);
+    }
     party.consumer = consumer;
+    // mediasoup closes the consumer with its producer; the party is left with no downstream.
+    consumer.on('producerclose', () => {
+      if (party.consumer !== consumer) return;
+      party.consumer = null;
+      party.subscribedTo = null;
+      if (!this.closed) this.emit('downstream-closed', party.name, publisherName);
+    });
     if (party.native) return { event: 'media:offer', payload: { sdp: consumerOffer(transport, consumer) } };
     return {
       event: 'media:consumer',
@@ -256,6 +311,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.removeAllListeners();
     this.router.close();
     this.onClosed();
+  }
+
+  /** A subscription whose publisher's producer closed while it waited: as if it had been consumed. */
+  private publisherLeft(party: Party, publisherName: string): StaleSubscription {
+    party.subscribedTo = null;
+    this.emit('downstream-closed', party.name, publisherName);
+    return new StaleSubscription(`${publisherName} left`);
   }
 
   private party(name: string): Party {

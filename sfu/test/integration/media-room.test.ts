@@ -9,7 +9,7 @@ import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import sdpTransform from 'sdp-transform';
 import { createLogger } from '../../src/log.ts';
-import { MediaRequestError, MediaRoom } from '../../src/media/media-room.ts';
+import { MediaRequestError, MediaRoom, StaleSubscription } from '../../src/media/media-room.ts';
 import { audioOffer } from './harness.ts';
 
 /** Next to the harness's range (41000-41199), so a server another test started never shares a port. */
@@ -117,4 +117,132 @@ it('a second subscription for a party, asked for while the first waits, is refus
   assert.equal((await first).event, 'media:offer');
   assert.match(String(await second), /already subscribed/);
   assert.equal(consumers, 1);
+});
+
+/**
+ * Every consumer the room makes, which of them are still open, and whose audio each carries (the
+ * worker's view of the room).
+ */
+function watchConsumers(worker: ms.Worker): {
+  all: ms.Consumer[];
+  open(): ms.Consumer[];
+  publisherOf(c: ms.Consumer | undefined): string | undefined;
+} {
+  const all: ms.Consumer[] = [];
+  const publishers = new Map<string, string>();
+  worker.observer.on('newrouter', (router) =>
+    router.observer.on('newtransport', (transport) => {
+      transport.observer.on('newconsumer', (consumer) => all.push(consumer));
+      transport.observer.on('newproducer', (p) => publishers.set(p.id, String(p.appData['party'])));
+    }),
+  );
+  return {
+    all,
+    open: () => all.filter((c) => !c.closed),
+    publisherOf: (c) => (c ? publishers.get(c.producerId) : undefined),
+  };
+}
+
+const offeredSsrc = (sdp: string) => sdpTransform.parse(sdp).media[0]?.ssrcs?.[0]?.id;
+const offeredMid = (sdp: string) => String(sdpTransform.parse(sdp).media[0]?.mid);
+
+it('subscribing a party to another publisher replaces its consumer: the old one is closed, the offer keeps its m-section', async (t) => {
+  const worker = await startWorker(t);
+  const consumers = watchConsumers(worker);
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    ['caller', 'callee:tab', 'callee:phone'],
+    createLogger('silent'),
+    () => {},
+  );
+  t.after(() => room.close());
+  for (const party of ['caller', 'callee:tab', 'callee:phone'])
+    await room.handle(party, 'media:publish', { sdp: audioOffer() });
+
+  const first = await room.subscribe('caller', 'callee:tab');
+  const second = await room.subscribe('caller', 'callee:phone');
+  assert.ok(first.event === 'media:offer' && second.event === 'media:offer');
+  assert.equal(consumers.all.length, 2);
+  assert.equal(consumers.all[0]?.closed, true, 'the consumer of the first publisher is closed');
+  assert.deepEqual(consumers.open(), [consumers.all[1]], 'one consumer open');
+  assert.equal(consumers.publisherOf(consumers.all[1]), 'callee:phone');
+  assert.notEqual(offeredSsrc(second.payload.sdp), offeredSsrc(first.payload.sdp), 'a new stream');
+  // libwebrtc takes a subsequent offer only for the m-sections it has, in order (by mid).
+  assert.equal(offeredMid(second.payload.sdp), offeredMid(first.payload.sdp));
+});
+
+it('a consumer whose producer closes is dropped and the room says so; the party can then subscribe to another publisher', async (t) => {
+  const worker = await startWorker(t);
+  const consumers = watchConsumers(worker);
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    ['caller', 'callee:tab', 'callee:phone'],
+    createLogger('silent'),
+    () => {},
+  );
+  t.after(() => room.close());
+  for (const party of ['caller', 'callee:tab', 'callee:phone'])
+    await room.handle(party, 'media:publish', { sdp: audioOffer() });
+  await room.subscribe('caller', 'callee:tab');
+
+  const closed = once(room, 'downstream-closed', { signal: AbortSignal.timeout(10_000) });
+  // As when another device answers: the tab's transports go, and its producer with them.
+  room.dropParty('callee:tab');
+  assert.deepEqual(await closed, ['caller', 'callee:tab']);
+  assert.deepEqual(consumers.open(), [], 'no consumer of a closed producer lingers');
+
+  await room.subscribe('caller', 'callee:phone');
+  assert.deepEqual(consumers.open().map(consumers.publisherOf), ['callee:phone']);
+});
+
+it('a subscription whose publisher leaves while it waits ends as stale, with downstream-closed: no consumer is made', async (t) => {
+  const worker = await startWorker(t);
+  const consumers = watchConsumers(worker);
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    ['caller', 'callee:tab'],
+    createLogger('silent'),
+    () => {},
+  );
+  t.after(() => room.close());
+  await room.handle('callee:tab', 'media:publish', { sdp: audioOffer() });
+  // The caller can't receive before it publishes: the subscription waits.
+  const pending = room.subscribe('caller', 'callee:tab').then(
+    () => null,
+    (err: unknown) => err,
+  );
+  const closed = once(room, 'downstream-closed', { signal: AbortSignal.timeout(10_000) });
+  room.dropParty('callee:tab');
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  assert.ok((await pending) instanceof StaleSubscription);
+  assert.deepEqual(await closed, ['caller', 'callee:tab']);
+  assert.equal(consumers.all.length, 0);
+});
+
+it('two subscriptions of a party to different publishers while it waits: only the later one is consumed', async (t) => {
+  const worker = await startWorker(t);
+  const consumers = watchConsumers(worker);
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    ['caller', 'callee:tab', 'callee:phone'],
+    createLogger('silent'),
+    () => {},
+  );
+  t.after(() => room.close());
+  await room.handle('callee:tab', 'media:publish', { sdp: audioOffer() });
+  await room.handle('callee:phone', 'media:publish', { sdp: audioOffer() });
+  const first = room.subscribe('caller', 'callee:tab').then(
+    () => null,
+    (err: unknown) => err,
+  );
+  const second = room.subscribe('caller', 'callee:phone');
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  assert.equal((await second).event, 'media:offer');
+  assert.ok((await first) instanceof StaleSubscription);
+  assert.equal(consumers.all.length, 1);
+  assert.equal(consumers.publisherOf(consumers.open()[0]), 'callee:phone');
 });

@@ -283,6 +283,82 @@ describe('a ringing browser that leaves while a woken iPhone has yet to report',
   });
 });
 
+/**
+ * The caller's page ready to receive, as mediasoup-client makes it: the router's capabilities and a
+ * recv transport: the server can now give it consumers.
+ */
+async function receivingCaller(a: Client, callId: string) {
+  const caps = await a.emitWithAck('media:capabilities', { callId });
+  assert.ok(caps.ok);
+  const recv = await a.emitWithAck('media:transport-create', {
+    callId,
+    direction: 'recv',
+    rtpCapabilities: caps.data.rtpCapabilities,
+  });
+  assert.ok(recv.ok, 'caller makes its recv transport');
+}
+
+describe('the caller hears the device that answers', () => {
+  /**
+   * The callee's laptop rings alone and publishes its upstream: the caller is given a consumer of it.
+   * Then the callee's iPhone, woken by the push, reports and answers, and the laptop is dropped.
+   */
+  async function laptopRingsFirst() {
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const laptop = await connectDevice(h.url, b.user);
+    const incoming = next(laptop.socket, 'call:incoming');
+    const pushed = nextPushTo(b.token);
+    const callId = await invite(a.socket, b.self.id);
+    await Promise.all([incoming, pushed]);
+    assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
+    await receivingCaller(a.socket, callId);
+    const first = next(a.socket, 'media:consumer');
+    assert.ok((await laptop.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    const laptopConsumer = (await first).consumer;
+    const phone = await wake(b.user, b.deviceId);
+    assert.ok((await phone.emitWithAck('call:reported', { callId })).ok);
+    const done = async () => {
+      await a.socket.emitWithAck('call:hangup', { callId });
+      for (const s of [a.socket, phone, laptop.socket]) s.disconnect();
+    };
+    return { a, laptop, phone, callId, laptopConsumer, done };
+  }
+
+  it('the iPhone publishes, then answers: the caller is given a consumer of the iPhone instead of the dropped laptop', async () => {
+    const { a, laptop, phone, callId, laptopConsumer, done } = await laptopRingsFirst();
+    assert.ok((await phone.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    const elsewhere = next(laptop.socket, 'call:ended');
+    const second = next(a.socket, 'media:consumer');
+    assert.ok((await phone.emitWithAck('call:answer', { callId })).ok);
+    assert.equal((await elsewhere).reason, EndReason.AnsweredElsewhere);
+    const { consumer } = await second;
+    assert.notEqual(
+      consumer.producerId,
+      laptopConsumer.producerId,
+      "the iPhone's producer, not the laptop's",
+    );
+    assert.notEqual(consumer.id, laptopConsumer.id);
+    await done();
+  });
+
+  it('the iPhone answers before it has published: the caller is given a consumer of it once it does', async () => {
+    const { a, laptop, phone, callId, laptopConsumer, done } = await laptopRingsFirst();
+    const elsewhere = next(laptop.socket, 'call:ended');
+    assert.ok((await phone.emitWithAck('call:answer', { callId })).ok);
+    assert.equal((await elsewhere).reason, EndReason.AnsweredElsewhere);
+    const second = next(a.socket, 'media:consumer');
+    assert.ok((await phone.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    const { consumer } = await second;
+    assert.notEqual(
+      consumer.producerId,
+      laptopConsumer.producerId,
+      "the iPhone's producer, not the laptop's",
+    );
+    await done();
+  });
+});
+
 describe('VoIP registrations', () => {
   it('410 Unregistered deletes the token; the next call is unreachable at once, without a push', async () => {
     const a = await connect(h.url, 'Caller');

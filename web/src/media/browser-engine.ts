@@ -7,7 +7,8 @@
  * are up before anyone answers and nothing is captured (mediasoup-client cannot produce without a
  * track). The microphone is attached with `producer.replaceTrack` (no renegotiation) only when the
  * audio-activation step calls {@link start}. A transport that drops is brought back with
- * `transport.restartIce()` when `ice-recovery.ts` says so.
+ * `transport.restartIce()` when `ice-recovery.ts` says so. The partner's audio is one consumer at a
+ * time: a later `media:consumer` (the device that answered is not the one that rang first) replaces it.
  */
 import type { ConsumerInfo, IceServer } from '@softphone/sfu/protocol';
 import type { types as msc } from 'mediasoup-client';
@@ -44,6 +45,8 @@ export class BrowserMediaEngine implements MediaEngine {
   private recvTransport: Promise<msc.Transport> | null = null;
   private producer: msc.Producer | null = null;
   private consumer: msc.Consumer | null = null;
+  /** `media:consumer`s taken one at a time, in the order they came: the last one is what plays. */
+  private consuming: Promise<void> = Promise.resolve();
   private track: MediaStreamTrack | null = null;
   private readonly player: HTMLAudioElement;
   private readonly unsubscribe: (() => void)[] = [];
@@ -84,7 +87,9 @@ export class BrowserMediaEngine implements MediaEngine {
     this.signalling = signalling;
     this.unsubscribe.push(
       signalling.on('media:consumer', ({ consumer }) => {
-        this.consume(consumer).catch((err: unknown) => {
+        const next = this.consuming.then(() => this.consume(consumer));
+        this.consuming = next.catch(() => undefined);
+        next.catch((err: unknown) => {
           console.warn('consume failed', err);
           if (!this.stopped) this.events.failed('the partner audio could not be received');
         });
@@ -230,17 +235,31 @@ export class BrowserMediaEngine implements MediaEngine {
     const signalling = this.signalling;
     if (!signalling || !this.recvTransport) throw new Error('prepare() first');
     const transport = await this.recvTransport;
-    if (this.stopped || this.consumer) return;
+    if (this.stopped || this.consumer?.id === info.id) return;
     const consumer = await transport.consume({
       id: info.id,
       producerId: info.producerId,
       kind: info.kind,
       rtpParameters: info.rtpParameters as msc.RtpParameters,
     });
+    // The server has closed the consumer this one replaces (the device it carried left the call):
+    // its side here is closed once the new track plays, so nothing is left half open.
+    const replaced = this.consumer;
     this.consumer = consumer;
+    // mediasoup-client has no `producerclose` (only the server hears of it, and sends the next
+    // consumer): a track that ends under us is let go, and the next `media:consumer` plays.
+    consumer.on('trackended', () => this.dropConsumer(consumer));
+    consumer.on('transportclose', () => this.dropConsumer(consumer));
     this.player.srcObject = new MediaStream([consumer.track]);
     // Autoplay may be refused before a user gesture; the call screen's gesture retries it.
     this.player.play().catch(() => undefined);
+    replaced?.close();
+  }
+
+  private dropConsumer(consumer: msc.Consumer): void {
+    if (this.consumer !== consumer) return;
+    this.consumer = null;
+    consumer.close();
   }
 
   /** Runs on every transport state change, and on a timer while a leg is down (grace and retry periods). */

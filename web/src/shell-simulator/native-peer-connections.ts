@@ -68,7 +68,8 @@ export class NativePeerConnections {
 
   /**
    * As the shell's engine: the first offer makes the subscriber connection, a later one (the same
-   * offer sent to another of the device's sockets, or one after a restart) is answered on it, one
+   * offer sent to another of the device's sockets, one after a restart, or the device that answered
+   * when the caller first heard another: the same m-section, a new stream) is answered on it, one
    * at a time.
    */
   acceptRemoteOffer(sdp: string): Promise<void> {
