@@ -47,7 +47,6 @@ export interface CallControllerDeps {
 export interface CallFigures {
   marks: CallMarks & { answeredAt?: number };
   capturing: boolean;
-  capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
   windows: readonly AudioWindow[];
   /** The latest stats sample (loss, jitter, round trip, candidate pair). */
@@ -106,7 +105,6 @@ export class CallController {
     return {
       marks: { ...media.marks, ...(answeredAt != null ? { answeredAt } : {}) },
       capturing: media.engine.capturing,
-      capturedBeforeActivation: media.capturedBeforeActivation,
       firstHeardAt: media.monitor.firstHeardAt,
       windows: media.monitor.windows,
       link: media.monitor.latest,
@@ -392,7 +390,6 @@ export class CallController {
   private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {
     const media = this.media;
     if (!media || this.current()?.id !== callId) return;
-    if (why === 'answer' && media.engine.capturing) media.capturedBeforeActivation = true;
     this.patch(callId, { audio: 'activating' });
     try {
       await this.d.activation.activated(callId);

@@ -17,6 +17,7 @@ import {
   type NativeToWeb,
   type ShellInfo,
 } from '@softphone/sfu/protocol';
+import { CaptureWatch } from '../debug/capture-watch.ts';
 import {
   CallKitSimulator,
   type DeviceState,
@@ -38,6 +39,12 @@ export interface ShellSimulatorSnapshot {
 
 export interface ShellSimulatorHooks {
   snapshot(): ShellSimulatorSnapshot;
+  /**
+   * Epoch-ms times at or after `from` when the app process (the native engine) asked for the
+   * microphone, measured by a wrap around this window's `getUserMedia` (debug/capture-watch.ts): the
+   * rig compares the first of a call's with the call's `didActivate`.
+   */
+  captureStarts(from: number): number[];
   /** The system's log from `mark` on (a snapshot's `eventMark`), as far as the log still holds it. */
   events(mark?: number): SystemEvent[];
   setKnobs(knobs: Partial<SystemKnobs & AppKnobs & LaunchKnobs>): void;
@@ -108,6 +115,8 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const query = new URLSearchParams(window.location.search);
   const knobs = knobsFromQuery(query);
   const system = new CallKitSimulator(knobs);
+  // Before anything can capture: the native engine asks for the microphone in this window.
+  const captures = new CaptureWatch(navigator.mediaDevices);
   const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
   const faults = faultsFromQuery(query);
   const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
@@ -239,6 +248,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
       eventMark: system.eventMark,
     }),
     events: (mark) => system.eventsSince(mark),
+    captureStarts: (from) => captures.since(from),
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
