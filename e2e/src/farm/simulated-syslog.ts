@@ -270,7 +270,13 @@ function render(e: SystemEvent, state: RenderState): Line[] {
     case 'configuration-assigned':
       return [
         LINES.configuration,
-        app('calls', `provider configuration assigned: ${e.detail ?? ''}`, 'Calls/CallKitAdaptee.swift', 202),
+        // The simulator tags its reasons with the field notes' item, e.g. ` (A1)`; the shell does not.
+        app(
+          'calls',
+          `provider configuration assigned: ${(e.detail ?? '').replace(/ \([A-Z]\d+\)$/, '')}`,
+          'Calls/CallKitAdaptee.swift',
+          202,
+        ),
       ];
     case 'incoming-reported':
       return [LINES.reported, LINES.ringing];

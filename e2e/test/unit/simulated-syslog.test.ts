@@ -79,11 +79,13 @@ describe('simulated syslog', () => {
     assert.deepEqual(await doctor(events(...PUSH_AND_ANSWER, ['didActivate', 2_080], ['ended', 9_000])), []);
   });
 
-  it("didActivate missing: the shell's watchdog line does not read as an activation", async () => {
+  it("didActivate missing: the shell's watchdog lines do not read as an activation", async () => {
     const ids = await doctor(
       events(
         ...PUSH_AND_ANSWER,
-        ['activation-failed', 7_000, 'no didActivate within 5000 ms'],
+        // The shell's 5 s watchdog and voip-doctor's 5 s deadline end together: its lines come first.
+        ['activation-failed', 6_999, 'no didActivate within 4999 ms'],
+        ['configuration-assigned', 7_000, 'backstop after a missing didActivate (A4)'],
         ['ended', 9_000],
       ),
     );

@@ -663,9 +663,9 @@ export const RULES: readonly Rule[] = [
     severity: 'event',
     title: 'App got didActivate',
     needles: ['didActivate'],
-    // Our shell's `waiting for didActivate after …` and its watchdog's `no didActivate within N ms`
-    // say one has not come.
-    pattern: /(?<!waiting for |no )didActivate/,
+    // Our shell's `waiting for didActivate after …`, its watchdog's `no didActivate within N ms` and
+    // `provider configuration assigned: backstop after a missing didActivate` say one has not come.
+    pattern: /(?<!waiting for |no |missing )didActivate/,
     meaning: 'CallKit handed the audio session to the app; WebRTC audio may start now.',
     fix: 'None.',
     source: forum(783870),

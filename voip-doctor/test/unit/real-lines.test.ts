@@ -102,6 +102,8 @@ const SHELL: [string, string | null][] = [
     '[app.softphone.shell:audio] waiting for didActivate after answer call=6f1c8e2a-9b1d-4c55-8b4e-2d8e1a0c9f11',
     null,
   ],
+  // :367 through :202, the configuration the watchdog assigns after a missing activation.
+  ['[app.softphone.shell:calls] provider configuration assigned: backstop after a missing didActivate', null],
 ];
 
 const entry = (message: string): LogEntry => ({
