@@ -3,7 +3,8 @@
 import './page.css';
 import { createBrowserPhone } from './app/browser-phone.ts';
 import './app/sp-app.ts';
-import { installTestHooks } from './debug/test-hooks.ts';
+import { CaptureWatch } from './debug/capture-watch.ts';
+import { installCaptureAtRing, installTestHooks } from './debug/test-hooks.ts';
 import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
 
@@ -16,8 +17,12 @@ const shell = ShellBridge.connect();
 const pageEngineInShell =
   shell?.info.build === 'qa' && new URLSearchParams(window.location.search).get('engine') === 'page';
 
+// QA builds watch the microphone from the first line that could ask for it (compiled out of the product).
+const captures =
+  import.meta.env.MODE === 'qa' && navigator.mediaDevices ? new CaptureWatch(navigator.mediaDevices) : null;
 const phone = createBrowserPhone(shell, pageEngineInShell);
-installTestHooks(phone);
+installTestHooks(phone, captures);
+if (import.meta.env.MODE === 'qa') installCaptureAtRing(phone);
 const installed = new InstalledApp();
 
 const app = document.createElement('sp-app');

@@ -5,7 +5,7 @@
  */
 import { Rig } from '../rig/rig.ts';
 import { formatCallLine, runCalls } from '../rig/run-calls.ts';
-import type { CallResult } from '../rig/results.ts';
+import { runPassed, type CallResult } from '../rig/results.ts';
 import { percentile } from '../rig/percentile.ts';
 import { parseRigOptions, UsageError } from './rig-options.ts';
 
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
       );
     }
     console.log(`results: ${o.out}`);
-    return run.summary.twoWay === run.summary.calls ? 0 : 1;
+    return runPassed(run.summary) ? 0 : 1;
   } finally {
     await rig.stop();
   }

@@ -13,11 +13,11 @@ import { parseArgs } from 'node:util';
 import { SIGNATURES, writeSignatureWav } from '../audio/wav.ts';
 import { faultOutcomes } from '../farm/attribution.ts';
 import { FaultListError, FAULTS, parseFaults } from '../farm/faults.ts';
-import { renderFarmReport } from '../farm/report-html.ts';
-import { readFarmResults, type FarmCall } from '../farm/results.ts';
+import { ratesClaim, renderFarmReport } from '../farm/report-html.ts';
+import { devicesSaid, outcomeOf, readFarmResults, type FarmCall } from '../farm/results.ts';
 import { runFarm, type Engine } from '../farm/run-farm.ts';
 import { SCENARIOS, ScenarioListError, selectScenarios } from '../farm/scenarios.ts';
-import { wilson } from '../farm/stats.ts';
+import { rateStats } from '../farm/stats.ts';
 
 const USAGE = `Usage: npm run farm -- --device NAME --scenarios LIST|all|list --calls N
        [--faults random|none|all|LIST] [--seed S] [--engine native|page|both] [--out DIR] [--minutes M]
@@ -128,16 +128,12 @@ function report(
   html: string,
   print: (l: string) => void,
 ): number {
-  const measured = calls.filter((c) => c.outcome === 'measured');
   const oneWay = (cs: FarmCall[]) => cs.filter((c) => c.verdict === 'one-way').length;
-  const native = measured.filter((c) => c.engine === 'native');
-  const w = wilson(oneWay(measured), measured.length);
+  const native = calls.filter((c) => c.engine === 'native');
   const perMin = calls.length / (elapsedMs / 60_000);
   print(
-    `\n${calls.length} calls in ${(elapsedMs / 60_000).toFixed(1)} min (${perMin.toFixed(1)} calls/min); ` +
-      `measured ${measured.length}, two-way ${measured.filter((c) => c.verdict === 'two-way').length}, ` +
-      `one-way ${oneWay(measured)} (native ${oneWay(native)}), failed ${calls.length - measured.length}; ` +
-      `one-way rate ${(w.rate * 100).toFixed(2)} % (Wilson 95 % ${(w.lower * 100).toFixed(2)}–${(w.upper * 100).toFixed(2)} %)`,
+    `\n${calls.length} calls in ${(elapsedMs / 60_000).toFixed(1)} min (${perMin.toFixed(1)} calls/min). ` +
+      ratesClaim(rateStats(calls.map(outcomeOf)), devicesSaid(calls.map((c) => c.device))),
   );
   let ok = oneWay(native) === 0;
   const expectOf = new Map(scenarios.map((s) => [s.id, s.expect]));

@@ -4,6 +4,7 @@
  * 2 bad usage or the rig could not start.
  */
 import { Rig } from '../rig/rig.ts';
+import { runPassed } from '../rig/results.ts';
 import { formatCallLine, runCalls } from '../rig/run-calls.ts';
 import { startNetworkRig, type NetworkRig } from '../network/network-rig.ts';
 import {
@@ -58,10 +59,10 @@ async function main(): Promise<number> {
     );
     const s = run.summary;
     console.log(
-      `summary: ${s.calls} calls, ${s.twoWay} two-way, ${s.oneWay} one-way, ${s.noAudio} no audio, ${s.misrouted} misrouted, ${s.failed} failed`,
+      `summary: ${s.calls} calls, ${s.twoWay} two-way, ${s.oneWay} one-way, ${s.noAudio} no audio, ${s.misrouted} misrouted, ${s.failed} failed, ${s.captureBeforeActivation} captured before activation`,
     );
     console.log(`results: ${o.out}`);
-    return s.twoWay === s.calls ? 0 : 1;
+    return runPassed(s) ? 0 : 1;
   } finally {
     await (network ? network.stop() : rig.stop());
   }

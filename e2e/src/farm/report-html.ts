@@ -1,14 +1,14 @@
 /**
  * A farm run as one self-contained HTML page (inline CSS and SVG, no external asset, so it can be
- * mailed or attached to a ticket): the one-way rate per scenario × iOS version × engine with its
- * interval, native vs page, time to first audio per direction, and every call that was not two-way with
+ * mailed or attached to a ticket): the not-two-way rate (and the one-way rate beside it) per scenario ×
+ * iOS version × engine with its interval, what the devices were (simulated or real), native vs page, time to first audio per direction, and every call that was not two-way with
  * its diagnosis.
  */
 import { percentile } from '../rig/percentile.ts';
-import { outcomeOf } from './results.ts';
+import { devicesSaid, outcomeOf } from './results.ts';
 import type { FarmCall, FarmResults } from './results.ts';
-import { callsNeeded, compareEngines, matrix, wilson, zeroFailureUpperBound } from './stats.ts';
-import type { CellStats, Interval } from './stats.ts';
+import { callsNeeded, compareEngines, matrix, rateStats, zeroFailureUpperBound } from './stats.ts';
+import type { CellStats, Interval, RateStats } from './stats.ts';
 
 /** Why the silent direction was silent: no packets, no playout, or digital silence. */
 const cause = (c: FarmCall): string | null =>
@@ -39,7 +39,7 @@ const cellLabel = (c: Pick<CellStats, 'scenario' | 'iosVersion' | 'engine'>): st
   `${c.scenario} · iOS ${c.iosVersion} · ${c.engine}`;
 
 /**
- * Dot at the one-way rate, bar over its Wilson 95 % interval: a heading row per scenario, then one row
+ * Dot at the not-two-way rate, bar over its Wilson 95 % interval: a heading row per scenario, then one row
  * per iOS version × engine (scenario ids are too long to repeat on every row).
  */
 function rateChart(cells: CellStats[]): string {
@@ -55,7 +55,7 @@ function rateChart(cells: CellStats[]): string {
     rows.push({ cell: c });
   }
   const height = top + rowH * rows.length + 10;
-  const maxUpper = Math.max(...cells.map((c) => c.oneWayRate.upper), 0.001);
+  const maxUpper = Math.max(...cells.map((c) => c.notTwoWayRate.upper), 0.001);
   const step = niceStep(maxUpper, 5);
   const max = Math.ceil(maxUpper / step) * step;
   const x = (v: number): number => labelW + (v / max) * plotW;
@@ -73,21 +73,20 @@ function rateChart(cells: CellStats[]): string {
       return;
     }
     const c = row.cell;
-    const r = c.oneWayRate;
-    const measured = c.calls - c.failed;
+    const r = c.notTwoWayRate;
     parts.push(
       `<text x="${labelW - 10}" y="${y + 4}" text-anchor="end" class="label">iOS ${esc(c.iosVersion)} · ${esc(c.engine)}</text>`,
       `<line x1="${x(r.lower)}" x2="${x(r.upper)}" y1="${y}" y2="${y}" class="ci ${c.engine}"/>`,
       `<line x1="${x(r.lower)}" x2="${x(r.lower)}" y1="${y - 5}" y2="${y + 5}" class="ci ${c.engine}"/>`,
       `<line x1="${x(r.upper)}" x2="${x(r.upper)}" y1="${y - 5}" y2="${y + 5}" class="ci ${c.engine}"/>`,
       `<circle cx="${x(r.rate)}" cy="${y}" r="4.5" class="dot ${c.engine}"><title>${esc(
-        `${cellLabel(c)}: ${c.oneWay} of ${measured} one-way, ${interval(r)}`,
+        `${cellLabel(c)}: ${c.notTwoWay} of ${c.calls} not two-way, ${interval(r)}`,
       )}</title></circle>`,
-      `<text x="${x(r.upper) + 8}" y="${y + 4}" class="note">${c.oneWay}/${measured}</text>`,
+      `<text x="${x(r.upper) + 8}" y="${y + 4}" class="note">${c.notTwoWay}/${c.calls}</text>`,
     );
   });
   const width = labelW + plotW + 50;
-  return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="One-way rate per scenario with 95 % intervals">${parts.join('')}</svg>`;
+  return `<svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Not-two-way rate per scenario with 95 % intervals">${parts.join('')}</svg>`;
 }
 
 /** Histogram of time to first audio, one panel per direction, on a shared axis. */
@@ -152,19 +151,38 @@ function ttfaChart(calls: FarmCall[]): string {
   return `<svg viewBox="0 0 ${width} ${panelH + 6}" width="${width}" height="${panelH + 6}" role="img" aria-label="Time to first audio per direction">${parts.join('')}</svg>`;
 }
 
+/**
+ * The run's headline, said with what it was measured on: the not-two-way rate over every call placed,
+ * what those calls were, and the one-way rate beside it. The CLI prints the same sentence.
+ */
+export function ratesClaim(all: RateStats, on: string): string {
+  if (all.calls === 0) return 'No call was placed.';
+  if (all.notTwoWay === 0)
+    return `On ${on}: all ${all.calls} calls two-way; the not-two-way rate is below ${pct(zeroFailureUpperBound(all.calls))} (one-sided 95 %, ≈ 3/n).`;
+  const other = all.notTwoWay - all.oneWay - all.noAudio - all.failed;
+  const kinds = [
+    `${all.oneWay} one-way`,
+    `${all.noAudio} no audio`,
+    `${all.failed} failed`,
+    ...(other ? [`${other} other`] : []),
+  ];
+  return (
+    `On ${on}: ${all.notTwoWay} of ${all.calls} calls not two-way (${kinds.join(', ')}): ${interval(all.notTwoWayRate)} (Wilson 95 %); ` +
+    `one-way ${all.oneWay} of ${all.oneWay + all.twoWay} calls with audio: ${interval(all.oneWayRate)}.`
+  );
+}
+
 function matrixTable(cells: CellStats[]): string {
   const rows = cells.map((c) => {
     const bound =
-      c.zeroFailureUpper95 === null
-        ? ''
-        : `≤ ${pct(c.zeroFailureUpper95)} (one-sided, 0 of ${c.calls - c.failed})`;
+      c.zeroFailureUpper95 === null ? '' : `≤ ${pct(c.zeroFailureUpper95)} (one-sided, 0 of ${c.calls})`;
     return `<tr><td>${esc(c.scenario)}</td><td>${esc(c.iosVersion)}</td><td>${esc(c.engine)}</td><td>${c.calls}</td><td>${c.twoWay}</td><td>${c.oneWay}${
       c.oneWay
         ? ` <small>(uplink ${c.oneWayBySilent.uplink}, downlink ${c.oneWayBySilent.downlink})</small>`
         : ''
-    }</td><td>${c.noAudio}</td><td>${c.failed}</td><td>${esc(interval(c.oneWayRate))}</td><td>${esc(bound)}</td></tr>`;
+    }</td><td>${c.noAudio}</td><td>${c.failed}</td><td>${esc(interval(c.notTwoWayRate))}</td><td>${esc(interval(c.oneWayRate))}</td><td>${esc(bound)}</td></tr>`;
   });
-  return `<table><thead><tr><th>scenario</th><th>iOS</th><th>engine</th><th>calls</th><th>two-way</th><th>one-way</th><th>no audio</th><th>failed</th><th>one-way rate [Wilson 95 %]</th><th>zero-failure bound</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>scenario</th><th>iOS</th><th>engine</th><th>calls</th><th>two-way</th><th>one-way</th><th>no audio</th><th>failed</th><th>not two-way / calls [Wilson 95 %]</th><th>one-way / calls with audio [Wilson 95 %]</th><th>zero-failure bound</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function enginesTable(cells: CellStats[]): string {
@@ -172,7 +190,7 @@ function enginesTable(cells: CellStats[]): string {
   if (cmp.length === 0) return '<p>No scenario ran on both engines.</p>';
   const rows = cmp.map(
     (c) =>
-      `<tr><td>${esc(c.scenario)}</td><td>${esc(c.iosVersion)}</td><td>${c.native.oneWay}/${c.native.calls - c.native.failed}</td><td>${c.page.oneWay}/${c.page.calls - c.page.failed}</td><td>${esc(interval(c.difference))}</td><td>${
+      `<tr><td>${esc(c.scenario)}</td><td>${esc(c.iosVersion)}</td><td>${c.native.notTwoWay}/${c.native.calls}</td><td>${c.page.notTwoWay}/${c.page.calls}</td><td>${esc(interval(c.difference))}</td><td>${
         c.difference.lower > 0
           ? 'native worse'
           : c.difference.upper < 0
@@ -180,7 +198,7 @@ function enginesTable(cells: CellStats[]): string {
             : 'no difference shown'
       }</td></tr>`,
   );
-  return `<table><thead><tr><th>scenario</th><th>iOS</th><th>native one-way</th><th>page one-way</th><th>native − page [Newcombe 95 %]</th><th>reading</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>scenario</th><th>iOS</th><th>native not two-way</th><th>page not two-way</th><th>native − page [Newcombe 95 %]</th><th>reading</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function failedTable(calls: FarmCall[]): string {
@@ -230,16 +248,10 @@ svg{display:block;margin:6px 0}.grid{stroke:#eaeef2}.axis{stroke:#8c959f}.tick{f
 export function renderFarmReport(results: FarmResults): string {
   const { run, calls } = results;
   const cells = matrix(calls.map(outcomeOf));
-  const measured = calls.filter((c) => c.outcome === 'measured');
-  const oneWay = calls.filter((c) => c.verdict === 'one-way').length;
-  const overall = wilson(oneWay, measured.length);
+  const all = rateStats(calls.map(outcomeOf));
   const needed = callsNeeded(1e-4);
-  const claim =
-    measured.length === 0
-      ? 'No call was measured.'
-      : oneWay === 0
-        ? `No one-way call in ${measured.length} measured calls: the one-way rate is below ${pct(zeroFailureUpperBound(measured.length))} (one-sided 95 %, ≈ 3/n).`
-        : `${oneWay} one-way in ${measured.length} measured calls: ${interval(overall)} (Wilson 95 %).`;
+  const on = devicesSaid(calls.length ? calls.map((c) => c.device) : run.devices);
+  const claim = ratesClaim(all, on);
   const title = `Farm run ${run.startedAt}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title><style>${CSS}</style></head><body>
@@ -249,9 +261,9 @@ export function renderFarmReport(results: FarmResults): string {
       ? ' · <b>the last line was cut short (run killed mid-write) and is not counted</b>'
       : ''
   }</p>
-<p class="claim">${esc(claim)} A claim of a rate below 0.01 % at 95 % needs ${needed.toLocaleString('en')} calls with none one-way (${callsNeeded(1e-4, { failures: 1 }).toLocaleString('en')} with one), assuming independent calls.</p>
-<h2>One-way rate per scenario, iOS version and engine</h2>
-<p class="legend"><span><i class="sw" style="background:#0969da"></i>native</span><span><i class="sw" style="background:#bf3989"></i>page</span>dot: one-way calls / measured calls; bar: Wilson 95 % interval</p>
+<p class="claim">${esc(claim)} A claim of a rate below 0.01 % at 95 % needs ${needed.toLocaleString('en')} calls all two-way (${callsNeeded(1e-4, { failures: 1 }).toLocaleString('en')} with one), assuming independent calls.</p>
+<h2>Not-two-way rate per scenario, iOS version and engine (${esc(on)})</h2>
+<p class="legend"><span><i class="sw" style="background:#0969da"></i>native</span><span><i class="sw" style="background:#bf3989"></i>page</span>dot: calls not two-way (one-way, no audio, failed) / calls placed; bar: Wilson 95 % interval</p>
 ${cells.length ? rateChart(cells) : '<p>No calls.</p>'}
 ${matrixTable(cells)}
 <h2>Native vs page engine</h2>

@@ -180,6 +180,23 @@ export function readFarmResults(file: string): FarmResults {
   return parseFarmResults(text, file);
 }
 
+/** The `device` of a call on the simulated iPhone (a model of the shell in a page, not a phone). */
+export const SIMULATED_DEVICE = 'simulated';
+
+/**
+ * What a rate was measured on, to print beside it: a rate from simulated devices is the model's, not
+ * an iPhone's, and must never read as a field figure.
+ */
+export function devicesSaid(devices: readonly string[]): string {
+  const kinds = [...new Set(devices)];
+  if (kinds.length === 0) return 'no device';
+  const simulated = kinds.every((d) => d === SIMULATED_DEVICE);
+  if (simulated) return 'simulated iPhones (a model of the shell, not real phones)';
+  return kinds.includes(SIMULATED_DEVICE)
+    ? `simulated and real iPhones (${kinds.join(', ')})`
+    : `real iPhones (${kinds.join(', ')})`;
+}
+
 /** The call as the statistics count it: one-way calls by which side of the iPhone went silent. */
 export function outcomeOf(c: FarmCall): CallOutcome {
   const silent =

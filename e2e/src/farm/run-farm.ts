@@ -15,7 +15,7 @@ import { Rig } from '../rig/rig.ts';
 import { diagnoseCall } from './diagnose.ts';
 import { FaultPicker, WATCHDOG_MS, type Fault, type FaultMode } from './faults.ts';
 import { LOG_WINDOW, type Iphone } from './iphone.ts';
-import { FARM_SCHEMA, FarmResultsWriter, type FarmCall } from './results.ts';
+import { FARM_SCHEMA, FarmResultsWriter, SIMULATED_DEVICE, type FarmCall } from './results.ts';
 import type { Scenario } from './scenarios.ts';
 import { SimulatedIphone } from './simulated-iphone.ts';
 import { wilson } from './stats.ts';
@@ -471,9 +471,8 @@ async function recover(far: Party, party: IphoneParty): Promise<void> {
 }
 
 function progressLine(call: FarmCall, index: number, total: number, calls: FarmCall[]): string {
-  const measured = calls.filter((c) => c.outcome === 'measured');
-  const oneWay = measured.filter((c) => c.verdict === 'one-way').length;
-  const w = wilson(oneWay, measured.length);
+  const notTwoWay = calls.filter((c) => c.verdict !== 'two-way').length;
+  const w = wilson(notTwoWay, calls.length);
   const t = (d: FarmCall['uplink']) => {
     if (d?.timeToFirstAudioMs != null) return `${d.timeToFirstAudioMs} ms`;
     const why = [d?.unheardCause, d?.sentPackets != null ? `${d.sentPackets} packets sent` : null].filter(
@@ -486,6 +485,6 @@ function progressLine(call: FarmCall, index: number, total: number, calls: FarmC
   return (
     `[${index + 1}/${total}] ${call.scenario} ${call.engine}${call.faults.length ? ` +${call.faults.join(',')}` : ''}: ` +
     `${verdict}; first audio up ${t(call.uplink)} down ${t(call.downlink)}${diag}; ` +
-    `one-way ${oneWay}/${measured.length} (95 % ${(w.lower * 100).toFixed(1)}–${(w.upper * 100).toFixed(1)} %)`
+    `${call.device === SIMULATED_DEVICE ? 'simulated: ' : ''}not two-way ${notTwoWay}/${calls.length} (95 % ${(w.lower * 100).toFixed(1)}–${(w.upper * 100).toFixed(1)} %)`
   );
 }

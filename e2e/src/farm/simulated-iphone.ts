@@ -18,11 +18,12 @@ import {
   type OwnAudio,
 } from './iphone.ts';
 import { syslogLines } from './simulated-syslog.ts';
+import { SIMULATED_DEVICE } from './results.ts';
 
 type Device = Awaited<ReturnType<IphoneParty['systemSnapshot']>>['device'];
 
 export class SimulatedIphone implements Iphone {
-  readonly device = 'simulated';
+  readonly device = SIMULATED_DEVICE;
   /** Which engine carries the calls: the rig reloads the app to switch it (`engine` knob). */
   engine: 'native' | 'page' = 'native';
   private beforeLock: Device = 'foreground';

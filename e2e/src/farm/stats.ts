@@ -1,6 +1,7 @@
 /**
- * The rate of a rare failure and how sure we are of it: one-way calls per scenario × iOS version ×
- * engine, with confidence intervals that behave at 0 failures and small n (where the textbook
+ * The rate of a rare failure and how sure we are of it: calls that were not two-way (for any reason:
+ * one-way, no audio, failed to connect, any other verdict), and among them one-way calls, per
+ * scenario × iOS version × engine, with confidence intervals that behave at 0 failures and small n (where the textbook
  * p̂ ± 1.96·√(p̂(1−p̂)/n) collapses to [0, 0]), the native-vs-page difference, and how many calls a claim
  * needs. Formulas as collected in shared/docs/device-farm-notes.md ("Rates of a rare failure").
  */
@@ -114,8 +115,11 @@ export interface CallOutcome {
   engine: string;
   /** `failed`: the call could not be placed or answered, so there is no audio verdict. */
   outcome: 'measured' | 'failed';
-  /** `misrouted`: a direction carried loud audio that was not the partner's signature. */
-  verdict: 'two-way' | 'one-way' | 'no-audio' | 'misrouted' | null;
+  /**
+   * `two-way`, `one-way`, `no-audio`, or any verdict the rig adds later: everything but `two-way` is
+   * counted as not two-way, so a new verdict can't slip into the successes.
+   */
+  verdict: string | null;
   /** For a one-way call, which direction nobody heard (relative to the iPhone). */
   silent: 'uplink' | 'downlink' | null;
 }
@@ -132,24 +136,32 @@ export interface CellStats {
   /** Calls that heard someone other than the partner (not two-way). */
   misrouted: number;
   failed: number;
+  /** Every call placed that did not end two-way: one-way, no audio, failed, any other verdict. */
+  notTwoWay: number;
   /**
-   * One-way calls / measured calls (calls − failed): a call that never connected has no audio to be
-   * one-way, and is counted in `failed` instead.
+   * Not two-way / all calls placed: the headline. A call that failed to connect or carried no audio
+   * is a failure here, not a call left out or a success.
+   */
+  notTwoWayRate: Interval;
+  /**
+   * One-way calls / calls that carried audio at all (two-way + one-way). No-audio and failed calls are
+   * not in it: they are neither one-way nor a success, and are counted in `notTwoWayRate`.
    */
   oneWayRate: Interval;
-  /** 1 − 0.05^(1/n) when no measured call was one-way (n ≥ 1), else null. */
+  /** 1 − 0.05^(1/n) when every one of the n ≥ 1 calls placed was two-way, else null. */
   zeroFailureUpper95: number | null;
 }
 
-export function cellStats(
-  key: Pick<CellStats, 'scenario' | 'iosVersion' | 'engine'>,
-  calls: CallOutcome[],
-): CellStats {
+/** The calls a one-way rate is taken over: those with audio in at least one direction. */
+const carriedAudio = (c: CallOutcome): boolean => c.verdict === 'two-way' || c.verdict === 'one-way';
+
+export type RateStats = Omit<CellStats, 'scenario' | 'iosVersion' | 'engine'>;
+
+/** The counts and rates of any set of calls: a cell, or a whole run. */
+export function rateStats(calls: CallOutcome[]): RateStats {
   const oneWay = calls.filter((c) => c.verdict === 'one-way');
-  const failed = calls.filter((c) => c.outcome === 'failed').length;
-  const measured = calls.length - failed;
+  const notTwoWay = calls.filter((c) => c.verdict !== 'two-way').length;
   return {
-    ...key,
     calls: calls.length,
     twoWay: calls.filter((c) => c.verdict === 'two-way').length,
     oneWay: oneWay.length,
@@ -159,10 +171,19 @@ export function cellStats(
     },
     noAudio: calls.filter((c) => c.verdict === 'no-audio').length,
     misrouted: calls.filter((c) => c.verdict === 'misrouted').length,
-    failed,
-    oneWayRate: wilson(oneWay.length, measured),
-    zeroFailureUpper95: oneWay.length === 0 && measured > 0 ? zeroFailureUpperBound(measured) : null,
+    failed: calls.filter((c) => c.outcome === 'failed').length,
+    notTwoWay,
+    notTwoWayRate: wilson(notTwoWay, calls.length),
+    oneWayRate: wilson(oneWay.length, calls.filter(carriedAudio).length),
+    zeroFailureUpper95: notTwoWay === 0 && calls.length > 0 ? zeroFailureUpperBound(calls.length) : null,
   };
+}
+
+export function cellStats(
+  key: Pick<CellStats, 'scenario' | 'iosVersion' | 'engine'>,
+  calls: CallOutcome[],
+): CellStats {
+  return { ...key, ...rateStats(calls) };
 }
 
 const cellKey = (c: Pick<CallOutcome, 'scenario' | 'iosVersion' | 'engine'>): string =>
@@ -193,7 +214,7 @@ export interface EngineComparison {
   iosVersion: string;
   native: CellStats;
   page: CellStats;
-  /** One-way rate native − page with Newcombe's hybrid score 95 % interval. */
+  /** Not-two-way rate native − page with Newcombe's hybrid score 95 % interval. */
   difference: Interval;
 }
 
@@ -210,12 +231,7 @@ export function compareEngines(cells: CellStats[]): EngineComparison[] {
       iosVersion: native.iosVersion,
       native,
       page,
-      difference: newcombeDifference(
-        native.oneWay,
-        native.calls - native.failed,
-        page.oneWay,
-        page.calls - page.failed,
-      ),
+      difference: newcombeDifference(native.notTwoWay, native.calls, page.notTwoWay, page.calls),
     });
   }
   return out;

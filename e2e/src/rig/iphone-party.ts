@@ -6,6 +6,8 @@
  * view's lifecycle (frozen, as WebKit suspends it in the background, or active).
  */
 import type { SystemEvent } from '@softphone/web/callkit-simulator';
+import { capturedBeforeActivation } from '@softphone/web/capture-watch';
+import type { PhoneSnapshot } from '@softphone/web/test-hooks';
 import type { ShellSimulatorHooks, ShellSimulatorSnapshot } from '@softphone/web/shell-simulator';
 import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
@@ -229,6 +231,22 @@ export class IphoneParty extends Party {
       await accept.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
       await accept.click();
     });
+  }
+
+  /**
+   * The page's check, and the app process's: the native engine's first capture of the call (the
+   * simulator's capture watch) against the call's `didActivate` in the system's log.
+   */
+  override async capturedBeforeActivation(callId: string | null, snap: PhoneSnapshot): Promise<boolean> {
+    if (snap.capturedBeforeActivation) return true;
+    if (!callId) return false;
+    const events = await this.eventsOf(callId);
+    const began = events[0]?.at;
+    if (began === undefined) return false;
+    const starts = await this.system(() =>
+      this.driver.execute((from: number) => window.shellSimulator.captureStarts(from), began),
+    );
+    return capturedBeforeActivation(starts, events.find((e) => e.kind === 'didActivate')?.at);
   }
 
   /** A mark in the system's log: the events from here on are the new ones. */

@@ -218,6 +218,27 @@ export class Party {
     return this.driver.execute((since: number) => window.softphone.snapshot(since), sinceWindow);
   }
 
+  /**
+   * Whether this party asked for the microphone before the call's audio activation, from a snapshot
+   * taken during the call: the page's capture watch (QA builds) against its `activatedAt` mark.
+   */
+  async capturedBeforeActivation(_callId: string | null, snap: PhoneSnapshot): Promise<boolean> {
+    return snap.capturedBeforeActivation;
+  }
+
+  /**
+   * QA builds: a planted fault, the page capturing as soon as a call rings, which the capture check
+   * must catch (window.softphone.setCaptureAtRing).
+   */
+  async setCaptureAtRing(on: boolean): Promise<void> {
+    const ok = await this.driver.execute((o: boolean) => {
+      if (!window.softphone.setCaptureAtRing) return false;
+      window.softphone.setCaptureAtRing(o);
+      return true;
+    }, on);
+    if (!ok) throw new Error(`${this.who}: this page is not a QA build (no setCaptureAtRing)`);
+  }
+
   async waitForScreen(screen: Screen, timeout = 15_000): Promise<PhoneSnapshot> {
     let last: PhoneSnapshot | null = null;
     await this.driver.waitUntil(

@@ -48,6 +48,10 @@ export async function placeCall(
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
     await Promise.all([caller.dismiss(), callee.dismiss()]);
 
+    const early = await Promise.all([
+      caller.capturedBeforeActivation(callId, a),
+      callee.capturedBeforeActivation(callId, b),
+    ]);
     const answeredAt = b.marks?.answeredAt;
     if (!answeredAt) throw new Error('the callee has no answer mark');
     const directions: Record<Direction, DirectionResult> = {
@@ -88,7 +92,7 @@ export async function placeCall(
         answerToBothHeardMs: both,
       },
       directions,
-      captureBeforeActivation: a.capturedBeforeActivation || b.capturedBeforeActivation,
+      captureBeforeActivation: early.includes(true),
       paths: { caller: a.link?.path ?? null, callee: b.link?.path ?? null },
     };
   } catch (err) {

@@ -99,6 +99,8 @@ export const RunResultSchema = z.object({
     noAudio: z.number(),
     misrouted: z.number(),
     failed: z.number(),
+    /** Calls where a party asked for the microphone before its audio activation: each fails the run. */
+    captureBeforeActivation: z.number(),
   }),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
@@ -111,7 +113,13 @@ export function summarise(calls: CallResult[]): RunResult['summary'] {
     noAudio: calls.filter((c) => c.verdict === 'no-audio').length,
     misrouted: calls.filter((c) => c.verdict === 'misrouted').length,
     failed: calls.filter((c) => c.outcome === 'failed').length,
+    captureBeforeActivation: calls.filter((c) => c.captureBeforeActivation).length,
   };
+}
+
+/** A run passes when every call was two-way and no party captured before its audio activation. */
+export function runPassed(s: RunResult['summary']): boolean {
+  return s.twoWay === s.calls && s.captureBeforeActivation === 0;
 }
 
 /** Atomic write (temp file + rename): a reader never sees half a file. */

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { placeCall } from '../../src/rig/place-call.ts';
-import { RunResultSchema } from '../../src/rig/results.ts';
+import { RunResultSchema, runPassed, summarise } from '../../src/rig/results.ts';
 import { Rig } from '../../src/rig/rig.ts';
 import { runCalls } from '../../src/rig/run-calls.ts';
 
@@ -56,8 +56,42 @@ describe('calls between two browsers through the SFU', { timeout: 240_000 }, () 
       assert.equal(c.captureBeforeActivation, false);
       assert.ok((c.timings.answerToBothHeardMs ?? Infinity) < CALL.heardTimeoutMs);
     }
-    assert.deepEqual(run.summary, { calls: 5, twoWay: 5, oneWay: 0, noAudio: 0, misrouted: 0, failed: 0 });
+    assert.deepEqual(run.summary, {
+      calls: 5,
+      twoWay: 5,
+      oneWay: 0,
+      noAudio: 0,
+      misrouted: 0,
+      failed: 0,
+      captureBeforeActivation: 0,
+    });
     RunResultSchema.parse(JSON.parse(fs.readFileSync(out, 'utf8')));
+    // Measured, not inferred: the watch saw each party's capture, after its activation.
+    for (const party of [rig.caller, rig.callee]) {
+      const s = await party.snapshot(1e9);
+      assert.ok(s.captureStarts.length > 0, `${party.name}: the capture watch saw no getUserMedia`);
+      assert.ok(
+        s.captureStarts.every((t) => t >= (s.marks?.activatedAt ?? Infinity)),
+        JSON.stringify(s),
+      );
+    }
+  });
+
+  it('a page that captures at ring time (QA fault switch) fails the capture check, and the run with it', async () => {
+    await rig.callee.setCaptureAtRing(true);
+    try {
+      const early = await placeCall(1, rig.caller, rig.callee, CALL);
+      assert.equal(early.outcome, 'measured', early.error);
+      assert.equal(early.captureBeforeActivation, true, 'capture at ring time went unseen');
+      assert.equal(runPassed(summarise([early])), false, 'a two-way call that captured early passed the run');
+      const s = await rig.callee.snapshot(1e9);
+      assert.ok((s.captureStarts[0] ?? Infinity) < (s.marks?.activatedAt ?? 0), JSON.stringify(s.marks));
+    } finally {
+      await rig.callee.setCaptureAtRing(false);
+    }
+    const fine = await placeCall(2, rig.caller, rig.callee, CALL);
+    assert.equal(fine.verdict, 'two-way', fine.error);
+    assert.equal(fine.captureBeforeActivation, false);
   });
 
   it('a declined call ends on both screens with the reason in words', async () => {

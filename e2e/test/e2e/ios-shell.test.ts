@@ -307,6 +307,19 @@ describe('incoming calls on a simulated iPhone (CallKit + shell simulator)', { t
     await Promise.all([rig.caller.dismiss(), phone.dismiss()]);
   });
 
+  it('experimental page engine capturing at ring time (QA fault switch): the rig sees the capture before didActivate', async () => {
+    await phone.reopen({ engine: 'page' });
+    try {
+      await phone.setCaptureAtRing(true);
+      const result = await placeCall(0, rig.caller, phone, CALL);
+      assert.equal(result.outcome, 'measured', result.error);
+      assert.equal(result.captureBeforeActivation, true, 'the capture at ring time went unseen');
+    } finally {
+      // A reload drops the switch with the page.
+      await phone.reopen({ engine: null });
+    }
+  });
+
   it("experimental page engine (QA builds): the page's own WebRTC, gated by didActivate, is two-way", async () => {
     await phone.reopen({ engine: 'page', activationDelayMs: '1000' });
     try {

@@ -1,9 +1,11 @@
 /**
  * A network blip mid-call. The SFU's ICE listens on an address of its own (a veth interface made for the
- * test); the blip takes that address away for 7 s, as a Wi-Fi drop takes a phone's, so no packet,
+ * test); the blip takes that address away until the caller has restarted ICE, as a Wi-Fi drop takes a
+ * phone's (its length is then the caller's detection time plus the 2 s grace before a restart), so no packet,
  * STUN or media, flows on any leg while signalling (on loopback) stays up. Both browsers see their
  * transport drop, restart ICE through the server, and the call goes on, heard both ways.
- * Needs root (CI runs as root); elsewhere it is skipped, saying why.
+ * Needs root (CI runs as root); elsewhere it is skipped, saying why, and with CI=true it fails saying
+ * why (test-support/environment-skip).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -14,6 +16,7 @@ import { after, before, describe, it } from 'node:test';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
 import { Rig } from '../../src/rig/rig.ts';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-blip-'));
 const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) => {
@@ -21,7 +24,6 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
   writeSignatureWav(f, sig);
   return f;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const IFACE = 'spblip0';
 const IP = '10.77.0.1';
@@ -46,9 +48,9 @@ function makeBlipInterface(): string | null {
   }
 }
 
-const cannot = makeBlipInterface();
+const cannot = environmentSkip(makeBlipInterface());
 
-describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, () => {
+describe('network blip mid-call', { timeout: 180_000, skip: cannot }, () => {
   let rig: Rig;
   before(async () => {
     rig = await Rig.start({
@@ -74,7 +76,7 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
     assert.ok(answered.heardByA.heard && answered.heardByB.heard, `not two-way before ${before}`);
   }
 
-  it('the media path drops for 7 s and comes back through ICE restarts; the call goes on, heard both ways', async () => {
+  it('the media path drops until the caller restarts ICE, comes back, and the call goes on, heard both ways', async () => {
     const { caller, callee } = rig;
     await twoWayCall('the blip');
 
@@ -87,7 +89,12 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
           timeoutMsg: 'the caller never noticed its media path dropped',
         },
       );
-      await sleep(2_000);
+      // Down until a restart was asked for: an outage the grace period (2 s) would have healed alone
+      // proves nothing about ICE restarts.
+      await caller.driver.waitUntil(async () => ((await caller.snapshot(1e9)).marks?.iceRestarts ?? 0) >= 1, {
+        timeout: 15_000,
+        timeoutMsg: 'the caller never restarted ICE while its media path was down',
+      });
     } finally {
       ip('addr', 'add', ADDR, 'dev', IFACE);
     }
@@ -108,7 +115,6 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
       back.heardByA.heard,
       `callee->caller not heard after the blip: ${JSON.stringify(back.heardByA)}`,
     );
-    let restarts = 0;
     for (const p of [caller, callee]) {
       const s = await p.snapshot(1e9);
       assert.equal(s.screen, 'in-call', `${p.name}: the call did not survive the blip`);
@@ -116,10 +122,7 @@ describe('network blip mid-call', { timeout: 180_000, skip: cannot ?? false }, (
         s.marks?.mediaLostAt && s.marks.mediaRecoveredAt && s.marks.mediaRecoveredAt > s.marks.mediaLostAt,
         `${p.name}: no loss and recovery recorded`,
       );
-      restarts += s.marks.iceRestarts ?? 0;
     }
-    // A leg may heal by itself once the address is back; a 7 s outage outlasts the grace period.
-    assert.ok(restarts >= 1, 'the media came back without any ICE restart');
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
     await Promise.all([caller.dismiss(), callee.dismiss()]);

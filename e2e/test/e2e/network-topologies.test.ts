@@ -4,7 +4,8 @@
  * party's browser on its own private network behind its own NAT (nftables masquerade), the SFU
  * behind a user-space impairment relay on its public address (src/network/impairment-relay.ts).
  * Every call is judged per direction by the rig; each case reports its candidate pairs and the
- * E-model's MOS. Needs root (CI runs as root) and coturn; elsewhere it is skipped, saying why.
+ * E-model's MOS. Needs root (CI runs as root) and coturn; elsewhere it is skipped, saying why, and
+ * with CI=true it fails saying why (test-support/environment-skip).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,6 +23,7 @@ import type { Party } from '../../src/rig/party.ts';
 import { formatCallLine } from '../../src/rig/run-calls.ts';
 import { cannotBuildTopology, type NatPolicy } from '../../src/stack/topology.ts';
 import { execFileSync } from 'node:child_process';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-net-'));
 const wav = (name: 'caller' | 'callee') => {
@@ -40,7 +42,7 @@ function cannotRun(): string | null {
   }
   return null;
 }
-const cannot = cannotRun();
+const cannot = environmentSkip(cannotRun());
 
 async function start(
   name: string,
@@ -82,110 +84,102 @@ function assertTwoWay(r: CallResult): void {
   assert.equal(r.verdict, 'two-way', `not heard both ways: ${JSON.stringify(r.directions)}`);
 }
 
-describe(
-  'calls between networks: NATs, firewalls and TURN',
-  { timeout: 300_000, skip: cannot ?? false },
-  () => {
-    let n: NetworkRig;
-    before(async () => {
-      n = await start('turn', null);
-    });
-    after(async () => {
-      await n?.stop();
-    });
+describe('calls between networks: NATs, firewalls and TURN', { timeout: 300_000, skip: cannot }, () => {
+  let n: NetworkRig;
+  before(async () => {
+    n = await start('turn', null);
+  });
+  after(async () => {
+    await n?.stop();
+  });
 
-    it('(a) both behind ordinary NATs: heard both ways over a direct path, no relay', async (t) => {
-      setPolicy(n, 'open');
-      const r = await call(t, n);
-      assertTwoWay(r);
-      for (const p of [r.paths?.caller, r.paths?.callee]) {
-        assert.ok(
-          p && p.local !== 'relay' && p.protocol === 'udp',
-          `expected direct UDP: ${JSON.stringify(r.paths)}`,
-        );
-      }
-    });
+  it('(a) both behind ordinary NATs: heard both ways over a direct path, no relay', async (t) => {
+    setPolicy(n, 'open');
+    const r = await call(t, n);
+    assertTwoWay(r);
+    for (const p of [r.paths?.caller, r.paths?.callee]) {
+      assert.ok(
+        p && p.local !== 'relay' && p.protocol === 'udp',
+        `expected direct UDP: ${JSON.stringify(r.paths)}`,
+      );
+    }
+  });
 
-    it('(b) NATs that let out only the web and TURN: heard both ways through the relay over UDP; history says relayed', async (t) => {
-      setPolicy(n, 'turn-only');
-      // Chromium may first select the TCP relay when its allocation answers first (a busy
-      // machine), and moves to the UDP relay when that pair succeeds: the call must settle there.
-      const onUdpRelay = async (p: Party) => {
-        let path: unknown = null;
-        await p.driver.waitUntil(
-          async () => {
-            const now = (await p.snapshot(1e9)).link?.path;
-            path = now;
-            return now?.local === 'relay' && now.relayProtocol === 'udp';
-          },
-          {
-            timeout: 10_000,
-            interval: 200,
-            timeoutMsg: `${p.name}: the call did not settle on the UDP relay: ${JSON.stringify(path)}`,
-          },
-        );
-      };
-      const r = await call(t, n, 1_500, async () => {
-        await Promise.all([onUdpRelay(n.rig.caller), onUdpRelay(n.rig.callee)]);
-      });
-      assertTwoWay(r);
-      for (const p of [r.paths?.caller, r.paths?.callee]) {
-        assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'udp'], JSON.stringify(r.paths));
-      }
-      await n.rig.caller.openHistory();
-      const latest = (await n.rig.caller.historyRows())[0];
-      assert.match(latest?.quality ?? '', /relayed\s\(udp\)/, JSON.stringify(latest));
-      await n.rig.caller.openPeople();
+  it('(b) NATs that let out only the web and TURN: heard both ways through the relay over UDP; history says relayed', async (t) => {
+    setPolicy(n, 'turn-only');
+    // Chromium may first select the TCP relay when its allocation answers first (a busy
+    // machine), and moves to the UDP relay when that pair succeeds: the call must settle there.
+    const onUdpRelay = async (p: Party) => {
+      let path: unknown = null;
+      await p.driver.waitUntil(
+        async () => {
+          const now = (await p.snapshot(1e9)).link?.path;
+          path = now;
+          return now?.local === 'relay' && now.relayProtocol === 'udp';
+        },
+        {
+          timeout: 10_000,
+          interval: 200,
+          timeoutMsg: `${p.name}: the call did not settle on the UDP relay: ${JSON.stringify(path)}`,
+        },
+      );
+    };
+    const r = await call(t, n, 1_500, async () => {
+      await Promise.all([onUdpRelay(n.rig.caller), onUdpRelay(n.rig.callee)]);
     });
+    assertTwoWay(r);
+    for (const p of [r.paths?.caller, r.paths?.callee]) {
+      assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'udp'], JSON.stringify(r.paths));
+    }
+    await n.rig.caller.openHistory();
+    const latest = (await n.rig.caller.historyRows())[0];
+    assert.match(latest?.quality ?? '', /relayed\s\(udp\)/, JSON.stringify(latest));
+    await n.rig.caller.openPeople();
+  });
 
-    it('(c) UDP blocked entirely: heard both ways through the relay over TCP', async (t) => {
-      setPolicy(n, 'no-udp');
-      const r = await call(t, n);
-      assertTwoWay(r);
-      for (const p of [r.paths?.caller, r.paths?.callee]) {
-        assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'tcp'], JSON.stringify(r.paths));
-      }
-    });
+  it('(c) UDP blocked entirely: heard both ways through the relay over TCP', async (t) => {
+    setPolicy(n, 'no-udp');
+    const r = await call(t, n);
+    assertTwoWay(r);
+    for (const p of [r.paths?.caller, r.paths?.callee]) {
+      assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'tcp'], JSON.stringify(r.paths));
+    }
+  });
 
-    it('(c) UDP blocked and TCP only to the web and TLS ports: heard both ways through the relay over TLS', async (t) => {
-      setPolicy(n, 'tls-only');
-      const r = await call(t, n);
-      assertTwoWay(r);
-      for (const p of [r.paths?.caller, r.paths?.callee]) {
-        assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'tls'], JSON.stringify(r.paths));
-      }
-    });
-  },
-);
+  it('(c) UDP blocked and TCP only to the web and TLS ports: heard both ways through the relay over TLS', async (t) => {
+    setPolicy(n, 'tls-only');
+    const r = await call(t, n);
+    assertTwoWay(r);
+    for (const p of [r.paths?.caller, r.paths?.callee]) {
+      assert.deepEqual([p?.local, p?.relayProtocol], ['relay', 'tls'], JSON.stringify(r.paths));
+    }
+  });
+});
 
-describe(
-  '(d) no TURN configured, behind the firewalls of (b)',
-  { timeout: 120_000, skip: cannot ?? false },
-  () => {
-    let n: NetworkRig;
-    before(async () => {
-      n = await start('no-turn', null, { TURN_URLS: 'none' });
-    });
-    after(async () => {
-      await n?.stop();
-    });
+describe('(d) no TURN configured, behind the firewalls of (b)', { timeout: 120_000, skip: cannot }, () => {
+  let n: NetworkRig;
+  before(async () => {
+    n = await start('no-turn', null, { TURN_URLS: 'none' });
+  });
+  after(async () => {
+    await n?.stop();
+  });
 
-    it('the call fails fast with a clear reason, not a silent call', async () => {
-      setPolicy(n, 'turn-only');
-      const { caller, callee } = n.rig;
-      const dialed = Date.now();
-      await caller.call(callee);
-      await Promise.all([caller.waitForScreen('ended', 20_000), callee.waitForScreen('ended', 20_000)]);
-      const tookMs = Date.now() - dialed;
-      for (const p of [caller, callee]) {
-        assert.match(await p.endMessage(), /no (network )?path for the audio/i);
-      }
-      assert.ok(tookMs < 20_000, `took ${tookMs} ms`);
-    });
-  },
-);
+  it('the call fails fast with a clear reason, not a silent call', async () => {
+    setPolicy(n, 'turn-only');
+    const { caller, callee } = n.rig;
+    const dialed = Date.now();
+    await caller.call(callee);
+    await Promise.all([caller.waitForScreen('ended', 20_000), callee.waitForScreen('ended', 20_000)]);
+    const tookMs = Date.now() - dialed;
+    for (const p of [caller, callee]) {
+      assert.match(await p.endMessage(), /no (network )?path for the audio/i);
+    }
+    assert.ok(tookMs < 20_000, `took ${tookMs} ms`);
+  });
+});
 
-describe('bad links: the caller on each network profile', { timeout: 300_000, skip: cannot ?? false }, () => {
+describe('bad links: the caller on each network profile', { timeout: 300_000, skip: cannot }, () => {
   let n: NetworkRig;
   before(async () => {
     n = await start('profiles', 'clean');

@@ -225,7 +225,9 @@ describe('installable PWA', { timeout: 240_000 }, () => {
     const { heardByA: byCaller, heardByB: byCallee } = await waitHeardBothWays(caller, callee, answeredAt);
     assert.ok(byCallee.heard, `caller->callee not heard: ${JSON.stringify(byCallee)}`);
     assert.ok(byCaller.heard, `callee->caller not heard: ${JSON.stringify(byCaller)}`);
-    assert.equal((await callee.snapshot(1e9)).capturedBeforeActivation, false);
+    const answered = await callee.snapshot(1e9);
+    assert.ok(answered.captureStarts.length > 0, 'the capture watch saw no getUserMedia');
+    assert.equal(answered.capturedBeforeActivation, false);
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
   });

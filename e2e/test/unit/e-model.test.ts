@@ -1,4 +1,9 @@
-/** The E-model (ITU-T G.107) against its published reference points and its own equations. */
+/**
+ * The E-model (ITU-T G.107) against the reference points G.107 and G.109 publish (R = 93.2 with the
+ * defaults, the R → MOS points of the category boundaries) and the properties its text states (no delay
+ * impairment up to 100 ms, Ie,eff from Ie at no loss towards 95). No assertion recomputes an equation
+ * under test: a mistyped constant in one would be copied into the other.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
@@ -30,27 +35,25 @@ describe('E-model (ITU-T G.107)', () => {
     near(mosFromR(80), 4.024, 0.001, 'R = 80');
   });
 
-  it('charges nothing for delay up to 100 ms, then more the longer it is', () => {
+  it('charges nothing for delay up to 100 ms (G.107 eq. 7-27), then more the longer it is', () => {
     assert.equal(delayImpairment(0), 0);
     assert.equal(delayImpairment(100), 0);
-    // X = 1 at 200 ms: 25 · ((2)^(1/6) − 3 · (1 + 3⁻⁶)^(1/6) + 2).
-    near(delayImpairment(200), 25 * (2 ** (1 / 6) - 3 * (1 + 3 ** -6) ** (1 / 6) + 2), 1e-9, 'Idd(200)');
-    const at = [150, 200, 300, 400, 600].map(delayImpairment);
+    const at = [101, 150, 200, 300, 400, 600].map(delayImpairment);
+    assert.ok((at[0] ?? 0) > 0, 'nothing charged just past 100 ms');
     for (let i = 1; i < at.length; i++)
       assert.ok((at[i] ?? 0) > (at[i - 1] ?? 0), `Idd not increasing: ${at.join(', ')}`);
-    near(delayImpairment(400), 24.07, 0.01, 'Idd(400)');
   });
 
-  it('charges Ie with no loss, and tends to 95 as loss rises (eq. 7-29)', () => {
+  it('charges Ie with no loss, more with each loss, below 95 (eq. 7-29), less with a better concealment', () => {
     assert.equal(effectiveEquipmentImpairment(OPUS, 0), OPUS.ie);
-    near(effectiveEquipmentImpairment(OPUS, 5), (95 * 5) / (5 + 25.1), 1e-9, 'Ie,eff at 5 %');
-    near(
-      effectiveEquipmentImpairment({ ie: 0, bpl: 4.3 }, 100),
-      (95 * 100) / (100 + 4.3),
-      1e-9,
-      'no PLC, 100 %',
-    );
-    assert.ok(effectiveEquipmentImpairment(OPUS, 20) < 95);
+    assert.equal(effectiveEquipmentImpairment({ ie: 11, bpl: 19 }, 0), 11, 'Ie itself at no loss');
+    const at = [0, 1, 2, 5, 10, 20, 50].map((p) => effectiveEquipmentImpairment(OPUS, p));
+    for (let i = 1; i < at.length; i++)
+      assert.ok((at[i] ?? 0) > (at[i - 1] ?? 0), `Ie,eff not increasing: ${at.join(', ')}`);
+    assert.ok((at.at(-1) ?? 95) < 95, 'below 95 at any loss');
+    assert.ok(effectiveEquipmentImpairment(OPUS, 100) < 95, 'below 95 even at total loss');
+    // Bpl is the robustness to loss: G.711 with its PLC (25.1) suffers less than without (4.3), G.113 I.
+    assert.ok(effectiveEquipmentImpairment({ ie: 0, bpl: 4.3 }, 2) > effectiveEquipmentImpairment(OPUS, 2));
   });
 
   it('puts a clean call near 4.4, lossy Wi-Fi below 4, satellite and total loss lower still', () => {

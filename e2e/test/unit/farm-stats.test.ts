@@ -5,6 +5,7 @@ import {
   compareEngines,
   matrix,
   newcombeDifference,
+  rateStats,
   wilson,
   zeroFailureUpperBound,
 } from '../../src/farm/stats.ts';
@@ -87,7 +88,7 @@ describe('matrix', () => {
     call({ scenario: 'foreground', iosVersion: '17.5' }),
   ];
   const cells = matrix(calls);
-  it('counts per scenario × iOS version × engine, the rate over measured calls', () => {
+  it('counts per scenario × iOS version × engine', () => {
     assert.deepEqual(
       cells.map((c) => [c.scenario, c.iosVersion, c.engine, c.calls]),
       [
@@ -102,15 +103,36 @@ describe('matrix', () => {
     assert.deepEqual(native?.oneWayBySilent, { uplink: 1, downlink: 0 });
     assert.equal(native?.noAudio, 1);
     assert.equal(native?.failed, 1);
-    assert.equal(native?.oneWayRate.rate, 1 / 10, 'the failed call is not in the denominator');
+  });
+  it('counts one-way, no-audio and failed calls as not two-way, over every call placed', () => {
+    const native = cells[1];
+    assert.equal(native?.notTwoWay, 3);
+    assert.equal(native?.notTwoWayRate.rate, 3 / 11);
     assert.equal(native?.zeroFailureUpper95, null);
     near(cells[0]?.zeroFailureUpper95 ?? NaN, 0.95);
+  });
+  it('takes the one-way rate over the calls that carried audio: no-audio is not a success there', () => {
+    // 8 two-way + 1 one-way: the no-audio call and the failed one are in the not-two-way rate instead.
+    assert.equal(cells[1]?.oneWayRate.rate, 1 / 9);
+  });
+  it('a run of only no-audio and failed calls is not a clean run', () => {
+    const bad = rateStats([call({ verdict: 'no-audio' }), call({ outcome: 'failed', verdict: null })]);
+    assert.equal(bad.notTwoWayRate.rate, 1);
+    assert.ok(bad.notTwoWayRate.lower > 0.15, 'two failures in two calls bound the rate away from 0');
+    assert.equal(bad.zeroFailureUpper95, null, 'no "below x %" claim');
+    assert.deepEqual(bad.oneWayRate, { rate: 0, lower: 0, upper: 1 }, 'no call carried audio: vacuous');
+  });
+  it('counts a verdict it does not know (e.g. misrouted) as not two-way', () => {
+    const r = rateStats([call({}), call({ verdict: 'misrouted' })]);
+    assert.equal(r.notTwoWay, 1);
+    assert.equal(r.zeroFailureUpper95, null);
   });
   it('compares native with page where both ran', () => {
     const [cmp] = compareEngines(cells);
     assert.equal(compareEngines(cells).length, 1);
     assert.equal(cmp?.scenario, 'locked');
-    near(cmp?.difference.rate ?? NaN, 1 / 10 - 2 / 7);
+    // Not two-way: native 3 of 11 (one-way, no audio, failed), page 2 of 7.
+    near(cmp?.difference.rate ?? NaN, 3 / 11 - 2 / 7);
     assert.ok((cmp?.difference.lower ?? 0) < 0 && (cmp?.difference.upper ?? 0) > 0, 'too few calls to tell');
   });
 });

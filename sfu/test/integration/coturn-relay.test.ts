@@ -14,6 +14,7 @@ import { createLogger } from '../../src/log.ts';
 import { CoturnRelay, coturnInstalled, type CoturnOptions } from '../../src/turn/coturn-relay.ts';
 import { turnCredential } from '../../src/turn/turn-credentials.ts';
 import { allocate, type TurnTransport } from '../support/turn-client.ts';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
 
 const SFU = '127.0.0.1';
 const HOUR = 3_600_000;
@@ -37,7 +38,9 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 10_000): P
   }
 }
 
-const cannot = coturnInstalled() ? false : 'coturn is not installed (apt-get install coturn; setup does it)';
+const cannot = environmentSkip(
+  !coturnInstalled() && 'coturn is not installed (apt-get install coturn; setup does it)',
+);
 
 describe('the embedded TURN relay (real coturn)', { timeout: 60_000, skip: cannot }, () => {
   let relay: CoturnRelay;

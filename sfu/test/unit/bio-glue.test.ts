@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
 
 // The kTLS BIO glue the mediasoup worker is built with, on its own: a DTLS handshake between two
 // in-memory endpoints whose outgoing BIOs carry a callback shaped like mediasoup's
@@ -22,11 +23,11 @@ const CHECKS = [
 
 const openssl = spawnSync('pkg-config', ['--cflags', '--libs', 'openssl'], { encoding: 'utf8' });
 const sslFlags = openssl.status === 0 ? openssl.stdout.trim().split(/\s+/).filter(Boolean) : undefined;
-const unavailable = spawnSync('c++', ['--version']).error
-  ? 'c++ is not installed'
-  : !sslFlags
-    ? "Debian's libssl-dev is not installed (pkg-config openssl)"
-    : undefined;
+const unavailable = environmentSkip(
+  spawnSync('c++', ['--version']).error
+    ? 'c++ is not installed'
+    : !sslFlags && "Debian's libssl-dev is not installed (pkg-config openssl)",
+);
 
 function build(withGlue: boolean): string {
   const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bio-glue-')), 'bio-glue');
@@ -56,7 +57,8 @@ describe("mediasoup's BIO callback on Debian's libssl, through the glue", { skip
   // dies on the first flight. A libssl without kTLS has nothing to show here.
   it('without the glue, a kTLS-enabled libssl writes the first flight through NULL', (t) => {
     const bare = spawnSync(build(false), { encoding: 'utf8' });
-    if (bare.status === 0) return t.skip('this libssl is built without kTLS');
+    const noKtls = environmentSkip(bare.status === 0 && 'this libssl is built without kTLS');
+    if (noKtls) return t.skip(noKtls);
     assert.equal(bare.signal, 'SIGSEGV', bare.stdout);
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
 
 // The libsrtp 3 -> libsrtp 2 glue the mediasoup worker is built with, on its own: a C program
 // (sfu/mediasoup-worker/test/srtp-glue.c) compiled against the glue and Debian's libsrtp2.
@@ -32,12 +33,16 @@ const libsrtp2 = spawnSync('pkg-config', ['--cflags', '--libs', 'libsrtp2'], { e
 const srtpFlags = libsrtp2.status === 0 ? libsrtp2.stdout.trim().split(/\s+/) : undefined;
 
 function compile(compiler: string, args: string[]): string | { skip: string } {
-  if (spawnSync(compiler, ['--version']).error) return { skip: `${compiler} is not installed` };
-  if (!srtpFlags) return { skip: "Debian's libsrtp2-dev is not installed (pkg-config libsrtp2)" };
+  const missing = environmentSkip(
+    spawnSync(compiler, ['--version']).error
+      ? `${compiler} is not installed`
+      : !srtpFlags && "Debian's libsrtp2-dev is not installed (pkg-config libsrtp2)",
+  );
+  if (missing) return { skip: missing };
   const exe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'srtp-glue-')), 'srtp-glue');
   const r = spawnSync(
     compiler,
-    [...args, '-Wall', '-Wextra', '-Werror', '-I', glueInclude, program, '-o', exe, ...srtpFlags],
+    [...args, '-Wall', '-Wextra', '-Werror', '-I', glueInclude, program, '-o', exe, ...(srtpFlags ?? [])],
     { encoding: 'utf8' },
   );
   assert.equal(r.status, 0, `${compiler} failed:\n${r.stderr}`);

@@ -312,7 +312,8 @@ export const RULES: readonly Rule[] = [
     severity: 'event',
     title: 'App reported the incoming call to CallKit',
     needles: ['report a new incoming call'],
-    pattern: /was asked to report a new incoming call with UUID:? (?<uuid>[0-9A-Fa-f-]{8,})/,
+    // A phone without a logging profile prints CallKit's %@ arguments as <private>.
+    pattern: /was asked to report a new incoming call with UUID:? (?<uuid>[0-9A-Fa-f-]{8,}|<private>)/,
     meaning: 'reportNewIncomingCall was called; it must follow the payload delivery in the same run loop.',
     fix: 'None.',
     source: CXP,
@@ -413,9 +414,12 @@ export const RULES: readonly Rule[] = [
     catalog: 0,
     severity: 'event',
     title: 'Call answered',
-    needles: ['CXAnswerCallAction', 'TUCallStatusActive'],
-    pattern: /CXAnswerCallAction|Call status is TUCallStatusActive/,
-    meaning: 'The user answered: CallKit must now activate the audio session (callservicesd → didActivate).',
+    // Our shell's milestones: `milestone=answered … CXAnswerCallAction`, and for an outgoing call
+    // `milestone=reported … CXStartCallAction`, logged as it fulfils the action that starts the call.
+    needles: ['CXAnswerCallAction', 'CXStartCallAction', 'TUCallStatusActive'],
+    pattern: /CXAnswerCallAction|CXStartCallAction|Call status is TUCallStatusActive/,
+    meaning:
+      'The user answered (or an outgoing call started): CallKit must now activate the audio session (callservicesd → didActivate).',
     fix: 'None.',
     source: 'https://developer.apple.com/documentation/callkit/cxanswercallaction',
   }),
@@ -659,8 +663,9 @@ export const RULES: readonly Rule[] = [
     severity: 'event',
     title: 'App got didActivate',
     needles: ['didActivate'],
-    // Our shell's `waiting for didActivate after …` says one has not come.
-    pattern: /(?<!waiting for )didActivate/,
+    // Our shell's `waiting for didActivate after …`, its watchdog's `no didActivate within N ms` and
+    // `provider configuration assigned: backstop after a missing didActivate` say one has not come.
+    pattern: /(?<!waiting for |no |missing )didActivate/,
     meaning: 'CallKit handed the audio session to the app; WebRTC audio may start now.',
     fix: 'None.',
     source: forum(783870),

@@ -53,7 +53,6 @@ export interface CallControllerDeps {
 export interface CallFigures {
   marks: CallMarks & { answeredAt?: number };
   capturing: boolean;
-  capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
   windows: readonly AudioWindow[];
   /** The latest stats sample (loss, jitter, round trip, candidate pair). */
@@ -125,7 +124,6 @@ export class CallController {
     return {
       marks: { ...media.marks, ...(answeredAt != null ? { answeredAt } : {}) },
       capturing: media.engine.capturing,
-      capturedBeforeActivation: media.capturedBeforeActivation,
       firstHeardAt: media.monitor.firstHeardAt,
       windows: media.monitor.windows,
       link: media.monitor.latest,
@@ -482,7 +480,6 @@ export class CallController {
   private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {
     const media = this.media;
     if (!media || this.current()?.id !== callId) return;
-    if (why === 'answer' && media.engine.capturing) media.capturedBeforeActivation = true;
     this.patch(callId, { audio: 'activating' });
     try {
       await this.d.activation.activated(callId);

@@ -27,8 +27,6 @@ export interface CallMarks {
 
 export class CallMedia {
   readonly monitor: AudioMonitor;
-  /** Set if capture was ever seen running before activation (must never happen). */
-  capturedBeforeActivation = false;
   /** Set when the audio-activation step failed during the call. */
   activationFailure: 'not-activated' | 'failed' | undefined;
   private signalling: CallMediaSignalling | null = null;

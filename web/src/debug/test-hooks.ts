@@ -2,19 +2,25 @@
 /**
  * A read-only window onto the phone for the test rig (`window.softphone.snapshot()`), the way
  * Jitsi's tests read `APP.conference`. It exposes figures, and (QA builds) what to measure them
- * for, never actions: the rig drives the UI.
+ * for, never actions: the rig drives the UI. In QA builds it also reads the capture watch, and has
+ * one fault switch (`setCaptureAtRing`, installed by {@link installCaptureAtRing}) that proves the
+ * capture-before-activation check can fail.
  */
 import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
 import { screenOf } from '../call/phone-state.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
 import type { ToneSignatures } from '../media/tone-signature.ts';
+import { capturedBeforeActivation, type CaptureWatch } from './capture-watch.ts';
 
 export interface PhoneSnapshot {
   screen: ReturnType<typeof screenOf>;
   state: Phone['state'];
   marks: CallFigures['marks'] | null;
   capturing: boolean;
+  /** Epoch-ms times the page asked for the microphone since this call began (QA builds; else []). */
+  captureStarts: number[];
+  /** The first of `captureStarts` came before `marks.activatedAt` (or with no activation at all). */
   capturedBeforeActivation: boolean;
   firstHeardAt: number | null;
   windows: AudioWindow[];
@@ -31,20 +37,29 @@ declare global {
        * stops it.
        */
       listenFor?(signatures: ToneSignatures | null): Promise<void>;
+      /**
+       * QA builds only: a planted fault — the page asks for the microphone as soon as a call rings
+       * (in or out), before audio activation, as a regression would. The capture check must see it.
+       */
+      setCaptureAtRing?: (on: boolean) => void;
     };
   }
 }
 
-export function installTestHooks(phone: Phone): void {
+export function installTestHooks(phone: Phone, captures: CaptureWatch | null): void {
+  const since = (marks: CallFigures['marks']): number[] =>
+    captures?.since(marks.dialedAt ?? marks.incomingAt ?? 0) ?? [];
   window.softphone = {
     snapshot(sinceWindow = 0) {
       const f = phone.calls.figures;
+      const captureStarts = f ? since(f.marks) : [];
       return {
         screen: screenOf(phone.state),
         state: phone.state,
         marks: f ? { ...f.marks } : null,
         capturing: f?.capturing ?? false,
-        capturedBeforeActivation: f?.capturedBeforeActivation ?? false,
+        captureStarts,
+        capturedBeforeActivation: capturedBeforeActivation(captureStarts, f?.marks.activatedAt),
         firstHeardAt: f?.firstHeardAt ?? null,
         windows: f ? f.windows.slice(sinceWindow) : [],
         link: f?.link ?? null,
@@ -59,5 +74,28 @@ export function installTestHooks(phone: Phone): void {
         phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
       },
     }),
+  };
+}
+
+/**
+ * QA builds: the fault switch. While on, every call that rings (in or out) gets a microphone stream
+ * until it ends, before audio activation.
+ */
+export function installCaptureAtRing(phone: Phone): void {
+  let unsubscribe: (() => void) | null = null;
+  window.softphone.setCaptureAtRing = (on) => {
+    unsubscribe?.();
+    unsubscribe = null;
+    if (!on) return;
+    let ringing: Promise<MediaStream | null> | null = null;
+    unsubscribe = phone.subscribe((state) => {
+      const call = state.call;
+      if (call && call.answeredAt === null && !ringing) {
+        ringing = navigator.mediaDevices.getUserMedia({ audio: true }).catch(() => null);
+      } else if (!call && ringing) {
+        void ringing.then((s) => s?.getTracks().forEach((t) => t.stop()));
+        ringing = null;
+      }
+    });
   };
 }

@@ -18,6 +18,7 @@ import {
   type ShellInfo,
 } from '@softphone/sfu/protocol';
 import type { ToneSignatures } from '../media/tone-signature.ts';
+import { CaptureWatch } from '../debug/capture-watch.ts';
 import {
   CallKitSimulator,
   type DeviceState,
@@ -39,6 +40,12 @@ export interface ShellSimulatorSnapshot {
 
 export interface ShellSimulatorHooks {
   snapshot(): ShellSimulatorSnapshot;
+  /**
+   * Epoch-ms times at or after `from` when the app process (the native engine) asked for the
+   * microphone, measured by a wrap around this window's `getUserMedia` (debug/capture-watch.ts): the
+   * rig compares the first of a call's with the call's `didActivate`.
+   */
+  captureStarts(from: number): number[];
   /** The system's log from `mark` on (a snapshot's `eventMark`), as far as the log still holds it. */
   events(mark?: number): SystemEvent[];
   setKnobs(knobs: Partial<SystemKnobs & AppKnobs & LaunchKnobs>): void;
@@ -114,6 +121,8 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const query = new URLSearchParams(window.location.search);
   const knobs = knobsFromQuery(query);
   const system = new CallKitSimulator(knobs);
+  // Before anything can capture: the native engine asks for the microphone in this window.
+  const captures = new CaptureWatch(navigator.mediaDevices);
   const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
   const faults = faultsFromQuery(query);
   const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
@@ -247,6 +256,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
       eventMark: system.eventMark,
     }),
     events: (mark) => system.eventsSince(mark),
+    captureStarts: (from) => captures.since(from),
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;

@@ -82,7 +82,6 @@ describe('a call between two pages', () => {
     assert.equal(screenOf(answered), 'in-call');
     assert.deepEqual(bob.engine(callId).calls, ['prepare', 'start']);
     assert.deepEqual(ann.engine(callId).calls, ['prepare', 'start']);
-    assert.equal(bob.phone.calls.figures?.capturedBeforeActivation, false);
     assert.equal(bob.phone.calls.figures?.marks.answeredAt, answered.call?.answeredAt);
 
     await ann.phone.calls.hangup();
