@@ -66,10 +66,13 @@ const EnvSchema = z.object({
   CALL_RECONNECT_GRACE_MS: z.coerce.number().int().positive().default(20_000),
   /**
    * socket.io's heartbeat: a ping every interval, and a connection whose answer is this late is
-   * gone. A dead connection is noticed within their sum (socket.io's defaults: 25 s + 20 s).
+   * gone. A dead connection is noticed within their sum: 15 s here, so a device that vanished
+   * (a handover the old path never hears of) starts its reconnect grace well inside a call's
+   * patience. socket.io's own 25 s + 20 s would let 45 s pass before the grace even began. A late
+   * pong on a poor link now costs a reconnect inside the grace, not the call.
    */
-  SIGNALLING_PING_INTERVAL_MS: z.coerce.number().int().positive().default(25_000),
-  SIGNALLING_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  SIGNALLING_PING_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+  SIGNALLING_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   /** mediasoup workers (child processes, one core each); 0 = one per core. */
   MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   /**
