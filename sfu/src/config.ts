@@ -59,6 +59,8 @@ const EnvSchema = z.object({
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  /** An answered call's direction that carries no audio for this long is a media stall. */
+  MEDIA_STALL_MS: z.coerce.number().int().min(1_000).default(3_000),
   /** mediasoup workers (child processes, one core each); 0 = one per core. */
   MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   /**

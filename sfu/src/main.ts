@@ -209,6 +209,7 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     webDir: config.WEB_DIR,
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
+    mediaStallMs: config.MEDIA_STALL_MS,
     media: {
       workers: config.MEDIA_WORKERS || os.availableParallelism(),
       listen: {

@@ -30,6 +30,8 @@ export interface ServerOptions {
   dataDir: string;
   webDir: string;
   noAnswerTimeoutMs: number;
+  /** An answered call's direction that carries no audio for this long is a media stall (default 3000). */
+  mediaStallMs?: number;
   media: Omit<MediaServerOptions, 'log'>;
   push?: PushOptions;
   /** Certificate chain and key (PEM): serve HTTPS. */
@@ -155,6 +157,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     calls: history,
     log: o.log,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
+    // Counters read twice a second: a stall is seen within half a second of its threshold.
+    watch: { stallAfterMs: o.mediaStallMs ?? 3_000, everyMs: 500 },
     waker: pusher,
     reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
   });

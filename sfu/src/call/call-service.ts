@@ -5,6 +5,7 @@
  * second record of it.
  */
 import crypto from 'node:crypto';
+import type { WatchOptions } from '../media/media-room.ts';
 import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
@@ -35,13 +36,15 @@ export interface CallServiceDeps {
   calls: CallsRepo;
   log: Logger;
   noAnswerTimeoutMs: number;
+  /** How an answered call's directions are watched for media stalls. */
+  watch: WatchOptions;
   /** Wakes a callee's devices that are not connected. */
   waker: CallWaker;
   /** How long a call whose callee was woken by a push waits for a device to report or ring. */
   reportTimeoutMs: number;
 }
 
-type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup'>;
+type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup' | 'answer-failed'>;
 
 export class CallService {
   private readonly live = new Map<CallId, CallSession>();
@@ -91,6 +94,7 @@ export class CallService {
         calls: this.deps.calls,
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
+        watch: this.deps.watch,
         onEnded: (c, reason) => this.forget(c, reason),
         ...(woken ? { woken: { devices: woken, reportTimeoutMs: this.deps.reportTimeoutMs } } : {}),
       },
@@ -127,7 +131,7 @@ export class CallService {
     call.notificationShown();
   }
 
-  /** A device's own action on its call: ring, decline or hang up. */
+  /** A device's own action on its call: ring, decline, hang up, or give up on its answer. */
   act(member: Member, callId: CallId, type: PartyEvent): void {
     const { call, role } = this.participant(member, callId);
     this.checkActor(type, role);

@@ -15,12 +15,11 @@
  * sender's engine sends nothing on purpose (`replaceTrack(null)`); its clock starts again on resume,
  * since capture restarts through the audio-activation step. A muted sender still sends (silence).
  */
+import type { StallCause } from '../protocol/index.ts';
 
 /** caller->callee: what the callee hears; callee->caller: what the caller hears. */
 export type Direction = 'caller->callee' | 'callee->caller';
 export const DIRECTIONS: readonly Direction[] = ['caller->callee', 'callee->caller'];
-
-export type StallCause = 'no-rtp-from-sender' | 'not-forwarded' | 'producer-gone';
 
 /** One direction's cumulative counters as the SFU sees them right now. */
 export interface DirectionCounters {

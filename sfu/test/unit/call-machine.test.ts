@@ -53,6 +53,7 @@ const EXPECTED = {
     report: move(S.Ringing),
     'notification-shown': move(S.Ringing),
     answer: move(S.Answered),
+    'answer-failed': end(R.AnswerFailed, 'callee'),
     decline: end(R.Declined, 'callee'),
     hangup: { caller: end(R.Cancelled, 'caller'), callee: end(R.Declined, 'callee') },
     hold: invalid,
@@ -67,12 +68,15 @@ const EXPECTED = {
     'media-failed': end(R.MediaFailed, 'server'),
     'leg-failed': both(end(R.MediaFailed, 'server')),
     'media-lost': byRole((r) => end(R.MediaLost, r)),
+    'media-stall': stay,
+    'media-recovered': stay,
   },
   [S.Ringing]: {
     ring: invalid,
     report: stay,
     'notification-shown': stay,
     answer: move(S.Answered),
+    'answer-failed': end(R.AnswerFailed, 'callee'),
     decline: end(R.Declined, 'callee'),
     hangup: { caller: end(R.Cancelled, 'caller'), callee: end(R.Declined, 'callee') },
     hold: invalid,
@@ -87,12 +91,15 @@ const EXPECTED = {
     'media-failed': end(R.MediaFailed, 'server'),
     'leg-failed': both(end(R.MediaFailed, 'server')),
     'media-lost': byRole((r) => end(R.MediaLost, r)),
+    'media-stall': stay,
+    'media-recovered': stay,
   },
   [S.Answered]: {
     ring: invalid,
     report: gone,
     'notification-shown': gone,
     answer: invalid,
+    'answer-failed': end(R.AnswerFailed, 'callee'),
     decline: invalid,
     hangup: byRole((r) => end(R.HungUp, r)),
     hold: stay,
@@ -107,12 +114,15 @@ const EXPECTED = {
     'media-failed': end(R.MediaFailed, 'server'),
     'leg-failed': byRole((r) => end(R.MediaLost, r)),
     'media-lost': byRole((r) => end(R.MediaLost, r)),
+    'media-stall': stay,
+    'media-recovered': stay,
   },
   [S.Ended]: {
     ring: notFound,
     report: gone,
     'notification-shown': gone,
     answer: notFound,
+    'answer-failed': notFound,
     decline: notFound,
     hangup: both(notFound),
     hold: notFound,
@@ -127,6 +137,8 @@ const EXPECTED = {
     'media-failed': stay,
     'leg-failed': both(stay),
     'media-lost': both(notFound),
+    'media-stall': stay,
+    'media-recovered': stay,
   },
 } satisfies Record<CallState, { [K in CallEventType]: Cell<K> }>;
 
@@ -177,6 +189,7 @@ describe('call state machine', () => {
     assert.equal(actorOf('ring'), 'callee');
     assert.equal(actorOf('answer'), 'callee');
     assert.equal(actorOf('decline'), 'callee');
+    assert.equal(actorOf('answer-failed'), 'callee');
     assert.equal(actorOf('hangup'), undefined);
   });
 });

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  DirectionWatch,
-  type Direction,
-  type DirectionCounters,
-  type StallCause,
-} from '../../src/media/direction-watch.ts';
+import { DirectionWatch, type Direction, type DirectionCounters } from '../../src/media/direction-watch.ts';
+import type { StallCause } from '../../src/protocol/index.ts';
 
 const STALL_AFTER = 3_000;
 const TICK = 500;
