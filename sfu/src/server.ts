@@ -19,7 +19,7 @@ import { Http2Pool } from './push/http2-pool.ts';
 import { IncomingCallPusher } from './push/incoming-call-pusher.ts';
 import { FilePushLog } from './push/push-log.ts';
 import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
-import { SqliteCallsRepo } from './store/calls.repo.ts';
+import { SqliteCallsRepo, type CallsRepo } from './store/calls.repo.ts';
 import { openDb, type Db } from './store/db.ts';
 import { SqliteDevicesRepo } from './store/devices.repo.ts';
 import { SqlitePushRepo } from './store/push.repo.ts';
@@ -83,6 +83,8 @@ export interface Server extends Application {
   /** The embedded TURN relay, when the server runs one. */
   relay: CoturnRelay | null;
   calls: CallService;
+  /** Call history, with what the SFU saw of each call's directions. */
+  history: CallsRepo;
   pusher: IncomingCallPusher;
   db: Db;
   /** Closes connections, stops the media workers, closes the database. */
@@ -183,6 +185,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     media,
     relay,
     calls,
+    history,
     pusher,
     db,
     async stop() {

@@ -22,6 +22,7 @@ const call: ActiveCall = {
   audio: 'idle',
   held: { self: false, peer: false },
   recovering: false,
+  stalled: { 'to-peer': null, 'from-peer': null },
 };
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 
@@ -37,6 +38,15 @@ describe('the screen-reader announcement', () => {
       [{ ...online, call: { ...inCall, held: { self: false, peer: true } } }, 'Bob put you on hold'],
       [{ ...online, call: { ...inCall, audio: 'failed' } }, 'Microphone unavailable'],
       [{ ...online, call: { ...inCall, recovering: true } }, 'Connection lost, reconnecting…'],
+      [
+        { ...online, call: { ...inCall, stalled: { 'to-peer': 'no-rtp-from-sender', 'from-peer': null } } },
+        "Bob can't hear you. Check your microphone and your network connection.",
+      ],
+      [
+        { ...online, call: { ...inCall, stalled: { 'to-peer': null, 'from-peer': 'no-rtp-from-sender' } } },
+        "You can't hear Bob. Nothing arrives from Bob: their microphone or network may have a problem. If it does not come back, hang up and call again.",
+      ],
+      [{ ...online, call: inCall }, 'In call with Bob'],
       [
         {
           ...online,

@@ -18,6 +18,7 @@ const call = {
   audio: 'idle' as const,
   held: { self: false, peer: false },
   recovering: false,
+  stalled: { 'to-peer': null, 'from-peer': null },
 };
 
 describe('screenOf', () => {

@@ -8,6 +8,8 @@ import type {
   HistoryEntry,
   IceServer,
   Peer,
+  StallCause,
+  StallDirection,
 } from '@softphone/sfu/protocol';
 import type { CallNotificationsState } from '../push/call-notifications.ts';
 
@@ -34,6 +36,11 @@ export interface ActiveCall {
   held: { self: boolean; peer: boolean };
   /** The media path dropped and ICE restarts are bringing it back. */
   recovering: boolean;
+  /**
+   * The server's word on each direction of the answered call: why it carries no audio
+   * (`media:stall`), or null while it does (`to-peer`: what we send; `from-peer`: what we hear).
+   */
+  stalled: Record<StallDirection, StallCause | null>;
 }
 
 export interface EndedCall {

@@ -1,5 +1,6 @@
 import { LitElement, css, html, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import type { ActiveCall, OutputDevice } from '../call/phone-state.ts';
+import { stallMessage } from '../call/stall-messages.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
@@ -90,7 +91,8 @@ export class SpInCall extends LitElement {
     if (this.call.recovering) return 'Connection lost, reconnecting…';
     if (this.call.held.self) return 'On hold';
     if (this.call.held.peer) return `${this.call.peer.displayName} put you on hold`;
-    return AUDIO_STATUS[this.call.audio];
+    if (this.call.audio === 'failed') return AUDIO_STATUS.failed;
+    return stallMessage(this.call) ?? AUDIO_STATUS[this.call.audio];
   }
 
   override render() {

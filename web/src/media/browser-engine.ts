@@ -162,6 +162,11 @@ export class BrowserMediaEngine implements MediaEngine {
     await this.player.setSinkId(deviceId);
   }
 
+  restartIce(): void {
+    const send = this.transports.send;
+    if (send && !this.stopped) void this.restartLeg(send);
+  }
+
   setMuted(muted: boolean): void {
     this.muted = muted;
     if (this.track) this.track.enabled = !muted;
