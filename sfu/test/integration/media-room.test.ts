@@ -118,3 +118,52 @@ it('a second subscription for a party, asked for while the first waits, is refus
   assert.match(String(await second), /already subscribed/);
   assert.equal(consumers, 1);
 });
+
+/** A room where both native parties published and consume each other, as in an answered call. */
+async function callRoom(t: TestContext) {
+  const worker = await startWorker(t);
+  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  t.after(() => room.close());
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  await room.handle('callee', 'media:publish', { sdp: audioOffer() });
+  await room.subscribe('callee', 'caller');
+  await room.subscribe('caller', 'callee');
+  const stalls: string[] = [];
+  room.on('stall', (direction, cause) => stalls.push(`${direction} ${cause}`));
+  const stalled = (n: number) =>
+    new Promise<void>((resolve) => {
+      if (stalls.length >= n) resolve();
+      else room.on('stall', () => stalls.length >= n && resolve());
+    });
+  return { room, stalls, stalled };
+}
+
+it(
+  'a watched call whose parties send no RTP stalls both ways, naming the senders',
+  { timeout: 30_000 },
+  async (t) => {
+    const { room, stalls, stalled } = await callRoom(t);
+    room.watch('caller', 'callee', { stallAfterMs: 1_000, everyMs: 100 });
+    await stalled(2);
+    assert.deepEqual(stalls.sort(), [
+      'callee->caller no-rtp-from-sender',
+      'caller->callee no-rtp-from-sender',
+    ]);
+    assert.deepEqual(
+      room.directions().map((r) => [r.direction, r.packets, r.firstRtpMs, r.stalls]),
+      [
+        ['caller->callee', 0, null, 1],
+        ['callee->caller', 0, null, 1],
+      ],
+    );
+  },
+);
+
+it("a consumer whose producer closes is a 'producer-gone' stall at once", { timeout: 30_000 }, async (t) => {
+  const { room, stalls, stalled } = await callRoom(t);
+  // A threshold no test waits for: only the closed producer can be reported.
+  room.watch('caller', 'callee', { stallAfterMs: 600_000, everyMs: 100 });
+  room.dropParty('callee');
+  await stalled(1);
+  assert.deepEqual(stalls, ['callee->caller producer-gone']);
+});
