@@ -212,6 +212,11 @@ export class Party {
     return last ?? this.snapshot();
   }
 
+  /** The call screen's status line, e.g. "Connected", "Bob can't hear you. …". */
+  async callStatus(): Promise<string> {
+    return (await this.driver.$('>>>[data-test="audio-status"]').getText()).trim();
+  }
+
   /** The text of the ended screen, e.g. "Call failed: media server restarted". */
   async endMessage(): Promise<string> {
     return (await this.driver.$('>>>[data-test="end-message"]').getText()).trim();

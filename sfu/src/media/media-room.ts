@@ -288,15 +288,16 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       {
         stall: (d, cause) => {
           const { from, to } = ends[d];
-          // The scores say how mediasoup itself judges the streams (0: nothing, 10: perfect).
-          this.log.warn(
+          // How mediasoup scores the streams (0-10), for the diagnosis. Not the stall signal: a
+          // stream that stopped keeps its last score (10 when a microphone track was stopped).
+          this.log.debug(
             {
               direction: d,
               cause,
               producerScore: this.parties.get(from)?.producer?.score ?? null,
               consumerScore: this.parties.get(to)?.consumer?.score ?? null,
             },
-            'media stall',
+            'media stall: stream scores',
           );
           this.emit('stall', d, cause);
         },
