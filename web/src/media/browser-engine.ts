@@ -164,7 +164,8 @@ export class BrowserMediaEngine implements MediaEngine {
 
   restartIce(): void {
     const send = this.transports.send;
-    if (send && !this.stopped) void this.restartLeg(send);
+    // A leg already being recovered gets its restarts from `IceRecovery`, on its own schedule.
+    if (send && !this.stopped && !this.recovery.send.recovering) void this.restartLeg(send);
   }
 
   setMuted(muted: boolean): void {
