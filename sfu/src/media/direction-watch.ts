@@ -6,8 +6,8 @@
  *
  * Per direction, each {@link DirectionWatch.tick} reads two counters: the packets the SFU received
  * from the sender (its producer) and the packets it sent on to the listener (the listener's
- * consumer). A direction where neither grew for `stallAfterMs` (counted from the answer, or from the
- * last packet) is stalled, with the cause the counters point at:
+ * consumer). A direction whose listener got no packet for `stallAfterMs` (counted from the answer, or
+ * from its last packet) is stalled, with the cause the counters point at:
  * - `no-rtp-from-sender`: the producer receives nothing (the sender's path or capture is gone);
  * - `not-forwarded`: the producer receives but the consumer sends nothing on (the SFU side);
  * - `producer-gone`: the listener's consumer lost its producer (at once: no packet can come).
@@ -40,7 +40,7 @@ export interface DirectionRecord {
   direction: Direction;
   /** Packets forwarded to the listener since the answer. */
   packets: number;
-  /** Answer → first packet forwarded to the listener, ms; null if none ever was. */
+  /** Answer → first packet forwarded to the listener, ms, to within one read; null if none ever was. */
   firstRtpMs: number | null;
   stalls: number;
   /** Time spent stalled, ms (an ongoing stall counts up to now). */
@@ -55,7 +55,7 @@ export interface DirectionWatchEvents {
 }
 
 export interface DirectionWatchOptions {
-  /** How long a direction may carry nothing before it is a stall (default 3 s). */
+  /** How long a direction may carry nothing before it is a stall (the server's `MEDIA_STALL_MS`). */
   stallAfterMs: number;
   now: () => number;
 }
@@ -66,9 +66,9 @@ interface Track {
   /** Packets forwarded to the listener since the answer. */
   packets: number;
   /** When the listener last got a packet (or the answer, or the resume from hold). */
-  flowingSince: number;
+  lastForwardedAt: number;
   /** When the sender's producer last received a packet (or the answer). */
-  receivingSince: number;
+  lastReceivedAt: number;
   firstRtpAt: number | null;
   held: boolean;
   stall: { cause: StallCause; since: number } | null;
@@ -94,8 +94,8 @@ export class DirectionWatch {
       this.tracks.set(d, {
         last: null,
         packets: 0,
-        flowingSince: 0,
-        receivingSince: 0,
+        lastForwardedAt: 0,
+        lastReceivedAt: 0,
         firstRtpAt: null,
         held: false,
         stall: null,
@@ -111,8 +111,8 @@ export class DirectionWatch {
     if (this.answeredAt !== null) return;
     this.answeredAt = this.opts.now();
     for (const t of this.tracks.values()) {
-      t.flowingSince = this.answeredAt;
-      t.receivingSince = this.answeredAt;
+      t.lastForwardedAt = this.answeredAt;
+      t.lastReceivedAt = this.answeredAt;
     }
   }
 
@@ -122,7 +122,7 @@ export class DirectionWatch {
     if (t.held === held) return;
     t.held = held;
     // Resuming restarts capture (the audio-activation step): the direction gets a full period again.
-    if (!held) t.flowingSince = t.receivingSince = this.opts.now();
+    if (!held) t.lastForwardedAt = t.lastReceivedAt = this.opts.now();
   }
 
   /** Reads the counters once and reports what changed. A tick still reading makes this one a no-op. */
@@ -161,10 +161,10 @@ export class DirectionWatch {
     t.last = read;
     // The first read after the answer is the baseline: packets from before it are not counted.
     const forwarded = prev ? growth(read.forwarded, prev.forwarded) : 0;
-    if (prev && growth(read.received, prev.received) > 0) t.receivingSince = now;
+    if (prev && growth(read.received, prev.received) > 0) t.lastReceivedAt = now;
     if (forwarded > 0) {
       t.packets += forwarded;
-      t.flowingSince = now;
+      t.lastForwardedAt = now;
       t.firstRtpAt ??= now;
       this.recover(direction, t, now);
       return;
@@ -174,8 +174,8 @@ export class DirectionWatch {
       this.stall(direction, t, 'producer-gone', now);
       return;
     }
-    if (t.held || now - t.flowingSince < this.opts.stallAfterMs) return;
-    const receiving = now - t.receivingSince < this.opts.stallAfterMs;
+    if (t.held || now - t.lastForwardedAt < this.opts.stallAfterMs) return;
+    const receiving = now - t.lastReceivedAt < this.opts.stallAfterMs;
     this.stall(direction, t, receiving ? 'not-forwarded' : 'no-rtp-from-sender', now);
   }
 
