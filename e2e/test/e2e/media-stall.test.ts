@@ -42,6 +42,20 @@ async function keepCapturedTracks(p: Party): Promise<void> {
   });
 }
 
+/** The server's stall threshold (its MEDIA_STALL_MS default, which the rig's server runs with). */
+const STALL_MS = 3_000;
+
+/** The longest run of windows with no media in them, ms. */
+function silentFor(windows: { ms: number; class: string }[]): number {
+  let run = 0;
+  let longest = 0;
+  for (const w of windows) {
+    run = w.class === 'no-media' ? run + w.ms : 0;
+    longest = Math.max(longest, run);
+  }
+  return longest;
+}
+
 /** What the page's state says of one direction of its call (null: it carries audio). */
 async function stalled(p: Party, direction: StallDirection): Promise<string | null> {
   return (await p.snapshot(Number.MAX_SAFE_INTEGER)).state.call?.stalled[direction] ?? null;
@@ -105,6 +119,55 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
     assert.equal(toCaller?.direction, 'callee->caller');
     assert.equal(toCaller.stalls, 0);
     assert.ok(toCaller.packets > 0);
+    await Promise.all([caller.dismiss(), callee.dismiss()]);
+  });
+
+  it('a direction on hold is silent on purpose: no stall while held, none after resuming, none kept', async () => {
+    const { caller, callee, server } = rig;
+    assert.ok(server);
+    await caller.call(callee);
+    await callee.waitForScreen('incoming');
+    await callee.answer();
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).firstHeardAt !== null, {
+      timeout: 15_000,
+      timeoutMsg: 'the callee never heard the caller',
+    });
+    const callId = (await caller.snapshot(1e9)).state.call?.id;
+    assert.ok(callId);
+
+    // Hold sends nothing (the engine's track is replaced by none): the callee's receiver shows it.
+    const heldFrom = (await callee.snapshot()).windows.length;
+    await caller.setHeld(true);
+    await callee.driver.waitUntil(
+      async () => silentFor((await callee.snapshot(heldFrom)).windows) >= STALL_MS + 1_500,
+      {
+        timeout: 20_000,
+        interval: 250,
+        timeoutMsg: 'the callee kept receiving from a caller on hold',
+      },
+    );
+    for (const [p, d] of [
+      [caller, 'to-peer'],
+      [callee, 'from-peer'],
+    ] as const)
+      assert.equal(await stalled(p, d), null, `${p.who}: a held direction was reported as a stall`);
+
+    const resumedFrom = (await callee.snapshot()).windows.length;
+    await caller.setHeld(false);
+    await callee.driver.waitUntil(
+      async () => (await callee.snapshot(resumedFrom)).windows.some((w) => w.class === 'heard'),
+      { timeout: 15_000, timeoutMsg: 'the callee did not hear the caller after resume' },
+    );
+    await caller.hangup();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    assert.deepEqual(
+      server.callDirections(callId).map((r) => [r.direction, r.stalls]),
+      [
+        ['caller->callee', 0],
+        ['callee->caller', 0],
+      ],
+    );
     await Promise.all([caller.dismiss(), callee.dismiss()]);
   });
 });
