@@ -72,7 +72,7 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
   });
   after(async () => rig?.stop());
 
-  it('reaches both pages as a media stall from their side within 5 s, is shown in words, and is kept with the call', async () => {
+  it('reaches both pages as a media stall from their side within 5 s, is shown in words, clears when audio flows again, and is kept with the call', async () => {
     const { caller, callee, server } = rig;
     assert.ok(server);
     await keepCapturedTracks(caller);
@@ -107,6 +107,22 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
       `${callee.name} can't hear you. Check your microphone and your network connection.`,
     );
     assert.match(await callee.callStatus(), new RegExp(`^You can't hear ${caller.name}\\. `));
+
+    // Hold and resume capture the microphone again: audio flows, and both pages hear it recovered.
+    await caller.setHeld(true);
+    await caller.driver.waitUntil(async () => (await caller.snapshot(1e9)).state.call?.held.self === true, {
+      timeout: 10_000,
+      timeoutMsg: 'the caller could not hold',
+    });
+    await caller.setHeld(false);
+    const cleared = (p: Party, direction: StallDirection) =>
+      p.driver.waitUntil(async () => (await stalled(p, direction)) === null, {
+        timeout: 15_000,
+        interval: 100,
+        timeoutMsg: `${p.who}: no media:recovered (${direction}) once the caller's audio flowed again`,
+      });
+    await Promise.all([cleared(caller, 'to-peer'), cleared(callee, 'from-peer')]);
+    assert.equal(await caller.callStatus(), 'Connected');
 
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
