@@ -9,15 +9,20 @@ import { EventEmitter } from 'node:events';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../log.ts';
 import type {
-  StallCause,
   ConsumerInfo,
   MediaRequestName,
   MediaPayload,
   RequestResult,
   RtpCapabilitiesWire,
+  StallCause,
   TransportInfo,
 } from '../protocol/index.ts';
-import { DirectionWatch, type Direction, type DirectionRecord } from './direction-watch.ts';
+import {
+  DirectionWatch,
+  type Direction,
+  type DirectionCounters,
+  type DirectionRecord,
+} from './direction-watch.ts';
 import { consumerOffer, dtlsFromAnswer, producerAnswer, producerFromOffer } from './sdp-edge.ts';
 
 export type Leg = 'send' | 'recv';
@@ -392,13 +397,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   }
 
   /** One direction's packet counters: the sender's producer in, the listener's consumer out. */
-  private async counters(from: string, to: string) {
+  private async counters(from: string, to: string): Promise<DirectionCounters> {
     const producer = this.parties.get(from)?.producer ?? null;
     const listener = this.parties.get(to);
     const consumer = listener?.consumer ?? null;
     const packets = async (stats: Promise<{ type: string; packetCount: number }[]>, type: string) =>
       (await stats).filter((s) => s.type === type).reduce((n, s) => n + s.packetCount, 0);
-    // A producer or consumer closed between the read and the answer: it counts as none.
+    // One that closes while its stats are asked for counts as none.
     const [received, forwarded] = await Promise.all([
       producer && !producer.closed ? packets(producer.getStats(), 'inbound-rtp').catch(() => null) : null,
       consumer && !consumer.closed ? packets(consumer.getStats(), 'outbound-rtp').catch(() => null) : null,
