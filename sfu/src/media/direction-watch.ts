@@ -19,7 +19,7 @@ import type { StallCause } from '../protocol/index.ts';
 
 /** caller->callee: what the callee hears; callee->caller: what the caller hears. */
 export type Direction = 'caller->callee' | 'callee->caller';
-export const DIRECTIONS: readonly Direction[] = ['caller->callee', 'callee->caller'];
+const DIRECTIONS: readonly Direction[] = ['caller->callee', 'callee->caller'];
 
 /** One direction's cumulative counters as the SFU sees them right now. */
 export interface DirectionCounters {
