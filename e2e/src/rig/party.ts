@@ -16,6 +16,7 @@ const SEL = {
   authError: '>>>[data-test="auth-error"]',
   signOut: '>>>[data-test="sign-out"]',
   hold: '>>>[data-test="hold"]',
+  mute: '>>>[data-test="mute"]',
   tabHistory: '>>>[data-test="tab-history"]',
   tabPeople: '>>>[data-test="tab-people"]',
   missedBadge: '>>>[data-test="missed-badge"]',
@@ -87,6 +88,10 @@ export class Party {
 
   async setHeld(held: boolean): Promise<void> {
     await this.click(SEL.hold, held ? 'hold' : 'resume');
+  }
+
+  async setMuted(muted: boolean): Promise<void> {
+    await this.click(SEL.mute, muted ? 'mute' : 'unmute');
   }
 
   async openHistory(): Promise<void> {
