@@ -34,6 +34,17 @@ describe('the screen-reader announcement', () => {
       [{ ...online, call: { ...call, state: CallState.Ringing } }, 'Ringing Bob…'],
       [{ ...online, call: { ...call, direction: 'incoming' } }, 'Incoming call from Bob'],
       [{ ...online, call: inCall }, 'In call with Bob'],
+      [
+        {
+          ...online,
+          call: {
+            ...inCall,
+            audio: 'failed',
+            stalled: { 'to-peer': 'no-rtp-from-sender', 'from-peer': null },
+          },
+        },
+        'Microphone unavailable',
+      ],
       [{ ...online, call: { ...inCall, held: { self: true, peer: false } } }, 'Bob is on hold'],
       [{ ...online, call: { ...inCall, held: { self: false, peer: true } } }, 'Bob put you on hold'],
       [{ ...online, call: { ...inCall, audio: 'failed' } }, 'Microphone unavailable'],

@@ -10,6 +10,8 @@ import type { ActiveCall } from './phone-state.ts';
 const WAIT = 'If it does not come back, hang up and call again.';
 
 export function stallMessage(call: ActiveCall): string | null {
+  // Audio that is not up here yet (or could not be) is what the person is told about first.
+  if (call.audio !== 'active') return null;
   const who = call.peer.displayName;
   const out = call.stalled['to-peer'];
   const back = call.stalled['from-peer'];

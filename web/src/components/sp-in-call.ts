@@ -91,7 +91,6 @@ export class SpInCall extends LitElement {
     if (this.call.recovering) return 'Connection lost, reconnecting…';
     if (this.call.held.self) return 'On hold';
     if (this.call.held.peer) return `${this.call.peer.displayName} put you on hold`;
-    if (this.call.audio === 'failed') return AUDIO_STATUS.failed;
     return stallMessage(this.call) ?? AUDIO_STATUS[this.call.audio];
   }
 
