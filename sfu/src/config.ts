@@ -73,6 +73,8 @@ const EnvSchema = z.object({
    */
   SIGNALLING_PING_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   SIGNALLING_PING_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /** An answered call's direction that carries no audio for this long is a media stall. */
+  MEDIA_STALL_MS: z.coerce.number().int().min(1_000).default(3_000),
   /** mediasoup workers (child processes, one core each); 0 = one per core. */
   MEDIA_WORKERS: z.coerce.number().int().min(0).max(64).default(0),
   /**

@@ -211,6 +211,7 @@ async function main(): Promise<void> {
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
     reconnectGraceMs: config.CALL_RECONNECT_GRACE_MS,
     ping: { intervalMs: config.SIGNALLING_PING_INTERVAL_MS, timeoutMs: config.SIGNALLING_PING_TIMEOUT_MS },
+    mediaStallMs: config.MEDIA_STALL_MS,
     media: {
       workers: config.MEDIA_WORKERS || os.availableParallelism(),
       listen: {

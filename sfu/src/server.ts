@@ -19,7 +19,7 @@ import { Http2Pool } from './push/http2-pool.ts';
 import { IncomingCallPusher } from './push/incoming-call-pusher.ts';
 import { FilePushLog } from './push/push-log.ts';
 import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
-import { SqliteCallsRepo } from './store/calls.repo.ts';
+import { SqliteCallsRepo, type CallsRepo } from './store/calls.repo.ts';
 import { openDb, type Db } from './store/db.ts';
 import { SqliteDevicesRepo } from './store/devices.repo.ts';
 import { SqlitePushRepo } from './store/push.repo.ts';
@@ -34,6 +34,8 @@ export interface ServerOptions {
   reconnectGraceMs?: number;
   /** socket.io's heartbeat (default socket.io's own: 25 s, then 20 s for the answer). */
   ping?: { intervalMs: number; timeoutMs: number };
+  /** An answered call's direction that carries no audio for this long is a media stall (default 3000). */
+  mediaStallMs?: number;
   media: Omit<MediaServerOptions, 'log'>;
   push?: PushOptions;
   /** Certificate chain and key (PEM): serve HTTPS. */
@@ -85,6 +87,8 @@ export interface Server extends Application {
   /** The embedded TURN relay, when the server runs one. */
   relay: CoturnRelay | null;
   calls: CallService;
+  /** Call history, with what the SFU saw of each call's directions. */
+  history: CallsRepo;
   pusher: IncomingCallPusher;
   db: Db;
   /** Closes connections, stops the media workers, closes the database. */
@@ -160,6 +164,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     log: o.log,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
     reconnectGraceMs: o.reconnectGraceMs ?? 20_000,
+    // Counters read twice a second: a stall is seen within half a second of its threshold.
+    watch: { stallAfterMs: o.mediaStallMs ?? 3_000, everyMs: 500 },
     waker: pusher,
     reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
   });
@@ -185,6 +191,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     media,
     relay,
     calls,
+    history,
     pusher,
     db,
     async stop() {

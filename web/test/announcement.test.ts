@@ -24,6 +24,7 @@ const call: ActiveCall = {
   recovering: false,
   reconnecting: false,
   peerReconnecting: false,
+  stalled: { 'to-peer': null, 'from-peer': null },
 };
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 
@@ -35,6 +36,17 @@ describe('the screen-reader announcement', () => {
       [{ ...online, call: { ...call, state: CallState.Ringing } }, 'Ringing Bob…'],
       [{ ...online, call: { ...call, direction: 'incoming' } }, 'Incoming call from Bob'],
       [{ ...online, call: inCall }, 'In call with Bob'],
+      [
+        {
+          ...online,
+          call: {
+            ...inCall,
+            audio: 'failed',
+            stalled: { 'to-peer': 'no-rtp-from-sender', 'from-peer': null },
+          },
+        },
+        'Microphone unavailable',
+      ],
       [{ ...online, call: { ...inCall, held: { self: true, peer: false } } }, 'Bob is on hold'],
       [{ ...online, call: { ...inCall, held: { self: false, peer: true } } }, 'Bob put you on hold'],
       [{ ...online, call: { ...inCall, audio: 'failed' } }, 'Microphone unavailable'],
@@ -47,6 +59,15 @@ describe('the screen-reader announcement', () => {
         { ...online, call: { ...inCall, peerReconnecting: true } },
         "Bob's connection dropped — reconnecting…",
       ],
+      [
+        { ...online, call: { ...inCall, stalled: { 'to-peer': 'no-rtp-from-sender', 'from-peer': null } } },
+        "Bob can't hear you. Check your microphone and your network connection.",
+      ],
+      [
+        { ...online, call: { ...inCall, stalled: { 'to-peer': null, 'from-peer': 'no-rtp-from-sender' } } },
+        "You can't hear Bob. Nothing arrives from Bob: their microphone or network may have a problem. If it does not come back, hang up and call again.",
+      ],
+      [{ ...online, call: inCall }, 'In call with Bob'],
       [
         {
           ...online,

@@ -17,6 +17,9 @@ class RecordingEngine implements MediaEngine {
   hold(): void {
     this.calls.push('hold');
   }
+  restartIce(): void {
+    this.calls.push('restartIce');
+  }
   async setOutputDevice(deviceId: string): Promise<void> {
     this.calls.push(`output ${deviceId}`);
   }

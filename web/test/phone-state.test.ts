@@ -20,6 +20,7 @@ const call = {
   recovering: false,
   reconnecting: false,
   peerReconnecting: false,
+  stalled: { 'to-peer': null, 'from-peer': null },
 };
 
 describe('screenOf', () => {

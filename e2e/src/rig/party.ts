@@ -17,6 +17,7 @@ const SEL = {
   authError: '>>>[data-test="auth-error"]',
   signOut: '>>>[data-test="sign-out"]',
   hold: '>>>[data-test="hold"]',
+  mute: '>>>[data-test="mute"]',
   tabHistory: '>>>[data-test="tab-history"]',
   tabPeople: '>>>[data-test="tab-people"]',
   missedBadge: '>>>[data-test="missed-badge"]',
@@ -98,6 +99,10 @@ export class Party {
 
   async setHeld(held: boolean): Promise<void> {
     await this.click(SEL.hold, held ? 'hold' : 'resume');
+  }
+
+  async setMuted(muted: boolean): Promise<void> {
+    await this.click(SEL.mute, muted ? 'mute' : 'unmute');
   }
 
   async openHistory(): Promise<void> {
@@ -253,6 +258,11 @@ export class Party {
       },
     );
     return last ?? this.snapshot();
+  }
+
+  /** The call screen's status line, e.g. "Connected", "Bob can't hear you. …". */
+  async callStatus(): Promise<string> {
+    return (await this.driver.$('>>>[data-test="audio-status"]').getText()).trim();
   }
 
   /** The text of the ended screen, e.g. "Call failed: media server restarted". */

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SqliteCallsRepo } from '@softphone/sfu/store/calls.repo.ts';
+import { openDb } from '@softphone/sfu/store/db.ts';
 import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
 import { startChild } from './child.ts';
 import { freePort } from './free-port.ts';
@@ -16,6 +18,8 @@ export interface SoftphoneServer {
   dataDir: string;
   /** The SFU's workers as the server reports them: pid and live calls (tests kill one on purpose). */
   mediaWorkers(): Promise<{ pid: number; calls: number }[]>;
+  /** What the server kept of a call's directions (packets, first RTP, media stalls), from its database. */
+  callDirections(callId: string): ReturnType<SqliteCallsRepo['directions']>;
   /** With the `apns` option: the APNs stand-in the server pushes to. */
   apns: ApnsStandInHandle | null;
   /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
@@ -125,6 +129,15 @@ export async function startSoftphoneServer(
       const res = await fetch(new URL('/healthz', url));
       const body = (await res.json()) as { media: { workers: { pid: number; calls: number }[] } };
       return body.media.workers;
+    },
+    callDirections(callId) {
+      // The server's database is in WAL mode: a second connection reads it while the server runs.
+      const db = openDb(path.join(dataDir, 'softphone.db'));
+      try {
+        return new SqliteCallsRepo(db).directions(callId);
+      } finally {
+        db.close();
+      }
     },
     async restart() {
       await started.stop();

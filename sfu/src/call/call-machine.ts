@@ -24,6 +24,8 @@ export type CallEvent =
   /** A Web Push notification for the call is showing on one of the callee's browsers. */
   | { type: 'notification-shown' }
   | { type: 'answer' }
+  /** The callee's device could not complete its answer (refused, or not confirmed in time). */
+  | { type: 'answer-failed' }
   | { type: 'decline' }
   /** A party's own hang-up button: cancel before answer, hang-up after. */
   | { type: 'hangup'; by: Role }
@@ -54,7 +56,10 @@ export type CallEvent =
   /** The media server gave up on one of a party's legs (ICE failed, or it hung the leg up). */
   | { type: 'leg-failed'; who: Role }
   /** A party's media dropped and its ICE restarts did not bring it back. */
-  | { type: 'media-lost'; who: Role };
+  | { type: 'media-lost'; who: Role }
+  /** A direction of the answered call carries no audio (the SFU's counters), or does again. */
+  | { type: 'media-stall' }
+  | { type: 'media-recovered' };
 
 export type CallEventType = CallEvent['type'];
 
@@ -75,6 +80,7 @@ export type Transition =
 const ACTOR: Partial<Record<CallEventType, Role>> = {
   ring: 'callee',
   answer: 'callee',
+  'answer-failed': 'callee',
   decline: 'callee',
 };
 
@@ -114,8 +120,13 @@ const live = {
   'media-server-restarted': () => end(EndReason.MediaServerRestarted, 'server'),
   'media-failed': () => end(EndReason.MediaFailed, 'server'),
   'media-lost': (e) => end(EndReason.MediaLost, e.who),
+  // The callee's device gave up on its answer: whether or not the server had it, the call is over.
+  'answer-failed': () => end(EndReason.AnswerFailed, 'callee'),
   hold: invalid,
   negotiate: stay,
+  // A stall is told to both parties and healed where it can be; the call itself goes on.
+  'media-stall': stay,
+  'media-recovered': stay,
 } satisfies Partial<Row>;
 
 /** Before answer: the callee is being offered the call (calling) or is alerted (ringing). */
@@ -177,6 +188,7 @@ const TABLE: Record<CallState, Row> = {
     report: noLongerAvailable,
     'notification-shown': noLongerAvailable,
     answer: refuse(ErrorCode.CallNotFound),
+    'answer-failed': refuse(ErrorCode.CallNotFound),
     decline: refuse(ErrorCode.CallNotFound),
     hangup: refuse(ErrorCode.CallNotFound),
     hold: refuse(ErrorCode.CallNotFound),
@@ -194,6 +206,8 @@ const TABLE: Record<CallState, Row> = {
     'media-server-restarted': stay,
     'media-failed': stay,
     'leg-failed': stay,
+    'media-stall': stay,
+    'media-recovered': stay,
   },
 };
 

@@ -5,6 +5,7 @@
  * second record of it.
  */
 import crypto from 'node:crypto';
+import type { WatchOptions } from '../media/media-room.ts';
 import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
@@ -38,13 +39,15 @@ export interface CallServiceDeps {
   noAnswerTimeoutMs: number;
   /** How long a device whose signalling dropped keeps its place in its call. */
   reconnectGraceMs: number;
+  /** How an answered call's directions are watched for media stalls. */
+  watch: WatchOptions;
   /** Wakes a callee's devices that are not connected. */
   waker: CallWaker;
   /** How long a call whose callee was woken by a push waits for a device to report or ring. */
   reportTimeoutMs: number;
 }
 
-type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup'>;
+type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup' | 'answer-failed'>;
 
 export class CallService {
   private readonly live = new Map<CallId, CallSession>();
@@ -104,6 +107,7 @@ export class CallService {
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
         reconnectGraceMs: this.deps.reconnectGraceMs,
+        watch: this.deps.watch,
         onEnded: (c, reason) => this.forget(c, reason),
         endedAway: (device, ended) => this.keepEndedAway(device, ended),
         ...(woken ? { woken: { devices: woken, reportTimeoutMs: this.deps.reportTimeoutMs } } : {}),
@@ -141,7 +145,7 @@ export class CallService {
     call.notificationShown();
   }
 
-  /** A device's own action on its call: ring, decline or hang up. */
+  /** A device's own action on its call: ring, decline, hang up, or give up on its answer. */
   act(member: Member, callId: CallId, type: PartyEvent): void {
     const { call, role } = this.participant(member, callId);
     this.checkActor(type, role);

@@ -17,7 +17,13 @@
  * the media room's parties follow it. What each event does is the table's (`call-machine.ts`); this
  * class first completes the change (state and who is in the call), then tells the devices.
  */
-import { StaleSubscription, type MediaDelivery, type MediaRoom } from '../media/media-room.ts';
+import type { Direction } from '../media/direction-watch.ts';
+import {
+  StaleSubscription,
+  type MediaDelivery,
+  type MediaRoom,
+  type WatchOptions,
+} from '../media/media-room.ts';
 import type { MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
@@ -33,6 +39,8 @@ import {
   type Peer,
   type RequestResult,
   type ServerEventPayload,
+  type StallCause,
+  type StallDirection,
   type UserId,
 } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
@@ -52,6 +60,8 @@ export interface CallSessionDeps {
   noAnswerTimeoutMs: number;
   /** How long a device whose signalling dropped keeps its place in the call. */
   reconnectGraceMs: number;
+  /** How the answered call's directions are watched for media stalls. */
+  watch: WatchOptions;
   onEnded: (call: CallSession, reason: EndReason) => void;
   /** A device away from the call missed its end: told again if it reconnects. */
   endedAway: (device: Member, ended: ServerEventPayload<'call:ended'>) => void;
@@ -62,6 +72,9 @@ export interface CallSessionDeps {
 const CALLER = 'caller';
 const other = (role: Role): Role => (role === 'caller' ? 'callee' : 'caller');
 const calleeParty = (m: Member) => `callee:${m.deviceId}`;
+/** The direction a role's upstream feeds: what its partner hears. */
+const directionFrom = (role: Role): Direction => (role === 'caller' ? 'caller->callee' : 'callee->caller');
+const senderOf = (d: Direction): Role => (d === 'caller->callee' ? 'caller' : 'callee');
 
 export class CallSession {
   private _state: CallState = CallState.Calling;
@@ -210,6 +223,8 @@ export class CallSession {
     this.dispatch({ type: 'hold' });
     if (held) this.held.add(role);
     else this.held.delete(role);
+    // On hold the party's engine sends nothing on purpose: not a stall.
+    void this.room.then((room) => room.setHeld(directionFrom(role), held)).catch(() => undefined);
     this.log.info({ role, held }, held ? 'call held' : 'call resumed');
     for (const m of this.targets(role)) m.emit('call:hold', { callId: this.id, held, by: 'self' });
     for (const m of this.targets(other(role))) m.emit('call:hold', { callId: this.id, held, by: 'peer' });
@@ -374,7 +389,41 @@ export class CallSession {
       this.log.warn({ party, leg, why }, 'media leg failed');
       this.dispatch({ type: 'leg-failed', who: party === CALLER ? 'caller' : 'callee' });
     });
+    room.on('stall', (direction, cause) => this.onStall(room, direction, cause));
+    room.on('recovered', (direction, cause, stalledMs) => {
+      this.dispatch({ type: 'media-recovered' });
+      this.log.info({ direction, cause, stalledMs }, 'media recovered');
+      this.deps.calls.saveDirections(this.id, room.directions());
+      this.tellDirection(direction, (m, side) =>
+        m.emit('media:recovered', { callId: this.id, direction: side }),
+      );
+    });
     return room;
+  }
+
+  /**
+   * A direction of the answered call carries nothing: both parties are told (each from its side),
+   * and what can be healed is: a sender whose audio does not reach the SFU restarts ICE on its
+   * upstream, as after a network blip.
+   */
+  private onStall(room: MediaRoom, direction: Direction, cause: StallCause): void {
+    this.dispatch({ type: 'media-stall' });
+    const sender = senderOf(direction);
+    this.log.warn({ direction, cause, held: [...this.held] }, 'media stall');
+    this.deps.calls.saveDirections(this.id, room.directions());
+    this.tellDirection(direction, (m, side) =>
+      m.emit('media:stall', { callId: this.id, direction: side, cause }),
+    );
+    if (cause === 'no-rtp-from-sender') {
+      for (const m of this.targets(sender)) m.emit('media:restart-ice-please', { callId: this.id });
+    }
+  }
+
+  /** Tells both parties about `direction`: its sender as "to-peer", its listener as "from-peer". */
+  private tellDirection(direction: Direction, tell: (m: Member, side: StallDirection) => void): void {
+    const sender = senderOf(direction);
+    for (const m of this.targets(sender)) tell(m, 'to-peer');
+    for (const m of this.targets(other(sender))) tell(m, 'from-peer');
   }
 
   /**
@@ -456,6 +505,11 @@ export class CallSession {
       clearTimeout(this.noAnswerTimer);
       this._answeredAt = Date.now();
       this.deps.calls.answered(this.id, this._answeredAt);
+      const callee = this.answeredBy;
+      if (callee)
+        void this.room
+          .then((room) => room.watch(CALLER, calleeParty(callee), this.deps.watch))
+          .catch(() => undefined);
     }
     for (const m of [...this.targets('caller'), ...this.targets('callee')]) {
       m.emit('call:state', { callId: this.id, state });
@@ -476,7 +530,12 @@ export class CallSession {
       }
     }
     this.log.info({ reason, by, ms: Date.now() - this.createdAt }, 'call ended');
-    this.room.then((room) => room.close()).catch(() => undefined);
+    this.room
+      .then((room) => {
+        if (this._answeredAt !== null) this.deps.calls.saveDirections(this.id, room.directions());
+        return room.close();
+      })
+      .catch(() => undefined);
     this.deps.onEnded(this, reason);
   }
 }

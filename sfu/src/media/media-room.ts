@@ -14,8 +14,15 @@ import type {
   MediaPayload,
   RequestResult,
   RtpCapabilitiesWire,
+  StallCause,
   TransportInfo,
 } from '../protocol/index.ts';
+import {
+  DirectionWatch,
+  type Direction,
+  type DirectionCounters,
+  type DirectionRecord,
+} from './direction-watch.ts';
 import { consumerOffer, dtlsFromAnswer, producerAnswer, producerFromOffer } from './sdp-edge.ts';
 
 export type Leg = 'send' | 'recv';
@@ -39,6 +46,18 @@ export interface MediaRoomEvents {
   'leg-failed': [party: string, leg: Leg, why: string];
   /** The worker carrying this call died: its media is gone. */
   lost: [why: string];
+  /** A watched direction of the answered call carries no audio ({@link MediaRoom.watch}). */
+  stall: [direction: Direction, cause: StallCause];
+  /** A stalled direction carries audio again. */
+  recovered: [direction: Direction, cause: StallCause, stalledMs: number];
+}
+
+/** How the answered call's directions are watched. */
+export interface WatchOptions {
+  /** A direction that carries nothing for this long is a stall. */
+  stallAfterMs: number;
+  /** How often the packet counters are read. */
+  everyMs: number;
 }
 
 export interface TransportListen {
@@ -82,6 +101,11 @@ class Party {
    * a second one to the same publisher is refused at once, one to another publisher replaces it.
    */
   subscribedTo: string | null = null;
+  /**
+   * Its consumer was closed because the producer it consumed went away, and no other has replaced
+   * it yet: the direction watch's `producer-gone`.
+   */
+  consumerOrphaned = false;
   /** What this party can receive: its device's capabilities, or the router's for a native engine. */
   rtpCapabilities: ms.RtpCapabilities | null = null;
   native = false;
@@ -108,6 +132,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly parties = new Map<string, Party>();
   private readonly talking = new Set<string>();
   private closed = false;
+  private watching: { watch: DirectionWatch; timer: NodeJS.Timeout } | null = null;
 
   constructor(
     private readonly router: ms.Router,
@@ -266,11 +291,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       throw this.publisherLeft(party, publisherName);
     }
     party.consumer = consumer;
+    party.consumerOrphaned = false;
     // mediasoup closes the consumer with its producer; the party is left with no downstream.
     consumer.on('producerclose', () => {
       if (party.consumer !== consumer) return;
       party.consumer = null;
       party.subscribedTo = null;
+      party.consumerOrphaned = true;
       if (!this.closed) this.emit('downstream-closed', party.name, publisherName);
     });
     if (party.native) return { event: 'media:offer', payload: { sdp: consumerOffer(transport, consumer) } };
@@ -304,10 +331,62 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     return this.party(partyName).producer !== null;
   }
 
+  /**
+   * From now on (the answer), watches both directions between the caller and the callee device
+   * that answered: a direction whose listener gets no packets is a `stall` (direction-watch.ts).
+   * The counters are mediasoup's own: the sender's producer (packets in) and the listener's
+   * consumer (packets out), read from the party as it is at each read, so a consumer that is
+   * replaced is followed.
+   */
+  watch(caller: string, callee: string, opts: WatchOptions): void {
+    if (this.watching || this.closed) return;
+    const ends: Record<Direction, { from: string; to: string }> = {
+      'caller->callee': { from: caller, to: callee },
+      'callee->caller': { from: callee, to: caller },
+    };
+    const watch = new DirectionWatch(
+      { read: (d) => this.counters(ends[d].from, ends[d].to) },
+      {
+        stall: (d, cause) => {
+          const { from, to } = ends[d];
+          // How mediasoup scores the streams (0-10), for the diagnosis. Not the stall signal: a
+          // stream that stopped keeps its last score (10 when a microphone track was stopped).
+          this.log.debug(
+            {
+              direction: d,
+              cause,
+              producerScore: this.parties.get(from)?.producer?.score ?? null,
+              consumerScore: this.parties.get(to)?.consumer?.score ?? null,
+            },
+            'media stall: stream scores',
+          );
+          this.emit('stall', d, cause);
+        },
+        recovered: (d, cause, ms) => this.emit('recovered', d, cause, ms),
+      },
+      { stallAfterMs: opts.stallAfterMs, now: Date.now },
+    );
+    const tick = () => void watch.tick().catch((err: unknown) => this.log.warn({ err }, 'direction watch'));
+    watch.answered();
+    tick();
+    this.watching = { watch, timer: setInterval(tick, opts.everyMs) };
+  }
+
+  /** A party put the call on hold (its upstream sends nothing on purpose) or resumed it. */
+  setHeld(direction: Direction, held: boolean): void {
+    this.watching?.watch.setHeld(direction, held);
+  }
+
+  /** Each watched direction's figures so far (none before {@link watch}). */
+  directions(): DirectionRecord[] {
+    return this.watching?.watch.record() ?? [];
+  }
+
   /** Closes the router and with it every transport. Idempotent; never throws. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.watching) clearInterval(this.watching.timer);
     this.removeAllListeners();
     this.router.close();
     this.onClosed();
@@ -378,6 +457,21 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     await this.levels.addProducer({ producerId: producer.id });
     this.emit('publisher-up', party.name);
     return producer;
+  }
+
+  /** One direction's packet counters: the sender's producer in, the listener's consumer out. */
+  private async counters(from: string, to: string): Promise<DirectionCounters> {
+    const producer = this.parties.get(from)?.producer ?? null;
+    const listener = this.parties.get(to);
+    const consumer = listener?.consumer ?? null;
+    const packets = async (stats: Promise<{ type: string; packetCount: number }[]>, type: string) =>
+      (await stats).filter((s) => s.type === type).reduce((n, s) => n + s.packetCount, 0);
+    // One that closes while its stats are asked for counts as none.
+    const [received, forwarded] = await Promise.all([
+      producer && !producer.closed ? packets(producer.getStats(), 'inbound-rtp').catch(() => null) : null,
+      consumer && !consumer.closed ? packets(consumer.getStats(), 'outbound-rtp').catch(() => null) : null,
+    ]);
+    return { received, forwarded, producerGone: listener?.consumerOrphaned ?? false };
   }
 
   private setTalking(parties: string[]): void {

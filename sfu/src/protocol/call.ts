@@ -45,6 +45,11 @@ export enum EndReason {
   MediaFailed = 'media-failed',
   /** A party's media path dropped and ICE restarts could not bring it back. */
   MediaLost = 'media-lost',
+  /**
+   * The callee's device could not complete its answer: the server refused it, or did not confirm it
+   * in time. The device says so (`call:answer-failed`) and the call ends for both.
+   */
+  AnswerFailed = 'answer-failed',
   /** Sent to a callee's other devices when one of them answered; the call goes on there. */
   AnsweredElsewhere = 'answered-elsewhere',
 }

@@ -59,11 +59,16 @@ export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
 /**
  * Whether a call is missed for its callee: it ended without being answered, and the callee did not
- * turn it down. The one definition: the history's `missed` flag, the unread badge and the server's
- * `history:changed` all follow it.
+ * turn it down or try to answer it. The one definition: the history's `missed` flag, the unread
+ * badge and the server's `history:changed` all follow it.
  */
 export function isMissed(call: { answeredAt: number | null; endReason: EndReason | null }): boolean {
-  return call.answeredAt === null && call.endReason !== null && call.endReason !== EndReason.Declined;
+  return (
+    call.answeredAt === null &&
+    call.endReason !== null &&
+    call.endReason !== EndReason.Declined &&
+    call.endReason !== EndReason.AnswerFailed
+  );
 }
 
 /** The end reasons that leave an unanswered call missed: {@link isMissed} for a database query. */

@@ -204,12 +204,40 @@ export const mediaRequests = /* @__PURE__ */ (() => {
   } as const;
 })();
 
+/** Which of a call's directions, from the point of view of the device told. */
+export const StallDirectionSchema = z.enum(['to-peer', 'from-peer']);
+export type StallDirection = z.infer<typeof StallDirectionSchema>;
+
+/**
+ * Why a direction carries nothing: the SFU receives nothing from the sender (`no-rtp-from-sender`),
+ * receives but sends nothing on (`not-forwarded`), or the listener's consumer lost its producer.
+ */
+export const StallCauseSchema = z.enum(['no-rtp-from-sender', 'not-forwarded', 'producer-gone']);
+export type StallCause = z.infer<typeof StallCauseSchema>;
+
 /** Server → client media events. */
 export const mediaServerEvents = {
   /** The partner's audio, for the page's recv transport to consume. */
   'media:consumer': z.strictObject({ callId: CallIdSchema, consumer: ConsumerInfoSchema }),
   /** The partner's downstream for a native engine: an SDP offer to answer with `media:subscribe-answer`. */
   'media:offer': z.strictObject({ callId: CallIdSchema, sdp: SdpSchema }),
+  /**
+   * A direction of the answered call carries no audio (the SFU's own counters; issue 17), from the
+   * recipient's point of view: `to-peer` is what this device sends (the partner can't hear it),
+   * `from-peer` what it receives. Cleared by `media:recovered`.
+   */
+  'media:stall': z.strictObject({
+    callId: CallIdSchema,
+    direction: StallDirectionSchema,
+    cause: StallCauseSchema,
+  }),
+  /** A stalled direction carries audio again. */
+  'media:recovered': z.strictObject({ callId: CallIdSchema, direction: StallDirectionSchema }),
+  /**
+   * The SFU receives nothing from this device although the call is up: its engine restarts ICE on
+   * its upstream (`media:restart-ice`), as after a network blip.
+   */
+  'media:restart-ice-please': z.strictObject({ callId: CallIdSchema }),
   /** The SFU's audio-level verdict on one party's upstream (a server-side view of one-way audio). */
   'media:talking': z.strictObject({
     callId: CallIdSchema,

@@ -32,6 +32,11 @@ export const requests = /* @__PURE__ */ (() =>
     'call:ringing': { payload: callRef, result: empty },
     /** The callee accepts. */
     'call:answer': { payload: callRef, result: empty },
+    /**
+     * The callee's answer was refused or not confirmed in time (`call:answer` failed): the call ends
+     * for both with `answer-failed`, instead of the caller hearing nothing in a call the callee left.
+     */
+    'call:answer-failed': { payload: callRef, result: empty },
     /** The callee refuses. */
     'call:decline': { payload: callRef, result: empty },
     /** Either party ends the call: a cancel before answer (caller), a hang-up after. */

@@ -41,6 +41,12 @@ export function registerCallHandlers(
   });
   onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
   onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
+  onRequest(
+    socket,
+    'call:answer-failed',
+    log,
+    ({ callId }) => (calls.act(member, callId, 'answer-failed'), {}),
+  );
   onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
   onRequest(socket, 'call:hangup', log, ({ callId }) => (calls.act(member, callId, 'hangup'), {}));
   onRequest(socket, 'call:activation-failed', log, ({ callId, why }) => {

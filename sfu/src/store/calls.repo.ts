@@ -1,4 +1,5 @@
 /** Call history rows: written as a call moves through its states, read as a user's history. */
+import type { DirectionRecord } from '../media/direction-watch.ts';
 import {
   isMissed,
   MISSED_END_REASONS,
@@ -13,6 +14,9 @@ export interface CallsRepo {
   answered(id: string, at: number): void;
   ended(id: string, at: number, reason: EndReason, endedBy: string): void;
   saveQuality(callId: string, userId: string, summary: QualitySummary): void;
+  /** What the SFU saw of each direction of the call so far (replaces what was saved before). */
+  saveDirections(callId: string, records: DirectionRecord[]): void;
+  directions(callId: string): DirectionRecord[];
   /** Whether the user was the caller or the callee of this call. */
   isParty(callId: string, userId: string): boolean;
   history(userId: string, limit: number): HistoryEntry[];
@@ -64,6 +68,29 @@ export class SqliteCallsRepo implements CallsRepo {
         'INSERT INTO call_quality (call_id, user_id, summary) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET summary = excluded.summary',
       )
       .run(callId, userId, JSON.stringify(summary));
+  }
+
+  saveDirections(callId: string, records: DirectionRecord[]): void {
+    const upsert = this.db.prepare(
+      `INSERT INTO call_directions (call_id, direction, packets, first_rtp_ms, stalls, stalled_ms, last_cause)
+       VALUES (@callId, @direction, @packets, @firstRtpMs, @stalls, @stalledMs, @lastCause)
+       ON CONFLICT DO UPDATE SET packets = excluded.packets, first_rtp_ms = excluded.first_rtp_ms,
+         stalls = excluded.stalls, stalled_ms = excluded.stalled_ms, last_cause = excluded.last_cause`,
+    );
+    this.db.transaction(() => {
+      for (const r of records) upsert.run({ callId, ...r });
+    })();
+  }
+
+  directions(callId: string): DirectionRecord[] {
+    // DESC: caller->callee first, as the watcher lists them.
+    return this.db
+      .prepare(
+        `SELECT direction, packets, first_rtp_ms AS firstRtpMs, stalls, stalled_ms AS stalledMs,
+                last_cause AS lastCause
+           FROM call_directions WHERE call_id = ? ORDER BY direction DESC`,
+      )
+      .all(callId) as DirectionRecord[];
   }
 
   isParty(callId: string, userId: string): boolean {

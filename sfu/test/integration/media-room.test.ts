@@ -246,3 +246,58 @@ it('two subscriptions of a party to different publishers while it waits: only th
   assert.equal(consumers.all.length, 1);
   assert.equal(consumers.publisherOf(consumers.open()[0]), 'callee:phone');
 });
+
+/** A room where both native parties published and consume each other, as in an answered call. */
+async function callRoom(t: TestContext) {
+  const worker = await startWorker(t);
+  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  t.after(() => room.close());
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  await room.handle('callee', 'media:publish', { sdp: audioOffer() });
+  await room.subscribe('callee', 'caller');
+  await room.subscribe('caller', 'callee');
+  const stalls: string[] = [];
+  room.on('stall', (direction, cause) => stalls.push(`${direction} ${cause}`));
+  const stalled = (n: number) =>
+    new Promise<void>((resolve) => {
+      if (stalls.length >= n) resolve();
+      else room.on('stall', () => stalls.length >= n && resolve());
+    });
+  return { room, stalls, stalled };
+}
+
+it(
+  'a watched call whose parties send no RTP stalls both ways, naming the senders',
+  { timeout: 30_000 },
+  async (t) => {
+    const { room, stalls, stalled } = await callRoom(t);
+    room.watch('caller', 'callee', { stallAfterMs: 1_000, everyMs: 100 });
+    await stalled(2);
+    assert.deepEqual(stalls.sort(), [
+      'callee->caller no-rtp-from-sender',
+      'caller->callee no-rtp-from-sender',
+    ]);
+    assert.deepEqual(
+      room.directions().map((r) => [r.direction, r.packets, r.firstRtpMs, r.stalls]),
+      [
+        ['caller->callee', 0, null, 1],
+        ['callee->caller', 0, null, 1],
+      ],
+    );
+  },
+);
+
+it(
+  "a consumer whose producer closes and that nothing replaces is a 'producer-gone' stall",
+  { timeout: 30_000 },
+  async (t) => {
+    const { room, stalls } = await callRoom(t);
+    room.watch('caller', 'callee', { stallAfterMs: 1_000, everyMs: 100 });
+    const gone = new Promise<void>((resolve) =>
+      room.on('stall', (direction) => direction === 'callee->caller' && resolve()),
+    );
+    room.dropParty('callee');
+    await gone;
+    assert.ok(stalls.includes('callee->caller producer-gone'), stalls.join(', '));
+  },
+);

@@ -130,6 +130,7 @@ describe('call state machine: the lives of a call', () => {
     assert.equal(actorOf('ring'), 'callee');
     assert.equal(actorOf('answer'), 'callee');
     assert.equal(actorOf('decline'), 'callee');
+    assert.equal(actorOf('answer-failed'), 'callee');
     assert.equal(actorOf('hangup'), undefined);
   });
 });
@@ -157,6 +158,18 @@ describe('call state machine: rules every cell keeps', () => {
         ended(R.MediaServerRestarted, 'server'),
       );
     }
+  });
+
+  it('an answer that did not get through ends the call as answer failed, whatever the server saw of it', () => {
+    for (const state of LIVE)
+      assert.deepEqual(transition(state, { type: 'answer-failed' }), ended(R.AnswerFailed, 'callee'));
+    assert.equal(actorOf('answer-failed'), 'callee');
+  });
+
+  it('a media stall or its recovery is told and kept, and changes no state', () => {
+    for (const state of Object.values(CallState))
+      for (const type of ['media-stall', 'media-recovered'] as const)
+        assert.deepEqual(transition(state, { type }), { kind: 'stay' }, `${state} + ${type}`);
   });
 
   it('media negotiation goes on in every live state', () => {

@@ -6,6 +6,7 @@
  */
 import { CallState } from '@softphone/sfu/protocol';
 import { isAnswered, peerReconnecting, type PhoneState } from '../call/phone-state.ts';
+import { stallMessage } from '../call/stall-messages.ts';
 
 export function announcement(s: PhoneState): string {
   const call = s.call;
@@ -22,7 +23,7 @@ export function announcement(s: PhoneState): string {
     if (call.held.self) return `${who} is on hold`;
     if (call.held.peer) return `${who} put you on hold`;
     if (call.audio === 'failed') return 'Microphone unavailable';
-    return `In call with ${who}`;
+    return stallMessage(call) ?? `In call with ${who}`;
   }
   return s.ended ? `Call ended. ${s.ended.message}` : '';
 }

@@ -22,6 +22,8 @@ import {
   type IceServer,
   type Peer,
   type ServerEventPayload,
+  type StallCause,
+  type StallDirection,
   type UserId,
 } from '@softphone/sfu/protocol';
 import type { AudioActivation } from '../media/audio-activation.ts';
@@ -108,6 +110,11 @@ export class CallController {
       this.patch(callId, { peerReconnecting: reconnecting }),
     );
     link.on('session:welcome', ({ reconnectGraceMs }) => this.welcomed(reconnectGraceMs));
+    link.on('media:stall', ({ callId, direction, cause }) => this.stalled(callId, direction, cause));
+    link.on('media:recovered', ({ callId, direction }) => this.stalled(callId, direction, null));
+    link.on('media:restart-ice-please', ({ callId }) => {
+      if (this.media?.callId === callId) this.media.engine.restartIce();
+    });
     link.on('media:consumer', (payload) => this.mediaEvent({ event: 'media:consumer', payload }));
     link.on('media:offer', (payload) => this.mediaEvent({ event: 'media:offer', payload }));
   }
@@ -180,9 +187,14 @@ export class CallController {
     const id = call.id;
     this.patch(id, { answeredAt: Date.now() });
     // Activation does not wait for the server's confirmation: CallKit doesn't either. If the answer
-    // is refused (the caller just hung up), call:ended tears the engine down.
+    // is refused because the caller just hung up, call:ended (sent before the refusal) has ended it.
     const [res] = await Promise.all([this.d.requests.answer(id), this.activateAudio(id)]);
-    if (!res.ok && this.current()?.id === id) this.end(EndReason.Cancelled, 'peer');
+    if (res.ok || this.current()?.id !== id) return;
+    // Refused for another reason, or not confirmed in time: the server may have the call answered,
+    // so it is told, or the caller would stay in a call nobody is in.
+    console.warn(`answer failed: ${res.error.message}`);
+    void this.d.requests.answerFailed(id);
+    this.end(EndReason.AnswerFailed, 'self');
   }
 
   async decline(callId?: CallId): Promise<void> {
@@ -442,17 +454,25 @@ export class CallController {
     this.patch(callId, { state });
   }
 
+  /** The server's word that a direction of the call carries no audio (a cause), or does again (null). */
+  private stalled(callId: CallId, direction: StallDirection, cause: StallCause | null): void {
+    const call = this.current();
+    if (call?.id === callId) this.patch(callId, { stalled: { ...call.stalled, [direction]: cause } });
+  }
+
+  /** The call's media could not be set up: the server ends it for the partner too, with this reason. */
+  private mediaFailed(callId: CallId, why: string): void {
+    console.warn(`media failed: ${why}`);
+    if (this.current()?.id !== callId) return;
+    void this.d.requests.mediaFailed(callId);
+    this.end(EndReason.MediaFailed, 'server');
+  }
+
   private startMedia(callId: CallId, marks: CallMarks, early: MediaEvent[] = []): void {
     const { link } = this.d;
     const engine = this.d.createEngine(
       {
-        failed: (why) => {
-          console.warn(`media failed: ${why}`);
-          if (this.current()?.id !== callId) return;
-          // The server ends it for the partner too, with the same reason (not a hang-up).
-          void this.d.requests.mediaFailed(callId);
-          this.end(EndReason.MediaFailed, 'server');
-        },
+        failed: (why) => this.mediaFailed(callId, why),
         recovering: (on) => {
           if (on) marks.mediaLostAt = Date.now();
           else marks.mediaRecoveredAt = Date.now();
@@ -472,6 +492,7 @@ export class CallController {
     media.monitor.listen(this.probeFor?.(engine) ?? null);
     media.prepare(
       bindMediaSignalling(link, callId, () => (marks.iceRestarts = (marks.iceRestarts ?? 0) + 1)),
+      (why) => this.mediaFailed(callId, why),
     );
     for (const e of early) media.deliver(e);
     void this.d.listOutputs().then((outputs) => this.set({ outputs }));
@@ -573,6 +594,7 @@ function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | nu
     recovering: false,
     reconnecting: false,
     peerReconnecting: false,
+    stalled: { 'to-peer': null, 'from-peer': null },
   };
 }
 

@@ -39,11 +39,18 @@ export class CallMedia {
     this.monitor = new AudioMonitor(() => engine.stats());
   }
 
-  /** Brings the transport up (nothing is captured until the audio-activation step). */
-  prepare(signalling: CallMediaSignalling): void {
+  /**
+   * Brings the transport up (nothing is captured until the audio-activation step). A failure (the
+   * engine's code could not load, the server refused a request) is the call's: `failed` says why,
+   * unless the call was stopped meanwhile (its requests are refused then).
+   */
+  prepare(signalling: CallMediaSignalling, failed: (why: string) => void): void {
     this.signalling = signalling;
     this.monitor.start();
-    this.engine.prepare(signalling).catch((err: unknown) => console.warn('media prepare failed', err));
+    this.engine.prepare(signalling).catch((err: unknown) => {
+      if (this.marks.endedAt !== undefined) return;
+      failed(`the audio could not be set up: ${err instanceof Error ? err.message : String(err)}`);
+    });
   }
 
   /** A media event about this call (the partner's audio) for the engine. */

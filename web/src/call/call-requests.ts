@@ -22,6 +22,8 @@ export interface CallRequests {
   claim(callId: CallId): Promise<Ack<RequestResult<'call:reported'>>>;
   ringing(callId: CallId): Done;
   answer(callId: CallId): Done;
+  /** The answer was refused or not confirmed in time: the server ends the call for both, saying so. */
+  answerFailed(callId: CallId): Done;
   decline(callId: CallId): Done;
   hangup(callId: CallId): Done;
   hold(callId: CallId, held: boolean): Done;
@@ -40,6 +42,7 @@ export function serverCallRequests(link: SignallingLink): CallRequests {
     claim: (callId) => link.request('call:reported', { callId }),
     ringing: (callId) => link.request('call:ringing', { callId }),
     answer: (callId) => link.request('call:answer', { callId }),
+    answerFailed: (callId) => link.request('call:answer-failed', { callId }),
     decline: (callId) => link.request('call:decline', { callId }),
     hangup: (callId) => link.request('call:hangup', { callId }),
     hold: (callId, held) => link.request('call:hold', { callId, held }),

@@ -32,6 +32,10 @@ export function endMessage(
       return by === 'self'
         ? 'Call dropped: your connection was lost and could not be recovered'
         : `Call dropped: ${peer}'s connection was lost and could not be recovered`;
+    case EndReason.AnswerFailed:
+      return by === 'self'
+        ? 'Call failed: your answer did not get through'
+        : `Call failed: ${peer}'s answer did not get through`;
     case EndReason.AnsweredElsewhere:
       return 'Answered on another device';
   }

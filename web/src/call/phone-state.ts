@@ -8,6 +8,8 @@ import type {
   HistoryEntry,
   IceServer,
   Peer,
+  StallCause,
+  StallDirection,
 } from '@softphone/sfu/protocol';
 import type { CallNotificationsState } from '../push/call-notifications.ts';
 
@@ -41,6 +43,11 @@ export interface ActiveCall {
   reconnecting: boolean;
   /** The partner's connection to the server dropped and the call waits for it. */
   peerReconnecting: boolean;
+  /**
+   * The server's word on each direction of the answered call: why it carries no audio
+   * (`media:stall`), or null while it does (`to-peer`: what we send; `from-peer`: what we hear).
+   */
+  stalled: Record<StallDirection, StallCause | null>;
 }
 
 export interface EndedCall {

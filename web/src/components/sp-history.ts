@@ -15,6 +15,7 @@ const REASON: Record<EndReason, string> = {
   [EndReason.MediaServerRestarted]: 'failed: media server restarted',
   [EndReason.MediaFailed]: 'failed: no audio connection',
   [EndReason.MediaLost]: 'dropped: connection lost',
+  [EndReason.AnswerFailed]: 'failed: the answer did not get through',
   [EndReason.AnsweredElsewhere]: 'answered on another device',
 };
 

@@ -1,5 +1,6 @@
 import { LitElement, css, html, type ReactiveController, type ReactiveControllerHost } from 'lit';
 import { peerReconnecting, type ActiveCall, type OutputDevice } from '../call/phone-state.ts';
+import { stallMessage } from '../call/stall-messages.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
@@ -92,7 +93,7 @@ export class SpInCall extends LitElement {
     if (this.call.recovering) return 'Connection lost, reconnecting…';
     if (this.call.held.self) return 'On hold';
     if (this.call.held.peer) return `${this.call.peer.displayName} put you on hold`;
-    return AUDIO_STATUS[this.call.audio];
+    return stallMessage(this.call) ?? AUDIO_STATUS[this.call.audio];
   }
 
   override render() {

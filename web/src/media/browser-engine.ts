@@ -167,6 +167,12 @@ export class BrowserMediaEngine implements MediaEngine {
     await this.player.setSinkId(deviceId);
   }
 
+  restartIce(): void {
+    const send = this.transports.send;
+    // A leg already being recovered gets its restarts from `IceRecovery`, on its own schedule.
+    if (send && !this.stopped && !this.recovery.send.recovering) void this.restartLeg(send);
+  }
+
   setMuted(muted: boolean): void {
     this.muted = muted;
     if (this.track) this.track.enabled = !muted;

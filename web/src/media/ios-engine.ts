@@ -61,6 +61,11 @@ export class IosMediaEngine implements MediaEngine {
     // nothing to do in the page: see above
   }
 
+  /** The shell hears the server's request on its own socket and restarts its own peer connection. */
+  restartIce(): void {
+    // nothing to do in the page: see above
+  }
+
   setOutputDevice(deviceId: string): Promise<void> {
     const output = AudioOutputSchema.safeParse(deviceId);
     if (output.success && !this.stopped)

@@ -61,6 +61,10 @@ export class LazyMediaEngine implements MediaEngine {
     this.tell((e) => e.setMuted(muted));
   }
 
+  restartIce(): void {
+    this.tell((e) => e.restartIce());
+  }
+
   stop(): void {
     this.tell((e) => e.stop());
   }
@@ -74,7 +78,7 @@ export class LazyMediaEngine implements MediaEngine {
     });
   }
 
-  /** A synchronous call: without an engine there is nothing to hold, mute or stop. */
+  /** A synchronous call: without an engine there is nothing to hold, mute, restart or stop. */
   private tell(op: (engine: MediaEngine) => void): void {
     if (this.engine) op(this.engine);
     else if (!this.failure) this.waiting.push({ run: op, fail: () => {} });

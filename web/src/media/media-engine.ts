@@ -75,6 +75,11 @@ export interface MediaEngine {
   start(): Promise<void>;
   /** Stops capture and playout while the call stays connected; `start()` resumes. */
   hold(): void;
+  /**
+   * The server receives nothing from this device although the call is up (`media:restart-ice-please`):
+   * restart ICE on the upstream, as after a network blip.
+   */
+  restartIce(): void;
   /** Plays the far end on this output (a `MediaDeviceInfo.deviceId`). */
   setOutputDevice(deviceId: string): Promise<void>;
   setMuted(muted: boolean): void;

@@ -70,6 +70,8 @@ export function shellCallRequests(bridge: ShellBridge): CallRequests {
     hangup: (callId) => (bridge.send({ type: 'callkit.end', callId, reason: 'local' }), accepted),
     hold: (callId, held) => (bridge.send({ type: 'callkit.hold', callId, held }), accepted),
     activationFailed: () => accepted,
+    // The answer is CallKit's, always accepted here: the shell reports its own failure.
+    answerFailed: () => accepted,
     mediaLost: () => accepted,
     // The shell's own socket carries the call: the page's connection does not decide its end.
     connectionLost: () => accepted,

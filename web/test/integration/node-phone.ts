@@ -52,6 +52,8 @@ export class MediaEngineStandIn implements MediaEngine {
   constructor(
     readonly callId: CallId,
     readonly events: MediaEngineEvents,
+    /** Makes `prepare` fail as the real engine's does when its code can't load or a request is refused. */
+    private readonly prepareFails?: Error,
   ) {}
 
   get capturing(): boolean {
@@ -60,6 +62,7 @@ export class MediaEngineStandIn implements MediaEngine {
 
   async prepare(_signalling: MediaSignalling): Promise<void> {
     this.calls.push('prepare');
+    if (this.prepareFails) throw this.prepareFails;
   }
 
   async start(): Promise<void> {
@@ -70,6 +73,10 @@ export class MediaEngineStandIn implements MediaEngine {
   hold(): void {
     this.calls.push('hold');
     this._capturing = false;
+  }
+
+  restartIce(): void {
+    this.calls.push('restartIce');
   }
 
   async setOutputDevice(): Promise<void> {
@@ -154,6 +161,8 @@ export interface NodePhoneOptions {
   signallingUrl?: string;
   /** Wraps each signalling connection the phone opens (to hold an ack back, say). */
   wrap?: (transport: SignallingTransport) => SignallingTransport;
+  /** Each call's engine fails to prepare, with this error. */
+  prepareFails?: Error;
 }
 
 export interface NodePhone {
@@ -202,7 +211,7 @@ export function nodePhone(server: TestServer, opts: NodePhoneOptions = {}): Node
     },
     callRequests: serverCallRequests,
     createEngine: (events, callId) => {
-      const e = new MediaEngineStandIn(callId, events);
+      const e = new MediaEngineStandIn(callId, events, opts.prepareFails);
       engines.push(e);
       return e;
     },
