@@ -143,20 +143,20 @@ function watchConsumers(worker: ms.Worker): {
   };
 }
 
+/** A room on its own worker, closed after the test, with the worker's view of its consumers. */
+async function watchedRoom(t: TestContext, parties: string[]) {
+  const worker = await startWorker(t);
+  const consumers = watchConsumers(worker);
+  const room = await MediaRoom.open(worker, LISTEN, parties, createLogger('silent'), () => {});
+  t.after(() => room.close());
+  return { room, consumers };
+}
+
 const offeredSsrc = (sdp: string) => sdpTransform.parse(sdp).media[0]?.ssrcs?.[0]?.id;
 const offeredMid = (sdp: string) => String(sdpTransform.parse(sdp).media[0]?.mid);
 
 it('subscribing a party to another publisher replaces its consumer: the old one is closed, the offer keeps its m-section', async (t) => {
-  const worker = await startWorker(t);
-  const consumers = watchConsumers(worker);
-  const room = await MediaRoom.open(
-    worker,
-    LISTEN,
-    ['caller', 'callee:tab', 'callee:phone'],
-    createLogger('silent'),
-    () => {},
-  );
-  t.after(() => room.close());
+  const { room, consumers } = await watchedRoom(t, ['caller', 'callee:tab', 'callee:phone']);
   for (const party of ['caller', 'callee:tab', 'callee:phone'])
     await room.handle(party, 'media:publish', { sdp: audioOffer() });
 
@@ -173,16 +173,7 @@ it('subscribing a party to another publisher replaces its consumer: the old one 
 });
 
 it('a consumer whose producer closes is dropped and the room says so; the party can then subscribe to another publisher', async (t) => {
-  const worker = await startWorker(t);
-  const consumers = watchConsumers(worker);
-  const room = await MediaRoom.open(
-    worker,
-    LISTEN,
-    ['caller', 'callee:tab', 'callee:phone'],
-    createLogger('silent'),
-    () => {},
-  );
-  t.after(() => room.close());
+  const { room, consumers } = await watchedRoom(t, ['caller', 'callee:tab', 'callee:phone']);
   for (const party of ['caller', 'callee:tab', 'callee:phone'])
     await room.handle(party, 'media:publish', { sdp: audioOffer() });
   await room.subscribe('caller', 'callee:tab');
@@ -198,16 +189,7 @@ it('a consumer whose producer closes is dropped and the room says so; the party 
 });
 
 it('a subscription whose publisher leaves while it waits ends as stale, with downstream-closed: no consumer is made', async (t) => {
-  const worker = await startWorker(t);
-  const consumers = watchConsumers(worker);
-  const room = await MediaRoom.open(
-    worker,
-    LISTEN,
-    ['caller', 'callee:tab'],
-    createLogger('silent'),
-    () => {},
-  );
-  t.after(() => room.close());
+  const { room, consumers } = await watchedRoom(t, ['caller', 'callee:tab']);
   await room.handle('callee:tab', 'media:publish', { sdp: audioOffer() });
   // The caller can't receive before it publishes: the subscription waits.
   const pending = room.subscribe('caller', 'callee:tab').then(
@@ -223,16 +205,7 @@ it('a subscription whose publisher leaves while it waits ends as stale, with dow
 });
 
 it('two subscriptions of a party to different publishers while it waits: only the later one is consumed', async (t) => {
-  const worker = await startWorker(t);
-  const consumers = watchConsumers(worker);
-  const room = await MediaRoom.open(
-    worker,
-    LISTEN,
-    ['caller', 'callee:tab', 'callee:phone'],
-    createLogger('silent'),
-    () => {},
-  );
-  t.after(() => room.close());
+  const { room, consumers } = await watchedRoom(t, ['caller', 'callee:tab', 'callee:phone']);
   await room.handle('callee:tab', 'media:publish', { sdp: audioOffer() });
   await room.handle('callee:phone', 'media:publish', { sdp: audioOffer() });
   const first = room.subscribe('caller', 'callee:tab').then(
