@@ -64,6 +64,21 @@ async function stalled(p: Party, direction: StallDirection): Promise<string | nu
   return (await p.snapshot(Number.MAX_SAFE_INTEGER)).state.call?.stalled[direction] ?? null;
 }
 
+/** The caller calls, the callee answers, and the callee hears the caller: the call's id. */
+async function answeredCall(caller: Party, callee: Party): Promise<string> {
+  await caller.call(callee);
+  await callee.waitForScreen('incoming');
+  await callee.answer();
+  await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+  await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).firstHeardAt !== null, {
+    timeout: 15_000,
+    timeoutMsg: 'the callee never heard the caller',
+  });
+  const callId = (await caller.snapshot(1e9)).state.call?.id;
+  assert.ok(callId);
+  return callId;
+}
+
 describe('a direction that stops carrying audio mid-call', { timeout: 180_000 }, () => {
   let rig: Rig;
   before(async () => {
@@ -79,16 +94,7 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
     const { caller, callee, server } = rig;
     assert.ok(server);
     await keepCapturedTracks(caller);
-    await caller.call(callee);
-    await callee.waitForScreen('incoming');
-    await callee.answer();
-    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
-    await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).firstHeardAt !== null, {
-      timeout: 15_000,
-      timeoutMsg: 'the callee never heard the caller',
-    });
-    const callId = (await caller.snapshot(1e9)).state.call?.id;
-    assert.ok(callId);
+    const callId = await answeredCall(caller, callee);
     assert.equal(await stalled(caller, 'to-peer'), null, 'no stall while audio flows');
 
     const captured = await caller.driver.execute(() => {
@@ -144,16 +150,7 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
   it('a direction muted or on hold is silent on purpose: no stall while so, none after, none kept', async () => {
     const { caller, callee, server } = rig;
     assert.ok(server);
-    await caller.call(callee);
-    await callee.waitForScreen('incoming');
-    await callee.answer();
-    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
-    await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).firstHeardAt !== null, {
-      timeout: 15_000,
-      timeoutMsg: 'the callee never heard the caller',
-    });
-    const callId = (await caller.snapshot(1e9)).state.call?.id;
-    assert.ok(callId);
+    const callId = await answeredCall(caller, callee);
 
     // Mute still sends packets, of silence: the callee's receiver shows them, and nothing stalls.
     await caller.setMuted(true);
