@@ -24,7 +24,7 @@ import {
   type MediaRoom,
   type WatchOptions,
 } from '../media/media-room.ts';
-import type { MediaServer } from '../media/media-server.ts';
+import { MediaWorkerDied, type MediaServer } from '../media/media-server.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import {
@@ -364,7 +364,7 @@ export class CallSession {
       room = await this.deps.media.openRoom(parties, this.log);
     } catch (err) {
       this.log.error({ err }, 'could not open a media room');
-      this.dispatch({ type: 'media-failed' });
+      this.dispatch({ type: err instanceof MediaWorkerDied ? 'media-server-restarted' : 'media-failed' });
       throw err;
     }
     if (this._state === CallState.Ended) {

@@ -23,6 +23,13 @@ export interface WorkerStatus {
   calls: number;
 }
 
+/** The worker a room was being opened on died meanwhile. */
+export class MediaWorkerDied extends Error {
+  constructor(cause: unknown) {
+    super('the media worker died while the room was being opened', { cause });
+  }
+}
+
 const RESTART_BACKOFF_MS = [100, 500, 1_000, 2_000, 5_000];
 /** A worker that stayed up this long counts as healthy again: the backoff starts over. */
 const STABLE_AFTER_MS = 30_000;
@@ -87,6 +94,9 @@ export class MediaServer {
       );
     } catch (err) {
       release();
+      // The worker died while the room was being opened: the same event as for a room that was
+      // open (`lost`), not a room the server could not make.
+      if (worker.died) throw new MediaWorkerDied(err);
       throw err;
     }
   }

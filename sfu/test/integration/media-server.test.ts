@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../../src/log.ts';
+import { MediaWorkerDied } from '../../src/media/media-server.ts';
 import { CallState, EndReason, type CallId } from '../../src/protocol/index.ts';
 import { connect, next, startHarness, type Harness } from './harness.ts';
 
@@ -77,6 +79,20 @@ describe('media worker supervision', { timeout: 60_000 }, () => {
     await until('the new call on the replacement worker', () => replacement()?.calls === 1);
     assert.ok(alive(replacement()?.pid ?? -1));
     for (const p of [a, b, c, d]) p.socket.disconnect();
+  });
+
+  it('a worker that dies while a room is being opened fails the room as a dead worker (the call ends media-server-restarted, not media-failed)', async () => {
+    const h2 = await startHarness();
+    try {
+      // Both workers carry no call: the first is the least busy, and the room goes there.
+      const pid = h2.server.media.workers[0]?.pid;
+      assert.ok(pid);
+      const opening = h2.server.media.openRoom(['caller', 'callee'], createLogger('silent'));
+      process.kill(pid, 'SIGKILL');
+      await assert.rejects(opening, MediaWorkerDied);
+    } finally {
+      await h2.stop();
+    }
   });
 
   it('stops its workers on stop()', async () => {
