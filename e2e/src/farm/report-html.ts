@@ -159,10 +159,11 @@ export function ratesClaim(all: RateStats, on: string): string {
   if (all.calls === 0) return 'No call was placed.';
   if (all.notTwoWay === 0)
     return `On ${on}: all ${all.calls} calls two-way; the not-two-way rate is below ${pct(zeroFailureUpperBound(all.calls))} (one-sided 95 %, ≈ 3/n).`;
-  const other = all.notTwoWay - all.oneWay - all.noAudio - all.failed;
+  const other = all.notTwoWay - all.oneWay - all.noAudio - all.misrouted - all.failed;
   const kinds = [
     `${all.oneWay} one-way`,
     `${all.noAudio} no audio`,
+    `${all.misrouted} misrouted`,
     `${all.failed} failed`,
     ...(other ? [`${other} other`] : []),
   ];
@@ -180,9 +181,9 @@ function matrixTable(cells: CellStats[]): string {
       c.oneWay
         ? ` <small>(uplink ${c.oneWayBySilent.uplink}, downlink ${c.oneWayBySilent.downlink})</small>`
         : ''
-    }</td><td>${c.noAudio}</td><td>${c.failed}</td><td>${esc(interval(c.notTwoWayRate))}</td><td>${esc(interval(c.oneWayRate))}</td><td>${esc(bound)}</td></tr>`;
+    }</td><td>${c.noAudio}</td><td>${c.misrouted}</td><td>${c.failed}</td><td>${esc(interval(c.notTwoWayRate))}</td><td>${esc(interval(c.oneWayRate))}</td><td>${esc(bound)}</td></tr>`;
   });
-  return `<table><thead><tr><th>scenario</th><th>iOS</th><th>engine</th><th>calls</th><th>two-way</th><th>one-way</th><th>no audio</th><th>failed</th><th>not two-way / calls [Wilson 95 %]</th><th>one-way / calls with audio [Wilson 95 %]</th><th>zero-failure bound</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table><thead><tr><th>scenario</th><th>iOS</th><th>engine</th><th>calls</th><th>two-way</th><th>one-way</th><th>no audio</th><th>misrouted</th><th>failed</th><th>not two-way / calls [Wilson 95 %]</th><th>one-way / calls with audio [Wilson 95 %]</th><th>zero-failure bound</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function enginesTable(cells: CellStats[]): string {

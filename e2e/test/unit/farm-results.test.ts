@@ -112,25 +112,29 @@ describe('renderFarmReport', () => {
   });
   it('shows the not-two-way rate over every call placed, the one-way rate beside it, and the calls a claim needs', () => {
     assert.match(html, /locked\/lock-screen\/iphone-receives · iOS 18\.2 · native/);
-    assert.match(html, /2 of 4 calls not two-way \(1 one-way, 0 no audio, 1 failed\): 50\.0 % \[/);
+    assert.match(
+      html,
+      /2 of 4 calls not two-way \(1 one-way, 0 no audio, 0 misrouted, 1 failed\): 50\.0 % \[/,
+    );
     assert.match(html, /one-way 1 of 3 calls with audio: 33\.3 % \[/);
     assert.match(html, /needs 29,956 calls all two-way/);
   });
   it('says the devices were simulated', () => {
     assert.match(html, /On simulated iPhones \(a model of the shell, not real phones\): 2 of 4/);
   });
-  it('counts a no-audio call against the headline, and says "real" for real phones', () => {
+  it('counts no-audio and misrouted calls against the headline, and says "real" for real phones', () => {
     const real = renderFarmReport({
       run: { ...run, devices: ['lab-iphone-15'] },
       calls: [
         call(0, { device: 'lab-iphone-15' }),
         call(1, { device: 'lab-iphone-15', verdict: 'no-audio' }),
+        call(2, { device: 'lab-iphone-15', verdict: 'misrouted' }),
       ],
       truncatedLastLine: false,
     });
     assert.match(
       real,
-      /On real iPhones \(lab-iphone-15\): 1 of 2 calls not two-way \(0 one-way, 1 no audio, 0 failed\)/,
+      /On real iPhones \(lab-iphone-15\): 2 of 3 calls not two-way \(0 one-way, 1 no audio, 1 misrouted, 0 failed\)/,
     );
     assert.doesNotMatch(real, /simulated/);
   });
