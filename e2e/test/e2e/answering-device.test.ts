@@ -14,6 +14,7 @@ import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { IphoneParty } from '../../src/rig/iphone-party.ts';
 import type { Party } from '../../src/rig/party.ts';
 import { placeCall } from '../../src/rig/place-call.ts';
+import type { CallResult } from '../../src/rig/results.ts';
 import { Rig } from '../../src/rig/rig.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-answering-device-'));
@@ -23,6 +24,19 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
   return f;
 };
 const serverLog = path.join(dir, 'logs', 'server.log');
+
+/**
+ * A browser caller's side (the direction C1 lost) heard the answering device's own tones, not just
+ * something loud. An iPhone's side is judged by level here: its engine's windows reach its page over
+ * the bridge without tones (the farm judges the native engine's own audio by signature).
+ */
+function callerHeardSignature(result: CallResult): void {
+  assert.equal(
+    result.directions?.['callee->caller'].judgedBy,
+    'signature',
+    "callee->caller: judged by level, not by the answering device's tones",
+  );
+}
 
 describe(
   "a callee's browser tab and push-woken iPhone: the caller hears the device that answers",
@@ -116,6 +130,7 @@ describe(
       });
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
+      callerHeardSignature(result);
       t.diagnostic(`answer → heard (ms): ${JSON.stringify(result.timings.answerToHeardMs)}`);
       assert.equal((await tab.waitForScreen('ended')).state.ended?.reason, EndReason.AnsweredElsewhere);
     });
@@ -180,6 +195,7 @@ describe(
       });
       assert.equal(result.outcome, 'measured', result.error);
       assert.equal(result.verdict, 'two-way', JSON.stringify(result.directions));
+      callerHeardSignature(result);
       t.diagnostic(`answer → heard (ms): ${JSON.stringify(result.timings.answerToHeardMs)}`);
       await phone.waitForSystemEvent('ended', { timeout: 15_000, since });
     });
