@@ -223,13 +223,7 @@ describe('calling a callee whose iPhone is asleep', () => {
   });
 
   it('a connected browser that rings stops the report timeout; the woken iPhone can still answer', async () => {
-    const a = await connect(h.url, 'Caller');
-    const b = await sleepingIphone();
-    const laptop = await connectDevice(h.url, b.user);
-    const incoming = next(laptop.socket, 'call:incoming');
-    const pushed = nextPushTo(b.token);
-    const callId = await invite(a.socket, b.self.id);
-    await Promise.all([incoming, pushed]);
+    const { a, b, laptop, callId } = await callLaptopAndSleepingIphone();
     const endings = record(a.socket, 'call:ended');
     assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
     // A marker: a call to another sleeping iPhone, placed after the laptop rang, whose report
@@ -252,15 +246,24 @@ describe('calling a callee whose iPhone is asleep', () => {
   });
 });
 
+/**
+ * A caller calls a user whose laptop is connected and whose iPhone is asleep: the laptop is offered
+ * the call and the iPhone is pushed.
+ */
+async function callLaptopAndSleepingIphone() {
+  const a = await connect(h.url, 'Caller');
+  const b = await sleepingIphone();
+  const laptop = await connectDevice(h.url, b.user);
+  const incoming = next(laptop.socket, 'call:incoming');
+  const pushed = nextPushTo(b.token);
+  const callId = await invite(a.socket, b.self.id);
+  await Promise.all([incoming, pushed]);
+  return { a, b, laptop, callId };
+}
+
 describe('a ringing browser that leaves while a woken iPhone has yet to report', () => {
   it('does not end the call, nor make the caller wait for it: the iPhone reports and answers', async () => {
-    const a = await connect(h.url, 'Caller');
-    const b = await sleepingIphone();
-    const laptop = await connectDevice(h.url, b.user);
-    const incoming = next(laptop.socket, 'call:incoming');
-    const pushed = nextPushTo(b.token);
-    const callId = await invite(a.socket, b.self.id);
-    await Promise.all([incoming, pushed]);
+    const { a, b, laptop, callId } = await callLaptopAndSleepingIphone();
     const ringing = next(a.socket, 'call:state');
     assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
     assert.equal((await ringing).state, CallState.Ringing);
@@ -304,13 +307,7 @@ describe('the caller hears the device that answers', () => {
    * Then the callee's iPhone, woken by the push, reports and answers, and the laptop is dropped.
    */
   async function laptopRingsFirst() {
-    const a = await connect(h.url, 'Caller');
-    const b = await sleepingIphone();
-    const laptop = await connectDevice(h.url, b.user);
-    const incoming = next(laptop.socket, 'call:incoming');
-    const pushed = nextPushTo(b.token);
-    const callId = await invite(a.socket, b.self.id);
-    await Promise.all([incoming, pushed]);
+    const { a, b, laptop, callId } = await callLaptopAndSleepingIphone();
     assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
     await receivingCaller(a.socket, callId);
     const first = next(a.socket, 'media:consumer');
