@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LogEntry } from '../../src/model.ts';
 import { matchEntry } from '../../src/rules/match.ts';
+import { messageEntry as entry } from './message-entry.ts';
 
 const TWILIO_152 = 'https://github.com/twilio/voice-quickstart-ios/issues/152';
 
@@ -105,16 +105,6 @@ const SHELL: [string, string | null][] = [
   // :367 through :202, the configuration the watchdog assigns after a missing activation.
   ['[app.softphone.shell:calls] provider configuration assigned: backstop after a missing didActivate', null],
 ];
-
-const entry = (message: string): LogEntry => ({
-  file: 0,
-  line: 1,
-  time: 0,
-  offset: 0,
-  basis: 'absolute',
-  process: 'p',
-  message,
-});
 
 test('real iPhone lines, quoted in public threads, hit their rule', () => {
   for (const [message, id, source] of REAL)

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { LogEntry } from '../../src/model.ts';
 import { RULES } from '../../src/rules/catalog.ts';
 import { NEEDLE_BYTES, PREFILTER, matchEntry } from '../../src/rules/match.ts';
+import { messageEntry as entry } from './message-entry.ts';
 
 /** One real or format-string-derived message per rule (shared/docs/voip-log-signatures.md §1). */
 const SAMPLES: Record<string, string> = {
@@ -103,16 +103,6 @@ const SAMPLES: Record<string, string> = {
     'Error Domain=NSCocoaErrorDomain Code=4099 "The connection to service named com.apple.commcenter.coretelephony.xpc was invalidated."',
   'noise-lock-screen-transition': 'Transitioned out of lock screen.',
 };
-
-const entry = (message: string): LogEntry => ({
-  file: 0,
-  line: 1,
-  time: 0,
-  offset: 0,
-  basis: 'absolute',
-  process: 'p',
-  message,
-});
 
 test('the catalog has at least 30 signatures with stable, unique, kebab-case ids', () => {
   const failing = RULES.filter((r) => r.severity !== 'noise');
