@@ -7,7 +7,7 @@
  * hearing the partner either (`unrecognised`).
  */
 import type { AudioWindow } from '@softphone/web/audio-monitor';
-import { matchedSignature } from '@softphone/web/tone-signature';
+import { matchedSignature, meanShares, type ToneShares } from '@softphone/web/tone-signature';
 import type { LinkFigures } from './link-quality.ts';
 
 export interface DirectionResult {
@@ -20,6 +20,11 @@ export interface DirectionResult {
   judgedBy: 'signature' | 'level';
   /** Loud audio led by another party's signature arrived (a run of at least MIN_HEARD_RUN_MS). */
   misrouted: boolean;
+  /**
+   * The evidence for `misrouted`: the run's start (ms after the measurement's start), its length,
+   * and the tone shares its windows carried on average; null when not misrouted.
+   */
+  misroutedRun: { atMs: number; ms: number; shares: ToneShares } | null;
   /** Answer → the onset of the first heard run at the receiver. */
   timeToFirstAudioMs: number | null;
   /** Heard windows / all windows from the first heard one to the end of the measurement. */
@@ -122,10 +127,14 @@ export function judgeDirection(
   const heardWindows = after.filter(heard);
   const totalMs = inCall.reduce((a, w) => a + w.ms, 0);
   const onset = first ? (first.onsetAt ?? first.at - first.ms) : null;
+  const misroutedRun = bySignature
+    ? runOf(inCall, heardOnset(inCall, expect, 'misrouted'), expect, answeredAt)
+    : null;
   return {
     heard: first !== undefined,
     judgedBy: bySignature ? 'signature' : 'level',
-    misrouted: bySignature && heardOnset(inCall, expect, 'misrouted') >= 0,
+    misrouted: misroutedRun !== null,
+    misroutedRun,
     timeToFirstAudioMs: onset !== null ? Math.max(0, onset - answeredAt) : null,
     audibleRatio: after.length ? round(heardWindows.length / after.length) : 0,
     longestGapMs,
@@ -136,6 +145,33 @@ export function judgeDirection(
     windows: inCall.length,
     unheardCause: unheardCause(inCall, expect),
     network: null,
+  };
+}
+
+/** The run of windows heard as misrouted starting at `start` (-1: none), as evidence. */
+function runOf(
+  windows: AudioWindow[],
+  start: number,
+  partner: string | null,
+  since: number,
+): DirectionResult['misroutedRun'] {
+  if (start < 0) return null;
+  const run: AudioWindow[] = [];
+  for (const w of windows.slice(start)) {
+    if (heardAs(w, partner) !== 'misrouted') break;
+    run.push(w);
+  }
+  const first = run[0];
+  if (!first) return null;
+  return {
+    atMs: Math.round(first.at - first.ms - since),
+    ms: run.reduce((a, w) => a + w.ms, 0),
+    shares: Object.fromEntries(
+      Object.entries(meanShares(run.flatMap((w) => (w.tones ? [w.tones] : []))) ?? {}).map(([k, v]) => [
+        k,
+        round(v),
+      ]),
+    ),
   };
 }
 

@@ -29,6 +29,10 @@ const DirectionSchema = z.object({
   judgedBy: z.enum(['signature', 'level']).optional(),
   /** Loud audio carrying another party's signature arrived: the call is `misrouted`, not two-way. */
   misrouted: z.boolean().optional(),
+  /** The misrouted run: its start after the measurement's start, its length, its mean tone shares. */
+  misroutedRun: z
+    .object({ atMs: z.number(), ms: z.number(), shares: z.record(z.string(), z.number()) })
+    .optional(),
   /** Audio windows the verdict was judged on (200–300 ms each on the simulated iPhone, one second from a physical one's QA stats): 0 means the receiver reported nothing. */
   windows: z.number().int().nonnegative().optional(),
   /**

@@ -331,6 +331,7 @@ function brief(d: DirectionResult, sentPackets: number | null): NonNullable<Farm
     unheardCause: d.unheardCause,
     judgedBy: d.judgedBy,
     misrouted: d.misrouted,
+    ...(d.misroutedRun ? { misroutedRun: d.misroutedRun } : {}),
     windows: d.windows,
     sentPackets,
   };
@@ -480,7 +481,18 @@ function progressLine(call: FarmCall, index: number, total: number, calls: FarmC
     );
     return why.length ? `— (${why.join(', ')})` : '—';
   };
-  const verdict = call.outcome === 'failed' ? `failed (${call.error ?? ''})` : call.verdict;
+  const misrouted = (['uplink', 'downlink'] as const).flatMap((k) => {
+    const run = call[k]?.misroutedRun;
+    if (!run) return [];
+    const shares = Object.entries(run.shares)
+      .map(([name, share]) => `${name} ${share}`)
+      .join(', ');
+    return [`${k} at +${run.atMs} ms for ${run.ms} ms: ${shares}`];
+  });
+  const verdict =
+    call.outcome === 'failed'
+      ? `failed (${call.error ?? ''})`
+      : `${call.verdict}${misrouted.length ? ` (${misrouted.join('; ')})` : ''}`;
   const diag = call.diagnosis ? `; doctor: ${call.diagnosis.scenarioIds.join(',') || 'nothing'}` : '';
   return (
     `[${index + 1}/${total}] ${call.scenario} ${call.engine}${call.faults.length ? ` +${call.faults.join(',')}` : ''}: ` +

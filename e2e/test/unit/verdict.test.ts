@@ -103,10 +103,12 @@ describe('judgeDirection by signature', () => {
     const d = judgeDirection(windows('CCCCCCEEEE'), 1000, 3000, 'caller');
     assert.deepEqual([d.heard, d.misrouted], [true, true]);
     assert.equal(d.longestGapMs, 400);
+    // The evidence: where the foreign run starts after the measurement's start, how long, whose tones.
+    assert.deepEqual(d.misroutedRun, { atMs: 600, ms: 400, shares: { caller: 0.02, callee: 0.91 } });
   });
   it('ignores a foreign blip shorter than a heard run', () => {
     const d = judgeDirection(windows('CCCCEECCCC'), 1000, 3000, 'caller');
-    assert.deepEqual([d.heard, d.misrouted], [true, false]);
+    assert.deepEqual([d.heard, d.misrouted, d.misroutedRun], [true, false, null]);
   });
   it('does not start the heard run at a foreign window', () => {
     const d = judgeDirection(windows('ssECCCCC'), 1000, 3000, 'caller');
