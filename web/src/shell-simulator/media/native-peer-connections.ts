@@ -9,9 +9,10 @@
  * the recovery deadline, and is then lost.
  */
 import type { MediaLeg } from '@softphone/sfu/protocol';
-import { IceRecovery } from '../../media/ice-recovery.ts';
+import { IceRecovery, RECOVERY_POLICY, type RecoveryPolicy } from '../../media/ice-recovery.ts';
 import type { MediaEngineEvents, MediaStats } from '../../media/media-engine.ts';
 import { readStats } from '../../media/webrtc-stats.ts';
+import { SHELL_POLICY } from '../shell-policy.ts';
 
 /** What the native engine says to the server's SDP edge (on the shell's own socket). */
 export interface NativeSignalling {
@@ -20,6 +21,12 @@ export interface NativeSignalling {
   /** `media:subscribe-answer`: the answer to the server's `media:offer`. */
   answerSubscription(sdp: string): Promise<void>;
 }
+
+/** The page's recovery, with the Swift shell's grace (IceRecovery.swift `disconnectedGrace`). */
+const NATIVE_RECOVERY: RecoveryPolicy = {
+  ...RECOVERY_POLICY,
+  graceMs: SHELL_POLICY.iceDisconnectedGraceMs.value,
+};
 
 const RTC_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
 
@@ -33,8 +40,8 @@ export class NativePeerConnections {
   private muted = false;
   private stopped = false;
   private readonly recovery: Record<MediaLeg, IceRecovery> = {
-    publisher: new IceRecovery(),
-    subscriber: new IceRecovery(),
+    publisher: new IceRecovery(NATIVE_RECOVERY),
+    subscriber: new IceRecovery(NATIVE_RECOVERY),
   };
   private readonly everConnected: Record<MediaLeg, boolean> = { publisher: false, subscriber: false };
   private recoveryTimer: ReturnType<typeof setInterval> | null = null;
