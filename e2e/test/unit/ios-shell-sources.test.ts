@@ -138,6 +138,38 @@ describe('ios-shell sources (Linux CI)', () => {
     );
   });
 
+  it('B1: the test host XcodeGen derives is the app the build makes, and the tests import its module', () => {
+    const yml = read('ios-shell/project.yml');
+    // Each target's block under `targets:`: from its two-space-indented name to the next one.
+    const section = /^targets:\n((?: .*\n|\n)*)/m.exec(yml)?.[1] ?? '';
+    const targets = new Map(
+      [...section.matchAll(/^ {2}(\w+):\n((?: {4,}.*\n|\n)*)/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    );
+    const [appName, app] = [...targets].find(([, body]) => /^ {4}type: application$/m.test(body)) ?? [];
+    assert.ok(appName && app, 'project.yml has an application target');
+    // XcodeGen: the spec key `productName` defaults to the target name (Target.swift:275) and names
+    // TEST_HOST (PBXProjGenerator.swift:1366-1376); the build names the app and module PRODUCT_NAME.
+    const productName = /^ {4}productName: (\S+)$/m.exec(app)?.[1] ?? appName;
+    const productSetting = /^ +PRODUCT_NAME: (\S+)$/m.exec(app)?.[1] ?? appName;
+    const tests = [...targets.values()].find((body) => /^ {4}type: bundle\.unit-test$/m.test(body)) ?? '';
+    const explicitHost = /^ +TEST_HOST: (\S+)$/m.exec(tests)?.[1];
+    const testHost = explicitHost ?? `$(BUILT_PRODUCTS_DIR)/${productName}.app/${productName}`;
+    assert.equal(
+      testHost,
+      `$(BUILT_PRODUCTS_DIR)/${productSetting}.app/${productSetting}`,
+      `ShellTests' TEST_HOST is ${testHost}, the build makes ${productSetting}.app (set productName: ${productSetting} on ${appName})`,
+    );
+    const imports = files
+      .filter((f) => f.startsWith('ios-shell/ShellTests/'))
+      .flatMap((f) => [...read(f).matchAll(/^@testable import (\w+)$/gm)].map((m) => `${f}: ${m[1]}`));
+    assert.ok(imports.length > 0, 'the tests import the app module');
+    assert.deepEqual(
+      imports.filter((i) => !i.endsWith(`: ${productSetting}`)),
+      [],
+      `the app module is ${productSetting}`,
+    );
+  });
+
   it('the README maps every rule of field notes §1–3 and of issue 12 to a tagged line and to tests that exist', () => {
     const readme = read('ios-shell/README.md');
     const rows = [...readme.matchAll(/^\| (F[123]\.\d|I12\.\d+) \|(.*)$/gm)];
