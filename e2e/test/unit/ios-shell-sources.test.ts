@@ -20,7 +20,14 @@ import {
   bridgeQueuesBeforeReady,
   pushKitAndCallKitBeforeUi,
 } from '../../src/ios-shell/shell-rules.ts';
-import { calls, swiftParser, syntaxErrors, type Node } from '../../src/ios-shell/swift-syntax.ts';
+import {
+  calls,
+  functions,
+  identifiers,
+  swiftParser,
+  syntaxErrors,
+  type Node,
+} from '../../src/ios-shell/swift-syntax.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const shell = path.join(repo, 'ios-shell');
@@ -71,6 +78,7 @@ describe('ios-shell sources (Linux CI)', () => {
   });
 
   const shellOnly = () => new Map([...trees].filter(([f]) => f.startsWith('ios-shell/Shell/')));
+  const shellOnlyFiles = () => files.filter((f) => f.startsWith('ios-shell/Shell/'));
 
   it("I12.2/I12.3: libwebrtc's activation count follows the ledger, its self-activating observers removed", () => {
     assert.deepEqual(balancedLibWebRTCActivation(shellOnly()), []);
@@ -168,6 +176,40 @@ describe('ios-shell sources (Linux CI)', () => {
       [],
       `the app module is ${productSetting}`,
     );
+  });
+
+  it('B2: the UIScene life cycle: the scene delegate named in Info.plist owns the window and Recents', () => {
+    const info = parsePlist(read('ios-shell/Shell/Info.plist')) as Record<string, unknown>;
+    const manifest = info['UIApplicationSceneManifest'] as
+      { UISceneConfigurations?: Record<string, { UISceneDelegateClassName?: string }[]> } | undefined;
+    const roles = manifest?.UISceneConfigurations?.['UIWindowSceneSessionRoleApplication'] ?? [];
+    const delegates = roles.map((r) => r.UISceneDelegateClassName?.replace('$(PRODUCT_MODULE_NAME).', ''));
+    assert.deepEqual(delegates, ['SceneDelegate'], 'Info.plist names one window scene delegate');
+    const shellFunctions = shellOnlyFiles().flatMap((f) => functions(tree(f).root));
+    const scene = shellFunctions.filter((f) => f.owner === 'SceneDelegate' && f.name === 'scene');
+    assert.ok(
+      scene.some((f) => f.labels.includes('willConnectTo')),
+      'scene(_:willConnectTo:options:)',
+    );
+    assert.ok(
+      scene.some((f) => f.labels.includes('continue')),
+      'scene(_:continue:)',
+    );
+    const { root: app } = tree('ios-shell/Shell/App/AppDelegate.swift');
+    // A scene-based app's delegate never gets application(_:continue:restorationHandler:).
+    assert.deepEqual(
+      functions(app)
+        .filter((f) => f.labels.includes('continue'))
+        .map((f) => f.name),
+      [],
+    );
+    assert.deepEqual(calls(app, 'UIWindow'), [], "the window is the scene's");
+    const mainScreen = shellOnlyFiles().flatMap((f) =>
+      identifiers(tree(f).root, 'main')
+        .filter((line) => read(f).split('\n')[line - 1]?.includes('UIScreen.main'))
+        .map((line) => `${f}:${line}`),
+    );
+    assert.deepEqual(mainScreen, [], "UIScreen.main is deprecated (and not the scene's screen)");
   });
 
   it('the README maps every rule of field notes §1–3 and of issue 12 to a tagged line and to tests that exist', () => {
