@@ -77,7 +77,7 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
     /// `canImport` needs a whole module), and a runtime-only `@objc` method with this selector is
     /// an error against the 26.4 SDK's optional requirement (`objc_optional_requirement_conflict`).
     /// Every Xcode ships one compiler with its SDK, and Swift 6.3 is the one in Xcode 26.4 (swift.org
-    /// "Swift 6.3 Released": "Swift 6.3 is included in Xcode 26.4"; Xcode 26.0–26.3 ship 6.2), so
+    /// "Swift 6.3 Released": "Swift 6.3 is included in Xcode 26.4"; Xcode 26.1 ships 6.2.1), so
     /// `compiler(>=6.3)` is true exactly with the 26.4 SDK or later. Only a swift.org toolchain
     /// forced onto an older Xcode (TOOLCHAINS) breaks that, and it fails to compile, not silently.
     #if compiler(>=6.3)
