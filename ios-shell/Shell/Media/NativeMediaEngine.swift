@@ -32,6 +32,9 @@ final class NativeMediaEngine {
         /// `subscriberOffer` answers them one at a time.
         var pendingOffers: [String] = []
         var answeringOffer = false
+        /// The upstream's latest ICE restart: an answer to an earlier one (its request outlived its
+        /// heal deadline) carries credentials the SFU has since replaced, and is dropped.
+        var publisherRestart = 0
 
         init(callId: UUID, clock: RecoveryClock) {
             self.callId = callId
@@ -328,13 +331,15 @@ final class NativeMediaEngine {
         }
         switch which {
         case .publisher:
+            session.publisherRestart += 1
+            let restart = session.publisherRestart
             leg.createOffer(iceRestart: true) { [weak self] result in
                 switch result {
                 case let .failure(error):
                     failed("offer: \(error.localizedDescription)")
                 case let .success(offer):
                     negotiation.restartPublisher(callId, offer: offer) { answer in
-                        guard let self, self.sessions[callId] === session, session.publisher === leg else { return }
+                        guard let self, self.sessions[callId] === session, session.publisher === leg, session.publisherRestart == restart else { return }
                         switch answer {
                         case let .success(sdp):
                             leg.setRemote(.answer, sdp: sdp) { error in

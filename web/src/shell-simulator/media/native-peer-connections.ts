@@ -53,6 +53,8 @@ export class NativePeerConnections {
     giveUp: () => this.events.lost(),
   });
   private recovering = false;
+  /** The upstream's latest ICE restart (NativeMediaEngine.swift's `publisherRestart`). */
+  private publisherRestart = 0;
 
   constructor(
     private readonly events: NativeEngineEvents,
@@ -215,10 +217,12 @@ export class NativePeerConnections {
       if (leg === 'publisher') {
         const pc = this.publisher;
         if (!pc) return;
+        const restart = ++this.publisherRestart;
         pc.restartIce();
         await pc.setLocalDescription(await pc.createOffer());
         const answer = await signalling.restartPublisher(pc.localDescription?.sdp ?? '');
-        if (this.stopped || pc !== this.publisher) return;
+        // An answer to an earlier restart carries credentials the SFU has since replaced.
+        if (this.stopped || pc !== this.publisher || restart !== this.publisherRestart) return;
         await pc.setRemoteDescription({ type: 'answer', sdp: answer });
       } else {
         await this.acceptRemoteOffer(await signalling.restartSubscriber());
