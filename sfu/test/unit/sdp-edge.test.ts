@@ -297,6 +297,14 @@ const mediasoupConsumer = (): { id: string; rtpParameters: ms.RtpParameters } =>
 /** The SDP as written, its `o=` session id (the clock's) made 0. */
 const lines = (sdp: string) => sdp.replace(/^o=softphone \d+ /m, 'o=softphone 0 ').split('\r\n');
 
+/** `rtp` without its `key`: an RTP parameters object that leaves that field out. */
+function without(
+  rtp: ms.RtpParameters,
+  key: 'mid' | 'rtcp' | 'encodings' | 'headerExtensions',
+): ms.RtpParameters {
+  return Object.fromEntries(Object.entries(rtp).filter(([k]) => k !== key)) as ms.RtpParameters;
+}
+
 /** Throws an SdpError whose message matches `why` (not a TypeError from a missing field). */
 function refuses(fn: () => unknown, why: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof SdpError && why.test(err.message));
@@ -468,6 +476,98 @@ describe('SDP edge with libwebrtc and mediasoup as they are', () => {
         },
       ],
     });
+  });
+
+  it('signs with sha-256 among mediasoup’s fingerprints, else with its first, and refuses a transport with none', () => {
+    const { rtpParameters } = producerFromOffer(UPSTREAM_OFFER, ROUTER_CAPS);
+    const withFingerprints = (algorithms: (keyof typeof FINGERPRINTS)[]): SdpTransport => ({
+      ...MEDIASOUP_TRANSPORT,
+      dtlsParameters: {
+        role: 'auto',
+        fingerprints: algorithms.map((a) => ({ algorithm: a, value: FINGERPRINTS[a] })),
+      },
+    });
+    const signedWith = (algorithms: (keyof typeof FINGERPRINTS)[]) =>
+      sdpTransform.parse(producerAnswer(withFingerprints(algorithms), rtpParameters)).fingerprint;
+    assert.deepEqual(signedWith(['sha-1', 'sha-512', 'sha-256']), {
+      type: 'sha-256',
+      hash: FINGERPRINTS['sha-256'],
+    });
+    assert.deepEqual(signedWith(['sha-512', 'sha-384']), { type: 'sha-512', hash: FINGERPRINTS['sha-512'] });
+    refuses(() => producerAnswer(withFingerprints([]), rtpParameters), /no DTLS fingerprint/);
+    refuses(() => consumerOffer(withFingerprints([]), mediasoupConsumer()), /no DTLS fingerprint/);
+  });
+
+  it('offers a consumer under its own mid, and under mid 0 when it has none', () => {
+    const consumer = mediasoupConsumer();
+    const offered = (rtpParameters: ms.RtpParameters) => {
+      const offer = sdpTransform.parse(consumerOffer(MEDIASOUP_TRANSPORT, { ...consumer, rtpParameters }));
+      return [String(offer.media[0]?.mid), String(offer.groups?.[0]?.mids)];
+    };
+    assert.deepEqual(offered({ ...consumer.rtpParameters, mid: '3' }), ['3', '3']);
+    assert.deepEqual(offered(without(consumer.rtpParameters, 'mid')), ['0', '0']);
+    const { rtpParameters } = producerFromOffer(UPSTREAM_OFFER, ROUTER_CAPS);
+    const answer = sdpTransform.parse(producerAnswer(MEDIASOUP_TRANSPORT, without(rtpParameters, 'mid')));
+    assert.equal(String(answer.media[0]?.mid), '0');
+  });
+
+  it('names the consumer’s stream with a cname of its own when mediasoup gives none, and refuses one without SSRC', () => {
+    const consumer = mediasoupConsumer();
+    const noRtcp = without(consumer.rtpParameters, 'rtcp');
+    const offer = sdpTransform.parse(
+      consumerOffer(MEDIASOUP_TRANSPORT, { ...consumer, rtpParameters: noRtcp }),
+    );
+    assert.deepEqual(offer.media[0]?.ssrcs?.[0], { id: 794418989, attribute: 'cname', value: 'softphone' });
+    const noEncodings = without(consumer.rtpParameters, 'encodings');
+    refuses(() => consumerOffer(MEDIASOUP_TRANSPORT, { ...consumer, rtpParameters: noEncodings }), /no SSRC/);
+    refuses(
+      () =>
+        consumerOffer(MEDIASOUP_TRANSPORT, {
+          ...consumer,
+          rtpParameters: { ...noEncodings, encodings: [{}] },
+        }),
+      /no SSRC/,
+    );
+  });
+
+  it('writes every codec of a consumer in order, each with its own fmtp and feedback, and no line for what it lacks', () => {
+    const consumer = mediasoupConsumer();
+    const [opus] = consumer.rtpParameters.codecs;
+    assert.ok(opus);
+    const rtpParameters: ms.RtpParameters = {
+      ...consumer.rtpParameters,
+      codecs: [
+        {
+          ...opus,
+          // mediasoup writes a feedback without parameter as an empty one.
+          rtcpFeedback: [
+            { type: 'transport-cc', parameter: '' },
+            { type: 'ccm', parameter: 'tmmbr' },
+          ],
+        },
+        // DTMF, as libwebrtc offers it: no fmtp, no feedback.
+        { mimeType: 'audio/telephone-event', payloadType: 110, clockRate: 48000 },
+      ],
+    };
+    const m = sdpTransform.parse(consumerOffer(MEDIASOUP_TRANSPORT, { ...consumer, rtpParameters })).media[0];
+    assert.equal(m?.payloads, '100 110');
+    assert.deepEqual(m?.rtp, [
+      { payload: 100, codec: 'opus', rate: 48000, encoding: 2 },
+      { payload: 110, codec: 'telephone-event', rate: 48000 },
+    ]);
+    assert.deepEqual(m?.fmtp, [{ payload: 100, config: 'minptime=10;useinbandfec=1' }]);
+    assert.deepEqual(m?.rtcpFb, [
+      { payload: 100, type: 'transport-cc' },
+      { payload: 100, type: 'ccm', subtype: 'tmmbr' },
+    ]);
+    const noExtensions = without(rtpParameters, 'headerExtensions');
+    const bare = sdpTransform.parse(
+      consumerOffer(MEDIASOUP_TRANSPORT, {
+        ...consumer,
+        rtpParameters: { ...noExtensions, codecs: [{ ...opus, parameters: {}, rtcpFeedback: [] }] },
+      }),
+    ).media[0];
+    assert.deepEqual([bare?.fmtp, bare?.rtcpFb, bare?.ext], [[], undefined, undefined]);
   });
 
   it('answers libwebrtc’s offer with exactly this SDP', () => {
