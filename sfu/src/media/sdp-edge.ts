@@ -80,8 +80,10 @@ export function producerFromOffer(
   const known = new Set(
     (routerCaps.headerExtensions ?? []).filter((e) => e.kind === 'audio').map((e) => e.uri),
   );
+  // sdp-transform parses `a=rtcp-fb:111 …`'s payload as the number 111 and keeps `*` a string
+  // (mediasoup-client's commonUtils.extractRtpCapabilities looks the number up the same way).
   const rtcpFeedback = (media.rtcpFb ?? [])
-    .filter((fb) => fb.payload === String(opus.payload) || fb.payload === '*')
+    .filter((fb) => String(fb.payload) === String(opus.payload) || fb.payload === '*')
     .map((fb) => ({ type: fb.type, ...(fb.subtype ? { parameter: fb.subtype } : {}) }));
   return {
     dtlsParameters: remoteDtls(session, media),
