@@ -5,15 +5,17 @@
  * a heal deadline, and only passed deadlines give up.
  */
 import type { MediaLeg } from '@softphone/sfu/protocol';
+import { SHELL_POLICY } from '../shell-policy.ts';
 
 /**
- * IceRecovery.swift's constants, in ms: `disconnectedGrace`, `healDeadline`, `maxAttempts`. The
- * call ends no sooner than `disconnectedGraceMs + maxAttempts × healDeadlineMs` after a leg dropped.
+ * IceRecovery.swift's constants, in ms: `disconnectedGrace`, `healDeadline`, `maxAttempts`, from the
+ * policy table (checked against the Swift). The call ends no sooner than
+ * `disconnectedGraceMs + maxAttempts × healDeadlineMs` after a leg dropped.
  */
 export const SHELL_ICE_RECOVERY = {
-  disconnectedGraceMs: 2_000,
-  healDeadlineMs: 10_000,
-  maxAttempts: 2,
+  disconnectedGraceMs: SHELL_POLICY.iceDisconnectedGraceMs.value,
+  healDeadlineMs: SHELL_POLICY.iceHealDeadlineMs.value,
+  maxAttempts: SHELL_POLICY.iceMaxAttempts.value,
 } as const;
 
 export type RecoveryEvent =
