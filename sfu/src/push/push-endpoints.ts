@@ -56,54 +56,61 @@ export interface PushEndpointOptions {
 /**
  * Addresses that are not the public internet: IANA's IPv4 and IPv6 Special-Purpose Address
  * Registries (RFC 6890 and its updates). For IPv6 only global unicast (2000::/3, RFC 4291 §2.4) is
- * allowed at all, minus its special blocks; v4-mapped addresses are judged as the IPv4 they carry
- * (Node's BlockList does that), and NAT64 / 6to4 / Teredo, which embed an IPv4 address, are refused.
+ * allowed at all, minus its special blocks, so v4-mapped addresses, NAT64, 6to4 and Teredo, which
+ * carry an IPv4 address the check would not see, are refused. Two lists: a BlockList matches an
+ * IPv4 address against its IPv6 subnets too (as ::ffff:a.b.c.d), which ::/3 would always catch.
  */
-const NOT_PUBLIC: net.BlockList = (() => {
-  const list = new net.BlockList();
-  const v4: [string, number][] = [
-    ['0.0.0.0', 8], // "this network"
-    ['10.0.0.0', 8], // private (RFC 1918)
-    ['100.64.0.0', 10], // shared address space, carrier-grade NAT (RFC 6598)
-    ['127.0.0.0', 8], // loopback
-    ['169.254.0.0', 16], // link-local, cloud metadata (RFC 3927)
-    ['172.16.0.0', 12], // private (RFC 1918)
-    ['192.0.0.0', 24], // IETF protocol assignments
-    ['192.0.2.0', 24], // documentation (TEST-NET-1)
-    ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
-    ['192.168.0.0', 16], // private (RFC 1918)
-    ['198.18.0.0', 15], // benchmarking
-    ['198.51.100.0', 24], // documentation (TEST-NET-2)
-    ['203.0.113.0', 24], // documentation (TEST-NET-3)
-    ['224.0.0.0', 4], // multicast
-    ['240.0.0.0', 4], // reserved, and the limited broadcast address
-  ];
-  for (const [a, p] of v4) list.addSubnet(a, p, 'ipv4');
-  const v6: [string, number][] = [
-    ['::', 3], // everything below 2000::/3: ::, ::1, v4-mapped, NAT64 64:ff9b::/96, discard 100::/64
-    ['4000::', 2], // not allocated
-    ['8000::', 1], // not allocated, and unique-local fc00::/7, link-local fe80::/10, multicast ff00::/8
-    ['2001::', 23], // IETF protocol assignments, Teredo 2001::/32 among them
-    ['2001:db8::', 32], // documentation
-    ['2002::', 16], // 6to4
-    ['3fff::', 20], // documentation (RFC 9637)
-  ];
-  for (const [a, p] of v6) list.addSubnet(a, p, 'ipv6');
-  return list;
-})();
+const subnets = (family: 'ipv4' | 'ipv6', list: [string, number][]) => {
+  const blocked = new net.BlockList();
+  for (const [address, prefix] of list) blocked.addSubnet(address, prefix, family);
+  return blocked;
+};
+const NOT_PUBLIC_V4 = subnets('ipv4', [
+  ['0.0.0.0', 8], // "this network"
+  ['10.0.0.0', 8], // private (RFC 1918)
+  ['100.64.0.0', 10], // shared address space, carrier-grade NAT (RFC 6598)
+  ['127.0.0.0', 8], // loopback
+  ['169.254.0.0', 16], // link-local, cloud metadata (RFC 3927)
+  ['172.16.0.0', 12], // private (RFC 1918)
+  ['192.0.0.0', 24], // IETF protocol assignments
+  ['192.0.2.0', 24], // documentation (TEST-NET-1)
+  ['192.88.99.0', 24], // 6to4 relay anycast (deprecated)
+  ['192.168.0.0', 16], // private (RFC 1918)
+  ['198.18.0.0', 15], // benchmarking
+  ['198.51.100.0', 24], // documentation (TEST-NET-2)
+  ['203.0.113.0', 24], // documentation (TEST-NET-3)
+  ['224.0.0.0', 4], // multicast
+  ['240.0.0.0', 4], // reserved, and the limited broadcast address
+]);
+const NOT_PUBLIC_V6 = subnets('ipv6', [
+  ['::', 3], // below 2000::/3: ::, ::1, v4-mapped ::ffff:0:0/96, NAT64 64:ff9b::/96, discard 100::/64
+  ['4000::', 2], // unallocated
+  ['8000::', 1], // unallocated, unique-local fc00::/7, link-local fe80::/10, multicast ff00::/8
+  ['2001::', 23], // IETF protocol assignments, Teredo 2001::/32 among them
+  ['2001:db8::', 32], // documentation
+  ['2002::', 16], // 6to4
+  ['3fff::', 20], // documentation (RFC 9637)
+]);
 
 /** Whether `address` (an IPv4 or IPv6 literal, no brackets) is a public internet address. */
 export function isPublicAddress(address: string): boolean {
-  const family = net.isIP(address);
-  if (family === 0) return false;
-  return !NOT_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  switch (net.isIP(address)) {
+    case 4:
+      return !NOT_PUBLIC_V4.check(address, 'ipv4');
+    case 6:
+      return !NOT_PUBLIC_V6.check(address, 'ipv6');
+    default:
+      return false;
+  }
 }
 
 /** `[::1]` → `::1`: URL keeps IPv6 hosts bracketed. */
 const bareHost = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 
 const isPushServiceHost = (host: string) =>
-  PUSH_SERVICE_HOSTS.some((h) => (h.startsWith('.') ? host.endsWith(h) && host.length > h.length : host === h));
+  PUSH_SERVICE_HOSTS.some((h) =>
+    h.startsWith('.') ? host.endsWith(h) && host.length > h.length : host === h,
+  );
 
 const systemResolve: Resolve = (hostname) => dns.promises.lookup(hostname, { all: true, verbatim: true });
 
@@ -139,7 +146,8 @@ export class PushEndpointPolicy {
     if (url.protocol !== 'https:') return 'not https';
     if (url.username || url.password) return 'credentials in the endpoint';
     const host = bareHost(url.hostname);
-    if (net.isIP(host)) return isPublicAddress(host) ? this.modeRefusal(host) : `${host} is not a public address`;
+    if (net.isIP(host))
+      return isPublicAddress(host) ? this.modeRefusal(host) : `${host} is not a public address`;
     const byMode = this.modeRefusal(host);
     if (byMode || this.o.mode === 'push-services') return byMode;
     try {

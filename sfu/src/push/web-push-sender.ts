@@ -91,7 +91,11 @@ export class WebPushSender implements PushSender<WebPushDevice> {
         {
           method: details.method,
           headers: details.headers,
-          agent: !standIn ? this.agents.checked : secure ? this.agents.standIn.https : this.agents.standIn.http,
+          agent: !standIn
+            ? this.agents.checked
+            : secure
+              ? this.agents.standIn.https
+              : this.agents.standIn.http,
           timeout: this.o.requestTimeoutMs ?? 5_000,
         },
         (res) => {

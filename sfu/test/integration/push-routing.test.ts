@@ -36,14 +36,17 @@ const BUNDLE = 'com.example.softphone';
 const REPORT_TIMEOUT_MS = 1_500;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
+let service: WebPushServiceStandIn;
 let push: PushOptions;
 let h: Harness;
 
 before(async () => {
   standIn = await ApnsStandIn.start({ keys: [{ key, bundleIds: [BUNDLE] }] });
+  service = await WebPushServiceStandIn.start();
   push = {
     reportTimeoutMs: REPORT_TIMEOUT_MS,
     bundleIds: [BUNDLE],
+    webPushTestOrigins: [service.origin],
     apns: {
       teamId: key.teamId,
       keyId: key.keyId,
@@ -57,6 +60,7 @@ before(async () => {
 after(async () => {
   await h.stop();
   await standIn.stop();
+  await service.stop();
 });
 
 const newToken = () => crypto.randomBytes(32).toString('hex');
@@ -443,6 +447,37 @@ describe('VoIP registrations', () => {
   });
 });
 
+describe('pushes stop with the call', () => {
+  it(
+    'a call cancelled while its VoIP push waits for a retry after a 503 sends no second request',
+    { timeout: 30_000 },
+    async () => {
+      // A retry 2–4 s after the 503, well inside the report timeout: only the call's end can stop it.
+      const slow = await startHarness({
+        push: { ...push, reportTimeoutMs: 30_000, retry: { backoff: { baseMs: 4_000, maxMs: 4_000 } } },
+      });
+      try {
+        const a = await connect(slow.url, 'Caller');
+        const b = await sleepingIphone(slow);
+        standIn.fail(1, { status: 503, reason: 'ServiceUnavailable' });
+        const callId = await invite(a.socket, b.self.id);
+        while (pushesTo(b.token).length === 0) await new Promise((r) => setTimeout(r, 5));
+        const cancelled = next(a.socket, 'call:ended');
+        assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+        assert.equal((await cancelled).reason, EndReason.Cancelled);
+        await slow.server.pusher.settled();
+        assert.deepEqual(
+          pushesTo(b.token).map((r) => r.status),
+          [503],
+          'the retry of a cancelled call must not reach APNs',
+        );
+      } finally {
+        await slow.stop();
+      }
+    },
+  );
+});
+
 describe('across a restart', () => {
   it('keeps VoIP registrations and the VAPID key', async () => {
     const first = await startHarness({ push });
@@ -471,12 +506,6 @@ describe('across a restart', () => {
 });
 
 describe('Web Push to a browser that is not connected', () => {
-  let service: WebPushServiceStandIn;
-  before(async () => {
-    service = await WebPushServiceStandIn.start();
-  });
-  after(() => service.stop());
-
   it('pushes the incoming call, ends as unreachable without a report, then pushes "call ended"', async () => {
     const a = await connect(h.url, 'Ada Caller');
     const b = await connect(h.url, 'Browser Callee');

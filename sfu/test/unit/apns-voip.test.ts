@@ -163,8 +163,9 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     const before = standIn.received.length;
     const res = await sender.sendIncomingCall(
       t,
-      call({ caller: { handle: 'x', displayName: 'x'.repeat(6_000) } }), ringing
-    ,);
+      call({ caller: { handle: 'x', displayName: 'x'.repeat(6_000) } }),
+      ringing,
+    );
     assert.deepEqual([res.outcome, res.attempts], ['failed', 0]);
     assert.equal(standIn.received.length, before, 'nothing sent');
 
@@ -233,7 +234,8 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
 
   it('the stand-in answers 429 to a provider token replaced within 20 minutes on a connection', async () => {
     const t = target();
-    for (let i = 0; i < 2; i++) assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
+    for (let i = 0; i < 2; i++)
+      assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
     assert.equal(pool.connections, 2, 'both pooled connections carry the first token');
     const eager = new ProviderToken({
       teamId: key.teamId,
@@ -294,7 +296,8 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.equal(res.outcome, 'accepted');
     assert.ok(pool.opened > opened, 'a new connection was opened');
-    for (let i = 0; i < 5; i++) assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
   });
 
   it('an unreachable APNs: status 0 logged with the transport error, retried, then failed', async () => {
