@@ -18,7 +18,7 @@ import type { Logger } from '../log.ts';
 import { VOIP_PUSH_VERSION, type CallId, type WebPushMessage } from '../protocol/index.ts';
 import type { PushRepo, WebPushDevice } from '../store/push.repo.ts';
 import { backoffMs, webPushVerdict } from './delivery-verdict.ts';
-import type { PushEndpointPolicy } from './push-endpoints.ts';
+import { PushEndpointRefused, type PushEndpointPolicy } from './push-endpoints.ts';
 import { untilRetry, type IncomingCall, type PushResult, type PushSender } from './push-sender.ts';
 
 export interface VapidKeys {
@@ -141,6 +141,16 @@ export class WebPushSender implements PushSender<WebPushDevice> {
           }),
         );
       } catch (err) {
+        // The name now resolves somewhere it must not (DNS rebinding): never try it again.
+        if (err instanceof PushEndpointRefused) {
+          log.warn({ refused: err.message }, 'Web Push endpoint refused at connect: subscription dropped');
+          return {
+            outcome: 'address-gone',
+            id,
+            attempts: attempt,
+            reason: `endpoint refused: ${err.message}`,
+          };
+        }
         error = err instanceof Error ? err.message : String(err);
       }
       const verdict = status === 0 ? { action: 'retry' as const } : webPushVerdict(status);

@@ -178,8 +178,10 @@ describe('public-https: any https host whose addresses are all public', () => {
     const invited = await a.socket.emitWithAck('call:invite', { to: callee.self.id });
     assert.ok(invited.ok);
     await h.server.pusher.settled();
-    assert.ok((asked.get('rebind.example') ?? 0) >= 3, 'the connection asked the resolver');
+    assert.equal(asked.get('rebind.example'), 3, 'the connection asked the resolver, once: no retry');
     assert.equal(target.connections, 0, 'no connection reached loopback');
+    const rows = h.server.db.prepare('SELECT 1 FROM web_push_subscriptions WHERE endpoint = ?').all(endpoint);
+    assert.deepEqual(rows, [], 'the subscription is deleted');
     await a.socket.emitWithAck('call:hangup', { callId: invited.data.callId });
   });
 });
