@@ -23,16 +23,20 @@ import type { LookupAddress } from 'node:dns';
 import net from 'node:net';
 
 /**
- * The push services browsers use, by host: an exact name, or `.suffix` for any name under it.
- * - Chrome (and Chromium browsers on Android/desktop): FCM, `https://fcm.googleapis.com/wp/…`
- *   (chromium `components/push_messaging/push_messaging_constants.cc`, `kPushMessagingWebpushEndpoint`).
- * - Firefox: Mozilla autopush, `https://updates.push.services.mozilla.com/wpush/…`
- *   (mozilla-services/autopush-rs `docs/src/http.md` and its endpoint config `hostname`).
- * - Safari (macOS 13+, iOS 16.4+ Home Screen apps): Apple's Web Push, `https://web.push.apple.com/…`;
- *   Apple's "Sending web push notifications in web apps and browsers" names the service as
- *   `*.push.apple.com` for servers that allowlist it.
- * - Edge: Windows Push Notification Services, `https://<region>.notify.windows.com/w/?token=…`
- *   (Microsoft, "Windows Push Notification Services (WNS) overview": channel URIs under notify.windows.com).
+ * The push services browsers use, by host: an exact name, or `.suffix` for any name under it
+ * (never the bare suffix, never a longer name that merely ends the same way). Their endpoints are
+ * on port 443, so this policy refuses any other port.
+ * - Chrome and the Chromium browsers: FCM, `https://fcm.googleapis.com/wp/…` (chromium
+ *   `components/push_messaging/push_messaging_constants.cc`, `kPushMessagingWebpushEndpoint`).
+ * - Firefox: Mozilla's autopush, `https://updates.push.services.mozilla.com/wpush/…`
+ *   (mozilla-services/autopush-rs `docs/src/http.md`; its endpoint config's `hostname`).
+ * - Safari (macOS 13+, iOS 16.4+ Home Screen web apps): Apple's Web Push, `https://web.push.apple.com/…`
+ *   (Apple, "Sending web push notifications in web apps and browsers",
+ *   developer.apple.com/documentation/usernotifications/sending-web-push-notifications-in-web-apps-and-browsers;
+ *   servers that allowlist it are told `*.push.apple.com`).
+ * - Edge on Windows: Windows Push Notification Services, channel URIs such as
+ *   `https://wns2-par02p.notify.windows.com/w/?token=…` (MicrosoftDocs/windows-dev-docs
+ *   `hub/apps/design/shell/tiles-and-notifications/windows-push-notification-services--wns--overview.md`).
  */
 export const PUSH_SERVICE_HOSTS: readonly string[] = [
   'fcm.googleapis.com',
@@ -145,6 +149,7 @@ export class PushEndpointPolicy {
     if (this.isTestOrigin(url)) return null;
     if (url.protocol !== 'https:') return 'not https';
     if (url.username || url.password) return 'credentials in the endpoint';
+    if (this.o.mode === 'push-services' && url.port) return `port ${url.port}: push services use 443`;
     const host = bareHost(url.hostname);
     if (net.isIP(host))
       return isPublicAddress(host) ? this.modeRefusal(host) : `${host} is not a public address`;

@@ -448,32 +448,65 @@ describe('VoIP registrations', () => {
 });
 
 describe('pushes stop with the call', () => {
+  // A retry 2–4 s after a 503, well inside the report timeout: only the call itself can stop it.
+  let slow: Harness;
+  before(async () => {
+    slow = await startHarness({
+      push: { ...push, reportTimeoutMs: 30_000, retry: { backoff: { baseMs: 4_000, maxMs: 4_000 } } },
+    });
+  });
+  after(() => slow.stop());
+
+  /** Calls a sleeping iPhone (and a connected laptop of the same user) whose first push gets a 503. */
+  async function callAndGet503() {
+    const a = await connect(slow.url, 'Caller');
+    const b = await sleepingIphone(slow);
+    const laptop = await connectDevice(slow.url, b.user);
+    const incoming = next(laptop.socket, 'call:incoming');
+    standIn.fail(1, { status: 503, reason: 'ServiceUnavailable' });
+    const callId = await invite(a.socket, b.self.id);
+    await incoming;
+    while (pushesTo(b.token).length === 0) await new Promise((r) => setTimeout(r, 5));
+    return { a, b, laptop, callId };
+  }
+
   it(
     'a call cancelled while its VoIP push waits for a retry after a 503 sends no second request',
     { timeout: 30_000 },
     async () => {
-      // A retry 2–4 s after the 503, well inside the report timeout: only the call's end can stop it.
-      const slow = await startHarness({
-        push: { ...push, reportTimeoutMs: 30_000, retry: { backoff: { baseMs: 4_000, maxMs: 4_000 } } },
-      });
-      try {
-        const a = await connect(slow.url, 'Caller');
-        const b = await sleepingIphone(slow);
-        standIn.fail(1, { status: 503, reason: 'ServiceUnavailable' });
-        const callId = await invite(a.socket, b.self.id);
-        while (pushesTo(b.token).length === 0) await new Promise((r) => setTimeout(r, 5));
-        const cancelled = next(a.socket, 'call:ended');
-        assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
-        assert.equal((await cancelled).reason, EndReason.Cancelled);
-        await slow.server.pusher.settled();
-        assert.deepEqual(
-          pushesTo(b.token).map((r) => r.status),
-          [503],
-          'the retry of a cancelled call must not reach APNs',
-        );
-      } finally {
-        await slow.stop();
-      }
+      const { a, b, laptop, callId } = await callAndGet503();
+      const cancelled = next(a.socket, 'call:ended');
+      assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+      assert.equal((await cancelled).reason, EndReason.Cancelled);
+      await slow.server.pusher.settled();
+      assert.deepEqual(
+        pushesTo(b.token).map((r) => r.status),
+        [503],
+        'the retry of a cancelled call must not reach APNs',
+      );
+      laptop.socket.disconnect();
+    },
+  );
+
+  it(
+    'a call answered on another device meanwhile sends no second request either',
+    { timeout: 30_000 },
+    async () => {
+      const { a, b, laptop, callId } = await callAndGet503();
+      const ringing = next(a.socket, 'call:state');
+      assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
+      assert.equal((await ringing).state, CallState.Ringing);
+      const answered = next(a.socket, 'call:state');
+      assert.ok((await laptop.socket.emitWithAck('call:answer', { callId })).ok);
+      assert.equal((await answered).state, CallState.Answered);
+      await slow.server.pusher.settled();
+      assert.deepEqual(
+        pushesTo(b.token).map((r) => r.status),
+        [503],
+        'no retry for an answered call',
+      );
+      await a.socket.emitWithAck('call:hangup', { callId });
+      laptop.socket.disconnect();
     },
   );
 });

@@ -56,6 +56,8 @@ describe('push-services: the allowlist matches whole host names', () => {
     ['https://notify.windows.com/x', false],
     ['https://user:pw@fcm.googleapis.com/wp/x', false],
     ['http://fcm.googleapis.com/wp/x', false],
+    ['https://fcm.googleapis.com:8443/wp/x', false],
+    ['https://fcm.googleapis.com:443/wp/x', true],
   ];
   for (const [endpoint, ok] of table)
     it(`${endpoint} → ${ok ? 'accepted' : 'refused'}`, async () => {
