@@ -84,18 +84,15 @@ export class WebPushSender implements PushSender<WebPushDevice> {
   private post(details: webpush.RequestDetails): Promise<number> {
     const url = new URL(details.endpoint);
     const secure = url.protocol === 'https:';
-    const standIn = this.o.endpoints.isTestOrigin(url);
+    // Only a tests' stand-in origin skips the checked agent (and may be plain http).
+    const standIn = this.o.endpoints.isTestOrigin(url) ? this.agents.standIn : null;
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
         url,
         {
           method: details.method,
           headers: details.headers,
-          agent: !standIn
-            ? this.agents.checked
-            : secure
-              ? this.agents.standIn.https
-              : this.agents.standIn.http,
+          agent: standIn ? (secure ? standIn.https : standIn.http) : this.agents.checked,
           timeout: this.o.requestTimeoutMs ?? 5_000,
         },
         (res) => {
