@@ -489,6 +489,32 @@ describe('pushes stop with the call', () => {
   );
 
   it(
+    'a call cancelled while its Web Push waits for a retry after a 503 sends no second incoming-call push',
+    { timeout: 30_000 },
+    async () => {
+      const a = await connect(slow.url, 'Caller');
+      const b = await connect(slow.url, 'Browser Callee');
+      const subscription = service.subscribe(async () => undefined);
+      const id = subscription.endpoint.split('/').pop();
+      assert.ok((await b.socket.emitWithAck('push:register-web', { subscription })).ok);
+      b.socket.disconnect();
+      await gone(slow, b.deviceId);
+      service.fail(1, 503);
+      const callId = await invite(a.socket, b.self.id);
+      while (!service.refused.some((p) => p.subscriptionId === id))
+        await new Promise((r) => setTimeout(r, 5));
+      const cancelled = next(a.socket, 'call:ended');
+      assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+      assert.equal((await cancelled).reason, EndReason.Cancelled);
+      await slow.server.pusher.settled();
+      const kinds = [...service.refused, ...service.received]
+        .filter((p) => p.subscriptionId === id)
+        .map((p) => (JSON.parse(p.plaintext) as { kind: string }).kind);
+      assert.deepEqual(kinds, ['incoming-call', 'call-ended'], 'the refused push, then only "call ended"');
+    },
+  );
+
+  it(
     'a call answered on another device meanwhile sends no second request either',
     { timeout: 30_000 },
     async () => {
