@@ -39,4 +39,10 @@ final class SignallingWireTests: XCTestCase {
         let failed = try XCTUnwrap(AckDecoding.object(CallControlWire.ActivationFailed(callId: "c")))
         XCTAssertEqual(failed["why"] as? String, "not-activated")
     }
+
+    /// The shell names the dead token: `push:unregister {}` would also delete the page's fresh one.
+    func testPushUnregisterNamesTheInvalidatedToken() throws {
+        let unregister = try XCTUnwrap(AckDecoding.object(CallControlWire.PushUnregister(token: "ab12")))
+        XCTAssertEqual(unregister as? [String: String], ["token": "ab12"])
+    }
 }

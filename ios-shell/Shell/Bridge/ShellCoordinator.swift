@@ -57,7 +57,7 @@ final class ShellCoordinator {
         media.negotiation = negotiator
         audio.delegate = self
         pushKit.onTokenChanged = { [weak self] token in self?.sendToken(token) }
-        pushKit.onTokenInvalidated = { [weak callControl] _ in callControl?.unregisterPush() }
+        pushKit.onTokenInvalidated = { [weak callControl] lastToken in callControl?.unregisterPush(token: lastToken) }
         network.onChange = { [weak media] _ in media?.networkChanged() }
         network.start()
     }

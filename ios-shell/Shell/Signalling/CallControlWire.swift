@@ -45,6 +45,13 @@ enum CallControlWire {
 
     struct Empty: Codable, Equatable {}
 
+    /// `push:unregister {token}`: forget this device's VoIP registration only while it still holds
+    /// `token` (`sfu/src/protocol/push.ts`). Without a token the server forgets every registration of
+    /// the device, which is the page's sign-out, never the shell's.
+    struct PushUnregister: Encodable, Equatable {
+        let token: String
+    }
+
     /// `call:reported`'s result: the call as the server knows it.
     struct ReportedCall: Decodable, Equatable {
         struct Call: Decodable, Equatable {

@@ -147,14 +147,16 @@ final class NativeCallControl {
         }
     }
 
-    /// PushKit invalidated the token: the server must stop pushing to this device.
-    func unregisterPush() {
+    /// PushKit invalidated `token`: the server must stop pushing to it. Only that token: the page may
+    /// already have registered its successor on its own socket, and this request often comes later
+    /// (this socket connects lazily), so a device-wide unregister would delete the new token too.
+    func unregisterPush(token: String) {
         errands += 1
         defer { ensureConnected() }
-        client.request(CallControlWire.pushUnregister, CallControlWire.Empty(), as: CallControlWire.Empty.self) { [weak self] result in
+        client.request(CallControlWire.pushUnregister, CallControlWire.PushUnregister(token: token), as: CallControlWire.Empty.self) { [weak self] result in
             guard let self else { return }
             self.errands -= 1
-            if case .success = result { Log.push.notice("push registration removed on the server (token invalidated)") }
+            if case .success = result { Log.push.notice("invalidated VoIP token unregistered on the server") }
             self.disconnectIfIdle()
         }
     }

@@ -410,6 +410,46 @@ describe('VoIP registrations', () => {
     assert.equal(pushesTo(b.token).length, 0);
   });
 
+  it("token rotation: the shell's push:unregister of the dead token keeps the page's fresh one", async () => {
+    // PushKit invalidated the old token and issued a new one: the page registered the new one on its
+    // socket first, then the shell's own socket (the same device) says the old one is dead.
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const page = await wake(b.user, b.deviceId);
+    const shell = await wake(b.user, b.deviceId);
+    const fresh = newToken();
+    standIn.register({ token: fresh, environment: 'sandbox', bundleId: BUNDLE });
+    const reg = { token: fresh, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.1' } as const;
+    assert.ok((await page.emitWithAck('push:register-voip', reg)).ok);
+    assert.deepEqual(await shell.emitWithAck('push:unregister', { token: b.token }), { ok: true, data: {} });
+    assert.deepEqual(
+      registeredTokens().filter((t) => t === fresh || t === b.token),
+      [fresh],
+    );
+    page.disconnect();
+    shell.disconnect();
+    await gone(h, b.deviceId);
+    const pushed = nextPushTo(fresh);
+    const callId = await invite(a.socket, b.self.id);
+    assert.equal(
+      VoipPushPayloadSchema.parse((await pushed).payload).callId,
+      callId,
+      'the device is still woken, on its new token',
+    );
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
+  it("push:unregister of the device's current token removes it; a stranger's token is left alone", async () => {
+    const b = await sleepingIphone();
+    const other = await sleepingIphone();
+    const shell = await wake(b.user, b.deviceId);
+    assert.ok((await shell.emitWithAck('push:unregister', { token: other.token })).ok);
+    assert.ok(registeredTokens().includes(other.token), "another device's token is not this device's to remove");
+    assert.ok((await shell.emitWithAck('push:unregister', { token: b.token.toUpperCase() })).ok);
+    assert.ok(!registeredTokens().includes(b.token), 'the invalidated token (any hex case) is removed');
+    shell.disconnect();
+  });
+
   it('re-registering replaces the device token; a token moves to the device that registers it', async () => {
     const b = await sleepingIphone();
     const phone = await wake(b.user, b.deviceId);
