@@ -46,7 +46,7 @@ final class NativeCallControl {
         client.delegate = self
         client.on(CallControlWire.welcome, CallControlWire.Welcome.self) { [weak self] welcome in
             guard let self else { return }
-            self.delegate?.callControl(self, noAnswerTimeout: welcome.noAnswerTimeoutMs / 1000 + CallDeadline.ringMargin)
+            self.delegate?.callControl(self, noAnswerTimeout: CallDeadline.ringTimeout(noAnswerTimeoutMs: welcome.noAnswerTimeoutMs))
         }
         client.on(CallControlWire.state, CallControlWire.StateEvent.self) { [weak self] event in self?.stateChanged(event) }
         client.on(CallControlWire.ended, CallControlWire.EndedEvent.self) { [weak self] event in self?.ended(event) }

@@ -89,11 +89,13 @@ export class CallService {
           {
             callId,
             caller: {
+              id: from.peer.id,
               handle: this.deps.users.byId(from.peer.id)?.username ?? from.peer.displayName,
               displayName: from.peer.displayName,
             },
             sentAt,
             expiresAt: sentAt + this.deps.reportTimeoutMs,
+            ringTimeoutMs: this.deps.noAnswerTimeoutMs,
           },
           new Set(devices.map((d) => d.deviceId)),
         );

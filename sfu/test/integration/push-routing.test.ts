@@ -34,6 +34,7 @@ import {
 
 const BUNDLE = 'com.example.softphone';
 const REPORT_TIMEOUT_MS = 1_500;
+const NO_ANSWER_TIMEOUT_MS = 25_000;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
 let push: PushOptions;
@@ -52,7 +53,7 @@ before(async () => {
       ca: standIn.ca,
     },
   };
-  h = await startHarness({ push });
+  h = await startHarness({ push, noAnswerTimeoutMs: NO_ANSWER_TIMEOUT_MS });
 });
 after(async () => {
   await h.stop();
@@ -124,9 +125,12 @@ describe('calling a callee whose iPhone is asleep', () => {
 
     const delivered = await pushed;
     const payload = VoipPushPayloadSchema.parse(delivered.payload);
-    assert.deepEqual(payload.caller, { handle: a.user.username, displayName: 'Ada Caller' });
+    // The caller's user id (the `Peer.id` every schema expects), and the username apart (S8).
+    assert.deepEqual(payload.caller, { id: a.self.id, handle: a.user.username, displayName: 'Ada Caller' });
     assert.equal(payload.callId, callId);
+    // expiresAt is the deadline to report; the call rings for the no-answer timeout (S2).
     assert.equal(payload.expiresAt - payload.sentAt, REPORT_TIMEOUT_MS);
+    assert.equal(payload.ringTimeoutMs, NO_ANSWER_TIMEOUT_MS);
     assert.equal(delivered.topic, `${BUNDLE}.voip`);
     // Whatever the push's outcome made the server tell the caller is on the caller's socket before
     // anything the report causes: so the first state the caller gets must be the report's "ringing".
@@ -535,7 +539,7 @@ describe('Web Push to a browser that is not connected', () => {
     assert.ok(message.kind === 'incoming-call');
     assert.deepEqual(
       [message.call.callId, message.call.caller],
-      [callId, { handle: a.user.username, displayName: 'Ada Caller' }],
+      [callId, { id: a.self.id, handle: a.user.username, displayName: 'Ada Caller' }],
     );
     assert.equal(incoming.urgency, 'high');
     assert.ok(incoming.ttl > 0 && incoming.ttl <= REPORT_TIMEOUT_MS / 1000);
