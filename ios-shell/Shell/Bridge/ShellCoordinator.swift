@@ -162,6 +162,13 @@ extension ShellCoordinator: NativeCallControlDelegate {
     }
 
     func callControl(_ control: NativeCallControl, joined callId: UUID, peer: Peer?) {
+        // The user may have declined on the lock screen while the claim was in flight: CallKit's call
+        // is gone and `media.stop` has run, so a join now would leak a session, a peer connection and
+        // a microphone track into later calls.
+        guard callKit.isLive(callId) else {
+            Log.media.notice("joined call=\(callId.wireString, privacy: .public) is over in CallKit: no media")
+            return
+        }
         if let peer { callKit.updatePeer(callId, peer: peer) }
         guard engine == .native else { return }
         media.join(callId)
@@ -182,6 +189,10 @@ extension ShellCoordinator: NativeCallControlDelegate {
 
     func callControl(_ control: NativeCallControl, noAnswerTimeout: TimeInterval) {
         callKit.ringTimeout = noAnswerTimeout
+    }
+
+    func callControl(_ control: NativeCallControl, iceServers: [IceServer]) {
+        media.setIceServers(iceServers)
     }
 }
 

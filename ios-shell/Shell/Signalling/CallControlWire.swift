@@ -17,6 +17,7 @@ enum CallControlWire {
 
     // Server → client events.
     static let welcome = "session:welcome"
+    static let iceServers = "session:ice-servers"
     static let state = "call:state"
     static let ended = "call:ended"
     static let holdChanged = "call:hold"
@@ -64,6 +65,14 @@ enum CallControlWire {
 
     struct Welcome: Decodable, Equatable {
         let noAnswerTimeoutMs: Double
+        /// STUN and TURN with fresh credentials: the shell's own, so that a cold launch from a push,
+        /// before (or without) the page's `media.ice-servers`, still has a relay.
+        let iceServers: [IceServer]
+    }
+
+    /// `session:ice-servers`: TURN credentials renewed before the welcome's expire.
+    struct IceServersEvent: Decodable, Equatable {
+        let iceServers: [IceServer]
     }
 
     struct StateEvent: Decodable, Equatable {

@@ -11,6 +11,8 @@ protocol NativeCallControlDelegate: AnyObject {
     /// The server says the call is over (`call:ended`, or a claim or answer it refused as over).
     func callControl(_ control: NativeCallControl, serverEnded callId: UUID, reason: CallKitEndReason, why: String)
     func callControl(_ control: NativeCallControl, noAnswerTimeout: TimeInterval)
+    /// The server's ICE servers for this device (the welcome's, then each renewal).
+    func callControl(_ control: NativeCallControl, iceServers: [IceServer])
 }
 
 /// Call control over the shell's own socket, for the life of every CallKit call: the page may be
@@ -47,6 +49,11 @@ final class NativeCallControl {
         client.on(CallControlWire.welcome, CallControlWire.Welcome.self) { [weak self] welcome in
             guard let self else { return }
             self.delegate?.callControl(self, noAnswerTimeout: CallDeadline.ringTimeout(noAnswerTimeoutMs: welcome.noAnswerTimeoutMs))
+            self.delegate?.callControl(self, iceServers: welcome.iceServers)
+        }
+        client.on(CallControlWire.iceServers, CallControlWire.IceServersEvent.self) { [weak self] event in
+            guard let self else { return }
+            self.delegate?.callControl(self, iceServers: event.iceServers)
         }
         client.on(CallControlWire.state, CallControlWire.StateEvent.self) { [weak self] event in self?.stateChanged(event) }
         client.on(CallControlWire.ended, CallControlWire.EndedEvent.self) { [weak self] event in self?.ended(event) }
