@@ -32,7 +32,7 @@
  * so no candidate travels either way.
  */
 import { z } from 'zod/mini';
-import { CallIdSchema, CallState, EndReason, PeerSchema } from './call.ts';
+import { CallIdSchema, CallState, EndReason, MicPermissionSchema, PeerSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { IceServersSchema } from './ice.ts';
 import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
@@ -258,6 +258,12 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     kind: z.enum(['receiver', 'speaker', 'bluetooth', 'headphones', 'other']),
     name: z.string().check(z.maxLength(200)),
   }),
+  /**
+   * The app's microphone permission: after each `bridge.ready`, after the shell asked (at sign-in, in
+   * the foreground), and as each call is joined. The page tells the user what to do when it is not
+   * `granted`: the other party hears nothing.
+   */
+  z.strictObject({ v, type: z.literal('microphone.permission'), state: MicPermissionSchema }),
   /** The native engine's connection to the media server. */
   z.strictObject({ v, type: z.literal('media.connection'), callId, state: MediaConnectionStateSchema }),
   /** The microphone started or stopped feeding the upstream. */

@@ -5,6 +5,7 @@ import {
   MISSED_END_REASONS,
   type EndReason,
   type HistoryEntry,
+  type MicPermission,
   type QualitySummary,
 } from '../protocol/index.ts';
 import type { Db } from './db.ts';
@@ -17,6 +18,8 @@ export interface CallsRepo {
   /** What the SFU saw of each direction of the call so far (replaces what was saved before). */
   saveDirections(callId: string, records: DirectionRecord[]): void;
   directions(callId: string): DirectionRecord[];
+  /** A party's microphone permission for the call (replaces what that party said before). */
+  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void;
   /** Whether the user was the caller or the callee of this call. */
   isParty(callId: string, userId: string): boolean;
   history(userId: string, limit: number): HistoryEntry[];
@@ -91,6 +94,15 @@ export class SqliteCallsRepo implements CallsRepo {
            FROM call_directions WHERE call_id = ? ORDER BY direction DESC`,
       )
       .all(callId) as DirectionRecord[];
+  }
+
+  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO call_mic_permissions (call_id, user_id, state, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET state = excluded.state, at = excluded.at`,
+      )
+      .run(callId, userId, state, at);
   }
 
   isParty(callId: string, userId: string): boolean {
