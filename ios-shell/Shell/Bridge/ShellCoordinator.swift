@@ -15,6 +15,7 @@ final class ShellCoordinator {
     private let media: NativeMediaEngine
     private let bridge: WebBridge
     private let network: NetworkMonitor
+    private let microphone: MicrophoneAccess
     /// The page's choice; `page` only in QA builds (the store build has no experimental engine).
     private var engine = MediaEngineKind.native
     #if QA
@@ -33,6 +34,7 @@ final class ShellCoordinator {
         media: NativeMediaEngine,
         bridge: WebBridge,
         network: NetworkMonitor,
+        microphone: MicrophoneAccess,
         qa: QAHooks
     ) {
         self.configuration = configuration
@@ -44,6 +46,7 @@ final class ShellCoordinator {
         self.media = media
         self.bridge = bridge
         self.network = network
+        self.microphone = microphone
         #if QA
             self.qa = QACallStatsLog(media: media, audio: audio, tone: qa.tone)
             tone = qa.tone
@@ -59,6 +62,7 @@ final class ShellCoordinator {
         pushKit.onTokenChanged = { [weak self] token in self?.sendToken(token) }
         pushKit.onTokenInvalidated = { [weak callControl] lastToken in callControl?.unregisterPush(token: lastToken) }
         network.onChange = { [weak media] _ in media?.networkChanged() }
+        microphone.onChange = { [weak bridge] state in bridge?.send(.microphonePermission(state)) }
         network.start()
     }
 
@@ -95,8 +99,12 @@ extension ShellCoordinator: WebBridgeDelegate {
             // the queue went out first (WebBridge), now the token and every live call's state.
             if let token = pushKit.token { sendToken(token) }
             bridge.send(.shellState(calls: callKit.snapshot))
+            bridge.send(.microphonePermission(microphone.current))
         case let .identity(deviceId, deviceLabel):
             callControl.setIdentity(SessionCredentials.Identity(deviceId: deviceId, deviceLabel: deviceLabel))
+            // The page is up, and calls can reach this device only once it has registered the VoIP
+            // token: ask for the microphone now, while a prompt can show (S4).
+            microphone.pageLinked()
         case let .iceServers(servers): media.setIceServers(servers)
         case let .engine(kind):
             #if QA
@@ -170,6 +178,11 @@ extension ShellCoordinator: NativeCallControlDelegate {
             return
         }
         if let peer { callKit.updatePeer(callId, peer: peer) }
+        // The state the call starts with; a call answered on the lock screen while undetermined
+        // records silence (no prompt can show there) and says `undetermined`.
+        let permission = microphone.current
+        callControl.micPermission(callId, permission)
+        bridge.send(.microphonePermission(permission))
         guard engine == .native else { return }
         media.join(callId)
         mediaSessionsChanged()

@@ -13,6 +13,7 @@ enum CallControlWire {
     static let hold = "call:hold"
     static let activationFailed = "call:activation-failed"
     static let mediaLost = "call:media-lost"
+    static let micPermission = "call:mic-permission"
     static let pushUnregister = "push:unregister"
 
     // Server → client events.
@@ -45,6 +46,12 @@ enum CallControlWire {
     }
 
     struct Empty: Codable, Equatable {}
+
+    /// `call:mic-permission`: this device's permission to record as it joins the call.
+    struct MicPermission: Encodable, Equatable {
+        let callId: String
+        let state: MicrophonePermission
+    }
 
     /// `push:unregister {token}`: forget this device's VoIP registration only while it still holds
     /// `token` (`sfu/src/protocol/push.ts`). Without a token the server forgets every registration of

@@ -120,6 +120,14 @@ final class NativeCallControl {
         }
     }
 
+    /// The permission to record as this device joins the call: kept with the call on the server, so
+    /// that a silent uplink from a device that may not record is not taken for a network fault.
+    func micPermission(_ callId: UUID, _ state: MicrophonePermission) {
+        afterClaim(callId) { [weak self] in
+            self?.client.request(CallControlWire.micPermission, CallControlWire.MicPermission(callId: callId.wireString, state: state), as: CallControlWire.Empty.self) { _ in }
+        }
+    }
+
     /// ICE restarts did not bring the media back: the server ends the call with `media-lost`.
     func mediaLost(_ callId: UUID) {
         afterClaim(callId) { [weak self] in
