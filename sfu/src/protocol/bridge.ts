@@ -106,6 +106,10 @@ export type MediaEngineKind = z.infer<typeof MediaEngineKindSchema>;
 export const AudioOutputSchema = z.enum(['receiver', 'speaker']);
 export type AudioOutput = z.infer<typeof AudioOutputSchema>;
 
+/** What the system's audio route goes through (`AVAudioSession.currentRoute`'s first output). */
+export const AudioRouteKindSchema = z.enum(['receiver', 'speaker', 'bluetooth', 'headphones', 'other']);
+export type AudioRouteKind = z.infer<typeof AudioRouteKindSchema>;
+
 /** The CallKit requests the shell makes (transactions and reports), as named in `callkit.refused`. */
 export const CallKitRequestSchema = z.enum(['report', 'start', 'answer', 'end', 'hold', 'mute']);
 export type CallKitRequest = z.infer<typeof CallKitRequestSchema>;
@@ -255,7 +259,7 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     v,
     type: z.literal('audio.route'),
     callId,
-    kind: z.enum(['receiver', 'speaker', 'bluetooth', 'headphones', 'other']),
+    kind: AudioRouteKindSchema,
     name: z.string().check(z.maxLength(200)),
   }),
   /**
