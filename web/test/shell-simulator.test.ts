@@ -87,6 +87,7 @@ function appThatNeverReports(): SimulatedApp {
     libWebRTCEvent: nothing,
     refused: nothing,
     didReceiveIncomingPush: nothing,
+    didBecomeActive: nothing,
   };
 }
 

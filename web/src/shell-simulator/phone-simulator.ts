@@ -14,6 +14,7 @@ import {
   BRIDGE_HANDLER,
   BRIDGE_RECEIVER,
   SHELL_INFO_GLOBAL,
+  type MicPermission,
   type NativeToWeb,
   type ShellInfo,
 } from '@softphone/sfu/protocol';
@@ -55,6 +56,10 @@ export interface ShellSimulatorHooks {
   setDevice(state: DeviceState): void;
   killApp(): void;
   launchApp(): void;
+  /** The microphone permission as the user left it (Settings, or an earlier prompt). */
+  setRecordPermission(state: MicPermission): void;
+  /** PushKit invalidates the app's VoIP token and issues `token` instead. */
+  rotateVoipToken(token: string): void;
   /** Reboot and stay before first unlock (true), or unlock (false). */
   setBeforeFirstUnlock(on: boolean): void;
   /** Airplane mode off (true) or on (false): APNs holds pushes while the phone is unreachable. */
@@ -124,7 +129,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const system = new CallKitSimulator(knobs);
   // Before anything can capture: the native engine asks for the microphone in this window.
   const captures = new CaptureWatch(navigator.mediaDevices);
-  const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
+  const appKnobs: AppKnobs = {
+    activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000,
+    claimAckDelayMs: knobs.claimAckDelayMs ?? 0,
+  };
   const faults = faultsFromQuery(query);
   const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
   const pageQuery = query.get('engine') === 'page' ? '?engine=page' : '';
@@ -261,14 +269,22 @@ export function startPhoneSimulator(root: HTMLElement): void {
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
+      if (k.claimAckDelayMs !== undefined) appKnobs.claimAckDelayMs = k.claimAckDelayMs;
       if (k.webViewLoadDelayMs !== undefined) launchKnobs.webViewLoadDelayMs = k.webViewLoadDelayMs;
       system.log('knobs', undefined, JSON.stringify(k));
     },
     deliverPush: (payload, mustReport = true) => system.deliverPush(payload, mustReport),
     setDevice: (state) => {
+      const wasActive = system.device === 'foreground';
       system.device = state;
       system.log('device', undefined, state);
+      if (state === 'foreground' && !wasActive) app?.didBecomeActive();
     },
+    setRecordPermission: (state) => {
+      system.recordPermission = state;
+      system.log('record-permission-set', undefined, state);
+    },
+    rotateVoipToken: (token) => app?.voipTokenRotated(token),
     killApp: () => {
       if (app) kill();
     },

@@ -1,22 +1,36 @@
 /**
- * Models `ios-shell/Shell/Calls/CallDeadline.swift`: one deadline per call (here the activation
- * watchdog). Re-arming replaces the earlier deadline for the same call.
+ * Models `ios-shell/Shell/Calls/CallDeadline.swift`: one deadline per call (the activation watchdog,
+ * the ring timeout). Re-arming replaces the earlier deadline for the same call.
  */
+
+/** `CallDeadline.ringMargin`: the server's no-answer end normally comes first. */
+export const RING_MARGIN_MS = 5_000;
+/** `CallDeadline.defaultRingTimeout`: until a welcome or a push names the server's no-answer timeout. */
+export const DEFAULT_RING_TIMEOUT_MS = 60_000;
+
+/** `CallDeadline.ringTimeout(noAnswerTimeoutMs:)`: how long the shell lets a call ring. */
+export function ringTimeoutMs(noAnswerTimeoutMs: number): number {
+  return noAnswerTimeoutMs + RING_MARGIN_MS;
+}
+
 export class CallDeadline {
   private readonly pending = new Map<string, ReturnType<typeof setTimeout>>();
 
   constructor(private readonly timeoutMs: () => number) {}
 
-  /** `onMissing` gets how long it actually waited, as the watchdog reports it. */
-  arm(callId: string, onMissing: (waitedMs: number) => void): void {
+  /** `onMissing` gets how long it actually waited, as the watchdog reports it; `afterMs` overrides the timeout. */
+  arm(callId: string, onMissing: (waitedMs: number) => void, afterMs = this.timeoutMs()): void {
     this.disarm(callId);
     const armedAt = Date.now();
     this.pending.set(
       callId,
-      setTimeout(() => {
-        this.pending.delete(callId);
-        onMissing(Date.now() - armedAt);
-      }, this.timeoutMs()),
+      setTimeout(
+        () => {
+          this.pending.delete(callId);
+          onMissing(Date.now() - armedAt);
+        },
+        Math.max(0, afterMs),
+      ),
     );
   }
 

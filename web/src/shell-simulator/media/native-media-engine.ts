@@ -25,7 +25,10 @@ export class NativeMediaEngine {
   private readonly heard = new Map<string, AudioMonitor>();
   /** The server's downstream offers that came before the call's session. */
   private readonly offers = new Map<string, string>();
-  /** The page's latest `media.ice-servers`, for the next call's peer connections. */
+  /**
+   * The latest ICE servers, the page's `media.ice-servers` or the shell's own welcome and renewals
+   * (whichever came last), for the next call's peer connections.
+   */
   private iceServers: RTCIceServer[] = [];
   /** The rig's signatures: each call's native audio windows say whose tones they carried. */
   private signatures: ToneSignatures | null = null;
@@ -58,6 +61,8 @@ export class NativeMediaEngine {
   /** The server has this device in the call: its session negotiates on `signalling`. */
   join(callId: string, signalling: NativeSignalling, audioEnabled: boolean): void {
     if (this.sessions.has(callId)) return;
+    const relays = this.iceServers.filter((s) => [s.urls].flat().some((u) => u.startsWith('turn'))).length;
+    this.system.log('media-joined', callId, `iceServers=${this.iceServers.length} turn=${relays}`);
     const session = new MediaSession(
       callId,
       (msg) => this.delegate.tellPage(msg),
@@ -66,6 +71,7 @@ export class NativeMediaEngine {
         closed: (why) => this.delegate.lostMedia(callId, why),
       },
       this.iceServers,
+      () => this.system.recordPermission === 'granted',
     );
     this.sessions.set(callId, session);
     const monitor = new AudioMonitor(() => session.statsNow());
@@ -136,6 +142,7 @@ class MediaSession {
     private readonly tell: (m: Outgoing) => void,
     private readonly notify: { capture(on: boolean): void; closed(why: string): void },
     iceServers: RTCIceServer[],
+    recordingAllowed: () => boolean,
   ) {
     this.engine = new NativePeerConnections(
       {
@@ -145,6 +152,7 @@ class MediaSession {
         lost: () => notify.closed('media connection lost'),
       },
       iceServers,
+      recordingAllowed,
     );
   }
 
