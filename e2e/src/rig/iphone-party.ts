@@ -190,6 +190,11 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((s) => window.shellSimulator.setDevice(s), state));
   }
 
+  /** The microphone permission as the user left it (an earlier prompt, or Settings). */
+  async setRecordPermission(state: 'granted' | 'denied' | 'undetermined'): Promise<void> {
+    await this.system(() => this.driver.execute((s) => window.shellSimulator.setRecordPermission(s), state));
+  }
+
   /** Airplane mode off (true) or on (false): APNs holds this phone's pushes while it is off. */
   async setNetwork(on: boolean): Promise<void> {
     await this.system(() => this.driver.execute((o) => window.shellSimulator.setNetwork(o), on));
@@ -230,6 +235,15 @@ export class IphoneParty extends Party {
       const accept = this.driver.$('[data-test="callkit-answer"]');
       await accept.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
       await accept.click();
+    });
+  }
+
+  /** Declines on CallKit's own screen (the lock screen's, say) while it rings. */
+  async declineOnSystemUi(): Promise<void> {
+    await this.system(async () => {
+      const decline = this.driver.$('[data-test="callkit-decline"]');
+      await decline.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
+      await decline.click();
     });
   }
 

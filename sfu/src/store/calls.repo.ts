@@ -20,6 +20,8 @@ export interface CallsRepo {
   directions(callId: string): DirectionRecord[];
   /** A party's microphone permission for the call (replaces what that party said before). */
   saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void;
+  /** Each party's microphone permission, by user id; a party that never said is absent. */
+  micPermissions(callId: string): Record<string, MicPermission>;
   /** Whether the user was the caller or the callee of this call. */
   isParty(callId: string, userId: string): boolean;
   history(userId: string, limit: number): HistoryEntry[];
@@ -103,6 +105,13 @@ export class SqliteCallsRepo implements CallsRepo {
          ON CONFLICT DO UPDATE SET state = excluded.state, at = excluded.at`,
       )
       .run(callId, userId, state, at);
+  }
+
+  micPermissions(callId: string): Record<string, MicPermission> {
+    const rows = this.db
+      .prepare('SELECT user_id AS userId, state FROM call_mic_permissions WHERE call_id = ?')
+      .all(callId) as { userId: string; state: MicPermission }[];
+    return Object.fromEntries(rows.map((r) => [r.userId, r.state]));
   }
 
   isParty(callId: string, userId: string): boolean {

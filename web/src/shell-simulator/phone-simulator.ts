@@ -35,7 +35,8 @@ export interface ShellSimulatorSnapshot {
   beforeFirstUnlock: boolean;
   strikes: number;
   ringing: string[];
-  calls: { id: string; state: string }[];
+  /** CallKit's calls; `handle` is what Recents would call back. */
+  calls: { id: string; state: string; handle: string }[];
   /** The seq the next system event will get ({@link ShellSimulatorHooks.events}). */
   eventMark: number;
 }
@@ -261,7 +262,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
       beforeFirstUnlock: system.beforeFirstUnlock,
       strikes: system.strikes,
       ringing: [...system.calls.values()].filter((c) => c.state === 'ringing').map((c) => c.id),
-      calls: [...system.calls.values()].map((c) => ({ id: c.id, state: c.state })),
+      calls: [...system.calls.values()].map((c) => ({ id: c.id, state: c.state, handle: c.handle })),
       eventMark: system.eventMark,
     }),
     events: (mark) => system.eventsSince(mark),
