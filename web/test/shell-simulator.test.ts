@@ -88,6 +88,8 @@ function appThatNeverReports(): SimulatedApp {
     refused: nothing,
     didReceiveIncomingPush: nothing,
     didBecomeActive: nothing,
+    performSetMuted: nothing,
+    routeChanged: nothing,
   };
 }
 

@@ -219,6 +219,16 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((k) => window.shellSimulator.libWebRTCEvent(k), kind));
   }
 
+  /** Mute or unmute on CallKit's call screen (the system's button, not the page's). */
+  async muteOnSystemUi(muted: boolean): Promise<void> {
+    await this.system(() => this.driver.execute((m) => window.shellSimulator.muteOnSystemUi(m), muted));
+  }
+
+  /** The audio route changes by itself: a headset plugged in, Bluetooth connected. */
+  async changeRoute(route: Parameters<ShellSimulatorHooks['changeRoute']>[0]): Promise<void> {
+    await this.system(() => this.driver.execute((r) => window.shellSimulator.changeRoute(r), route));
+  }
+
   /** Hold or resume on CallKit's call screen (the system's hold, not the page's). */
   async holdOnSystemUi(held: boolean): Promise<void> {
     await this.system(() => this.driver.execute((h) => window.shellSimulator.holdOnSystemUi(h), held));

@@ -186,4 +186,34 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
       await leaveClean();
     }
   });
+
+  it("the page shows CallKit's own mute and the audio route, as the system changes them", async () => {
+    try {
+      await phone.openApp();
+      await rig.caller.call(phone);
+      await phone.answerOnSystemUi();
+      await phone.waitForScreen('in-call');
+      await phone.muteOnSystemUi(true);
+      const mute = phone.driver.$('>>>[data-test="mute"]');
+      await phone.driver.waitUntil(async () => (await mute.getAttribute('aria-pressed')) === 'true', {
+        timeout: 5_000,
+        timeoutMsg: "the page does not show the system's mute",
+      });
+      assert.equal((await mute.getText()).trim(), 'Unmute');
+      await phone.changeRoute({ kind: 'bluetooth', name: 'AirPods Pro' });
+      const route = phone.driver.$('>>>[data-test="audio-route"]');
+      await route.waitForDisplayed({ timeout: 5_000, timeoutMsg: 'the page does not show the route' });
+      assert.equal((await route.getText()).trim(), 'Bluetooth: AirPods Pro');
+      await phone.muteOnSystemUi(false);
+      await phone.driver.waitUntil(async () => (await mute.getAttribute('aria-pressed')) === 'false', {
+        timeout: 5_000,
+        timeoutMsg: "the page does not show the system's unmute",
+      });
+      await rig.caller.hangup();
+      await phone.waitForScreen('ended');
+    } finally {
+      await phone.changeRoute({ kind: 'receiver', name: 'Receiver' }).catch(() => undefined);
+      await leaveClean();
+    }
+  });
 });

@@ -10,7 +10,7 @@
  * The app it talks to is {@link ShellCoordinator} (bridge/shell-coordinator.ts), which plays the Swift shell.
  */
 
-import type { MicPermission } from '@softphone/sfu/protocol';
+import type { AudioRouteKind, MicPermission } from '@softphone/sfu/protocol';
 
 /** The app's `CXProviderDelegate` and PushKit delegate, as the system calls them. */
 export interface SimulatedApp {
@@ -18,6 +18,10 @@ export interface SimulatedApp {
   performEnd(callId: string): void;
   performSetHeld(callId: string, held: boolean): void;
   performStart(callId: string): void;
+  /** `CXSetMutedCallAction`: the call screen's mute button, Siri, or the app's own request. */
+  performSetMuted(callId: string, muted: boolean): void;
+  /** `AVAudioSession.routeChangeNotification`. */
+  routeChanged(): void;
   didActivate(): void;
   didDeactivate(): void;
   providerDidReset(): void;
@@ -92,6 +96,8 @@ export class CallKitSimulator {
    * changes it once made).
    */
   recordPermission: MicPermission = 'undetermined';
+  /** `AVAudioSession.currentRoute`'s first output. */
+  route: { kind: AudioRouteKind; name: string } = { kind: 'receiver', name: 'Receiver' };
   strikes = 0;
   app: SimulatedApp | null = null;
   /** Launches the app (cold start from a push) and returns it once its delegates exist. */
@@ -286,6 +292,19 @@ export class CallKitSimulator {
     setTimeout(() => this.app?.performEnd(callId));
   }
 
+  requestSetMuted(callId: string, muted: boolean): void {
+    if (!this.calls.has(callId)) return;
+    this.log(muted ? 'mute-requested' : 'unmute-requested', callId);
+    setTimeout(() => this.app?.performSetMuted(callId, muted));
+  }
+
+  /** A headset plugged in or out, Bluetooth connected, or the app's `overrideOutputAudioPort`. */
+  changeRoute(route: { kind: AudioRouteKind; name: string }): void {
+    this.route = route;
+    this.log('route-changed', undefined, `${route.kind}: ${route.name}`);
+    this.app?.routeChanged();
+  }
+
   requestSetHeld(callId: string, held: boolean): void {
     if (!this.calls.has(callId)) return;
     setTimeout(() => this.app?.performSetHeld(callId, held));
@@ -366,6 +385,11 @@ export class CallKitSimulator {
     for (const id of [...this.calls.keys()]) this.calls.delete(id);
     this.sessionActive = false;
     this.app?.providerDidReset();
+  }
+
+  /** The call screen's own mute button. */
+  muteOnSystemUi(callId: string, muted: boolean): void {
+    this.requestSetMuted(callId, muted);
   }
 
   /** The call screen's own hold button (or an interrupting call put ours on hold). */

@@ -14,6 +14,7 @@ import {
   BRIDGE_HANDLER,
   BRIDGE_RECEIVER,
   SHELL_INFO_GLOBAL,
+  type AudioRouteKind,
   type MicPermission,
   type NativeToWeb,
   type ShellInfo,
@@ -71,6 +72,10 @@ export interface ShellSimulatorHooks {
   libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void;
   /** CallKit resets the provider (`providerDidReset`). */
   resetProvider(): void;
+  /** Mute or unmute on CallKit's call screen. */
+  muteOnSystemUi(muted: boolean): void;
+  /** The audio route changes by itself (a headset, Bluetooth). */
+  changeRoute(route: { kind: AudioRouteKind; name: string }): void;
   /** Hold or resume on CallKit's call screen. */
   holdOnSystemUi(held: boolean): void;
   /** The end button of CallKit's call screen. */
@@ -304,6 +309,11 @@ export function startPhoneSimulator(root: HTMLElement): void {
       const call = [...system.calls.values()].find((c) => c.state !== 'ringing');
       if (call) system.requestEnd(call.id);
     },
+    muteOnSystemUi: (muted) => {
+      const call = [...system.calls.values()].find((c) => c.state === 'active');
+      if (call) system.muteOnSystemUi(call.id, muted);
+    },
+    changeRoute: (route) => system.changeRoute(route),
     holdOnSystemUi: (held) => {
       const call = [...system.calls.values()].find((c) => c.state === (held ? 'active' : 'held'));
       if (call) system.holdOnSystemUi(call.id, held);

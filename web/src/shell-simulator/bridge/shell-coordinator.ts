@@ -241,6 +241,16 @@ export class ShellCoordinator implements SimulatedApp {
     this.callKit.performEnd(callId);
   }
 
+  performSetMuted(callId: string, muted: boolean): void {
+    this.callKit.performSetMuted(callId, muted);
+  }
+
+  /** `CallAudioServiceDelegate.routeChanged`: the page shows where the call's audio goes. */
+  routeChanged(): void {
+    const owner = this.audio.audioOwner();
+    if (owner) this.bridge.send({ type: 'audio.route', callId: owner.id, ...this.system.route });
+  }
+
   performSetHeld(callId: string, held: boolean): void {
     this.callKit.performSetHeld(callId, held);
   }

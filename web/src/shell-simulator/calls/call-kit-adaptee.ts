@@ -114,11 +114,10 @@ export class CallKitAdaptee implements IncomingCallReporting {
     this.tell({ type: 'callkit.held', callId, held });
   }
 
+  /** As the shell: the page's mute is a `CXSetMutedCallAction` too, so CallKit's screen agrees. */
   muteFromPage(callId: string, muted: boolean): void {
-    const call = this.registry.get(callId);
-    if (!call) return;
-    call.muted = muted;
-    this.delegate.setMuted(callId, muted);
+    if (!this.registry.has(callId)) return;
+    this.system.requestSetMuted(callId, muted);
   }
 
   // ---- PushKit → CallKit (P1–P6): reported before the push delegate returns ----
@@ -233,6 +232,15 @@ export class CallKitAdaptee implements IncomingCallReporting {
     this.finish(callId, call.direction === 'incoming' && call.answeredAt === null ? 'decline' : 'hangup');
     this.tell({ type: 'callkit.ended', callId, reason: 'local' });
     this.system.endFulfilled(callId);
+  }
+
+  /** The system's mute button, Siri, or the page's mute: the engine and the page follow. */
+  performSetMuted(callId: string, muted: boolean): void {
+    const call = this.registry.get(callId);
+    if (!call || call.muted === muted) return;
+    call.muted = muted;
+    this.delegate.setMuted(callId, muted);
+    this.tell({ type: 'callkit.muted', callId, muted });
   }
 
   performSetHeld(callId: string, held: boolean): void {
