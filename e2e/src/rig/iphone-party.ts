@@ -195,6 +195,11 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((s) => window.shellSimulator.setRecordPermission(s), state));
   }
 
+  /** PushKit invalidates the app's VoIP token and issues `token` instead. */
+  async rotateVoipToken(token: string): Promise<void> {
+    await this.system(() => this.driver.execute((t) => window.shellSimulator.rotateVoipToken(t), token));
+  }
+
   /** Airplane mode off (true) or on (false): APNs holds this phone's pushes while it is off. */
   async setNetwork(on: boolean): Promise<void> {
     await this.system(() => this.driver.execute((o) => window.shellSimulator.setNetwork(o), on));

@@ -20,6 +20,8 @@ export interface SoftphoneServer {
   mediaWorkers(): Promise<{ pid: number; calls: number }[]>;
   /** What the server kept of a call's directions (packets, first RTP, media stalls), from its database. */
   callDirections(callId: string): ReturnType<SqliteCallsRepo['directions']>;
+  /** Every VoIP token the server would push to, from its database. */
+  voipTokens(): string[];
   /** Each party's microphone permission the server kept with a call, by user id. */
   callMicPermissions(callId: string): ReturnType<SqliteCallsRepo['micPermissions']>;
   /** With the `apns` option: the APNs stand-in the server pushes to. */
@@ -143,6 +145,16 @@ export async function startSoftphoneServer(
     },
     callDirections(callId) {
       return readCalls((calls) => calls.directions(callId));
+    },
+    voipTokens() {
+      const db = openDb(path.join(dataDir, 'softphone.db'));
+      try {
+        return (db.prepare('SELECT token FROM voip_registrations').all() as { token: string }[]).map(
+          (r) => r.token,
+        );
+      } finally {
+        db.close();
+      }
     },
     callMicPermissions(callId) {
       return readCalls((calls) => calls.micPermissions(callId));

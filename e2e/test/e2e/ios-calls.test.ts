@@ -5,6 +5,7 @@
  * it fails.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -215,5 +216,23 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
       await phone.changeRoute({ kind: 'receiver', name: 'Receiver' }).catch(() => undefined);
       await leaveClean();
     }
+  });
+
+  // Last: the phone's push stream stays on the old token. (SHELL_SIM_FAULT=unregisterAllPush: the
+  // shell's `push:unregister {}` deleted every registration of the device, the fresh one included.)
+  it("token rotation: the shell's unregister of the dead token leaves the page's fresh one registered", async () => {
+    const before = rig.server?.voipTokens() ?? [];
+    assert.equal(before.length, 1, `registered: ${before.join(', ')}`);
+    const [old] = before;
+    const fresh = crypto.randomBytes(32).toString('hex');
+    const since = await phone.eventMark();
+    await phone.rotateVoipToken(fresh);
+    // The shell's own socket says the old token is dead; the page registers the new one on its own.
+    await phone.waitForSystemEvent('push-unregistered', { since });
+    let tokens: string[] = [];
+    await phone.driver
+      .waitUntil(async () => (tokens = rig.server?.voipTokens() ?? []).includes(fresh), { timeout: 5_000 })
+      .catch(() => undefined);
+    assert.deepEqual(tokens, [fresh], `old ${old ?? '?'}, new ${fresh}`);
   });
 });

@@ -29,6 +29,8 @@ export interface AppFaults {
   pushPeerIsUsername: boolean;
   /** Issue 18 S9: a claim that succeeds after the call was declined still starts its media. */
   joinAfterEnd: boolean;
+  /** Issue 18 §4a: an invalidated VoIP token unregisters every registration of the device. */
+  unregisterAllPush: boolean;
 }
 
 export const NO_FAULTS: AppFaults = {
@@ -39,4 +41,5 @@ export const NO_FAULTS: AppFaults = {
   ringUntilExpiresAt: false,
   pushPeerIsUsername: false,
   joinAfterEnd: false,
+  unregisterAllPush: false,
 };

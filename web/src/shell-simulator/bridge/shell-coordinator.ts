@@ -93,7 +93,8 @@ export class ShellCoordinator implements SimulatedApp {
     this.pushKit = new PushKitManager(system, this.registry, this.callKit, voip, {
       tokenChanged: (token) =>
         this.bridge.send({ type: 'push.voip-token', environment: 'sandbox', ...token }),
-      tokenInvalidated: (lastToken) => this.callControl.unregisterPush(lastToken),
+      tokenInvalidated: (lastToken) =>
+        this.callControl.unregisterPush(this.faults.unregisterAllPush ? null : lastToken),
     });
   }
 

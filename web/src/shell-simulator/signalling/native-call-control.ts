@@ -157,16 +157,16 @@ export class NativeCallControl {
    * PushKit invalidated `token`: only that one is unregistered, since the page may already have
    * registered its successor on its own socket (a device-wide unregister would delete it too).
    */
-  unregisterPush(token: string): void {
+  unregisterPush(token: string | null): void {
     this.errands += 1;
     const socket = this.ensureConnected();
     if (!socket) {
       this.errands -= 1;
       return;
     }
-    void socket.request('push:unregister', { token }).then((res) => {
+    void socket.request('push:unregister', token === null ? {} : { token }).then((res) => {
       this.errands -= 1;
-      this.system.log('push-unregistered', undefined, res.ok ? token.slice(-8) : res.error.code);
+      this.system.log('push-unregistered', undefined, res.ok ? (token?.slice(-8) ?? 'all') : res.error.code);
       this.disconnectIfIdle();
     });
   }
