@@ -75,9 +75,8 @@ export class SqlitePushRepo implements PushRepo {
 
   unregisterVoipToken(deviceId: string, token: string): boolean {
     return (
-      this.db
-        .prepare('DELETE FROM voip_registrations WHERE device_id = ? AND token = ?')
-        .run(deviceId, token).changes > 0
+      this.db.prepare('DELETE FROM voip_registrations WHERE device_id = ? AND token = ?').run(deviceId, token)
+        .changes > 0
     );
   }
 

@@ -33,7 +33,10 @@ describe('microphone permission with the call', () => {
     const { callId } = res.data;
     await rings;
     const ok = { ok: true, data: {} };
-    assert.deepEqual(await b.socket.emitWithAck('call:mic-permission', { callId, state: 'undetermined' }), ok);
+    assert.deepEqual(
+      await b.socket.emitWithAck('call:mic-permission', { callId, state: 'undetermined' }),
+      ok,
+    );
     const answered = next(a.socket, 'call:state');
     assert.ok((await b.socket.emitWithAck('call:answer', { callId })).ok);
     assert.equal((await answered).state, CallState.Answered);

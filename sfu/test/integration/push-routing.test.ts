@@ -448,7 +448,10 @@ describe('VoIP registrations', () => {
     const other = await sleepingIphone();
     const shell = await wake(b.user, b.deviceId);
     assert.ok((await shell.emitWithAck('push:unregister', { token: other.token })).ok);
-    assert.ok(registeredTokens().includes(other.token), "another device's token is not this device's to remove");
+    assert.ok(
+      registeredTokens().includes(other.token),
+      "another device's token is not this device's to remove",
+    );
     assert.ok((await shell.emitWithAck('push:unregister', { token: b.token.toUpperCase() })).ok);
     assert.ok(!registeredTokens().includes(b.token), 'the invalidated token (any hex case) is removed');
     shell.disconnect();
