@@ -236,3 +236,46 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
     assert.deepEqual(tokens, [fresh], `old ${old ?? '?'}, new ${fresh}`);
   });
 });
+
+describe('a cold launch from a push has TURN before any page does (S10)', { timeout: 180_000 }, () => {
+  let rig: Rig;
+  let phone: IphoneParty;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
+      logDir: path.join(dir, 'logs-turn'),
+      apns: { reportTimeoutMs: REPORT_TIMEOUT_MS },
+      // A relay in every welcome (nothing listens there: host candidates still carry the call).
+      serverEnv: { TURN_URLS: 'turn:127.0.0.1:3479?transport=udp', TURN_SECRET: 'turn-secret-for-the-rig' },
+      calleeOnIphone: { query: '', pushes: true },
+    });
+    assert.ok(rig.callee instanceof IphoneParty);
+    phone = rig.callee;
+    const first = await placeCall(0, rig.caller, phone, { holdMs: 1_500, heardTimeoutMs: 8_000 });
+    assert.equal(first.outcome, 'measured', first.error);
+  });
+  after(async () => rig?.stop());
+
+  it("the native engine's legs get the relay from the shell's own welcome while the page still loads", async () => {
+    await phone.reopen({ webViewLoadDelayMs: '8000' });
+    try {
+      await phone.killApp();
+      await rig.caller.waitUntilAsleep(phone);
+      await phone.setDevice('locked');
+      const since = await phone.eventMark();
+      await rig.caller.call(phone);
+      const reported = await phone.waitForSystemEvent('incoming-reported', { timeout: 15_000, since });
+      assert.ok(reported.callId);
+      await phone.answerOnSystemUi();
+      const joined = await phone.waitForSystemEvent('media-joined', { callId: reported.callId });
+      // The page (and its `media.ice-servers`) is not up yet: the relay came from the welcome.
+      assert.match(joined.detail ?? '', /turn=1/);
+      await rig.caller.waitForScreen('in-call');
+      await rig.caller.hangup();
+      await phone.waitForSystemEvent('ended', { callId: reported.callId });
+    } finally {
+      await phone.reopen({ webViewLoadDelayMs: null });
+    }
+  });
+});
