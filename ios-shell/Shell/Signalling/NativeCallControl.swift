@@ -141,7 +141,7 @@ final class NativeCallControl {
     func place(requestId: Int?, callee: Peer) {
         errands += 1
         defer { ensureConnected() }
-        client.request(CallControlWire.invite, CallControlWire.Invite(to: callee.id), as: CallControlWire.CallRef.self, timeout: 15) { [weak self] result in
+        client.request(CallControlWire.invite, CallControlWire.Invite(to: callee.id), as: CallControlWire.CallRef.self, timeout: ShellPolicy.inviteTimeout) { [weak self] result in
             guard let self else { return }
             self.errands -= 1
             switch result {

@@ -48,8 +48,8 @@ final class SignallingClient {
             .secure(serverURL.scheme == "https"),
             .cookies([cookie]),
             .reconnects(true),
-            .reconnectWait(1),
-            .reconnectWaitMax(5),
+            .reconnectWait(ShellPolicy.reconnectWait),
+            .reconnectWaitMax(ShellPolicy.reconnectWaitMax),
             .handleQueue(.main),
         ])
         self.manager = manager
@@ -91,7 +91,7 @@ final class SignallingClient {
         _ event: String,
         _ payload: P,
         as result: R.Type,
-        timeout: Double = 10,
+        timeout: TimeInterval = ShellPolicy.requestTimeout,
         done: @escaping (Result<R, ProtocolError>) -> Void
     ) {
         guard let object = AckDecoding.object(payload) else {

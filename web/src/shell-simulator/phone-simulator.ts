@@ -29,6 +29,7 @@ import {
 } from './callkit-simulator.ts';
 import { NO_FAULTS, type AppFaults, type AppKnobs } from './app-faults.ts';
 import { ShellCoordinator } from './bridge/shell-coordinator.ts';
+import { SHELL_POLICY } from './shell-policy.ts';
 
 export interface ShellSimulatorSnapshot {
   device: DeviceState;
@@ -136,7 +137,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   // Before anything can capture: the native engine asks for the microphone in this window.
   const captures = new CaptureWatch(navigator.mediaDevices);
   const appKnobs: AppKnobs = {
-    activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000,
+    activationWatchdogMs: knobs.activationWatchdogMs ?? SHELL_POLICY.activationWatchdogMs.value,
     claimAckDelayMs: knobs.claimAckDelayMs ?? 0,
   };
   const faults = faultsFromQuery(query);

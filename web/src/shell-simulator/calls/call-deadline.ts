@@ -2,15 +2,11 @@
  * Models `ios-shell/Shell/Calls/CallDeadline.swift`: one deadline per call (the activation watchdog,
  * the ring timeout). Re-arming replaces the earlier deadline for the same call.
  */
-
-/** `CallDeadline.ringMargin`: the server's no-answer end normally comes first. */
-export const RING_MARGIN_MS = 5_000;
-/** `CallDeadline.defaultRingTimeout`: until a welcome or a push names the server's no-answer timeout. */
-export const DEFAULT_RING_TIMEOUT_MS = 60_000;
+import { SHELL_POLICY } from '../shell-policy.ts';
 
 /** `CallDeadline.ringTimeout(noAnswerTimeoutMs:)`: how long the shell lets a call ring. */
 export function ringTimeoutMs(noAnswerTimeoutMs: number): number {
-  return noAnswerTimeoutMs + RING_MARGIN_MS;
+  return noAnswerTimeoutMs + SHELL_POLICY.ringMarginMs.value;
 }
 
 export class CallDeadline {

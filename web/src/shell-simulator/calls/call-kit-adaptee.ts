@@ -13,7 +13,8 @@ import type { CallKitSimulator } from '../callkit-simulator.ts';
 import type { PushDecision } from '../decision-table.ts';
 import type { IncomingCallReporting } from '../push/push-kit-manager.ts';
 import type { ServerCallAction } from '../signalling/native-call-control.ts';
-import { CallDeadline, DEFAULT_RING_TIMEOUT_MS, ringTimeoutMs } from './call-deadline.ts';
+import { SHELL_POLICY } from '../shell-policy.ts';
+import { CallDeadline, ringTimeoutMs } from './call-deadline.ts';
 import type { AppCall, CallRegistry } from './call-registry.ts';
 
 /** Where CallKit's news goes: the page (through the bridge), the native socket and the media engine. */
@@ -41,7 +42,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
   /** Ends a call nobody answered when neither the page nor the server is there to say so. */
   private readonly ringTimer = new CallDeadline(() => this.ringTimeoutMs);
   /** The server's no-answer timeout plus the margin; set from `session:welcome`. */
-  ringTimeoutMs = DEFAULT_RING_TIMEOUT_MS;
+  ringTimeoutMs = SHELL_POLICY.defaultRingTimeoutMs.value;
   /** The call that last got `didActivate`; `didDeactivate` often arrives after it has ended. */
   private lastAudioOwner: string | null = null;
 

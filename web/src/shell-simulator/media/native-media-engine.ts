@@ -69,6 +69,7 @@ export class NativeMediaEngine {
       {
         capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', callId),
         closed: (why) => this.delegate.lostMedia(callId, why),
+        log: (kind, detail) => this.system.log(kind, callId, detail),
       },
       this.iceServers,
       () => this.system.recordPermission === 'granted',
@@ -140,7 +141,11 @@ class MediaSession {
   constructor(
     private readonly callId: string,
     private readonly tell: (m: Outgoing) => void,
-    private readonly notify: { capture(on: boolean): void; closed(why: string): void },
+    private readonly notify: {
+      capture(on: boolean): void;
+      closed(why: string): void;
+      log(kind: string, detail: string): void;
+    },
     iceServers: RTCIceServer[],
     recordingAllowed: () => boolean,
   ) {
@@ -150,6 +155,11 @@ class MediaSession {
         recovering: (on) =>
           tell({ type: 'media.connection', callId, state: on ? 'restarting' : 'connected' }),
         lost: () => notify.closed('media connection lost'),
+        // NativeMediaEngine.swift's `ice restart <leg> attempt=<n> after <event>` and
+        // `ice restart <leg> not negotiated` lines, in the system's event log.
+        restarting: (leg, attempt, after) =>
+          notify.log('ice-restart', `${leg} attempt=${attempt} after ${after}`),
+        notNegotiated: (leg, why) => notify.log('ice-restart-not-negotiated', `${leg}: ${why}`),
       },
       iceServers,
       recordingAllowed,

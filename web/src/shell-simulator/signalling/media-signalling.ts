@@ -16,5 +16,8 @@ export function bindToSocket(socket: SignallingClient, callId: string): NativeSi
     publish: async (sdp) => (await data(socket.request('media:publish', { callId, sdp }))).sdp,
     answerSubscription: async (sdp) =>
       void (await data(socket.request('media:subscribe-answer', { callId, sdp }))),
+    restartPublisher: async (sdp) =>
+      (await data(socket.request('media:publish-restart', { callId, sdp }))).sdp,
+    restartSubscriber: async () => (await data(socket.request('media:subscribe-restart', { callId }))).sdp,
   };
 }

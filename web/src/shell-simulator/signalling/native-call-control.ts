@@ -17,10 +17,11 @@ import {
   type EndReason,
   type EndedBy,
 } from '@softphone/sfu/protocol';
-import { SignallingClient } from '../../signalling/signalling-client.ts';
+import { SignallingClient, type ConnectionEvents } from '../../signalling/signalling-client.ts';
 import type { Outgoing } from '../bridge/web-bridge.ts';
 import type { CallKitSimulator } from '../callkit-simulator.ts';
 import type { NativeSignalling } from '../media/native-peer-connections.ts';
+import { SHELL_POLICY } from '../shell-policy.ts';
 import { bindToSocket } from './media-signalling.ts';
 import type { DeviceIdentity, SessionCredentials } from './session-credentials.ts';
 
@@ -192,7 +193,7 @@ export class NativeCallControl {
       });
       return;
     }
-    void socket.request('call:invite', { to: callee.id }).then((res) => {
+    void socket.request('call:invite', { to: callee.id }, SHELL_POLICY.inviteTimeoutMs.value).then((res) => {
       this.errands -= 1;
       if (!res.ok) {
         this.delegate.tellPage({
@@ -273,7 +274,12 @@ export class NativeCallControl {
       return null;
     }
     // This window's cookies are the page's session: the same origin, as the shell reads WKWebView's store.
-    const socket = new SignallingClient(window.location.origin, identity, {
+    const policy = {
+      // socket.io-client-swift's `.reconnectWait` / `.reconnectWaitMax` (SignallingClient.swift).
+      reconnectionDelay: SHELL_POLICY.reconnectWaitMs.value,
+      reconnectionDelayMax: SHELL_POLICY.reconnectWaitMaxMs.value,
+    };
+    const events: ConnectionEvents = {
       connected: () => {
         this.system.log('native-socket-connected');
         // A new connection is a new socket on the server: claims that did not settle are made again.
@@ -286,7 +292,9 @@ export class NativeCallControl {
         for (const id of [...this.links.keys()])
           this.delegate.serverEnded(id, 'failed', `socket refused: ${e.code}`);
       },
-    });
+    };
+    const timeoutMs = SHELL_POLICY.requestTimeoutMs.value;
+    const socket = new SignallingClient(window.location.origin, identity, events, policy, timeoutMs);
     socket.on('call:state', ({ callId, state }) => {
       const link = this.links.get(callId);
       if (!link) return;
