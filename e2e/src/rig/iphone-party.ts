@@ -190,6 +190,16 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((s) => window.shellSimulator.setDevice(s), state));
   }
 
+  /** The microphone permission as the user left it (an earlier prompt, or Settings). */
+  async setRecordPermission(state: 'granted' | 'denied' | 'undetermined'): Promise<void> {
+    await this.system(() => this.driver.execute((s) => window.shellSimulator.setRecordPermission(s), state));
+  }
+
+  /** PushKit invalidates the app's VoIP token and issues `token` instead. */
+  async rotateVoipToken(token: string): Promise<void> {
+    await this.system(() => this.driver.execute((t) => window.shellSimulator.rotateVoipToken(t), token));
+  }
+
   /** Airplane mode off (true) or on (false): APNs holds this phone's pushes while it is off. */
   async setNetwork(on: boolean): Promise<void> {
     await this.system(() => this.driver.execute((o) => window.shellSimulator.setNetwork(o), on));
@@ -214,6 +224,16 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((k) => window.shellSimulator.libWebRTCEvent(k), kind));
   }
 
+  /** Mute or unmute on CallKit's call screen (the system's button, not the page's). */
+  async muteOnSystemUi(muted: boolean): Promise<void> {
+    await this.system(() => this.driver.execute((m) => window.shellSimulator.muteOnSystemUi(m), muted));
+  }
+
+  /** The audio route changes by itself: a headset plugged in, Bluetooth connected. */
+  async changeRoute(route: Parameters<ShellSimulatorHooks['changeRoute']>[0]): Promise<void> {
+    await this.system(() => this.driver.execute((r) => window.shellSimulator.changeRoute(r), route));
+  }
+
   /** Hold or resume on CallKit's call screen (the system's hold, not the page's). */
   async holdOnSystemUi(held: boolean): Promise<void> {
     await this.system(() => this.driver.execute((h) => window.shellSimulator.holdOnSystemUi(h), held));
@@ -230,6 +250,15 @@ export class IphoneParty extends Party {
       const accept = this.driver.$('[data-test="callkit-answer"]');
       await accept.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
       await accept.click();
+    });
+  }
+
+  /** Declines on CallKit's own screen (the lock screen's, say) while it rings. */
+  async declineOnSystemUi(): Promise<void> {
+    await this.system(async () => {
+      const decline = this.driver.$('[data-test="callkit-decline"]');
+      await decline.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
+      await decline.click();
     });
   }
 

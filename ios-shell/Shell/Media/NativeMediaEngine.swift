@@ -158,7 +158,8 @@ final class NativeMediaEngine {
 
     // MARK: ICE
 
-    /// The page's ICE servers (TURN included), for every leg from now on and the ones already up.
+    /// The server's ICE servers (TURN included), from the page's `media.ice-servers` or the shell's
+    /// own welcome and renewals, whichever came last: for every leg from now on and the ones already up.
     func setIceServers(_ servers: [IceServer]) {
         iceServers = servers
         for session in sessions.values {

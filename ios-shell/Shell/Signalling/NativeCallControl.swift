@@ -11,6 +11,8 @@ protocol NativeCallControlDelegate: AnyObject {
     /// The server says the call is over (`call:ended`, or a claim or answer it refused as over).
     func callControl(_ control: NativeCallControl, serverEnded callId: UUID, reason: CallKitEndReason, why: String)
     func callControl(_ control: NativeCallControl, noAnswerTimeout: TimeInterval)
+    /// The server's ICE servers for this device (the welcome's, then each renewal).
+    func callControl(_ control: NativeCallControl, iceServers: [IceServer])
 }
 
 /// Call control over the shell's own socket, for the life of every CallKit call: the page may be
@@ -46,7 +48,12 @@ final class NativeCallControl {
         client.delegate = self
         client.on(CallControlWire.welcome, CallControlWire.Welcome.self) { [weak self] welcome in
             guard let self else { return }
-            self.delegate?.callControl(self, noAnswerTimeout: welcome.noAnswerTimeoutMs / 1000 + CallDeadline.ringMargin)
+            self.delegate?.callControl(self, noAnswerTimeout: CallDeadline.ringTimeout(noAnswerTimeoutMs: welcome.noAnswerTimeoutMs))
+            self.delegate?.callControl(self, iceServers: welcome.iceServers)
+        }
+        client.on(CallControlWire.iceServers, CallControlWire.IceServersEvent.self) { [weak self] event in
+            guard let self else { return }
+            self.delegate?.callControl(self, iceServers: event.iceServers)
         }
         client.on(CallControlWire.state, CallControlWire.StateEvent.self) { [weak self] event in self?.stateChanged(event) }
         client.on(CallControlWire.ended, CallControlWire.EndedEvent.self) { [weak self] event in self?.ended(event) }
@@ -113,6 +120,14 @@ final class NativeCallControl {
         }
     }
 
+    /// The permission to record as this device joins the call: kept with the call on the server, so
+    /// that a silent uplink from a device that may not record is not taken for a network fault.
+    func micPermission(_ callId: UUID, _ state: MicrophonePermission) {
+        afterClaim(callId) { [weak self] in
+            self?.client.request(CallControlWire.micPermission, CallControlWire.MicPermission(callId: callId.wireString, state: state), as: CallControlWire.Empty.self) { _ in }
+        }
+    }
+
     /// ICE restarts did not bring the media back: the server ends the call with `media-lost`.
     func mediaLost(_ callId: UUID) {
         afterClaim(callId) { [weak self] in
@@ -147,14 +162,16 @@ final class NativeCallControl {
         }
     }
 
-    /// PushKit invalidated the token: the server must stop pushing to this device.
-    func unregisterPush() {
+    /// PushKit invalidated `token`: the server must stop pushing to it. Only that token: the page may
+    /// already have registered its successor on its own socket, and this request often comes later
+    /// (this socket connects lazily), so a device-wide unregister would delete the new token too.
+    func unregisterPush(token: String) {
         errands += 1
         defer { ensureConnected() }
-        client.request(CallControlWire.pushUnregister, CallControlWire.Empty(), as: CallControlWire.Empty.self) { [weak self] result in
+        client.request(CallControlWire.pushUnregister, CallControlWire.PushUnregister(token: token), as: CallControlWire.Empty.self) { [weak self] result in
             guard let self else { return }
             self.errands -= 1
-            if case .success = result { Log.push.notice("push registration removed on the server (token invalidated)") }
+            if case .success = result { Log.push.notice("invalidated VoIP token unregistered on the server") }
             self.disconnectIfIdle()
         }
     }

@@ -25,7 +25,10 @@ export class NativeMediaEngine {
   private readonly heard = new Map<string, AudioMonitor>();
   /** The server's downstream offers that came before the call's session. */
   private readonly offers = new Map<string, string>();
-  /** The page's latest `media.ice-servers`, for the next call's peer connections. */
+  /**
+   * The latest ICE servers, the page's `media.ice-servers` or the shell's own welcome and renewals
+   * (whichever came last), for the next call's peer connections.
+   */
   private iceServers: RTCIceServer[] = [];
   /** The rig's signatures: each call's native audio windows say whose tones they carried. */
   private signatures: ToneSignatures | null = null;
@@ -58,6 +61,8 @@ export class NativeMediaEngine {
   /** The server has this device in the call: its session negotiates on `signalling`. */
   join(callId: string, signalling: NativeSignalling, audioEnabled: boolean): void {
     if (this.sessions.has(callId)) return;
+    const relays = this.iceServers.filter((s) => [s.urls].flat().some((u) => u.startsWith('turn'))).length;
+    this.system.log('media-joined', callId, `iceServers=${this.iceServers.length} turn=${relays}`);
     const session = new MediaSession(
       callId,
       (msg) => this.delegate.tellPage(msg),
@@ -67,6 +72,7 @@ export class NativeMediaEngine {
         log: (kind, detail) => this.system.log(kind, callId, detail),
       },
       this.iceServers,
+      () => this.system.recordPermission === 'granted',
     );
     this.sessions.set(callId, session);
     const monitor = new AudioMonitor(() => session.statsNow());
@@ -141,6 +147,7 @@ class MediaSession {
       log(kind: string, detail: string): void;
     },
     iceServers: RTCIceServer[],
+    recordingAllowed: () => boolean,
   ) {
     this.engine = new NativePeerConnections(
       {
@@ -155,6 +162,7 @@ class MediaSession {
         notNegotiated: (leg, why) => notify.log('ice-restart-not-negotiated', `${leg}: ${why}`),
       },
       iceServers,
+      recordingAllowed,
     );
   }
 

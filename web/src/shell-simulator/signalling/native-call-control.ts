@@ -11,6 +11,8 @@ import {
   ErrorCode,
   type Ack,
   type CallKitEndReason,
+  type IceServer,
+  type MicPermission,
   type Peer,
   type EndReason,
   type EndedBy,
@@ -36,6 +38,10 @@ export interface NativeCallControlDelegate {
   serverEnded(callId: string, reason: CallKitEndReason, why: string): void;
   /** The server's `media:offer` for the call's downstream. */
   subscriberOffer(callId: string, sdp: string): void;
+  /** `session:welcome`: the server's no-answer timeout and this device's ICE servers. */
+  welcome(noAnswerTimeoutMs: number, iceServers: IceServer[]): void;
+  /** `session:ice-servers`: TURN credentials renewed. */
+  iceServers(iceServers: IceServer[]): void;
 }
 
 export type ServerCallAction = 'decline' | 'hangup';
@@ -56,6 +62,8 @@ export class NativeCallControl {
     private readonly system: CallKitSimulator,
     private readonly credentials: SessionCredentials,
     private readonly delegate: NativeCallControlDelegate,
+    /** The rig's network latency on the claim's answer (a slow network holds the claim in flight). */
+    private readonly claimAckDelayMs: () => number = () => 0,
   ) {}
 
   /** The page's identity, for every later connection (cold launches included). */
@@ -96,21 +104,36 @@ export class NativeCallControl {
    * `settled` runs once now and, after a request, again when the server has answered it.
    */
   end(callId: string, server: ServerCallAction | null, settled: () => void): void {
-    this.links.delete(callId);
-    const socket = this.socket;
-    // A device that rings (the page's socket heard the call) may decline before the shell's claim settles.
-    if (server && socket) {
-      this.errands += 1;
-      void socket.request(server === 'decline' ? 'call:decline' : 'call:hangup', { callId }).then(() => {
-        this.errands -= 1;
-        settled();
-        this.disconnectIfIdle();
+    const link = this.links.get(callId);
+    if (server && link && link.claim !== 'done') {
+      // As NativeCallControl.swift: what the server must hear waits for the claim, which makes this
+      // device a party to a pushed call; the link stays until then (S9: the claim may still succeed).
+      link.afterClaim.push(() => {
+        this.links.delete(callId);
+        this.tellServer(callId, server, settled);
       });
       settled();
       return;
     }
+    this.links.delete(callId);
     settled();
-    this.disconnectIfIdle();
+    if (server) this.tellServer(callId, server, settled);
+    else this.disconnectIfIdle();
+  }
+
+  /** The decline or hang-up; `settled` runs again once the server has answered. */
+  private tellServer(callId: string, server: ServerCallAction, settled: () => void): void {
+    const socket = this.socket;
+    if (!socket) {
+      this.disconnectIfIdle();
+      return;
+    }
+    this.errands += 1;
+    void socket.request(server === 'decline' ? 'call:decline' : 'call:hangup', { callId }).then(() => {
+      this.errands -= 1;
+      settled();
+      this.disconnectIfIdle();
+    });
   }
 
   /** The user held the call in the page. */
@@ -124,6 +147,29 @@ export class NativeCallControl {
       callId,
       () => void this.socket?.request('call:activation-failed', { callId, why: 'not-activated' }),
     );
+  }
+
+  /** The permission to record as this device joins the call: kept with the call on the server. */
+  micPermission(callId: string, state: MicPermission): void {
+    this.afterClaim(callId, () => void this.socket?.request('call:mic-permission', { callId, state }));
+  }
+
+  /**
+   * PushKit invalidated `token`: only that one is unregistered, since the page may already have
+   * registered its successor on its own socket (a device-wide unregister would delete it too).
+   */
+  unregisterPush(token: string | null): void {
+    this.errands += 1;
+    const socket = this.ensureConnected();
+    if (!socket) {
+      this.errands -= 1;
+      return;
+    }
+    void socket.request('push:unregister', token === null ? {} : { token }).then((res) => {
+      this.errands -= 1;
+      this.system.log('push-unregistered', undefined, res.ok ? (token?.slice(-8) ?? 'all') : res.error.code);
+      this.disconnectIfIdle();
+    });
   }
 
   /** The media connection did not come back: the server ends the call with `media-lost`. */
@@ -180,7 +226,11 @@ export class NativeCallControl {
     const socket = this.ensureConnected();
     if (!link || link.claim !== 'needed' || !socket) return;
     link.claim = 'in-flight';
-    void socket.request('call:reported', { callId }).then((res) => this.claimed(callId, res));
+    void socket.request('call:reported', { callId }).then((res) => {
+      const delay = this.claimAckDelayMs();
+      if (delay > 0) setTimeout(() => this.claimed(callId, res), delay);
+      else this.claimed(callId, res);
+    });
   }
 
   private claimed(callId: string, res: Ack<{ call: { callId: string; from: Peer } }>): void {
@@ -209,7 +259,10 @@ export class NativeCallControl {
   private serverRefused(callId: string, code: string, request: string): void {
     this.system.log('server-refused', callId, `${request}: ${code}`);
     if (code === ErrorCode.CallNoLongerAvailable || code === ErrorCode.CallNotFound) {
+      // What waited for the claim (a decline) has nothing left to tell (`refusedAsOver` untracks).
+      this.links.delete(callId);
       this.delegate.serverEnded(callId, 'remote-ended', `${request} refused: ${code}`);
+      this.disconnectIfIdle();
     }
   }
 
@@ -255,6 +308,11 @@ export class NativeCallControl {
       this.delegate.serverEnded(callId, callKitReason(reason, by), `call:ended ${reason} by ${by}`);
     });
     socket.on('media:offer', ({ callId, sdp }) => this.delegate.subscriberOffer(callId, sdp));
+    // S10: the shell's own TURN, so that a cold launch from a push has a relay before any page does.
+    socket.on('session:welcome', ({ noAnswerTimeoutMs, iceServers }) =>
+      this.delegate.welcome(noAnswerTimeoutMs, iceServers),
+    );
+    socket.on('session:ice-servers', ({ iceServers }) => this.delegate.iceServers(iceServers));
     this.socket = socket;
     socket.connect();
     return socket;
