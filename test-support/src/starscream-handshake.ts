@@ -22,6 +22,7 @@
  *   module writes them in the order createUpgrade sets them; the server must not care.
  */
 import crypto from 'node:crypto';
+import http from 'node:http';
 import net from 'node:net';
 import tls from 'node:tls';
 
@@ -114,4 +115,87 @@ export function readResponseHead(
       reject(new Error(`connection closed before a response: ${buffered.toString('latin1')}`)),
     );
   });
+}
+
+/** The simulated shell's side of {@link startSwiftSocketStandIn}: how it asks for `.extraHeaders`' Origin. */
+export const EXTRA_ORIGIN_PARAM = 'swiftExtraOrigin';
+
+export interface SwiftSocketStandIn {
+  /** `ws://127.0.0.1:<port>`: the simulated shell's socket.io-client connects here. */
+  url: string;
+  /** Upgrades forwarded, with the status the server answered each with. */
+  readonly handshakes: { origin: string | null; status: number }[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The simulated iPhone shell's socket goes through this: a browser page can't write `Origin` (nor
+ * any handshake header), so the simulated shell's socket.io-client connects here, and this
+ * re-issues its WebSocket upgrade to the server exactly as socket.io-client-swift 16.1.1 over
+ * Starscream 4.0.8 writes it ({@link swiftUpgradeRequest}): the path and query of a
+ * `forceWebsockets` engine, the cookie (the page's session, as the shell reads it from
+ * WKHTTPCookieStore), Starscream's default `Origin: ws(s)://<host>` unless the simulated shell
+ * asks for the `.extraHeaders` Origin (query `swiftExtraOrigin`), compression offered. The server's
+ * 101 goes back with the accept value of the browser's own key; then bytes flow both ways as they
+ * are. A refused upgrade goes back as it is, and the simulated socket retries as the Swift does.
+ */
+export async function startSwiftSocketStandIn(server: URL, ca?: string): Promise<SwiftSocketStandIn> {
+  const handshakes: { origin: string | null; status: number }[] = [];
+  const open = new Set<net.Socket>();
+  const front = http.createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' });
+    res.end('only the shell socket upgrade goes here\n');
+  });
+  front.on('upgrade', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    open.add(client);
+    client.once('close', () => open.delete(client));
+    client.on('error', () => client.destroy());
+    const browserKey = req.headers['sec-websocket-key'];
+    const query = new URL(req.url ?? '/', 'ws://stand-in').searchParams;
+    const origin = query.get(EXTRA_ORIGIN_PARAM);
+    const cookie = req.headers.cookie;
+    const { head: upgrade } = swiftUpgradeRequest({
+      server,
+      ...(cookie !== undefined ? { cookie } : {}),
+      ...(origin ? { extraHeaders: { Origin: origin } } : {}),
+      compress: true,
+    });
+    void (async () => {
+      const upstream = await connectTo(server, ca);
+      open.add(upstream);
+      upstream.once('close', () => {
+        open.delete(upstream);
+        client.destroy();
+      });
+      client.once('close', () => upstream.destroy());
+      upstream.on('error', () => upstream.destroy());
+      upstream.write(upgrade);
+      const response = await readResponseHead(upstream);
+      handshakes.push({ origin, status: response.status });
+      if (response.status !== 101 || typeof browserKey !== 'string') {
+        client.end(`${response.head}\r\n\r\n`);
+        upstream.destroy();
+        return;
+      }
+      const rewritten = response.head.replace(
+        /\r\nSec-WebSocket-Accept: [^\r]*/i,
+        `\r\nSec-WebSocket-Accept: ${acceptFor(browserKey)}`,
+      );
+      client.write(`${rewritten}\r\n\r\n`);
+      if (response.rest.length > 0) client.write(response.rest);
+      if (head.length > 0) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    })().catch(() => client.destroy());
+  });
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  const { port } = front.address() as net.AddressInfo;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    handshakes,
+    async stop() {
+      for (const s of open) s.destroy();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    },
+  };
 }

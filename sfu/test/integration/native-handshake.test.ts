@@ -12,10 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import {
   acceptFor,
   connectTo,
+  EXTRA_ORIGIN_PARAM,
   readResponseHead,
+  startSwiftSocketStandIn,
   swiftUpgradeRequest,
 } from '@softphone/test-support/starscream-handshake';
-import { signUp, startHarness, type Harness, type User } from './harness.ts';
+import { io } from 'socket.io-client';
+import { next, signUp, startHarness, type Client, type Harness, type User } from './harness.ts';
 
 /** Text frames in and out of an upgraded connection (RFC 6455 §5.2): the client masks, the server doesn't. */
 function frames(socket: net.Socket, first: Buffer) {
@@ -148,6 +151,33 @@ describe(
         const { socket, response } = await open({ cookie: user.cookie, origin });
         socket.destroy();
         assert.equal(response.status, 400, `${origin}: ${response.head}`);
+      }
+    });
+
+    it("the simulated shell's stand-in: a socket.io client through it is welcomed, with Starscream's Origin or the page's", async () => {
+      const standIn = await startSwiftSocketStandIn(new URL(h.url));
+      try {
+        for (const query of [{}, { [EXTRA_ORIGIN_PARAM]: h.url }]) {
+          const socket: Client = io(standIn.url, {
+            auth: { deviceId: crypto.randomUUID(), deviceLabel: 'iPhone' },
+            extraHeaders: { cookie: user.cookie },
+            query,
+            transports: ['websocket'],
+            forceNew: true,
+            reconnection: false,
+          });
+          try {
+            await next(socket, 'session:welcome');
+          } finally {
+            socket.disconnect();
+          }
+        }
+        assert.deepEqual(standIn.handshakes, [
+          { origin: null, status: 101 },
+          { origin: h.url, status: 101 },
+        ]);
+      } finally {
+        await standIn.stop();
       }
     });
   },
