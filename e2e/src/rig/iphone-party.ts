@@ -13,6 +13,9 @@ import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
 
 export type SimulatorKnobs = Parameters<ShellSimulatorHooks['setKnobs']>[0];
+
+/** The simulator page's query key for where its shell socket connects (the Swift socket stand-in). */
+export const SWIFT_SOCKET_PARAM = 'swiftSocket';
 type Device = Parameters<ShellSimulatorHooks['setDevice']>[0];
 
 export class IphoneParty extends Party {
@@ -37,9 +40,9 @@ export class IphoneParty extends Party {
   override async open(url: string): Promise<void> {
     const page = new URL('/shell-simulator.html', url);
     page.search = this.query;
-    if (page.searchParams.has('pushes')) {
-      // The push stream is iOS's own channel to APNs, not the page's: the page's CSP (connect-src
-      // 'self') does not apply to it.
+    if (page.searchParams.has('pushes') || page.searchParams.has(SWIFT_SOCKET_PARAM)) {
+      // The push stream is iOS's own channel to APNs, and the shell's socket the app's own, not the
+      // page's: the page's CSP (connect-src 'self') applies to neither. (The web view's window keeps it.)
       this.tools ??= await DevTools.attach(this.driver);
       await this.tools.bypassCsp();
     }
