@@ -125,6 +125,11 @@ export interface SwiftSocketStandIn {
   url: string;
   /** Upgrades forwarded, with the status the server answered each with. */
   readonly handshakes: { origin: string | null; status: number }[];
+  /**
+   * The shell's network path goes (its connections are cut, new ones fail at once, as with no
+   * route) or comes back: an outage of the app's socket alone, the page's (frozen) one untouched.
+   */
+  setReachable(reachable: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -142,11 +147,16 @@ export interface SwiftSocketStandIn {
 export async function startSwiftSocketStandIn(server: URL, ca?: string): Promise<SwiftSocketStandIn> {
   const handshakes: { origin: string | null; status: number }[] = [];
   const open = new Set<net.Socket>();
+  let reachable = true;
   const front = http.createServer((_req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('only the shell socket upgrade goes here\n');
   });
   front.on('upgrade', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    if (!reachable) {
+      client.destroy();
+      return;
+    }
     open.add(client);
     client.once('close', () => open.delete(client));
     client.on('error', () => client.destroy());
@@ -193,6 +203,10 @@ export async function startSwiftSocketStandIn(server: URL, ca?: string): Promise
   return {
     url: `ws://127.0.0.1:${port}`,
     handshakes,
+    setReachable(on) {
+      reachable = on;
+      if (!on) for (const s of open) s.destroy();
+    },
     async stop() {
       for (const s of open) s.destroy();
       await new Promise<void>((resolve) => front.close(() => resolve()));
