@@ -7,7 +7,7 @@
  * `didActivate` never comes until the configuration is assigned again; no pushes before first
  * unlock; `didActivate` missing after an unhold.
  *
- * The app it talks to is {@link ShellAppSimulator}, which plays the Swift shell.
+ * The app it talks to is {@link ShellCoordinator} (bridge/shell-coordinator.ts), which plays the Swift shell.
  */
 
 /** The app's `CXProviderDelegate` and PushKit delegate, as the system calls them. */

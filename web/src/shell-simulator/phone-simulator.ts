@@ -25,7 +25,8 @@ import {
   type SystemEvent,
   type SystemKnobs,
 } from './callkit-simulator.ts';
-import { NO_FAULTS, ShellAppSimulator, type AppFaults, type AppKnobs } from './shell-app-simulator.ts';
+import { NO_FAULTS, type AppFaults, type AppKnobs } from './app-faults.ts';
+import { ShellCoordinator } from './bridge/shell-coordinator.ts';
 
 export interface ShellSimulatorSnapshot {
   device: DeviceState;
@@ -74,7 +75,7 @@ export interface ShellSimulatorHooks {
    */
   listenFor(signatures: ToneSignatures | null): void;
   /** What the app's native engine heard in a call: the rig's view while the page is frozen. */
-  nativeAudio(callId: string): ReturnType<ShellAppSimulator['nativeAudio']> | null;
+  nativeAudio(callId: string): ReturnType<ShellCoordinator['nativeAudio']> | null;
 }
 
 declare global {
@@ -140,7 +141,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   screen.append(systemUi);
 
   let webView: Window | null = null;
-  let app: ShellAppSimulator | null = null;
+  let app: ShellCoordinator | null = null;
   let signatures: ToneSignatures | null = null;
 
   const toPage = (message: NativeToWeb) => {
@@ -168,7 +169,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
-    app = new ShellAppSimulator(system, appKnobs, faults, voip, toPage);
+    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage);
     app.listenFor(signatures);
     system.app = app;
     const delay = launchKnobs.webViewLoadDelayMs;

@@ -1,5 +1,6 @@
 /**
- * The simulated iPhone's native engine (the Swift shell's `ios-shell/Shell/Media`): two plain
+ * Models `ios-shell/Shell/Media/PeerConnectionLeg.swift` (twice) and the legs' recovery
+ * (`IceRecovery.swift`), for one call of {@link NativeMediaEngine}: two plain
  * RTCPeerConnections speaking SDP, the party's upstream (publisher) and the partner's downstream
  * (subscriber), negotiated on the shell's own socket with the server's SDP edge, which turns them
  * into SFU transports (MediaSignalling.swift's events). While ringing the upstream is negotiated
@@ -8,9 +9,9 @@
  * the recovery deadline, and is then lost.
  */
 import type { MediaLeg } from '@softphone/sfu/protocol';
-import { IceRecovery } from '../media/ice-recovery.ts';
-import type { MediaEngineEvents, MediaStats } from '../media/media-engine.ts';
-import { readStats } from '../media/webrtc-stats.ts';
+import { IceRecovery } from '../../media/ice-recovery.ts';
+import type { MediaEngineEvents, MediaStats } from '../../media/media-engine.ts';
+import { readStats } from '../../media/webrtc-stats.ts';
 
 /** What the native engine says to the server's SDP edge (on the shell's own socket). */
 export interface NativeSignalling {

@@ -1,0 +1,227 @@
+/**
+ * Models `ios-shell/Shell/Media/NativeMediaEngine.swift`: one media session per call, negotiated
+ * on the shell's own socket (MediaSignalling), with capture gated by the audio session
+ * (`useManualAudio` + `isAudioEnabled` in the Swift shell). The engine runs in the app's window,
+ * not the page's, so it goes on while the page is frozen; what each call heard is kept after the
+ * call for the rig.
+ */
+import type { BridgeMediaStats, IceServer } from '@softphone/sfu/protocol';
+import { AudioMonitor, type AudioWindow } from '../../media/audio-monitor.ts';
+import { ToneProbe } from '../../media/tone-probe.ts';
+import type { ToneSignatures } from '../../media/tone-signature.ts';
+import type { Outgoing } from '../bridge/web-bridge.ts';
+import type { CallKitSimulator } from '../callkit-simulator.ts';
+import { NativePeerConnections, type NativeSignalling } from './native-peer-connections.ts';
+
+export interface NativeMediaEngineDelegate {
+  tellPage(message: Outgoing): void;
+  /** The media connection closed while the page may be asleep (A8): the call ends everywhere. */
+  lostMedia(callId: string, why: string): void;
+}
+
+export class NativeMediaEngine {
+  private readonly sessions = new Map<string, MediaSession>();
+  /** What each call's engine heard, kept after the call: the rig reads it while the page is frozen. */
+  private readonly heard = new Map<string, AudioMonitor>();
+  /** The server's downstream offers that came before the call's session. */
+  private readonly offers = new Map<string, string>();
+  /** The page's latest `media.ice-servers`, for the next call's peer connections. */
+  private iceServers: RTCIceServer[] = [];
+  /** The rig's signatures: each call's native audio windows say whose tones they carried. */
+  private signatures: ToneSignatures | null = null;
+
+  constructor(
+    private readonly system: CallKitSimulator,
+    private readonly isLive: (callId: string) => boolean,
+    private readonly delegate: NativeMediaEngineDelegate,
+  ) {}
+
+  setIceServers(servers: IceServer[]): void {
+    this.iceServers = servers.map((s) => ({
+      urls: s.urls,
+      ...(s.username !== null ? { username: s.username } : {}),
+      ...(s.credential !== null ? { credential: s.credential } : {}),
+    }));
+  }
+
+  /** From the next call on, what the engine hears is checked for these signatures. */
+  listenFor(signatures: ToneSignatures | null): void {
+    this.signatures = signatures;
+  }
+
+  /** What the engine heard of the far end in a call (the rig's view while the page is frozen). */
+  heardIn(callId: string): { windows: AudioWindow[]; firstHeardAt: number | null } {
+    const monitor = this.heard.get(callId);
+    return { windows: monitor ? [...monitor.windows] : [], firstHeardAt: monitor?.firstHeardAt ?? null };
+  }
+
+  /** The server has this device in the call: its session negotiates on `signalling`. */
+  join(callId: string, signalling: NativeSignalling, audioEnabled: boolean): void {
+    if (this.sessions.has(callId)) return;
+    const session = new MediaSession(
+      callId,
+      (msg) => this.delegate.tellPage(msg),
+      {
+        capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', callId),
+        closed: (why) => this.delegate.lostMedia(callId, why),
+      },
+      this.iceServers,
+    );
+    this.sessions.set(callId, session);
+    const monitor = new AudioMonitor(() => session.statsNow());
+    const signatures = this.signatures;
+    if (signatures) monitor.listen(new ToneProbe(() => session.receivedAudio(), signatures));
+    this.heard.set(callId, monitor);
+    monitor.start();
+    session.prepare(signalling);
+    const offer = this.offers.get(callId);
+    this.offers.delete(callId);
+    if (offer) session.subscriberOffer(offer);
+    session.setAudioEnabled(audioEnabled);
+  }
+
+  subscriberOffer(callId: string, sdp: string): void {
+    const session = this.sessions.get(callId);
+    this.system.log(
+      'downstream-offer',
+      callId,
+      session ? 'to the engine' : this.isLive(callId) ? 'kept' : 'no call',
+    );
+    if (session) session.subscriberOffer(sdp);
+    else if (this.isLive(callId)) this.offers.set(callId, sdp);
+  }
+
+  setMuted(callId: string, muted: boolean): void {
+    this.sessions.get(callId)?.setMuted(muted);
+  }
+
+  /** The gate: each session captures only while `enabledFor` its call. */
+  setAudioEnabled(enabledFor: (callId: string) => boolean): void {
+    for (const [id, session] of this.sessions) session.setAudioEnabled(enabledFor(id));
+  }
+
+  stats(callId: string, requestId: number): void {
+    const session = this.sessions.get(callId);
+    // Before the session exists (the claim in flight) the answer is "no media yet", never silence.
+    if (session) void session.stats(requestId);
+    else {
+      const stats = { at: Date.now(), inbound: null, outbound: null, sourceLevel: null, roundTripTime: null };
+      this.delegate.tellPage({ type: 'media.stats', callId, requestId, stats });
+    }
+  }
+
+  stop(callId: string): void {
+    this.heard.get(callId)?.stop();
+    this.sessions.get(callId)?.stop();
+    this.sessions.delete(callId);
+    this.offers.delete(callId);
+  }
+
+  /** The process is killed: every session and monitor goes with it. */
+  terminate(): void {
+    for (const session of this.sessions.values()) session.stop();
+    for (const monitor of this.heard.values()) monitor.stop();
+  }
+}
+
+/** One call's media (the Swift engine's `Session`): its two peer connections and its capture gate. */
+class MediaSession {
+  private readonly engine: NativePeerConnections;
+  private audioEnabled = false;
+  private applying: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(
+    private readonly callId: string,
+    private readonly tell: (m: Outgoing) => void,
+    private readonly notify: { capture(on: boolean): void; closed(why: string): void },
+    iceServers: RTCIceServer[],
+  ) {
+    this.engine = new NativePeerConnections(
+      {
+        failed: (why) => notify.closed(why),
+        recovering: (on) =>
+          tell({ type: 'media.connection', callId, state: on ? 'restarting' : 'connected' }),
+        lost: () => notify.closed('media connection lost'),
+      },
+      iceServers,
+    );
+  }
+
+  prepare(signalling: NativeSignalling): void {
+    this.engine.prepare(signalling).catch((err: unknown) => this.failed(err));
+  }
+
+  subscriberOffer(sdp: string): void {
+    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.failed(err));
+  }
+
+  setAudioEnabled(on: boolean): void {
+    this.audioEnabled = on;
+    this.apply();
+  }
+
+  setMuted(muted: boolean): void {
+    this.engine.setMuted(muted);
+  }
+
+  statsNow(): ReturnType<NativePeerConnections['stats']> {
+    return this.engine.stats();
+  }
+
+  receivedAudio(): MediaStream | null {
+    return this.engine.receivedAudio();
+  }
+
+  async stats(requestId: number): Promise<void> {
+    const { at, inbound, outbound, sourceLevel, roundTripTime } = await this.engine.stats();
+    // What the Swift engine sends: the bridge's fields only (its schema is strict), not every
+    // figure the page's own stats reader gathers.
+    const stats: BridgeMediaStats = {
+      at,
+      inbound: inbound && {
+        packetsReceived: inbound.packetsReceived,
+        packetsLost: inbound.packetsLost,
+        totalSamplesReceived: inbound.totalSamplesReceived,
+        concealedSamples: inbound.concealedSamples,
+        totalAudioEnergy: inbound.totalAudioEnergy,
+        totalSamplesDuration: inbound.totalSamplesDuration,
+        jitter: inbound.jitter,
+      },
+      outbound: outbound && { packetsSent: outbound.packetsSent },
+      sourceLevel,
+      roundTripTime,
+    };
+    this.tell({ type: 'media.stats', callId: this.callId, requestId, stats });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.apply();
+    this.engine.stop();
+  }
+
+  private failed(err: unknown): void {
+    if (!this.stopped)
+      this.tell({ type: 'media.failed', callId: this.callId, why: String(err).slice(0, 500) });
+  }
+
+  /** Serialised, so that a quick on/off/on never leaves a stray microphone running. */
+  private apply(): void {
+    this.applying = this.applying
+      .then(async () => {
+        const want = this.audioEnabled && !this.stopped;
+        if (want && !this.engine.capturing) {
+          await this.engine.start();
+          if (!this.engine.capturing) return;
+          this.notify.capture(true);
+          this.tell({ type: 'media.capture', callId: this.callId, capturing: true });
+        } else if (!want && this.engine.capturing) {
+          this.engine.hold();
+          this.notify.capture(false);
+          this.tell({ type: 'media.capture', callId: this.callId, capturing: false });
+        }
+      })
+      .catch((err: unknown) => this.failed(err));
+  }
+}
