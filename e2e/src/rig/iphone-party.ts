@@ -8,14 +8,16 @@
 import type { SystemEvent } from '@softphone/web/callkit-simulator';
 import { capturedBeforeActivation } from '@softphone/web/capture-watch';
 import type { PhoneSnapshot } from '@softphone/web/test-hooks';
-import type { ShellSimulatorHooks, ShellSimulatorSnapshot } from '@softphone/web/shell-simulator';
+import {
+  SWIFT_SOCKET_PARAM,
+  type ShellSimulatorHooks,
+  type ShellSimulatorSnapshot,
+} from '@softphone/web/shell-simulator';
 import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
 
 export type SimulatorKnobs = Parameters<ShellSimulatorHooks['setKnobs']>[0];
 
-/** The simulator page's query key for where its shell socket connects (the Swift socket stand-in). */
-export const SWIFT_SOCKET_PARAM = 'swiftSocket';
 type Device = Parameters<ShellSimulatorHooks['setDevice']>[0];
 
 export class IphoneParty extends Party {

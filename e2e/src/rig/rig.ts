@@ -19,7 +19,8 @@ import {
 import { signatureIn, toneSignatures, type SignatureName } from '../audio/wav.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
 import { DevTools } from './devtools.ts';
-import { IphoneParty, SWIFT_SOCKET_PARAM } from './iphone-party.ts';
+import { SWIFT_SOCKET_PARAM } from '@softphone/web/shell-simulator';
+import { IphoneParty } from './iphone-party.ts';
 import { Party } from './party.ts';
 
 export interface RigOptions {

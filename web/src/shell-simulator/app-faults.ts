@@ -6,6 +6,11 @@
 export interface AppKnobs {
   /** A4: how long after answer (or unhold) the shell waits for `didActivate`. */
   activationWatchdogMs: number;
+  /**
+   * The next call's `media:publish` fails as refused, without being sent (as the SDP edge refuses
+   * an upstream offer it can't take): a media failure for the rig to play (S7).
+   */
+  refuseNextPublish: boolean;
 }
 
 /**

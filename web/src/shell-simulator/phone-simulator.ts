@@ -115,6 +115,12 @@ function faultsFromQuery(q: URLSearchParams): AppFaults {
   return faults;
 }
 
+/**
+ * The query key for the Swift socket stand-in's URL (`@softphone/test-support/starscream-handshake`):
+ * the shell's socket connects through it, so its handshake is socket.io-client-swift + Starscream's.
+ */
+export const SWIFT_SOCKET_PARAM = 'swiftSocket';
+
 /** The web view's window name: the rig finds the app's page by it. */
 export const WEB_VIEW_NAME = 'softphone-web-view';
 
@@ -124,7 +130,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const system = new CallKitSimulator(knobs);
   // Before anything can capture: the native engine asks for the microphone in this window.
   const captures = new CaptureWatch(navigator.mediaDevices);
-  const appKnobs: AppKnobs = { activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000 };
+  const appKnobs: AppKnobs = {
+    activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000,
+    refuseNextPublish: false,
+  };
   const faults = faultsFromQuery(query);
   const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
   const pageQuery = query.get('engine') === 'page' ? '?engine=page' : '';
@@ -169,7 +178,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
-    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage);
+    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage, {
+      url: query.get(SWIFT_SOCKET_PARAM) ?? window.location.origin,
+      pageOrigin: window.location.origin,
+    });
     app.listenFor(signatures);
     system.app = app;
     const delay = launchKnobs.webViewLoadDelayMs;
@@ -261,6 +273,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
+      if (k.refuseNextPublish !== undefined) appKnobs.refuseNextPublish = k.refuseNextPublish;
       if (k.webViewLoadDelayMs !== undefined) launchKnobs.webViewLoadDelayMs = k.webViewLoadDelayMs;
       system.log('knobs', undefined, JSON.stringify(k));
     },

@@ -15,7 +15,11 @@ import { NativePeerConnections, type NativeSignalling } from './native-peer-conn
 
 export interface NativeMediaEngineDelegate {
   tellPage(message: Outgoing): void;
-  /** The media connection closed while the page may be asleep (A8): the call ends everywhere. */
+  /**
+   * The media connection closed while the page may be asleep (A8), or its negotiation failed (a
+   * publish refused or unacked, a downstream offer that can't be applied: S7): the call ends
+   * everywhere, from the shell.
+   */
   lostMedia(callId: string, why: string): void;
 }
 
@@ -127,6 +131,8 @@ export class NativeMediaEngine {
 /** One call's media (the Swift engine's `Session`): its two peer connections and its capture gate. */
 class MediaSession {
   private readonly engine: NativePeerConnections;
+  /** The last downstream offer taken: a resync after a reconnect carries it again. */
+  private lastOffer: string | null = null;
   private audioEnabled = false;
   private applying: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -149,11 +155,13 @@ class MediaSession {
   }
 
   prepare(signalling: NativeSignalling): void {
-    this.engine.prepare(signalling).catch((err: unknown) => this.failed(err));
+    this.engine.prepare(signalling).catch((err: unknown) => this.negotiationFailed(err));
   }
 
   subscriberOffer(sdp: string): void {
-    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.failed(err));
+    if (sdp === this.lastOffer) return;
+    this.lastOffer = sdp;
+    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.negotiationFailed(err));
   }
 
   setAudioEnabled(on: boolean): void {
@@ -204,6 +212,13 @@ class MediaSession {
   private failed(err: unknown): void {
     if (!this.stopped)
       this.tell({ type: 'media.failed', callId: this.callId, why: String(err).slice(0, 500) });
+  }
+
+  /** NativeMediaEngine.fail: the page hears why, and the call ends from here, not when the page runs. */
+  private negotiationFailed(err: unknown): void {
+    if (this.stopped) return;
+    this.failed(err);
+    this.notify.closed(String(err).slice(0, 500));
   }
 
   /** Serialised, so that a quick on/off/on never leaves a stray microphone running. */
