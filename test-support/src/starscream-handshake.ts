@@ -173,11 +173,16 @@ export async function startSwiftSocketStandIn(server: URL, ca?: string): Promise
     void (async () => {
       const upstream = await connectTo(server, ca);
       open.add(upstream);
+      // Each side's end is passed on once what it sent is written (pipe's `end`); a destroyed side
+      // (an error, an outage) takes the other with it. Destroying on a mere close could drop the
+      // last bytes a client wrote just before closing (a `call:media-lost` before the socket closes).
       upstream.once('close', () => {
         open.delete(upstream);
-        client.destroy();
+        if (upstream.errored) client.destroy();
       });
-      client.once('close', () => upstream.destroy());
+      client.once('close', () => {
+        if (client.errored) upstream.destroy();
+      });
       upstream.on('error', () => upstream.destroy());
       upstream.write(upgrade);
       const response = await readResponseHead(upstream);

@@ -14,7 +14,7 @@ import type { AudioWindow } from '../../media/audio-monitor.ts';
 import type { ToneSignatures } from '../../media/tone-signature.ts';
 import type { AppFaults, AppKnobs } from '../app-faults.ts';
 import { CallAudioService } from '../audio/call-audio-service.ts';
-import { CallKitAdaptee } from '../calls/call-kit-adaptee.ts';
+import { CallKitAdaptee, RING_MARGIN_MS } from '../calls/call-kit-adaptee.ts';
 import { CallRegistry } from '../calls/call-registry.ts';
 import type { CallKitSimulator, SimulatedApp } from '../callkit-simulator.ts';
 import { NativeMediaEngine } from '../media/native-media-engine.ts';
@@ -66,6 +66,7 @@ export class ShellCoordinator implements SimulatedApp {
       outgoingConnected: (callId) => this.callKit.outgoingConnected(callId),
       serverEnded: (callId, reason, why) => this.callKit.remoteEnded(callId, reason, why),
       subscriberOffer: (callId, sdp) => this.media.subscriberOffer(callId, sdp),
+      noAnswerTimeout: (ms) => (this.callKit.ringTimeoutMs = ms + RING_MARGIN_MS),
     });
     this.callKit = new CallKitAdaptee(system, this.registry, this.audio, knobs, faults, {
       tellPage,

@@ -36,8 +36,18 @@ export interface CallKitAdapteeDelegate {
   setHeldByUser(callId: string, held: boolean): void;
 }
 
+/** `CallDeadline.ringMargin`: the shell's ring timer gives the server's own no-answer timeout this much more. */
+export const RING_MARGIN_MS = 5_000;
+
 export class CallKitAdaptee implements IncomingCallReporting {
   private readonly watchdog: CallDeadline;
+  /**
+   * `ringTimeout`: the server's no-answer timeout (its `session:welcome`) plus {@link RING_MARGIN_MS};
+   * until a welcome, `CallDeadline.defaultRingTimeout`.
+   */
+  ringTimeoutMs = 60_000;
+  /** An outgoing call nobody answered, even when neither the page nor the server is there to say so. */
+  private readonly ringTimer = new CallDeadline(() => this.ringTimeoutMs);
   /** The call that last got `didActivate`; `didDeactivate` often arrives after it has ended. */
   private lastAudioOwner: string | null = null;
 
@@ -164,6 +174,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
   outgoingConnected(callId: string): void {
     const call = this.registry.get(callId);
     if (!call || call.connectedAt !== null) return;
+    this.ringTimer.disarm(callId);
     call.connectedAt = Date.now();
     this.registry.markAnswered(callId, call.connectedAt);
     this.system.reportOutgoingConnected(callId);
@@ -195,6 +206,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
     call.answeredAt = Date.now();
     this.system.log('reported', callId, 'CXStartCallAction');
     this.armWatchdog(callId);
+    this.ringTimer.arm(callId, () => this.ringedOut(callId));
     this.system.startFulfilled(callId);
   }
 
@@ -285,6 +297,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
   /** The process is killed: no deadline outlives it. */
   terminate(): void {
     this.watchdog.disarmAll();
+    this.ringTimer.disarmAll();
   }
 
   // ---- internals ----
@@ -327,12 +340,21 @@ export class CallKitAdaptee implements IncomingCallReporting {
   private finish(callId: string, server: ServerCallAction | null): void {
     if (!this.registry.has(callId)) return;
     this.watchdog.disarm(callId);
+    this.ringTimer.disarm(callId);
     this.delegate.stopMedia(callId);
     this.registry.remove(callId);
     this.delegate.didEnd(callId, server, () => {
       if (this.registry.size === 0) this.audio.record('callsEnded');
       this.audio.apply();
     });
+  }
+
+  /** `ringedOut`: nobody answered in time, and neither the server nor the page ended the call. */
+  private ringedOut(callId: string): void {
+    const call = this.registry.get(callId);
+    if (!call || call.connectedAt !== null) return;
+    this.system.log('ring-timeout', callId, `direction=${call.direction}`);
+    this.end(callId, 'unanswered');
   }
 
   private armWatchdog(callId: string): void {

@@ -45,6 +45,8 @@ export interface NativeCallControlDelegate {
   serverEnded(callId: string, reason: CallKitEndReason, why: string): void;
   /** The server's `media:offer` for the call's downstream. */
   subscriberOffer(callId: string, sdp: string): void;
+  /** The server's no-answer timeout (`session:welcome`), for the ring timer. */
+  noAnswerTimeout(ms: number): void;
 }
 
 export type ServerCallAction = 'decline' | 'hangup';
@@ -323,7 +325,10 @@ export class NativeCallControl {
           this.delegate.serverEnded(id, 'failed', `socket refused: ${e.code}`);
       },
     });
-    socket.on('session:welcome', () => this.welcomed());
+    socket.on('session:welcome', ({ noAnswerTimeoutMs }) => {
+      this.delegate.noAnswerTimeout(noAnswerTimeoutMs);
+      this.welcomed();
+    });
     socket.on('call:resync', ({ callId, state, answered, downstream }) => {
       this.resynced(callId, state, answered);
       // MediaNegotiator's part: the downstream as last sent to this device (one already answered
