@@ -3,7 +3,8 @@
  * socket.io-client-swift 16.1.1 over Starscream 4.0.8 do (through the rig's Swift socket stand-in,
  * `@softphone/test-support/starscream-handshake`), reconnects as that library does, and carries the
  * call while the page is frozen. Issue 18's S1 (the server refused that handshake), S5 (a reconnect
- * lost what happened while away) and S7 (a media failure waited for the page).
+ * lost what happened while away), S6 (the SFU refused a rebuilt engine's republish) and S7 (a
+ * media failure waited for the page).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -100,6 +101,40 @@ describe(
         handshakes.map(() => 101),
       );
       assert.ok(handshakes.every((h) => h.origin === new URL(rig.url).origin));
+    });
+
+    it("S6: a media-services reset mid-call: the rebuilt engine's republish is taken, its downstream offered again and heard", async () => {
+      try {
+        await Promise.all([rig.caller.listen(), phone.listen()]);
+        await rig.caller.call(phone);
+        await phone.waitForScreen('incoming');
+        await phone.answer();
+        await Promise.all([rig.caller.waitForScreen('in-call'), phone.waitForScreen('in-call')]);
+        const callId = (await phone.snapshot()).state.call?.id;
+        assert.ok(callId);
+        const mark = await phone.eventMark();
+        await phone.libWebRTCEvent('media-services-reset');
+        await phone.waitForSystemEvent('media-rebuilt', { since: mark });
+        // The SFU closed the old transports and offers the downstream again, for the new connection.
+        await phone.waitForSystemEvent('downstream-offer', { callId, since: mark, timeout: 10_000 });
+        const rebuiltAt = Date.now();
+        // The caller's voice on the new downstream (the uplink waits for CallKit's next didActivate).
+        await phone.driver.waitUntil(
+          async () => judgeDirection((await phone.nativeAudio(callId)).windows, rebuiltAt, Date.now()).heard,
+          { timeout: 10_000, interval: 250, timeoutMsg: 'the caller is not heard on the rebuilt downstream' },
+        );
+        const events = await phone.systemEvents(mark);
+        assert.equal(
+          events.find((e) => e.kind === 'media-ended'),
+          undefined,
+          JSON.stringify(events.map((e) => [e.kind, e.detail])),
+        );
+        assert.equal((await rig.caller.snapshot()).screen, 'in-call');
+        await rig.caller.hangup();
+        await phone.waitForSystemEvent('ended', { callId });
+      } finally {
+        await leaveClean();
+      }
     });
 
     it('S5: the shell socket drops mid-call with the page frozen and the far end answers meanwhile: the resync connects the call, which outlives the ring timeout, two-way', async () => {

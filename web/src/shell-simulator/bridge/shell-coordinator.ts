@@ -240,5 +240,7 @@ export class ShellCoordinator implements SimulatedApp {
 
   libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void {
     this.audio.libWebRTCEvent(kind);
+    // `audioMediaServicesWereReset`: the native engine rebuilds its connections.
+    if (kind === 'media-services-reset') this.media.rebuildAfterMediaServicesReset();
   }
 }

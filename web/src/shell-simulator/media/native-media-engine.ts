@@ -121,6 +121,16 @@ export class NativeMediaEngine {
     this.offers.delete(callId);
   }
 
+  /**
+   * `rebuildAfterMediaServicesReset`: every audio object is gone, the peer connections with them.
+   * Each call gets new connections and publishes again; the SFU takes the new upstream in place of
+   * the old one and offers the downstream again on a new transport (MediaRoom `dropNativeMedia`).
+   */
+  rebuildAfterMediaServicesReset(): void {
+    this.system.log('media-rebuilt', undefined, `calls=${this.sessions.size}`);
+    for (const session of this.sessions.values()) session.rebuild();
+  }
+
   /** The process is killed: every session and monitor goes with it. */
   terminate(): void {
     for (const session of this.sessions.values()) session.stop();
@@ -130,7 +140,8 @@ export class NativeMediaEngine {
 
 /** One call's media (the Swift engine's `Session`): its two peer connections and its capture gate. */
 class MediaSession {
-  private readonly engine: NativePeerConnections;
+  private engine: NativePeerConnections;
+  private signalling: NativeSignalling | null = null;
   /** The last downstream offer taken: a resync after a reconnect carries it again. */
   private lastOffer: string | null = null;
   private audioEnabled = false;
@@ -141,21 +152,47 @@ class MediaSession {
     private readonly callId: string,
     private readonly tell: (m: Outgoing) => void,
     private readonly notify: { capture(on: boolean): void; closed(why: string): void },
-    iceServers: RTCIceServer[],
+    private readonly iceServers: RTCIceServer[],
   ) {
-    this.engine = new NativePeerConnections(
+    this.engine = this.connections();
+  }
+
+  private connections(): NativePeerConnections {
+    return new NativePeerConnections(
       {
-        failed: (why) => notify.closed(why),
+        failed: (why) => this.notify.closed(why),
         recovering: (on) =>
-          tell({ type: 'media.connection', callId, state: on ? 'restarting' : 'connected' }),
-        lost: () => notify.closed('media connection lost'),
+          this.tell({
+            type: 'media.connection',
+            callId: this.callId,
+            state: on ? 'restarting' : 'connected',
+          }),
+        lost: () => this.notify.closed('media connection lost'),
       },
-      iceServers,
+      this.iceServers,
     );
   }
 
   prepare(signalling: NativeSignalling): void {
+    this.signalling = signalling;
     this.engine.prepare(signalling).catch((err: unknown) => this.negotiationFailed(err));
+  }
+
+  /** New connections after a media-services reset: a new publish, and the server's next offer for the new subscriber. */
+  rebuild(): void {
+    const signalling = this.signalling;
+    if (this.stopped || !signalling) return;
+    const old = this.engine;
+    const wasCapturing = old.capturing;
+    old.stop();
+    if (wasCapturing) {
+      this.notify.capture(false);
+      this.tell({ type: 'media.capture', callId: this.callId, capturing: false });
+    }
+    this.engine = this.connections();
+    this.lastOffer = null;
+    this.prepare(signalling);
+    this.apply();
   }
 
   subscriberOffer(sdp: string): void {
