@@ -12,6 +12,9 @@ export default tseslint.config(
       '.data/**',
       'e2e/results/**',
       'sfu/mediasoup-worker/out/**',
+      // Mutation testing: Stryker's sandbox (mutated copies of the sources) and its reports.
+      'sfu/.stryker-tmp/**',
+      'sfu/reports/**',
     ],
   },
   js.configs.recommended,

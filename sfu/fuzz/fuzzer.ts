@@ -94,6 +94,7 @@ function strangerCall(event: RequestName): unknown {
     'call:activation-failed': { callId, why: 'failed' },
     'media:publish': { callId, sdp: 'v=0' },
     'media:subscribe-answer': { callId, sdp: 'v=0' },
+    'media:publish-restart': { callId, sdp: 'v=0' },
     'media:transport-create': { callId, direction: 'send' },
     'media:transport-connect': {
       callId,

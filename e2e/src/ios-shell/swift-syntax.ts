@@ -228,3 +228,32 @@ export function switchEntries(scope: Node): { labels: string; node: Node }[] {
     node,
   }));
 }
+
+export interface SwiftConstant {
+  /** The enum, struct or class it is declared in, or null at the top level. */
+  owner: string | null;
+  name: string;
+  /** The initial value's text (`10`, `2.5`, `10 * 60`). */
+  valueText: string;
+  /** The value when it is a plain number literal, else null. */
+  value: number | null;
+  /** 1-based. */
+  line: number;
+}
+
+/** Every `let` (static or not) with an initial value in `root`: what a policy table can be checked against. */
+export function constants(root: Node): SwiftConstant[] {
+  return descendants(root, (n) => n.type === 'property_declaration').flatMap((node) => {
+    if (node.namedChildren.find((c) => c?.type === 'value_binding_pattern')?.text !== 'let') return [];
+    const name = node.namedChildren
+      .find((c) => c?.type === 'pattern')
+      ?.namedChildren.find((c) => c?.type === 'simple_identifier')?.text;
+    const init = node.namedChildren.at(-1);
+    if (!name || !init || ['pattern', 'type_annotation'].includes(init.type)) return [];
+    const literal = init.type === 'integer_literal' || init.type === 'real_literal';
+    const type = ancestors(node).find((a) => a.type === 'class_declaration');
+    const owner = type?.namedChildren.find((c) => c?.type === 'type_identifier')?.text ?? null;
+    const value = literal ? Number(init.text.replaceAll('_', '')) : null;
+    return [{ owner, name, valueText: init.text, value, line: node.startPosition.row + 1 }];
+  });
+}

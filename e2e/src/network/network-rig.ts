@@ -36,6 +36,8 @@ export async function startNetworkRig(o: {
   /** The caller's link; null: no impairment relay, the SFU on the public address itself. */
   network: NetworkProfileName | null;
   serverEnv?: Record<string, string>;
+  /** The callee on a simulated iPhone (Rig's option), in the callee's namespace like a browser. */
+  calleeOnIphone?: RigOptions['calleeOnIphone'];
 }): Promise<NetworkRig> {
   fs.mkdirSync(o.logDir, { recursive: true });
   const topology = Topology.build();
@@ -59,6 +61,7 @@ export async function startNetworkRig(o: {
       wav: o.wav,
       logDir: o.logDir,
       topology,
+      ...(o.calleeOnIphone ? { calleeOnIphone: o.calleeOnIphone } : {}),
       serverEnv: {
         ...(relay ? { MEDIA_LISTEN_IP: SFU_PRIVATE_IP, PUBLIC_IP, TURN_URLS: 'none' } : {}),
         MEDIA_RTC_PORTS: `${RTC_PORTS.min}-${RTC_PORTS.max}`,

@@ -20,7 +20,14 @@ import {
   bridgeQueuesBeforeReady,
   pushKitAndCallKitBeforeUi,
 } from '../../src/ios-shell/shell-rules.ts';
-import { calls, swiftParser, syntaxErrors, type Node } from '../../src/ios-shell/swift-syntax.ts';
+import {
+  calls,
+  functions,
+  identifiers,
+  swiftParser,
+  syntaxErrors,
+  type Node,
+} from '../../src/ios-shell/swift-syntax.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const shell = path.join(repo, 'ios-shell');
@@ -71,6 +78,7 @@ describe('ios-shell sources (Linux CI)', () => {
   });
 
   const shellOnly = () => new Map([...trees].filter(([f]) => f.startsWith('ios-shell/Shell/')));
+  const shellOnlyFiles = () => files.filter((f) => f.startsWith('ios-shell/Shell/'));
 
   it("I12.2/I12.3: libwebrtc's activation count follows the ledger, its self-activating observers removed", () => {
     assert.deepEqual(balancedLibWebRTCActivation(shellOnly()), []);
@@ -136,6 +144,72 @@ describe('ios-shell sources (Linux CI)', () => {
       !fs.existsSync(path.join(shell, 'Softphone.xcodeproj')),
       'the generated project is not committed',
     );
+  });
+
+  it('B1: the test host XcodeGen derives is the app the build makes, and the tests import its module', () => {
+    const yml = read('ios-shell/project.yml');
+    // Each target's block under `targets:`: from its two-space-indented name to the next one.
+    const section = /^targets:\n((?: .*\n|\n)*)/m.exec(yml)?.[1] ?? '';
+    const targets = new Map(
+      [...section.matchAll(/^ {2}(\w+):\n((?: {4,}.*\n|\n)*)/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    );
+    const [appName, app] = [...targets].find(([, body]) => /^ {4}type: application$/m.test(body)) ?? [];
+    assert.ok(appName && app, 'project.yml has an application target');
+    // XcodeGen: the spec key `productName` defaults to the target name (Target.swift:275) and names
+    // TEST_HOST (PBXProjGenerator.swift:1366-1376); the build names the app and module PRODUCT_NAME.
+    const productName = /^ {4}productName: (\S+)$/m.exec(app)?.[1] ?? appName;
+    const productSetting = /^ +PRODUCT_NAME: (\S+)$/m.exec(app)?.[1] ?? appName;
+    const tests = [...targets.values()].find((body) => /^ {4}type: bundle\.unit-test$/m.test(body)) ?? '';
+    const explicitHost = /^ +TEST_HOST: (\S+)$/m.exec(tests)?.[1];
+    const testHost = explicitHost ?? `$(BUILT_PRODUCTS_DIR)/${productName}.app/${productName}`;
+    assert.equal(
+      testHost,
+      `$(BUILT_PRODUCTS_DIR)/${productSetting}.app/${productSetting}`,
+      `ShellTests' TEST_HOST is ${testHost}, the build makes ${productSetting}.app (set productName: ${productSetting} on ${appName})`,
+    );
+    const imports = files
+      .filter((f) => f.startsWith('ios-shell/ShellTests/'))
+      .flatMap((f) => [...read(f).matchAll(/^@testable import (\w+)$/gm)].map((m) => `${f}: ${m[1]}`));
+    assert.ok(imports.length > 0, 'the tests import the app module');
+    assert.deepEqual(
+      imports.filter((i) => !i.endsWith(`: ${productSetting}`)),
+      [],
+      `the app module is ${productSetting}`,
+    );
+  });
+
+  it('B2: the UIScene life cycle: the scene delegate named in Info.plist owns the window and Recents', () => {
+    const info = parsePlist(read('ios-shell/Shell/Info.plist')) as Record<string, unknown>;
+    const manifest = info['UIApplicationSceneManifest'] as
+      { UISceneConfigurations?: Record<string, { UISceneDelegateClassName?: string }[]> } | undefined;
+    const roles = manifest?.UISceneConfigurations?.['UIWindowSceneSessionRoleApplication'] ?? [];
+    const delegates = roles.map((r) => r.UISceneDelegateClassName?.replace('$(PRODUCT_MODULE_NAME).', ''));
+    assert.deepEqual(delegates, ['SceneDelegate'], 'Info.plist names one window scene delegate');
+    const shellFunctions = shellOnlyFiles().flatMap((f) => functions(tree(f).root));
+    const scene = shellFunctions.filter((f) => f.owner === 'SceneDelegate' && f.name === 'scene');
+    assert.ok(
+      scene.some((f) => f.labels.includes('willConnectTo')),
+      'scene(_:willConnectTo:options:)',
+    );
+    assert.ok(
+      scene.some((f) => f.labels.includes('continue')),
+      'scene(_:continue:)',
+    );
+    const { root: app } = tree('ios-shell/Shell/App/AppDelegate.swift');
+    // A scene-based app's delegate never gets application(_:continue:restorationHandler:).
+    assert.deepEqual(
+      functions(app)
+        .filter((f) => f.labels.includes('continue'))
+        .map((f) => f.name),
+      [],
+    );
+    assert.deepEqual(calls(app, 'UIWindow'), [], "the window is the scene's");
+    const mainScreen = shellOnlyFiles().flatMap((f) =>
+      identifiers(tree(f).root, 'main')
+        .filter((line) => read(f).split('\n')[line - 1]?.includes('UIScreen.main'))
+        .map((line) => `${f}:${line}`),
+    );
+    assert.deepEqual(mainScreen, [], "UIScreen.main is deprecated (and not the scene's screen)");
   });
 
   it('the README maps every rule of field notes §1–3 and of issue 12 to a tagged line and to tests that exist', () => {

@@ -105,7 +105,15 @@ final class CallAudioService: NSObject {
         let configuration = RTCAudioSessionConfiguration.webRTC()
         configuration.category = AVAudioSession.Category.playAndRecord.rawValue
         configuration.mode = AVAudioSession.Mode.voiceChat.rawValue
-        configuration.categoryOptions = [.allowBluetooth]
+        // The iOS 26 SDK renames `.allowBluetooth` (deprecated there) to `.allowBluetoothHFP`, same
+        // behaviour (forum thread 797379, DTS); older SDKs have only the old name. Swift 6.2 ships
+        // with Xcode 26, the first with the iOS 26 SDK: see PushKitManager for why the compiler
+        // version is the SDK test here.
+        #if compiler(>=6.2)
+            configuration.categoryOptions = [.allowBluetoothHFP]
+        #else
+            configuration.categoryOptions = [.allowBluetooth]
+        #endif
         // libwebrtc re-applies its "WebRTC configuration" when the audio unit starts; keep it ours.
         RTCAudioSessionConfiguration.setWebRTC(configuration)
         rtc.lockForConfiguration()

@@ -26,8 +26,7 @@ final class NativeMediaEngine {
         var muted = false
         var held = false
         var capturing = false
-        var recovery: [MediaLeg: IceRecovery] = [.publisher: IceRecovery(), .subscriber: IceRecovery()]
-        var graceTimers: [MediaLeg: DispatchWorkItem] = [:]
+        let recovery: IceRecoveryDriver
         var reported: MediaConnectionState?
         /// Downstream offers not answered yet, oldest first, and whether one is being answered:
         /// `subscriberOffer` answers them one at a time.
@@ -35,9 +34,13 @@ final class NativeMediaEngine {
         var answeringOffer = false
         /// The last downstream offer applied: a resync after a reconnect carries it again.
         var lastOffer: String?
+        /// The upstream's latest ICE restart: an answer to an earlier one (its request outlived its
+        /// heal deadline) carries credentials the SFU has since replaced, and is dropped.
+        var publisherRestart = 0
 
-        init(callId: UUID) {
+        init(callId: UUID, clock: RecoveryClock) {
             self.callId = callId
+            recovery = IceRecoveryDriver(clock: clock)
         }
 
         var legs: [PeerConnectionLeg] { [publisher, subscriber].compactMap { $0 } }
@@ -53,15 +56,17 @@ final class NativeMediaEngine {
     private var sessions: [UUID: Session] = [:]
     private var audioEnabled = false
     private var iceServers: [IceServer] = []
+    private let clock: RecoveryClock
     /// `RTCPeerConnection.close()` blocks until libwebrtc's signalling thread has torn the connection
     /// down: never on the main queue, never inside a CallKit action.
     private let closer = DispatchQueue(label: "app.softphone.shell.media.close", qos: .userInitiated)
 
     /// Create CallAudioService first (Shell does): manual audio must be on before any peer connection.
     /// `audioDevice`: QA builds' known-signal uplink (Shell/QA); nil is libwebrtc's own VPIO device.
-    init(audioDevice: RTCAudioDevice? = nil) {
+    init(audioDevice: RTCAudioDevice? = nil, clock: RecoveryClock = MainQueueClock()) {
         RTCInitializeSSL()
         self.audioDevice = audioDevice
+        self.clock = clock
         factory = Self.makeFactory(audioDevice)
     }
 
@@ -78,7 +83,19 @@ final class NativeMediaEngine {
     /// microphone track attached; it captures only once call audio is on.
     func join(_ callId: UUID) {
         guard sessions[callId] == nil else { return }
-        let session = Session(callId: callId)
+        let session = Session(callId: callId, clock: clock)
+        session.recovery.onRestart = { [weak self, weak session] leg, attempt, after in
+            guard let self, let session else { return }
+            Log.media.notice("ice restart \(leg.rawValue, privacy: .public) attempt=\(attempt, privacy: .public) after \(String(describing: after), privacy: .public) call=\(session.callId.wireString, privacy: .public)")
+            self.report(session, .restarting)
+            self.restartIce(session, leg)
+        }
+        session.recovery.onGiveUp = { [weak self, weak session] leg in
+            guard let self, let session else { return }
+            Log.media.error("media lost \(leg.rawValue, privacy: .public) call=\(session.callId.wireString, privacy: .public): ICE restarts did not reconnect")
+            self.report(session, .lost)
+            self.delegate?.media(self, lostMediaFor: session.callId, why: "\(leg.rawValue) ICE restarts did not reconnect")
+        }
         sessions[callId] = session
         publish(session)
         updateCapture(session)
@@ -157,8 +174,9 @@ final class NativeMediaEngine {
         Log.media.notice("ice servers set count=\(servers.count, privacy: .public)")
     }
 
-    /// The device changed network (Wi-Fi ↔ cellular, a new Wi-Fi): every call restarts ICE at once
-    /// instead of waiting for the old path to time out.
+    /// The device changed network (Wi-Fi ↔ cellular, a new Wi-Fi): every connected leg restarts ICE
+    /// at once instead of waiting for the old path to time out. It never ends a call: a leg that is
+    /// healing keeps its deadline, one not yet connected its first negotiation (IceRecovery).
     func networkChanged() {
         for session in sessions.values {
             for leg in session.legs { recover(session, leg.leg, .networkChanged) } // [I12.10]
@@ -181,7 +199,6 @@ final class NativeMediaEngine {
         for session in rebuilt {
             session.track = nil
             session.sender = nil
-            session.recovery = [.publisher: IceRecovery(), .subscriber: IceRecovery()]
             // Offers for the old subscriber connection are void; the server's next one is for the new.
             session.pendingOffers.removeAll()
             session.answeringOffer = false
@@ -258,31 +275,26 @@ final class NativeMediaEngine {
         report(session, .connecting)
         leg.createOffer { [weak self] result in
             switch result {
-            case let .success(sdp): self?.sendOffer(sdp, on: leg, session: session, restart: false)
+            case let .success(sdp): self?.sendOffer(sdp, on: leg, session: session)
             case let .failure(error): self?.fail(callId, "publisher offer: \(error.localizedDescription)")
             }
         }
     }
 
     /// The upstream's offer to the server, and its answer back: `media:publish`.
-    private func sendOffer(_ sdp: String, on leg: PeerConnectionLeg, session: Session, restart: Bool) {
+    private func sendOffer(_ sdp: String, on leg: PeerConnectionLeg, session: Session) {
         let callId = session.callId
-        let applyAnswer: (Result<String, ProtocolError>) -> Void = { [weak self] result in
+        negotiation?.publish(callId, offer: sdp) { [weak self] result in
             guard let self, self.sessions[callId] === session, session.publisher === leg else { return }
             switch result {
             case let .success(answer):
                 leg.setRemote(.answer, sdp: answer) { error in
-                    if let error {
-                        self.negotiationFailed(session, .publisher, restart: restart, "publisher answer: \(error.localizedDescription)")
-                    } else if restart {
-                        self.recover(session, .publisher, .restartNegotiated)
-                    }
+                    if let error { self.fail(callId, "publisher answer: \(error.localizedDescription)") }
                 }
             case let .failure(error):
-                self.negotiationFailed(session, .publisher, restart: restart, "publisher \(restart ? "restart" : "publish"): \(error.code)")
+                self.fail(callId, "publisher publish: \(error.code)")
             }
         }
-        negotiation?.publish(callId, offer: sdp, done: applyAnswer)
     }
 
     private func answer(offer sdp: String, on leg: PeerConnectionLeg, session: Session, done: @escaping (Bool) -> Void) {
@@ -308,61 +320,63 @@ final class NativeMediaEngine {
         }
     }
 
-    /// A restart that failed is IceRecovery's to count; a first publish that failed ends the call.
-    private func negotiationFailed(_ session: Session, _ leg: MediaLeg, restart: Bool, _ why: String) {
-        guard restart else {
-            fail(session.callId, why)
-            return
-        }
-        Log.media.error("media restart failed call=\(session.callId.wireString, privacy: .public): \(why, privacy: .public)")
-        tell(.failed(callId: session.callId, why: String(why.prefix(500))))
-        recover(session, leg, .restartFailed)
-    }
-
     // MARK: Recovery
 
     private func recover(_ session: Session, _ which: MediaLeg, _ event: IceRecovery.Event) {
-        guard sessions[session.callId] === session, var recovery = session.recovery[which] else { return }
-        let action = recovery.handle(event)
-        session.recovery[which] = recovery
-        if event == .connected || event == .restartNegotiated || event == .networkChanged {
-            session.graceTimers.removeValue(forKey: which)?.cancel()
-        }
-        switch action {
-        case .none:
-            break
-        case let .waitGrace(seconds):
-            session.graceTimers[which]?.cancel()
-            let timer = DispatchWorkItem { [weak self, weak session] in
-                guard let self, let session else { return }
-                self.recover(session, which, .graceExpired)
-            }
-            session.graceTimers[which] = timer
-            DispatchQueue.main.asyncAfter(deadline: .now() + seconds, execute: timer)
-        case let .restart(attempt):
-            Log.media.notice("ice restart \(which.rawValue, privacy: .public) attempt=\(attempt, privacy: .public) after \(String(describing: event), privacy: .public) call=\(session.callId.wireString, privacy: .public)")
-            report(session, .restarting)
-            restartIce(session, which)
-        case .giveUp:
-            Log.media.error("media lost \(which.rawValue, privacy: .public) call=\(session.callId.wireString, privacy: .public): ICE restarts did not reconnect")
-            report(session, .lost)
-            delegate?.media(self, lostMediaFor: session.callId, why: "\(which.rawValue) ICE restarts did not reconnect")
-        }
+        guard sessions[session.callId] === session else { return }
+        session.recovery.handle(event, on: which)
         reportOverallState(session)
     }
 
-    /// The SDP edge has no ICE restart (mediasoup is ICE-lite: MediaSignalling.swift): the leg heals
-    /// on continual gathering or not at all, and IceRecovery counts this as a restart that failed.
+    /// A real ICE restart on the SDP edge. The upstream offers again with new ICE credentials
+    /// (`restartIce()` marks the next offer, RTCPeerConnection.h) and applies the SFU's answer with
+    /// its restarted transport's; the downstream asks the SFU to restart and re-offer, and answers
+    /// that offer like any other (in turn with earlier ones). A negotiation that fails is only
+    /// logged: the heal deadline IceRecoveryDriver armed decides, and continual gathering may heal
+    /// the leg without it. Nothing here tells the page `media.failed`, which would end the call.
     private func restartIce(_ session: Session, _ which: MediaLeg) {
-        Log.media.notice("no ice restart on the SDP edge \(which.rawValue, privacy: .public) call=\(session.callId.wireString, privacy: .public): waiting for the leg to heal")
-        recover(session, which, .restartFailed)
+        let callId = session.callId
+        guard let leg = session.leg(which), let negotiation else { return }
+        let failed: (String) -> Void = { why in
+            Log.media.error("ice restart \(which.rawValue, privacy: .public) not negotiated call=\(callId.wireString, privacy: .public): \(why, privacy: .public)")
+        }
+        switch which {
+        case .publisher:
+            session.publisherRestart += 1
+            let restart = session.publisherRestart
+            leg.createOffer(iceRestart: true) { [weak self] result in
+                switch result {
+                case let .failure(error):
+                    failed("offer: \(error.localizedDescription)")
+                case let .success(offer):
+                    negotiation.restartPublisher(callId, offer: offer) { answer in
+                        guard let self, self.sessions[callId] === session, session.publisher === leg, session.publisherRestart == restart else { return }
+                        switch answer {
+                        case let .success(sdp):
+                            leg.setRemote(.answer, sdp: sdp) { error in
+                                if let error { failed("answer: \(error.localizedDescription)") }
+                            }
+                        case let .failure(error):
+                            failed("media:publish-restart \(error.code)")
+                        }
+                    }
+                }
+            }
+        case .subscriber:
+            negotiation.restartSubscriber(callId) { [weak self] offer in
+                switch offer {
+                case let .success(sdp): self?.subscriberOffer(callId, sdp: sdp)
+                case let .failure(error): failed("media:subscribe-restart \(error.code)")
+                }
+            }
+        }
     }
 
     /// Connected when every leg that exists is; restarting while any recovery runs.
     private func reportOverallState(_ session: Session) {
         let legs = session.legs
         guard !legs.isEmpty, session.reported != .lost else { return }
-        if session.recovery.values.contains(where: \.restarting) {
+        if session.recovery.restarting {
             report(session, .restarting)
         } else if legs.allSatisfy({ $0.state == .connected }) {
             report(session, .connected)
@@ -378,8 +392,7 @@ final class NativeMediaEngine {
     // MARK: Internals
 
     private func closeLegs(_ session: Session) {
-        for timer in session.graceTimers.values { timer.cancel() }
-        session.graceTimers.removeAll()
+        session.recovery.reset()
         let legs = session.legs
         for leg in legs { leg.markClosed() }
         session.publisher = nil

@@ -50,7 +50,9 @@ final class PeerConnectionLeg: NSObject {
         }
     }
 
-    /// `iceRestart`: new ICE credentials in this offer (`restartIce()` marks the next offer so).
+    /// `iceRestart`: new ICE credentials in this offer. `restartIce()` "triggers a need for
+    /// negotiation and subsequent offerForConstraints:completionHandler call will act as if
+    /// RTCOfferAnswerOptions::ice_restart is true" (WebRTC's sdk/objc/api/peerconnection/RTCPeerConnection.h).
     func createOffer(iceRestart: Bool = false, _ done: @escaping (Result<String, Error>) -> Void) {
         if iceRestart { connection.restartIce() }
         connection.offer(for: Self.noConstraints) { [weak self] description, error in

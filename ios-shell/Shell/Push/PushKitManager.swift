@@ -71,8 +71,15 @@ final class PushKitManager: NSObject, PKPushRegistryDelegate {
     /// is false (app in the foreground, already on a call, or the push is too old) the app may drop a
     /// push it has nothing to ring for; otherwise the same rule applies: report before returning.
     ///
-    /// `PKVoIPPushMetadata` exists only in the iOS 26.4 SDK (Xcode 26.4, Swift 6.3): older Xcodes
-    /// compile without this method, and the system then calls the classic one on every iOS.
+    /// `PKVoIPPushMetadata` exists only in the iOS 26.4 SDK: older Xcodes compile without this
+    /// method, and the system then calls the classic one on every iOS. The guard is the SDK's:
+    /// Swift has no test for an SDK symbol (`@available` is about the OS it runs on, and
+    /// `canImport` needs a whole module), and a runtime-only `@objc` method with this selector is
+    /// an error against the 26.4 SDK's optional requirement (`objc_optional_requirement_conflict`).
+    /// Every Xcode ships one compiler with its SDK, and Swift 6.3 is the one in Xcode 26.4 (swift.org
+    /// "Swift 6.3 Released": "Swift 6.3 is included in Xcode 26.4"; Xcode 26.1 ships 6.2.1), so
+    /// `compiler(>=6.3)` is true exactly with the 26.4 SDK or later. Only a swift.org toolchain
+    /// forced onto an older Xcode (TOOLCHAINS) breaks that, and it fails to compile, not silently.
     #if compiler(>=6.3)
     @available(iOS 26.4, *)
     func pushRegistry(

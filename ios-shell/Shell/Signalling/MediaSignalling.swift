@@ -7,19 +7,27 @@ import Foundation
 /// `sfu/src/protocol/media.ts`): plain SDP offer/answer on two peer connections per party, the
 /// party's upstream (`media:publish`: our offer in, the SFU's answer out) and the partner's
 /// downstream (the server's `media:offer`, answered with `media:subscribe-answer`). mediasoup is
-/// ICE-lite and puts its candidates in its SDP, so nothing is trickled, and the edge has no SDP ICE
-/// restart: a leg rides out a network change on libwebrtc's continual gathering (a new candidate
-/// pair, no restart) or is lost when IceRecovery's deadline passes.
+/// ICE-lite and puts its candidates in its SDP, so nothing is trickled. An ICE restart is SDP too:
+/// the upstream's new offer (new ice-ufrag/ice-pwd) in `media:publish-restart`, answered with the
+/// credentials of the SFU's restarted transport; for the downstream, `media:subscribe-restart` has
+/// the SFU restart its transport and re-offer the same m-section, answered with
+/// `media:subscribe-answer` (sfu/src/protocol/media.ts).
 enum MediaWire {
     // Client → server requests.
     static let publish = "media:publish"
     static let subscribeAnswer = "media:subscribe-answer"
+    static let publishRestart = "media:publish-restart"
+    static let subscribeRestart = "media:subscribe-restart"
     // Server → client.
     static let offer = "media:offer"
 
     struct Sdp: Codable, Equatable {
         let callId: String
         let sdp: String
+    }
+
+    struct Call: Codable, Equatable {
+        let callId: String
     }
 
     struct SdpResult: Decodable, Equatable {
@@ -38,6 +46,10 @@ protocol MediaNegotiation: AnyObject {
     func publish(_ callId: UUID, offer sdp: String, done: @escaping (Result<String, ProtocolError>) -> Void)
     /// The answer to the downstream's offer.
     func answerSubscription(_ callId: UUID, sdp: String)
+    /// The upstream's ICE-restart offer; the answer of the SFU's restarted transport comes back.
+    func restartPublisher(_ callId: UUID, offer sdp: String, done: @escaping (Result<String, ProtocolError>) -> Void)
+    /// Has the SFU restart the downstream's transport; its new offer comes back.
+    func restartSubscriber(_ callId: UUID, done: @escaping (Result<String, ProtocolError>) -> Void)
 }
 
 /// Where the server's media messages go.
@@ -74,5 +86,17 @@ final class MediaNegotiator: MediaNegotiation {
 
     func answerSubscription(_ callId: UUID, sdp: String) {
         client.request(MediaWire.subscribeAnswer, MediaWire.Sdp(callId: callId.wireString, sdp: sdp), as: CallControlWire.Empty.self) { _ in }
+    }
+
+    func restartPublisher(_ callId: UUID, offer sdp: String, done: @escaping (Result<String, ProtocolError>) -> Void) {
+        client.request(MediaWire.publishRestart, MediaWire.Sdp(callId: callId.wireString, sdp: sdp), as: MediaWire.SdpResult.self) { result in
+            done(result.map(\.sdp))
+        }
+    }
+
+    func restartSubscriber(_ callId: UUID, done: @escaping (Result<String, ProtocolError>) -> Void) {
+        client.request(MediaWire.subscribeRestart, MediaWire.Call(callId: callId.wireString), as: MediaWire.SdpResult.self) { result in
+            done(result.map(\.sdp))
+        }
     }
 }

@@ -154,7 +154,7 @@ final class NativeCallControl {
     func place(requestId: Int?, callee: Peer) {
         errands += 1
         defer { ensureConnected() }
-        client.request(CallControlWire.invite, CallControlWire.Invite(to: callee.id), as: CallControlWire.CallRef.self, timeout: 15) { [weak self] result in
+        client.request(CallControlWire.invite, CallControlWire.Invite(to: callee.id), as: CallControlWire.CallRef.self, timeout: ShellPolicy.inviteTimeout) { [weak self] result in
             guard let self else { return }
             self.errands -= 1
             switch result {
@@ -212,7 +212,7 @@ final class NativeCallControl {
                         Log.signalling.notice("claim unacked call=\(callId.wireString, privacy: .public): sending again attempt=\(attempt, privacy: .public)")
                         self.claimIfNeeded(callId)
                     case .giveUp:
-                        self.lost(callId, why: "claim unacked after \(SignallingPolicy.ackAttempts) attempts")
+                        self.lost(callId, why: "claim unacked after \(ShellPolicy.ackAttempts) attempts")
                     }
                 } else {
                     // Retried at the next connection (the ack was lost with a socket that dropped).

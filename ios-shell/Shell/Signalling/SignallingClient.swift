@@ -21,7 +21,7 @@ protocol SignallingClientDelegate: AnyObject {
 /// and its device identity in the handshake's `auth`, exactly what the page's own socket sends.
 ///
 /// Requests made while not connected (before `connect`, while connecting, while reconnecting) wait,
-/// in order, for the connection, each until its deadline (SignallingPolicy.queuedDeadline), past
+/// in order, for the connection, each until its deadline (ShellPolicy.queuedDeadline), past
 /// which it fails as offline; `disconnect` fails them all as offline. Main queue only (the client's
 /// handle queue is the main queue).
 ///
@@ -65,8 +65,8 @@ final class SignallingClient {
             .secure(serverURL.scheme == "https"),
             .cookies([cookie]),
             .reconnects(true),
-            .reconnectWait(1),
-            .reconnectWaitMax(5),
+            .reconnectWait(ShellPolicy.reconnectWait),
+            .reconnectWaitMax(ShellPolicy.reconnectWaitMax),
             .handleQueue(.main),
         ]
         if let pageOrigin { config.insert(.extraHeaders(["Origin": pageOrigin])) }
@@ -114,8 +114,8 @@ final class SignallingClient {
         _ event: String,
         _ payload: P,
         as result: R.Type,
-        timeout: Double = SignallingPolicy.ackTimeout,
-        queuedFor: TimeInterval = SignallingPolicy.queuedDeadline,
+        timeout: TimeInterval = ShellPolicy.requestTimeout,
+        queuedFor: TimeInterval = ShellPolicy.queuedDeadline,
         done: @escaping (Result<R, ProtocolError>) -> Void
     ) {
         guard let object = AckDecoding.object(payload) else {

@@ -1,21 +1,9 @@
 import Foundation
 
-/// The native socket's deadlines and retries, and what a (re)connection owes the calls: the pure
-/// half of SignallingClient and NativeCallControl, tested in ShellTests/SignallingPolicyTests.
+/// The native socket's Origin, retries and what a (re)connection owes the calls: the pure half of
+/// SignallingClient and NativeCallControl, tested in ShellTests/SignallingPolicyTests. Their
+/// numbers (queue deadline, ack timeout, attempts) are in ShellPolicy, the table both sides share.
 enum SignallingPolicy {
-    /// How long a request waits for a connection before it fails as `offline`. The socket comes
-    /// back within `reconnectWaitMax` (5 s) when the server is reachable at all; the server keeps a
-    /// dropped device's call for its reconnect grace (`CALL_RECONNECT_GRACE_MS`, 20 s) and ends it
-    /// after. Past this the call can't be saved from here: CallKit is told instead of waiting.
-    static let queuedDeadline: TimeInterval = 15
-    /// An acked request's own timeout, from the moment it is sent (socket.io-client-swift's
-    /// `timingOut(after:)`, which answers "NO ACK").
-    static let ackTimeout: TimeInterval = 10
-    /// Sends of a request whose ack did not come while the socket stayed connected (claim, answer):
-    /// the first and two retries. Both are idempotent on the server: a second claim of a call this
-    /// device reported, or a second answer by the device that answered, changes nothing.
-    static let ackAttempts = 3
-
     /// The page's origin (`scheme://host[:port]`, the port only when the URL names one), what a
     /// browser would send as `Origin`: the shell's socket sends it too (`.extraHeaders`), instead of
     /// Starscream's default `wss://<host>` (Starscream 4.0.8 `Sources/Framer/HTTPHandler.swift:57-64`).
@@ -36,7 +24,7 @@ struct AckRetry: Equatable {
     let maxAttempts: Int
     private(set) var attempts = 1
 
-    init(maxAttempts: Int = SignallingPolicy.ackAttempts) {
+    init(maxAttempts: Int = ShellPolicy.ackAttempts) {
         self.maxAttempts = maxAttempts
     }
 

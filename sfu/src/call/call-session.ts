@@ -70,6 +70,12 @@ export interface CallSessionDeps {
 }
 
 const CALLER = 'caller';
+/** The media requests that restart a party's ICE (a page's transport, a native engine's legs). */
+const ICE_RESTARTS = new Set<MediaRequestName>([
+  'media:restart-ice',
+  'media:publish-restart',
+  'media:subscribe-restart',
+]);
 const other = (role: Role): Role => (role === 'caller' ? 'callee' : 'caller');
 const calleeParty = (m: Member) => `callee:${m.deviceId}`;
 /** The direction a role's upstream feeds: what its partner hears. */
@@ -287,8 +293,14 @@ export class CallSession {
     event: K,
     payload: MediaPayload<K>,
   ): Promise<RequestResult<K>> {
-    if (event === 'media:restart-ice') this.log.info({ party: this.partyOf(member) }, 'ICE restart');
-    return this.mediaOp(async (room) => room.handle(this.partyOf(member), event, payload));
+    if (ICE_RESTARTS.has(event)) this.log.info({ party: this.partyOf(member), event }, 'ICE restart');
+    const result = await this.mediaOp(async (room) => room.handle(this.partyOf(member), event, payload));
+    // The re-offer replaces the downstream the device was sent: a socket that joins later, or comes
+    // back, gets the credentials the SFU now has, not the ones the restart retired.
+    const sent = this.downstream.get(member);
+    if (event === 'media:subscribe-restart' && sent && 'sdp' in result)
+      sent.delivery = { event: 'media:offer', payload: { sdp: result.sdp } };
+    return result;
   }
 
   /**

@@ -23,7 +23,15 @@ import {
   type DirectionCounters,
   type DirectionRecord,
 } from './direction-watch.ts';
-import { consumerOffer, dtlsFromAnswer, producerAnswer, producerFromOffer } from './sdp-edge.ts';
+import {
+  consumerOffer,
+  dtlsFromAnswer,
+  nextOrigin,
+  producerAnswer,
+  producerFromOffer,
+  type SdpOrigin,
+  type SdpTransport,
+} from './sdp-edge.ts';
 
 export type Leg = 'send' | 'recv';
 
@@ -111,12 +119,35 @@ class Party {
   native = false;
   /** The DTLS fingerprints a native engine answered its downstream offer with, once it has. */
   recvAnsweredWith: string | null = null;
+  /** The DTLS fingerprints of the native connection that published: an ICE restart comes from it. */
+  sendOfferedWith: string | null = null;
+  /** The `o=` of the SFU's last SDP on each native leg: the next is its next version (RFC 3264 §8). */
+  private readonly sdpOrigin: Partial<Record<Leg, SdpOrigin>> = {};
   /** Resolves once the party can be given a consumer (its recv transport exists). */
   readonly receiving: Promise<void>;
   markReceiving!: () => void;
   constructor(readonly name: string) {
     this.receiving = new Promise((resolve) => (this.markReceiving = resolve));
   }
+
+  nextOrigin(leg: Leg): SdpOrigin {
+    const origin = nextOrigin(this.sdpOrigin[leg]);
+    this.sdpOrigin[leg] = origin;
+    return origin;
+  }
+}
+
+/** The fingerprints that name one native peer connection (its DTLS certificate). */
+const identity = (dtls: ms.DtlsParameters) => JSON.stringify(dtls.fingerprints);
+
+/**
+ * Restarts a transport's ICE: mediasoup draws a new ice-ufrag/ice-pwd and still answers checks with
+ * the old ones until the first with the new (IceServer::RestartIce, mediasoup 3.19.2
+ * worker/src/RTC/IceServer.cpp). What to write in the SDP: the credentials `restartIce()` returned.
+ */
+async function restartedIce(transport: ms.WebRtcTransport): Promise<SdpTransport> {
+  const iceParameters = await transport.restartIce();
+  return { iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
 }
 
 function transportInfo(t: ms.WebRtcTransport): TransportInfo {
@@ -220,6 +251,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       const downstreamWas = party.transports.send ? this.dropNativeMedia(party) : undefined;
       const transport = await this.createTransport(party, 'send');
       await transport.connect({ dtlsParameters });
+      party.sendOfferedWith = identity(dtlsParameters);
       // A native engine's downstream is the SFU's to make (it answers an offer): a subscription
       // that was waiting for this party to be able to receive goes ahead now.
       if (!party.transports.recv) {
@@ -230,22 +262,42 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       // Its downstream died with its old connection: the call subscribes it again (a new offer).
       if (downstreamWas) this.emit('downstream-closed', party.name, downstreamWas);
       const producer = await this.produce(party, transport, rtpParameters);
-      return { sdp: producerAnswer(transport, producer.rtpParameters) };
+      return { sdp: producerAnswer(transport, producer.rtpParameters, party.nextOrigin('send')) };
     },
     'media:subscribe-answer': async (party, p) => {
       const transport = party.transports.recv;
       if (!party.native || !transport || !party.consumer) throw new MediaRequestError('no offer to answer');
       const dtlsParameters = this.fromSdp(() => dtlsFromAnswer(p.sdp));
-      const identity = JSON.stringify(dtlsParameters.fingerprints);
+      const answeredWith = identity(dtlsParameters);
       // The offer goes to every socket of the device, and again to one that joins late: the shell
       // answers each on its one subscriber connection. The transport is connected once; a repeat
-      // from the same connection changes nothing, one from another can't be taken.
-      if (party.recvAnsweredWith === identity) return {};
+      // from the same connection (or its answer to a re-offer: an ICE restart, another publisher)
+      // changes nothing, one from another can't be taken.
+      if (party.recvAnsweredWith === answeredWith) return {};
       if (party.recvAnsweredWith !== null)
         throw new MediaRequestError('the downstream was answered already, by another connection');
-      party.recvAnsweredWith = identity;
+      party.recvAnsweredWith = answeredWith;
       await transport.connect({ dtlsParameters });
       return {};
+    },
+    'media:publish-restart': async (party, p) => {
+      const transport = party.transports.send;
+      const producer = party.producer;
+      if (!party.native || !transport || !producer)
+        throw new MediaRequestError('nothing published to restart');
+      const { dtlsParameters } = this.fromSdp(() => producerFromOffer(p.sdp, this.router.rtpCapabilities));
+      // The restart is the publishing connection's next offer; DTLS (already up) is not renegotiated.
+      if (identity(dtlsParameters) !== party.sendOfferedWith)
+        throw new MediaRequestError('an ICE restart from another connection than the one that published');
+      const restarted = await restartedIce(transport);
+      return { sdp: producerAnswer(restarted, producer.rtpParameters, party.nextOrigin('send')) };
+    },
+    'media:subscribe-restart': async (party) => {
+      const transport = party.transports.recv;
+      const consumer = party.consumer;
+      if (!party.native || !transport || !consumer) throw new MediaRequestError('no downstream to restart');
+      const restarted = await restartedIce(transport);
+      return { sdp: consumerOffer(restarted, consumer, party.nextOrigin('recv')) };
     },
   };
 
@@ -303,7 +355,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       party.consumerOrphaned = true;
       if (!this.closed) this.emit('downstream-closed', party.name, publisherName);
     });
-    if (party.native) return { event: 'media:offer', payload: { sdp: consumerOffer(transport, consumer) } };
+    if (party.native)
+      return {
+        event: 'media:offer',
+        payload: { sdp: consumerOffer(transport, consumer, party.nextOrigin('recv')) },
+      };
     return {
       event: 'media:consumer',
       payload: {

@@ -6,6 +6,7 @@
  * parameters for a producer, and a consumer becomes an offer for the native downstream.
  *
  * The SFU is ICE-lite and puts all its candidates in its SDP; the peer's candidates are never needed.
+ * An ICE restart changes only the ice-ufrag/ice-pwd written here (from `WebRtcTransport.restartIce()`).
  */
 import type { types as ms } from 'mediasoup';
 import sdpTransform, { type SessionDescription } from 'sdp-transform';
@@ -17,6 +18,24 @@ export interface SdpTransport {
 }
 
 export class SdpError extends Error {}
+
+/**
+ * The `o=` line of one side of one peer connection's session. RFC 3264 §8: every later offer or
+ * answer of that session keeps the session id and carries the version plus one (§5, RFC 4566 §5.2).
+ * The SFU's SDP for a native leg is one session for the leg's life: a re-offer (another publisher, an
+ * ICE restart) or a restart's answer is the next version of it, never a new session.
+ */
+export interface SdpOrigin {
+  sessionId: number;
+  version: number;
+}
+
+/** The origin of the leg's next SDP: version + 1 of the last one, or a new session's first. */
+export function nextOrigin(previous: SdpOrigin | undefined): SdpOrigin {
+  if (previous) return { sessionId: previous.sessionId, version: previous.version + 1 };
+  // RFC 4566 §5.2 recommends an NTP timestamp for uniqueness; ms since the epoch is as unique here.
+  return { sessionId: Date.now(), version: 1 };
+}
 
 type Media = SessionDescription['media'][number];
 
@@ -61,8 +80,10 @@ export function producerFromOffer(
   const known = new Set(
     (routerCaps.headerExtensions ?? []).filter((e) => e.kind === 'audio').map((e) => e.uri),
   );
+  // sdp-transform parses `a=rtcp-fb:111 …`'s payload as the number 111 and keeps `*` a string
+  // (mediasoup-client's commonUtils.extractRtpCapabilities looks the number up the same way).
   const rtcpFeedback = (media.rtcpFb ?? [])
-    .filter((fb) => fb.payload === String(opus.payload) || fb.payload === '*')
+    .filter((fb) => String(fb.payload) === String(opus.payload) || fb.payload === '*')
     .map((fb) => ({ type: fb.type, ...(fb.subtype ? { parameter: fb.subtype } : {}) }));
   return {
     dtlsParameters: remoteDtls(session, media),
@@ -93,7 +114,7 @@ export function dtlsFromAnswer(answerSdp: string): ms.DtlsParameters {
   return remoteDtls(session, audioSection(session));
 }
 
-function sessionFor(transport: SdpTransport, mid: string): SessionDescription {
+function sessionFor(transport: SdpTransport, mid: string, origin: SdpOrigin): SessionDescription {
   const fingerprint =
     transport.dtlsParameters.fingerprints.find((f) => f.algorithm === 'sha-256') ??
     transport.dtlsParameters.fingerprints[0];
@@ -102,8 +123,8 @@ function sessionFor(transport: SdpTransport, mid: string): SessionDescription {
     version: 0,
     origin: {
       username: 'softphone',
-      sessionId: Date.now(),
-      sessionVersion: 1,
+      sessionId: origin.sessionId,
+      sessionVersion: origin.version,
       netType: 'IN',
       ipVer: 4,
       address: '0.0.0.0',
@@ -172,10 +193,17 @@ function codecLines(rtp: ms.RtpParameters): Pick<Media, 'rtp' | 'fmtp' | 'rtcpFb
   };
 }
 
-/** The SFU's answer to a native upstream offer, receiving what {@link producerFromOffer} accepted. */
-export function producerAnswer(transport: SdpTransport, rtpParameters: ms.RtpParameters): string {
+/**
+ * The SFU's answer to a native upstream offer, receiving what {@link producerFromOffer} accepted.
+ * `origin`: the leg's session as {@link nextOrigin} gives it (a restart's answer is its next version).
+ */
+export function producerAnswer(
+  transport: SdpTransport,
+  rtpParameters: ms.RtpParameters,
+  origin: SdpOrigin = nextOrigin(undefined),
+): string {
   const mid = rtpParameters.mid ?? '0';
-  const session = sessionFor(transport, mid);
+  const session = sessionFor(transport, mid, origin);
   session.media.push({
     ...transportMedia(transport, mid, 'passive'),
     ...codecLines(rtpParameters),
@@ -184,13 +212,18 @@ export function producerAnswer(transport: SdpTransport, rtpParameters: ms.RtpPar
   return sdpTransform.write(session);
 }
 
-/** An offer for a native downstream carrying one consumer (answered with {@link dtlsFromAnswer}). */
+/**
+ * An offer for a native downstream carrying one consumer (answered with {@link dtlsFromAnswer}).
+ * `origin`: the leg's session as {@link nextOrigin} gives it: a subsequent offer on the same
+ * connection (another publisher's consumer, an ICE restart) is its next version.
+ */
 export function consumerOffer(
   transport: SdpTransport,
   consumer: { id: string; rtpParameters: ms.RtpParameters },
+  origin: SdpOrigin = nextOrigin(undefined),
 ): string {
   const mid = consumer.rtpParameters.mid ?? '0';
-  const session = sessionFor(transport, mid);
+  const session = sessionFor(transport, mid, origin);
   const encoding = consumer.rtpParameters.encodings?.[0];
   if (encoding?.ssrc === undefined) throw new SdpError('the consumer has no SSRC');
   const cname = consumer.rtpParameters.rtcp?.cname ?? 'softphone';

@@ -9,7 +9,9 @@
  *   round trip after answer); `media:restart-ice` after a network blip.
  * - The iPhone's native engine speaks plain SDP over bridge v1 (the page relays it): its upstream
  *   offer in `media:publish`, the partner's downstream as a `media:offer` answered with
- *   `media:subscribe-answer`. The server translates (sfu/src/media/sdp-edge.ts).
+ *   `media:subscribe-answer`. The server translates (sfu/src/media/sdp-edge.ts). After a network
+ *   change it restarts ICE with `media:publish-restart` (a new offer) and `media:subscribe-restart`
+ *   (the server re-offers).
  *
  * The parameter objects are mediasoup's own shapes, checked here for structure and size; the SFU
  * checks their meaning. `looseObject` keeps fields a newer client adds.
@@ -201,6 +203,23 @@ export const mediaRequests = /* @__PURE__ */ (() => {
     'media:publish': { payload: inCall({ sdp: SdpSchema }), result: z.strictObject({ sdp: SdpSchema }) },
     /** The native engine's answer to a `media:offer` (the partner's downstream). */
     'media:subscribe-answer': { payload: inCall({ sdp: SdpSchema }), result: empty },
+    /**
+     * ICE restart of the native upstream (RFC 8445 §9; RFC 8839 §4.4.1.1.1): the engine's new offer
+     * on the connection that published, with new ice-ufrag/ice-pwd (libwebrtc's `restartIce()`). The
+     * SFU restarts the send transport's ICE (`WebRtcTransport.restartIce()`) and answers with the new
+     * credentials, as the next version of its session (RFC 3264 §8). DTLS and the producer stay.
+     */
+    'media:publish-restart': {
+      payload: inCall({ sdp: SdpSchema }),
+      result: z.strictObject({ sdp: SdpSchema }),
+    },
+    /**
+     * ICE restart of the native downstream, which the SFU offers: it restarts the recv transport's
+     * ICE and re-offers the same consumer on the same m-section with the new ice-ufrag/ice-pwd (the
+     * next version of its session), answered with `media:subscribe-answer`. It becomes the
+     * downstream a reconnecting device gets in its `call:resync`.
+     */
+    'media:subscribe-restart': { payload: inCall({}), result: z.strictObject({ sdp: SdpSchema }) },
   } as const;
 })();
 

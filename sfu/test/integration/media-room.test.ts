@@ -10,6 +10,7 @@ import type { types as ms } from 'mediasoup';
 import sdpTransform from 'sdp-transform';
 import { createLogger } from '../../src/log.ts';
 import { MediaRequestError, MediaRoom, StaleSubscription } from '../../src/media/media-room.ts';
+import { iceCheck, sfuIceOf } from '../support/ice-check.ts';
 import { audioOffer } from './harness.ts';
 
 /** Next to the harness's range (41000-41199), so a server another test started never shares a port. */
@@ -274,3 +275,133 @@ it(
     assert.ok(stalls.includes('callee->caller producer-gone'), stalls.join(', '));
   },
 );
+
+/** The SDP's `o=` session id and version, as numbers. */
+const origin = (sdp: string) => {
+  const o = sdpTransform.parse(sdp).origin;
+  return { sessionId: Number(o?.sessionId), version: o?.sessionVersion };
+};
+
+/** libwebrtc's offer after `restartIce()`: the same connection (certificate, SSRC), new ICE credentials. */
+const restartOffer = (offer: string) =>
+  offer
+    .replace(/a=ice-ufrag:.*/, `a=ice-ufrag:${crypto.randomBytes(4).toString('hex')}`)
+    .replace(/a=ice-pwd:.*/, `a=ice-pwd:${crypto.randomBytes(12).toString('hex')}`);
+
+/** A room whose transports the test can see (the worker's observer), and the transport of one leg. */
+async function roomWithTransports(t: TestContext) {
+  const worker = await startWorker(t);
+  const transports: ms.WebRtcTransport[] = [];
+  worker.observer.on('newrouter', (router) =>
+    router.observer.on('newtransport', (transport) => transports.push(transport as ms.WebRtcTransport)),
+  );
+  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  t.after(() => room.close());
+  const transportOf = (party: string, leg: 'send' | 'recv') => {
+    const found = transports.find((x) => x.appData['party'] === party && x.appData['leg'] === leg);
+    assert.ok(found, `${party} has a ${leg} transport`);
+    return found;
+  };
+  return { room, transportOf };
+}
+
+/** A check from a new path with these credentials is answered, and the transport selects that path. */
+async function connectsWith(transport: ms.WebRtcTransport, sdp: string): Promise<void> {
+  const selected = once(transport, 'iceselectedtuplechange') as Promise<[ms.TransportTuple]>;
+  const check = await iceCheck(sfuIceOf(sdp));
+  assert.equal(check.result, 'success', "the SFU answers a check with the SDP's credentials");
+  const [tuple] = await selected;
+  assert.equal(tuple.remotePort, check.localPort, 'the transport moved to the new path');
+}
+
+it('a native upstream ICE restart: the SFU restarts its transport and answers with the new credentials, which connect', async (t) => {
+  const { room, transportOf } = await roomWithTransports(t);
+  const offer = audioOffer();
+  const first = (await room.handle('caller', 'media:publish', { sdp: offer })).sdp;
+  const send = transportOf('caller', 'send');
+  await connectsWith(send, first);
+
+  const restarted = (await room.handle('caller', 'media:publish-restart', { sdp: restartOffer(offer) })).sdp;
+  const before = sfuIceOf(first);
+  const after = sfuIceOf(restarted);
+  assert.notEqual(after.ufrag, before.ufrag, 'new ice-ufrag');
+  assert.notEqual(after.pwd, before.pwd, 'new ice-pwd');
+  // The transport's parameters are what its restartIce() returned (mediasoup 3.19.2
+  // node/lib/WebRtcTransport.js restartIce: `this.#data.iceParameters = iceParameters`).
+  assert.deepEqual(
+    [after.ufrag, after.pwd],
+    [send.iceParameters.usernameFragment, send.iceParameters.password],
+  );
+  assert.deepEqual(origin(restarted), { ...origin(first), version: 2 }, 'the same session, its next version');
+  assert.equal(sdpTransform.parse(restarted).media[0]?.direction, 'recvonly');
+
+  await connectsWith(send, restarted);
+  // Once the new credentials were used, mediasoup retires the old ones (IceServer.cpp: 401).
+  assert.equal((await iceCheck(before)).result, 401, 'the old credentials are refused');
+});
+
+it('a native upstream restart from another connection than the one that published is refused', async (t) => {
+  const { room } = await roomWithTransports(t);
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  await assert.rejects(room.handle('caller', 'media:publish-restart', { sdp: audioOffer() }), (err) => {
+    assert.ok(err instanceof MediaRequestError);
+    assert.equal(err.message, 'an ICE restart from another connection than the one that published');
+    return true;
+  });
+  await assert.rejects(
+    room.handle('callee', 'media:publish-restart', { sdp: audioOffer() }),
+    MediaRequestError,
+  );
+});
+
+it('a native downstream ICE restart: the SFU re-offers the same m-section with new credentials, the next version of its session', async (t) => {
+  const { room, transportOf } = await roomWithTransports(t);
+  await room.handle('caller', 'media:publish', { sdp: audioOffer() });
+  await room.handle('callee', 'media:publish', { sdp: audioOffer() });
+  const delivery = await room.subscribe('callee', 'caller');
+  assert.ok(delivery.event === 'media:offer');
+  const first = delivery.payload.sdp;
+  const certificate = fingerprint();
+  await room.handle('callee', 'media:subscribe-answer', { sdp: nativeAnswer(first, certificate) });
+  const recv = transportOf('callee', 'recv');
+  await connectsWith(recv, first);
+
+  const reoffer = (await room.handle('callee', 'media:subscribe-restart', {})).sdp;
+  const before = sfuIceOf(first);
+  const after = sfuIceOf(reoffer);
+  assert.notEqual(after.ufrag, before.ufrag, 'new ice-ufrag');
+  assert.notEqual(after.pwd, before.pwd, 'new ice-pwd');
+  assert.deepEqual(
+    [after.ufrag, after.pwd],
+    [recv.iceParameters.usernameFragment, recv.iceParameters.password],
+  );
+  assert.deepEqual(
+    origin(reoffer),
+    { ...origin(first), version: 2 },
+    'a subsequent offer: same session, next version',
+  );
+  const [was, is] = [first, reoffer].map((sdp) => sdpTransform.parse(sdp).media[0]);
+  assert.deepEqual(
+    [is?.mid, is?.direction, is?.setup, is?.ssrcs?.[0]?.id],
+    [was?.mid, 'sendonly', 'actpass', was?.ssrcs?.[0]?.id],
+    'the same m-section carrying the same consumer',
+  );
+  // The same connection answers: DTLS is up already and stays.
+  assert.deepEqual(
+    await room.handle('callee', 'media:subscribe-answer', { sdp: nativeAnswer(reoffer, certificate) }),
+    {},
+  );
+
+  await connectsWith(recv, reoffer);
+  assert.equal((await iceCheck(before)).result, 401, 'the old credentials are refused');
+});
+
+it('a native downstream that is offered another publisher gets the next version of the same session', async (t) => {
+  const { room } = await watchedRoom(t, ['caller', 'callee', 'callee:phone']);
+  for (const party of ['caller', 'callee', 'callee:phone'])
+    await room.handle(party, 'media:publish', { sdp: audioOffer() });
+  const first = await room.subscribe('caller', 'callee');
+  const second = await room.subscribe('caller', 'callee:phone');
+  assert.ok(first.event === 'media:offer' && second.event === 'media:offer');
+  assert.deepEqual(origin(second.payload.sdp), { ...origin(first.payload.sdp), version: 2 });
+});

@@ -155,6 +155,23 @@ describe('a call through a signalling drop', () => {
     await a.socket.emitWithAck('call:hangup', { callId });
   });
 
+  it('a native downstream restarted before a drop comes back in the resync with the restarted credentials', async () => {
+    const { a, b, callId } = await answeredCall();
+    assert.ok((await a.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    const bobHearsAnn = next(b.socket, 'media:offer');
+    assert.ok((await b.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
+    const offered = (await bobHearsAnn).sdp;
+    const restarted = await b.socket.emitWithAck('media:subscribe-restart', { callId });
+    assert.ok(restarted.ok, JSON.stringify(restarted));
+    const ufrag = (sdp: string) => /a=ice-ufrag:(\S+)/.exec(sdp)?.[1];
+    assert.notEqual(ufrag(restarted.data.sdp), ufrag(offered));
+
+    await dropBob(a.socket, b, callId);
+    const bob = await reconnectBob(b);
+    assert.deepEqual(bob.resync?.downstream, { event: 'media:offer', sdp: restarted.data.sdp });
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
   it('a call that ended while the device was away: it hears how on reconnecting, and no resync', async () => {
     const { a, b, callId } = await answeredCall();
     await dropBob(a.socket, b, callId);

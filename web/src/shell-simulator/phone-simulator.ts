@@ -27,6 +27,7 @@ import {
 } from './callkit-simulator.ts';
 import { NO_FAULTS, type AppFaults, type AppKnobs } from './app-faults.ts';
 import { ShellCoordinator } from './bridge/shell-coordinator.ts';
+import { SHELL_POLICY } from './shell-policy.ts';
 
 export interface ShellSimulatorSnapshot {
   device: DeviceState;
@@ -131,7 +132,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   // Before anything can capture: the native engine asks for the microphone in this window.
   const captures = new CaptureWatch(navigator.mediaDevices);
   const appKnobs: AppKnobs = {
-    activationWatchdogMs: knobs.activationWatchdogMs ?? 5_000,
+    activationWatchdogMs: knobs.activationWatchdogMs ?? SHELL_POLICY.activationWatchdogMs.value,
     refuseNextPublish: false,
   };
   const faults = faultsFromQuery(query);

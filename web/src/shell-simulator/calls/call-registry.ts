@@ -3,6 +3,7 @@
  * side (CallKitAdaptee) and the audio (CallAudioService), and the ended ones it still remembers.
  */
 import type { CallKitEndReason, Peer } from '@softphone/sfu/protocol';
+import { SHELL_POLICY } from '../shell-policy.ts';
 
 export interface AppCall {
   id: string;
@@ -24,7 +25,7 @@ export interface AppCall {
 }
 
 /** How long an ended call id is remembered, so a late push for it is reported and ended (P3). */
-const ENDED_MEMORY_MS = 10 * 60_000;
+const ENDED_MEMORY_MS = SHELL_POLICY.endedMemoryMs.value;
 
 export class CallRegistry {
   private readonly calls = new Map<string, AppCall>();

@@ -68,6 +68,7 @@ export class NativeMediaEngine {
       {
         capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', callId),
         closed: (why) => this.delegate.lostMedia(callId, why),
+        log: (kind, detail) => this.system.log(kind, callId, detail),
       },
       this.iceServers,
     );
@@ -151,7 +152,11 @@ class MediaSession {
   constructor(
     private readonly callId: string,
     private readonly tell: (m: Outgoing) => void,
-    private readonly notify: { capture(on: boolean): void; closed(why: string): void },
+    private readonly notify: {
+      capture(on: boolean): void;
+      closed(why: string): void;
+      log(kind: string, detail: string): void;
+    },
     private readonly iceServers: RTCIceServer[],
   ) {
     this.engine = this.connections();
@@ -168,6 +173,11 @@ class MediaSession {
             state: on ? 'restarting' : 'connected',
           }),
         lost: () => this.notify.closed('media connection lost'),
+        // NativeMediaEngine.swift's `ice restart <leg> attempt=<n> after <event>` and
+        // `ice restart <leg> not negotiated` lines, in the system's event log.
+        restarting: (leg, attempt, after) =>
+          this.notify.log('ice-restart', `${leg} attempt=${attempt} after ${after}`),
+        notNegotiated: (leg, why) => this.notify.log('ice-restart-not-negotiated', `${leg}: ${why}`),
       },
       this.iceServers,
     );

@@ -5,13 +5,14 @@
  * (subscriber), negotiated on the shell's own socket with the server's SDP edge, which turns them
  * into SFU transports (MediaSignalling.swift's events). While ringing the upstream is negotiated
  * with an empty sender, and the microphone is attached with `replaceTrack` when the shell allows
- * audio. The SFU is ICE-lite: no candidate is trickled. A leg that drops may heal by itself until
- * the recovery deadline, and is then lost.
+ * audio. The SFU is ICE-lite: no candidate is trickled. A leg that drops gets the Swift's recovery
+ * (ice-recovery.ts): a short grace, then real ICE restarts on the SDP edge, each with a heal
+ * deadline; only after the last deadline is it lost.
  */
 import type { MediaLeg } from '@softphone/sfu/protocol';
-import { IceRecovery } from '../../media/ice-recovery.ts';
 import type { MediaEngineEvents, MediaStats } from '../../media/media-engine.ts';
 import { readStats } from '../../media/webrtc-stats.ts';
+import { IceRecoveryDriver, type RecoveryEvent } from './ice-recovery.ts';
 
 /** What the native engine says to the server's SDP edge (on the shell's own socket). */
 export interface NativeSignalling {
@@ -19,6 +20,17 @@ export interface NativeSignalling {
   publish(sdp: string): Promise<string>;
   /** `media:subscribe-answer`: the answer to the server's `media:offer`. */
   answerSubscription(sdp: string): Promise<void>;
+  /** `media:publish-restart`: the upstream's ICE-restart offer in, the restarted transport's answer out. */
+  restartPublisher(sdp: string): Promise<string>;
+  /** `media:subscribe-restart`: the SFU restarts the downstream's transport; its re-offer out. */
+  restartSubscriber(): Promise<string>;
+}
+
+/** The page's engine events, and what the shell's engine logs of each restart. */
+export interface NativeEngineEvents extends MediaEngineEvents {
+  restarting(leg: MediaLeg, attempt: number, after: RecoveryEvent): void;
+  /** A restart's negotiation failed (refused, or the socket is down): logged, the deadline decides. */
+  notNegotiated(leg: MediaLeg, why: string): void;
 }
 
 const RTC_CONFIG: RTCConfiguration = { bundlePolicy: 'max-bundle', rtcpMuxPolicy: 'require' };
@@ -32,16 +44,20 @@ export class NativePeerConnections {
   private readonly player: HTMLAudioElement;
   private muted = false;
   private stopped = false;
-  private readonly recovery: Record<MediaLeg, IceRecovery> = {
-    publisher: new IceRecovery(),
-    subscriber: new IceRecovery(),
-  };
-  private readonly everConnected: Record<MediaLeg, boolean> = { publisher: false, subscriber: false };
-  private recoveryTimer: ReturnType<typeof setInterval> | null = null;
+  private readonly recovery = new IceRecoveryDriver({
+    restart: (leg, attempt, after) => {
+      this.events.restarting(leg, attempt, after);
+      this.report();
+      void this.restartIce(leg);
+    },
+    giveUp: () => this.events.lost(),
+  });
   private recovering = false;
+  /** The upstream's latest ICE restart (NativeMediaEngine.swift's `publisherRestart`). */
+  private publisherRestart = 0;
 
   constructor(
-    private readonly events: MediaEngineEvents,
+    private readonly events: NativeEngineEvents,
     /** From the page's `media.ice-servers`, as the shell's native engine gets them. */
     private readonly iceServers: RTCIceServer[] = [],
   ) {
@@ -142,7 +158,7 @@ export class NativePeerConnections {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.recoveryTimer) clearInterval(this.recoveryTimer);
+    this.recovery.reset();
     this.track?.stop();
     this.track = null;
     this.publisher?.close();
@@ -158,46 +174,61 @@ export class NativePeerConnections {
 
   private newPeerConnection(leg: MediaLeg): RTCPeerConnection {
     const pc = new RTCPeerConnection({ ...RTC_CONFIG, iceServers: this.iceServers });
-    pc.oniceconnectionstatechange = () => this.checkLeg(leg);
+    // As PeerConnectionLeg.swift: the leg's RTCPeerConnectionState drives its recovery.
+    pc.onconnectionstatechange = () => this.legChanged(leg, pc.connectionState);
     return pc;
+  }
+
+  /** The device changed network (NetworkMonitor.swift's path change): each leg's recovery hears it. */
+  networkChanged(): void {
+    for (const leg of ['publisher', 'subscriber'] as const)
+      if (this.legPc(leg)) this.recovery.handle('network-changed', leg);
   }
 
   private legPc(leg: MediaLeg): RTCPeerConnection | null {
     return leg === 'publisher' ? this.publisher : this.subscriber;
   }
 
-  /** Runs on every ICE state change, and on a timer while a leg is down (grace and retry periods). */
-  private checkLeg(leg: MediaLeg): void {
-    const pc = this.legPc(leg);
-    if (!pc || this.stopped) return;
-    const state = pc.iceConnectionState;
-    if (state === 'connected' || state === 'completed') this.everConnected[leg] = true;
-    if (state === 'failed' && !this.everConnected[leg]) {
-      this.events.failed(`${leg} connection failed`);
-      return;
-    }
-    const step = this.recovery[leg].step(state, Date.now());
-    if (step === 'give-up') {
-      this.setRecovering(false);
-      this.events.lost();
-      return;
-    }
-    this.setRecovering(this.recovery.publisher.recovering || this.recovery.subscriber.recovering);
+  private legChanged(leg: MediaLeg, state: RTCPeerConnectionState): void {
+    if (this.stopped) return;
+    if (state === 'connected' || state === 'disconnected' || state === 'failed')
+      this.recovery.handle(state, leg);
+    this.report();
   }
 
-  private setRecovering(on: boolean): void {
-    if (on && !this.recoveryTimer) {
-      this.recoveryTimer = setInterval(() => {
-        this.checkLeg('publisher');
-        this.checkLeg('subscriber');
-      }, 500);
-    } else if (!on && this.recoveryTimer) {
-      clearInterval(this.recoveryTimer);
-      this.recoveryTimer = null;
-    }
-    if (on !== this.recovering) {
-      this.recovering = on;
-      this.events.recovering(on);
+  /** As NativeMediaEngine.swift's reportOverallState: restarting while a restart heals, else connected once every leg is. */
+  private report(): void {
+    const legs = [this.publisher, this.subscriber].filter((pc) => pc !== null);
+    const on = this.recovery.restarting;
+    if (on === this.recovering || (!on && !legs.every((pc) => pc.connectionState === 'connected'))) return;
+    this.recovering = on;
+    this.events.recovering(on);
+  }
+
+  /**
+   * As NativeMediaEngine.swift's restartIce: the upstream offers again with new ICE credentials
+   * (`restartIce()`, then an offer: W3C webrtc-pc §4.4.1.6) and applies the restarted transport's
+   * answer; the downstream has the SFU restart and re-offer, answered in turn with any other offer.
+   * A negotiation that fails is only logged: the heal deadline decides.
+   */
+  private async restartIce(leg: MediaLeg): Promise<void> {
+    const signalling = this.requireSignalling();
+    try {
+      if (leg === 'publisher') {
+        const pc = this.publisher;
+        if (!pc) return;
+        const restart = ++this.publisherRestart;
+        pc.restartIce();
+        await pc.setLocalDescription(await pc.createOffer());
+        const answer = await signalling.restartPublisher(pc.localDescription?.sdp ?? '');
+        // An answer to an earlier restart carries credentials the SFU has since replaced.
+        if (this.stopped || pc !== this.publisher || restart !== this.publisherRestart) return;
+        await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      } else {
+        await this.acceptRemoteOffer(await signalling.restartSubscriber());
+      }
+    } catch (err) {
+      if (!this.stopped) this.events.notNegotiated(leg, String(err));
     }
   }
 }

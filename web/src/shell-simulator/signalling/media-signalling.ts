@@ -15,5 +15,8 @@ export function bindToSocket(socket: SignallingClient, callId: string): NativeSi
     publish: async (sdp) => (await data(socket.request('media:publish', { callId, sdp }))).sdp,
     // MediaNegotiator.answerSubscription leaves the ack alone: a repeat the server already took is fine.
     answerSubscription: async (sdp) => void (await socket.request('media:subscribe-answer', { callId, sdp })),
+    restartPublisher: async (sdp) =>
+      (await data(socket.request('media:publish-restart', { callId, sdp }))).sdp,
+    restartSubscriber: async () => (await data(socket.request('media:subscribe-restart', { callId }))).sdp,
   };
 }

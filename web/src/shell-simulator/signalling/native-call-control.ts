@@ -10,7 +10,7 @@
  * call this device was settled in back as `call:resync` (or `call:ended`) before its welcome; the
  * resync is applied (a missed answer connects the outgoing call, a missed downstream offer reaches
  * the engine) and a settled call the welcome comes without ends here. A claim or answer whose ack
- * does not come while connected is sent again, at most {@link SIGNALLING_POLICY}.ackAttempts times.
+ * does not come while connected is sent again, at most `SHELL_POLICY.ackAttempts` times.
  */
 import {
   CallState,
@@ -23,14 +23,10 @@ import {
 import type { Outgoing } from '../bridge/web-bridge.ts';
 import type { CallKitSimulator } from '../callkit-simulator.ts';
 import type { NativeSignalling } from '../media/native-peer-connections.ts';
+import { SHELL_POLICY } from '../shell-policy.ts';
 import { bindToSocket } from './media-signalling.ts';
 import type { DeviceIdentity, SessionCredentials } from './session-credentials.ts';
-import {
-  SIGNALLING_POLICY,
-  SignallingClient,
-  type ShellAck,
-  type ShellSocketRoute,
-} from './signalling-client.ts';
+import { SignallingClient, type ShellAck, type ShellSocketRoute } from './signalling-client.ts';
 
 export interface NativeCallControlDelegate {
   tellPage(message: Outgoing): void;
@@ -112,7 +108,7 @@ export class NativeCallControl {
     void this.socket?.request('call:answer', { callId }).then((res) => {
       if (res.ok || !this.links.has(callId)) return;
       if (res.error.code === 'no-ack' && this.socket?.connected) {
-        if (attempt < SIGNALLING_POLICY.ackAttempts) {
+        if (attempt < SHELL_POLICY.ackAttempts.value) {
           this.system.log('answer-unacked', callId, `sending again attempt=${attempt + 1}`);
           this.sendAnswer(callId, attempt + 1);
         } else this.lost(callId, `answer unacked after ${attempt} attempts`);
@@ -178,7 +174,7 @@ export class NativeCallControl {
       });
       return;
     }
-    void socket.request('call:invite', { to: callee.id }).then((res) => {
+    void socket.request('call:invite', { to: callee.id }, SHELL_POLICY.inviteTimeoutMs.value).then((res) => {
       this.errands -= 1;
       if (!res.ok) {
         this.delegate.tellPage({
@@ -220,7 +216,7 @@ export class NativeCallControl {
     if (!res.ok) {
       link.claim = 'needed';
       if (res.error.code === 'no-ack' && this.socket?.connected) {
-        if (link.claimAttempts < SIGNALLING_POLICY.ackAttempts) {
+        if (link.claimAttempts < SHELL_POLICY.ackAttempts.value) {
           link.claimAttempts += 1;
           this.system.log('claim-unacked', callId, `sending again attempt=${link.claimAttempts}`);
           this.claim(callId);

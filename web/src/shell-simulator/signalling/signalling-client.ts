@@ -14,8 +14,8 @@
  *   then each after {@link reconnectInterval} (SocketManager.swift:485-533), for ever
  *   (`reconnectAttempts` -1), and again after a refused handshake.
  * - Requests: made while not connected they wait for the connection, each until its deadline
- *   ({@link SIGNALLING_POLICY}.queuedDeadlineMs, then `offline`); a sent one whose ack does not
- *   come in `ackTimeoutMs` is `no-ack` (`timingOut(after:)`'s "NO ACK").
+ *   (`SHELL_POLICY.queuedDeadlineMs`, then `offline`); a sent one whose ack does not come in
+ *   `SHELL_POLICY.requestTimeoutMs` (or its own timeout) is `no-ack` (`timingOut(after:)`'s "NO ACK").
  */
 import { io, type Socket } from 'socket.io-client';
 import {
@@ -30,19 +30,14 @@ import {
   type ServerEventPayload,
   type ServerToClientEvents,
 } from '@softphone/sfu/protocol';
+import { SHELL_POLICY } from '../shell-policy.ts';
 import type { DeviceIdentity } from './session-credentials.ts';
 
-/** The Swift's deadlines and retries (SignallingPolicy.swift) and its SocketManager options (SignallingClient.swift). */
-export const SIGNALLING_POLICY = {
-  /** `SignallingPolicy.queuedDeadline`. */
-  queuedDeadlineMs: 15_000,
-  /** `SignallingPolicy.ackTimeout`. */
-  ackTimeoutMs: 10_000,
-  /** `SignallingPolicy.ackAttempts`: claim and answer. */
-  ackAttempts: 3,
-  /** `.reconnectWait(1)`, `.reconnectWaitMax(5)`; `randomizationFactor` is the library's default (SocketManager.swift:107). */
-  reconnect: { waitS: 1, waitMaxS: 5, randomizationFactor: 0.5 },
-} as const;
+/**
+ * socket.io-client-swift's `randomizationFactor`, left at the library's default by the Swift
+ * (SocketManager.swift:107); the waits themselves are the policy table's.
+ */
+const RANDOMIZATION_FACTOR = 0.5;
 
 /** The query key the Swift socket stand-in reads for `.extraHeaders`' Origin (its EXTRA_ORIGIN_PARAM). */
 const EXTRA_ORIGIN_PARAM = 'swiftExtraOrigin';
@@ -53,12 +48,16 @@ const EXTRA_ORIGIN_PARAM = 'swiftExtraOrigin';
  */
 export function reconnectInterval(
   attempts: number,
-  o: { waitS: number; waitMaxS: number; randomizationFactor: number } = SIGNALLING_POLICY.reconnect,
+  o: { waitMs: number; waitMaxMs: number; randomizationFactor: number } = {
+    waitMs: SHELL_POLICY.reconnectWaitMs.value,
+    waitMaxMs: SHELL_POLICY.reconnectWaitMaxMs.value,
+    randomizationFactor: RANDOMIZATION_FACTOR,
+  },
   rand: number = Math.random(),
 ): number {
-  const interval = o.waitS * 1.5 ** attempts;
+  const interval = o.waitMs * 1.5 ** attempts;
   const combined = interval + rand * o.randomizationFactor * interval;
-  return Math.max(o.waitS, Math.min(combined, o.waitMaxS)) * 1000;
+  return Math.max(o.waitMs, Math.min(combined, o.waitMaxMs));
 }
 
 /** What a shell request settles with: the server's Ack, or the shell's own two failures. */
@@ -159,10 +158,14 @@ export class SignallingClient {
     });
   }
 
-  request<K extends RequestName>(event: K, payload: RequestPayload<K>): Promise<ShellAck<RequestResult<K>>> {
+  request<K extends RequestName>(
+    event: K,
+    payload: RequestPayload<K>,
+    timeoutMs: number = SHELL_POLICY.requestTimeoutMs.value,
+  ): Promise<ShellAck<RequestResult<K>>> {
     return new Promise((resolve) => {
       const send = () => {
-        const timed = this.socket.timeout(SIGNALLING_POLICY.ackTimeoutMs) as unknown as {
+        const timed = this.socket.timeout(timeoutMs) as unknown as {
           emit(
             ev: K,
             p: RequestPayload<K>,
@@ -189,7 +192,7 @@ export class SignallingClient {
         deadline: setTimeout(() => {
           this.waiting = this.waiting.filter((w) => w !== waiting);
           fail();
-        }, SIGNALLING_POLICY.queuedDeadlineMs),
+        }, SHELL_POLICY.queuedDeadlineMs.value),
       };
       this.waiting.push(waiting);
     });
