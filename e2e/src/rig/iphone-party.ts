@@ -8,11 +8,16 @@
 import type { SystemEvent } from '@softphone/web/callkit-simulator';
 import { capturedBeforeActivation } from '@softphone/web/capture-watch';
 import type { PhoneSnapshot } from '@softphone/web/test-hooks';
-import type { ShellSimulatorHooks, ShellSimulatorSnapshot } from '@softphone/web/shell-simulator';
+import {
+  SWIFT_SOCKET_PARAM,
+  type ShellSimulatorHooks,
+  type ShellSimulatorSnapshot,
+} from '@softphone/web/shell-simulator';
 import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
 
 export type SimulatorKnobs = Parameters<ShellSimulatorHooks['setKnobs']>[0];
+
 type Device = Parameters<ShellSimulatorHooks['setDevice']>[0];
 
 export class IphoneParty extends Party {
@@ -37,9 +42,9 @@ export class IphoneParty extends Party {
   override async open(url: string): Promise<void> {
     const page = new URL('/shell-simulator.html', url);
     page.search = this.query;
-    if (page.searchParams.has('pushes')) {
-      // The push stream is iOS's own channel to APNs, not the page's: the page's CSP (connect-src
-      // 'self') does not apply to it.
+    if (page.searchParams.has('pushes') || page.searchParams.has(SWIFT_SOCKET_PARAM)) {
+      // The push stream is iOS's own channel to APNs, and the shell's socket the app's own, not the
+      // page's: the page's CSP (connect-src 'self') applies to neither. (The web view's window keeps it.)
       this.tools ??= await DevTools.attach(this.driver);
       await this.tools.bypassCsp();
     }

@@ -23,6 +23,8 @@ enum CallControlWire {
     static let ended = "call:ended"
     static let holdChanged = "call:hold"
     static let requestError = "request:error"
+    /// The call as it is now, to a device's new connection (payload: CallResync, SignallingPolicy.swift).
+    static let resync = "call:resync"
 
     struct CallRef: Codable, Equatable {
         let callId: String

@@ -8,6 +8,11 @@ export interface AppKnobs {
   activationWatchdogMs: number;
   /** The network's latency on the answer to the shell's claim (`call:reported`): holds it in flight. */
   claimAckDelayMs: number;
+  /**
+   * The next call's `media:publish` fails as refused, without being sent (as the SDP edge refuses
+   * an upstream offer it can't take): a media failure for the rig to play (S7).
+   */
+  refuseNextPublish: boolean;
 }
 
 /**

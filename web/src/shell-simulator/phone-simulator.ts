@@ -127,6 +127,12 @@ function faultsFromQuery(q: URLSearchParams): AppFaults {
   return faults;
 }
 
+/**
+ * The query key for the Swift socket stand-in's URL (`@softphone/test-support/starscream-handshake`):
+ * the shell's socket connects through it, so its handshake is socket.io-client-swift + Starscream's.
+ */
+export const SWIFT_SOCKET_PARAM = 'swiftSocket';
+
 /** The web view's window name: the rig finds the app's page by it. */
 export const WEB_VIEW_NAME = 'softphone-web-view';
 
@@ -139,6 +145,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const appKnobs: AppKnobs = {
     activationWatchdogMs: knobs.activationWatchdogMs ?? SHELL_POLICY.activationWatchdogMs.value,
     claimAckDelayMs: knobs.claimAckDelayMs ?? 0,
+    refuseNextPublish: false,
   };
   const faults = faultsFromQuery(query);
   const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
@@ -184,7 +191,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
-    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage);
+    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage, {
+      url: query.get(SWIFT_SOCKET_PARAM) ?? window.location.origin,
+      pageOrigin: window.location.origin,
+    });
     app.listenFor(signatures);
     system.app = app;
     const delay = launchKnobs.webViewLoadDelayMs;
@@ -277,6 +287,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
       if (k.claimAckDelayMs !== undefined) appKnobs.claimAckDelayMs = k.claimAckDelayMs;
+      if (k.refuseNextPublish !== undefined) appKnobs.refuseNextPublish = k.refuseNextPublish;
       if (k.webViewLoadDelayMs !== undefined) launchKnobs.webViewLoadDelayMs = k.webViewLoadDelayMs;
       system.log('knobs', undefined, JSON.stringify(k));
     },

@@ -59,4 +59,8 @@ export const SHELL_POLICY = {
   /** The socket's reconnect backoff: the first wait, and the cap. */
   reconnectWaitMs: ms(1_000, 'Support/ShellPolicy.swift', 'ShellPolicy.reconnectWait'),
   reconnectWaitMaxMs: ms(5_000, 'Support/ShellPolicy.swift', 'ShellPolicy.reconnectWaitMax'),
+  /** A request made while the socket is not connected fails as `offline` after this. */
+  queuedDeadlineMs: ms(15_000, 'Support/ShellPolicy.swift', 'ShellPolicy.queuedDeadline'),
+  /** Sends of a claim or an answer whose ack does not come while connected. */
+  ackAttempts: count(3, 'Support/ShellPolicy.swift', 'ShellPolicy.ackAttempts'),
 } satisfies Record<string, PolicyValue>;

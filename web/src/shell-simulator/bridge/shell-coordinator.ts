@@ -23,6 +23,7 @@ import { NativeMediaEngine } from '../media/native-media-engine.ts';
 import { PushKitManager, type SimulatedVoipToken } from '../push/push-kit-manager.ts';
 import { NativeCallControl } from '../signalling/native-call-control.ts';
 import { SessionCredentials } from '../signalling/session-credentials.ts';
+import type { ShellSocketRoute } from '../signalling/signalling-client.ts';
 import { WebBridge } from './web-bridge.ts';
 
 export class ShellCoordinator implements SimulatedApp {
@@ -39,11 +40,13 @@ export class ShellCoordinator implements SimulatedApp {
 
   constructor(
     private readonly system: CallKitSimulator,
-    knobs: AppKnobs,
+    private readonly knobs: AppKnobs,
     private readonly faults: AppFaults,
     voip: SimulatedVoipToken | null,
     /** Delivers one message to the page (`window.__softphoneNative.receive`), if a page is loaded. */
     toPage: (message: NativeToWeb) => void,
+    /** Where the shell's socket connects (the rig's Swift socket stand-in). */
+    socketRoute: ShellSocketRoute,
   ) {
     this.bridge = new WebBridge(system, faults, (m) => this.received(m), toPage);
     const tellPage = this.bridge.send.bind(this.bridge);
@@ -60,6 +63,7 @@ export class ShellCoordinator implements SimulatedApp {
     this.callControl = new NativeCallControl(
       system,
       new SessionCredentials(),
+      socketRoute,
       {
         tellPage,
         claimed: (callId, peer) => {
@@ -204,7 +208,16 @@ export class ShellCoordinator implements SimulatedApp {
     if (this.engine !== 'native') return;
     const negotiation = this.callControl.negotiation(callId);
     if (!negotiation) return;
-    this.media.join(callId, negotiation, this.audio.audioEnabledFor(callId));
+    const knobs = this.knobs;
+    const refused = knobs.refuseNextPublish;
+    knobs.refuseNextPublish = false;
+    const signalling = refused
+      ? {
+          ...negotiation,
+          publish: () => Promise.reject(new Error('media:publish refused (knob refuseNextPublish)')),
+        }
+      : negotiation;
+    this.media.join(callId, signalling, this.audio.audioEnabledFor(callId));
   }
 
   /** A8: the media connection closed while the page may be asleep: the call ends everywhere. */
@@ -278,5 +291,7 @@ export class ShellCoordinator implements SimulatedApp {
 
   libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void {
     this.audio.libWebRTCEvent(kind);
+    // `audioMediaServicesWereReset`: the native engine rebuilds its connections.
+    if (kind === 'media-services-reset') this.media.rebuildAfterMediaServicesReset();
   }
 }
