@@ -28,6 +28,8 @@ import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns
 
 const BUNDLE = 'com.example.softphone';
 const log = createLogger('silent');
+/** The bench's calls never end while their push is sent. */
+const ringing = new AbortController().signal;
 
 const { values: args } = parseArgs({
   options: {
@@ -81,7 +83,7 @@ async function throughput(standIn: ApnsStandIn, key: ReturnType<typeof createTes
   });
   // Warm-up: connections open and the provider token is minted before the clock starts.
   await Promise.all(
-    Array.from({ length: num('connections') * 2 }, () => sender.sendIncomingCall(target, call())),
+    Array.from({ length: num('connections') * 2 }, () => sender.sendIncomingCall(target, call(), ringing)),
   );
   const latencies: number[] = [];
   let next = 0;
@@ -92,7 +94,7 @@ async function throughput(standIn: ApnsStandIn, key: ReturnType<typeof createTes
       while (next < pushes) {
         next++;
         const t0 = performance.now();
-        const r = await sender.sendIncomingCall(target, call());
+        const r = await sender.sendIncomingCall(target, call(), ringing);
         latencies.push(performance.now() - t0);
         if (r.outcome !== 'accepted') failed++;
       }

@@ -159,6 +159,7 @@ export class CallService {
     const { call, role } = this.participant(member, callId);
     this.checkActor('answer', role);
     call.answer(member);
+    if (call.answeredAt !== null) this.deps.waker.answered(call.id);
   }
 
   hold(member: Member, callId: CallId, held: boolean): void {

@@ -3,6 +3,7 @@ import { CallError } from '../call/call-error.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import { ErrorCode } from '../protocol/index.ts';
+import type { PushEndpointPolicy } from '../push/push-endpoints.ts';
 import type { PushRepo } from '../store/push.repo.ts';
 import type { AppSocket } from './types.ts';
 import { onRequest } from './with-ack.ts';
@@ -13,13 +14,15 @@ export interface PushHandlerDeps {
   vapidPublicKey: string;
   /** The iOS bundle ids this server's APNs key may push to; empty accepts any. */
   bundleIds: readonly string[];
+  /** Which Web Push endpoints the server will post to (review H3). */
+  endpoints: PushEndpointPolicy;
   log: Logger;
 }
 
 export function registerPushHandlers(
   socket: AppSocket,
   member: Member,
-  { repo, vapidPublicKey, bundleIds, log }: PushHandlerDeps,
+  { repo, vapidPublicKey, bundleIds, endpoints, log }: PushHandlerDeps,
 ): void {
   const { deviceId } = member;
   const me = member.peer.id;
@@ -33,7 +36,12 @@ export function registerPushHandlers(
     );
     return {};
   });
-  onRequest(socket, 'push:register-web', log, ({ subscription }) => {
+  onRequest(socket, 'push:register-web', log, async ({ subscription }) => {
+    const refused = await endpoints.refusal(subscription.endpoint);
+    if (refused) {
+      log.warn({ user: me, device: deviceId, refused }, 'Web Push endpoint refused');
+      throw new CallError(ErrorCode.InvalidPayload, `subscription.endpoint: ${refused}`);
+    }
     repo.registerWeb(deviceId, me, subscription, Date.now());
     log.info(
       { user: me, device: deviceId, host: new URL(subscription.endpoint).host },

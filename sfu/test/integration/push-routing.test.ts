@@ -37,14 +37,17 @@ const REPORT_TIMEOUT_MS = 1_500;
 const NO_ANSWER_TIMEOUT_MS = 25_000;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
+let service: WebPushServiceStandIn;
 let push: PushOptions;
 let h: Harness;
 
 before(async () => {
   standIn = await ApnsStandIn.start({ keys: [{ key, bundleIds: [BUNDLE] }] });
+  service = await WebPushServiceStandIn.start();
   push = {
     reportTimeoutMs: REPORT_TIMEOUT_MS,
     bundleIds: [BUNDLE],
+    webPushTestOrigins: [service.origin],
     apns: {
       teamId: key.teamId,
       keyId: key.keyId,
@@ -58,6 +61,7 @@ before(async () => {
 after(async () => {
   await h.stop();
   await standIn.stop();
+  await service.stop();
 });
 
 const newToken = () => crypto.randomBytes(32).toString('hex');
@@ -490,6 +494,96 @@ describe('VoIP registrations', () => {
   });
 });
 
+describe('pushes stop with the call', () => {
+  // A retry 2–4 s after a 503, well inside the report timeout: only the call itself can stop it.
+  let slow: Harness;
+  before(async () => {
+    slow = await startHarness({
+      push: { ...push, reportTimeoutMs: 30_000, retry: { backoff: { baseMs: 4_000, maxMs: 4_000 } } },
+    });
+  });
+  after(() => slow.stop());
+
+  /** Calls a sleeping iPhone (and a connected laptop of the same user) whose first push gets a 503. */
+  async function callAndGet503() {
+    const a = await connect(slow.url, 'Caller');
+    const b = await sleepingIphone(slow);
+    const laptop = await connectDevice(slow.url, b.user);
+    const incoming = next(laptop.socket, 'call:incoming');
+    standIn.fail(1, { status: 503, reason: 'ServiceUnavailable' });
+    const callId = await invite(a.socket, b.self.id);
+    await incoming;
+    while (pushesTo(b.token).length === 0) await new Promise((r) => setTimeout(r, 5));
+    return { a, b, laptop, callId };
+  }
+
+  it(
+    'a call cancelled while its VoIP push waits for a retry after a 503 sends no second request',
+    { timeout: 30_000 },
+    async () => {
+      const { a, b, laptop, callId } = await callAndGet503();
+      const cancelled = next(a.socket, 'call:ended');
+      assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+      assert.equal((await cancelled).reason, EndReason.Cancelled);
+      await slow.server.pusher.settled();
+      assert.deepEqual(
+        pushesTo(b.token).map((r) => r.status),
+        [503],
+        'the retry of a cancelled call must not reach APNs',
+      );
+      laptop.socket.disconnect();
+    },
+  );
+
+  it(
+    'a call cancelled while its Web Push waits for a retry after a 503 sends no second incoming-call push',
+    { timeout: 30_000 },
+    async () => {
+      const a = await connect(slow.url, 'Caller');
+      const b = await connect(slow.url, 'Browser Callee');
+      const subscription = service.subscribe(async () => undefined);
+      const id = subscription.endpoint.split('/').pop();
+      assert.ok((await b.socket.emitWithAck('push:register-web', { subscription })).ok);
+      b.socket.disconnect();
+      await gone(slow, b.deviceId);
+      service.fail(1, 503);
+      const callId = await invite(a.socket, b.self.id);
+      while (!service.refused.some((p) => p.subscriptionId === id))
+        await new Promise((r) => setTimeout(r, 5));
+      const cancelled = next(a.socket, 'call:ended');
+      assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+      assert.equal((await cancelled).reason, EndReason.Cancelled);
+      await slow.server.pusher.settled();
+      const kinds = [...service.refused, ...service.received]
+        .filter((p) => p.subscriptionId === id)
+        .map((p) => (JSON.parse(p.plaintext) as { kind: string }).kind);
+      assert.deepEqual(kinds, ['incoming-call', 'call-ended'], 'the refused push, then only "call ended"');
+    },
+  );
+
+  it(
+    'a call answered on another device meanwhile sends no second request either',
+    { timeout: 30_000 },
+    async () => {
+      const { a, b, laptop, callId } = await callAndGet503();
+      const ringing = next(a.socket, 'call:state');
+      assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
+      assert.equal((await ringing).state, CallState.Ringing);
+      const answered = next(a.socket, 'call:state');
+      assert.ok((await laptop.socket.emitWithAck('call:answer', { callId })).ok);
+      assert.equal((await answered).state, CallState.Answered);
+      await slow.server.pusher.settled();
+      assert.deepEqual(
+        pushesTo(b.token).map((r) => r.status),
+        [503],
+        'no retry for an answered call',
+      );
+      await a.socket.emitWithAck('call:hangup', { callId });
+      laptop.socket.disconnect();
+    },
+  );
+});
+
 describe('across a restart', () => {
   it('keeps VoIP registrations and the VAPID key', async () => {
     const first = await startHarness({ push });
@@ -518,12 +612,6 @@ describe('across a restart', () => {
 });
 
 describe('Web Push to a browser that is not connected', () => {
-  let service: WebPushServiceStandIn;
-  before(async () => {
-    service = await WebPushServiceStandIn.start();
-  });
-  after(() => service.stop());
-
   it('pushes the incoming call, ends as unreachable without a report, then pushes "call ended"', async () => {
     const a = await connect(h.url, 'Ada Caller');
     const b = await connect(h.url, 'Browser Callee');
