@@ -77,7 +77,7 @@ describe('applyPresence', () => {
   const al = { id: '00000000-0000-4000-8000-000000000004', displayName: 'Al' };
 
   it('moves one user between the lists their presence says, keeping the others and the order by name', () => {
-    let s = { users: [peer, cy], asleep: [] };
+    let s: Pick<PhoneState, 'users' | 'asleep'> = { users: [peer, cy], asleep: [] };
     s = applyPresence(s, { user: al, presence: 'online' });
     assert.deepEqual(s, { users: [al, peer, cy], asleep: [] });
     s = applyPresence(s, { user: peer, presence: 'asleep' });
