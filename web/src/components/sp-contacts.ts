@@ -108,8 +108,7 @@ export class SpContacts extends LitElement {
       ${
         nobody
           ? html`<p class="muted">
-              None of your contacts is online right now. Add someone by their username to see when
-              they are.
+              None of your contacts is online right now. Add someone by their username to see when they are.
             </p>`
           : this.users.length === 0
             ? html`<p class="muted">Nobody else is online right now.</p>`
