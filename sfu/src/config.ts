@@ -58,6 +58,13 @@ const EnvSchema = z.object({
     .string()
     .default('')
     .refine((v) => compilesAsTrust(v), 'expected addresses, CIDRs or loopback/linklocal/uniquelocal'),
+  /**
+   * `on`: every user is told who else is online or asleep (a deployment whose users all know each
+   * other: a family, a team, the test rig). `off` (the default): each user only learns about their
+   * contacts (people they added by username, called or were called by). Off by default because a
+   * server anyone can sign up on must not hand every new account a list of its users (review M7).
+   */
+  PRESENCE_DIRECTORY: z.enum(['on', 'off']).default('off'),
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),

@@ -226,6 +226,7 @@ async function main(): Promise<void> {
     ...(turn ? { turn } : {}),
     trustProxy: trustList(config.TRUST_PROXY),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
+    presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
     log,
   });
   const running = server;

@@ -21,6 +21,7 @@ import { FilePushLog } from './push/push-log.ts';
 import { PushEndpointPolicy, type PushEndpointMode, type Resolve } from './push/push-endpoints.ts';
 import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { SqliteCallsRepo, type CallsRepo } from './store/calls.repo.ts';
+import { SqliteContactsRepo } from './store/contacts.repo.ts';
 import { openDb, type Db } from './store/db.ts';
 import { SqliteDevicesRepo } from './store/devices.repo.ts';
 import { SqlitePushRepo } from './store/push.repo.ts';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   accountLimits?: AccountLimits;
   /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
   turn?: TurnOptions;
+  /** Everyone is told everyone's presence, not only their contacts' (default off: `PRESENCE_DIRECTORY`). */
+  presenceDirectory?: boolean;
   log: Logger;
 }
 
@@ -141,7 +144,12 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits);
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
-  const presence = new Presence(() => pushRepo.wakeableUsers());
+  const presence = new Presence({
+    contacts: new SqliteContactsRepo(db),
+    users,
+    directory: o.presenceDirectory ?? false,
+    wakeableUsers: () => pushRepo.wakeableUsers(),
+  });
   const pushLog = new FilePushLog(path.join(o.dataDir, 'apns-pushes.jsonl'));
   const pool = new Http2Pool({
     size: 2,

@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallState, EndReason } from '@softphone/sfu/protocol';
 import { endMessage } from '../src/call/end-messages.ts';
-import { initialPhoneState, microphoneMessage, screenOf, type PhoneState } from '../src/call/phone-state.ts';
+import {
+  applyPresence,
+  initialPhoneState,
+  microphoneMessage,
+  screenOf,
+  type PhoneState,
+} from '../src/call/phone-state.ts';
 import { formatDuration } from '../src/components/format.ts';
 
 const self = { id: '00000000-0000-4000-8000-000000000001', displayName: 'Ann' };
@@ -88,5 +94,26 @@ describe('formatDuration', () => {
     assert.equal(formatDuration(65_000), '1:05');
     assert.equal(formatDuration(3_725_000), '1:02:05');
     assert.equal(formatDuration(-5), '0:00');
+  });
+});
+
+describe('applyPresence', () => {
+  const cy = { id: '00000000-0000-4000-8000-000000000003', displayName: 'Cy' };
+  const al = { id: '00000000-0000-4000-8000-000000000004', displayName: 'Al' };
+
+  it('moves one user between the lists their presence says, keeping the others and the order by name', () => {
+    let s: Pick<PhoneState, 'users' | 'asleep'> = { users: [peer, cy], asleep: [] };
+    s = applyPresence(s, { user: al, presence: 'online' });
+    assert.deepEqual(s, { users: [al, peer, cy], asleep: [] });
+    s = applyPresence(s, { user: peer, presence: 'asleep' });
+    assert.deepEqual(s, { users: [al, cy], asleep: [peer] });
+    s = applyPresence(s, { user: peer, presence: 'offline' });
+    assert.deepEqual(s, { users: [al, cy], asleep: [] });
+  });
+
+  it('a repeated change lists the user once, under the name it carries now', () => {
+    const renamed = { ...peer, displayName: 'Bobby' };
+    const s = applyPresence({ users: [peer], asleep: [] }, { user: renamed, presence: 'online' });
+    assert.deepEqual(s, { users: [renamed], asleep: [] });
   });
 });

@@ -26,6 +26,8 @@ const SEL = {
   hangup: '>>>[data-test="hangup"]',
   dismiss: '>>>[data-test="dismiss"]',
   userRow: (name: string) => `>>>[data-test="user"][data-name="${name}"] [data-test="call"]`,
+  contactUsername: '>>>[data-test="contact-username"]',
+  addContact: '>>>[data-test="add-contact"]',
 };
 
 export type Screen = PhoneSnapshot['screen'];
@@ -172,13 +174,24 @@ export class Party {
     return accessibilityViolations(this.driver);
   }
 
+  /**
+   * Calls `other` from the people view. Not listed (a server without the directory, and no call
+   * between them yet), they are added by username first, as a person would.
+   */
   async call(other: Party): Promise<void> {
     const button = this.driver.$(SEL.userRow(other.name));
+    if (!(await button.isExisting())) await this.addContact(other);
     await button.waitForClickable({
       timeout: 10_000,
       timeoutMsg: `${this.who}: ${other.name} is not listed online`,
     });
     await button.click();
+  }
+
+  /** Adds `other` by their username (the people view's "Add"). */
+  async addContact(other: Party): Promise<void> {
+    await this.driver.$(SEL.contactUsername).setValue(other.username);
+    await this.click(SEL.addContact, `add ${other.name}`);
   }
 
   /** Waits until `other` is listed asleep: not connected, but can be woken by a push. */

@@ -115,6 +115,10 @@ export async function startSoftphoneServer(
           DATA_DIR: dataDir,
           LOG_LEVEL: 'info',
           WEB_DIR: WEB_QA_DIR,
+          // The rig's parties all know each other, like a team's deployment: the directory is on, so
+          // a test can wait for someone to be listed before it calls them. `Party.call` still adds the
+          // callee by username when they are not listed (a server with the directory off).
+          PRESENCE_DIRECTORY: 'on',
           ...apns?.env,
           ...opts.env,
         },

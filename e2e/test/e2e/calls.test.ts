@@ -157,3 +157,27 @@ describe('a callee whose microphone is silent', { timeout: 120_000 }, () => {
     assert.equal(r.timings.answerToBothHeardMs, null);
   });
 });
+
+describe('a server with the directory off (the default)', { timeout: 120_000 }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller3', SIGNATURES.caller), callee: wav('callee3', SIGNATURES.callee) },
+      logDir: path.join(dir, 'no-directory'),
+      serverEnv: { PRESENCE_DIRECTORY: 'off' },
+    });
+  });
+  after(async () => rig?.stop());
+
+  it('the caller adds the callee by username to call them, and the call lists the caller for the callee', async () => {
+    const listed = async (viewer: typeof rig.caller, other: typeof rig.caller) =>
+      (await viewer.snapshot(1e9)).state.users.some((u) => u.displayName === other.name);
+    assert.equal(await listed(rig.caller, rig.callee), false, 'a stranger is listed');
+    await rig.caller.call(rig.callee);
+    await rig.callee.waitForScreen('incoming');
+    assert.equal(await listed(rig.callee, rig.caller), true, 'the caller is not listed for the callee');
+    await rig.callee.decline();
+    await Promise.all([rig.caller.waitForScreen('ended'), rig.callee.waitForScreen('ended')]);
+  });
+});

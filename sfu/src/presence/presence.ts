@@ -1,15 +1,33 @@
 /**
- * Who can be called: every connected device of every user, and the users who are not connected but
- * have a device that a push can wake ("asleep"). A user is online while at least one of their
- * devices is connected; both lists are pushed to every device on each change.
+ * Who can be called, and who is told so. A user is online while at least one of their devices is
+ * connected, asleep when none is but a push can wake one, offline otherwise. A user's devices are
+ * told the presence of their contacts (people they added by username, called or were called by:
+ * {@link ContactsRepo}), or of everyone when the deployment turns the directory on
+ * (`PRESENCE_DIRECTORY`).
+ *
+ * Each connection is sent its list once (`presence:users`); after that a user's change reaches
+ * only the connections watching them (review M7): every socket joins the socket.io room
+ * `presence:<id>` of each of its user's contacts (or the directory's one room), and a change is one
+ * emit to those rooms, which socket.io fans out. No query runs per recipient: one for the
+ * connecting socket's contacts, and one to tell asleep from offline when a user's last device goes.
  *
  * A device is every socket that connected with its device id: a browser tab's, and on an iPhone
  * both the page's and the shell's own (which carries call control while the page is frozen). The
  * device is one member of a call whichever of its sockets speaks, hears every event on all of them,
  * and leaves only when its last socket has gone.
  */
-import type { Peer, ServerEventName, ServerEventPayload, UserId } from '../protocol/index.ts';
+import { CallError } from '../call/call-error.ts';
+import {
+  ErrorCode,
+  type Peer,
+  type PresenceState,
+  type ServerEventName,
+  type ServerEventPayload,
+  type UserId,
+} from '../protocol/index.ts';
 import type { AppSocket } from '../signalling/types.ts';
+import type { Contact, ContactsRepo } from '../store/contacts.repo.ts';
+import type { UsersRepo } from '../store/users.repo.ts';
 
 /** One connected device of a user: all its sockets. */
 export class Member {
@@ -45,11 +63,30 @@ export class Member {
   }
 }
 
+export interface PresenceDeps {
+  contacts: ContactsRepo;
+  users: UsersRepo;
+  /**
+   * Everyone is told everyone's presence (a deployment whose users all know each other: a family, a
+   * team). Off, only contacts are: a server anyone can sign up on must not hand each new account a
+   * list of who else is there.
+   */
+  directory: boolean;
+  /** Users with a push registration: the directory's asleep list. */
+  wakeableUsers: () => Peer[];
+}
+
+/** All sockets of a user (their own changes are not sent back to them). */
+const userRoom = (id: UserId) => `user:${id}`;
+/** The sockets told `id`'s presence. */
+const watchRoom = (id: UserId) => `presence:${id}`;
+/** With the directory on, every socket: told everyone's presence. */
+const DIRECTORY_ROOM = 'presence:*';
+
 export class Presence {
   private readonly users = new Map<UserId, Map<string, Member>>();
 
-  /** `wakeable`: users with a push registration, whether connected or not. */
-  constructor(private readonly wakeable: () => Peer[] = () => []) {}
+  constructor(private readonly d: PresenceDeps) {}
 
   /** The user's connected devices (empty when offline). */
   devicesOf(id: UserId): Member[] {
@@ -68,8 +105,13 @@ export class Presence {
     member.attach(socket);
     devices.set(member.deviceId, member);
     this.users.set(peer.id, devices);
-    if (cameOnline) this.broadcast();
-    else this.sendTo(socket);
+    const contacts = this.d.directory ? [] : this.d.contacts.contactsOf(peer.id);
+    void socket.join([
+      userRoom(peer.id),
+      ...(this.d.directory ? [DIRECTORY_ROOM] : contacts.map((c) => watchRoom(c.peer.id))),
+    ]);
+    socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts));
+    if (cameOnline) this.announce(socket, peer, 'online');
     return member;
   }
 
@@ -82,36 +124,72 @@ export class Presence {
     devices.delete(member.deviceId);
     if (devices.size === 0) {
       this.users.delete(member.peer.id);
-      this.broadcast();
+      this.announce(socket, member.peer, this.stateOf(member.peer.id));
     }
     return true;
   }
 
-  /** Sends one socket the lists of every other online and asleep user. */
-  private sendTo(socket: AppSocket): void {
-    const self = socket.data.user.id;
-    socket.emit('presence:users', { users: this.others(self), asleep: this.asleep(self) });
+  /**
+   * The user of `socket` adds someone by username: all the user's connections watch them from now
+   * on and are told their presence. Returns the contact and their presence now.
+   */
+  add(socket: AppSocket, username: string): { contact: Peer; presence: PresenceState } {
+    const self = socket.data.user;
+    const row = this.d.users.byUsername(username);
+    if (!row) throw new CallError(ErrorCode.UserNotFound, 'no such user');
+    if (row.id === self.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot add yourself');
+    const contact = { id: row.id, displayName: row.displayName };
+    const presence = this.stateOf(contact.id);
+    this.watch(socket, self.id, contact, presence);
+    return { contact, presence };
   }
 
-  private broadcast(): void {
-    for (const devices of this.users.values())
-      for (const m of devices.values())
-        m.emit('presence:users', { users: this.others(m.peer.id), asleep: this.asleep(m.peer.id) });
+  /**
+   * A call between two users makes each the other's contact (people they called or were called
+   * by), told to both at once: the callee learns the caller's presence while it rings.
+   */
+  met(socket: AppSocket, caller: Peer, callee: UserId): void {
+    const row = this.d.users.byId(callee);
+    if (!row) return;
+    const peer = { id: row.id, displayName: row.displayName };
+    this.watch(socket, caller.id, peer, this.stateOf(peer.id));
+    this.watch(socket, peer.id, caller, 'online');
   }
 
-  private others(self: UserId): Peer[] {
+  /** `user`'s connections watch `contact` from now on (nothing when they already did). */
+  private watch(socket: AppSocket, user: UserId, contact: Peer, presence: PresenceState): void {
+    if (!this.d.contacts.add(user, contact.id, Date.now())) return;
+    socket.nsp.in(userRoom(user)).socketsJoin(watchRoom(contact.id));
+    socket.nsp.to(userRoom(user)).emit('presence:changed', { user: contact, presence });
+  }
+
+  /** One emit to everyone watching `peer` but `peer`'s own connections. */
+  private announce(socket: AppSocket, peer: Peer, presence: PresenceState): void {
+    const rooms = [watchRoom(peer.id), ...(this.d.directory ? [DIRECTORY_ROOM] : [])];
+    socket.nsp.to(rooms).except(userRoom(peer.id)).emit('presence:changed', { user: peer, presence });
+  }
+
+  private stateOf(id: UserId): PresenceState {
+    if (this.users.has(id)) return 'online';
+    return this.d.contacts.wakeable(id) ? 'asleep' : 'offline';
+  }
+
+  /** The contacts who are online, and those asleep. */
+  private listOf(contacts: Contact[]): { users: Peer[]; asleep: Peer[] } {
+    const online = contacts.filter((c) => this.users.has(c.peer.id)).map((c) => c.peer);
+    const asleep = contacts.filter((c) => !this.users.has(c.peer.id) && c.wakeable).map((c) => c.peer);
+    return { users: online.sort(byName), asleep: asleep.sort(byName) };
+  }
+
+  /** The directory: every other online user, and every other asleep one. */
+  private everyone(self: UserId): { users: Peer[]; asleep: Peer[] } {
     const users: Peer[] = [];
     for (const [id, devices] of this.users) {
       const first = devices.values().next().value;
       if (id !== self && first) users.push(first.peer);
     }
-    return users.sort(byName);
-  }
-
-  private asleep(self: UserId): Peer[] {
-    return this.wakeable()
-      .filter((u) => u.id !== self && !this.users.has(u.id))
-      .sort(byName);
+    const asleep = this.d.wakeableUsers().filter((u) => u.id !== self && !this.users.has(u.id));
+    return { users: users.sort(byName), asleep: asleep.sort(byName) };
   }
 }
 

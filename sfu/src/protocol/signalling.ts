@@ -10,8 +10,16 @@ import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
 import { IceServersSchema } from './ice.ts';
 import { MediaDownstreamSchema, mediaRequests, mediaServerEvents } from './media.ts';
 import { pushRequests } from './push.ts';
+import { UsernameSchema } from './rest.ts';
 
 const callRef = z.strictObject({ callId: CallIdSchema });
+
+/**
+ * What a contact is now: connected, not connected but a push can wake them (callable too), or
+ * neither.
+ */
+export const PresenceStateSchema = z.enum(['online', 'asleep', 'offline']);
+export type PresenceState = z.infer<typeof PresenceStateSchema>;
 const empty = z.strictObject({});
 
 /** Client → server requests. Each is acknowledged with `Ack<result>`. */
@@ -84,6 +92,14 @@ export const requests = /* @__PURE__ */ (() =>
     },
     /** The user has looked at their missed calls: clears the badge. */
     'history:mark-seen': { payload: empty, result: empty },
+    /**
+     * Add someone by their exact username (case aside): this user's devices are told their presence
+     * from now on. No such user: `user-not-found`; yourself: `invalid-target`.
+     */
+    'contacts:add': {
+      payload: z.strictObject({ username: UsernameSchema }),
+      result: z.strictObject({ contact: PeerSchema, presence: PresenceStateSchema }),
+    },
     ...mediaRequests,
     ...pushRequests,
   }) as const)();
@@ -117,12 +133,17 @@ export const serverEvents = {
   'history:changed': z.strictObject({ unreadMissed: z.int().check(z.gte(0)) }),
   /** A party put the call on hold or resumed it. */
   'call:hold': z.strictObject({ callId: CallIdSchema, held: z.boolean(), by: z.enum(['self', 'peer']) }),
-  /** Everyone online, and everyone asleep, except the recipient; sent whenever it changes. */
+  /**
+   * Sent once to each new connection: the recipient's contacts (or, where the deployment turns the
+   * directory on, everyone) who are online, and who are asleep. Changes follow as `presence:changed`.
+   */
   'presence:users': z.strictObject({
     users: z.array(PeerSchema),
     /** Not connected, but a push can wake one of their devices: they can still be called. */
     asleep: z.array(PeerSchema),
   }),
+  /** One user's presence changed (a delta to the `presence:users` the connection was sent). */
+  'presence:changed': z.strictObject({ user: PeerSchema, presence: PresenceStateSchema }),
   /** Someone is calling the recipient. */
   'call:incoming': z.strictObject({ callId: CallIdSchema, from: PeerSchema }),
   /** The call moved to a new non-terminal state. */

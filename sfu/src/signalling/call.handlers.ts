@@ -34,7 +34,11 @@ export function registerCallHandlers(
       const { callId, ...payload } = p as RequestPayload<K> & { callId: CallId };
       return calls.media(member, callId, event, payload as MediaPayload<K>);
     });
-  onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
+  onRequest(socket, 'call:invite', log, ({ to }) => {
+    const callId = calls.invite(member, to);
+    presence.met(socket, member.peer, to);
+    return { callId };
+  });
   onRequest(socket, 'call:reported', log, ({ callId }) => {
     const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
     return { call: { callId, from: calls.report(member, callId, late) } };
@@ -78,6 +82,7 @@ export function registerCallHandlers(
     for (const d of presence.devicesOf(me)) d.emit('history:changed', { unreadMissed: 0 });
     return {};
   });
+  onRequest(socket, 'contacts:add', log, ({ username }) => presence.add(socket, username));
   for (const event of Object.keys(mediaRequests) as MediaRequestName[]) onMediaRequest(event);
   socket.onAny((event: string, ...args: unknown[]) => {
     if (Object.hasOwn(requests, event)) return;

@@ -30,18 +30,7 @@ async function invite(from: Client, to: string): Promise<CallId> {
   return res.data.callId;
 }
 
-describe('presence', () => {
-  it('each client sees the others online, and not itself', async () => {
-    const a = await connect(h.url, 'Presence A');
-    sockets.push(a.socket);
-    const listed = next(a.socket, 'presence:users');
-    const b = await connect(h.url, 'Presence B');
-    sockets.push(b.socket);
-    const { users } = await listed;
-    assert.ok(users.some((u) => u.id === b.self.id));
-    assert.ok(!users.some((u) => u.id === a.self.id));
-  });
-
+describe('handshake', () => {
   /** The refusal a handshake gets, or null if the server admits it. */
   async function refusal(auth: object, cookie?: string): Promise<{ code?: string; message?: string } | null> {
     const s: Socket = io(h.url, {

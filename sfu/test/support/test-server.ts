@@ -15,6 +15,8 @@ export interface TestServerOptions {
   dataDir?: string;
   push?: PushOptions;
   turn?: TurnOptions;
+  /** Everyone sees everyone's presence (the deployment setting `PRESENCE_DIRECTORY=on`). */
+  presenceDirectory?: boolean;
 }
 
 export interface TestServer {
@@ -36,6 +38,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     accountLimits: { signUpsPerHour: 10_000 },
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
+    ...(opts.presenceDirectory ? { presenceDirectory: true } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));

@@ -85,6 +85,8 @@ export class SpApp extends LitElement {
       @sp-view=${(e: GlobalEventHandlersEventMap['sp-view']) =>
         e.detail.view === 'history' ? void this.phone.history.show() : this.phone.history.showPeople()}
       @sp-call-requested=${(e: GlobalEventHandlersEventMap['sp-call-requested']) => void this.phone.calls.invite(e.detail.userId)}
+      @sp-contact-add-requested=${(e: GlobalEventHandlersEventMap['sp-contact-add-requested']) =>
+        void this.phone.session.addContact(e.detail.username)}
       @sp-answer=${() => void this.phone.calls.answer()}
       @sp-decline=${() => void this.phone.calls.decline()}
       @sp-hangup=${() => void this.phone.calls.hangup()}
@@ -137,6 +139,7 @@ export class SpApp extends LitElement {
             .users=${s.users}
             .asleep=${s.asleep}
             .notice=${s.notice}
+            .contactNotice=${s.contactNotice}
           ></sp-contacts>`;
       case 'outgoing':
         return s.call ? html`<sp-outgoing-call .call=${s.call}></sp-outgoing-call>` : null;

@@ -10,6 +10,7 @@ import type {
   IceServer,
   MicPermission,
   Peer,
+  PresenceState,
   StallCause,
   StallDirection,
 } from '@softphone/sfu/protocol';
@@ -80,9 +81,12 @@ export interface PhoneState {
   self: Peer | null;
   /** STUN/TURN servers for the next call's transports (from the welcome, refreshed by the server). */
   iceServers: IceServer[];
+  /** Contacts online (or everyone, where the server's directory is on), by name. */
   users: Peer[];
   /** Not connected, but one of their devices can be woken by a push: callable too. */
   asleep: Peer[];
+  /** What became of the last "add by username" (null: nothing to say). */
+  contactNotice: { text: string; ok: boolean } | null;
   call: ActiveCall | null;
   ended: EndedCall | null;
   /** A one-line problem to show (a refused invite, a lost connection). */
@@ -108,6 +112,7 @@ export const initialPhoneState: PhoneState = {
   iceServers: [],
   users: [],
   asleep: [],
+  contactNotice: null,
   call: null,
   ended: null,
   notice: null,
@@ -119,6 +124,25 @@ export const initialPhoneState: PhoneState = {
   callNotifications: 'unsupported',
   microphone: null,
 };
+
+/**
+ * The lists after one user's presence changed (`presence:changed`): the user moves to the list
+ * their presence says, or out of both when offline.
+ */
+export function applyPresence(
+  s: Pick<PhoneState, 'users' | 'asleep'>,
+  change: { user: Peer; presence: PresenceState },
+): Pick<PhoneState, 'users' | 'asleep'> {
+  const without = (list: Peer[]) => list.filter((u) => u.id !== change.user.id);
+  const plus = (list: Peer[]) => [...without(list), change.user].sort(byName);
+  return {
+    users: change.presence === 'online' ? plus(s.users) : without(s.users),
+    asleep: change.presence === 'asleep' ? plus(s.asleep) : without(s.asleep),
+  };
+}
+
+/** The server's order (`presence.ts`): by display name. */
+const byName = (a: Peer, b: Peer) => a.displayName.localeCompare(b.displayName);
 
 /** What the call screen and the announcer say while the partner's connection is down. */
 export function peerReconnecting(peer: string): string {

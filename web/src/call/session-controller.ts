@@ -2,11 +2,11 @@
  * Who is signed in and whether we are connected: sign-in, sign-up and restoring the cookie's
  * session through the accounts API, then one signalling connection per sign-in, and presence.
  */
-import type { Account } from '@softphone/sfu/protocol';
+import { ErrorCode, type Account, type PresenceState } from '@softphone/sfu/protocol';
 import type { AccountClient, AccountResult } from '../account/account-client.ts';
 import type { OpenSignalling } from '../signalling/signalling-client.ts';
 import type { SignallingLink } from '../signalling/signalling-link.ts';
-import type { PhoneState } from './phone-state.ts';
+import { applyPresence, type PhoneState } from './phone-state.ts';
 import type { StateStore } from './state-store.ts';
 
 export interface SessionControllerDeps {
@@ -27,6 +27,26 @@ export class SessionController {
     d.link.on('session:welcome', ({ self, iceServers }) => d.store.set({ self, iceServers }));
     d.link.on('session:ice-servers', ({ iceServers }) => d.store.set({ iceServers }));
     d.link.on('presence:users', ({ users, asleep }) => d.store.set({ users, asleep }));
+    d.link.on('presence:changed', (change) => d.store.set(applyPresence(d.store.state, change)));
+  }
+
+  /** Adds someone by their exact username; what came of it goes to `contactNotice`. */
+  async addContact(username: string): Promise<void> {
+    const { store, link } = this.d;
+    const res = await link.request('contacts:add', { username: username.trim() });
+    if (res.ok) {
+      const { contact, presence } = res.data;
+      // The list itself follows from the `presence:changed` the server sends every device of ours.
+      store.set({ contactNotice: { text: `${contact.displayName} ${ADDED[presence]}`, ok: true } });
+      return;
+    }
+    const text =
+      res.error.code === ErrorCode.UserNotFound
+        ? `Nobody has the username “${username.trim()}”.`
+        : res.error.code === ErrorCode.InvalidTarget
+          ? 'That is your own username.'
+          : res.error.message;
+    store.set({ contactNotice: { text, ok: false } });
   }
 
   /** Resumes a session kept in the cookie, if any. */
@@ -97,3 +117,10 @@ export class SessionController {
     link.open(transport);
   }
 }
+
+/** What adding someone says, by their presence now. */
+const ADDED: Record<PresenceState, string> = {
+  online: 'is added, and online.',
+  asleep: 'is added: a call will wake their phone or browser.',
+  offline: 'is added. They will be listed once they open Softphone.',
+};

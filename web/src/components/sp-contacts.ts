@@ -4,9 +4,10 @@ import { emit } from '../events/sp-events.ts';
 import { shared } from './shared.styles.ts';
 
 /**
- * Who can be called, each with a call button: who is online, then who is asleep (not connected,
- * but a push will wake their phone or browser).
+ * Who can be called, each with a call button: which contacts are online, then which are asleep (not
+ * connected, but a push will wake their phone or browser); and a field to add someone by username.
  * @fires sp-call-requested - the user picked someone to call
+ * @fires sp-contact-add-requested - the user asked to add someone by their username
  */
 export class SpContacts extends LitElement {
   static override properties = {
@@ -14,6 +15,7 @@ export class SpContacts extends LitElement {
     users: { attribute: false },
     asleep: { attribute: false },
     notice: { type: String },
+    contactNotice: { attribute: false },
   };
   static override styles = [
     shared,
@@ -64,6 +66,18 @@ export class SpContacts extends LitElement {
         margin: 0;
         color: var(--sp-danger, #c0392b);
       }
+      form {
+        display: flex;
+        gap: 0.5rem;
+        margin-top: 1rem;
+      }
+      form input {
+        flex: 1;
+        min-width: 0;
+      }
+      .added {
+        margin: 0.5rem 0 0;
+      }
       button.small {
         min-height: 36px;
         padding: 0.25rem 0.9rem;
@@ -75,6 +89,7 @@ export class SpContacts extends LitElement {
   declare users: Peer[];
   declare asleep: Peer[];
   declare notice: string | null;
+  declare contactNotice: { text: string; ok: boolean } | null;
 
   constructor() {
     super();
@@ -82,6 +97,7 @@ export class SpContacts extends LitElement {
     this.users = [];
     this.asleep = [];
     this.notice = null;
+    this.contactNotice = null;
   }
 
   override render() {
@@ -92,7 +108,7 @@ export class SpContacts extends LitElement {
       ${
         nobody
           ? html`<p class="muted">
-              Nobody else is online right now. People appear here as soon as they open Softphone.
+              None of your contacts is online right now. Add someone by their username to see when they are.
             </p>`
           : this.users.length === 0
             ? html`<p class="muted">Nobody else is online right now.</p>`
@@ -104,8 +120,42 @@ export class SpContacts extends LitElement {
               ${this.list(this.asleep, 'People whose phone or browser will be woken', true)}`
           : null
       }
+      <form @submit=${this.add} aria-label="Add someone">
+        <label class="visually-hidden" for="contact-username">Username to add</label>
+        <input
+          id="contact-username"
+          data-test="contact-username"
+          name="username"
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck="false"
+          placeholder="Username"
+          required
+        />
+        <button class="small" data-test="add-contact" type="submit">Add</button>
+      </form>
+      ${
+        this.contactNotice
+          ? html`<p
+              class=${this.contactNotice.ok ? 'added muted' : 'added notice'}
+              data-test="contact-notice"
+              role="status"
+            >
+              ${this.contactNotice.text}
+            </p>`
+          : null
+      }
     </section>`;
   }
+
+  private readonly add = (e: SubmitEvent) => {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).elements.namedItem('username') as HTMLInputElement;
+    const username = input.value.trim();
+    if (!username) return;
+    emit(this, 'sp-contact-add-requested', { username });
+    input.value = '';
+  };
 
   private list(users: Peer[], label: string, asleep: boolean) {
     return html`<ul aria-label=${label}>

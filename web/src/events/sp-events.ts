@@ -10,6 +10,8 @@ export interface SpEventDetails {
   'sp-output-changed': { deviceId: string };
   /** The user chose someone to call. */
   'sp-call-requested': { userId: UserId };
+  /** The user asked to add someone by their username. */
+  'sp-contact-add-requested': { username: string };
   'sp-answer': undefined;
   'sp-decline': undefined;
   /** Cancel an outgoing call or hang up an answered one. */
@@ -34,6 +36,7 @@ declare global {
     'sp-hold-changed': CustomEvent<SpEventDetails['sp-hold-changed']>;
     'sp-output-changed': CustomEvent<SpEventDetails['sp-output-changed']>;
     'sp-call-requested': CustomEvent<SpEventDetails['sp-call-requested']>;
+    'sp-contact-add-requested': CustomEvent<SpEventDetails['sp-contact-add-requested']>;
     'sp-answer': CustomEvent<undefined>;
     'sp-decline': CustomEvent<undefined>;
     'sp-hangup': CustomEvent<undefined>;

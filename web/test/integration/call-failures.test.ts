@@ -26,18 +26,16 @@ after(async () => {
 async function signedUp(displayName: string, opts: NodePhoneOptions = {}) {
   const p = nodePhone(server, opts);
   closing.push(() => p.close());
-  await p.phone.session.signUp(
-    `u${crypto.randomBytes(5).toString('hex')}`,
-    'correct horse battery',
-    displayName,
-  );
+  const username = `u${crypto.randomBytes(5).toString('hex')}`;
+  await p.phone.session.signUp(username, 'correct horse battery', displayName);
   const s = await p.until((st) => st.connection === 'connected' && st.self !== null, 'connected');
-  return Object.assign(p, { self: s.self ?? assert.fail('no self') });
+  return Object.assign(p, { username, self: s.self ?? assert.fail('no self') });
 }
 
 async function pair(annOpts: NodePhoneOptions = {}, bobOpts: NodePhoneOptions = {}) {
   const ann = await signedUp('Ann', annOpts);
   const bob = await signedUp('Bob', bobOpts);
+  await ann.phone.session.addContact(bob.username);
   await ann.until((s) => s.users.some((u) => u.id === bob.self.id), 'seeing Bob');
   return { ann, bob };
 }

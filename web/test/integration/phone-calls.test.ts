@@ -50,8 +50,11 @@ async function signedIn(username: string, opts: NodePhoneOptions = {}) {
   return p;
 }
 
-const sees = (p: NodePhone, userId: string) =>
-  p.until((s) => s.users.some((u) => u.id === userId), `seeing ${userId} online`);
+/** `p` adds `other` by username, as a person would, and sees them online. */
+async function addsAndSees(p: NodePhone, other: { username: string; self: { id: string } }) {
+  await p.phone.session.addContact(other.username);
+  await p.until((s) => s.users.some((u) => u.id === other.self.id), `seeing ${other.username} online`);
+}
 
 const ringingHere = (p: NodePhone) =>
   p.until((s) => s.call?.direction === 'incoming' && s.call.id !== null, 'ringing');
@@ -59,7 +62,7 @@ const ringingHere = (p: NodePhone) =>
 async function pair() {
   const ann = await signedUp('Ann');
   const bob = await signedUp('Bob');
-  await sees(ann, bob.self.id);
+  await addsAndSees(ann, bob);
   return { ann, bob };
 }
 
@@ -157,7 +160,7 @@ describe('events that arrive before the invite is acknowledged', () => {
   it("the callee's ringing shows once the call id is known", async () => {
     const ann = await signedUp('Ann', { wrap: ackHeldUntil('call:state') });
     const bob = await signedUp('Bob');
-    await sees(ann, bob.self.id);
+    await addsAndSees(ann, bob);
     await ann.phone.calls.invite(bob.self.id);
     const s = ann.phone.state;
     assert.equal(s.call?.state, CallState.Ringing);
@@ -170,7 +173,7 @@ describe('events that arrive before the invite is acknowledged', () => {
   it('a decline that came first ends the call at once, with no media started', async () => {
     const ann = await signedUp('Ann', { wrap: ackHeldUntil('call:ended') });
     const bob = await signedUp('Bob');
-    await sees(ann, bob.self.id);
+    await addsAndSees(ann, bob);
     bob.phone.subscribe((s) => {
       if (s.call?.direction === 'incoming' && s.call.id) void bob.phone.calls.decline();
     });
@@ -190,7 +193,7 @@ describe('a call through a signalling drop', () => {
     paths.push(path);
     const ann = await signedUpOn(on, 'Ann');
     const bob = await signedUpOn(on, 'Bob', { signallingUrl: path.url });
-    await sees(ann, bob.self.id);
+    await addsAndSees(ann, bob);
     void ann.phone.calls.invite(bob.self.id);
     const callId = (await ringingHere(bob)).call?.id ?? assert.fail('no call id');
     await bob.phone.calls.answer();

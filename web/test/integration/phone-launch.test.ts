@@ -37,9 +37,11 @@ async function bobAsleep() {
   const ann = nodePhone(server);
   const bob = nodePhone(server, { pushService });
   phones.push(ann, bob);
+  const bobsUsername = `u${crypto.randomBytes(5).toString('hex')}`;
   await ann.phone.session.signUp(`u${crypto.randomBytes(5).toString('hex')}`, PASSWORD, 'Ann');
-  await bob.phone.session.signUp(`u${crypto.randomBytes(5).toString('hex')}`, PASSWORD, 'Bob');
+  await bob.phone.session.signUp(bobsUsername, PASSWORD, 'Bob');
   const [annSelf, bobSelf] = await Promise.all([connected(ann), connected(bob)]);
+  await ann.phone.session.addContact(bobsUsername);
   await bob.phone.push.enableCallNotifications();
   assert.equal(bob.phone.state.callNotifications, 'on');
   bob.close();
