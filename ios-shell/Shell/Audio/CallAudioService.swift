@@ -283,7 +283,14 @@ extension CallAudioService: RTCAudioSessionDelegate {
         // with the ledger in charge they never reach AVAudioSession, since libwebrtc already
         // believes the session active or inactive. Logged so a device run would show otherwise.
         DispatchQueue.main.async {
-            Log.audio.notice("libwebrtc setActive \(active, privacy: .public) (bookkeeping only)")
+            // Review 3, S10: AudioDeviceIOS applies `isAudioEnabled` on its own thread with the value it
+            // captured; a spend racing that task can make libwebrtc activate the session itself while
+            // CallKit's is not ours. Rare; flagged so a device log shows it when it happens.
+            if active && !self.ledger.sessionActive {
+                Log.audio.error("libwebrtc setActive true without a preceding didActivate")
+            } else {
+                Log.audio.notice("libwebrtc setActive \(active, privacy: .public) (bookkeeping only)")
+            }
         }
     }
 }

@@ -67,10 +67,14 @@ final class WebBridge: NSObject, WKScriptMessageHandler {
     }
 
     /// The page went away (navigation, reload, content process killed): queue until the next ready.
-    func pageIsGone() {
-        guard outbox.isOpen else { return }
+    /// Returns whether a ready page was there, so a navigation that fails can tell "the page stayed"
+    /// from "no page ever loaded" without reading `WKWebView.url` mid-navigation (review 3, S10).
+    @discardableResult
+    func pageIsGone() -> Bool {
+        guard outbox.isOpen else { return false }
         outbox.close()
         Log.bridge.notice("page gone: queueing until bridge.ready")
+        return true
     }
 
     /// A navigation that never committed leaves the page that was ready in place.

@@ -13,6 +13,8 @@ final class ShellWebViewController: UIViewController {
     private let bridge: WebBridge
     private var webView: WKWebView?
     private let loadFailure = UIStackView()
+    /// Whether a page had said `bridge.ready` when the current navigation started.
+    private var readyPageBeforeNavigation = false
     private let loadFailureLabel = UILabel()
 
     init(configuration: ShellConfiguration, bridge: WebBridge) {
@@ -128,15 +130,18 @@ extension ShellWebViewController: WKNavigationDelegate {
 
     /// The page that said `bridge.ready` is being replaced: messages queue until the next one does.
     func webView(_ webView: WKWebView, didStartProvisionalNavigation navigation: WKNavigation!) {
-        bridge.pageIsGone()
+        readyPageBeforeNavigation = bridge.pageIsGone()
     }
 
+    /// A provisional navigation that fails never commits: the page that was ready (if any) is still
+    /// there and gets the queue back; with none, the load failed. Decided from the bridge's own state,
+    /// not `webView.url`, which WebKit may already have set to the failed URL during the first load.
     func webView(_ webView: WKWebView, didFailProvisionalNavigation navigation: WKNavigation!, withError error: Error) {
         Log.web.error("page load failed: \(error.localizedDescription, privacy: .public)")
-        if webView.url == nil {
-            loadFailure.isHidden = false
-        } else {
+        if readyPageBeforeNavigation {
             bridge.pageStayed()
+        } else {
+            loadFailure.isHidden = false
         }
     }
 
