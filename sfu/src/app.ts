@@ -17,7 +17,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Member, Presence } from './presence/presence.ts';
-import type { IceServer } from './protocol/index.ts';
+import type { IceServer, SessionEndReason } from './protocol/index.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
 import { registerPushHandlers, type PushHandlerDeps } from './signalling/push.handlers.ts';
@@ -120,7 +120,19 @@ export function createApplication(c: AppComponents): Application {
     Object.assign(headers, securityHeaders(req, c.view)),
   );
   io.use(createAuthMiddleware(c.accounts, c.devices));
+  // Every socket of a session (a page's, an iPhone shell's: the same cookie) is in its room, so an
+  // ended session reaches them all at once, wherever they are.
+  const sessionRoom = (tokenHash: string) => `session:${tokenHash}`;
+  c.accounts.onSessionEnded((tokenHash: string, reason: SessionEndReason) => {
+    const room = sessionRoom(tokenHash);
+    // The reason first, then a server-side disconnect: socket.io clients do not reconnect after
+    // `io server disconnect`, and the packet is written after the event on the same connection.
+    io.to(room).emit('session:ended', { reason });
+    io.in(room).disconnectSockets();
+    log.info({ reason }, 'session ended: its connections closed');
+  });
   io.on('connection', (socket) => {
+    void socket.join(sessionRoom(socket.data.session));
     const member = c.presence.connect(socket, c.calls.awayDevice(socket.data.user.id, socket.data.deviceId));
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
     registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });

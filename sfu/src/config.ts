@@ -107,13 +107,17 @@ const EnvSchema = z.object({
   TURN_TLS_PORT: port.default(5349),
   /** The ports the embedded relay allocates relayed addresses from. */
   TURN_RELAY_PORTS: portRange('49152-49999'),
-  /** How long a TURN credential handed to a signed-in client is valid; fresh ones go out at half. */
+  /**
+   * How long a TURN credential handed to a signed-in client is valid; fresh ones go out at half and
+   * are applied to live transports. Short, because the relay can't revoke one: a signed-out or
+   * stolen session's credential keeps relaying until it expires.
+   */
   TURN_CREDENTIAL_TTL_S: z.coerce
     .number()
     .int()
     .min(120)
     .max(7 * 86_400)
-    .default(43_200),
+    .default(600),
   /** How long a call whose callee was woken by a push waits for a device to report it. */
   PUSH_REPORT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
   /** APNs token auth: the `.p8` key file, its key id and the team id (all three, or none). */

@@ -43,6 +43,10 @@ export interface ServerOptions {
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
   accountLimits?: AccountLimits;
+  /** How often expired sessions are deleted and their live connections closed (default 60 s). */
+  sessionSweepMs?: number;
+  /** The clock sessions expire by (default `Date.now`; tests move it). */
+  now?: () => number;
   /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
   turn?: TurnOptions;
   log: Logger;
@@ -123,7 +127,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
   const devices = new SqliteDevicesRepo(db);
-  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits);
+  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits, o.now);
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
   const presence = new Presence(() => pushRepo.wakeableUsers());
@@ -186,6 +190,13 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     ice,
     relay,
   });
+  // A session's expiry is checked at each connection and request; this ends the connections it
+  // outlived, within a sweep of its expiry, and keeps the table from growing forever.
+  const sweep = setInterval(() => {
+    const ended = accounts.purgeExpired();
+    if (ended) o.log.info({ ended }, 'expired sessions purged');
+  }, o.sessionSweepMs ?? 60_000);
+  sweep.unref();
   return {
     ...app,
     media,
@@ -195,6 +206,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     pusher,
     db,
     async stop() {
+      clearInterval(sweep);
       await app.io.close();
       await pusher.settled();
       await pool.close();

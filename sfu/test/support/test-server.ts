@@ -15,6 +15,9 @@ export interface TestServerOptions {
   dataDir?: string;
   push?: PushOptions;
   turn?: TurnOptions;
+  sessionSweepMs?: number;
+  /** The clock sessions expire by. */
+  now?: () => number;
 }
 
 export interface TestServer {
@@ -36,6 +39,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     accountLimits: { signUpsPerHour: 10_000 },
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
+    ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));
