@@ -44,14 +44,18 @@ export class SqliteSessionsRepo implements SessionsRepo {
 
   deleteExpired(now: number): string[] {
     return hashes(
-      this.db.prepare('DELETE FROM sessions WHERE expires_at <= ? RETURNING token_hash AS tokenHash').all(now),
+      this.db
+        .prepare('DELETE FROM sessions WHERE expires_at <= ? RETURNING token_hash AS tokenHash')
+        .all(now),
     );
   }
 
   deleteOthers(userId: string, keep: string): string[] {
     return hashes(
       this.db
-        .prepare('DELETE FROM sessions WHERE user_id = ? AND token_hash <> ? RETURNING token_hash AS tokenHash')
+        .prepare(
+          'DELETE FROM sessions WHERE user_id = ? AND token_hash <> ? RETURNING token_hash AS tokenHash',
+        )
         .all(userId, keep),
     );
   }
