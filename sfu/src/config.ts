@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { DEFAULT_INVITE_LIMITS } from './call/invite-limits.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -58,6 +59,26 @@ const EnvSchema = z.object({
     .refine((v) => compilesAsTrust(v), 'expected addresses, CIDRs or loopback/linklocal/uniquelocal'),
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /**
+   * Invites one account may place, and one account may receive, per minute; pushes one device may
+   * be woken by per minute. Over them an invite is refused as `rate-limited` with `retryAfterMs`,
+   * and a push is not sent (review H4: a flood must not ring a sleeping phone again and again).
+   */
+  INVITES_PER_CALLER_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_INVITE_LIMITS.invitesPerCallerPerMinute),
+  INVITES_PER_CALLEE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_INVITE_LIMITS.invitesPerCalleePerMinute),
+  PUSHES_PER_DEVICE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_INVITE_LIMITS.pushesPerDevicePerMinute),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
    * How long a device whose signalling dropped (a Wi-Fi ↔ cellular handover) keeps its call, its

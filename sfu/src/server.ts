@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AccountService, type AccountLimits } from './accounts/account-service.ts';
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
+import { InviteLimits, type InviteLimitOptions } from './call/invite-limits.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
   accountLimits?: AccountLimits;
+  /** Invites per caller and per callee, pushes per device (default DEFAULT_INVITE_LIMITS). */
+  inviteLimits?: InviteLimitOptions;
   /** How often expired sessions are deleted and their live connections closed (default 60 s). */
   sessionSweepMs?: number;
   /** The clock sessions expire by (default `Date.now`; tests move it). */
@@ -159,7 +162,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     ...(p.webPushCa ? { ca: p.webPushCa } : {}),
     log: o.log.child({ module: 'web-push' }),
   });
-  const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
+  const limits = new InviteLimits(o.inviteLimits);
+  const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, limits, log: o.log });
   const calls = new CallService({
     presence,
     media,
@@ -172,6 +176,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     watch: { stallAfterMs: o.mediaStallMs ?? 3_000, everyMs: 500 },
     waker: pusher,
     reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
+    limits,
   });
   const app = createApplication({
     accounts,

@@ -111,6 +111,11 @@ export async function startSoftphoneServer(
           DATA_DIR: dataDir,
           LOG_LEVEL: 'info',
           WEB_DIR: WEB_QA_DIR,
+          // The rig places calls back to back between the same accounts, faster than a person
+          // would; the limits themselves are tested in sfu/test/integration/invite-limits.test.ts.
+          INVITES_PER_CALLER_PER_MINUTE: '10000',
+          INVITES_PER_CALLEE_PER_MINUTE: '10000',
+          PUSHES_PER_DEVICE_PER_MINUTE: '10000',
           ...apns?.env,
           ...opts.env,
         },

@@ -34,7 +34,7 @@ export function registerCallHandlers(
       const { callId, ...payload } = p as RequestPayload<K> & { callId: CallId };
       return calls.media(member, callId, event, payload as MediaPayload<K>);
     });
-  onRequest(socket, 'call:invite', log, ({ to }) => ({ callId: calls.invite(member, to) }));
+  onRequest(socket, 'call:invite', log, async ({ to }) => ({ callId: await calls.invite(member, to) }));
   onRequest(socket, 'call:reported', log, ({ callId }) => {
     const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
     return { call: { callId, from: calls.report(member, callId, late) } };

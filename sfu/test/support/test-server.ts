@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { InviteLimitOptions } from '../../src/call/invite-limits.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from '../../src/server.ts';
 
@@ -16,6 +17,7 @@ export interface TestServerOptions {
   push?: PushOptions;
   turn?: TurnOptions;
   sessionSweepMs?: number;
+  inviteLimits?: InviteLimitOptions;
   /** The clock sessions expire by. */
   now?: () => number;
 }
@@ -37,6 +39,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },
+    // And place many calls between the same two accounts; the limits are tested in invite-limits.test.ts.
+    inviteLimits: opts.inviteLimits ?? {
+      invitesPerCallerPerMinute: 10_000,
+      invitesPerCalleePerMinute: 10_000,
+      pushesPerDevicePerMinute: 10_000,
+    },
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
     ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}),
