@@ -125,6 +125,10 @@ export function createApplication(c: AppComponents): Application {
   const sessionRoom = (tokenHash: string) => `session:${tokenHash}`;
   c.accounts.onSessionEnded((tokenHash: string, reason: SessionEndReason) => {
     const room = sessionRoom(tokenHash);
+    for (const id of io.of('/').adapter.rooms.get(room) ?? []) {
+      const socket = io.of('/').sockets.get(id);
+      if (socket) socket.data.sessionEnded = true;
+    }
     // The reason first, then a server-side disconnect: socket.io clients do not reconnect after
     // `io server disconnect`, and the packet is written after the event on the same connection.
     io.to(room).emit('session:ended', { reason });
@@ -157,10 +161,11 @@ export function createApplication(c: AppComponents): Application {
     socket.on('disconnect', (why) => {
       clearInterval(refresh);
       // The device (an iPhone's page and shell share one) is away from its call with its last
-      // socket gone; the call keeps its place for the reconnect grace.
+      // socket gone; the call keeps its place for the reconnect grace, unless the session ended.
       const left = c.presence.disconnect(member, socket);
       log.info({ user: member.peer.id, device: member.deviceId, why, deviceLeft: left }, 'disconnected');
-      if (left) c.calls.disconnected(member);
+      if (left && socket.data.sessionEnded) c.calls.sessionEnded(member);
+      else if (left) c.calls.disconnected(member);
     });
   });
   return { httpServer, io };

@@ -220,6 +220,11 @@ export class CallService {
     this.callOf(member.peer.id)?.deviceLeft(member);
   }
 
+  /** The device's last socket was closed because its session ended: its call does not wait for it. */
+  sessionEnded(member: Member): void {
+    this.callOf(member.peer.id)?.deviceGone(member);
+  }
+
   /**
    * A device connected (again): if it is in a call, the new connection gets the call back; if its
    * call ended while it was away, it hears how.

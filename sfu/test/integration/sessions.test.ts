@@ -6,8 +6,17 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { SESSION_TTL_MS } from '../../src/accounts/account-service.ts';
-import { SessionEndReason, type ServerEventPayload } from '../../src/protocol/index.ts';
-import { connectDevice, signUp, startHarness, type Client, type Harness, type User } from './harness.ts';
+import { EndReason, SessionEndReason, type ServerEventPayload } from '../../src/protocol/index.ts';
+import {
+  connect,
+  connectDevice,
+  next,
+  signUp,
+  startHarness,
+  type Client,
+  type Harness,
+  type User,
+} from './harness.ts';
 
 const post = (url: string, path: string, body: unknown, cookie?: string) =>
   fetch(`${url}${path}`, {
@@ -85,6 +94,24 @@ describe('sessions that end', { timeout: 60_000 }, () => {
       await assert.rejects(connectDevice(h.url, user), /session:welcome/, 'the cookie admits nobody');
     } finally {
       for (const s of [page, shell, elsewhere]) s.socket.close();
+    }
+  });
+
+  it('a signed-out party’s call ends at once, without waiting out the reconnect grace', async () => {
+    const user = await signUp(h.url, 'Caller');
+    const caller = await connectDevice(h.url, user);
+    const callee = await connect(h.url, 'Callee');
+    try {
+      const incoming = next(callee.socket, 'call:incoming');
+      assert.ok((await caller.socket.emitWithAck('call:invite', { to: callee.self.id })).ok);
+      await incoming;
+      const ended = next(callee.socket, 'call:ended', 2_000);
+      await post(h.url, '/api/signout', {}, user.cookie);
+      // Well inside the harness's 20 s reconnect grace.
+      assert.equal((await ended).reason, EndReason.Disconnected);
+    } finally {
+      caller.socket.close();
+      callee.socket.close();
     }
   });
 

@@ -106,6 +106,10 @@ export class CallController {
     });
     link.on('call:ended', ({ callId, reason, by }) => this.serverEnded(callId, reason, by));
     link.on('call:resync', (r) => this.resync(r));
+    // The server's TURN credential refreshes reach the call's live transports, not only the next.
+    d.store.subscribe((s, before) => {
+      if (s.iceServers !== before.iceServers) this.media?.engine.setIceServers(s.iceServers);
+    });
     link.on('call:peer-connection', ({ callId, reconnecting }) =>
       this.patch(callId, { peerReconnecting: reconnecting }),
     );

@@ -51,6 +51,13 @@ export class IosMediaEngine implements MediaEngine {
     return Promise.resolve();
   }
 
+  /**
+   * Nothing to do here: callkit-link.ts sends the shell every refresh of the page's list
+   * (`media.ice-servers`), and the shell sets it on its live peer connections too
+   * (NativeMediaEngine.swift `setIceServers`).
+   */
+  setIceServers(): void {}
+
   /** Capture is the shell's: it starts with CallKit's `didActivate` for an answered call. */
   start(): Promise<void> {
     return Promise.resolve();

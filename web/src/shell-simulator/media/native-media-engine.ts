@@ -25,7 +25,7 @@ export class NativeMediaEngine {
   private readonly heard = new Map<string, AudioMonitor>();
   /** The server's downstream offers that came before the call's session. */
   private readonly offers = new Map<string, string>();
-  /** The page's latest `media.ice-servers`, for the next call's peer connections. */
+  /** The page's latest `media.ice-servers`, for the next call's peer connections (and the live ones'). */
   private iceServers: RTCIceServer[] = [];
   /** The rig's signatures: each call's native audio windows say whose tones they carried. */
   private signatures: ToneSignatures | null = null;
@@ -36,12 +36,14 @@ export class NativeMediaEngine {
     private readonly delegate: NativeMediaEngineDelegate,
   ) {}
 
+  /** For every call's legs from now on and the ones already up (NativeMediaEngine.swift `setIceServers`). */
   setIceServers(servers: IceServer[]): void {
     this.iceServers = servers.map((s) => ({
       urls: s.urls,
       ...(s.username !== null ? { username: s.username } : {}),
       ...(s.credential !== null ? { credential: s.credential } : {}),
     }));
+    for (const session of this.sessions.values()) session.setIceServers(this.iceServers);
   }
 
   /** From the next call on, what the engine hears is checked for these signatures. */
@@ -164,6 +166,10 @@ class MediaSession {
 
   subscriberOffer(sdp: string): void {
     this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.failed(err));
+  }
+
+  setIceServers(servers: RTCIceServer[]): void {
+    this.engine.setIceServers(servers);
   }
 
   setAudioEnabled(on: boolean): void {
