@@ -24,7 +24,7 @@ export class IosMediaEngine implements MediaEngine {
     private readonly callId: CallId,
     events: MediaEngineEvents,
     /** The page's STUN/TURN servers: the native engine's peer connections use the same. */
-    private readonly iceServers: IceServer[] = [],
+    private iceServers: IceServer[] = [],
   ) {
     this.unsubscribe.push(
       bridge.on('media.capture', (m) => {
@@ -52,11 +52,15 @@ export class IosMediaEngine implements MediaEngine {
   }
 
   /**
-   * Nothing to do here: callkit-link.ts sends the shell every refresh of the page's list
-   * (`media.ice-servers`), and the shell sets it on its live peer connections too
-   * (NativeMediaEngine.swift `setIceServers`).
+   * callkit-link.ts sends the shell every refresh of the page's list too; this one keeps a
+   * `prepare` replayed after a refresh (LazyMediaEngine: the engine's code was loading) from
+   * sending the shell the list this engine was made with last. The shell sets each list on its
+   * live peer connections (NativeMediaEngine.swift `setIceServers`); the same list twice is harmless.
    */
-  setIceServers(): void {}
+  setIceServers(servers: IceServer[]): void {
+    this.iceServers = servers;
+    this.bridge.send({ type: 'media.ice-servers', iceServers: servers });
+  }
 
   /** Capture is the shell's: it starts with CallKit's `didActivate` for an answered call. */
   start(): Promise<void> {
