@@ -78,6 +78,12 @@ enum CallControlWire {
         let by: String
     }
 
+    /// `session:ended`: the session this socket was admitted with is over.
+    struct SessionEnded: Decodable, Equatable {
+        /// `signed-out`, `expired` or `password-changed` (the server's `SessionEndReason`).
+        let reason: String
+    }
+
     struct RequestError: Decodable, Equatable {
         let event: String
         let error: ProtocolError

@@ -147,12 +147,8 @@ final class SignallingClient {
     /// `didDisconnect(reason: "Got Disconnect")`); only an engine close reconnects
     /// (Source/SocketIO/Manager/SocketManager.swift:309-321). So the manager is dropped here, and
     /// the next sign-in's cookie makes a new one instead of `connect` finding this dead one.
-    private struct SessionEnded: Decodable {
-        let reason: String
-    }
-
     private func sessionEnded(_ data: [Any]) {
-        let reason = AckDecoding.decodeEvent(data, as: SessionEnded.self)?.reason ?? "unknown"
+        let reason = AckDecoding.decodeEvent(data, as: CallControlWire.SessionEnded.self)?.reason ?? "unknown"
         Log.signalling.notice("session ended: \(reason, privacy: .public)")
         disconnect()
         delegate?.signalling(self, sessionEnded: reason)
