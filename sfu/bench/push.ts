@@ -74,9 +74,10 @@ async function throughput(standIn: ApnsStandIn, key: ReturnType<typeof createTes
   const target = { token, environment: 'sandbox', bundleId: BUNDLE } as const;
   const call = () => ({
     callId: crypto.randomUUID(),
-    caller: { handle: 'bench', displayName: 'Bench Caller' },
+    caller: { id: crypto.randomUUID(), handle: 'bench', displayName: 'Bench Caller' },
     sentAt: Date.now(),
     expiresAt: Date.now() + 30_000,
+    ringTimeoutMs: 30_000,
   });
   // Warm-up: connections open and the provider token is minted before the clock starts.
   await Promise.all(

@@ -63,8 +63,16 @@ export const pushRequests = /* @__PURE__ */ (() =>
       payload: z.strictObject({ subscription: WebPushSubscriptionSchema }),
       result: empty,
     },
-    /** Forget this device's push registrations (sign-out). */
-    'push:unregister': { payload: empty, result: empty },
+    /**
+     * Without `token`: forget every push registration of this device (sign-out). With `token`: forget
+     * the device's VoIP registration only while it still holds that token (PushKit invalidated it).
+     * A token rotation races: the page registers the new token on its socket while the shell's own
+     * socket says the old one is dead, and an unconditional delete would take the new one too.
+     */
+    'push:unregister': {
+      payload: z.strictObject({ token: z.optional(VoipTokenSchema) }),
+      result: empty,
+    },
     /** The server's VAPID public key, for `pushManager.subscribe({ applicationServerKey })`. */
     'push:web-config': { payload: empty, result: z.strictObject({ vapidPublicKey: z.string() }) },
   }) as const)();

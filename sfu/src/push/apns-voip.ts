@@ -94,6 +94,7 @@ export class ApnsVoipSender implements PushSender<VoipTarget> {
       caller: call.caller,
       sentAt: call.sentAt,
       expiresAt: call.expiresAt,
+      ringTimeoutMs: call.ringTimeoutMs,
     };
     const body = JSON.stringify(payload);
     const log = this.o.log.child({ callId: call.callId, apnsId: id, env: target.environment });

@@ -41,9 +41,18 @@ export function registerPushHandlers(
     );
     return {};
   });
-  onRequest(socket, 'push:unregister', log, () => {
-    repo.unregisterDevice(deviceId);
-    log.info({ user: me, device: deviceId }, 'push registrations removed');
+  onRequest(socket, 'push:unregister', log, ({ token }) => {
+    if (token === undefined) {
+      repo.unregisterDevice(deviceId);
+      log.info({ user: me, device: deviceId }, 'push registrations removed');
+      return {};
+    }
+    // The shell's PushKit invalidated `token`; the page may already have registered its successor.
+    const removed = repo.unregisterVoipToken(deviceId, token);
+    log.info(
+      { user: me, device: deviceId, token: token.slice(-8), removed },
+      removed ? 'invalidated VoIP token removed' : 'invalidated VoIP token already replaced',
+    );
     return {};
   });
   onRequest(socket, 'push:web-config', log, () => ({ vapidPublicKey }));

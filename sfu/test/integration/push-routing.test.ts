@@ -34,6 +34,7 @@ import {
 
 const BUNDLE = 'com.example.softphone';
 const REPORT_TIMEOUT_MS = 1_500;
+const NO_ANSWER_TIMEOUT_MS = 25_000;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
 let push: PushOptions;
@@ -52,7 +53,7 @@ before(async () => {
       ca: standIn.ca,
     },
   };
-  h = await startHarness({ push });
+  h = await startHarness({ push, noAnswerTimeoutMs: NO_ANSWER_TIMEOUT_MS });
 });
 after(async () => {
   await h.stop();
@@ -124,9 +125,12 @@ describe('calling a callee whose iPhone is asleep', () => {
 
     const delivered = await pushed;
     const payload = VoipPushPayloadSchema.parse(delivered.payload);
-    assert.deepEqual(payload.caller, { handle: a.user.username, displayName: 'Ada Caller' });
+    // The caller's user id (the `Peer.id` every schema expects), and the username apart (S8).
+    assert.deepEqual(payload.caller, { id: a.self.id, handle: a.user.username, displayName: 'Ada Caller' });
     assert.equal(payload.callId, callId);
+    // expiresAt is the deadline to report; the call rings for the no-answer timeout (S2).
     assert.equal(payload.expiresAt - payload.sentAt, REPORT_TIMEOUT_MS);
+    assert.equal(payload.ringTimeoutMs, NO_ANSWER_TIMEOUT_MS);
     assert.equal(delivered.topic, `${BUNDLE}.voip`);
     // Whatever the push's outcome made the server tell the caller is on the caller's socket before
     // anything the report causes: so the first state the caller gets must be the report's "ringing".
@@ -410,6 +414,49 @@ describe('VoIP registrations', () => {
     assert.equal(pushesTo(b.token).length, 0);
   });
 
+  it("token rotation: the shell's push:unregister of the dead token keeps the page's fresh one", async () => {
+    // PushKit invalidated the old token and issued a new one: the page registered the new one on its
+    // socket first, then the shell's own socket (the same device) says the old one is dead.
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const page = await wake(b.user, b.deviceId);
+    const shell = await wake(b.user, b.deviceId);
+    const fresh = newToken();
+    standIn.register({ token: fresh, environment: 'sandbox', bundleId: BUNDLE });
+    const reg = { token: fresh, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.1' } as const;
+    assert.ok((await page.emitWithAck('push:register-voip', reg)).ok);
+    assert.deepEqual(await shell.emitWithAck('push:unregister', { token: b.token }), { ok: true, data: {} });
+    assert.deepEqual(
+      registeredTokens().filter((t) => t === fresh || t === b.token),
+      [fresh],
+    );
+    page.disconnect();
+    shell.disconnect();
+    await gone(h, b.deviceId);
+    const pushed = nextPushTo(fresh);
+    const callId = await invite(a.socket, b.self.id);
+    assert.equal(
+      VoipPushPayloadSchema.parse((await pushed).payload).callId,
+      callId,
+      'the device is still woken, on its new token',
+    );
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
+  it("push:unregister of the device's current token removes it; a stranger's token is left alone", async () => {
+    const b = await sleepingIphone();
+    const other = await sleepingIphone();
+    const shell = await wake(b.user, b.deviceId);
+    assert.ok((await shell.emitWithAck('push:unregister', { token: other.token })).ok);
+    assert.ok(
+      registeredTokens().includes(other.token),
+      "another device's token is not this device's to remove",
+    );
+    assert.ok((await shell.emitWithAck('push:unregister', { token: b.token.toUpperCase() })).ok);
+    assert.ok(!registeredTokens().includes(b.token), 'the invalidated token (any hex case) is removed');
+    shell.disconnect();
+  });
+
   it('re-registering replaces the device token; a token moves to the device that registers it', async () => {
     const b = await sleepingIphone();
     const phone = await wake(b.user, b.deviceId);
@@ -495,7 +542,7 @@ describe('Web Push to a browser that is not connected', () => {
     assert.ok(message.kind === 'incoming-call');
     assert.deepEqual(
       [message.call.callId, message.call.caller],
-      [callId, { handle: a.user.username, displayName: 'Ada Caller' }],
+      [callId, { id: a.self.id, handle: a.user.username, displayName: 'Ada Caller' }],
     );
     assert.equal(incoming.urgency, 'high');
     assert.ok(incoming.ttl > 0 && incoming.ttl <= REPORT_TIMEOUT_MS / 1000);

@@ -33,9 +33,10 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apns-'));
 const newToken = () => crypto.randomBytes(32).toString('hex');
 const call = (over: Partial<IncomingCall> = {}): IncomingCall => ({
   callId: crypto.randomUUID(),
-  caller: { handle: 'alice', displayName: 'Alice Liddell' },
+  caller: { id: crypto.randomUUID(), handle: 'alice', displayName: 'Alice Liddell' },
   sentAt: Date.now(),
   expiresAt: Date.now() + 30_000,
+  ringTimeoutMs: 30_000,
   ...over,
 });
 
@@ -117,6 +118,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
       caller: c.caller,
       sentAt: c.sentAt,
       expiresAt: c.expiresAt,
+      ringTimeoutMs: c.ringTimeoutMs,
     });
     const req = standIn.received.at(-1);
     assert.equal(req?.headers['apns-id'], res.id);
@@ -161,7 +163,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     const before = standIn.received.length;
     const res = await sender.sendIncomingCall(
       t,
-      call({ caller: { handle: 'x', displayName: 'x'.repeat(6_000) } }),
+      call({ caller: { id: crypto.randomUUID(), handle: 'x', displayName: 'x'.repeat(6_000) } }),
     );
     assert.deepEqual([res.outcome, res.attempts], ['failed', 0]);
     assert.equal(standIn.received.length, before, 'nothing sent');
