@@ -16,6 +16,22 @@ final class SignallingWireTests: XCTestCase {
         XCTAssertTrue(error.meansCallIsOver)
     }
 
+    /// An invite refused by the server's invite limits carries `retryAfterMs`: still a refusal with its code.
+    func testARateLimitedRefusalDecodesWithItsRetryAfter() {
+        let error: [String: Any] = ["code": "rate-limited", "message": "too many calls; try again in 42 s", "retryAfterMs": 41_250]
+        guard case let .failure(refusal) = AckDecoding.decode([["ok": false, "error": error] as [String: Any]], as: CallControlWire.CallRef.self) else {
+            return XCTFail("refused")
+        }
+        XCTAssertEqual(refusal.code, "rate-limited")
+        XCTAssertFalse(refusal.meansCallIsOver)
+    }
+
+    func testASessionEndDecodes() {
+        let ended = AckDecoding.decodeEvent([["reason": "signed-out"] as [String: Any]], as: CallControlWire.SessionEnded.self)
+        XCTAssertEqual(ended, CallControlWire.SessionEnded(reason: "signed-out"))
+        XCTAssertNil(AckDecoding.decodeEvent([["why": "signed-out"] as [String: Any]], as: CallControlWire.SessionEnded.self))
+    }
+
     func testNoAckAndGarbageAreErrorsNotCrashes() {
         XCTAssertEqual(AckDecoding.decode(["NO ACK"], as: CallControlWire.Empty.self), .failure(.noAck))
         XCTAssertEqual(AckDecoding.decode([], as: CallControlWire.Empty.self), .failure(.noAck))

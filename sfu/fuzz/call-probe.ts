@@ -13,6 +13,15 @@ export interface ProbeReport {
   failures: string[];
   /** Invite sent → ended seen by both, per call. */
   durationsMs: number[];
+  /** Invites refused as `rate-limited` (the server's per-caller limit); the probe waits as told. */
+  rateLimited: number;
+}
+
+/** An invite refused by the server's invite limits: not a failure; retry after this long. */
+class RateLimited extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super('rate-limited');
+  }
 }
 
 async function party(url: string, name: string): Promise<{ socket: Socket; id: string }> {
@@ -61,20 +70,25 @@ export interface CallProbe {
 
 export async function startCallProbe(url: string, stepTimeoutMs = 5_000): Promise<CallProbe> {
   const [a, b] = await Promise.all([party(url, 'Probe caller'), party(url, 'Probe callee')]);
-  const report: ProbeReport = { calls: 0, failures: [], durationsMs: [] };
+  const report: ProbeReport = { calls: 0, failures: [], durationsMs: [], rateLimited: 0 };
   let running = true;
+  const stopping = new AbortController();
   const one = async () => {
     const started = performance.now();
     const ack = async (s: Socket, event: string, payload: unknown) => {
       const res = (await s.timeout(stepTimeoutMs).emitWithAck(event, payload)) as {
         ok: boolean;
         data?: { callId?: string };
-        error?: unknown;
+        error?: { code?: string; retryAfterMs?: number };
       };
+      if (!res.ok && res.error?.code === 'rate-limited')
+        throw new RateLimited(res.error.retryAfterMs ?? 1_000);
       if (!res.ok) throw new Error(`${event} refused: ${JSON.stringify(res.error)}`);
       return res.data;
     };
     const incoming = next<{ callId: string }>(b.socket, 'call:incoming', stepTimeoutMs);
+    // A refused invite leaves it waiting in vain: its timeout is then nobody's failure.
+    incoming.catch(() => undefined);
     const callId = (await ack(a.socket, 'call:invite', { to: b.id }))?.callId ?? '';
     await incoming;
     const state = (want: string) =>
@@ -103,6 +117,13 @@ export async function startCallProbe(url: string, stepTimeoutMs = 5_000): Promis
       try {
         await one();
       } catch (err) {
+        if (err instanceof RateLimited) {
+          report.rateLimited++;
+          report.calls--;
+          // As a client should: wait as told (or until stopped) and call again.
+          await pause(err.retryAfterMs, undefined, { signal: stopping.signal }).catch(() => undefined);
+          continue;
+        }
         report.failures.push(`call ${report.calls}: ${(err as Error).message}`);
       }
       // Pacing, not waiting for anything: the probe is a caller, not a load of its own.
@@ -112,6 +133,7 @@ export async function startCallProbe(url: string, stepTimeoutMs = 5_000): Promis
   return {
     async stop() {
       running = false;
+      stopping.abort();
       await loop;
       a.socket.disconnect();
       b.socket.disconnect();

@@ -50,7 +50,7 @@ console.log(
   `  server RSS: start ${mib(memory.startKiB)}, peak ${mib(memory.peakKiB)}, end ${mib(memory.endKiB)}`,
 );
 console.log(
-  `  probe calls (signalling only): ${calls.durationsMs.length}/${calls.calls} complete, invite → both ended p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${pct(1)} ms`,
+  `  probe calls (signalling only): ${calls.durationsMs.length}/${calls.calls} complete, invite → both ended p50 ${pct(0.5)} ms, p95 ${pct(0.95)} ms, max ${pct(1)} ms; ${calls.rateLimited} invites refused as rate-limited (waited as told)`,
 );
 for (const f of calls.failures) console.log(`    ${f}`);
 const failed = crashed || report.unanswered > 0 || report.untyped > 0 || calls.failures.length > 0;

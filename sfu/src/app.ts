@@ -17,7 +17,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Member, Presence } from './presence/presence.ts';
-import type { IceServer } from './protocol/index.ts';
+import type { IceServer, SessionEndReason } from './protocol/index.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
 import { registerPushHandlers, type PushHandlerDeps } from './signalling/push.handlers.ts';
@@ -120,7 +120,23 @@ export function createApplication(c: AppComponents): Application {
     Object.assign(headers, securityHeaders(req, c.view)),
   );
   io.use(createAuthMiddleware(c.accounts, c.devices));
+  // Every socket of a session (a page's, an iPhone shell's: the same cookie) is in its room, so an
+  // ended session reaches them all at once, wherever they are.
+  const sessionRoom = (tokenHash: string) => `session:${tokenHash}`;
+  c.accounts.onSessionEnded((tokenHash: string, reason: SessionEndReason) => {
+    const room = sessionRoom(tokenHash);
+    for (const id of io.of('/').adapter.rooms.get(room) ?? []) {
+      const socket = io.of('/').sockets.get(id);
+      if (socket) socket.data.sessionEnded = true;
+    }
+    // The reason first, then a server-side disconnect: socket.io clients do not reconnect after
+    // `io server disconnect`, and the packet is written after the event on the same connection.
+    io.to(room).emit('session:ended', { reason });
+    io.in(room).disconnectSockets();
+    log.info({ reason }, 'session ended: its connections closed');
+  });
   io.on('connection', (socket) => {
+    void socket.join(sessionRoom(socket.data.session));
     const member = c.presence.connect(socket, c.calls.awayDevice(socket.data.user.id, socket.data.deviceId));
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
     registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });
@@ -145,10 +161,11 @@ export function createApplication(c: AppComponents): Application {
     socket.on('disconnect', (why) => {
       clearInterval(refresh);
       // The device (an iPhone's page and shell share one) is away from its call with its last
-      // socket gone; the call keeps its place for the reconnect grace.
+      // socket gone; the call keeps its place for the reconnect grace, unless the session ended.
       const left = c.presence.disconnect(member, socket);
       log.info({ user: member.peer.id, device: member.deviceId, why, deviceLeft: left }, 'disconnected');
-      if (left) c.calls.disconnected(member);
+      if (left && socket.data.sessionEnded) c.calls.sessionEnded(member);
+      else if (left) c.calls.disconnected(member);
     });
   });
   return { httpServer, io };

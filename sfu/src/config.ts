@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { DEFAULT_INVITE_LIMITS } from './call/invite-limits.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -67,6 +68,26 @@ const EnvSchema = z.object({
   PRESENCE_DIRECTORY: z.enum(['on', 'off']).default('off'),
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
+  /**
+   * Invites one account may place, and one account may receive, per minute; pushes one device may
+   * be woken by per minute. Over them an invite is refused as `rate-limited` with `retryAfterMs`,
+   * and a push is not sent (review H4: a flood must not ring a sleeping phone again and again).
+   */
+  INVITES_PER_CALLER_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_INVITE_LIMITS.invitesPerCallerPerMinute),
+  INVITES_PER_CALLEE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_INVITE_LIMITS.invitesPerCalleePerMinute),
+  PUSHES_PER_DEVICE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_INVITE_LIMITS.pushesPerDevicePerMinute),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
    * How long a device whose signalling dropped (a Wi-Fi ↔ cellular handover) keeps its call, its
@@ -116,13 +137,17 @@ const EnvSchema = z.object({
   TURN_TLS_PORT: port.default(5349),
   /** The ports the embedded relay allocates relayed addresses from. */
   TURN_RELAY_PORTS: portRange('49152-49999'),
-  /** How long a TURN credential handed to a signed-in client is valid; fresh ones go out at half. */
+  /**
+   * How long a TURN credential handed to a signed-in client is valid; fresh ones go out at half and
+   * are applied to live transports. Short, because the relay can't revoke one: a signed-out or
+   * stolen session's credential keeps relaying until it expires.
+   */
   TURN_CREDENTIAL_TTL_S: z.coerce
     .number()
     .int()
     .min(120)
     .max(7 * 86_400)
-    .default(43_200),
+    .default(600),
   /** How long a call whose callee was woken by a push waits for a device to report it. */
   PUSH_REPORT_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
   /** APNs token auth: the `.p8` key file, its key id and the team id (all three, or none). */

@@ -227,6 +227,11 @@ async function main(): Promise<void> {
     trustProxy: trustList(config.TRUST_PROXY),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
+    inviteLimits: {
+      invitesPerCallerPerMinute: config.INVITES_PER_CALLER_PER_MINUTE,
+      invitesPerCalleePerMinute: config.INVITES_PER_CALLEE_PER_MINUTE,
+      pushesPerDevicePerMinute: config.PUSHES_PER_DEVICE_PER_MINUTE,
+    },
     log,
   });
   const running = server;

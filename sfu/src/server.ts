@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AccountService, type AccountLimits } from './accounts/account-service.ts';
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
+import { InviteLimits, type InviteLimitOptions } from './call/invite-limits.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -45,6 +46,12 @@ export interface ServerOptions {
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
   accountLimits?: AccountLimits;
+  /** Invites per caller and per callee, pushes per device (default DEFAULT_INVITE_LIMITS). */
+  inviteLimits?: InviteLimitOptions;
+  /** How often expired sessions are deleted and their live connections closed (default 60 s). */
+  sessionSweepMs?: number;
+  /** The clock sessions expire by (default `Date.now`; tests move it). */
+  now?: () => number;
   /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
   turn?: TurnOptions;
   /** Everyone is told everyone's presence, not only their contacts' (default off: `PRESENCE_DIRECTORY`). */
@@ -141,7 +148,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
   const devices = new SqliteDevicesRepo(db);
-  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits);
+  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits, o.now);
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
   const presence = new Presence({
@@ -186,7 +193,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     ...(p.retry ? { backoff: p.retry.backoff } : {}),
     log: o.log.child({ module: 'web-push' }),
   });
-  const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
+  const limits = new InviteLimits(o.inviteLimits);
+  const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, limits, log: o.log });
   const calls = new CallService({
     presence,
     media,
@@ -199,6 +207,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     watch: { stallAfterMs: o.mediaStallMs ?? 3_000, everyMs: 500 },
     waker: pusher,
     reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
+    limits,
   });
   const app = createApplication({
     accounts,
@@ -217,6 +226,13 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     ice,
     relay,
   });
+  // A session's expiry is checked at each connection and request; this ends the connections it
+  // outlived, within a sweep of its expiry, and keeps the table from growing forever.
+  const sweep = setInterval(() => {
+    const ended = accounts.purgeExpired();
+    if (ended) o.log.info({ ended }, 'expired sessions purged');
+  }, o.sessionSweepMs ?? 60_000);
+  sweep.unref();
   return {
     ...app,
     media,
@@ -226,6 +242,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     pusher,
     db,
     async stop() {
+      clearInterval(sweep);
       await app.io.close();
       await pusher.settled();
       await pool.close();

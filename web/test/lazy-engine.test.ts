@@ -20,6 +20,9 @@ class RecordingEngine implements MediaEngine {
   restartIce(): void {
     this.calls.push('restartIce');
   }
+  setIceServers(): void {
+    this.calls.push('setIceServers');
+  }
   async setOutputDevice(deviceId: string): Promise<void> {
     this.calls.push(`output ${deviceId}`);
   }

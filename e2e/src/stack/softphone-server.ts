@@ -119,6 +119,11 @@ export async function startSoftphoneServer(
           // a test can wait for someone to be listed before it calls them. `Party.call` still adds the
           // callee by username when they are not listed (a server with the directory off).
           PRESENCE_DIRECTORY: 'on',
+          // The rig places calls back to back between the same accounts, faster than a person
+          // would; the limits themselves are tested in sfu/test/integration/invite-limits.test.ts.
+          INVITES_PER_CALLER_PER_MINUTE: '10000',
+          INVITES_PER_CALLEE_PER_MINUTE: '10000',
+          PUSHES_PER_DEVICE_PER_MINUTE: '10000',
           ...apns?.env,
           ...opts.env,
         },

@@ -19,6 +19,8 @@ enum CallControlWire {
     // Server → client events.
     static let welcome = "session:welcome"
     static let iceServers = "session:ice-servers"
+    /// The session this socket was admitted with is over; the server's disconnect follows (payload: SessionEnded).
+    static let sessionEnded = "session:ended"
     static let state = "call:state"
     static let ended = "call:ended"
     static let holdChanged = "call:hold"
@@ -101,6 +103,12 @@ enum CallControlWire {
         let callId: UUID
         let held: Bool
         let by: String
+    }
+
+    /// `session:ended`: the session this socket was admitted with is over.
+    struct SessionEnded: Decodable, Equatable {
+        /// `signed-out`, `expired` or `password-changed` (the server's `SessionEndReason`).
+        let reason: String
     }
 
     struct RequestError: Decodable, Equatable {

@@ -361,9 +361,18 @@ extension NativeCallControl: SignallingClientDelegate {
 
     func signalling(_ client: SignallingClient, refused error: ProtocolError) {
         // Signed out or the device moved account: no call of ours can go on.
+        endAll(why: "socket refused: \(error.code)")
+    }
+
+    func signalling(_ client: SignallingClient, sessionEnded reason: String) {
+        // The server has ended our calls with the session; its `call:ended` can't reach us any more.
+        endAll(why: "session ended: \(reason)")
+    }
+
+    private func endAll(why: String) {
         for id in Array(links.keys) {
             untrack(id)
-            delegate?.callControl(self, serverEnded: id, reason: .failed, why: "socket refused: \(error.code)")
+            delegate?.callControl(self, serverEnded: id, reason: .failed, why: why)
         }
     }
 }

@@ -6,6 +6,9 @@ protocol SignallingClientDelegate: AnyObject {
     func signalling(_ client: SignallingClient, didDisconnect why: String)
     /// The server refused the connection (`connect_error`: signed out, another account's device).
     func signalling(_ client: SignallingClient, refused error: ProtocolError)
+    /// The session this socket was admitted with ended (`session:ended`: signed out, expired, a
+    /// password change); the socket is closed and nothing of ours can go on with it.
+    func signalling(_ client: SignallingClient, sessionEnded reason: String)
 }
 
 /// The shell's own socket.io connection to the server, as the same device and user as the page.
@@ -84,6 +87,7 @@ final class SignallingClient {
             Log.signalling.notice("socket reconnecting attempt=\(String(describing: data.first ?? "?"), privacy: .public)")
         }
         socket.on(clientEvent: .error) { [weak self] data, _ in self?.failed(data) }
+        socket.on(CallControlWire.sessionEnded) { [weak self] data, _ in self?.sessionEnded(data) }
         for handler in handlers {
             socket.on(handler.event) { data, _ in handler.handle(data) }
         }
@@ -174,6 +178,19 @@ final class SignallingClient {
             request.send(socket)
         }
         delegate?.signallingDidConnect(self)
+    }
+
+    /// `session:ended` (sfu/src/protocol/signalling.ts). The server's namespace disconnect follows,
+    /// after which socket.io-client-swift does not reconnect: a DISCONNECT packet only marks the
+    /// socket disconnected (v16.1.1 Source/SocketIO/Client/SocketIOClient.swift:385-386,
+    /// `didDisconnect(reason: "Got Disconnect")`); only an engine close reconnects
+    /// (Source/SocketIO/Manager/SocketManager.swift:309-321). So the manager is dropped here, and
+    /// the next sign-in's cookie makes a new one instead of `connect` finding this dead one.
+    private func sessionEnded(_ data: [Any]) {
+        let reason = AckDecoding.decodeEvent(data, as: CallControlWire.SessionEnded.self)?.reason ?? "unknown"
+        Log.signalling.notice("session ended: \(reason, privacy: .public)")
+        disconnect()
+        delegate?.signalling(self, sessionEnded: reason)
     }
 
     /// socket.io 4's `connect_error` packet: `{message, data}`, where `data` is the server's

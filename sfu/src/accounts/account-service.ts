@@ -6,7 +6,14 @@
  */
 import crypto from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { ErrorCode, type Account, type SignInRequest, type SignUpRequest } from '../protocol/index.ts';
+import {
+  ErrorCode,
+  SessionEndReason,
+  type Account,
+  type ChangePasswordRequest,
+  type SignInRequest,
+  type SignUpRequest,
+} from '../protocol/index.ts';
 import type { SessionsRepo } from '../store/sessions.repo.ts';
 import type { UserRow, UsersRepo } from '../store/users.repo.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
@@ -31,6 +38,16 @@ export interface SignedIn {
 const toAccount = (u: UserRow): Account => ({ id: u.id, username: u.username, displayName: u.displayName });
 const hashToken = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
+/** A live session: whose, and the hash its sockets are grouped by (never the token itself). */
+export interface Session {
+  account: Account;
+  tokenHash: string;
+  expiresAt: number;
+}
+
+/** Told when a session ends while it may have live connections. */
+export type SessionEndedListener = (tokenHash: string, reason: SessionEndReason) => void;
+
 export interface AccountLimits {
   /** Accounts one address may create per hour. */
   signUpsPerHour: number;
@@ -45,11 +62,14 @@ export class AccountService {
   private readonly signUps: RateLimiterMemory;
   /** A hash to verify against when the username doesn't exist, so timing doesn't reveal it. */
   private readonly decoyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
+  private readonly endedListeners: SessionEndedListener[] = [];
 
   constructor(
     private readonly users: UsersRepo,
     private readonly sessions: SessionsRepo,
     limits: AccountLimits = { signUpsPerHour: 20 },
+    /** The clock sessions expire by (tests move it). */
+    private readonly now: () => number = Date.now,
   ) {
     this.signUps = new RateLimiterMemory({ points: limits.signUpsPerHour, duration: 3600 });
   }
@@ -83,20 +103,64 @@ export class AccountService {
     return { account: toAccount(user), token: this.newSession(user.id) };
   }
 
+  /** Whoever holds a session's connections (the signalling server) disconnects them when it ends. */
+  onSessionEnded(listener: SessionEndedListener): void {
+    this.endedListeners.push(listener);
+  }
+
   signOut(token: string): void {
-    this.sessions.delete(hashToken(token));
+    const tokenHash = hashToken(token);
+    if (this.sessions.delete(tokenHash)) this.ended([tokenHash], SessionEndReason.SignedOut);
+  }
+
+  /**
+   * The periodic sweep: deletes expired sessions (nothing else ever would) and ends their live
+   * connections, which were admitted while the session was valid. Returns how many ended.
+   */
+  purgeExpired(): number {
+    const gone = this.sessions.deleteExpired(this.now());
+    this.ended(gone, SessionEndReason.Expired);
+    return gone.length;
+  }
+
+  /**
+   * A new password ends every other session of the account (a thief's included); the one that
+   * changed it stays signed in.
+   */
+  async changePassword(token: string | undefined, req: ChangePasswordRequest): Promise<void> {
+    const session = this.session(token);
+    if (!session) throw new AccountError(ErrorCode.Unauthenticated, 'not signed in');
+    const failureKey = `password|${session.account.id}`;
+    const previous = await this.failures.get(failureKey);
+    if (previous && previous.remainingPoints <= 0) throw this.limited(previous);
+    const user = this.users.byId(session.account.id);
+    if (!user || !(await verifyPassword(req.currentPassword, user.passwordHash))) {
+      await this.consume(this.failures, failureKey);
+      throw new AccountError(ErrorCode.BadCredentials, 'the current password is wrong');
+    }
+    this.users.setPasswordHash(user.id, await hashPassword(req.newPassword));
+    this.ended(this.sessions.deleteOthers(user.id, session.tokenHash), SessionEndReason.PasswordChanged);
+  }
+
+  session(token: string | undefined): Session | undefined {
+    if (!token) return undefined;
+    const tokenHash = hashToken(token);
+    const row = this.sessions.find(tokenHash, this.now());
+    const user = row ? this.users.byId(row.userId) : undefined;
+    return row && user ? { account: toAccount(user), tokenHash, expiresAt: row.expiresAt } : undefined;
   }
 
   accountForToken(token: string | undefined): Account | undefined {
-    if (!token) return undefined;
-    const userId = this.sessions.userOf(hashToken(token), Date.now());
-    const user = userId ? this.users.byId(userId) : undefined;
-    return user ? toAccount(user) : undefined;
+    return this.session(token)?.account;
+  }
+
+  private ended(tokenHashes: string[], reason: SessionEndReason): void {
+    for (const h of tokenHashes) for (const listener of this.endedListeners) listener(h, reason);
   }
 
   private newSession(userId: string): string {
     const token = crypto.randomBytes(32).toString('base64url');
-    this.sessions.create(hashToken(token), userId, Date.now() + SESSION_TTL_MS);
+    this.sessions.create(hashToken(token), userId, this.now() + SESSION_TTL_MS);
     return token;
   }
 

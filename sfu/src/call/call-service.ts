@@ -30,6 +30,7 @@ import type { UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
 import { actorOf, transition, type CallEvent, type Role } from './call-machine.ts';
 import { CallSession, type LateSocket } from './call-session.ts';
+import type { InviteLimits } from './invite-limits.ts';
 
 export interface CallServiceDeps {
   presence: Presence;
@@ -46,6 +47,8 @@ export interface CallServiceDeps {
   waker: CallWaker;
   /** How long a call whose callee was woken by a push waits for a device to report or ring. */
   reportTimeoutMs: number;
+  /** Invites per caller and per callee. */
+  limits: InviteLimits;
 }
 
 type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup' | 'answer-failed'>;
@@ -71,7 +74,16 @@ export class CallService {
     return this.deps.reconnectGraceMs;
   }
 
-  invite(from: Member, to: UserId): CallId {
+  /**
+   * The limits are counted first, and are the only wait: everything after runs in one go, so two
+   * invites can't both find the caller free.
+   */
+  async invite(from: Member, to: UserId): Promise<CallId> {
+    await this.deps.limits.admitInvite(from.peer.id, to);
+    return this.start(from, to);
+  }
+
+  private start(from: Member, to: UserId): CallId {
     if (to === from.peer.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot call yourself');
     if (this.callOf(from.peer.id)) throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
     const user = this.deps.users.byId(to);
@@ -224,6 +236,11 @@ export class CallService {
   /** A device's last connection dropped: its call waits for it through the reconnect grace. */
   disconnected(member: Member): void {
     this.callOf(member.peer.id)?.deviceLeft(member);
+  }
+
+  /** The device's last socket was closed because its session ended: its call does not wait for it. */
+  sessionEnded(member: Member): void {
+    this.callOf(member.peer.id)?.deviceGone(member);
   }
 
   /**

@@ -327,6 +327,18 @@ export class CallSession {
   }
 
   /** The device did not reconnect in time. */
+  /**
+   * The device's sign-in session ended (signed out, expired, a password change) and its sockets
+   * were closed: it can't come back with that session, so its grace is not waited out (a stolen
+   * session's call would otherwise keep its media up for the grace).
+   */
+  deviceGone(member: Member): void {
+    this.deviceLeft(member);
+    if (!this.away.has(member)) return;
+    clearTimeout(this.away.get(member));
+    this.graceOver(member);
+  }
+
   private graceOver(member: Member): void {
     this.away.delete(member);
     const role = this.roleOf(member);

@@ -15,6 +15,7 @@ import { checkOrigin } from './origin-policy.ts';
 import type { RequestView } from './proxy-trust.ts';
 import {
   CallShownRequestSchema,
+  ChangePasswordRequestSchema,
   ErrorCode,
   SESSION_COOKIE,
   SignInRequestSchema,
@@ -41,6 +42,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.CallNoLongerAvailable]: 410,
   [ErrorCode.UsernameTaken]: 409,
   [ErrorCode.BadCredentials]: 401,
+  [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.ForbiddenOrigin]: 403,
 };
@@ -130,6 +132,11 @@ export function createApi(accounts: AccountService, calls: CallService, view: Re
       const token = sessionTokenOf(req);
       if (token) accounts.signOut(token);
       reply(res, 200, {}, { 'set-cookie': sessionCookieFor(req, '', 0) });
+    },
+    'POST /api/password': async (req, res) => {
+      const body = await readJson(req, ChangePasswordRequestSchema);
+      await accounts.changePassword(sessionTokenOf(req), body);
+      reply(res, 200, {});
     },
     'POST /api/calls/shown': async (req, res) => {
       const account = accounts.accountForToken(sessionTokenOf(req));

@@ -29,6 +29,13 @@ export const SignInRequestSchema = z.strictObject({
 });
 export type SignInRequest = z.infer<typeof SignInRequestSchema>;
 
+/** `POST /api/password`: ends every other session of the account. */
+export const ChangePasswordRequestSchema = z.strictObject({
+  currentPassword: z.string().check(z.minLength(1), z.maxLength(200)),
+  newPassword: PasswordSchema,
+});
+export type ChangePasswordRequest = z.infer<typeof ChangePasswordRequestSchema>;
+
 export const AccountSchema = z.object({ id: UserIdSchema, username: z.string(), displayName: z.string() });
 export type Account = z.infer<typeof AccountSchema>;
 

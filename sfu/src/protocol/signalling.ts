@@ -109,6 +109,13 @@ export type RequestName = keyof Requests;
 export type RequestPayload<K extends RequestName> = z.infer<Requests[K]['payload']>;
 export type RequestResult<K extends RequestName> = z.infer<Requests[K]['result']>;
 
+/** Why a sign-in session ended under a live connection (`session:ended`). */
+export enum SessionEndReason {
+  SignedOut = 'signed-out',
+  Expired = 'expired',
+  PasswordChanged = 'password-changed',
+}
+
 export const EndedBySchema = z.enum(['self', 'peer', 'server']);
 export type EndedBy = z.infer<typeof EndedBySchema>;
 
@@ -129,6 +136,12 @@ export const serverEvents = {
    * for every transport made from now on. Only ever sent to the signed-in connection.
    */
   'session:ice-servers': z.strictObject({ iceServers: IceServersSchema }),
+  /**
+   * This connection's sign-in session is over: signed out (on this or another device), expired, or
+   * ended by a password change. The server disconnects every socket of the session right after
+   * (`io server disconnect`: no reconnection), the page's and the iOS shell's alike.
+   */
+  'session:ended': z.strictObject({ reason: z.enum(SessionEndReason) }),
   /** The number of unread missed calls changed (a call was missed, or another device marked them seen). */
   'history:changed': z.strictObject({ unreadMissed: z.int().check(z.gte(0)) }),
   /** A party put the call on hold or resumed it. */
@@ -176,7 +189,11 @@ export const serverEvents = {
   /** A request that had no ack callback failed: the typed error goes here instead. */
   'request:error': z.strictObject({
     event: z.string(),
-    error: z.strictObject({ code: z.enum(ErrorCode), message: z.string() }),
+    error: z.strictObject({
+      code: z.enum(ErrorCode),
+      message: z.string(),
+      retryAfterMs: z.optional(z.int().check(z.gte(0))),
+    }),
   }),
 } as const;
 

@@ -13,6 +13,7 @@
  * notification). iPhones get nothing: a VoIP push must ring, so the shell learns the end through
  * signalling when it reports the call (`call-no-longer-available`).
  */
+import type { InviteLimits } from '../call/invite-limits.ts';
 import type { Logger } from '../log.ts';
 import type { CallId, UserId } from '../protocol/index.ts';
 import type { PushRepo, WebPushDevice } from '../store/push.repo.ts';
@@ -35,6 +36,8 @@ export interface IncomingCallPusherDeps {
   /** Null when no APNs key is configured: VoIP registrations are kept but nobody is woken. */
   voip: ApnsVoipSender | null;
   web: WebPushSender;
+  /** Pushes per device: one over it is not sent (the call then waits for a report as for a lost push). */
+  limits: InviteLimits;
   log: Logger;
 }
 
@@ -59,13 +62,17 @@ export class IncomingCallPusher implements CallWaker {
     const ringing = new AbortController();
     this.ringing.set(call.callId, ringing);
     for (const t of voip) {
-      this.track(t.deviceId, this.d.voip?.sendIncomingCall(t, call, ringing.signal), () =>
-        this.d.repo.deleteVoipToken(t.token),
+      this.track(
+        t.deviceId,
+        this.limited(t.deviceId, () => this.d.voip?.sendIncomingCall(t, call, ringing.signal)),
+        () => this.d.repo.deleteVoipToken(t.token),
       );
     }
     for (const t of web) {
-      this.track(t.deviceId, this.d.web.sendIncomingCall(t, call, ringing.signal), () =>
-        this.d.repo.deleteWebEndpoint(t.subscription.endpoint),
+      this.track(
+        t.deviceId,
+        this.limited(t.deviceId, () => this.d.web.sendIncomingCall(t, call, ringing.signal)),
+        () => this.d.repo.deleteWebEndpoint(t.subscription.endpoint),
       );
     }
     this.log.info({ callId: call.callId, voip: voip.length, web: web.length }, 'waking the callee');
@@ -98,10 +105,25 @@ export class IncomingCallPusher implements CallWaker {
     while (this.inFlight.size) await Promise.all(this.inFlight);
   }
 
-  private track(device: string, sending: Promise<PushResult> | undefined, forget: () => boolean): void {
+  /** Sends only if the device's push allowance has room; undefined when it had none. */
+  private async limited(
+    device: string,
+    send: () => Promise<PushResult> | undefined,
+  ): Promise<PushResult | undefined> {
+    if (await this.d.limits.admitPush(device)) return send();
+    this.log.warn({ device }, 'push not sent: this device was pushed to too often');
+    return undefined;
+  }
+
+  private track(
+    device: string,
+    sending: Promise<PushResult | undefined> | undefined,
+    forget: () => boolean,
+  ): void {
     if (!sending) return;
     const done = sending.then(
       (r) => {
+        if (!r) return;
         if (r.outcome === 'address-gone' && forget()) {
           this.log.info(
             { device, reason: r.reason, since: r.outcome === 'address-gone' ? r.since : undefined },

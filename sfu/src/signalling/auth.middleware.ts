@@ -22,8 +22,9 @@ function refuse(next: (err?: Error) => void, message: string): void {
 export function createAuthMiddleware(accounts: AccountService, devices: DevicesRepo) {
   return (socket: AppSocket, next: (err?: Error) => void): void => {
     const token = parseCookie(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
-    const account = accounts.accountForToken(token);
-    if (!account) return refuse(next, 'not signed in');
+    const session = accounts.session(token);
+    if (!session) return refuse(next, 'not signed in');
+    const { account } = session;
     const auth = HandshakeAuthSchema.safeParse(socket.handshake.auth);
     if (!auth.success) {
       const fields = [...new Set(auth.error.issues.map((i) => i.path.join('.') || 'auth'))].join(', ');
@@ -36,6 +37,7 @@ export function createAuthMiddleware(accounts: AccountService, devices: DevicesR
     }
     socket.data.user = { id: account.id, displayName: account.displayName };
     socket.data.deviceId = auth.data.deviceId;
+    socket.data.session = session.tokenHash;
     next();
   };
 }

@@ -34,8 +34,8 @@ export function registerCallHandlers(
       const { callId, ...payload } = p as RequestPayload<K> & { callId: CallId };
       return calls.media(member, callId, event, payload as MediaPayload<K>);
     });
-  onRequest(socket, 'call:invite', log, ({ to }) => {
-    const callId = calls.invite(member, to);
+  onRequest(socket, 'call:invite', log, async ({ to }) => {
+    const callId = await calls.invite(member, to);
     presence.met(socket, member.peer, to);
     return { callId };
   });

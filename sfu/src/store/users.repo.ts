@@ -14,6 +14,7 @@ export interface UsersRepo {
   create(user: UserRow): boolean;
   byUsername(username: string): UserRow | undefined;
   byId(id: string): UserRow | undefined;
+  setPasswordHash(id: string, passwordHash: string): void;
 }
 
 const COLUMNS =
@@ -38,5 +39,9 @@ export class SqliteUsersRepo implements UsersRepo {
 
   byId(id: string): UserRow | undefined {
     return this.db.prepare(`SELECT ${COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
+  }
+
+  setPasswordHash(id: string, passwordHash: string): void {
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);
   }
 }

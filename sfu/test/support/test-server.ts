@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { InviteLimitOptions } from '../../src/call/invite-limits.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from '../../src/server.ts';
 
@@ -17,6 +18,10 @@ export interface TestServerOptions {
   turn?: TurnOptions;
   /** Everyone sees everyone's presence (the deployment setting `PRESENCE_DIRECTORY=on`). */
   presenceDirectory?: boolean;
+  sessionSweepMs?: number;
+  inviteLimits?: InviteLimitOptions;
+  /** The clock sessions expire by. */
+  now?: () => number;
 }
 
 export interface TestServer {
@@ -36,9 +41,17 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },
+    // And place many calls between the same two accounts; the limits are tested in invite-limits.test.ts.
+    inviteLimits: opts.inviteLimits ?? {
+      invitesPerCallerPerMinute: 10_000,
+      invitesPerCalleePerMinute: 10_000,
+      pushesPerDevicePerMinute: 10_000,
+    },
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
     ...(opts.presenceDirectory ? { presenceDirectory: true } : {}),
+    ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));

@@ -109,6 +109,12 @@ export class CallController {
     });
     link.on('call:ended', ({ callId, reason, by }) => this.serverEnded(callId, reason, by));
     link.on('call:resync', (r) => this.resync(r));
+    // The server's TURN credential refreshes reach the call's live transports, not only the next.
+    // By content: a reconnect's welcome repeats the same list when there is no TURN to refresh.
+    d.store.subscribe((s, before) => {
+      if (JSON.stringify(s.iceServers) !== JSON.stringify(before.iceServers))
+        this.media?.engine.setIceServers(s.iceServers);
+    });
     link.on('call:peer-connection', ({ callId, reconnecting }) =>
       this.patch(callId, { peerReconnecting: reconnecting }),
     );

@@ -66,6 +66,12 @@ export class Phone {
         this.push.connected();
       },
       onLost: () => this.calls.connectionLost(),
+      // The server has ended the calls of a session it disconnected; this device forgets them and
+      // shows the sign-in screen with why.
+      onEnded: (message) => {
+        this.calls.reset();
+        this.store.set({ ...initialPhoneState, authError: message });
+      },
     });
   }
 

@@ -2,7 +2,7 @@
  * Who is signed in and whether we are connected: sign-in, sign-up and restoring the cookie's
  * session through the accounts API, then one signalling connection per sign-in, and presence.
  */
-import { ErrorCode, type Account, type PresenceState } from '@softphone/sfu/protocol';
+import { ErrorCode, SessionEndReason, type Account, type PresenceState } from '@softphone/sfu/protocol';
 import type { AccountClient, AccountResult } from '../account/account-client.ts';
 import type { OpenSignalling } from '../signalling/signalling-client.ts';
 import type { SignallingLink } from '../signalling/signalling-link.ts';
@@ -20,10 +20,23 @@ export interface SessionControllerDeps {
   onConnected: () => void;
   /** The connection dropped; told before the state says so. */
   onLost: () => void;
+  /** The session ended under the connection (signed out elsewhere, expired): reset, then sign in. */
+  onEnded: (message: string) => void;
 }
 
+/** What the sign-in screen says when the session ended under a live connection. */
+export const SESSION_ENDED_MESSAGES: Record<SessionEndReason, string> = {
+  [SessionEndReason.SignedOut]: 'Signed out on another device.',
+  [SessionEndReason.Expired]: 'Your session expired. Please sign in again.',
+  [SessionEndReason.PasswordChanged]: 'Your password was changed on another device. Please sign in again.',
+};
+
 export class SessionController {
+  /** Set by `session:ended`; the server's disconnect follows it on the same connection. */
+  private endedBecause: SessionEndReason | null = null;
+
   constructor(private readonly d: SessionControllerDeps) {
+    d.link.on('session:ended', ({ reason }) => (this.endedBecause = reason));
     d.link.on('session:welcome', ({ self, iceServers }) => d.store.set({ self, iceServers }));
     d.link.on('session:ice-servers', ({ iceServers }) => d.store.set({ iceServers }));
     d.link.on('presence:users', ({ users, asleep }) => d.store.set({ users, asleep }));
@@ -93,6 +106,7 @@ export class SessionController {
   private connect(account: Account): void {
     const { store, link } = this.d;
     link.close();
+    this.endedBecause = null;
     store.set({ account, connection: 'connecting', authError: null, notice: null });
     const transport = this.d.openSignalling({
       connected: () => {
@@ -105,6 +119,14 @@ export class SessionController {
         store.set({ connection: 'signed-out', account: null, self: null, authError: e.message });
       },
       disconnected: (reason) => {
+        const ended = this.endedBecause;
+        if (ended) {
+          // Not a lost connection: the session is gone (its cookie admits nobody any more).
+          this.endedBecause = null;
+          link.close();
+          this.d.onEnded(SESSION_ENDED_MESSAGES[ended]);
+          return;
+        }
         this.d.onLost();
         // socket.io reconnects by itself unless the server or we closed the connection.
         const willRetry = reason !== 'io client disconnect' && reason !== 'io server disconnect';

@@ -43,6 +43,7 @@ export class BrowserMediaEngine implements MediaEngine {
   private signalling: MediaSignalling | null = null;
   private readonly transports: Partial<Record<Leg, msc.Transport>> = {};
   private recvTransport: Promise<msc.Transport> | null = null;
+  private sendTransport: msc.Transport | null = null;
   private producer: msc.Producer | null = null;
   private consumer: msc.Consumer | null = null;
   /** `media:consumer`s taken one at a time, in the order they came: the last one is what plays. */
@@ -70,7 +71,7 @@ export class BrowserMediaEngine implements MediaEngine {
   constructor(
     private readonly events: MediaEngineEvents,
     /** The STUN/TURN servers the welcome (or the last refresh) gave: every transport uses them. */
-    private readonly iceServers: IceServer[] = [],
+    private iceServers: IceServer[] = [],
   ) {
     this.player = document.createElement('audio');
     this.player.autoplay = true;
@@ -81,6 +82,24 @@ export class BrowserMediaEngine implements MediaEngine {
 
   get capturing(): boolean {
     return this.track !== null;
+  }
+
+  /**
+   * Fresh TURN credentials (`session:ice-servers`) for the live transports too, so that an ICE
+   * restart after the first ones expired relays with valid ones (review M4). mediasoup-client's
+   * `updateIceServers` sets them on the transport's RTCPeerConnection (`setConfiguration`,
+   * mediasoup-client 3.18.7 lib/handlers/Chrome111.js:159-165); transports made later take them
+   * from here.
+   */
+  setIceServers(servers: IceServer[]): void {
+    this.iceServers = servers;
+    const update = (t: msc.Transport) =>
+      t.updateIceServers({ iceServers: this.rtcIceServers }).catch((err: unknown) => {
+        // A transport closed with the call: nothing to update.
+        if (!t.closed) console.warn('ICE servers not applied', err);
+      });
+    if (this.sendTransport) void update(this.sendTransport);
+    void this.recvTransport?.then(update, () => undefined);
   }
 
   async prepare(signalling: MediaSignalling): Promise<void> {
@@ -124,6 +143,7 @@ export class BrowserMediaEngine implements MediaEngine {
       'send',
       device.createSendTransport({ ...(transport as msc.TransportOptions), iceServers: this.rtcIceServers }),
     );
+    this.sendTransport = send;
     send.on('produce', ({ rtpParameters }, done, fail) => {
       signalling
         .request('media:produce', { transportId: send.id, kind: 'audio', rtpParameters })

@@ -20,7 +20,7 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge, engine: 'native' 
   bridge.send({ type: 'media.engine', engine });
 
   phone.subscribe((s: PhoneState, before: PhoneState) => {
-    // The welcome's list and each refresh: the shell's next peer connections use the current one.
+    // The welcome's list and each refresh: the shell's live and next peer connections use it.
     if (s.iceServers !== before.iceServers)
       bridge.send({ type: 'media.ice-servers', iceServers: s.iceServers });
     const call = s.call;

@@ -24,7 +24,7 @@ export class IosMediaEngine implements MediaEngine {
     private readonly callId: CallId,
     events: MediaEngineEvents,
     /** The page's STUN/TURN servers: the native engine's peer connections use the same. */
-    private readonly iceServers: IceServer[] = [],
+    private iceServers: IceServer[] = [],
   ) {
     this.unsubscribe.push(
       bridge.on('media.capture', (m) => {
@@ -49,6 +49,17 @@ export class IosMediaEngine implements MediaEngine {
   prepare(): Promise<void> {
     this.bridge.send({ type: 'media.ice-servers', iceServers: this.iceServers });
     return Promise.resolve();
+  }
+
+  /**
+   * callkit-link.ts sends the shell every refresh of the page's list too; this one keeps a
+   * `prepare` replayed after a refresh (LazyMediaEngine: the engine's code was loading) from
+   * sending the shell the list this engine was made with last. The shell sets each list on its
+   * live peer connections (NativeMediaEngine.swift `setIceServers`); the same list twice is harmless.
+   */
+  setIceServers(servers: IceServer[]): void {
+    this.iceServers = servers;
+    this.bridge.send({ type: 'media.ice-servers', iceServers: servers });
   }
 
   /** Capture is the shell's: it starts with CallKit's `didActivate` for an answered call. */

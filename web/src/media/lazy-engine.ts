@@ -4,6 +4,7 @@
  * while it loads are replayed on the loaded engine in the order they were made: a `stop()` during
  * loading stays after the `prepare()` it followed.
  */
+import type { IceServer } from '@softphone/sfu/protocol';
 import type { MediaEngine, MediaSignalling, MediaStats } from './media-engine.ts';
 
 interface Waiting {
@@ -63,6 +64,10 @@ export class LazyMediaEngine implements MediaEngine {
 
   restartIce(): void {
     this.tell((e) => e.restartIce());
+  }
+
+  setIceServers(servers: IceServer[]): void {
+    this.tell((e) => e.setIceServers(servers));
   }
 
   stop(): void {

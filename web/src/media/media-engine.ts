@@ -8,6 +8,7 @@
  * audio-activation step) → setMuted* → stop.
  */
 import type {
+  IceServer,
   MediaPath,
   MediaPayload,
   MediaRequestName,
@@ -80,6 +81,11 @@ export interface MediaEngine {
    * restart ICE on the upstream, as after a network blip.
    */
   restartIce(): void;
+  /**
+   * Fresh STUN/TURN servers (the server refreshes TURN credentials before they expire): for the
+   * live transports as well as the ones made from now on.
+   */
+  setIceServers(servers: IceServer[]): void;
   /** Plays the far end on this output (a `MediaDeviceInfo.deviceId`). */
   setOutputDevice(deviceId: string): Promise<void>;
   setMuted(muted: boolean): void;

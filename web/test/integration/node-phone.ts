@@ -8,7 +8,7 @@ import { serverCallRequests } from '../../src/call/call-requests.ts';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CallId, WebPushSubscription } from '@softphone/sfu/protocol';
+import type { CallId, IceServer, WebPushSubscription } from '@softphone/sfu/protocol';
 import type { TestServer } from '@softphone/sfu/testing';
 import { createAccountClient } from '../../src/account/account-client.ts';
 import { Phone } from '../../src/call/phone.ts';
@@ -77,6 +77,11 @@ export class MediaEngineStandIn implements MediaEngine {
 
   restartIce(): void {
     this.calls.push('restartIce');
+  }
+
+  /** Recorded with the TURN username (`<expiry>:<user>`): which credentials reached the call. */
+  setIceServers(servers: IceServer[]): void {
+    this.calls.push(`setIceServers ${servers[0]?.username ?? ''}`);
   }
 
   async setOutputDevice(): Promise<void> {

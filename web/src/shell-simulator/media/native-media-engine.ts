@@ -31,7 +31,7 @@ export class NativeMediaEngine {
   private readonly offers = new Map<string, string>();
   /**
    * The latest ICE servers, the page's `media.ice-servers` or the shell's own welcome and renewals
-   * (whichever came last), for the next call's peer connections.
+   * (whichever came last), for the next call's peer connections and the live ones.
    */
   private iceServers: RTCIceServer[] = [];
   /** The rig's signatures: each call's native audio windows say whose tones they carried. */
@@ -43,12 +43,14 @@ export class NativeMediaEngine {
     private readonly delegate: NativeMediaEngineDelegate,
   ) {}
 
+  /** For every call's legs from now on and the ones already up (NativeMediaEngine.swift `setIceServers`). */
   setIceServers(servers: IceServer[]): void {
     this.iceServers = servers.map((s) => ({
       urls: s.urls,
       ...(s.username !== null ? { username: s.username } : {}),
       ...(s.credential !== null ? { credential: s.credential } : {}),
     }));
+    for (const session of this.sessions.values()) session.setIceServers(this.iceServers);
   }
 
   /** From the next call on, what the engine hears is checked for these signatures. */
@@ -217,6 +219,10 @@ class MediaSession {
     if (sdp === this.lastOffer) return;
     this.lastOffer = sdp;
     this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.negotiationFailed(err));
+  }
+
+  setIceServers(servers: RTCIceServer[]): void {
+    this.engine.setIceServers(servers);
   }
 
   setAudioEnabled(on: boolean): void {

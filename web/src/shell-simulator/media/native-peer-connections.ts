@@ -59,7 +59,7 @@ export class NativePeerConnections {
   constructor(
     private readonly events: NativeEngineEvents,
     /** The page's `media.ice-servers` or the shell's own welcome, as the native engine gets them. */
-    private readonly iceServers: RTCIceServer[] = [],
+    private iceServers: RTCIceServer[] = [],
     /**
      * The app's permission to record: without it iOS records "only silence" (Apple, Audio Session
      * Programming Guide, "Protecting User Privacy"), so the track runs but carries nothing.
@@ -182,6 +182,25 @@ export class NativePeerConnections {
     // As PeerConnectionLeg.swift: the leg's RTCPeerConnectionState drives its recovery.
     pc.onconnectionstatechange = () => this.legChanged(leg, pc.connectionState);
     return pc;
+  }
+
+  /**
+   * A refresh of the page's list: the legs made from now on and the live ones use it, as
+   * PeerConnectionLeg.swift's `setIceServers` (`RTCPeerConnection.setConfiguration` with the leg's
+   * whole configuration; the W3C `setConfiguration` here, which refuses a changed bundle or mux
+   * policy, and these stay as they were).
+   */
+  setIceServers(servers: RTCIceServer[]): void {
+    this.iceServers = servers;
+    for (const leg of ['publisher', 'subscriber'] as const) {
+      const pc = this.legPc(leg);
+      try {
+        pc?.setConfiguration({ ...RTC_CONFIG, iceServers: servers });
+      } catch (err) {
+        // PeerConnectionLeg.swift logs `ICE servers not applied` when setConfiguration says NO.
+        console.warn(`${leg}: ICE servers not applied`, err);
+      }
+    }
   }
 
   /** The device changed network (NetworkMonitor.swift's path change): each leg's recovery hears it. */

@@ -395,6 +395,16 @@ export class NativeCallControl {
     });
     socket.on('media:offer', ({ callId, sdp }) => this.delegate.subscriberOffer(callId, sdp));
     socket.on('session:ice-servers', ({ iceServers }) => this.delegate.iceServers(iceServers));
+    // SignallingClient.swift `sessionEnded`: the server disconnects next and socket.io does not
+    // reconnect after that, so the socket is dropped (the next sign-in's cookie makes a new one) and
+    // our calls end here: the server ended them with the session.
+    socket.on('session:ended', ({ reason }) => {
+      this.system.log('native-session-ended', undefined, reason);
+      socket.close();
+      if (this.socket === socket) this.socket = null;
+      for (const id of [...this.links.keys()])
+        this.delegate.serverEnded(id, 'failed', `session ended: ${reason}`);
+    });
     this.socket = socket;
     socket.connect();
     return socket;
