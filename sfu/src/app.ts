@@ -72,6 +72,10 @@ export function createApplication(c: AppComponents): Application {
     ? sirv(c.webDir, {
         single: true,
         dev: false,
+        // The build writes `<file>.br` and `<file>.gz` beside each text file (web/vite.config.ts):
+        // sirv sends the one the request accepts (Brotli first), with Content-Encoding and
+        // `Vary: Accept-Encoding` (sirv 3.0.2 build.mjs:172-174,190-191), else the file as it is.
+        brotli: true,
         gzip: true,
         etag: true,
         // Hashed build assets never change; everything else (the shell, the service worker, the
