@@ -6,7 +6,7 @@ import { createSecureContext } from 'node:tls';
 import proxyaddr from 'proxy-addr';
 import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
 import { loadOrMakeCertificate } from './http/self-signed-cert.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, terminalDestination, type Logger } from './log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from './server.ts';
 import { coturnInstalled } from './turn/coturn-relay.ts';
 
@@ -190,7 +190,7 @@ function turnOptions(c: Config, log: Logger, sfuAddresses: string[]): TurnOption
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, terminalDestination());
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
   const tls = await tlsOptions(config, log);
