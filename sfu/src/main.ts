@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createSecureContext } from 'node:tls';
 import proxyaddr from 'proxy-addr';
-import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
+import { ConfigError, loadConfig, commaList, type Config } from './config.ts';
+import type { HostPolicy } from './http/host-policy.ts';
 import { loadOrMakeCertificate } from './http/self-signed-cert.ts';
 import { createLogger, terminalDestination, type Logger } from './log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from './server.ts';
@@ -117,6 +118,16 @@ async function tlsOptions(c: Config, log: Logger): Promise<{ cert: string; key: 
   return { cert: own.cert, key: own.key };
 }
 
+/**
+ * The names the server answers to (sfu/src/http/host-policy.ts): ALLOWED_HOSTS; with none, any
+ * beyond loopback (HTTPS guards it), only loopback names on loopback.
+ */
+function hostPolicy(c: Config): HostPolicy {
+  const names = commaList(c.ALLOWED_HOSTS.toLowerCase());
+  const loopback = c.HOST === 'localhost' || isLoopback(c.HOST, 0);
+  return { names, anyName: !loopback && names.length === 0 };
+}
+
 const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /** The IPv4 address of the interface holding the default route (what a wildcard SFU announces). */
@@ -222,7 +233,8 @@ async function main(): Promise<void> {
     push: pushOptions(config),
     ...(tls ? { tls } : {}),
     ...(turn ? { turn } : {}),
-    trustProxy: trustList(config.TRUST_PROXY),
+    trustProxy: commaList(config.TRUST_PROXY),
+    hosts: hostPolicy(config),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
     log,
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AccountService, type AccountLimits } from './accounts/account-service.ts';
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
+import type { HostPolicy } from './http/host-policy.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   tls?: { cert: string; key: string };
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
+  /** The host names it answers to (default: loopback names and IP literals only). */
+  hosts?: HostPolicy;
   accountLimits?: AccountLimits;
   /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
   turn?: TurnOptions;
@@ -183,6 +186,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [] },
     tls: o.tls,
     view: createRequestView(o.trustProxy ?? []),
+    hosts: o.hosts ?? { names: [], anyName: false },
     ice,
     relay,
   });

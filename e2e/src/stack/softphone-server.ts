@@ -128,8 +128,20 @@ export async function startSoftphoneServer(
     apns: apns?.handle ?? null,
     async mediaWorkers() {
       const res = await fetch(new URL('/healthz', url));
-      const body = (await res.json()) as { media: { workers: { pid: number; calls: number }[] } };
-      return body.media.workers;
+      const body = (await res.json()) as { media: { workers: { slot: number; calls: number }[] } };
+      // /healthz shows no process ids: which process runs each slot is in the server's log.
+      const pids = new Map<number, number>();
+      for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+        if (!line.includes('"media worker started"')) continue;
+        const { slot, pid } = JSON.parse(line) as { slot: number; pid: number };
+        pids.set(slot, pid);
+      }
+      return body.media.workers.map(({ slot, calls }) => {
+        const pid = pids.get(slot);
+        if (pid === undefined)
+          throw new Error(`the server log names no process for media worker slot ${slot}`);
+        return { pid, calls };
+      });
     },
     callDirections(callId) {
       // The server's database is in WAL mode: a second connection reads it while the server runs.
