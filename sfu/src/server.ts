@@ -98,6 +98,8 @@ export interface Server extends Application {
   stop(): Promise<void>;
 }
 
+const SESSION_PURGE_EVERY_MS = 3_600_000;
+
 export async function startServer(o: ServerOptions): Promise<Server> {
   const media = new MediaServer({ ...o.media, log: o.log });
   await media.start();
@@ -126,7 +128,16 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
   const devices = new SqliteDevicesRepo(db);
-  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits);
+  const sessions = new SqliteSessionsRepo(db);
+  const accounts = new AccountService(users, sessions, o.accountLimits);
+  // Expired sessions are never read again (userOf checks the expiry): they go at start and hourly,
+  // so the table holds live sessions, not every sign-in ever made.
+  const purgeSessions = () => {
+    const purged = sessions.purgeExpired(Date.now());
+    if (purged) o.log.info({ purged }, 'expired sessions purged');
+  };
+  purgeSessions();
+  const sessionPurge = setInterval(purgeSessions, SESSION_PURGE_EVERY_MS);
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
   const presence = new Presence(() => pushRepo.wakeableUsers());
@@ -199,6 +210,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     pusher,
     db,
     async stop() {
+      clearInterval(sessionPurge);
       await app.io.close();
       await pusher.settled();
       await pool.close();

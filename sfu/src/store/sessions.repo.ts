@@ -6,6 +6,8 @@ export interface SessionsRepo {
   /** The user of a live session, or undefined (unknown or expired). */
   userOf(tokenHash: string, now: number): string | undefined;
   delete(tokenHash: string): void;
+  /** Deletes the sessions that expired by `now` (nothing reads them again); returns how many. */
+  purgeExpired(now: number): number;
 }
 
 export class SqliteSessionsRepo implements SessionsRepo {
@@ -26,5 +28,9 @@ export class SqliteSessionsRepo implements SessionsRepo {
 
   delete(tokenHash: string): void {
     this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  purgeExpired(now: number): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
   }
 }
