@@ -64,6 +64,19 @@ final class PushDecisionTests: XCTestCase {
         XCTAssertEqual(decide(valid, mustReport: false), .ring(valid))
     }
 
+    /// S8: the caller is named by user id, as on every other path (the page's schema refuses a
+    /// username), and CallKit's handle is that id (Recents invites it).
+    func testThePushedCallerIsTheUserId() {
+        XCTAssertEqual(valid.peer, Peer(id: "0f3a8c2e-7b41-4d59-a6e2-5c9d1b7e4f30", displayName: "Ada Lovelace"))
+    }
+
+    /// S2: a pushed call rings for the server's no-answer timeout (plus the margin), not until the
+    /// push's `expiresAt`, which is only the deadline to report it.
+    func testAPushedCallRingsForTheServersNoAnswerTimeout() {
+        XCTAssertEqual(valid.ringTimeout, 30 + CallDeadline.ringMargin)
+        XCTAssertGreaterThan(valid.ringTimeout, (valid.expiresAt - valid.sentAt) / 1000)
+    }
+
     func testMustReportFalseDropsWhatWouldNotRing() {
         guard case .drop = decide(valid, live: true, mustReport: false) else { return XCTFail("drop") }
     }

@@ -39,4 +39,31 @@ final class SignallingWireTests: XCTestCase {
         let failed = try XCTUnwrap(AckDecoding.object(CallControlWire.ActivationFailed(callId: "c")))
         XCTAssertEqual(failed["why"] as? String, "not-activated")
     }
+
+    /// S10: the shell's own welcome carries TURN (a cold launch from a push has no page to give it),
+    /// with the server's null username and credential for STUN; unknown welcome keys are ignored.
+    func testTheWelcomeCarriesTheIceServers() throws {
+        let welcome: [String: Any] = [
+            "self": ["id": "0f3a8c2e-7b41-4d59-a6e2-5c9d1b7e4f30", "displayName": "Ada"],
+            "noAnswerTimeoutMs": 30000, "reconnectGraceMs": 20000, "unreadMissed": 0,
+            "iceServers": [
+                ["urls": ["stun:turn.example.org:3478"], "username": NSNull(), "credential": NSNull()],
+                ["urls": ["turn:turn.example.org:3478?transport=udp"], "username": "1700000000:u", "credential": "c2VjcmV0"],
+            ],
+        ]
+        let decoded = try XCTUnwrap(AckDecoding.decodeEvent([welcome], as: CallControlWire.Welcome.self))
+        XCTAssertEqual(decoded.iceServers, [
+            IceServer(urls: ["stun:turn.example.org:3478"], username: nil, credential: nil),
+            IceServer(urls: ["turn:turn.example.org:3478?transport=udp"], username: "1700000000:u", credential: "c2VjcmV0"),
+        ])
+        XCTAssertEqual(CallDeadline.ringTimeout(noAnswerTimeoutMs: decoded.noAnswerTimeoutMs), 30 + CallDeadline.ringMargin)
+        let renewal = try XCTUnwrap(AckDecoding.decodeEvent([["iceServers": welcome["iceServers"]!]], as: CallControlWire.IceServersEvent.self))
+        XCTAssertEqual(renewal.iceServers, decoded.iceServers)
+    }
+
+    /// The shell names the dead token: `push:unregister {}` would also delete the page's fresh one.
+    func testPushUnregisterNamesTheInvalidatedToken() throws {
+        let unregister = try XCTUnwrap(AckDecoding.object(CallControlWire.PushUnregister(token: "ab12")))
+        XCTAssertEqual(unregister as? [String: String], ["token": "ab12"])
+    }
 }

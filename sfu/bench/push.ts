@@ -28,6 +28,8 @@ import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns
 
 const BUNDLE = 'com.example.softphone';
 const log = createLogger('silent');
+/** The bench's calls never end while their push is sent. */
+const ringing = new AbortController().signal;
 
 const { values: args } = parseArgs({
   options: {
@@ -74,13 +76,14 @@ async function throughput(standIn: ApnsStandIn, key: ReturnType<typeof createTes
   const target = { token, environment: 'sandbox', bundleId: BUNDLE } as const;
   const call = () => ({
     callId: crypto.randomUUID(),
-    caller: { handle: 'bench', displayName: 'Bench Caller' },
+    caller: { id: crypto.randomUUID(), handle: 'bench', displayName: 'Bench Caller' },
     sentAt: Date.now(),
     expiresAt: Date.now() + 30_000,
+    ringTimeoutMs: 30_000,
   });
   // Warm-up: connections open and the provider token is minted before the clock starts.
   await Promise.all(
-    Array.from({ length: num('connections') * 2 }, () => sender.sendIncomingCall(target, call())),
+    Array.from({ length: num('connections') * 2 }, () => sender.sendIncomingCall(target, call(), ringing)),
   );
   const latencies: number[] = [];
   let next = 0;
@@ -91,7 +94,7 @@ async function throughput(standIn: ApnsStandIn, key: ReturnType<typeof createTes
       while (next < pushes) {
         next++;
         const t0 = performance.now();
-        const r = await sender.sendIncomingCall(target, call());
+        const r = await sender.sendIncomingCall(target, call(), ringing);
         latencies.push(performance.now() - t0);
         if (r.outcome !== 'accepted') failed++;
       }

@@ -15,7 +15,7 @@ function compilesAsTrust(v: string): boolean {
   }
 }
 
-/** A comma-separated setting as its items (TRUST_PROXY, the TURN URLs, ALLOWED_HOSTS). */
+/** A comma-separated setting as its items (TRUST_PROXY, the TURN URLs, ALLOWED_HOSTS, the push test origins). */
 export const commaList = (v: string): string[] =>
   v
     .split(',')
@@ -34,6 +34,8 @@ const portRange = (fallback: string) =>
       return { min, max };
     })
     .refine((r) => r.min >= 1024 && r.max <= 65535 && r.min <= r.max, 'expected 1024 <= FROM <= TO <= 65535');
+
+const LOOPBACK_ORIGIN = /^https?:\/\/(127\.0\.0\.1|\[::1\]):\d{1,5}$/;
 
 const TURN_URL = /^turns?:(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/;
 
@@ -147,6 +149,25 @@ const EnvSchema = z.object({
     .default('mailto:softphone@localhost'),
   /** Extra CA (PEM file) trusted for Web Push endpoints: a test's push-service stand-in. */
   WEB_PUSH_CA_FILE: z.string().optional(),
+  /**
+   * Which Web Push endpoints the server posts to (sfu/src/push/push-endpoints.ts): `push-services`,
+   * the push services browsers use (FCM, Mozilla, Apple, Microsoft); `public-https`, any https host
+   * whose addresses are all public, checked when each connection is made.
+   */
+  WEB_PUSH_ENDPOINTS: z.enum(['push-services', 'public-https']).default('push-services'),
+  NODE_ENV: z.string().optional(),
+  /**
+   * Tests only (with NODE_ENV=test, refused otherwise): comma-separated loopback origins of
+   * push-service stand-ins, e.g. `http://127.0.0.1:41234`, let through the endpoint check.
+   */
+  WEB_PUSH_TEST_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : commaList(v)))
+    .refine(
+      (v) => v === undefined || v.every((o) => LOOPBACK_ORIGIN.test(o)),
+      'expected http(s)://127.0.0.1:PORT or http(s)://[::1]:PORT origins',
+    ),
 });
 
 const allOrNone = (env: z.infer<typeof EnvSchema>, names: (keyof typeof env)[]) =>
@@ -167,6 +188,12 @@ const CheckedEnvSchema = EnvSchema.refine(
   .refine((e) => allOrNone(e, ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY']), {
     message: 'set VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY together',
     path: ['VAPID_PUBLIC_KEY'],
+  })
+  // The stand-in's loopback exception must not be something a deployment can switch on by itself:
+  // it takes a test run's NODE_ENV as well.
+  .refine((e) => e.WEB_PUSH_TEST_ORIGINS === undefined || e.NODE_ENV === 'test', {
+    message: 'only for tests: set together with NODE_ENV=test',
+    path: ['WEB_PUSH_TEST_ORIGINS'],
   });
 
 export type Config = z.infer<typeof EnvSchema>;

@@ -54,6 +54,8 @@ function pushOptions(c: Config): PushOptions {
       ? { vapid: { publicKey: c.VAPID_PUBLIC_KEY, privateKey: c.VAPID_PRIVATE_KEY } }
       : {}),
     ...(c.WEB_PUSH_CA_FILE ? { webPushCa: readConfigFile('WEB_PUSH_CA_FILE', c.WEB_PUSH_CA_FILE) } : {}),
+    webPushEndpoints: c.WEB_PUSH_ENDPOINTS,
+    ...(c.WEB_PUSH_TEST_ORIGINS ? { webPushTestOrigins: c.WEB_PUSH_TEST_ORIGINS } : {}),
     ...(c.APNS_KEY_FILE && c.APNS_KEY_ID && c.APNS_TEAM_ID
       ? {
           apns: {

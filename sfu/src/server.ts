@@ -19,6 +19,7 @@ import { APNS_ORIGINS, ApnsVoipSender } from './push/apns-voip.ts';
 import { Http2Pool } from './push/http2-pool.ts';
 import { IncomingCallPusher } from './push/incoming-call-pusher.ts';
 import { FilePushLog } from './push/push-log.ts';
+import { PushEndpointPolicy, type PushEndpointMode, type Resolve } from './push/push-endpoints.ts';
 import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { SqliteCallsRepo, type CallsRepo } from './store/calls.repo.ts';
 import { openDb, type Db } from './store/db.ts';
@@ -83,6 +84,20 @@ export interface PushOptions {
   vapidSubject?: string;
   /** Extra CA (PEM) to trust for Web Push endpoints (a test's push-service stand-in). */
   webPushCa?: string;
+  /**
+   * Which Web Push endpoints are pushed to (push-endpoints.ts): browsers' push services only (the
+   * default), or any https host whose addresses are public.
+   */
+  webPushEndpoints?: PushEndpointMode;
+  /**
+   * Exact loopback origins of tests' push-service stand-ins, let through the endpoint check. Only
+   * tests set it; `main.ts` only with NODE_ENV=test and WEB_PUSH_TEST_ORIGINS.
+   */
+  webPushTestOrigins?: string[];
+  /** How Web Push hosts are resolved (default the system's); tests inject one. */
+  webPushResolve?: Resolve;
+  /** Retry pacing for both channels (default: up to 4 VoIP / 3 Web Push tries, 250 ms doubling to 2 s). */
+  retry?: { backoff: { baseMs: number; maxMs: number } };
 }
 
 export interface Server extends Application {
@@ -160,13 +175,21 @@ export async function startServer(o: ServerOptions): Promise<Server> {
         pushLog,
         log: o.log.child({ module: 'apns' }),
         ...(p.apns.onRequestWritten ? { onRequestWritten: p.apns.onRequestWritten } : {}),
+        ...(p.retry ? { backoff: p.retry.backoff } : {}),
       })
     : null;
   if (!voip) o.log.warn('no APNs key configured: iPhones that are not connected cannot be woken');
+  const endpoints = new PushEndpointPolicy({
+    mode: p.webPushEndpoints ?? 'push-services',
+    ...(p.webPushTestOrigins ? { testOrigins: p.webPushTestOrigins } : {}),
+    ...(p.webPushResolve ? { resolve: p.webPushResolve } : {}),
+  });
   const web = new WebPushSender({
     vapid: loadVapidKeys(pushRepo, p.vapid ?? null),
     subject: p.vapidSubject ?? 'mailto:softphone@localhost',
+    endpoints,
     ...(p.webPushCa ? { ca: p.webPushCa } : {}),
+    ...(p.retry ? { backoff: p.retry.backoff } : {}),
     log: o.log.child({ module: 'web-push' }),
   });
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, log: o.log });
@@ -194,7 +217,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     webDir: o.webDir,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
     ping: o.ping,
-    push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [] },
+    push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [], endpoints },
     tls: o.tls,
     view: createRequestView(o.trustProxy ?? []),
     hosts: o.hosts ?? { names: [], anyName: false },

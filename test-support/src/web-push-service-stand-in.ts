@@ -3,7 +3,8 @@
  * own part of Web Push: it hands out subscriptions whose keys it holds, accepts the server's pushes
  * as RFC 8030 / RFC 8291 / RFC 8292 say (VAPID JWT checked, aes128gcm body decrypted), and delivers
  * the plaintext to the browser's service worker through DevTools' `ServiceWorker.deliverPushMessage`,
- * which runs the worker's real `push` handler.
+ * which runs the worker's real `push` handler. `fail(n, status)` scripts the push service refusing
+ * the next valid pushes (429 / 5xx), as a loaded service does.
  */
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -52,6 +53,9 @@ const b64url = (b: Buffer) => b.toString('base64url');
 
 export class WebPushServiceStandIn {
   readonly received: ReceivedPush[] = [];
+  /** Valid pushes answered with a scripted failure (`fail`), not delivered. */
+  readonly refused: (ReceivedPush & { status: number })[] = [];
+  private readonly faults: number[] = [];
   private readonly subscriptions = new Map<string, Subscription>();
   private readonly waiters: ((p: ReceivedPush) => void)[] = [];
 
@@ -99,6 +103,14 @@ export class WebPushServiceStandIn {
     });
   }
 
+  /**
+   * The next `times` valid pushes are answered `status` (429, 500, 503: RFC 8030 §8.4 lets a push
+   * service refuse for load) and not delivered.
+   */
+  fail(times: number, status: number): void {
+    for (let i = 0; i < times; i++) this.faults.push(status);
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -135,6 +147,11 @@ export class WebPushServiceStandIn {
       vapidSubject: vapid.sub,
       plaintext,
     };
+    const fault = this.faults.shift();
+    if (fault !== undefined) {
+      this.refused.push({ ...push, status: fault });
+      return reply(fault, 'scripted failure');
+    }
     this.received.push(push);
     for (const w of [...this.waiters]) w(push);
     // RFC 8030 §5: 201 Created once accepted; delivery to the user agent happens after.

@@ -25,6 +25,7 @@ const call: ActiveCall = {
   reconnecting: false,
   peerReconnecting: false,
   stalled: { 'to-peer': null, 'from-peer': null },
+  route: null,
 };
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 

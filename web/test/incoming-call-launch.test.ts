@@ -15,9 +15,10 @@ const callId = '0b1d7f0e-6a43-4c8e-9d55-2f6b0e9a1c11';
 const call: VoipPushPayload = {
   v: 1,
   callId,
-  caller: { handle: 'alice', displayName: 'Alice Martin' },
+  caller: { id: '5e0c7a52-51f3-4c1e-8f7a-0d6b4e2c9a10', handle: 'alice', displayName: 'Alice Martin' },
   sentAt: 1_000,
   expiresAt: 31_000,
+  ringTimeoutMs: 30_000,
 };
 
 describe('incoming-call Web Push', () => {

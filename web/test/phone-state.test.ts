@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallState, EndReason } from '@softphone/sfu/protocol';
 import { endMessage } from '../src/call/end-messages.ts';
-import { initialPhoneState, screenOf, type PhoneState } from '../src/call/phone-state.ts';
+import { initialPhoneState, microphoneMessage, screenOf, type PhoneState } from '../src/call/phone-state.ts';
 import { formatDuration } from '../src/components/format.ts';
 
 const self = { id: '00000000-0000-4000-8000-000000000001', displayName: 'Ann' };
@@ -21,6 +21,7 @@ const call = {
   reconnecting: false,
   peerReconnecting: false,
   stalled: { 'to-peer': null, 'from-peer': null },
+  route: null,
 };
 
 describe('screenOf', () => {
@@ -48,6 +49,24 @@ describe('screenOf', () => {
       durationMs: null,
     };
     assert.equal(screenOf({ ...online, ended }), 'ended');
+  });
+});
+
+describe('microphoneMessage', () => {
+  const answered = { ...call, direction: 'incoming' as const, answeredAt: 1 };
+  it('says where to turn a denied microphone on, on every screen', () => {
+    assert.match(
+      microphoneMessage({ microphone: 'denied', call: null }) ?? '',
+      /Settings › Softphone › Microphone/,
+    );
+  });
+  it('says the other party hears nothing in a call answered before the prompt could show', () => {
+    assert.match(microphoneMessage({ microphone: 'undetermined', call: answered }) ?? '', /can't hear you/);
+    assert.equal(microphoneMessage({ microphone: 'undetermined', call: null }), null);
+  });
+  it('says nothing when granted, or outside the shell', () => {
+    assert.equal(microphoneMessage({ microphone: 'granted', call: answered }), null);
+    assert.equal(microphoneMessage({ microphone: null, call: answered }), null);
   });
 });
 

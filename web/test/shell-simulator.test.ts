@@ -87,6 +87,9 @@ function appThatNeverReports(): SimulatedApp {
     libWebRTCEvent: nothing,
     refused: nothing,
     didReceiveIncomingPush: nothing,
+    didBecomeActive: nothing,
+    performSetMuted: nothing,
+    routeChanged: nothing,
   };
 }
 

@@ -8,11 +8,16 @@
 import type { SystemEvent } from '@softphone/web/callkit-simulator';
 import { capturedBeforeActivation } from '@softphone/web/capture-watch';
 import type { PhoneSnapshot } from '@softphone/web/test-hooks';
-import type { ShellSimulatorHooks, ShellSimulatorSnapshot } from '@softphone/web/shell-simulator';
+import {
+  SWIFT_SOCKET_PARAM,
+  type ShellSimulatorHooks,
+  type ShellSimulatorSnapshot,
+} from '@softphone/web/shell-simulator';
 import { DevTools } from './devtools.ts';
 import { Party } from './party.ts';
 
 export type SimulatorKnobs = Parameters<ShellSimulatorHooks['setKnobs']>[0];
+
 type Device = Parameters<ShellSimulatorHooks['setDevice']>[0];
 
 export class IphoneParty extends Party {
@@ -37,9 +42,9 @@ export class IphoneParty extends Party {
   override async open(url: string): Promise<void> {
     const page = new URL('/shell-simulator.html', url);
     page.search = this.query;
-    if (page.searchParams.has('pushes')) {
-      // The push stream is iOS's own channel to APNs, not the page's: the page's CSP (connect-src
-      // 'self') does not apply to it.
+    if (page.searchParams.has('pushes') || page.searchParams.has(SWIFT_SOCKET_PARAM)) {
+      // The push stream is iOS's own channel to APNs, and the shell's socket the app's own, not the
+      // page's: the page's CSP (connect-src 'self') applies to neither. (The web view's window keeps it.)
       this.tools ??= await DevTools.attach(this.driver);
       await this.tools.bypassCsp();
     }
@@ -190,6 +195,16 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((s) => window.shellSimulator.setDevice(s), state));
   }
 
+  /** The microphone permission as the user left it (an earlier prompt, or Settings). */
+  async setRecordPermission(state: 'granted' | 'denied' | 'undetermined'): Promise<void> {
+    await this.system(() => this.driver.execute((s) => window.shellSimulator.setRecordPermission(s), state));
+  }
+
+  /** PushKit invalidates the app's VoIP token and issues `token` instead. */
+  async rotateVoipToken(token: string): Promise<void> {
+    await this.system(() => this.driver.execute((t) => window.shellSimulator.rotateVoipToken(t), token));
+  }
+
   /** Airplane mode off (true) or on (false): APNs holds this phone's pushes while it is off. */
   async setNetwork(on: boolean): Promise<void> {
     await this.system(() => this.driver.execute((o) => window.shellSimulator.setNetwork(o), on));
@@ -214,6 +229,16 @@ export class IphoneParty extends Party {
     await this.system(() => this.driver.execute((k) => window.shellSimulator.libWebRTCEvent(k), kind));
   }
 
+  /** Mute or unmute on CallKit's call screen (the system's button, not the page's). */
+  async muteOnSystemUi(muted: boolean): Promise<void> {
+    await this.system(() => this.driver.execute((m) => window.shellSimulator.muteOnSystemUi(m), muted));
+  }
+
+  /** The audio route changes by itself: a headset plugged in, Bluetooth connected. */
+  async changeRoute(route: Parameters<ShellSimulatorHooks['changeRoute']>[0]): Promise<void> {
+    await this.system(() => this.driver.execute((r) => window.shellSimulator.changeRoute(r), route));
+  }
+
   /** Hold or resume on CallKit's call screen (the system's hold, not the page's). */
   async holdOnSystemUi(held: boolean): Promise<void> {
     await this.system(() => this.driver.execute((h) => window.shellSimulator.holdOnSystemUi(h), held));
@@ -230,6 +255,15 @@ export class IphoneParty extends Party {
       const accept = this.driver.$('[data-test="callkit-answer"]');
       await accept.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
       await accept.click();
+    });
+  }
+
+  /** Declines on CallKit's own screen (the lock screen's, say) while it rings. */
+  async declineOnSystemUi(): Promise<void> {
+    await this.system(async () => {
+      const decline = this.driver.$('[data-test="callkit-decline"]');
+      await decline.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.name}: CallKit is not ringing` });
+      await decline.click();
     });
   }
 

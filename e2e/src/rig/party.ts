@@ -191,6 +191,16 @@ export class Party {
     });
   }
 
+  /** Waits until `other` is listed online (its page's socket connected). */
+  async waitUntilOnline(other: Party, timeout = 10_000): Promise<void> {
+    const row = `>>>[data-test="user"][data-name="${other.name}"][data-presence="online"]`;
+    await this.driver.waitUntil(async () => this.driver.$(row).isExisting(), {
+      timeout,
+      interval: 100,
+      timeoutMsg: `${this.who}: ${other.name} is not listed online`,
+    });
+  }
+
   async answer(): Promise<void> {
     await this.click(SEL.answer, 'answer');
   }

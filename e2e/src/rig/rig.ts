@@ -12,9 +12,14 @@ import { startAppium, type AppiumServer } from '../stack/appium-server.ts';
 import { freePort } from '../stack/free-port.ts';
 import { startNamespacedChromedriver, type NamespacedDriver } from '../stack/namespaced-chromedriver.ts';
 import { PUBLIC_IP, type Topology } from '../stack/topology.ts';
+import {
+  startSwiftSocketStandIn,
+  type SwiftSocketStandIn,
+} from '@softphone/test-support/starscream-handshake';
 import { signatureIn, toneSignatures, type SignatureName } from '../audio/wav.ts';
 import { startSoftphoneServer, type ApnsOption, type SoftphoneServer } from '../stack/softphone-server.ts';
 import { DevTools } from './devtools.ts';
+import { SWIFT_SOCKET_PARAM } from '@softphone/web/shell-simulator';
 import { IphoneParty } from './iphone-party.ts';
 import { Party } from './party.ts';
 
@@ -78,6 +83,8 @@ export class Rig {
     readonly url: string,
     private readonly browsers: Browsers,
     private readonly opts: RigOptions,
+    /** What the simulated iPhones' shell sockets go through (none on a topology: see iphoneQuery). */
+    readonly swiftSocket: SwiftSocketStandIn | null,
   ) {}
 
   static async start(opts: RigOptions): Promise<Rig> {
@@ -93,6 +100,7 @@ export class Rig {
         });
     const url = opts.serverUrl ?? server?.url ?? '';
     let browsers: Browsers | null = null;
+    let swiftSocket: SwiftSocketStandIn | null = null;
     const drivers: WebdriverIO.Browser[] = [];
     try {
       browsers = t ? namespacedBrowsers(t, opts) : await appiumBrowsers(opts);
@@ -103,8 +111,10 @@ export class Rig {
       const tag = crypto.randomBytes(2).toString('hex');
       const names = opts.names ?? { caller: `caller-${tag}`, callee: `callee-${tag}` };
       const caller = new Party(names.caller, d1);
+      // The stand-in listens on this host's loopback, out of reach of a topology's namespaces.
+      swiftSocket = t ? null : await startSwiftSocketStandIn(new URL(url));
       const callee = opts.calleeOnIphone
-        ? new IphoneParty(names.callee, d2, iphoneQuery(opts.calleeOnIphone, server))
+        ? new IphoneParty(names.callee, d2, iphoneQuery(opts.calleeOnIphone, server, swiftSocket))
         : new Party(names.callee, d2);
       const mics = opts.signatures ?? {
         caller: signatureIn(opts.wav.caller),
@@ -115,9 +125,10 @@ export class Rig {
       callee.tones = { own: mics.callee, all };
       await Promise.all([caller.open(url), callee.open(url)]);
       await Promise.all([caller.signUp(), callee.signUp()]);
-      return new Rig(caller, callee, server, url, browsers, opts);
+      return new Rig(caller, callee, server, url, browsers, opts, swiftSocket);
     } catch (err) {
       await Promise.allSettled(drivers.map((d) => d.deleteSession()));
+      await swiftSocket?.stop();
       await browsers?.stop();
       await server?.stop();
       throw err;
@@ -142,7 +153,7 @@ export class Rig {
    */
   async addIphone(of: Party): Promise<IphoneParty> {
     const driver = await this.browsers.launch(of === this.callee ? 'callee' : 'caller');
-    const query = iphoneQuery({ query: '', pushes: true }, this.server);
+    const query = iphoneQuery({ query: '', pushes: true }, this.server, this.swiftSocket);
     const device = `iPhone ${this.devices.length + 2}`;
     return this.signInDevice(new IphoneParty(of.name, driver, query, of.password, device), of);
   }
@@ -171,6 +182,7 @@ export class Rig {
         await p.driver.deleteSession();
       }),
     );
+    await this.swiftSocket?.stop();
     await this.browsers.stop();
     await this.server?.stop();
   }
@@ -256,8 +268,15 @@ async function launchBrowser(appiumPort: number, opts: RigOptions, role: Role): 
 }
 
 /** The simulator's query: knobs, plus the push stream and a made-up VoIP token when asked. */
-function iphoneQuery(o: { query: string; pushes?: boolean }, server: SoftphoneServer | null): string {
+function iphoneQuery(
+  o: { query: string; pushes?: boolean },
+  server: SoftphoneServer | null,
+  swiftSocket: SwiftSocketStandIn | null,
+): string {
   const q = new URLSearchParams(o.query);
+  // The simulated shell's socket opens its WebSocket as socket.io-client-swift over Starscream
+  // does, through the stand-in (test-support/src/starscream-handshake.ts).
+  if (swiftSocket) q.set(SWIFT_SOCKET_PARAM, swiftSocket.url);
   // Fault injection: the simulated shell's behaviour before issue 12 on one failure path
   // (web/src/shell-simulator AppFaults), to show that path's scenario catches it.
   if (process.env['SHELL_SIM_FAULT']) q.set('fault', process.env['SHELL_SIM_FAULT']);

@@ -20,6 +20,10 @@ export interface SoftphoneServer {
   mediaWorkers(): Promise<{ pid: number; calls: number }[]>;
   /** What the server kept of a call's directions (packets, first RTP, media stalls), from its database. */
   callDirections(callId: string): ReturnType<SqliteCallsRepo['directions']>;
+  /** Every VoIP token the server would push to, from its database. */
+  voipTokens(): string[];
+  /** Each party's microphone permission the server kept with a call, by user id. */
+  callMicPermissions(callId: string): ReturnType<SqliteCallsRepo['micPermissions']>;
   /** With the `apns` option: the APNs stand-in the server pushes to. */
   apns: ApnsStandInHandle | null;
   /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
@@ -122,6 +126,15 @@ export async function startSoftphoneServer(
     );
   let started = await start();
   const url = started.match[1] ?? `http://127.0.0.1:${port}/`;
+  /** The server's database is in WAL mode: a second connection reads it while the server runs. */
+  const readCalls = <T>(read: (calls: SqliteCallsRepo) => T): T => {
+    const db = openDb(path.join(dataDir, 'softphone.db'));
+    try {
+      return read(new SqliteCallsRepo(db));
+    } finally {
+      db.close();
+    }
+  };
   return {
     url,
     dataDir,
@@ -144,13 +157,20 @@ export async function startSoftphoneServer(
       });
     },
     callDirections(callId) {
-      // The server's database is in WAL mode: a second connection reads it while the server runs.
+      return readCalls((calls) => calls.directions(callId));
+    },
+    voipTokens() {
       const db = openDb(path.join(dataDir, 'softphone.db'));
       try {
-        return new SqliteCallsRepo(db).directions(callId);
+        return (db.prepare('SELECT token FROM voip_registrations').all() as { token: string }[]).map(
+          (r) => r.token,
+        );
       } finally {
         db.close();
       }
+    },
+    callMicPermissions(callId) {
+      return readCalls((calls) => calls.micPermissions(callId));
     },
     async restart() {
       await started.stop();

@@ -376,8 +376,9 @@ function voipPush(callId: string, expiresAt: number): unknown {
   return {
     v: 1,
     callId,
-    caller: { handle: 'caller', displayName: 'Caller' },
+    caller: { id: crypto.randomUUID(), handle: 'caller', displayName: 'Caller' },
     sentAt: Date.now() - 100,
     expiresAt,
+    ringTimeoutMs: 30_000,
   };
 }

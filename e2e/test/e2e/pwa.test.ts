@@ -53,7 +53,8 @@ describe('installable PWA', { timeout: 240_000 }, () => {
       profile: 'linux-chromium',
       wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
       logDir: path.join(dir, 'logs'),
-      serverEnv: { WEB_DIR: webDir },
+      // The stand-in is plain http on loopback: a server lets it through only in a test run.
+      serverEnv: { WEB_DIR: webDir, NODE_ENV: 'test', WEB_PUSH_TEST_ORIGINS: pushService.origin },
     });
     origin = new URL(rig.server?.url ?? '').origin;
     tools = await DevTools.attach(rig.callee.driver);

@@ -44,6 +44,7 @@ final class Shell {
             media: media,
             bridge: bridge,
             network: NetworkMonitor(),
+            microphone: MicrophoneAccess(),
             qa: qa
         )
         Log.calls.notice("apns environment=\(configuration.apsEnvironment, privacy: .public) (embedded provisioning profile)")

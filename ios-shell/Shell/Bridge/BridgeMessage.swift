@@ -333,6 +333,8 @@ enum NativeToWeb: Equatable {
     case audioDeactivated(callId: UUID)
     case audioActivationFailed(callId: UUID, waitedMs: Int)
     case audioRoute(callId: UUID, route: AudioRoute)
+    /// The app's permission to record: not `granted` means the other party hears nothing.
+    case microphonePermission(MicrophonePermission)
     case connection(callId: UUID, state: MediaConnectionState)
     case capture(callId: UUID, capturing: Bool)
     case stats(callId: UUID, requestId: Int, stats: MediaStats)
@@ -342,8 +344,8 @@ enum NativeToWeb: Equatable {
     static let allTypes = [
         "push.voip-token", "callkit.reported", "callkit.answered", "callkit.ended", "callkit.held", "callkit.muted",
         "callkit.refused", "call.placed", "call.place-failed", "call.state", "shell.state", "audio.activated",
-        "audio.deactivated", "audio.activation-failed", "audio.route", "media.connection", "media.capture",
-        "media.stats", "media.failed", "bridge.error",
+        "audio.deactivated", "audio.activation-failed", "audio.route", "microphone.permission", "media.connection",
+        "media.capture", "media.stats", "media.failed", "bridge.error",
     ]
 
     var type: String {
@@ -363,6 +365,7 @@ enum NativeToWeb: Equatable {
         case .audioDeactivated: return "audio.deactivated"
         case .audioActivationFailed: return "audio.activation-failed"
         case .audioRoute: return "audio.route"
+        case .microphonePermission: return "microphone.permission"
         case .connection: return "media.connection"
         case .capture: return "media.capture"
         case .stats: return "media.stats"
@@ -378,7 +381,7 @@ enum NativeToWeb: Equatable {
              let .audioDeactivated(id), let .audioActivationFailed(id, _), let .audioRoute(id, _),
              let .connection(id, _), let .capture(id, _), let .stats(id, _, _), let .failed(id, _):
             return id
-        case .bridgeError, .voipToken, .placeFailed, .shellState:
+        case .bridgeError, .voipToken, .placeFailed, .shellState, .microphonePermission:
             return nil
         }
     }
@@ -413,6 +416,9 @@ extension NativeToWeb: Codable {
             return
         case "shell.state":
             self = .shellState(calls: try c.decode([CallSnapshot].self, forKey: .calls))
+            return
+        case "microphone.permission":
+            self = .microphonePermission(try c.decode(MicrophonePermission.self, forKey: .state))
             return
         default:
             break
@@ -489,6 +495,7 @@ extension NativeToWeb: Codable {
             try c.encode(route.kind, forKey: .kind)
             try c.encode(route.name, forKey: .name)
         case let .connection(_, state): try c.encode(state, forKey: .state)
+        case let .microphonePermission(state): try c.encode(state, forKey: .state)
         case let .capture(_, capturing): try c.encode(capturing, forKey: .capturing)
         case let .stats(_, requestId, stats):
             try c.encode(requestId, forKey: .requestId)

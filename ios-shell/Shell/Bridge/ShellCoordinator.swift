@@ -15,6 +15,7 @@ final class ShellCoordinator {
     private let media: NativeMediaEngine
     private let bridge: WebBridge
     private let network: NetworkMonitor
+    private let microphone: MicrophoneAccess
     /// The page's choice; `page` only in QA builds (the store build has no experimental engine).
     private var engine = MediaEngineKind.native
     #if QA
@@ -33,6 +34,7 @@ final class ShellCoordinator {
         media: NativeMediaEngine,
         bridge: WebBridge,
         network: NetworkMonitor,
+        microphone: MicrophoneAccess,
         qa: QAHooks
     ) {
         self.configuration = configuration
@@ -44,6 +46,7 @@ final class ShellCoordinator {
         self.media = media
         self.bridge = bridge
         self.network = network
+        self.microphone = microphone
         #if QA
             self.qa = QACallStatsLog(media: media, audio: audio, tone: qa.tone)
             tone = qa.tone
@@ -57,8 +60,9 @@ final class ShellCoordinator {
         media.negotiation = negotiator
         audio.delegate = self
         pushKit.onTokenChanged = { [weak self] token in self?.sendToken(token) }
-        pushKit.onTokenInvalidated = { [weak callControl] _ in callControl?.unregisterPush() }
+        pushKit.onTokenInvalidated = { [weak callControl] lastToken in callControl?.unregisterPush(token: lastToken) }
         network.onChange = { [weak media] _ in media?.networkChanged() }
+        microphone.onChange = { [weak bridge] state in bridge?.send(.microphonePermission(state)) }
         network.start()
     }
 
@@ -95,8 +99,12 @@ extension ShellCoordinator: WebBridgeDelegate {
             // the queue went out first (WebBridge), now the token and every live call's state.
             if let token = pushKit.token { sendToken(token) }
             bridge.send(.shellState(calls: callKit.snapshot))
+            bridge.send(.microphonePermission(microphone.current))
         case let .identity(deviceId, deviceLabel):
             callControl.setIdentity(SessionCredentials.Identity(deviceId: deviceId, deviceLabel: deviceLabel))
+            // The page is up, and calls can reach this device only once it has registered the VoIP
+            // token: ask for the microphone now, while a prompt can show (S4).
+            microphone.pageLinked()
         case let .iceServers(servers): media.setIceServers(servers)
         case let .engine(kind):
             #if QA
@@ -162,7 +170,19 @@ extension ShellCoordinator: NativeCallControlDelegate {
     }
 
     func callControl(_ control: NativeCallControl, joined callId: UUID, peer: Peer?) {
+        // The user may have declined on the lock screen while the claim was in flight: CallKit's call
+        // is gone and `media.stop` has run, so a join now would leak a session, a peer connection and
+        // a microphone track into later calls.
+        guard callKit.isLive(callId) else {
+            Log.media.notice("joined call=\(callId.wireString, privacy: .public) is over in CallKit: no media")
+            return
+        }
         if let peer { callKit.updatePeer(callId, peer: peer) }
+        // The state the call starts with; a call answered on the lock screen while undetermined
+        // records silence (no prompt can show there) and says `undetermined`.
+        let permission = microphone.current
+        callControl.micPermission(callId, permission)
+        bridge.send(.microphonePermission(permission))
         guard engine == .native else { return }
         media.join(callId)
         mediaSessionsChanged()
@@ -182,6 +202,10 @@ extension ShellCoordinator: NativeCallControlDelegate {
 
     func callControl(_ control: NativeCallControl, noAnswerTimeout: TimeInterval) {
         callKit.ringTimeout = noAnswerTimeout
+    }
+
+    func callControl(_ control: NativeCallControl, iceServers: [IceServer]) {
+        media.setIceServers(iceServers)
     }
 }
 

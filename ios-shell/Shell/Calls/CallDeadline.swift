@@ -10,8 +10,9 @@ import Foundation
 /// thread 783870 measured this on 0.1 % of calls before iOS 18.4 and more after. The watchdog only
 /// reports: activating the session ourselves would hide the failure and break later calls.
 ///
-/// The ring timeout ends an outgoing call nobody answered, and an incoming call past its push's
-/// `expiresAt`, even when neither the page nor the server is there to say so.
+/// The ring timeout ends a call nobody answered, even when neither the page nor the server is there
+/// to say so. It follows the server's no-answer timeout, never a push's `expiresAt`: that is the
+/// deadline to *report* the call (8 s), after which the server lets a reported call ring on.
 final class CallDeadline {
     /// Long enough for a slow device (answer → didActivate is ~100 ms when healthy), short enough
     /// that the user is told before they give up on a silent call.
@@ -19,7 +20,14 @@ final class CallDeadline {
     /// The server's own no-answer timeout (`session:welcome` `noAnswerTimeoutMs`) plus a margin, so
     /// the server's end normally comes first; this one covers a server or socket that is gone.
     static let ringMargin: TimeInterval = 5
+    /// Until a `session:welcome` or a push names the server's no-answer timeout.
     static let defaultRingTimeout: TimeInterval = 60
+
+    /// How long the shell lets a call ring when the server's no-answer timeout is `noAnswerTimeoutMs`
+    /// (the welcome's `noAnswerTimeoutMs`, a push's `ringTimeoutMs`).
+    static func ringTimeout(noAnswerTimeoutMs: Double) -> TimeInterval {
+        noAnswerTimeoutMs / 1000 + ringMargin
+    }
 
     private let timeout: TimeInterval
     private let queue: DispatchQueue

@@ -225,7 +225,7 @@ final class CallKitAdaptee: NSObject {
     }
 
     /// `reportNewIncomingCall`, with the configuration assigned right before it.
-    private func report(_ callId: UUID, update: CXCallUpdate, peer: Peer?, source: ReportSource, ringsUntil: Date? = nil, completion: @escaping () -> Void) {
+    private func report(_ callId: UUID, update: CXCallUpdate, peer: Peer?, source: ReportSource, ringsFor: TimeInterval? = nil, completion: @escaping () -> Void) {
         let duplicate = registry.isLive(callId)
         if !duplicate {
             registry.insert(callId, direction: .incoming)
@@ -238,13 +238,13 @@ final class CallKitAdaptee: NSObject {
         assignConfiguration("before reportNewIncomingCall")
         provider.reportNewIncomingCall(with: callId, update: update) { [weak self] error in
             DispatchQueue.main.async {
-                self?.reported(callId, error: error, duplicate: duplicate, source: source, ringsUntil: ringsUntil)
+                self?.reported(callId, error: error, duplicate: duplicate, source: source, ringsFor: ringsFor)
                 completion()
             }
         }
     }
 
-    private func reported(_ callId: UUID, error: Error?, duplicate: Bool, source: ReportSource, ringsUntil: Date?) {
+    private func reported(_ callId: UUID, error: Error?, duplicate: Bool, source: ReportSource, ringsFor: TimeInterval?) {
         if let error {
             if duplicate || (error as? CXErrorCodeIncomingCallError)?.code == .callUUIDAlreadyExists {
                 Log.calls.notice("duplicate report call=\(callId.wireString, privacy: .public): the first ring stands")
@@ -256,8 +256,9 @@ final class CallKitAdaptee: NSObject {
         }
         registry.setSystemState(callId, .reported)
         Log.calls.milestone(.reported, callId, "reportNewIncomingCall source=\(source.rawValue)")
-        let ring = ringsUntil.map { $0.timeIntervalSinceNow } ?? ringTimeout
-        ringTimer.arm(callId, after: ring) { [weak self] _ in self?.ringedOut(callId) }
+        // A pushed call rings for the server's no-answer timeout the push carries (a cold launch has
+        // no welcome yet); its `expiresAt` only told whether the push was stale (P4).
+        ringTimer.arm(callId, after: ringsFor ?? ringTimeout) { [weak self] _ in self?.ringedOut(callId) }
         if source == .push { tellPage(.reported(callId: callId)) }
         delegate?.callKit(self, didReport: callId, direction: .incoming)
         guard let call = registry[callId] else { return }
@@ -388,10 +389,11 @@ extension CallKitAdaptee: IncomingCallReporting {
     func reportIncoming(_ decision: PushDecision, completion: @escaping () -> Void) {
         switch decision {
         case let .ring(payload):
-            let update = Self.update(handle: payload.caller.handle, name: payload.caller.displayName)
-            let caller = Peer(id: payload.caller.handle, displayName: payload.caller.displayName)
-            let expires = Date(timeIntervalSince1970: payload.expiresAt / 1000)
-            report(payload.callId, update: update, peer: caller, source: .push, ringsUntil: expires, completion: completion)
+            // The user id, as on every other path: the page's `shell.state` schema accepts no other
+            // `Peer.id`, and Recents calls back with the handle, which `call:invite` takes as `to`.
+            let caller = payload.peer
+            let update = Self.update(handle: caller.id, name: caller.displayName)
+            report(payload.callId, update: update, peer: caller, source: .push, ringsFor: payload.ringTimeout, completion: completion)
         case let .reportDuplicate(callId):
             // Reported again under the same UUID on purpose: PushKit needs a report for every push,
             // and CallKit refuses this one with "call UUID already exists" instead of ringing twice.

@@ -32,6 +32,8 @@ final class NativeMediaEngine {
         /// `subscriberOffer` answers them one at a time.
         var pendingOffers: [String] = []
         var answeringOffer = false
+        /// The last downstream offer applied: a resync after a reconnect carries it again.
+        var lastOffer: String?
         /// The upstream's latest ICE restart: an answer to an earlier one (its request outlived its
         /// heal deadline) carries credentials the SFU has since replaced, and is dropped.
         var publisherRestart = 0
@@ -106,6 +108,10 @@ final class NativeMediaEngine {
     /// would leave the connection stable, and that answer would fail.
     func subscriberOffer(_ callId: UUID, sdp: String) {
         guard let session = sessions[callId] else { return }
+        guard sdp != session.lastOffer, !session.pendingOffers.contains(sdp) else {
+            Log.media.notice("downstream offer already answered call=\(callId.wireString, privacy: .public)")
+            return
+        }
         session.pendingOffers.append(sdp)
         answerNextOffer(session)
     }
@@ -126,6 +132,7 @@ final class NativeMediaEngine {
             leg = created
         }
         session.answeringOffer = true
+        session.lastOffer = sdp
         answer(offer: sdp, on: leg, session: session) { [weak self] _ in
             session.answeringOffer = false
             self?.answerNextOffer(session)
@@ -158,7 +165,8 @@ final class NativeMediaEngine {
 
     // MARK: ICE
 
-    /// The page's ICE servers (TURN included), for every leg from now on and the ones already up.
+    /// The server's ICE servers (TURN included), from the page's `media.ice-servers` or the shell's
+    /// own welcome and renewals, whichever came last: for every leg from now on and the ones already up.
     func setIceServers(_ servers: [IceServer]) {
         iceServers = servers
         for session in sessions.values {
@@ -178,8 +186,10 @@ final class NativeMediaEngine {
 
     /// Media services were reset: every audio object is gone, the audio device and the peer
     /// connections with them. A new factory (so a new audio device) and new connections for every
-    /// call, negotiated again with the server: a new upstream publish, and a fresh downstream offer
-    /// asked for with a downstream restart.
+    /// call, negotiated again with the server: a new upstream publish, which the SFU takes in place
+    /// of the old one; it closes the old transports, gives the partner the new producer and offers
+    /// this device its downstream again on a new transport (MediaRoom `dropNativeMedia`), and that
+    /// offer makes the new subscriber connection.
     func rebuildAfterMediaServicesReset() {
         let old = factory
         let rebuilt = Array(sessions.values)
@@ -190,8 +200,10 @@ final class NativeMediaEngine {
         for session in rebuilt {
             session.track = nil
             session.sender = nil
-            // The edge takes a second `media:publish`; a new downstream offer needs the edge to
-            // offer again to a new peer connection (issue 12, left for the server side).
+            // Offers for the old subscriber connection are void; the server's next one is for the new.
+            session.pendingOffers.removeAll()
+            session.answeringOffer = false
+            session.lastOffer = nil
             publish(session)
         }
     }
@@ -399,9 +411,16 @@ final class NativeMediaEngine {
         tell(.capture(callId: session.callId, capturing: capturing))
     }
 
+    /// A media failure the call can't come back from (a publish refused or unacked, a downstream
+    /// offer that can't be applied): the page hears why, and the call ends from here
+    /// (`call:media-lost` on the shell's socket, CallKit `.failed`), not once a page that may be
+    /// frozen on the lock screen runs again.
     private func fail(_ callId: UUID, _ why: String) {
         Log.media.error("media failed call=\(callId.wireString, privacy: .public): \(why, privacy: .public)")
         tell(.failed(callId: callId, why: String(why.prefix(500))))
+        guard let session = sessions[callId], session.reported != .lost else { return }
+        report(session, .lost)
+        delegate?.media(self, lostMediaFor: callId, why: why)
     }
 
     private func tell(_ message: NativeToWeb) {

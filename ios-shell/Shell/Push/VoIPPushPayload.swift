@@ -6,6 +6,10 @@ import Foundation
 /// path never waits for the network, the web view or protected data.
 struct VoIPPushPayload: Decodable, Equatable {
     struct Caller: Decodable, Equatable {
+        /// The caller's user id: what `Peer.id` is everywhere else (the page's schema refuses any
+        /// other), and the CallKit handle Recents calls back.
+        let id: UUID
+        /// The caller's username, for a Web Push notification; CallKit doesn't show it.
         let handle: String
         let displayName: String
     }
@@ -15,8 +19,17 @@ struct VoIPPushPayload: Decodable, Equatable {
     let caller: Caller
     /// Epoch ms.
     let sentAt: Double
-    /// Epoch ms after which the call can't be answered any more.
+    /// Epoch ms by which the call must be reported (PushKit's delivery may be late): only tells a
+    /// stale push (P4). Not when the ringing ends: the server lets a reported call ring on.
     let expiresAt: Double
+    /// The server's no-answer timeout: the call rings at most this long.
+    let ringTimeoutMs: Double
+
+    /// The caller as every other path names them.
+    var peer: Peer { Peer(id: caller.id.wireString, displayName: caller.displayName) }
+
+    /// How long this shell lets the call ring: the server's end normally comes first.
+    var ringTimeout: TimeInterval { CallDeadline.ringTimeout(noAnswerTimeoutMs: ringTimeoutMs) }
 
     static func decode(_ dictionary: [AnyHashable: Any]) -> VoIPPushPayload? {
         guard

@@ -13,14 +13,18 @@ enum CallControlWire {
     static let hold = "call:hold"
     static let activationFailed = "call:activation-failed"
     static let mediaLost = "call:media-lost"
+    static let micPermission = "call:mic-permission"
     static let pushUnregister = "push:unregister"
 
     // Server → client events.
     static let welcome = "session:welcome"
+    static let iceServers = "session:ice-servers"
     static let state = "call:state"
     static let ended = "call:ended"
     static let holdChanged = "call:hold"
     static let requestError = "request:error"
+    /// The call as it is now, to a device's new connection (payload: CallResync, SignallingPolicy.swift).
+    static let resync = "call:resync"
 
     struct CallRef: Codable, Equatable {
         let callId: String
@@ -45,6 +49,19 @@ enum CallControlWire {
 
     struct Empty: Codable, Equatable {}
 
+    /// `call:mic-permission`: this device's permission to record as it joins the call.
+    struct MicPermission: Encodable, Equatable {
+        let callId: String
+        let state: MicrophonePermission
+    }
+
+    /// `push:unregister {token}`: forget this device's VoIP registration only while it still holds
+    /// `token` (`sfu/src/protocol/push.ts`). Without a token the server forgets every registration of
+    /// the device, which is the page's sign-out, never the shell's.
+    struct PushUnregister: Encodable, Equatable {
+        let token: String
+    }
+
     /// `call:reported`'s result: the call as the server knows it.
     struct ReportedCall: Decodable, Equatable {
         struct Call: Decodable, Equatable {
@@ -57,6 +74,14 @@ enum CallControlWire {
 
     struct Welcome: Decodable, Equatable {
         let noAnswerTimeoutMs: Double
+        /// STUN and TURN with fresh credentials: the shell's own, so that a cold launch from a push,
+        /// before (or without) the page's `media.ice-servers`, still has a relay.
+        let iceServers: [IceServer]
+    }
+
+    /// `session:ice-servers`: TURN credentials renewed before the welcome's expire.
+    struct IceServersEvent: Decodable, Equatable {
+        let iceServers: [IceServer]
     }
 
     struct StateEvent: Decodable, Equatable {

@@ -69,6 +69,13 @@ final class MediaNegotiator: MediaNegotiation {
             guard let self else { return }
             self.delegate?.negotiator(self, subscriberOffer: offer.sdp, for: offer.callId)
         }
+        // A (re)connection's resync carries the partner's downstream as last sent to this device
+        // (CallSession.deviceBack): an offer missed while away arrives here; one already answered
+        // is recognised by the engine and left alone.
+        client.on(CallControlWire.resync, CallResync.self) { [weak self] resync in
+            guard let self, let sdp = resync.missedOffer else { return }
+            self.delegate?.negotiator(self, subscriberOffer: sdp, for: resync.callId)
+        }
     }
 
     func publish(_ callId: UUID, offer sdp: String, done: @escaping (Result<String, ProtocolError>) -> Void) {

@@ -11,6 +11,8 @@ protocol NativeCallControlDelegate: AnyObject {
     /// The server says the call is over (`call:ended`, or a claim or answer it refused as over).
     func callControl(_ control: NativeCallControl, serverEnded callId: UUID, reason: CallKitEndReason, why: String)
     func callControl(_ control: NativeCallControl, noAnswerTimeout: TimeInterval)
+    /// The server's ICE servers for this device (the welcome's, then each renewal).
+    func callControl(_ control: NativeCallControl, iceServers: [IceServer])
 }
 
 /// Call control over the shell's own socket, for the life of every CallKit call: the page may be
@@ -22,6 +24,13 @@ protocol NativeCallControlDelegate: AnyObject {
 /// this device to the ringing call); everything else about the call waits for the claim. An
 /// outgoing call is the socket's own (`call:invite`). The socket opens with the first call and
 /// closes when the last one has been settled with the server.
+///
+/// Reconnects: every (re)connection is a new socket on the server, which gives each call this
+/// device was settled in back as `call:resync` (or `call:ended`) before its welcome. The resync is
+/// applied (an answer missed while away connects the outgoing call, so its ring timer never hangs it
+/// up; MediaNegotiator re-delivers a missed downstream offer); a call the welcome comes without is
+/// over and ends here. A claim or answer whose ack does not come while connected is sent again
+/// (AckRetry); a request that can't reach the server within its deadline fails as offline.
 final class NativeCallControl {
     weak var delegate: NativeCallControlDelegate?
 
@@ -31,11 +40,15 @@ final class NativeCallControl {
         let direction: CallRegistry.Direction
         var claim: Claim
         var afterClaim: [() -> Void] = []
+        var claimRetry = AckRetry()
+        /// The server said the call is answered (`call:state`, or a resync).
+        var answered = false
     }
 
     private let client: SignallingClient
     private let credentials: SessionCredentials
     private var links: [UUID: Link] = [:]
+    private var resync = ResyncLedger()
     /// Requests that keep the socket open without a call of their own (an invite in flight, a
     /// token unregistration).
     private var errands = 0
@@ -46,8 +59,15 @@ final class NativeCallControl {
         client.delegate = self
         client.on(CallControlWire.welcome, CallControlWire.Welcome.self) { [weak self] welcome in
             guard let self else { return }
-            self.delegate?.callControl(self, noAnswerTimeout: welcome.noAnswerTimeoutMs / 1000 + CallDeadline.ringMargin)
+            self.delegate?.callControl(self, noAnswerTimeout: CallDeadline.ringTimeout(noAnswerTimeoutMs: welcome.noAnswerTimeoutMs))
+            self.delegate?.callControl(self, iceServers: welcome.iceServers)
+            self.welcomed()
         }
+        client.on(CallControlWire.iceServers, CallControlWire.IceServersEvent.self) { [weak self] event in
+            guard let self else { return }
+            self.delegate?.callControl(self, iceServers: event.iceServers)
+        }
+        client.on(CallControlWire.resync, CallResync.self) { [weak self] event in self?.resynced(event) }
         client.on(CallControlWire.state, CallControlWire.StateEvent.self) { [weak self] event in self?.stateChanged(event) }
         client.on(CallControlWire.ended, CallControlWire.EndedEvent.self) { [weak self] event in self?.ended(event) }
         client.on(CallControlWire.holdChanged, CallControlWire.HoldEvent.self) { event in
@@ -76,11 +96,26 @@ final class NativeCallControl {
     }
 
     func answer(_ callId: UUID) {
-        afterClaim(callId) { [weak self] in
-            self?.client.request(CallControlWire.answer, CallControlWire.CallRef(callId), as: CallControlWire.Empty.self) { result in
-                guard case let .failure(error) = result else { return }
-                self?.refusedAsOver(callId, error, request: "answer")
+        afterClaim(callId) { [weak self] in self?.sendAnswer(callId, retry: AckRetry()) }
+    }
+
+    /// The answer, sent again while its ack does not come: dropped, the caller would ring on while
+    /// the callee sits in a silent "answered" call.
+    private func sendAnswer(_ callId: UUID, retry: AckRetry) {
+        client.request(CallControlWire.answer, CallControlWire.CallRef(callId), as: CallControlWire.Empty.self) { [weak self] result in
+            guard let self, case let .failure(error) = result, self.links[callId] != nil else { return }
+            var retry = retry
+            if error == .noAck, let decision = retry.noAck(connected: self.client.isConnected) {
+                switch decision {
+                case let .retry(attempt):
+                    Log.signalling.notice("answer unacked call=\(callId.wireString, privacy: .public): sending again attempt=\(attempt, privacy: .public)")
+                    self.sendAnswer(callId, retry: retry)
+                case .giveUp:
+                    self.lost(callId, why: "answer unacked after \(retry.attempts) attempts")
+                }
+                return
             }
+            self.refusedAsOver(callId, error, request: "answer")
         }
     }
 
@@ -110,6 +145,14 @@ final class NativeCallControl {
     func activationFailed(_ callId: UUID) {
         afterClaim(callId) { [weak self] in
             self?.client.request(CallControlWire.activationFailed, CallControlWire.ActivationFailed(callId: callId.wireString), as: CallControlWire.Empty.self) { _ in }
+        }
+    }
+
+    /// The permission to record as this device joins the call: kept with the call on the server, so
+    /// that a silent uplink from a device that may not record is not taken for a network fault.
+    func micPermission(_ callId: UUID, _ state: MicrophonePermission) {
+        afterClaim(callId) { [weak self] in
+            self?.client.request(CallControlWire.micPermission, CallControlWire.MicPermission(callId: callId.wireString, state: state), as: CallControlWire.Empty.self) { _ in }
         }
     }
 
@@ -147,14 +190,16 @@ final class NativeCallControl {
         }
     }
 
-    /// PushKit invalidated the token: the server must stop pushing to this device.
-    func unregisterPush() {
+    /// PushKit invalidated `token`: the server must stop pushing to it. Only that token: the page may
+    /// already have registered its successor on its own socket, and this request often comes later
+    /// (this socket connects lazily), so a device-wide unregister would delete the new token too.
+    func unregisterPush(token: String) {
         errands += 1
         defer { ensureConnected() }
-        client.request(CallControlWire.pushUnregister, CallControlWire.Empty(), as: CallControlWire.Empty.self) { [weak self] result in
+        client.request(CallControlWire.pushUnregister, CallControlWire.PushUnregister(token: token), as: CallControlWire.Empty.self) { [weak self] result in
             guard let self else { return }
             self.errands -= 1
-            if case .success = result { Log.push.notice("push registration removed on the server (token invalidated)") }
+            if case .success = result { Log.push.notice("invalidated VoIP token unregistered on the server") }
             self.disconnectIfIdle()
         }
     }
@@ -178,8 +223,16 @@ final class NativeCallControl {
                 self.links[callId]?.claim = .needed
                 if error.meansCallIsOver || error == .offline {
                     self.refusedAsOver(callId, error, request: "claim")
+                } else if error == .noAck, let decision = self.links[callId]?.claimRetry.noAck(connected: self.client.isConnected) {
+                    switch decision {
+                    case let .retry(attempt):
+                        Log.signalling.notice("claim unacked call=\(callId.wireString, privacy: .public): sending again attempt=\(attempt, privacy: .public)")
+                        self.claimIfNeeded(callId)
+                    case .giveUp:
+                        self.lost(callId, why: "claim unacked after \(ShellPolicy.ackAttempts) attempts")
+                    }
                 } else {
-                    // Retried at the next connection (a reconnect after a network change, say).
+                    // Retried at the next connection (the ack was lost with a socket that dropped).
                     Log.signalling.notice("claim not settled call=\(callId.wireString, privacy: .public): \(error.code, privacy: .public)")
                 }
             }
@@ -195,6 +248,13 @@ final class NativeCallControl {
         }
     }
 
+    /// The server can't be made to hear this call: CallKit ends it as failed, and its afterClaim
+    /// work (an answer, a hang-up) goes with it.
+    private func lost(_ callId: UUID, why: String) {
+        untrack(callId)
+        delegate?.callControl(self, serverEnded: callId, reason: .failed, why: why)
+    }
+
     /// The server refused a claim or an answer because the call is over.
     private func refusedAsOver(_ callId: UUID, _ error: ProtocolError, request: String) {
         guard error.meansCallIsOver || error == .offline else { return }
@@ -204,14 +264,42 @@ final class NativeCallControl {
     }
 
     private func stateChanged(_ event: CallControlWire.StateEvent) {
-        guard let link = links[event.callId] else { return }
+        guard links[event.callId] != nil else { return }
         tellPage(.callState(callId: event.callId, ServerCallState(state: event.state, reason: nil, by: nil)))
-        if event.state == .answered, link.direction == .outgoing {
-            delegate?.callControl(self, outgoingConnected: event.callId)
+        if event.state == .answered { markAnswered(event.callId) }
+    }
+
+    /// An answer the device hears of once: an outgoing call connects in CallKit (which disarms its
+    /// ring timer).
+    private func markAnswered(_ callId: UUID) {
+        guard let link = links[callId], !link.answered else { return }
+        links[callId]?.answered = true
+        if link.direction == .outgoing { delegate?.callControl(self, outgoingConnected: callId) }
+    }
+
+    /// The call as the server has it now, after this socket (re)connected: what was missed while
+    /// away is applied. The missed downstream offer is MediaNegotiator's.
+    private func resynced(_ event: CallResync) {
+        resync.heard(event.callId)
+        guard links[event.callId] != nil else { return }
+        Log.signalling.notice("call:resync call=\(event.callId.wireString, privacy: .public) state=\(event.state.rawValue, privacy: .public) answered=\(event.answered, privacy: .public)")
+        tellPage(.callState(callId: event.callId, ServerCallState(state: event.state, reason: nil, by: nil)))
+        if event.answered { markAnswered(event.callId) }
+    }
+
+    /// The welcome closes what the server had to say before it: a settled call it did not give back
+    /// is over on the server.
+    private func welcomed() {
+        for callId in resync.welcomed() where links[callId] != nil {
+            Log.signalling.notice("call gone from the server while away call=\(callId.wireString, privacy: .public)")
+            tellPage(.callState(callId: callId, ServerCallState(state: .ended, reason: nil, by: nil)))
+            untrack(callId)
+            delegate?.callControl(self, serverEnded: callId, reason: .failed, why: "not resynced after reconnecting")
         }
     }
 
     private func ended(_ event: CallControlWire.EndedEvent) {
+        resync.heard(event.callId)
         guard links[event.callId] != nil else { return }
         tellPage(.callState(callId: event.callId, ServerCallState(state: .ended, reason: event.reason, by: event.by)))
         untrack(event.callId)
@@ -259,9 +347,14 @@ final class NativeCallControl {
 }
 
 extension NativeCallControl: SignallingClientDelegate {
-    /// A new connection is a new socket on the server: claims that did not settle are made again.
+    /// A new connection is a new socket on the server: claims that did not settle are made again,
+    /// and every settled call waits for its resync (the server sends it before the welcome).
     func signallingDidConnect(_ client: SignallingClient) {
-        for id in links.keys { claimIfNeeded(id) }
+        resync.connected(settled: links.filter { $0.value.claim == .done }.map(\.key))
+        for id in Array(links.keys) {
+            links[id]?.claimRetry = AckRetry()
+            claimIfNeeded(id)
+        }
     }
 
     func signalling(_ client: SignallingClient, didDisconnect why: String) {}

@@ -21,18 +21,35 @@ protocol SignallingClientDelegate: AnyObject {
 /// and its device identity in the handshake's `auth`, exactly what the page's own socket sends.
 ///
 /// Requests made while not connected (before `connect`, while connecting, while reconnecting) wait,
-/// in order, for the connection; `disconnect` fails them as offline. Main queue only (the client's
+/// in order, for the connection, each until its deadline (ShellPolicy.queuedDeadline), past
+/// which it fails as offline; `disconnect` fails them all as offline. Main queue only (the client's
 /// handle queue is the main queue).
+///
+/// The WebSocket handshake carries the page's origin as `Origin` (`.extraHeaders`): without it
+/// Starscream writes `Origin: wss://<host>` (Starscream 4.0.8 `Sources/Framer/HTTPHandler.swift:57-64`;
+/// socket.io-client-swift v16.1.1 `SocketEngineSpec.swift:180-193` sets the extra headers on the
+/// request before Starscream's `createUpgrade` sees it). The server takes both (origin-policy.ts).
 final class SignallingClient {
     weak var delegate: SignallingClientDelegate?
 
+    private struct Waiting {
+        let id: Int
+        let send: (SocketIOClient) -> Void
+        let fail: () -> Void
+        let deadline: DispatchWorkItem
+    }
+
     private let serverURL: URL
+    private let pageOrigin: String?
     private var manager: SocketManager?
-    private var waiting: [(send: (SocketIOClient) -> Void, fail: () -> Void)] = []
+    private var waiting: [Waiting] = []
+    private var nextWaitingId = 0
     private var handlers: [(event: String, handle: ([Any]) -> Void)] = []
 
+    /// `serverURL`: the page's URL (the server serves the page and its socket).
     init(serverURL: URL) {
         self.serverURL = serverURL
+        pageOrigin = SignallingPolicy.origin(of: serverURL)
     }
 
     var isConnected: Bool { manager?.defaultSocket.status == .connected }
@@ -41,7 +58,7 @@ final class SignallingClient {
     /// Connects once; a second call while connecting or connected does nothing.
     func connect(cookie: HTTPCookie, identity: SessionCredentials.Identity) {
         guard manager == nil else { return }
-        let manager = SocketManager(socketURL: serverURL, config: [
+        var config: SocketIOClientConfiguration = [
             .log(false),
             .compress,
             .forceWebsockets(true),
@@ -51,7 +68,9 @@ final class SignallingClient {
             .reconnectWait(ShellPolicy.reconnectWait),
             .reconnectWaitMax(ShellPolicy.reconnectWaitMax),
             .handleQueue(.main),
-        ])
+        ]
+        if let pageOrigin { config.insert(.extraHeaders(["Origin": pageOrigin])) }
+        let manager = SocketManager(socketURL: serverURL, config: config)
         self.manager = manager
         let socket = manager.defaultSocket
         socket.on(clientEvent: .connect) { [weak self] _, _ in self?.connected(socket) }
@@ -83,15 +102,20 @@ final class SignallingClient {
         let abandoned = waiting
         waiting.removeAll()
         if !abandoned.isEmpty { Log.signalling.notice("\(abandoned.count, privacy: .public) requests unsent: offline") }
-        for request in abandoned { request.fail() }
+        for request in abandoned {
+            request.deadline.cancel()
+            request.fail()
+        }
     }
 
-    /// One request, acked with `Ack<R>`. `timeout` counts from the moment it is sent.
+    /// One request, acked with `Ack<R>`. `timeout` counts from the moment it is sent; `queuedFor`
+    /// is how long it may wait for a connection before it fails as offline.
     func request<P: Encodable, R: Decodable>(
         _ event: String,
         _ payload: P,
         as result: R.Type,
         timeout: TimeInterval = ShellPolicy.requestTimeout,
+        queuedFor: TimeInterval = ShellPolicy.queuedDeadline,
         done: @escaping (Result<R, ProtocolError>) -> Void
     ) {
         guard let object = AckDecoding.object(payload) else {
@@ -111,8 +135,20 @@ final class SignallingClient {
         if let socket = manager?.defaultSocket, socket.status == .connected {
             send(socket)
         } else {
-            waiting.append((send, { done(.failure(.offline)) }))
+            nextWaitingId += 1
+            let id = nextWaitingId
+            let deadline = DispatchWorkItem { [weak self] in self?.expire(id, event: event) }
+            waiting.append(Waiting(id: id, send: send, fail: { done(.failure(.offline)) }, deadline: deadline))
+            DispatchQueue.main.asyncAfter(deadline: .now() + queuedFor, execute: deadline)
         }
+    }
+
+    /// A request that waited its whole deadline for a connection: offline.
+    private func expire(_ id: Int, event: String) {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return }
+        let request = waiting.remove(at: index)
+        Log.signalling.notice("\(event, privacy: .public) unsent: no connection within its deadline")
+        request.fail()
     }
 
     /// A server event; registered once, kept across reconnects and new connections.
@@ -133,7 +169,10 @@ final class SignallingClient {
         Log.signalling.notice("socket connected")
         let ready = waiting
         waiting.removeAll()
-        for request in ready { request.send(socket) }
+        for request in ready {
+            request.deadline.cancel()
+            request.send(socket)
+        }
         delegate?.signallingDidConnect(self)
     }
 

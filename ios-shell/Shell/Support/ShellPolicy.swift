@@ -12,7 +12,16 @@ enum ShellPolicy {
     /// `call:invite` alone gets longer than other requests.
     static let inviteTimeout: TimeInterval = 15
     /// socket.io-client-swift's reconnect backoff, in whole seconds (`.reconnectWait(Int)`,
-    /// `.reconnectWaitMax(Int)`): the first wait, and the cap the doubling waits grow to.
+    /// `.reconnectWaitMax(Int)`): the floor, and the cap the waits grow to (wait × 1.5^attempt plus
+    /// up to half of it again: v16.1.1 SocketManager.swift:523-533).
     static let reconnectWait = 1
     static let reconnectWaitMax = 5
+    /// How long a request waits for a connection before it fails as `offline`. The socket comes back
+    /// within `reconnectWaitMax` when the server is reachable at all; the server keeps a dropped
+    /// device's call for its reconnect grace (`CALL_RECONNECT_GRACE_MS`, 20 s) and ends it after.
+    /// Past this the call can't be saved from here: CallKit is told instead of waiting.
+    static let queuedDeadline: TimeInterval = 15
+    /// Sends of a claim or an answer whose ack does not come while the socket stays connected (the
+    /// first and two retries). Both are idempotent on the server.
+    static let ackAttempts = 3
 }

@@ -17,6 +17,7 @@ import {
   type CallId,
   type MediaPayload,
   type MediaRequestName,
+  type MicPermission,
   type Peer,
   type QualitySummary,
   type RequestResult,
@@ -89,11 +90,13 @@ export class CallService {
           {
             callId,
             caller: {
+              id: from.peer.id,
               handle: this.deps.users.byId(from.peer.id)?.username ?? from.peer.displayName,
               displayName: from.peer.displayName,
             },
             sentAt,
             expiresAt: sentAt + this.deps.reportTimeoutMs,
+            ringTimeoutMs: this.deps.noAnswerTimeoutMs,
           },
           new Set(devices.map((d) => d.deviceId)),
         );
@@ -156,6 +159,7 @@ export class CallService {
     const { call, role } = this.participant(member, callId);
     this.checkActor('answer', role);
     call.answer(member);
+    if (call.answeredAt !== null) this.deps.waker.answered(call.id);
   }
 
   hold(member: Member, callId: CallId, held: boolean): void {
@@ -194,6 +198,20 @@ export class CallService {
   activationFailed(member: Member, callId: CallId, why: 'not-activated' | 'failed'): void {
     const { role } = this.participant(member, callId);
     this.log.warn({ callId, role, device: member.deviceId, why }, 'audio activation failed');
+  }
+
+  /**
+   * A party's microphone permission, kept with the call. Checked against history like quality: the
+   * call may already be over when a slow device says it. Anything but `granted` is a silent uplink,
+   * so it is logged as a warning while the call can still be looked at.
+   */
+  micPermission(member: Member, callId: CallId, state: MicPermission): void {
+    if (!this.deps.calls.isParty(callId, member.peer.id))
+      throw new CallError(ErrorCode.NotParticipant, 'you are not part of this call');
+    this.deps.calls.saveMicPermission(callId, member.peer.id, state, Date.now());
+    const at = { callId, user: member.peer.id, device: member.deviceId, state };
+    if (state === 'granted') this.log.info(at, 'microphone permission');
+    else this.log.warn(at, 'microphone permission not granted: this party sends silence');
   }
 
   /** Quality arrives after the call ended, so it is checked against history, not live calls. */

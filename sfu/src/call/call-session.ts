@@ -455,13 +455,22 @@ export class CallSession {
 
   /**
    * The device a party heard left the call (the callee device that rang alone, dropped when another
-   * answered): the caller hears the one that took the call once it has published.
+   * answered): the caller hears the one that took the call once it has published. Or a native
+   * engine rebuilt its connections and publishes again (MediaRoom `dropNativeMedia`): each side is
+   * subscribed again once what it hears is published.
    */
   private onDownstreamClosed(room: MediaRoom, subscriber: string, publisher: string): void {
     if (this.subscriptions.get(subscriber) !== publisher) return;
     this.subscriptions.delete(subscriber);
     this.log.info({ subscriber, publisher }, 'downstream closed with its publisher');
-    if (subscriber === CALLER) this.maybeSubscribeCaller(room);
+    if (subscriber === CALLER) {
+      this.maybeSubscribeCaller(room);
+      return;
+    }
+    // A callee device whose own connection was rebuilt (a native engine's media-services reset):
+    // it hears the caller again, or once the caller has published again.
+    const device = this.targets('callee').find((d) => calleeParty(d) === subscriber);
+    if (device && room.isPublished(CALLER)) this.subscribe(room, subscriber, CALLER, device);
   }
 
   /** Subscribes the caller to the device that will take the call; a no-op if it hears it already. */

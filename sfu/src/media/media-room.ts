@@ -248,6 +248,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         producerFromOffer(p.sdp, this.router.rtpCapabilities),
       );
       party.native = true;
+      const downstreamWas = party.transports.send ? this.dropNativeMedia(party) : undefined;
       const transport = await this.createTransport(party, 'send');
       await transport.connect({ dtlsParameters });
       party.sendOfferedWith = identity(dtlsParameters);
@@ -258,6 +259,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
         await this.createTransport(party, 'recv');
         party.markReceiving();
       }
+      // Its downstream died with its old connection: the call subscribes it again (a new offer).
+      if (downstreamWas) this.emit('downstream-closed', party.name, downstreamWas);
       const producer = await this.produce(party, transport, rtpParameters);
       return { sdp: producerAnswer(transport, producer.rtpParameters, party.nextOrigin('send')) };
     },
@@ -446,6 +449,36 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     this.removeAllListeners();
     this.router.close();
     this.onClosed();
+  }
+
+  /**
+   * A native engine that publishes again has rebuilt its peer connections (iOS reset its media
+   * services): both its transports are tied to connections that no longer exist. Closes them, and
+   * with them its producer and consumer; each partner consuming it loses its downstream at once
+   * (`downstream-closed`, so the call subscribes it to the new producer when it is up). Returns the
+   * publisher the party's own downstream carried, if any, which it is to be offered again.
+   */
+  private dropNativeMedia(party: Party): string | undefined {
+    this.log.info({ party: party.name }, 'native engine publishes again: its media is replaced');
+    party.producer = null;
+    for (const partner of this.parties.values()) {
+      if (partner === party || partner.subscribedTo !== party.name) continue;
+      // Done here, not on mediasoup's `producerclose`, which comes later from the worker: by then
+      // the new producer may be up, and the partner would wait for a downstream never offered.
+      partner.consumer?.close();
+      partner.consumer = null;
+      partner.subscribedTo = null;
+      this.emit('downstream-closed', partner.name, party.name);
+    }
+    const downstreamWas = party.subscribedTo ?? undefined;
+    for (const t of Object.values(party.transports)) t.close();
+    delete party.transports.send;
+    delete party.transports.recv;
+    party.consumer = null;
+    party.subscribedTo = null;
+    party.consumerOrphaned = false;
+    party.recvAnsweredWith = null;
+    return downstreamWas;
   }
 
   /** A subscription whose publisher's producer closed while it waited: as if it had been consumed. */

@@ -32,7 +32,7 @@
  * so no candidate travels either way.
  */
 import { z } from 'zod/mini';
-import { CallIdSchema, CallState, EndReason, PeerSchema } from './call.ts';
+import { CallIdSchema, CallState, EndReason, MicPermissionSchema, PeerSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { IceServersSchema } from './ice.ts';
 import { ApsEnvironmentSchema, BundleIdSchema, VoipTokenSchema } from './push.ts';
@@ -105,6 +105,10 @@ export type MediaEngineKind = z.infer<typeof MediaEngineKindSchema>;
 
 export const AudioOutputSchema = z.enum(['receiver', 'speaker']);
 export type AudioOutput = z.infer<typeof AudioOutputSchema>;
+
+/** What the system's audio route goes through (`AVAudioSession.currentRoute`'s first output). */
+export const AudioRouteKindSchema = z.enum(['receiver', 'speaker', 'bluetooth', 'headphones', 'other']);
+export type AudioRouteKind = z.infer<typeof AudioRouteKindSchema>;
 
 /** The CallKit requests the shell makes (transactions and reports), as named in `callkit.refused`. */
 export const CallKitRequestSchema = z.enum(['report', 'start', 'answer', 'end', 'hold', 'mute']);
@@ -255,9 +259,15 @@ export const NativeToWebSchema = z.discriminatedUnion('type', [
     v,
     type: z.literal('audio.route'),
     callId,
-    kind: z.enum(['receiver', 'speaker', 'bluetooth', 'headphones', 'other']),
+    kind: AudioRouteKindSchema,
     name: z.string().check(z.maxLength(200)),
   }),
+  /**
+   * The app's microphone permission: after each `bridge.ready`, after the shell asked (at sign-in, in
+   * the foreground), and as each call is joined. The page tells the user what to do when it is not
+   * `granted`: the other party hears nothing.
+   */
+  z.strictObject({ v, type: z.literal('microphone.permission'), state: MicPermissionSchema }),
   /** The native engine's connection to the media server. */
   z.strictObject({ v, type: z.literal('media.connection'), callId, state: MediaConnectionStateSchema }),
   /** The microphone started or stopped feeding the upstream. */

@@ -57,6 +57,14 @@ export enum EndReason {
 export const PeerSchema = z.object({ id: UserIdSchema, displayName: z.string() });
 export type Peer = z.infer<typeof PeerSchema>;
 
+/**
+ * The app's permission to record (iOS: `AVAudioApplication.recordPermission`). Anything but
+ * `granted` means the device's uplink is silence: iOS records "only silence" without it, and never
+ * shows its prompt while the app is not in the foreground (a call answered on the lock screen).
+ */
+export const MicPermissionSchema = z.enum(['granted', 'denied', 'undetermined']);
+export type MicPermission = z.infer<typeof MicPermissionSchema>;
+
 export const DISPLAY_NAME_MAX = 40;
 export const DisplayNameSchema = z
   .string()

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod/mini';
 import type { AckCallback } from './ack.ts';
-import { CallIdSchema, CallState, EndReason, PeerSchema, UserIdSchema } from './call.ts';
+import { CallIdSchema, CallState, EndReason, MicPermissionSchema, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
 import { IceServersSchema } from './ice.ts';
@@ -61,6 +61,15 @@ export const requests = /* @__PURE__ */ (() =>
      */
     'call:activation-failed': {
       payload: z.strictObject({ callId: CallIdSchema, why: z.enum(['not-activated', 'failed']) }),
+      result: empty,
+    },
+    /**
+     * This device's microphone permission as it joins the call (the iOS shell, after its claim or
+     * invite): kept with the call, so a silent uplink from a `denied` or `undetermined` device is
+     * told apart from a network fault. A later report for the same party replaces it.
+     */
+    'call:mic-permission': {
+      payload: z.strictObject({ callId: CallIdSchema, state: MicPermissionSchema }),
       result: empty,
     },
     /** This party's media summary, sent once the call has ended; kept with the call in history. */

@@ -5,7 +5,7 @@
  * to CallKit is in here: the push path touches neither the network nor the web view.
  */
 import { z } from 'zod/mini';
-import { CallIdSchema } from './call.ts';
+import { CallIdSchema, UserIdSchema } from './call.ts';
 
 export const VOIP_PUSH_VERSION = 1;
 
@@ -17,13 +17,28 @@ export const VoipPushPayloadSchema = z.strictObject({
   /** The server's call id, reused as the CallKit UUID (a duplicate push can't ring twice). */
   callId: CallIdSchema,
   caller: z.strictObject({
-    /** What CallKit shows as the handle and puts in Recents. */
+    /**
+     * The caller's user id: the `Peer.id` the page's schemas expect, and the CallKit handle, so that
+     * Recents calls back with an id `call:invite` accepts (a username there is `invalid-payload`).
+     */
+    id: UserIdSchema,
+    /** The caller's username: what a Web Push notification shows under the name. */
     handle: z.string().check(z.minLength(1), z.maxLength(64)),
     displayName: z.string().check(z.minLength(1), z.maxLength(80)),
   }),
   /** Epoch ms when the server sent the push. */
   sentAt: z.int().check(z.positive()),
-  /** Epoch ms after which the call can no longer be answered: a later push is stale. */
+  /**
+   * Epoch ms by which a woken device must have reported the call (`PUSH_REPORT_TIMEOUT_MS` after
+   * `sentAt`): a push that arrives later is stale. Once reported, the call rings on: see
+   * `ringTimeoutMs`.
+   */
   expiresAt: z.int().check(z.positive()),
+  /**
+   * How long the call rings at most (the server's `NO_ANSWER_TIMEOUT_MS`, the welcome's
+   * `noAnswerTimeoutMs`). A shell cold-launched by this push has no welcome yet, and its own ring
+   * timer must not end the call before the server's.
+   */
+  ringTimeoutMs: z.int().check(z.positive()),
 });
 export type VoipPushPayload = z.infer<typeof VoipPushPayloadSchema>;

@@ -15,7 +15,8 @@
  * Per push: `apns-push-type: voip`, topic `<bundleId>.voip`, priority 10 (deliver now), a short
  * `apns-expiration` (the call's own expiry: a late VoIP push rings for a call that is gone), and
  * our own `apns-id` (a UUID) so that Apple can trace a push we name. 429 / 5xx / lost connections
- * are retried with backoff while the call is still alive; every request is written to the push log.
+ * are retried with backoff while the call still rings (the caller's `ringing` signal: a cancelled
+ * call's retry would ring the phone for nothing); every request is written to the push log.
  */
 import crypto from 'node:crypto';
 import { z } from 'zod';
@@ -30,7 +31,7 @@ import type { ProviderToken } from './apns-token.ts';
 import { apnsVerdict, backoffMs } from './delivery-verdict.ts';
 import { TransportError, type Http2Pool } from './http2-pool.ts';
 import { tokenSuffix, type PushLog } from './push-log.ts';
-import type { IncomingCall, PushResult, PushSender } from './push-sender.ts';
+import { untilRetry, type IncomingCall, type PushResult, type PushSender } from './push-sender.ts';
 
 export const APNS_ORIGINS: Record<ApsEnvironment, string> = {
   sandbox: 'https://api.sandbox.push.apple.com',
@@ -70,8 +71,6 @@ function parseError(body: string): z.infer<typeof ErrorBody> {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export class ApnsVoipSender implements PushSender<VoipTarget> {
   private readonly now: () => number;
   private readonly random: () => number;
@@ -85,7 +84,7 @@ export class ApnsVoipSender implements PushSender<VoipTarget> {
     this.backoff = o.backoff ?? { baseMs: 250, maxMs: 2_000 };
   }
 
-  async sendIncomingCall(target: VoipTarget, call: IncomingCall): Promise<PushResult> {
+  async sendIncomingCall(target: VoipTarget, call: IncomingCall, ringing: AbortSignal): Promise<PushResult> {
     const id = crypto.randomUUID();
     // No `aps` dictionary: a VoIP push shows nothing by itself, the shell reports the call to CallKit.
     const payload: VoipPushPayload = {
@@ -94,6 +93,7 @@ export class ApnsVoipSender implements PushSender<VoipTarget> {
       caller: call.caller,
       sentAt: call.sentAt,
       expiresAt: call.expiresAt,
+      ringTimeoutMs: call.ringTimeoutMs,
     };
     const body = JSON.stringify(payload);
     const log = this.o.log.child({ callId: call.callId, apnsId: id, env: target.environment });
@@ -170,13 +170,17 @@ export class ApnsVoipSender implements PushSender<VoipTarget> {
             );
             return failed(reason ?? 'ExpiredProviderToken');
           }
+          if (ringing.aborted) return failed('call-over');
           continue;
         case 'retry': {
           const delay = backoffMs(attempt, this.backoff.baseMs, this.backoff.maxMs, this.random);
           if (attempt >= this.maxAttempts || this.now() + delay >= call.expiresAt) {
             return failed(reason ?? String(status));
           }
-          await sleep(delay);
+          if (!(await untilRetry(delay, ringing))) {
+            log.info({ attempt }, 'the call stopped ringing: no retry');
+            return failed('call-over');
+          }
         }
       }
     }

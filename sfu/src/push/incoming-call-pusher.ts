@@ -6,6 +6,9 @@
  * (push row P2, `callkit.report-incoming`). Sends run in the background (the call does not wait for APNs);
  * an address the push service calls dead is deleted at once, so it is never pushed to again.
  *
+ * A push is retried only while its call rings: answering it or its end aborts the call's signal,
+ * which stops every sender's backoff and later tries (review M8).
+ *
  * When a call ends unanswered, browsers that were woken get a "call ended" Web Push (closing the
  * notification). iPhones get nothing: a VoIP push must ring, so the shell learns the end through
  * signalling when it reports the call (`call-no-longer-available`).
@@ -21,7 +24,9 @@ import type { WebPushSender } from './web-push-sender.ts';
 export interface CallWaker {
   /** Pushes to every registered iPhone of `userId`, and every browser not in `connected`; returns how many pushes started. */
   wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number;
-  /** The call is over: withdraw what can be withdrawn (Web Push notifications only). */
+  /** The call was answered: it no longer rings, so no push for it is tried again. */
+  answered(callId: CallId): void;
+  /** The call is over: no push for it is tried again; withdraw what can be withdrawn (Web Push notifications only). */
   ended(callId: CallId, answered: boolean): void;
 }
 
@@ -37,6 +42,8 @@ export class IncomingCallPusher implements CallWaker {
   private readonly log: Logger;
   /** Browsers woken per live call, with the call's expiry (for the "call ended" push). */
   private readonly woken = new Map<CallId, { devices: WebPushDevice[]; expiresAt: number }>();
+  /** Per call still ringing with pushes sent: aborted when it stops ringing. */
+  private readonly ringing = new Map<CallId, AbortController>();
   /** Sends still running (tests and shutdown wait for them). */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -48,23 +55,29 @@ export class IncomingCallPusher implements CallWaker {
     const voip = this.d.voip ? this.d.repo.voipTargets(userId) : [];
     const web = this.d.repo.webTargets(userId).filter((t) => !connected.has(t.deviceId));
     if (web.length) this.woken.set(call.callId, { devices: web, expiresAt: call.expiresAt });
+    if (voip.length + web.length === 0) return 0;
+    const ringing = new AbortController();
+    this.ringing.set(call.callId, ringing);
     for (const t of voip) {
-      this.track(t.deviceId, this.d.voip?.sendIncomingCall(t, call), () =>
+      this.track(t.deviceId, this.d.voip?.sendIncomingCall(t, call, ringing.signal), () =>
         this.d.repo.deleteVoipToken(t.token),
       );
     }
     for (const t of web) {
-      this.track(t.deviceId, this.d.web.sendIncomingCall(t, call), () =>
+      this.track(t.deviceId, this.d.web.sendIncomingCall(t, call, ringing.signal), () =>
         this.d.repo.deleteWebEndpoint(t.subscription.endpoint),
       );
     }
-    if (voip.length + web.length) {
-      this.log.info({ callId: call.callId, voip: voip.length, web: web.length }, 'waking the callee');
-    }
+    this.log.info({ callId: call.callId, voip: voip.length, web: web.length }, 'waking the callee');
     return voip.length + web.length;
   }
 
+  answered(callId: CallId): void {
+    this.stopRinging(callId);
+  }
+
   ended(callId: CallId, answered: boolean): void {
+    this.stopRinging(callId);
     const woken = this.woken.get(callId);
     this.woken.delete(callId);
     if (!woken || answered) return;
@@ -73,6 +86,11 @@ export class IncomingCallPusher implements CallWaker {
         this.d.repo.deleteWebEndpoint(t.subscription.endpoint),
       );
     }
+  }
+
+  private stopRinging(callId: CallId): void {
+    this.ringing.get(callId)?.abort();
+    this.ringing.delete(callId);
   }
 
   /** Resolves once every send started so far has finished. */

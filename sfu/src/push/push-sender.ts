@@ -4,6 +4,7 @@
  * (`web-push-sender.ts`). Neither knows about storage: a result that says the address is dead lets the
  * caller delete it (`incoming-call-pusher.ts`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { VoipPushPayload } from '../protocol/index.ts';
 
 /** The facts a woken device needs to show the call before it reaches the server: the VoIP payload's. */
@@ -21,5 +22,24 @@ export type PushResult =
   | { outcome: 'failed'; id: string; attempts: number; reason: string };
 
 export interface PushSender<Target> {
-  sendIncomingCall(target: Target, call: IncomingCall): Promise<PushResult>;
+  /**
+   * `ringing` is aborted once the call is answered or over: no try starts after that (review M8,
+   * a cancelled call's retried VoIP push rang the phone).
+   */
+  sendIncomingCall(target: Target, call: IncomingCall, ringing: AbortSignal): Promise<PushResult>;
+}
+
+/**
+ * Waits `ms` before a retry; false when `ringing` is aborted first (or already was): the call is
+ * answered or over, and a late incoming-call push would ring for nothing.
+ */
+export async function untilRetry(ms: number, ringing: AbortSignal | undefined): Promise<boolean> {
+  if (ringing?.aborted) return false;
+  try {
+    await sleep(ms, undefined, ringing ? { signal: ringing } : {});
+    return true;
+  } catch (err) {
+    if ((err as Error).name === 'AbortError') return false;
+    throw err;
+  }
 }

@@ -1,8 +1,12 @@
 /**
  * Web Push (RFC 8030, VAPID RFC 8292, payload encryption RFC 8291) to the PWA's service worker.
  * The `web-push` library builds each request (VAPID JWT, aes128gcm body); we send it ourselves
- * because its sender is https-only and a loopback push-service stand-in is plain http. The VAPID key pair is generated once and kept in SQLite (or given
+ * because every connection must go through the endpoint policy's address check
+ * (`push-endpoints.ts`), and a tests' loopback push-service stand-in is plain http. The VAPID key pair is generated once and kept in SQLite (or given
  * in the environment), so subscriptions survive restarts: a new key would orphan every one of them.
+ *
+ * An incoming-call push is retried only while the call still rings: the caller's `ringing` signal
+ * is aborted when the call is answered or ends, and that stops the backoff and every later try.
  *
  * Unlike a VoIP push, a Web Push may also say "that call is over": it goes under the same `Topic` as
  * the incoming-call message, so a push service still holding that one replaces it.
@@ -14,7 +18,8 @@ import type { Logger } from '../log.ts';
 import { VOIP_PUSH_VERSION, type CallId, type WebPushMessage } from '../protocol/index.ts';
 import type { PushRepo, WebPushDevice } from '../store/push.repo.ts';
 import { backoffMs, webPushVerdict } from './delivery-verdict.ts';
-import type { IncomingCall, PushResult, PushSender } from './push-sender.ts';
+import { PushEndpointRefused, type PushEndpointPolicy } from './push-endpoints.ts';
+import { untilRetry, type IncomingCall, type PushResult, type PushSender } from './push-sender.ts';
 
 export interface VapidKeys {
   publicKey: string;
@@ -32,6 +37,8 @@ export interface WebPushSenderOptions {
   vapid: VapidKeys;
   /** `mailto:` or `https:` contact the push service may use (RFC 8292 `sub`). */
   subject: string;
+  /** Which endpoints may be pushed to, and the address check every connection goes through. */
+  endpoints: PushEndpointPolicy;
   /** Extra CA (PEM) to trust, for a test's push-service stand-in. */
   ca?: string;
   log: Logger;
@@ -40,15 +47,17 @@ export interface WebPushSenderOptions {
   requestTimeoutMs?: number;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export class WebPushSender implements PushSender<WebPushDevice> {
-  private readonly agents: { https: https.Agent; http: http.Agent };
+  /** `checked` connects only to public addresses; `standIn` reaches the tests' loopback origins. */
+  private readonly agents: { checked: https.Agent; standIn: { https: https.Agent; http: http.Agent } };
 
   constructor(private readonly o: WebPushSenderOptions) {
     this.agents = {
-      https: new https.Agent({ keepAlive: true, ...(o.ca ? { ca: o.ca } : {}) }),
-      http: new http.Agent({ keepAlive: true }),
+      checked: new https.Agent({ keepAlive: true, lookup: o.endpoints.lookup }),
+      standIn: {
+        https: new https.Agent({ keepAlive: true, ...(o.ca ? { ca: o.ca } : {}) }),
+        http: new http.Agent({ keepAlive: true }),
+      },
     };
   }
 
@@ -56,9 +65,9 @@ export class WebPushSender implements PushSender<WebPushDevice> {
     return this.o.vapid.publicKey;
   }
 
-  sendIncomingCall(target: WebPushDevice, call: IncomingCall): Promise<PushResult> {
+  sendIncomingCall(target: WebPushDevice, call: IncomingCall, ringing: AbortSignal): Promise<PushResult> {
     const message: WebPushMessage = { kind: 'incoming-call', call: { v: VOIP_PUSH_VERSION, ...call } };
-    return this.send(target, call.callId, message, call.expiresAt);
+    return this.send(target, call.callId, message, call.expiresAt, ringing);
   }
 
   sendCallEnded(target: WebPushDevice, callId: CallId, expiresAt: number): Promise<PushResult> {
@@ -66,21 +75,24 @@ export class WebPushSender implements PushSender<WebPushDevice> {
   }
 
   close(): void {
-    this.agents.https.destroy();
-    this.agents.http.destroy();
+    this.agents.checked.destroy();
+    this.agents.standIn.https.destroy();
+    this.agents.standIn.http.destroy();
   }
 
   /** One POST to the push service; resolves with its status, rejects on a transport failure. */
   private post(details: webpush.RequestDetails): Promise<number> {
     const url = new URL(details.endpoint);
     const secure = url.protocol === 'https:';
+    // Only a tests' stand-in origin skips the checked agent (and may be plain http).
+    const standIn = this.o.endpoints.isTestOrigin(url) ? this.agents.standIn : null;
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
         url,
         {
           method: details.method,
           headers: details.headers,
-          agent: secure ? this.agents.https : this.agents.http,
+          agent: standIn ? (secure ? standIn.https : standIn.http) : this.agents.checked,
           timeout: this.o.requestTimeoutMs ?? 5_000,
         },
         (res) => {
@@ -94,11 +106,24 @@ export class WebPushSender implements PushSender<WebPushDevice> {
     });
   }
 
-  private async send(target: WebPushDevice, callId: CallId, message: WebPushMessage, expiresAt: number) {
+  private async send(
+    target: WebPushDevice,
+    callId: CallId,
+    message: WebPushMessage,
+    expiresAt: number,
+    ringing?: AbortSignal,
+  ): Promise<PushResult> {
     const id = `${callId}/${message.kind}`;
     const maxAttempts = this.o.maxAttempts ?? 3;
     const backoff = this.o.backoff ?? { baseMs: 250, maxMs: 2_000 };
     const log = this.o.log.child({ callId, kind: message.kind, device: target.deviceId });
+    // Checked before every send, not only at registration: a subscription stored before the policy
+    // (or under a looser one) is dropped, never posted to.
+    const refused = await this.o.endpoints.refusal(target.subscription.endpoint);
+    if (refused) {
+      log.warn({ refused }, 'Web Push endpoint refused: subscription dropped');
+      return { outcome: 'address-gone', id, attempts: 0, reason: `endpoint refused: ${refused}` };
+    }
     for (let attempt = 1; ; attempt++) {
       let status = 0;
       let error: string | undefined;
@@ -113,6 +138,16 @@ export class WebPushSender implements PushSender<WebPushDevice> {
           }),
         );
       } catch (err) {
+        // The name now resolves somewhere it must not (DNS rebinding): never try it again.
+        if (err instanceof PushEndpointRefused) {
+          log.warn({ refused: err.message }, 'Web Push endpoint refused at connect: subscription dropped');
+          return {
+            outcome: 'address-gone',
+            id,
+            attempts: attempt,
+            reason: `endpoint refused: ${err.message}`,
+          };
+        }
         error = err instanceof Error ? err.message : String(err);
       }
       const verdict = status === 0 ? { action: 'retry' as const } : webPushVerdict(status);
@@ -130,7 +165,10 @@ export class WebPushSender implements PushSender<WebPushDevice> {
           if (attempt >= maxAttempts || Date.now() + delay >= expiresAt) {
             return { outcome: 'failed', id, attempts: attempt, reason: error ?? String(status) } as const;
           }
-          await sleep(delay);
+          if (!(await untilRetry(delay, ringing))) {
+            log.info({ attempt }, 'the call stopped ringing: no retry');
+            return { outcome: 'failed', id, attempts: attempt, reason: 'call-over' } as const;
+          }
         }
       }
     }

@@ -59,6 +59,12 @@ export function registerCallHandlers(
   onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));
   onRequest(
     socket,
+    'call:mic-permission',
+    log,
+    ({ callId, state }) => (calls.micPermission(member, callId, state), {}),
+  );
+  onRequest(
+    socket,
     'call:quality',
     log,
     ({ callId, summary }) => (calls.saveQuality(member, callId, summary), {}),

@@ -3,6 +3,7 @@ import { CallError } from '../call/call-error.ts';
 import type { Logger } from '../log.ts';
 import type { Member } from '../presence/presence.ts';
 import { ErrorCode } from '../protocol/index.ts';
+import type { PushEndpointPolicy } from '../push/push-endpoints.ts';
 import type { PushRepo } from '../store/push.repo.ts';
 import type { AppSocket } from './types.ts';
 import { onRequest } from './with-ack.ts';
@@ -13,13 +14,15 @@ export interface PushHandlerDeps {
   vapidPublicKey: string;
   /** The iOS bundle ids this server's APNs key may push to; empty accepts any. */
   bundleIds: readonly string[];
+  /** Which Web Push endpoints the server will post to (review H3). */
+  endpoints: PushEndpointPolicy;
   log: Logger;
 }
 
 export function registerPushHandlers(
   socket: AppSocket,
   member: Member,
-  { repo, vapidPublicKey, bundleIds, log }: PushHandlerDeps,
+  { repo, vapidPublicKey, bundleIds, endpoints, log }: PushHandlerDeps,
 ): void {
   const { deviceId } = member;
   const me = member.peer.id;
@@ -36,7 +39,12 @@ export function registerPushHandlers(
     );
     return {};
   });
-  onRequest(socket, 'push:register-web', log, ({ subscription }) => {
+  onRequest(socket, 'push:register-web', log, async ({ subscription }) => {
+    const refused = await endpoints.refusal(subscription.endpoint);
+    if (refused) {
+      log.warn({ user: me, device: deviceId, refused }, 'Web Push endpoint refused');
+      throw new CallError(ErrorCode.InvalidPayload, `subscription.endpoint: ${refused}`);
+    }
     if (!repo.registerWeb(deviceId, me, subscription, Date.now())) {
       log.warn({ user: me, device: deviceId }, 'Web Push endpoint held by another account refused');
       throw new CallError(
@@ -50,9 +58,18 @@ export function registerPushHandlers(
     );
     return {};
   });
-  onRequest(socket, 'push:unregister', log, () => {
-    repo.unregisterDevice(deviceId);
-    log.info({ user: me, device: deviceId }, 'push registrations removed');
+  onRequest(socket, 'push:unregister', log, ({ token }) => {
+    if (token === undefined) {
+      repo.unregisterDevice(deviceId);
+      log.info({ user: me, device: deviceId }, 'push registrations removed');
+      return {};
+    }
+    // The shell's PushKit invalidated `token`; the page may already have registered its successor.
+    const removed = repo.unregisterVoipToken(deviceId, token);
+    log.info(
+      { user: me, device: deviceId, token: token.slice(-8), removed },
+      removed ? 'invalidated VoIP token removed' : 'invalidated VoIP token already replaced',
+    );
     return {};
   });
   onRequest(socket, 'push:web-config', log, () => ({ vapidPublicKey }));

@@ -5,6 +5,7 @@ import {
   MISSED_END_REASONS,
   type EndReason,
   type HistoryEntry,
+  type MicPermission,
   type QualitySummary,
 } from '../protocol/index.ts';
 import type { Db } from './db.ts';
@@ -17,6 +18,10 @@ export interface CallsRepo {
   /** What the SFU saw of each direction of the call so far (replaces what was saved before). */
   saveDirections(callId: string, records: DirectionRecord[]): void;
   directions(callId: string): DirectionRecord[];
+  /** A party's microphone permission for the call (replaces what that party said before). */
+  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void;
+  /** Each party's microphone permission, by user id; a party that never said is absent. */
+  micPermissions(callId: string): Record<string, MicPermission>;
   /** Whether the user was the caller or the callee of this call. */
   isParty(callId: string, userId: string): boolean;
   history(userId: string, limit: number): HistoryEntry[];
@@ -91,6 +96,22 @@ export class SqliteCallsRepo implements CallsRepo {
            FROM call_directions WHERE call_id = ? ORDER BY direction DESC`,
       )
       .all(callId) as DirectionRecord[];
+  }
+
+  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO call_mic_permissions (call_id, user_id, state, at) VALUES (?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET state = excluded.state, at = excluded.at`,
+      )
+      .run(callId, userId, state, at);
+  }
+
+  micPermissions(callId: string): Record<string, MicPermission> {
+    const rows = this.db
+      .prepare('SELECT user_id AS userId, state FROM call_mic_permissions WHERE call_id = ?')
+      .all(callId) as { userId: string; state: MicPermission }[];
+    return Object.fromEntries(rows.map((r) => [r.userId, r.state]));
   }
 
   isParty(callId: string, userId: string): boolean {

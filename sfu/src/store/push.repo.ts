@@ -26,6 +26,8 @@ export interface PushRepo {
   registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): boolean;
   /** Forgets every registration of the device (sign-out). */
   unregisterDevice(deviceId: string): void;
+  /** Forgets the device's VoIP registration if it still holds `token`; false when it holds another. */
+  unregisterVoipToken(deviceId: string, token: string): boolean;
   /** The push service says the address is dead (APNs 410 / BadDeviceToken, Web Push 404 / 410). */
   deleteVoipToken(token: string): boolean;
   deleteWebEndpoint(endpoint: string): boolean;
@@ -86,6 +88,13 @@ export class SqlitePushRepo implements PushRepo {
   unregisterDevice(deviceId: string): void {
     this.db.prepare('DELETE FROM voip_registrations WHERE device_id = ?').run(deviceId);
     this.db.prepare('DELETE FROM web_push_subscriptions WHERE device_id = ?').run(deviceId);
+  }
+
+  unregisterVoipToken(deviceId: string, token: string): boolean {
+    return (
+      this.db.prepare('DELETE FROM voip_registrations WHERE device_id = ? AND token = ?').run(deviceId, token)
+        .changes > 0
+    );
   }
 
   deleteVoipToken(token: string): boolean {

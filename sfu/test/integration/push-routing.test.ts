@@ -34,16 +34,20 @@ import {
 
 const BUNDLE = 'com.example.softphone';
 const REPORT_TIMEOUT_MS = 1_500;
+const NO_ANSWER_TIMEOUT_MS = 25_000;
 const key = createTestProviderKey();
 let standIn: ApnsStandIn;
+let service: WebPushServiceStandIn;
 let push: PushOptions;
 let h: Harness;
 
 before(async () => {
   standIn = await ApnsStandIn.start({ keys: [{ key, bundleIds: [BUNDLE] }] });
+  service = await WebPushServiceStandIn.start();
   push = {
     reportTimeoutMs: REPORT_TIMEOUT_MS,
     bundleIds: [BUNDLE],
+    webPushTestOrigins: [service.origin],
     apns: {
       teamId: key.teamId,
       keyId: key.keyId,
@@ -52,11 +56,12 @@ before(async () => {
       ca: standIn.ca,
     },
   };
-  h = await startHarness({ push });
+  h = await startHarness({ push, noAnswerTimeoutMs: NO_ANSWER_TIMEOUT_MS });
 });
 after(async () => {
   await h.stop();
   await standIn.stop();
+  await service.stop();
 });
 
 const newToken = () => crypto.randomBytes(32).toString('hex');
@@ -124,9 +129,12 @@ describe('calling a callee whose iPhone is asleep', () => {
 
     const delivered = await pushed;
     const payload = VoipPushPayloadSchema.parse(delivered.payload);
-    assert.deepEqual(payload.caller, { handle: a.user.username, displayName: 'Ada Caller' });
+    // The caller's user id (the `Peer.id` every schema expects), and the username apart (S8).
+    assert.deepEqual(payload.caller, { id: a.self.id, handle: a.user.username, displayName: 'Ada Caller' });
     assert.equal(payload.callId, callId);
+    // expiresAt is the deadline to report; the call rings for the no-answer timeout (S2).
     assert.equal(payload.expiresAt - payload.sentAt, REPORT_TIMEOUT_MS);
+    assert.equal(payload.ringTimeoutMs, NO_ANSWER_TIMEOUT_MS);
     assert.equal(delivered.topic, `${BUNDLE}.voip`);
     // Whatever the push's outcome made the server tell the caller is on the caller's socket before
     // anything the report causes: so the first state the caller gets must be the report's "ringing".
@@ -410,6 +418,49 @@ describe('VoIP registrations', () => {
     assert.equal(pushesTo(b.token).length, 0);
   });
 
+  it("token rotation: the shell's push:unregister of the dead token keeps the page's fresh one", async () => {
+    // PushKit invalidated the old token and issued a new one: the page registered the new one on its
+    // socket first, then the shell's own socket (the same device) says the old one is dead.
+    const a = await connect(h.url, 'Caller');
+    const b = await sleepingIphone();
+    const page = await wake(b.user, b.deviceId);
+    const shell = await wake(b.user, b.deviceId);
+    const fresh = newToken();
+    standIn.register({ token: fresh, environment: 'sandbox', bundleId: BUNDLE });
+    const reg = { token: fresh, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.1' } as const;
+    assert.ok((await page.emitWithAck('push:register-voip', reg)).ok);
+    assert.deepEqual(await shell.emitWithAck('push:unregister', { token: b.token }), { ok: true, data: {} });
+    assert.deepEqual(
+      registeredTokens().filter((t) => t === fresh || t === b.token),
+      [fresh],
+    );
+    page.disconnect();
+    shell.disconnect();
+    await gone(h, b.deviceId);
+    const pushed = nextPushTo(fresh);
+    const callId = await invite(a.socket, b.self.id);
+    assert.equal(
+      VoipPushPayloadSchema.parse((await pushed).payload).callId,
+      callId,
+      'the device is still woken, on its new token',
+    );
+    await a.socket.emitWithAck('call:hangup', { callId });
+  });
+
+  it("push:unregister of the device's current token removes it; a stranger's token is left alone", async () => {
+    const b = await sleepingIphone();
+    const other = await sleepingIphone();
+    const shell = await wake(b.user, b.deviceId);
+    assert.ok((await shell.emitWithAck('push:unregister', { token: other.token })).ok);
+    assert.ok(
+      registeredTokens().includes(other.token),
+      "another device's token is not this device's to remove",
+    );
+    assert.ok((await shell.emitWithAck('push:unregister', { token: b.token.toUpperCase() })).ok);
+    assert.ok(!registeredTokens().includes(b.token), 'the invalidated token (any hex case) is removed');
+    shell.disconnect();
+  });
+
   it('re-registering replaces the device token; a token moves to the device that registers it', async () => {
     const b = await sleepingIphone();
     const phone = await wake(b.user, b.deviceId);
@@ -474,6 +525,96 @@ describe('VoIP registrations', () => {
   });
 });
 
+describe('pushes stop with the call', () => {
+  // A retry 2–4 s after a 503, well inside the report timeout: only the call itself can stop it.
+  let slow: Harness;
+  before(async () => {
+    slow = await startHarness({
+      push: { ...push, reportTimeoutMs: 30_000, retry: { backoff: { baseMs: 4_000, maxMs: 4_000 } } },
+    });
+  });
+  after(() => slow.stop());
+
+  /** Calls a sleeping iPhone (and a connected laptop of the same user) whose first push gets a 503. */
+  async function callAndGet503() {
+    const a = await connect(slow.url, 'Caller');
+    const b = await sleepingIphone(slow);
+    const laptop = await connectDevice(slow.url, b.user);
+    const incoming = next(laptop.socket, 'call:incoming');
+    standIn.fail(1, { status: 503, reason: 'ServiceUnavailable' });
+    const callId = await invite(a.socket, b.self.id);
+    await incoming;
+    while (pushesTo(b.token).length === 0) await new Promise((r) => setTimeout(r, 5));
+    return { a, b, laptop, callId };
+  }
+
+  it(
+    'a call cancelled while its VoIP push waits for a retry after a 503 sends no second request',
+    { timeout: 30_000 },
+    async () => {
+      const { a, b, laptop, callId } = await callAndGet503();
+      const cancelled = next(a.socket, 'call:ended');
+      assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+      assert.equal((await cancelled).reason, EndReason.Cancelled);
+      await slow.server.pusher.settled();
+      assert.deepEqual(
+        pushesTo(b.token).map((r) => r.status),
+        [503],
+        'the retry of a cancelled call must not reach APNs',
+      );
+      laptop.socket.disconnect();
+    },
+  );
+
+  it(
+    'a call cancelled while its Web Push waits for a retry after a 503 sends no second incoming-call push',
+    { timeout: 30_000 },
+    async () => {
+      const a = await connect(slow.url, 'Caller');
+      const b = await connect(slow.url, 'Browser Callee');
+      const subscription = service.subscribe(async () => undefined);
+      const id = subscription.endpoint.split('/').pop();
+      assert.ok((await b.socket.emitWithAck('push:register-web', { subscription })).ok);
+      b.socket.disconnect();
+      await gone(slow, b.deviceId);
+      service.fail(1, 503);
+      const callId = await invite(a.socket, b.self.id);
+      while (!service.refused.some((p) => p.subscriptionId === id))
+        await new Promise((r) => setTimeout(r, 5));
+      const cancelled = next(a.socket, 'call:ended');
+      assert.ok((await a.socket.emitWithAck('call:hangup', { callId })).ok);
+      assert.equal((await cancelled).reason, EndReason.Cancelled);
+      await slow.server.pusher.settled();
+      const kinds = [...service.refused, ...service.received]
+        .filter((p) => p.subscriptionId === id)
+        .map((p) => (JSON.parse(p.plaintext) as { kind: string }).kind);
+      assert.deepEqual(kinds, ['incoming-call', 'call-ended'], 'the refused push, then only "call ended"');
+    },
+  );
+
+  it(
+    'a call answered on another device meanwhile sends no second request either',
+    { timeout: 30_000 },
+    async () => {
+      const { a, b, laptop, callId } = await callAndGet503();
+      const ringing = next(a.socket, 'call:state');
+      assert.ok((await laptop.socket.emitWithAck('call:ringing', { callId })).ok);
+      assert.equal((await ringing).state, CallState.Ringing);
+      const answered = next(a.socket, 'call:state');
+      assert.ok((await laptop.socket.emitWithAck('call:answer', { callId })).ok);
+      assert.equal((await answered).state, CallState.Answered);
+      await slow.server.pusher.settled();
+      assert.deepEqual(
+        pushesTo(b.token).map((r) => r.status),
+        [503],
+        'no retry for an answered call',
+      );
+      await a.socket.emitWithAck('call:hangup', { callId });
+      laptop.socket.disconnect();
+    },
+  );
+});
+
 describe('across a restart', () => {
   it('keeps VoIP registrations and the VAPID key', async () => {
     const first = await startHarness({ push });
@@ -502,12 +643,6 @@ describe('across a restart', () => {
 });
 
 describe('Web Push to a browser that is not connected', () => {
-  let service: WebPushServiceStandIn;
-  before(async () => {
-    service = await WebPushServiceStandIn.start();
-  });
-  after(() => service.stop());
-
   it('pushes the incoming call, ends as unreachable without a report, then pushes "call ended"', async () => {
     const a = await connect(h.url, 'Ada Caller');
     const b = await connect(h.url, 'Browser Callee');
@@ -526,7 +661,7 @@ describe('Web Push to a browser that is not connected', () => {
     assert.ok(message.kind === 'incoming-call');
     assert.deepEqual(
       [message.call.callId, message.call.caller],
-      [callId, { handle: a.user.username, displayName: 'Ada Caller' }],
+      [callId, { id: a.self.id, handle: a.user.username, displayName: 'Ada Caller' }],
     );
     assert.equal(incoming.urgency, 'high');
     assert.ok(incoming.ttl > 0 && incoming.ttl <= REPORT_TIMEOUT_MS / 1000);

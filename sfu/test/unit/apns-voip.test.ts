@@ -30,12 +30,15 @@ const log = createLogger('silent');
 const key = createTestProviderKey();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'apns-'));
 
+/** A call that keeps ringing: these tests are about APNs' answers, not the call's end. */
+const ringing = new AbortController().signal;
 const newToken = () => crypto.randomBytes(32).toString('hex');
 const call = (over: Partial<IncomingCall> = {}): IncomingCall => ({
   callId: crypto.randomUUID(),
-  caller: { handle: 'alice', displayName: 'Alice Liddell' },
+  caller: { id: crypto.randomUUID(), handle: 'alice', displayName: 'Alice Liddell' },
   sentAt: Date.now(),
   expiresAt: Date.now() + 30_000,
+  ringTimeoutMs: 30_000,
   ...over,
 });
 
@@ -103,7 +106,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     const t = target();
     const c = call();
     const delivered = nextPush();
-    const res = await sender.sendIncomingCall(t, c);
+    const res = await sender.sendIncomingCall(t, c, ringing);
     assert.equal(res.outcome, 'accepted');
     const push = await delivered;
     assert.equal(push.apnsId, res.id);
@@ -117,6 +120,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
       caller: c.caller,
       sentAt: c.sentAt,
       expiresAt: c.expiresAt,
+      ringTimeoutMs: c.ringTimeoutMs,
     });
     const req = standIn.received.at(-1);
     assert.equal(req?.headers['apns-id'], res.id);
@@ -134,7 +138,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
 
   it('chooses the environment per token: a production token goes to production', async () => {
     const t = target({ environment: 'production' });
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.equal(res.outcome, 'accepted');
     assert.equal(standIn.received.at(-1)?.environment, 'production');
     assert.equal(standIn.received.at(-1)?.headers['apns-unique-id'], undefined);
@@ -143,7 +147,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   it('400 BadDeviceToken (token of the other environment): the token is reported dead, no retry', async () => {
     const t = target({ environment: 'sandbox' });
     const before = standIn.received.length;
-    const res = await sender.sendIncomingCall({ ...t, environment: 'production' }, call());
+    const res = await sender.sendIncomingCall({ ...t, environment: 'production' }, call(), ringing);
     assert.equal(res.outcome, 'address-gone');
     assert.equal(res.outcome === 'address-gone' && res.reason, 'BadDeviceToken');
     assert.equal(standIn.received.length - before, 1);
@@ -151,7 +155,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
 
   it('400 TopicDisallowed (a bundle the key does not own): fails without retrying', async () => {
     const t = target();
-    const res = await sender.sendIncomingCall({ ...t, bundleId: 'org.other.app' }, call());
+    const res = await sender.sendIncomingCall({ ...t, bundleId: 'org.other.app' }, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['failed', 1]);
     assert.equal(res.outcome === 'failed' && res.reason, 'TopicDisallowed');
   });
@@ -161,7 +165,8 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     const before = standIn.received.length;
     const res = await sender.sendIncomingCall(
       t,
-      call({ caller: { handle: 'x', displayName: 'x'.repeat(6_000) } }),
+      call({ caller: { id: crypto.randomUUID(), handle: 'x', displayName: 'x'.repeat(6_000) } }),
+      ringing,
     );
     assert.deepEqual([res.outcome, res.attempts], ['failed', 0]);
     assert.equal(standIn.received.length, before, 'nothing sent');
@@ -186,10 +191,10 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
 
   it('403 ExpiredProviderToken on a 30-minute-old token: refreshes once and retries', async () => {
     const t = target();
-    assert.equal((await sender.sendIncomingCall(t, call())).outcome, 'accepted');
+    assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
     senderClock = 30 * MIN;
     standInClock = 61 * MIN;
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['accepted', 2]);
     assert.equal(providerToken.minted, 2);
     const log2 = await lines();
@@ -205,7 +210,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   it('403 ExpiredProviderToken on a fresh token (clock skew): no refresh, the push fails', async () => {
     const t = target();
     standInClock = 61 * MIN;
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['failed', 1]);
     assert.equal(providerToken.minted, 1, 'never refreshed within 20 minutes');
   });
@@ -213,7 +218,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   it('410 Unregistered: the token is reported dead with APNs timestamp', async () => {
     const t = target();
     const since = standIn.unregister(t.token);
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.equal(res.outcome, 'address-gone');
     assert.equal(res.outcome === 'address-gone' && res.since, since);
     const [line] = await lines();
@@ -224,14 +229,15 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
     const t = target();
     standIn.fail(1, { status: 429, reason: 'TooManyProviderTokenUpdates' });
     const started = Date.now();
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['accepted', 2]);
     assert.ok(Date.now() - started >= 5, 'waited before retrying');
   });
 
   it('the stand-in answers 429 to a provider token replaced within 20 minutes on a connection', async () => {
     const t = target();
-    for (let i = 0; i < 2; i++) assert.equal((await sender.sendIncomingCall(t, call())).outcome, 'accepted');
+    for (let i = 0; i < 2; i++)
+      assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
     assert.equal(pool.connections, 2, 'both pooled connections carry the first token');
     const eager = new ProviderToken({
       teamId: key.teamId,
@@ -248,7 +254,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
       maxAttempts: 2,
       backoff: { baseMs: 1, maxMs: 2 },
     });
-    const res = await s2.sendIncomingCall(t, call());
+    const res = await s2.sendIncomingCall(t, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['failed', 2]);
     assert.equal(res.outcome === 'failed' && res.reason, 'TooManyProviderTokenUpdates');
   });
@@ -256,7 +262,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   it('503 twice, then 200: retried with backoff, every attempt logged under one apns-id', async () => {
     const t = target();
     standIn.fail(2, { status: 503, reason: 'ServiceUnavailable' });
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['accepted', 3]);
     const l = await lines();
     assert.deepEqual(
@@ -273,26 +279,27 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   it('503 forever: gives up after the attempts allowed', async () => {
     const t = target();
     standIn.fail(4, { status: 503, reason: 'ServiceUnavailable' });
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['failed', 4]);
   });
 
   it('does not retry past the call’s expiry', async () => {
     const t = target();
     standIn.fail(1, { status: 500, reason: 'InternalServerError' });
-    const res = await sender.sendIncomingCall(t, call({ expiresAt: Date.now() + 5 }));
+    const res = await sender.sendIncomingCall(t, call({ expiresAt: Date.now() + 5 }), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['failed', 1]);
   });
 
   it('GOAWAY: the refused request is retried on a new connection and later pushes use it', async () => {
     const t = target();
-    assert.equal((await sender.sendIncomingCall(t, call())).outcome, 'accepted');
+    assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
     const opened = pool.opened;
     standIn.goAway();
-    const res = await sender.sendIncomingCall(t, call());
+    const res = await sender.sendIncomingCall(t, call(), ringing);
     assert.equal(res.outcome, 'accepted');
     assert.ok(pool.opened > opened, 'a new connection was opened');
-    for (let i = 0; i < 5; i++) assert.equal((await sender.sendIncomingCall(t, call())).outcome, 'accepted');
+    for (let i = 0; i < 5; i++)
+      assert.equal((await sender.sendIncomingCall(t, call(), ringing)).outcome, 'accepted');
   });
 
   it('an unreachable APNs: status 0 logged with the transport error, retried, then failed', async () => {
@@ -306,7 +313,7 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
       maxAttempts: 2,
       backoff: { baseMs: 1, maxMs: 2 },
     });
-    const res = await s2.sendIncomingCall(target(), call());
+    const res = await s2.sendIncomingCall(target(), call(), ringing);
     assert.deepEqual([res.outcome, res.attempts], ['failed', 2]);
     const l = await lines();
     assert.equal(l[0]?.status, 0);
@@ -317,14 +324,14 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
   it('device side: a connected device gets each push as an SSE event; a disconnected one only the newest, on connect', async () => {
     const t = target();
     const url = `${standIn.deviceOrigin}${simulatedPushesPath(t.token)}`;
-    const first = await sender.sendIncomingCall(t, call());
-    const second = await sender.sendIncomingCall(t, call());
+    const first = await sender.sendIncomingCall(t, call(), ringing);
+    const second = await sender.sendIncomingCall(t, call(), ringing);
     const live = await openDevice(url);
     const kept = await live.next();
     assert.equal(kept.apnsId, second.id, 'only the newest push was kept');
     assert.notEqual(kept.apnsId, first.id);
     const c = call();
-    const third = await sender.sendIncomingCall(t, c);
+    const third = await sender.sendIncomingCall(t, c, ringing);
     const got = await live.next();
     assert.deepEqual(
       [got.apnsId, got.topic, got.pushType, (got.payload as { callId: string }).callId],
@@ -335,10 +342,10 @@ describe('APNs VoIP sender against the APNs stand-in', () => {
 
   it('device side: a kept push that expired is not delivered', async () => {
     const t = target();
-    await sender.sendIncomingCall(t, call({ expiresAt: Date.now() + 1_000 }));
+    await sender.sendIncomingCall(t, call({ expiresAt: Date.now() + 1_000 }), ringing);
     standInClock = 2_000;
     const live = await openDevice(`${standIn.deviceOrigin}${simulatedPushesPath(t.token)}`);
-    const fresh = await sender.sendIncomingCall(t, call({ expiresAt: Date.now() + 30_000 }));
+    const fresh = await sender.sendIncomingCall(t, call({ expiresAt: Date.now() + 30_000 }), ringing);
     assert.equal(
       (await live.next()).apnsId,
       fresh.id,

@@ -1,6 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import type { Phone } from '../call/phone.ts';
-import { screenOf, type PhoneState } from '../call/phone-state.ts';
+import { microphoneMessage, screenOf, type PhoneState } from '../call/phone-state.ts';
 import '../components/sp-sign-in.ts';
 import '../components/sp-contacts.ts';
 import '../components/sp-outgoing-call.ts';
@@ -98,6 +98,7 @@ export class SpApp extends LitElement {
       ${this.appState.updateReady && !s.call ? html`<sp-update-prompt></sp-update-prompt>` : null}
       <sp-announcer .message=${announcement(s)}></sp-announcer>
       ${s.connection === 'reconnecting' ? html`<p class="banner">${s.notice}</p>` : null}
+      ${this.renderMicrophone(s)}
       ${
         screen === 'contacts' || screen === 'history'
           ? html`<sp-nav
@@ -109,6 +110,14 @@ export class SpApp extends LitElement {
       }
       ${this.renderScreen(screen, s)}
     </main>`;
+  }
+
+  /** Above every screen once signed in: a call with no microphone is silent for the other party. */
+  private renderMicrophone(s: PhoneState) {
+    const message = s.account ? microphoneMessage(s) : null;
+    return message
+      ? html`<p class="banner" role="alert" data-test="microphone-permission">${message}</p>`
+      : null;
   }
 
   private renderScreen(screen: ReturnType<typeof screenOf>, s: PhoneState) {

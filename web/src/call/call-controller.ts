@@ -20,6 +20,7 @@ import {
   type CallId,
   type EndedBy,
   type IceServer,
+  type MicPermission,
   type Peer,
   type ServerEventPayload,
   type StallCause,
@@ -78,7 +79,9 @@ interface Early {
   launch?: { action: LaunchAction; onGone: ((callId: CallId) => void) | undefined; claiming: boolean };
 }
 
-type CallPatch = Partial<Pick<PhoneState, 'call' | 'ended' | 'notice' | 'outputs' | 'outputId'>>;
+type CallPatch = Partial<
+  Pick<PhoneState, 'call' | 'ended' | 'notice' | 'outputs' | 'outputId' | 'microphone'>
+>;
 
 export class CallController {
   private media: CallMedia | null = null;
@@ -253,6 +256,24 @@ export class CallController {
   mediaConnection(recovering: boolean): void {
     const call = this.current();
     if (call) this.patch(call.id, { recovering });
+  }
+
+  /**
+   * The system muted or unmuted the call (CallKit's own button, Siri, a headset): the page shows it.
+   * The engine is not told: the shell has already muted its track.
+   */
+  systemMuted(callId: CallId, muted: boolean): void {
+    this.patch(callId, { muted });
+  }
+
+  /** The system's audio route for the call changed (a headset, the speaker, Bluetooth). */
+  audioRoute(callId: CallId, route: NonNullable<ActiveCall['route']>): void {
+    this.patch(callId, { route });
+  }
+
+  /** The shell's permission to record: what the user is told when it is not granted. */
+  microphone(state: MicPermission): void {
+    this.set({ microphone: state });
   }
 
   /** Something the user should read about the call (a refusal the page did not cause). */
@@ -594,6 +615,7 @@ function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | nu
     recovering: false,
     reconnecting: false,
     peerReconnecting: false,
+    route: null,
     stalled: { 'to-peer': null, 'from-peer': null },
   };
 }

@@ -1,12 +1,14 @@
 /** The client's whole state, set in one place (StateStore.set, by the controllers) and passed down to the UI. */
 import type {
   Account,
+  AudioRouteKind,
   CallId,
   CallState,
   EndReason,
   EndedBy,
   HistoryEntry,
   IceServer,
+  MicPermission,
   Peer,
   StallCause,
   StallDirection,
@@ -48,6 +50,8 @@ export interface ActiveCall {
    * (`media:stall`), or null while it does (`to-peer`: what we send; `from-peer`: what we hear).
    */
   stalled: Record<StallDirection, StallCause | null>;
+  /** Where the call's audio goes, as the iOS shell's audio session says (null elsewhere). */
+  route: { kind: AudioRouteKind; name: string } | null;
 }
 
 export interface EndedCall {
@@ -91,6 +95,8 @@ export interface PhoneState {
   outputId: string;
   /** Whether incoming calls reach this device as notifications when no tab is open. */
   callNotifications: CallNotificationsState;
+  /** The iOS shell's permission to record (null: not in the shell, or not said yet). */
+  microphone: MicPermission | null;
 }
 
 export const initialPhoneState: PhoneState = {
@@ -111,11 +117,25 @@ export const initialPhoneState: PhoneState = {
   outputs: [],
   outputId: '',
   callNotifications: 'unsupported',
+  microphone: null,
 };
 
 /** What the call screen and the announcer say while the partner's connection is down. */
 export function peerReconnecting(peer: string): string {
   return `${peer}'s connection dropped — reconnecting…`;
+}
+
+/**
+ * What to tell the user about the microphone permission, or null: without it the other party hears
+ * silence. Denied: only Settings can change it. Undetermined: iOS can't show its prompt on the lock
+ * screen, so a call answered there has no microphone until the app is opened and the prompt answered.
+ */
+export function microphoneMessage(s: Pick<PhoneState, 'microphone' | 'call'>): string | null {
+  if (s.microphone === 'denied')
+    return "Softphone isn't allowed to use the microphone, so nobody you call can hear you. Turn it on in Settings › Softphone › Microphone.";
+  if (s.microphone === 'undetermined' && s.call && isAnswered(s.call))
+    return "The other person can't hear you yet: open Softphone and allow the microphone.";
+  return null;
 }
 
 /** Whether the call is answered: here, and nowhere else, is that decided. */

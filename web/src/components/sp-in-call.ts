@@ -27,8 +27,18 @@ const AUDIO_STATUS: Record<ActiveCall['audio'], string> = {
   'not-activated': 'Audio not activated',
 };
 
+/** How the iOS shell's audio route reads under the status (its port name follows). */
+const ROUTE_LABEL: Record<NonNullable<ActiveCall['route']>['kind'], string> = {
+  receiver: 'iPhone',
+  speaker: 'Speaker',
+  bluetooth: 'Bluetooth',
+  headphones: 'Headphones',
+  other: 'Audio',
+};
+
 /**
- * An answered call: duration, mute, hold, output choice, hang up.
+ * An answered call: duration, mute (the page's and the system's), hold, the audio route, output
+ * choice, hang up.
  * @fires sp-mute-changed
  * @fires sp-hold-changed
  * @fires sp-output-changed
@@ -105,6 +115,13 @@ export class SpInCall extends LitElement {
         ${formatDuration(Date.now() - since)}
       </p>
       <p class="status muted" role="status" data-test="audio-status">${this.status()}</p>
+      ${
+        this.call.route
+          ? html`<p class="status muted" data-test="audio-route">
+              ${ROUTE_LABEL[this.call.route.kind]}: ${this.call.route.name}
+            </p>`
+          : null
+      }
       <div class="actions call-actions">
         <button
           data-test="hold"

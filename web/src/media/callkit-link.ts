@@ -2,8 +2,9 @@
  * Keeps CallKit (through the shell, bridge v2) and the page's Phone telling each other about the
  * same calls. The shell carries call control on its own socket (shell-call-requests.ts); this
  * reports to CallKit the calls the page heard of first, and follows what the shell says: the
- * server's call state, CallKit's answers, holds, ends and refusals, and after each `bridge.ready`
- * the snapshot of every live call (a page loaded by a cold launch, or reloaded, knows nothing).
+ * server's call state, CallKit's answers, holds, mutes, ends and refusals, the audio route, the
+ * microphone permission, and after each `bridge.ready` the snapshot of every live call (a page
+ * loaded by a cold launch, or reloaded, knows nothing).
  */
 import { EndReason, type CallId, type CallKitEndReason, type EndedBy } from '@softphone/sfu/protocol';
 import { deviceIdentity } from '../account/device.ts';
@@ -56,6 +57,10 @@ export function linkCallKit(phone: Phone, bridge: ShellBridge, engine: 'native' 
   bridge.on('callkit.held', ({ callId, held }) => {
     if (isCurrent(callId)) phone.calls.shellHeld(held);
   });
+  // The system's mute (the lock screen's button, Siri, a headset) and the page's own both end here.
+  bridge.on('callkit.muted', ({ callId, muted }) => phone.calls.systemMuted(callId, muted));
+  bridge.on('audio.route', ({ callId, kind, name }) => phone.calls.audioRoute(callId, { kind, name }));
+  bridge.on('microphone.permission', ({ state }) => phone.calls.microphone(state));
   bridge.on('callkit.refused', ({ request, error }) =>
     phone.calls.notify(`The phone refused to ${request === 'report' ? 'ring' : request} the call: ${error}`),
   );

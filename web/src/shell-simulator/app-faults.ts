@@ -6,6 +6,13 @@
 export interface AppKnobs {
   /** A4: how long after answer (or unhold) the shell waits for `didActivate`. */
   activationWatchdogMs: number;
+  /** The network's latency on the answer to the shell's claim (`call:reported`): holds it in flight. */
+  claimAckDelayMs: number;
+  /**
+   * The next call's `media:publish` fails as refused, without being sent (as the SDP edge refuses
+   * an upstream offer it can't take): a media failure for the rig to play (S7).
+   */
+  refuseNextPublish: boolean;
 }
 
 /**
@@ -21,6 +28,14 @@ export interface AppFaults {
   dropBeforeReady: boolean;
   /** §4: refused CallKit requests are only logged. */
   refusalsOnlyLogged: boolean;
+  /** Issue 18 S2: a pushed call rings only until the push's `expiresAt` (the deadline to report). */
+  ringUntilExpiresAt: boolean;
+  /** Issue 18 S8: a pushed call's `Peer.id` is the caller's username, not the user id. */
+  pushPeerIsUsername: boolean;
+  /** Issue 18 S9: a claim that succeeds after the call was declined still starts its media. */
+  joinAfterEnd: boolean;
+  /** Issue 18 §4a: an invalidated VoIP token unregisters every registration of the device. */
+  unregisterAllPush: boolean;
 }
 
 export const NO_FAULTS: AppFaults = {
@@ -28,4 +43,8 @@ export const NO_FAULTS: AppFaults = {
   unbalancedLibWebRTC: false,
   dropBeforeReady: false,
   refusalsOnlyLogged: false,
+  ringUntilExpiresAt: false,
+  pushPeerIsUsername: false,
+  joinAfterEnd: false,
+  unregisterAllPush: false,
 };

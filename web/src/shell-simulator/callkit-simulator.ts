@@ -10,12 +10,18 @@
  * The app it talks to is {@link ShellCoordinator} (bridge/shell-coordinator.ts), which plays the Swift shell.
  */
 
+import type { AudioRouteKind, MicPermission } from '@softphone/sfu/protocol';
+
 /** The app's `CXProviderDelegate` and PushKit delegate, as the system calls them. */
 export interface SimulatedApp {
   performAnswer(callId: string): void;
   performEnd(callId: string): void;
   performSetHeld(callId: string, held: boolean): void;
   performStart(callId: string): void;
+  /** `CXSetMutedCallAction`: the call screen's mute button, Siri, or the app's own request. */
+  performSetMuted(callId: string, muted: boolean): void;
+  /** `AVAudioSession.routeChangeNotification`. */
+  routeChanged(): void;
   didActivate(): void;
   didDeactivate(): void;
   providerDidReset(): void;
@@ -27,6 +33,8 @@ export interface SimulatedApp {
   refused(callId: string, request: 'report' | 'start' | 'answer', error: string): void;
   /** PushKit's delegate: must report before returning (S1). */
   didReceiveIncomingPush(payload: unknown, mustReport: boolean): void;
+  /** `UIApplication.didBecomeActiveNotification`: the user brought the app on screen. */
+  didBecomeActive(): void;
 }
 
 export type DeviceState = 'foreground' | 'background' | 'locked';
@@ -44,6 +52,8 @@ export interface SystemKnobs {
   reportCompletionDelayMs: number;
   /** S14: `didActivate` comes a second time for the same activation, with no `didDeactivate` between. */
   activateTwice: boolean;
+  /** What the user taps on the microphone prompt, when one shows. */
+  micPromptAnswer: 'allow' | 'deny';
 }
 
 export interface SystemEvent {
@@ -81,6 +91,13 @@ export class CallKitSimulator {
   readonly calls = new Map<string, SystemCall>();
   device: DeviceState = 'foreground';
   beforeFirstUnlock = false;
+  /**
+   * `AVAudioApplication.recordPermission`: the user's choice, kept across launches (only Settings
+   * changes it once made).
+   */
+  recordPermission: MicPermission = 'undetermined';
+  /** `AVAudioSession.currentRoute`'s first output. */
+  route: { kind: AudioRouteKind; name: string } = { kind: 'receiver', name: 'Receiver' };
   strikes = 0;
   app: SimulatedApp | null = null;
   /** Launches the app (cold start from a push) and returns it once its delegates exist. */
@@ -103,6 +120,7 @@ export class CallKitSimulator {
       refuseNext: null,
       reportCompletionDelayMs: 0,
       activateTwice: false,
+      micPromptAnswer: 'allow',
       ...knobs,
     };
   }
@@ -169,6 +187,32 @@ export class CallKitSimulator {
     this.app = null;
     for (const id of [...this.calls.keys()]) this.endCall(id, 'app terminated');
     this.log('app-terminated');
+  }
+
+  // ---- AVAudioApplication ----
+
+  /**
+   * `requestRecordPermission(completionHandler:)`: a choice made before is answered at once; an
+   * undetermined one shows the system's prompt, which needs the app on screen (it can't show on the
+   * lock screen or from the background: the app's MicrophoneAccess asks only while it is active, and
+   * an app that asks anyway gets no answer here, its prompt never shown).
+   */
+  requestRecordPermission(completion: (granted: boolean) => void): void {
+    if (this.recordPermission !== 'undetermined') {
+      const granted = this.recordPermission === 'granted';
+      setTimeout(() => completion(granted));
+      return;
+    }
+    if (this.device !== 'foreground') {
+      this.log('mic-prompt-not-shown', undefined, this.device);
+      return;
+    }
+    this.log('mic-prompt', undefined, this.knobs.micPromptAnswer);
+    setTimeout(() => {
+      this.recordPermission = this.knobs.micPromptAnswer === 'allow' ? 'granted' : 'denied';
+      this.log('mic-permission', undefined, this.recordPermission);
+      completion(this.recordPermission === 'granted');
+    });
   }
 
   // ---- CXProvider ----
@@ -246,6 +290,19 @@ export class CallKitSimulator {
     if (!this.calls.has(callId)) return;
     this.log('end-requested', callId);
     setTimeout(() => this.app?.performEnd(callId));
+  }
+
+  requestSetMuted(callId: string, muted: boolean): void {
+    if (!this.calls.has(callId)) return;
+    this.log(muted ? 'mute-requested' : 'unmute-requested', callId);
+    setTimeout(() => this.app?.performSetMuted(callId, muted));
+  }
+
+  /** A headset plugged in or out, Bluetooth connected, or the app's `overrideOutputAudioPort`. */
+  changeRoute(route: { kind: AudioRouteKind; name: string }): void {
+    this.route = route;
+    this.log('route-changed', undefined, `${route.kind}: ${route.name}`);
+    this.app?.routeChanged();
   }
 
   requestSetHeld(callId: string, held: boolean): void {
@@ -328,6 +385,11 @@ export class CallKitSimulator {
     for (const id of [...this.calls.keys()]) this.calls.delete(id);
     this.sessionActive = false;
     this.app?.providerDidReset();
+  }
+
+  /** The call screen's own mute button. */
+  muteOnSystemUi(callId: string, muted: boolean): void {
+    this.requestSetMuted(callId, muted);
   }
 
   /** The call screen's own hold button (or an interrupting call put ours on hold). */

@@ -14,6 +14,8 @@ import {
   BRIDGE_HANDLER,
   BRIDGE_RECEIVER,
   SHELL_INFO_GLOBAL,
+  type AudioRouteKind,
+  type MicPermission,
   type NativeToWeb,
   type ShellInfo,
 } from '@softphone/sfu/protocol';
@@ -35,7 +37,8 @@ export interface ShellSimulatorSnapshot {
   beforeFirstUnlock: boolean;
   strikes: number;
   ringing: string[];
-  calls: { id: string; state: string }[];
+  /** CallKit's calls; `handle` is what Recents would call back. */
+  calls: { id: string; state: string; handle: string }[];
   /** The seq the next system event will get ({@link ShellSimulatorHooks.events}). */
   eventMark: number;
 }
@@ -56,6 +59,10 @@ export interface ShellSimulatorHooks {
   setDevice(state: DeviceState): void;
   killApp(): void;
   launchApp(): void;
+  /** The microphone permission as the user left it (Settings, or an earlier prompt). */
+  setRecordPermission(state: MicPermission): void;
+  /** PushKit invalidates the app's VoIP token and issues `token` instead. */
+  rotateVoipToken(token: string): void;
   /** Reboot and stay before first unlock (true), or unlock (false). */
   setBeforeFirstUnlock(on: boolean): void;
   /** Airplane mode off (true) or on (false): APNs holds pushes while the phone is unreachable. */
@@ -66,6 +73,10 @@ export interface ShellSimulatorHooks {
   libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void;
   /** CallKit resets the provider (`providerDidReset`). */
   resetProvider(): void;
+  /** Mute or unmute on CallKit's call screen. */
+  muteOnSystemUi(muted: boolean): void;
+  /** The audio route changes by itself (a headset, Bluetooth). */
+  changeRoute(route: { kind: AudioRouteKind; name: string }): void;
   /** Hold or resume on CallKit's call screen. */
   holdOnSystemUi(held: boolean): void;
   /** The end button of CallKit's call screen. */
@@ -116,6 +127,12 @@ function faultsFromQuery(q: URLSearchParams): AppFaults {
   return faults;
 }
 
+/**
+ * The query key for the Swift socket stand-in's URL (`@softphone/test-support/starscream-handshake`):
+ * the shell's socket connects through it, so its handshake is socket.io-client-swift + Starscream's.
+ */
+export const SWIFT_SOCKET_PARAM = 'swiftSocket';
+
 /** The web view's window name: the rig finds the app's page by it. */
 export const WEB_VIEW_NAME = 'softphone-web-view';
 
@@ -127,6 +144,8 @@ export function startPhoneSimulator(root: HTMLElement): void {
   const captures = new CaptureWatch(navigator.mediaDevices);
   const appKnobs: AppKnobs = {
     activationWatchdogMs: knobs.activationWatchdogMs ?? SHELL_POLICY.activationWatchdogMs.value,
+    claimAckDelayMs: knobs.claimAckDelayMs ?? 0,
+    refuseNextPublish: false,
   };
   const faults = faultsFromQuery(query);
   const launchKnobs: LaunchKnobs = { webViewLoadDelayMs: Number(query.get('webViewLoadDelayMs') ?? 0) || 0 };
@@ -172,7 +191,10 @@ export function startPhoneSimulator(root: HTMLElement): void {
 
   const launch = () => {
     // application(_:didFinishLaunchingWithOptions:): PushKit and CallKit first, the web view after.
-    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage);
+    app = new ShellCoordinator(system, appKnobs, faults, voip, toPage, {
+      url: query.get(SWIFT_SOCKET_PARAM) ?? window.location.origin,
+      pageOrigin: window.location.origin,
+    });
     app.listenFor(signatures);
     system.app = app;
     const delay = launchKnobs.webViewLoadDelayMs;
@@ -256,7 +278,7 @@ export function startPhoneSimulator(root: HTMLElement): void {
       beforeFirstUnlock: system.beforeFirstUnlock,
       strikes: system.strikes,
       ringing: [...system.calls.values()].filter((c) => c.state === 'ringing').map((c) => c.id),
-      calls: [...system.calls.values()].map((c) => ({ id: c.id, state: c.state })),
+      calls: [...system.calls.values()].map((c) => ({ id: c.id, state: c.state, handle: c.handle })),
       eventMark: system.eventMark,
     }),
     events: (mark) => system.eventsSince(mark),
@@ -264,14 +286,23 @@ export function startPhoneSimulator(root: HTMLElement): void {
     setKnobs: (k) => {
       Object.assign(system.knobs, k);
       if (k.activationWatchdogMs !== undefined) appKnobs.activationWatchdogMs = k.activationWatchdogMs;
+      if (k.claimAckDelayMs !== undefined) appKnobs.claimAckDelayMs = k.claimAckDelayMs;
+      if (k.refuseNextPublish !== undefined) appKnobs.refuseNextPublish = k.refuseNextPublish;
       if (k.webViewLoadDelayMs !== undefined) launchKnobs.webViewLoadDelayMs = k.webViewLoadDelayMs;
       system.log('knobs', undefined, JSON.stringify(k));
     },
     deliverPush: (payload, mustReport = true) => system.deliverPush(payload, mustReport),
     setDevice: (state) => {
+      const wasActive = system.device === 'foreground';
       system.device = state;
       system.log('device', undefined, state);
+      if (state === 'foreground' && !wasActive) app?.didBecomeActive();
     },
+    setRecordPermission: (state) => {
+      system.recordPermission = state;
+      system.log('record-permission-set', undefined, state);
+    },
+    rotateVoipToken: (token) => app?.voipTokenRotated(token),
     killApp: () => {
       if (app) kill();
     },
@@ -290,6 +321,11 @@ export function startPhoneSimulator(root: HTMLElement): void {
       const call = [...system.calls.values()].find((c) => c.state !== 'ringing');
       if (call) system.requestEnd(call.id);
     },
+    muteOnSystemUi: (muted) => {
+      const call = [...system.calls.values()].find((c) => c.state === 'active');
+      if (call) system.muteOnSystemUi(call.id, muted);
+    },
+    changeRoute: (route) => system.changeRoute(route),
     holdOnSystemUi: (held) => {
       const call = [...system.calls.values()].find((c) => c.state === (held ? 'active' : 'held'));
       if (call) system.holdOnSystemUi(call.id, held);

@@ -37,6 +37,13 @@ function count(value: number, file: string, constant: `${string}.${string}`): Po
 export const SHELL_POLICY = {
   /** A4: after an answer, a start or an unhold, how long the shell waits for `didActivate`. */
   activationWatchdogMs: ms(5_000, 'Calls/CallDeadline.swift', 'CallDeadline.activationTimeout'),
+  /**
+   * S2: how long a call rings past the server's no-answer timeout (the welcome's, a push's
+   * `ringTimeoutMs`) before the shell ends it itself, the server being out of reach.
+   */
+  ringMarginMs: ms(5_000, 'Calls/CallDeadline.swift', 'CallDeadline.ringMargin'),
+  /** How long a call rings before any welcome or push has named the server's no-answer timeout. */
+  defaultRingTimeoutMs: ms(60_000, 'Calls/CallDeadline.swift', 'CallDeadline.defaultRingTimeout'),
   /** P3: how long an ended call id is remembered, so a late push for it is reported and ended. */
   endedMemoryMs: ms(600_000, 'Calls/CallRegistry.swift', 'CallRegistry.rememberEndedFor'),
   /** How long a `disconnected` media leg may heal by itself before the shell restarts ICE. */
@@ -52,4 +59,8 @@ export const SHELL_POLICY = {
   /** The socket's reconnect backoff: the first wait, and the cap. */
   reconnectWaitMs: ms(1_000, 'Support/ShellPolicy.swift', 'ShellPolicy.reconnectWait'),
   reconnectWaitMaxMs: ms(5_000, 'Support/ShellPolicy.swift', 'ShellPolicy.reconnectWaitMax'),
+  /** A request made while the socket is not connected fails as `offline` after this. */
+  queuedDeadlineMs: ms(15_000, 'Support/ShellPolicy.swift', 'ShellPolicy.queuedDeadline'),
+  /** Sends of a claim or an answer whose ack does not come while connected. */
+  ackAttempts: count(3, 'Support/ShellPolicy.swift', 'ShellPolicy.ackAttempts'),
 } satisfies Record<string, PolicyValue>;

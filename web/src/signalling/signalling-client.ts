@@ -53,8 +53,6 @@ export class SignallingClient implements SignallingTransport {
     events: ConnectionEvents,
     /** Node only: the session cookie a browser would send by itself (`extraHeaders`). */
     extra: Partial<ManagerOptions & SocketOptions> = {},
-    /** How long a request waits for its ack (the simulated shell uses the Swift shell's). */
-    private readonly requestTimeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     this.socket = io(url, {
       auth,
@@ -94,17 +92,13 @@ export class SignallingClient implements SignallingTransport {
     });
   }
 
-  async request<K extends RequestName>(
-    event: K,
-    payload: RequestPayload<K>,
-    timeoutMs = this.requestTimeoutMs,
-  ): Promise<Ack<RequestResult<K>>> {
+  async request<K extends RequestName>(event: K, payload: RequestPayload<K>): Promise<Ack<RequestResult<K>>> {
     try {
-      const emit = this.socket.timeout(timeoutMs).emitWithAck as unknown as (
+      const emit = this.socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck as unknown as (
         ev: K,
         p: RequestPayload<K>,
       ) => Promise<Ack<RequestResult<K>>>;
-      return await emit.call(this.socket.timeout(timeoutMs), event, payload);
+      return await emit.call(this.socket.timeout(REQUEST_TIMEOUT_MS), event, payload);
     } catch {
       return { ok: false, error: { code: ErrorCode.Internal, message: 'the server did not answer in time' } };
     }

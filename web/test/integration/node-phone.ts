@@ -118,12 +118,16 @@ export class PushServiceStandIn {
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
   }
 
+  /** Where it listens: the server under test must be told to let it through (`webPushTestOrigins`). */
+  get origin(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
   /** A subscription as `PushSubscription.toJSON()` gives it, pointing here. */
   subscription(): WebPushSubscription {
-    const { port } = this.server.address() as AddressInfo;
     const ecdh = crypto.createECDH('prime256v1');
     return {
-      endpoint: `http://127.0.0.1:${port}/push/${crypto.randomUUID()}`,
+      endpoint: `${this.origin}/push/${crypto.randomUUID()}`,
       keys: {
         p256dh: ecdh.generateKeys().toString('base64url'),
         auth: crypto.randomBytes(16).toString('base64url'),

@@ -15,7 +15,9 @@ const pushService = new PushServiceStandIn();
 const phones: NodePhone[] = [];
 before(async () => {
   await pushService.start();
-  server = await startTestServer({ push: { reportTimeoutMs: 8_000 } });
+  server = await startTestServer({
+    push: { reportTimeoutMs: 8_000, webPushTestOrigins: [pushService.origin] },
+  });
 });
 after(async () => {
   for (const p of phones) p.close();

@@ -57,8 +57,12 @@ export class CallAudioService {
     this.rtc.event(kind);
   }
 
-  setOutput(callId: string, output: string): void {
+  /** `overrideOutputAudioPort`: the route changes, and the route-change notification follows. */
+  setOutput(callId: string, output: 'receiver' | 'speaker'): void {
     this.system.log('audio-output', callId, output);
+    this.system.changeRoute(
+      output === 'speaker' ? { kind: 'speaker', name: 'Speaker' } : { kind: 'receiver', name: 'Receiver' },
+    );
   }
 
   /** The answered call that CallKit has not put on hold. */

@@ -14,6 +14,8 @@ import type { AudioWindow } from '../../media/audio-monitor.ts';
 import type { ToneSignatures } from '../../media/tone-signature.ts';
 import type { AppFaults, AppKnobs } from '../app-faults.ts';
 import { CallAudioService } from '../audio/call-audio-service.ts';
+import { MicrophoneAccess } from '../audio/microphone-access.ts';
+import { ringTimeoutMs } from '../calls/call-deadline.ts';
 import { CallKitAdaptee } from '../calls/call-kit-adaptee.ts';
 import { CallRegistry } from '../calls/call-registry.ts';
 import type { CallKitSimulator, SimulatedApp } from '../callkit-simulator.ts';
@@ -21,6 +23,7 @@ import { NativeMediaEngine } from '../media/native-media-engine.ts';
 import { PushKitManager, type SimulatedVoipToken } from '../push/push-kit-manager.ts';
 import { NativeCallControl } from '../signalling/native-call-control.ts';
 import { SessionCredentials } from '../signalling/session-credentials.ts';
+import type { ShellSocketRoute } from '../signalling/signalling-client.ts';
 import { WebBridge } from './web-bridge.ts';
 
 export class ShellCoordinator implements SimulatedApp {
@@ -31,16 +34,19 @@ export class ShellCoordinator implements SimulatedApp {
   private readonly callControl: NativeCallControl;
   private readonly callKit: CallKitAdaptee;
   private readonly pushKit: PushKitManager;
+  private readonly microphone: MicrophoneAccess;
   /** The page's choice of media engine. */
   private engine: 'native' | 'page' = 'native';
 
   constructor(
     private readonly system: CallKitSimulator,
-    knobs: AppKnobs,
+    private readonly knobs: AppKnobs,
     private readonly faults: AppFaults,
     voip: SimulatedVoipToken | null,
     /** Delivers one message to the page (`window.__softphoneNative.receive`), if a page is loaded. */
     toPage: (message: NativeToWeb) => void,
+    /** Where the shell's socket connects (the rig's Swift socket stand-in). */
+    socketRoute: ShellSocketRoute,
   ) {
     this.bridge = new WebBridge(system, faults, (m) => this.received(m), toPage);
     const tellPage = this.bridge.send.bind(this.bridge);
@@ -51,19 +57,33 @@ export class ShellCoordinator implements SimulatedApp {
     this.audio = new CallAudioService(system, this.registry, faults, {
       audioEnabled: (enabledFor) => this.media.setAudioEnabled(enabledFor),
     });
-    this.callControl = new NativeCallControl(system, new SessionCredentials(), {
-      tellPage,
-      claimed: (callId, peer) => {
-        this.callKit.updatePeer(callId, peer);
-        // The page learns who calls from the snapshot (a pushed call it has not heard of).
-        this.tellState();
+    this.microphone = new MicrophoneAccess(system, (state) =>
+      this.bridge.send({ type: 'microphone.permission', state }),
+    );
+    this.callControl = new NativeCallControl(
+      system,
+      new SessionCredentials(),
+      socketRoute,
+      {
+        tellPage,
+        claimed: (callId, peer) => {
+          this.callKit.updatePeer(callId, peer);
+          // The page learns who calls from the snapshot (a pushed call it has not heard of).
+          this.tellState();
+        },
+        joined: (callId) => this.joined(callId),
+        placed: (callId, callee) => this.callKit.startOutgoing(callId, callee),
+        outgoingConnected: (callId) => this.callKit.outgoingConnected(callId),
+        serverEnded: (callId, reason, why) => this.callKit.remoteEnded(callId, reason, why),
+        subscriberOffer: (callId, sdp) => this.media.subscriberOffer(callId, sdp),
+        welcome: (noAnswerTimeoutMs, iceServers) => {
+          this.callKit.ringTimeoutMs = ringTimeoutMs(noAnswerTimeoutMs);
+          this.media.setIceServers(iceServers);
+        },
+        iceServers: (iceServers) => this.media.setIceServers(iceServers),
       },
-      joined: (callId) => this.joined(callId),
-      placed: (callId, callee) => this.callKit.startOutgoing(callId, callee),
-      outgoingConnected: (callId) => this.callKit.outgoingConnected(callId),
-      serverEnded: (callId, reason, why) => this.callKit.remoteEnded(callId, reason, why),
-      subscriberOffer: (callId, sdp) => this.media.subscriberOffer(callId, sdp),
-    });
+      () => knobs.claimAckDelayMs,
+    );
     this.callKit = new CallKitAdaptee(system, this.registry, this.audio, knobs, faults, {
       tellPage,
       didReport: (callId, direction) => this.callControl.track(callId, direction),
@@ -74,7 +94,12 @@ export class ShellCoordinator implements SimulatedApp {
       setMuted: (callId, muted) => this.media.setMuted(callId, muted),
       setHeldByUser: (callId, held) => this.callControl.hold(callId, held),
     });
-    this.pushKit = new PushKitManager(system, this.registry, this.callKit, voip);
+    this.pushKit = new PushKitManager(system, this.registry, this.callKit, voip, {
+      tokenChanged: (token) =>
+        this.bridge.send({ type: 'push.voip-token', environment: 'sandbox', ...token }),
+      tokenInvalidated: (lastToken) =>
+        this.callControl.unregisterPush(this.faults.unregisterAllPush ? null : lastToken),
+    });
   }
 
   // ---- the page → shell (WebBridge) ----
@@ -111,6 +136,8 @@ export class ShellCoordinator implements SimulatedApp {
         return;
       case 'signalling.identity':
         this.callControl.setIdentity({ deviceId: m.deviceId, deviceLabel: m.deviceLabel });
+        // Calls reach this device only once the page has registered its VoIP token: ask now (S4).
+        this.microphone.pageLinked();
         return;
       case 'media.ice-servers':
         this.media.setIceServers(m.iceServers);
@@ -161,6 +188,7 @@ export class ShellCoordinator implements SimulatedApp {
     }
     if (voip) this.bridge.send({ type: 'push.voip-token', environment: 'sandbox', ...voip });
     this.tellState();
+    this.bridge.send({ type: 'microphone.permission', state: this.microphone.current });
   }
 
   private tellState(): void {
@@ -169,10 +197,27 @@ export class ShellCoordinator implements SimulatedApp {
 
   /** The server has this device in the call: the native engine negotiates on the shell's socket. */
   private joined(callId: string): void {
+    // S9: declined (on the lock screen, say) while the claim was in flight: no media for it.
+    if (!this.registry.has(callId) && !this.faults.joinAfterEnd) {
+      this.system.log('joined-after-end', callId, 'no media');
+      return;
+    }
+    const state = this.microphone.current;
+    this.callControl.micPermission(callId, state);
+    this.bridge.send({ type: 'microphone.permission', state });
     if (this.engine !== 'native') return;
     const negotiation = this.callControl.negotiation(callId);
     if (!negotiation) return;
-    this.media.join(callId, negotiation, this.audio.audioEnabledFor(callId));
+    const knobs = this.knobs;
+    const refused = knobs.refuseNextPublish;
+    knobs.refuseNextPublish = false;
+    const signalling = refused
+      ? {
+          ...negotiation,
+          publish: () => Promise.reject(new Error('media:publish refused (knob refuseNextPublish)')),
+        }
+      : negotiation;
+    this.media.join(callId, signalling, this.audio.audioEnabledFor(callId));
   }
 
   /** A8: the media connection closed while the page may be asleep: the call ends everywhere. */
@@ -184,6 +229,15 @@ export class ShellCoordinator implements SimulatedApp {
   }
 
   // ---- iOS → the app (SimulatedApp): PushKit's and CallKit's delegates, AVAudioSession's notifications ----
+
+  didBecomeActive(): void {
+    this.microphone.appBecameActive();
+  }
+
+  /** PushKit invalidated the token and issued another (`didInvalidatePushToken`, then `didUpdate`). */
+  voipTokenRotated(token: string): void {
+    this.pushKit.rotate(token);
+  }
 
   didReceiveIncomingPush(payload: unknown, mustReport: boolean): void {
     this.pushKit.didReceiveIncomingPush(payload, mustReport);
@@ -199,6 +253,16 @@ export class ShellCoordinator implements SimulatedApp {
 
   performEnd(callId: string): void {
     this.callKit.performEnd(callId);
+  }
+
+  performSetMuted(callId: string, muted: boolean): void {
+    this.callKit.performSetMuted(callId, muted);
+  }
+
+  /** `CallAudioServiceDelegate.routeChanged`: the page shows where the call's audio goes. */
+  routeChanged(): void {
+    const owner = this.audio.audioOwner();
+    if (owner) this.bridge.send({ type: 'audio.route', callId: owner.id, ...this.system.route });
   }
 
   performSetHeld(callId: string, held: boolean): void {
@@ -227,5 +291,7 @@ export class ShellCoordinator implements SimulatedApp {
 
   libWebRTCEvent(kind: 'media-services-reset' | 'became-active' | 'audio-unit-restart'): void {
     this.audio.libWebRTCEvent(kind);
+    // `audioMediaServicesWereReset`: the native engine rebuilds its connections.
+    if (kind === 'media-services-reset') this.media.rebuildAfterMediaServicesReset();
   }
 }

@@ -13,7 +13,8 @@ import type { CallKitSimulator } from '../callkit-simulator.ts';
 import type { PushDecision } from '../decision-table.ts';
 import type { IncomingCallReporting } from '../push/push-kit-manager.ts';
 import type { ServerCallAction } from '../signalling/native-call-control.ts';
-import { CallDeadline } from './call-deadline.ts';
+import { SHELL_POLICY } from '../shell-policy.ts';
+import { CallDeadline, ringTimeoutMs } from './call-deadline.ts';
 import type { AppCall, CallRegistry } from './call-registry.ts';
 
 /** Where CallKit's news goes: the page (through the bridge), the native socket and the media engine. */
@@ -38,6 +39,10 @@ export interface CallKitAdapteeDelegate {
 
 export class CallKitAdaptee implements IncomingCallReporting {
   private readonly watchdog: CallDeadline;
+  /** Ends a call nobody answered when neither the page nor the server is there to say so. */
+  private readonly ringTimer = new CallDeadline(() => this.ringTimeoutMs);
+  /** The server's no-answer timeout plus the margin; set from `session:welcome`. */
+  ringTimeoutMs = SHELL_POLICY.defaultRingTimeoutMs.value;
   /** The call that last got `didActivate`; `didDeactivate` often arrives after it has ended. */
   private lastAudioOwner: string | null = null;
 
@@ -110,11 +115,10 @@ export class CallKitAdaptee implements IncomingCallReporting {
     this.tell({ type: 'callkit.held', callId, held });
   }
 
+  /** As the shell: the page's mute is a `CXSetMutedCallAction` too, so CallKit's screen agrees. */
   muteFromPage(callId: string, muted: boolean): void {
-    const call = this.registry.get(callId);
-    if (!call) return;
-    call.muted = muted;
-    this.delegate.setMuted(callId, muted);
+    if (!this.registry.has(callId)) return;
+    this.system.requestSetMuted(callId, muted);
   }
 
   // ---- PushKit → CallKit (P1–P6): reported before the push delegate returns ----
@@ -122,11 +126,19 @@ export class CallKitAdaptee implements IncomingCallReporting {
   reportIncoming(d: PushDecision): void {
     switch (d.kind) {
       case 'ring': {
-        const id = d.payload.callId;
-        this.report(id, null, 'push', {
-          handle: d.payload.caller.handle,
-          name: d.payload.caller.displayName,
-        });
+        const { callId: id, caller } = d.payload;
+        // S8: the caller's user id, as on every other path (the page's schema accepts no other
+        // `Peer.id`), and CallKit's handle is that id too (Recents invites it).
+        const peer = {
+          id: this.faults.pushPeerIsUsername ? caller.handle : caller.id,
+          displayName: caller.displayName,
+        };
+        // S2: rings for the server's no-answer timeout the push carries, not until `expiresAt`
+        // (the deadline to report, PushDecision P4).
+        const ringsForMs = this.faults.ringUntilExpiresAt
+          ? d.payload.expiresAt - Date.now()
+          : ringTimeoutMs(d.payload.ringTimeoutMs);
+        this.report(id, peer, 'push', ringsForMs);
         this.tell({ type: 'callkit.reported', callId: id });
         return;
       }
@@ -164,6 +176,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
   outgoingConnected(callId: string): void {
     const call = this.registry.get(callId);
     if (!call || call.connectedAt !== null) return;
+    this.ringTimer.disarm(callId);
     call.connectedAt = Date.now();
     this.registry.markAnswered(callId, call.connectedAt);
     this.system.reportOutgoingConnected(callId);
@@ -195,6 +208,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
     call.answeredAt = Date.now();
     this.system.log('reported', callId, 'CXStartCallAction');
     this.armWatchdog(callId);
+    this.ringTimer.arm(callId, () => this.ringedOut(callId));
     this.system.startFulfilled(callId);
   }
 
@@ -203,6 +217,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
     if (call?.system !== 'reported' || call.answeredAt !== null) return;
     call.answeredAt = Date.now();
     call.connectedAt = call.answeredAt;
+    this.ringTimer.disarm(callId);
     this.registry.markAnswered(callId, call.answeredAt);
     this.armWatchdog(callId);
     this.tell({ type: 'callkit.answered', callId });
@@ -218,6 +233,15 @@ export class CallKitAdaptee implements IncomingCallReporting {
     this.finish(callId, call.direction === 'incoming' && call.answeredAt === null ? 'decline' : 'hangup');
     this.tell({ type: 'callkit.ended', callId, reason: 'local' });
     this.system.endFulfilled(callId);
+  }
+
+  /** The system's mute button, Siri, or the page's mute: the engine and the page follow. */
+  performSetMuted(callId: string, muted: boolean): void {
+    const call = this.registry.get(callId);
+    if (!call || call.muted === muted) return;
+    call.muted = muted;
+    this.delegate.setMuted(callId, muted);
+    this.tell({ type: 'callkit.muted', callId, muted });
   }
 
   performSetHeld(callId: string, held: boolean): void {
@@ -285,21 +309,20 @@ export class CallKitAdaptee implements IncomingCallReporting {
   /** The process is killed: no deadline outlives it. */
   terminate(): void {
     this.watchdog.disarmAll();
+    this.ringTimer.disarmAll();
   }
 
   // ---- internals ----
 
-  /** A1 then the report; a duplicate gets "call UUID already exists" from CallKit (P2, S9). */
-  private report(
-    callId: string,
-    peer: Peer | null,
-    source: 'page' | 'push',
-    handle = { handle: peer?.id ?? '', name: peer?.displayName ?? '' },
-  ): void {
+  /**
+   * A1 then the report; a duplicate gets "call UUID already exists" from CallKit (P2, S9). Once
+   * reported it rings for `ringsForMs` (a push's) or the welcome's ring timeout.
+   */
+  private report(callId: string, peer: Peer, source: 'page' | 'push', ringsForMs = this.ringTimeoutMs): void {
     this.registry.insert(callId, 'incoming', peer, source === 'push');
     this.delegate.didReport(callId, 'incoming');
     this.system.assignConfiguration('before reportNewIncomingCall (A1)');
-    this.system.reportNewIncomingCall(callId, handle, (error) => {
+    this.system.reportNewIncomingCall(callId, { handle: peer.id, name: peer.displayName }, (error) => {
       const now = this.registry.get(callId);
       if (!now) return;
       if (error) {
@@ -308,6 +331,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
       }
       now.system = 'reported';
       this.system.log('reported', callId, source);
+      this.ringTimer.arm(callId, () => this.ringedOut(callId), ringsForMs);
       if (now.endWhenReported) this.end(callId, now.endWhenReported);
       else if (now.answerWhenReported) this.system.requestAnswer(callId);
     });
@@ -323,10 +347,21 @@ export class CallKitAdaptee implements IncomingCallReporting {
     this.tell({ type: 'callkit.ended', callId, reason });
   }
 
+  /** Nobody answered in time, and neither the server nor the page ended the call. */
+  private ringedOut(callId: string): void {
+    const call = this.registry.get(callId);
+    if (!call || call.connectedAt !== null) return;
+    this.system.log('ring-timeout', callId, call.direction);
+    this.system.reportCallEnded(callId, 'unanswered');
+    this.finish(callId, call.direction === 'incoming' && call.answeredAt === null ? 'decline' : 'hangup');
+    this.tell({ type: 'callkit.ended', callId, reason: 'unanswered' });
+  }
+
   /** The call leaves the shell; the server hears `server` unless it ended the call itself. */
   private finish(callId: string, server: ServerCallAction | null): void {
     if (!this.registry.has(callId)) return;
     this.watchdog.disarm(callId);
+    this.ringTimer.disarm(callId);
     this.delegate.stopMedia(callId);
     this.registry.remove(callId);
     this.delegate.didEnd(callId, server, () => {

@@ -15,7 +15,11 @@ import { NativePeerConnections, type NativeSignalling } from './native-peer-conn
 
 export interface NativeMediaEngineDelegate {
   tellPage(message: Outgoing): void;
-  /** The media connection closed while the page may be asleep (A8): the call ends everywhere. */
+  /**
+   * The media connection closed while the page may be asleep (A8), or its negotiation failed (a
+   * publish refused or unacked, a downstream offer that can't be applied: S7): the call ends
+   * everywhere, from the shell.
+   */
   lostMedia(callId: string, why: string): void;
 }
 
@@ -25,7 +29,10 @@ export class NativeMediaEngine {
   private readonly heard = new Map<string, AudioMonitor>();
   /** The server's downstream offers that came before the call's session. */
   private readonly offers = new Map<string, string>();
-  /** The page's latest `media.ice-servers`, for the next call's peer connections. */
+  /**
+   * The latest ICE servers, the page's `media.ice-servers` or the shell's own welcome and renewals
+   * (whichever came last), for the next call's peer connections.
+   */
   private iceServers: RTCIceServer[] = [];
   /** The rig's signatures: each call's native audio windows say whose tones they carried. */
   private signatures: ToneSignatures | null = null;
@@ -58,6 +65,8 @@ export class NativeMediaEngine {
   /** The server has this device in the call: its session negotiates on `signalling`. */
   join(callId: string, signalling: NativeSignalling, audioEnabled: boolean): void {
     if (this.sessions.has(callId)) return;
+    const relays = this.iceServers.filter((s) => [s.urls].flat().some((u) => u.startsWith('turn'))).length;
+    this.system.log('media-joined', callId, `iceServers=${this.iceServers.length} turn=${relays}`);
     const session = new MediaSession(
       callId,
       (msg) => this.delegate.tellPage(msg),
@@ -67,6 +76,7 @@ export class NativeMediaEngine {
         log: (kind, detail) => this.system.log(kind, callId, detail),
       },
       this.iceServers,
+      () => this.system.recordPermission === 'granted',
     );
     this.sessions.set(callId, session);
     const monitor = new AudioMonitor(() => session.statsNow());
@@ -118,6 +128,16 @@ export class NativeMediaEngine {
     this.offers.delete(callId);
   }
 
+  /**
+   * `rebuildAfterMediaServicesReset`: every audio object is gone, the peer connections with them.
+   * Each call gets new connections and publishes again; the SFU takes the new upstream in place of
+   * the old one and offers the downstream again on a new transport (MediaRoom `dropNativeMedia`).
+   */
+  rebuildAfterMediaServicesReset(): void {
+    this.system.log('media-rebuilt', undefined, `calls=${this.sessions.size}`);
+    for (const session of this.sessions.values()) session.rebuild();
+  }
+
   /** The process is killed: every session and monitor goes with it. */
   terminate(): void {
     for (const session of this.sessions.values()) session.stop();
@@ -127,7 +147,10 @@ export class NativeMediaEngine {
 
 /** One call's media (the Swift engine's `Session`): its two peer connections and its capture gate. */
 class MediaSession {
-  private readonly engine: NativePeerConnections;
+  private engine: NativePeerConnections;
+  private signalling: NativeSignalling | null = null;
+  /** The last downstream offer taken: a resync after a reconnect carries it again. */
+  private lastOffer: string | null = null;
   private audioEnabled = false;
   private applying: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -140,30 +163,60 @@ class MediaSession {
       closed(why: string): void;
       log(kind: string, detail: string): void;
     },
-    iceServers: RTCIceServer[],
+    private readonly iceServers: RTCIceServer[],
+    private readonly recordingAllowed: () => boolean,
   ) {
-    this.engine = new NativePeerConnections(
+    this.engine = this.connections();
+  }
+
+  private connections(): NativePeerConnections {
+    return new NativePeerConnections(
       {
-        failed: (why) => notify.closed(why),
+        failed: (why) => this.notify.closed(why),
         recovering: (on) =>
-          tell({ type: 'media.connection', callId, state: on ? 'restarting' : 'connected' }),
-        lost: () => notify.closed('media connection lost'),
+          this.tell({
+            type: 'media.connection',
+            callId: this.callId,
+            state: on ? 'restarting' : 'connected',
+          }),
+        lost: () => this.notify.closed('media connection lost'),
         // NativeMediaEngine.swift's `ice restart <leg> attempt=<n> after <event>` and
         // `ice restart <leg> not negotiated` lines, in the system's event log.
         restarting: (leg, attempt, after) =>
-          notify.log('ice-restart', `${leg} attempt=${attempt} after ${after}`),
-        notNegotiated: (leg, why) => notify.log('ice-restart-not-negotiated', `${leg}: ${why}`),
+          this.notify.log('ice-restart', `${leg} attempt=${attempt} after ${after}`),
+        notNegotiated: (leg, why) => this.notify.log('ice-restart-not-negotiated', `${leg}: ${why}`),
       },
-      iceServers,
+      this.iceServers,
+      this.recordingAllowed,
     );
   }
 
   prepare(signalling: NativeSignalling): void {
-    this.engine.prepare(signalling).catch((err: unknown) => this.failed(err));
+    this.signalling = signalling;
+    this.engine.prepare(signalling).catch((err: unknown) => this.negotiationFailed(err));
+  }
+
+  /** New connections after a media-services reset: a new publish, and the server's next offer for the new subscriber. */
+  rebuild(): void {
+    const signalling = this.signalling;
+    if (this.stopped || !signalling) return;
+    const old = this.engine;
+    const wasCapturing = old.capturing;
+    old.stop();
+    if (wasCapturing) {
+      this.notify.capture(false);
+      this.tell({ type: 'media.capture', callId: this.callId, capturing: false });
+    }
+    this.engine = this.connections();
+    this.lastOffer = null;
+    this.prepare(signalling);
+    this.apply();
   }
 
   subscriberOffer(sdp: string): void {
-    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.failed(err));
+    if (sdp === this.lastOffer) return;
+    this.lastOffer = sdp;
+    this.engine.acceptRemoteOffer(sdp).catch((err: unknown) => this.negotiationFailed(err));
   }
 
   setAudioEnabled(on: boolean): void {
@@ -214,6 +267,13 @@ class MediaSession {
   private failed(err: unknown): void {
     if (!this.stopped)
       this.tell({ type: 'media.failed', callId: this.callId, why: String(err).slice(0, 500) });
+  }
+
+  /** NativeMediaEngine.fail: the page hears why, and the call ends from here, not when the page runs. */
+  private negotiationFailed(err: unknown): void {
+    if (this.stopped) return;
+    this.failed(err);
+    this.notify.closed(String(err).slice(0, 500));
   }
 
   /** Serialised, so that a quick on/off/on never leaves a stray microphone running. */

@@ -58,8 +58,13 @@ export class NativePeerConnections {
 
   constructor(
     private readonly events: NativeEngineEvents,
-    /** From the page's `media.ice-servers`, as the shell's native engine gets them. */
+    /** The page's `media.ice-servers` or the shell's own welcome, as the native engine gets them. */
     private readonly iceServers: RTCIceServer[] = [],
+    /**
+     * The app's permission to record: without it iOS records "only silence" (Apple, Audio Session
+     * Programming Guide, "Protecting User Privacy"), so the track runs but carries nothing.
+     */
+    private readonly recordingAllowed: () => boolean = () => true,
   ) {
     this.player = document.createElement('audio');
     this.player.autoplay = true;
@@ -124,7 +129,7 @@ export class NativePeerConnections {
       track.stop();
       return;
     }
-    track.enabled = !this.muted;
+    track.enabled = !this.muted && this.recordingAllowed();
     this.track = track;
     await this.sender?.replaceTrack(track);
     this.player.muted = false;
@@ -144,7 +149,7 @@ export class NativePeerConnections {
 
   setMuted(muted: boolean): void {
     this.muted = muted;
-    if (this.track) this.track.enabled = !muted;
+    if (this.track) this.track.enabled = !muted && this.recordingAllowed();
   }
 
   async stats(): Promise<MediaStats> {

@@ -18,13 +18,37 @@ export interface IncomingCallReporting {
   reportIncoming(decision: PushDecision): void;
 }
 
+/** `onTokenChanged` / `onTokenInvalidated` in PushKitManager.swift. */
+export interface PushTokenEvents {
+  /** The page registers it with the server. */
+  tokenChanged(token: SimulatedVoipToken): void;
+  /** The shell's own socket unregisters this one token. */
+  tokenInvalidated(lastToken: string): void;
+}
+
 export class PushKitManager {
   constructor(
     private readonly system: CallKitSimulator,
     private readonly registry: CallRegistry,
     private readonly reporter: IncomingCallReporting,
-    readonly token: SimulatedVoipToken | null,
+    private current: SimulatedVoipToken | null,
+    private readonly events: PushTokenEvents,
   ) {}
+
+  get token(): SimulatedVoipToken | null {
+    return this.current;
+  }
+
+  /** `didInvalidatePushTokenFor`, then `didUpdate` with the new token. */
+  rotate(token: string): void {
+    const last = this.current;
+    if (!last) return;
+    this.current = { ...last, token };
+    this.system.log('voip-token-invalidated', undefined, last.token.slice(-8));
+    this.events.tokenInvalidated(last.token);
+    this.system.log('voip-token-updated', undefined, token.slice(-8));
+    this.events.tokenChanged(this.current);
+  }
 
   didReceiveIncomingPush(payload: unknown, mustReport: boolean): void {
     const d = decidePush(payload, {
