@@ -37,6 +37,7 @@ export default tseslint.config(
     files: [
       'e2e/src/cli/rig-options.ts',
       'e2e/src/rig/rig.ts',
+      'e2e/src/stack/devtools-browser.ts',
       'e2e/src/farm/physical-iphone.ts',
       'e2e/src/farm/push-entitlement.ts',
       'e2e/test/unit/device-profiles.test.ts',

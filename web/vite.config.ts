@@ -1,4 +1,6 @@
-import { dirname, resolve } from 'node:path';
+import fs from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { VitePWA } from 'vite-plugin-pwa';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -27,6 +29,49 @@ function websocketOnly(): Plugin {
   };
 }
 
+/** What is worth compressing: text. Images are compressed already; source maps are not fetched by pages. */
+const COMPRESSIBLE = /\.(?:js|css|html|svg|webmanifest|json)$/;
+
+/**
+ * Writes a Brotli (`.br`) and a gzip (`.gz`) copy next to every text file of the build, which the
+ * server sends as they are (sirv's `brotli` / `gzip` options pick `<file>.br` / `<file>.gz` by the
+ * request's Accept-Encoding and set Content-Encoding and `Vary: Accept-Encoding`: sirv 3.0.2
+ * build.mjs:128-129,172-174,190-191). Compressing once at build time, at the highest levels, costs
+ * nothing per request. It runs last (`order: 'post'`, sequential), after vite-plugin-pwa has written
+ * the service worker in its own closeBundle, so the worker is compressed too. A copy that is not
+ * smaller is not written.
+ */
+function precompress(): Plugin {
+  let outDir = '';
+  return {
+    name: 'precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    closeBundle: {
+      order: 'post',
+      sequential: true,
+      handler() {
+        for (const name of fs.readdirSync(outDir, { recursive: true, encoding: 'utf8' })) {
+          if (!COMPRESSIBLE.test(name)) continue;
+          const file = join(outDir, name);
+          const raw = fs.readFileSync(file);
+          const br = brotliCompressSync(raw, {
+            params: {
+              [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+              [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length,
+            },
+          });
+          const gz = gzipSync(raw, { level: zlib.Z_BEST_COMPRESSION });
+          if (br.length < raw.length) fs.writeFileSync(`${file}.br`, br);
+          if (gz.length < raw.length) fs.writeFileSync(`${file}.gz`, gz);
+        }
+      },
+    },
+  };
+}
+
 /**
  * `vite build` is the product (`dist/`, what `npm start` serves). `vite build --mode qa` adds the
  * QA pages into `dist-qa/`, which the e2e suite and the rig serve: the shell simulator plays an
@@ -39,8 +84,6 @@ export default defineConfig(({ mode }) => {
       target: 'es2022',
       sourcemap: true,
       outDir: qa ? 'dist-qa' : 'dist',
-      // Read by `npm run bench:bundle`: the entry chunk and what it imports statically.
-      manifest: true,
       rollupOptions: {
         input: {
           main: resolve(import.meta.dirname, 'index.html'),
@@ -62,6 +105,7 @@ export default defineConfig(({ mode }) => {
         manifest: false,
         injectManifest: { globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'] },
       }),
+      precompress(),
     ],
   };
 });

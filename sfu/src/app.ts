@@ -11,13 +11,14 @@ import sirv from 'sirv';
 import type { AccountService } from './accounts/account-service.ts';
 import type { CallService } from './call/call-service.ts';
 import { createApi } from './http/api.ts';
+import { hostAllowed, hostOnly, type HostPolicy } from './http/host-policy.ts';
 import { checkOrigin } from './http/origin-policy.ts';
 import type { RequestView } from './http/proxy-trust.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Member, Presence } from './presence/presence.ts';
-import type { IceServer, SessionEndReason } from './protocol/index.ts';
+import { ErrorCode, type IceServer, type SessionEndReason } from './protocol/index.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
 import { registerPushHandlers, type PushHandlerDeps } from './signalling/push.handlers.ts';
@@ -43,6 +44,8 @@ export interface AppComponents {
   tls?: { cert: string; key: string } | undefined;
   /** How requests are read through trusted reverse proxies. */
   view: RequestView;
+  /** The host names it answers to (DNS rebinding). */
+  hosts: HostPolicy;
   ice: IceServerSource;
   /** The embedded TURN relay, when there is one (its state is in /healthz). */
   relay: CoturnRelay | null;
@@ -55,13 +58,6 @@ export interface IceServerSource {
   refreshMs: number;
 }
 
-/** `host:port`, `[v6]:port` or a bare name → the host part. */
-function hostOnly(hostHeader: string | undefined): string {
-  if (!hostHeader) return '';
-  const v6 = /^\[([^\]]+)\]/.exec(hostHeader);
-  return v6?.[1] ?? hostHeader.replace(/:\d+$/, '');
-}
-
 export interface Application {
   httpServer: http.Server;
   io: AppServer;
@@ -72,6 +68,10 @@ export function createApplication(c: AppComponents): Application {
     ? sirv(c.webDir, {
         single: true,
         dev: false,
+        // The build writes `<file>.br` and `<file>.gz` beside each text file (web/vite.config.ts):
+        // sirv sends the one the request accepts (Brotli first), with Content-Encoding and
+        // `Vary: Accept-Encoding` (sirv 3.0.2 build.mjs:172-174,190-191), else the file as it is.
+        brotli: true,
         gzip: true,
         etag: true,
         // Hashed build assets never change; everything else (the shell, the service worker, the
@@ -87,14 +87,37 @@ export function createApplication(c: AppComponents): Application {
         res.end('The web app is not built: run `npm run build`.\n');
       };
   const api = createApi(c.accounts, c.calls, c.view, c.log.child({ module: 'api' }));
+  const log = c.log.child({ module: 'signalling' });
+  const httpLog = c.log.child({ module: 'http' });
   const handle: http.RequestListener = (req, res) => {
     for (const [name, value] of Object.entries(securityHeaders(req, c.view))) res.setHeader(name, value);
+    if (!hostAllowed(req, c.view, c.hosts)) {
+      httpLog.warn(
+        { host: req.headers.host, path: req.url },
+        'request for a host name this server does not serve refused (see ALLOWED_HOSTS)',
+      );
+      // 421 Misdirected Request (RFC 9110 §15.5.20): not a name this server answers for.
+      res.writeHead(421, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: ErrorCode.ForbiddenOrigin,
+            message: 'this server does not answer to that host name',
+          },
+        }),
+      );
+      return;
+    }
     if (req.url === '/healthz') {
+      // Readiness and load, not process ids: those are in the server's log for its operator.
       res.writeHead(c.media.isReady ? 200 : 503, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
-          media: { ready: c.media.isReady, workers: c.media.workers },
-          turn: c.relay ? { ready: c.relay.isReady, pid: c.relay.pid ?? null } : null,
+          media: {
+            ready: c.media.isReady,
+            workers: c.media.workers.map(({ slot, calls }) => ({ slot, calls })),
+          },
+          turn: c.relay ? { ready: c.relay.isReady } : null,
           calls: c.calls.activeCalls,
         }),
       );
@@ -105,11 +128,18 @@ export function createApplication(c: AppComponents): Application {
     });
   };
   const httpServer = c.tls ? https.createServer(c.tls, handle) : http.createServer(handle);
-  const log = c.log.child({ module: 'signalling' });
   const io: AppServer = new Server(httpServer, {
     serveClient: false,
     ...(c.ping ? { pingInterval: c.ping.intervalMs, pingTimeout: c.ping.timeoutMs } : {}),
     allowRequest: (req, cb) => {
+      if (!hostAllowed(req, c.view, c.hosts)) {
+        log.warn(
+          { host: req.headers.host },
+          'connection for a host name this server does not serve refused (see ALLOWED_HOSTS)',
+        );
+        cb(null, false);
+        return;
+      }
       const origin = checkOrigin(req, c.view);
       if (!origin.ok)
         log.warn(origin, 'connection from another origin refused (behind a proxy? see TRUST_PROXY)');

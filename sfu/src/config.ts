@@ -9,15 +9,15 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 
 function compilesAsTrust(v: string): boolean {
   try {
-    proxyaddr.compile(trustList(v));
+    proxyaddr.compile(commaList(v));
     return true;
   } catch {
     return false;
   }
 }
 
-/** `TRUST_PROXY` as the list proxy-addr compiles. */
-export const trustList = (v: string): string[] =>
+/** A comma-separated setting as its items (TRUST_PROXY, the TURN URLs, ALLOWED_HOSTS, the push test origins). */
+export const commaList = (v: string): string[] =>
   v
     .split(',')
     .map((s) => s.trim())
@@ -66,6 +66,11 @@ const EnvSchema = z.object({
    * server anyone can sign up on must not hand every new account a list of its users (review M7).
    */
   PRESENCE_DIRECTORY: z.enum(['on', 'off']).default('off'),
+  /**
+   * Host names (comma-separated) the server answers to besides `localhost`, `*.localhost` and IP
+   * literals: on loopback nothing else (DNS rebinding); beyond loopback, empty answers to any name.
+   */
+  ALLOWED_HOSTS: z.string().default(''),
   /** Accounts one client address may create per hour. */
   SIGNUP_LIMIT_PER_HOUR: z.coerce.number().int().positive().default(20),
   /**
@@ -126,7 +131,7 @@ const EnvSchema = z.object({
   TURN_URLS: z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? undefined : v.trim() === 'none' ? ('none' as const) : trustList(v)))
+    .transform((v) => (v === undefined ? undefined : v.trim() === 'none' ? ('none' as const) : commaList(v)))
     .refine(
       (v) => v === undefined || v === 'none' || (v.length > 0 && v.every((u) => TURN_URL.test(u))),
       'expected `none` or turn:HOST:PORT / turns:HOST:PORT URLs (optionally ?transport=udp|tcp)',
@@ -190,7 +195,7 @@ const EnvSchema = z.object({
   WEB_PUSH_TEST_ORIGINS: z
     .string()
     .optional()
-    .transform((v) => (v === undefined ? undefined : trustList(v)))
+    .transform((v) => (v === undefined ? undefined : commaList(v)))
     .refine(
       (v) => v === undefined || v.every((o) => LOOPBACK_ORIGIN.test(o)),
       'expected http(s)://127.0.0.1:PORT or http(s)://[::1]:PORT origins',

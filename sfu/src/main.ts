@@ -4,9 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { createSecureContext } from 'node:tls';
 import proxyaddr from 'proxy-addr';
-import { ConfigError, loadConfig, trustList, type Config } from './config.ts';
+import { ConfigError, loadConfig, commaList, type Config } from './config.ts';
+import type { HostPolicy } from './http/host-policy.ts';
 import { loadOrMakeCertificate } from './http/self-signed-cert.ts';
-import { createLogger, type Logger } from './log.ts';
+import { createLogger, terminalDestination, type Logger } from './log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from './server.ts';
 import { coturnInstalled } from './turn/coturn-relay.ts';
 
@@ -119,6 +120,16 @@ async function tlsOptions(c: Config, log: Logger): Promise<{ cert: string; key: 
   return { cert: own.cert, key: own.key };
 }
 
+/**
+ * The names the server answers to (sfu/src/http/host-policy.ts): ALLOWED_HOSTS; with none, any
+ * beyond loopback (HTTPS guards it), only loopback names on loopback.
+ */
+function hostPolicy(c: Config): HostPolicy {
+  const names = commaList(c.ALLOWED_HOSTS.toLowerCase());
+  const loopback = c.HOST === 'localhost' || isLoopback(c.HOST, 0);
+  return { names, anyName: !loopback && names.length === 0 };
+}
+
 const WILDCARD = new Set(['0.0.0.0', '::']);
 
 /** The IPv4 address of the interface holding the default route (what a wildcard SFU announces). */
@@ -192,7 +203,7 @@ function turnOptions(c: Config, log: Logger, sfuAddresses: string[]): TurnOption
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger(config.LOG_LEVEL, terminalDestination());
   fs.mkdirSync(config.DATA_DIR, { recursive: true });
   if (!fs.existsSync(config.WEB_DIR)) log.warn({ dir: config.WEB_DIR }, 'PWA not built: run `npm run build`');
   const tls = await tlsOptions(config, log);
@@ -224,7 +235,8 @@ async function main(): Promise<void> {
     push: pushOptions(config),
     ...(tls ? { tls } : {}),
     ...(turn ? { turn } : {}),
-    trustProxy: trustList(config.TRUST_PROXY),
+    trustProxy: commaList(config.TRUST_PROXY),
+    hosts: hostPolicy(config),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
     inviteLimits: {

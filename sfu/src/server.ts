@@ -7,6 +7,7 @@ import { AccountService, type AccountLimits } from './accounts/account-service.t
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
 import { InviteLimits, type InviteLimitOptions } from './call/invite-limits.ts';
+import type { HostPolicy } from './http/host-policy.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   tls?: { cert: string; key: string };
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
+  /** The host names it answers to (default: loopback names and IP literals only). */
+  hosts?: HostPolicy;
   accountLimits?: AccountLimits;
   /** Invites per caller and per callee, pushes per device (default DEFAULT_INVITE_LIMITS). */
   inviteLimits?: InviteLimitOptions;
@@ -223,15 +226,19 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     push: { repo: pushRepo, vapidPublicKey: web.publicKey, bundleIds: p.bundleIds ?? [], endpoints },
     tls: o.tls,
     view: createRequestView(o.trustProxy ?? []),
+    hosts: o.hosts ?? { names: [], anyName: false },
     ice,
     relay,
   });
   // A session's expiry is checked at each connection and request; this ends the connections it
   // outlived, within a sweep of its expiry, and keeps the table from growing forever.
-  const sweep = setInterval(() => {
+  const purge = () => {
     const ended = accounts.purgeExpired();
     if (ended) o.log.info({ ended }, 'expired sessions purged');
-  }, o.sessionSweepMs ?? 60_000);
+  };
+  // At start too: sessions that expired while the server was down are never read again.
+  purge();
+  const sweep = setInterval(purge, o.sessionSweepMs ?? 60_000);
   sweep.unref();
   return {
     ...app,

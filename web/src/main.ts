@@ -4,7 +4,7 @@ import './page.css';
 import { createBrowserPhone } from './app/browser-phone.ts';
 import './app/sp-app.ts';
 import { CaptureWatch } from './debug/capture-watch.ts';
-import { installCaptureAtRing, installTestHooks } from './debug/test-hooks.ts';
+import { installTestHooks } from './debug/test-hooks.ts';
 import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
 
@@ -21,8 +21,9 @@ const pageEngineInShell =
 const captures =
   import.meta.env.MODE === 'qa' && navigator.mediaDevices ? new CaptureWatch(navigator.mediaDevices) : null;
 const phone = createBrowserPhone(shell, pageEngineInShell);
-installTestHooks(phone, captures);
-if (import.meta.env.MODE === 'qa') installCaptureAtRing(phone);
+// The rig's read-only window (`window.softphone`) only in QA builds: its snapshot holds the whole
+// state, TURN credentials included, which a production page must not hand to any script on it.
+if (import.meta.env.MODE === 'qa') installTestHooks(phone, captures);
 const installed = new InstalledApp();
 
 const app = document.createElement('sp-app');

@@ -233,17 +233,26 @@ export class Party {
 
   /**
    * Asks the page to record whose signature its audio windows carry (again: a reload forgets it).
-   * Nothing without tones (a level-only party), nor on a production build (`--server-url`), which
-   * has no such hook: its windows carry no tones and are judged by level, and say so.
+   * Nothing without tones (a level-only party): its windows carry no tones and are judged by level,
+   * and say so.
    */
   async listen(): Promise<void> {
     const all = this.tones?.all;
-    if (all && Object.keys(all).length)
-      await this.driver.execute((s) => window.softphone.listenFor?.(s), all);
+    if (all && Object.keys(all).length) await this.driver.execute((s) => window.softphone?.listenFor(s), all);
   }
 
+  /**
+   * The page's figures. Only a QA build has the hooks (a production page must not expose its
+   * state): a rig against a running server (`--server-url`) needs that server to serve the QA build.
+   */
   async snapshot(sinceWindow = 0): Promise<PhoneSnapshot> {
-    return this.driver.execute((since: number) => window.softphone.snapshot(since), sinceWindow);
+    const snap = await this.driver.execute(
+      (since: number) => window.softphone?.snapshot(since) ?? null,
+      sinceWindow,
+    );
+    if (!snap)
+      throw new Error(`${this.who}: the page has no window.softphone (still loading, or not a QA build)`);
+    return snap;
   }
 
   /**
@@ -260,7 +269,7 @@ export class Party {
    */
   async setCaptureAtRing(on: boolean): Promise<void> {
     const ok = await this.driver.execute((o: boolean) => {
-      if (!window.softphone.setCaptureAtRing) return false;
+      if (!window.softphone) return false;
       window.softphone.setCaptureAtRing(o);
       return true;
     }, on);

@@ -92,7 +92,8 @@ export async function startSoftphoneServer(
 ): Promise<SoftphoneServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-'));
   const apns = opts.apns ? await startApns(dataDir, opts.apns) : null;
-  if (!fs.existsSync(path.join(WEB_QA_DIR, 'shell-simulator.html'))) {
+  // Another build (WEB_DIR) is the caller's to have made.
+  if (!opts.env?.['WEB_DIR'] && !fs.existsSync(path.join(WEB_QA_DIR, 'shell-simulator.html'))) {
     throw new Error('the QA build of the web app is missing: run `npm run build:qa` first');
   }
   const port = await freePort();
@@ -149,8 +150,20 @@ export async function startSoftphoneServer(
     apns: apns?.handle ?? null,
     async mediaWorkers() {
       const res = await fetch(new URL('/healthz', url));
-      const body = (await res.json()) as { media: { workers: { pid: number; calls: number }[] } };
-      return body.media.workers;
+      const body = (await res.json()) as { media: { workers: { slot: number; calls: number }[] } };
+      // /healthz shows no process ids: which process runs each slot is in the server's log.
+      const pids = new Map<number, number>();
+      for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+        if (!line.includes('"media worker started"')) continue;
+        const { slot, pid } = JSON.parse(line) as { slot: number; pid: number };
+        pids.set(slot, pid);
+      }
+      return body.media.workers.map(({ slot, calls }) => {
+        const pid = pids.get(slot);
+        if (pid === undefined)
+          throw new Error(`the server log names no process for media worker slot ${slot}`);
+        return { pid, calls };
+      });
     },
     callDirections(callId) {
       return readCalls((calls) => calls.directions(callId));

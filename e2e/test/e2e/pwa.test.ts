@@ -122,6 +122,10 @@ describe('installable PWA', { timeout: 240_000 }, () => {
     const rewritten = sw.replace(/("revision":")[0-9a-f]+(","url":"index\.html")/, `$1${marker}$2`);
     assert.notEqual(rewritten, sw, 'the precache manifest lists index.html');
     fs.writeFileSync(swPath, rewritten);
+    // The build's compressed copies of the two are now stale (the server would send them first):
+    // without them the new files go out as they are.
+    for (const file of [indexPath, swPath])
+      for (const ext of ['.br', '.gz']) fs.rmSync(file + ext, { force: true });
     // Deployed as a real deploy is: the server restarts on the new files.
     await rig.server?.restart();
     await party.waitForScreen('contacts', 20_000);

@@ -1,8 +1,11 @@
 /**
  * Sign-up, sign-in and sessions. A session token is 32 random bytes handed to the browser once
  * (in an httpOnly cookie); only its SHA-256 is stored. Sign-in failures are rate limited per
- * address and username, and attempts per address, so guessing is slow and slow for everyone else;
- * sign-ups per address, so one client can't fill the database (or burn CPU on scrypt).
+ * address and username, per username from any address (a guesser spread over many addresses), and
+ * attempts per address, so guessing is slow and slow for everyone else; sign-ups per address, so
+ * one client can't fill the database (or burn CPU on scrypt). The per-username limit is the
+ * trade-off every lockout makes: someone who knows a username can keep its owner out of signing in
+ * for up to its window (15 minutes), which is what makes guessing from a botnet hopeless.
  */
 import crypto from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
@@ -19,6 +22,8 @@ import type { UserRow, UsersRepo } from '../store/users.repo.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 export const SESSION_TTL_MS = 30 * 24 * 3600 * 1000;
+/** Failed sign-ins one username takes from all addresses together in 15 minutes. */
+export const USER_FAILURES_PER_15_MIN = 20;
 
 export class AccountError extends Error {
   constructor(
@@ -56,6 +61,11 @@ export interface AccountLimits {
 export class AccountService {
   /** Failed sign-ins per address and username. */
   private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60 });
+  /** Failed sign-ins per username, from any address; not cleared by a success (a guesser's tries stay counted). */
+  private readonly userFailures = new RateLimiterMemory({
+    points: USER_FAILURES_PER_15_MIN,
+    duration: 15 * 60,
+  });
   /** Every sign-in attempt per address. */
   private readonly attempts = new RateLimiterMemory({ points: 30, duration: 15 * 60 });
   /** Sign-ups per address. */
@@ -88,14 +98,21 @@ export class AccountService {
   }
 
   async signIn(req: SignInRequest, address: string): Promise<SignedIn> {
-    const failureKey = `${address}|${req.username.toLowerCase()}`;
+    const username = req.username.toLowerCase();
+    const failureKey = `${address}|${username}`;
     await this.consume(this.attempts, address);
-    const previous = await this.failures.get(failureKey);
-    if (previous && previous.remainingPoints <= 0) throw this.limited(previous);
+    for (const [limiter, key] of [
+      [this.failures, failureKey],
+      [this.userFailures, username],
+    ] as const) {
+      const previous = await limiter.get(key);
+      if (previous && previous.remainingPoints <= 0) throw this.limited(previous);
+    }
 
     const user = this.users.byUsername(req.username);
     const ok = await verifyPassword(req.password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !ok) {
+      await this.userFailures.penalty(username);
       await this.consume(this.failures, failureKey);
       throw new AccountError(ErrorCode.BadCredentials, 'wrong username or password');
     }

@@ -13,6 +13,8 @@ export interface RequestView {
   protocol(req: http.IncomingMessage): 'http' | 'https';
   /** The host the client asked for (`host:port` as in an origin). */
   host(req: http.IncomingMessage): string | undefined;
+  /** The direct peer is a reverse proxy listed in `TRUST_PROXY`. */
+  fromTrustedProxy(req: http.IncomingMessage): boolean;
 }
 
 const firstOf = (header: string | string[] | undefined): string | undefined => {
@@ -36,5 +38,6 @@ export function createRequestView(trusted: string[]): RequestView {
     },
     host: (req) =>
       (fromTrustedProxy(req) ? firstOf(req.headers['x-forwarded-host']) : undefined) ?? req.headers.host,
+    fromTrustedProxy,
   };
 }

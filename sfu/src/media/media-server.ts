@@ -17,8 +17,12 @@ export interface MediaServerOptions {
   log: Logger;
 }
 
-/** One worker as operators (and tests that kill one on purpose) see it. */
+/**
+ * One live worker. `/healthz` shows its slot and calls, not its pid: the log says which process
+ * each slot runs ('media worker started'), for operators and for tests that kill one on purpose.
+ */
 export interface WorkerStatus {
+  slot: number;
   pid: number;
   calls: number;
 }
@@ -62,7 +66,7 @@ export class MediaServer {
   }
 
   get workers(): WorkerStatus[] {
-    return this.slots.flatMap((s) => (s.worker ? [{ pid: s.worker.pid, calls: s.calls }] : []));
+    return this.slots.flatMap((s, slot) => (s.worker ? [{ slot, pid: s.worker.pid, calls: s.calls }] : []));
   }
 
   async start(): Promise<void> {
@@ -125,6 +129,7 @@ export class MediaServer {
     slot.calls = 0;
     slot.startedAt = Date.now();
     worker.on('died', (err) => this.onDied(slot, worker, err));
+    this.log.info({ slot: this.slots.indexOf(slot), pid: worker.pid }, 'media worker started');
   }
 
   private onDied(slot: Slot, worker: ms.Worker, err: Error): void {

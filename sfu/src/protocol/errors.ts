@@ -31,6 +31,11 @@ export enum ErrorCode {
   BadCredentials = 'bad-credentials',
   /** A state-changing request or a connection from a page of another origin. */
   ForbiddenOrigin = 'forbidden-origin',
+  /**
+   * The VoIP token or Web Push subscription is registered to another account's device: it stays
+   * there until that device signs out or the push service retires it.
+   */
+  PushAddressTaken = 'push-address-taken',
   /** Too many attempts (sign-ins, invites); retry later (`retryAfterMs` says when, on the socket). */
   RateLimited = 'rate-limited',
   /** Anything unexpected; details are in the server log only. */

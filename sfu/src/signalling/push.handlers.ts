@@ -29,7 +29,10 @@ export function registerPushHandlers(
   onRequest(socket, 'push:register-voip', log, (reg) => {
     if (bundleIds.length && !bundleIds.includes(reg.bundleId))
       throw new CallError(ErrorCode.InvalidPayload, `bundleId: this server does not push to ${reg.bundleId}`);
-    repo.registerVoip(deviceId, me, reg, Date.now());
+    if (!repo.registerVoip(deviceId, me, reg, Date.now())) {
+      log.warn({ user: me, device: deviceId }, 'VoIP token held by another account refused');
+      throw new CallError(ErrorCode.PushAddressTaken, 'this VoIP token is registered to another account');
+    }
     log.info(
       { user: me, device: deviceId, env: reg.environment, app: reg.appVersion },
       'VoIP token registered',
@@ -42,7 +45,13 @@ export function registerPushHandlers(
       log.warn({ user: me, device: deviceId, refused }, 'Web Push endpoint refused');
       throw new CallError(ErrorCode.InvalidPayload, `subscription.endpoint: ${refused}`);
     }
-    repo.registerWeb(deviceId, me, subscription, Date.now());
+    if (!repo.registerWeb(deviceId, me, subscription, Date.now())) {
+      log.warn({ user: me, device: deviceId }, 'Web Push endpoint held by another account refused');
+      throw new CallError(
+        ErrorCode.PushAddressTaken,
+        'this push subscription is registered to another account',
+      );
+    }
     log.info(
       { user: me, device: deviceId, host: new URL(subscription.endpoint).host },
       'Web Push subscription registered',

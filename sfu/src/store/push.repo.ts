@@ -15,8 +15,15 @@ export interface WebPushDevice {
 }
 
 export interface PushRepo {
-  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): void;
-  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): void;
+  /**
+   * Registers the device's VoIP token (and Web Push subscription, below). A token or endpoint held by
+   * another device of the same user moves to this one (a reinstall); one held by another user's
+   * device stays there and the call returns false: whoever learns someone's token must not be able
+   * to take their calls' pushes away. It is freed when that device signs out or the push service
+   * retires it.
+   */
+  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): boolean;
+  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): boolean;
   /** Forgets every registration of the device (sign-out). */
   unregisterDevice(deviceId: string): void;
   /** Forgets the device's VoIP registration if it still holds `token`; false when it holds another. */
@@ -35,8 +42,12 @@ export interface PushRepo {
 export class SqlitePushRepo implements PushRepo {
   constructor(private readonly db: Db) {}
 
-  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): void {
-    this.db.transaction(() => {
+  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): boolean {
+    return this.db.transaction(() => {
+      const holder = this.db
+        .prepare('SELECT user_id AS userId FROM voip_registrations WHERE token = ? AND device_id <> ?')
+        .get(r.token, deviceId) as { userId: string } | undefined;
+      if (holder && holder.userId !== userId) return false;
       this.db
         .prepare('DELETE FROM voip_registrations WHERE token = ? AND device_id <> ?')
         .run(r.token, deviceId);
@@ -49,11 +60,16 @@ export class SqlitePushRepo implements PushRepo {
              app_version = excluded.app_version, updated_at = excluded.updated_at`,
         )
         .run(deviceId, userId, r.token, r.environment, r.bundleId, r.appVersion, now);
+      return true;
     })();
   }
 
-  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): void {
-    this.db.transaction(() => {
+  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): boolean {
+    return this.db.transaction(() => {
+      const holder = this.db
+        .prepare('SELECT user_id AS userId FROM web_push_subscriptions WHERE endpoint = ? AND device_id <> ?')
+        .get(s.endpoint, deviceId) as { userId: string } | undefined;
+      if (holder && holder.userId !== userId) return false;
       this.db
         .prepare('DELETE FROM web_push_subscriptions WHERE endpoint = ? AND device_id <> ?')
         .run(s.endpoint, deviceId);
@@ -65,6 +81,7 @@ export class SqlitePushRepo implements PushRepo {
              p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at`,
         )
         .run(deviceId, userId, s.endpoint, s.keys.p256dh, s.keys.auth, now);
+      return true;
     })();
   }
 

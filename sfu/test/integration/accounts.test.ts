@@ -1,7 +1,10 @@
 /** Accounts over the real HTTP API and SQLite; nothing lost across a server restart. */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EndReason, ErrorCode, type AccountReply, type ErrorReply } from '../../src/protocol/index.ts';
+import { openDb } from '../../src/store/db.ts';
 import { connect, connectDevice, next, signUp, startHarness, type Harness } from './harness.ts';
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -110,6 +113,30 @@ describe('restart', { timeout: 60_000 }, () => {
         .get(b.deviceId) as { n: number };
       assert.equal(devices.n, 1, 'the device survived');
       again.socket.disconnect();
+    } finally {
+      await h2.stop();
+    }
+  });
+
+  it('purges expired sessions when it starts; live ones stay', async () => {
+    const h1 = await startHarness();
+    const live = await signUp(h1.url, 'Live');
+    const stale = await signUp(h1.url, 'Stale');
+    await h1.stop();
+    // The stale session's time is up (as after 30 days): its row is what a purge removes.
+    const hashOf = (u: typeof live) =>
+      crypto
+        .createHash('sha256')
+        .update(u.cookie.replace(/^sp_session=/, ''))
+        .digest('hex');
+    const db = openDb(path.join(h1.dataDir, 'softphone.db'));
+    db.prepare('UPDATE sessions SET expires_at = ? WHERE token_hash = ?').run(Date.now() - 1, hashOf(stale));
+    db.close();
+
+    const h2 = await startHarness({ dataDir: h1.dataDir });
+    try {
+      const rows = h2.server.db.prepare('SELECT token_hash AS t FROM sessions').all() as { t: string }[];
+      assert.deepEqual(rows, [{ t: hashOf(live) }]);
     } finally {
       await h2.stop();
     }

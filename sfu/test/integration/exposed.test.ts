@@ -92,7 +92,7 @@ function handshake(url: string, headers: Record<string, string>, ca?: string): P
 describe('on loopback (npm start)', { timeout: 90_000 }, () => {
   let s: ServerProcess;
   before(async () => {
-    s = await startServerProcess({ env: { SIGNUP_LIMIT_PER_HOUR: '3' } });
+    s = await startServerProcess({ env: { SIGNUP_LIMIT_PER_HOUR: '3', ALLOWED_HOSTS: 'Phone.Example' } });
   });
   after(async () => s.stop());
 
@@ -138,6 +138,49 @@ describe('on loopback (npm start)', { timeout: 90_000 }, () => {
     const live = cookieOf(again).split(';')[0] ?? '';
     assert.equal(await handshake(s.url, { cookie: live, origin: 'https://evil.example' }), 'refused');
     assert.equal(await handshake(s.url, { cookie: live, origin: s.url }), 'welcomed');
+  });
+
+  it('answers only to loopback names, IP literals and ALLOWED_HOSTS: a rebound name gets 421 everywhere, socket.io included', async () => {
+    const port = new URL(s.url).port;
+    for (const host of [
+      'evil.example',
+      `evil.example:${port}`,
+      `localhost.evil.example:${port}`,
+      'phone.example.evil',
+    ]) {
+      for (const p of ['/', '/api/me', '/healthz']) {
+        const r = await request(s.url, { path: p, headers: { host } });
+        assert.equal(r.status, 421, `${p} for ${host}`);
+        assert.equal(codeOf(r), ErrorCode.ForbiddenOrigin);
+      }
+      // The rebound page is same-origin with itself: the origin policy alone would let this in.
+      const signUp = await request(s.url, {
+        path: '/api/signup',
+        body: newAccount(),
+        headers: { host, origin: `http://${host}` },
+      });
+      assert.equal(signUp.status, 421, host);
+      assert.equal(await handshake(s.url, { host, origin: `http://${host}` }), 'refused', host);
+    }
+    for (const host of [
+      `127.0.0.1:${port}`,
+      `localhost:${port}`,
+      `app.localhost:${port}`,
+      `[::1]:${port}`,
+      'phone.example',
+    ]) {
+      const r = await request(s.url, { path: '/healthz', headers: { host } });
+      assert.equal(r.status, 200, host);
+    }
+  });
+
+  it('/healthz says whether it is ready and how loaded, and no process ids', async () => {
+    const r = await request(s.url, { path: '/healthz' });
+    const body = JSON.parse(r.body) as { media: { ready: boolean; workers: Record<string, unknown>[] } };
+    assert.equal(body.media.ready, true);
+    assert.ok(body.media.workers.length > 0);
+    for (const w of body.media.workers) assert.deepEqual(Object.keys(w).sort(), ['calls', 'slot']);
+    assert.doesNotMatch(r.body, /pid/);
   });
 
   it('believes no X-Forwarded-* by default: no Secure cookie or HSTS for a claimed https, one sign-up budget per real address', async () => {
@@ -229,7 +272,7 @@ describe('beyond loopback (HOST=0.0.0.0) without a certificate', { timeout: 120_
     assert.match(String(page.headers['strict-transport-security']), /max-age=\d+/);
     assert.match(String(page.headers['content-security-policy']), /upgrade-insecure-requests/);
     // Beyond loopback it runs its own TURN relay (coturn), with a TLS listener on the same certificate.
-    const health = JSON.parse(page.body) as { turn: { ready: boolean; pid: number | null } | null };
+    const health = JSON.parse(page.body) as { turn: { ready: boolean } | null };
     assert.equal(health.turn?.ready, true, page.body);
     assert.match(out, /TURN relay \(embedded coturn\): turn:\S+:3478\?transport=udp turn:\S+ turns:\S+:5349/);
     const signedUp = await request(url, { path: '/api/signup', body: newAccount(), ca: cert });

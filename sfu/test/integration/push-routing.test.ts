@@ -479,6 +479,37 @@ describe('VoIP registrations', () => {
     other.socket.disconnect();
   });
 
+  it("another account cannot take a device's VoIP token or Web Push endpoint: refused, and the owner keeps it", async () => {
+    const b = await sleepingIphone();
+    const owner = await connectDevice(h.url, b.user);
+    const subscription = {
+      endpoint: `https://fcm.googleapis.com/fcm/send/${crypto.randomBytes(16).toString('hex')}`,
+      keys: {
+        p256dh: crypto.randomBytes(65).toString('base64url'),
+        auth: crypto.randomBytes(16).toString('base64url'),
+      },
+    };
+    assert.ok((await owner.socket.emitWithAck('push:register-web', { subscription })).ok);
+    const holders = () => ({
+      voip: h.server.db.prepare('SELECT device_id AS d FROM voip_registrations WHERE token = ?').all(b.token),
+      web: h.server.db
+        .prepare('SELECT device_id AS d FROM web_push_subscriptions WHERE endpoint = ?')
+        .all(subscription.endpoint),
+    });
+    const before = holders();
+    assert.deepEqual(before, { voip: [{ d: b.deviceId }], web: [{ d: owner.deviceId }] });
+
+    const thief = await connect(h.url, 'Thief');
+    const reg = { token: b.token, environment: 'sandbox', bundleId: BUNDLE, appVersion: '1.0' } as const;
+    const voip = await thief.socket.emitWithAck('push:register-voip', reg);
+    assert.equal(!voip.ok && voip.error.code, ErrorCode.PushAddressTaken);
+    const web = await thief.socket.emitWithAck('push:register-web', { subscription });
+    assert.equal(!web.ok && web.error.code, ErrorCode.PushAddressTaken);
+    assert.deepEqual(holders(), before);
+    owner.socket.disconnect();
+    thief.socket.disconnect();
+  });
+
   it('refuses bad registrations with a clear error', async () => {
     const b = await connect(h.url, 'Callee');
     const bad = [

@@ -1,10 +1,11 @@
 /// <reference types="vite/client" />
 /**
- * A read-only window onto the phone for the test rig (`window.softphone.snapshot()`), the way
- * Jitsi's tests read `APP.conference`. It exposes figures, and (QA builds) what to measure them
- * for, never actions: the rig drives the UI. In QA builds it also reads the capture watch, and has
- * one fault switch (`setCaptureAtRing`, installed by {@link installCaptureAtRing}) that proves the
- * capture-before-activation check can fail.
+ * QA builds only (web/src/main.ts): a read-only window onto the phone for the test rig
+ * (`window.softphone.snapshot()`), the way Jitsi's tests read `APP.conference`. It exposes figures
+ * and what to measure them for, never actions: the rig drives the UI. It also reads the capture
+ * watch, and has one fault switch (`setCaptureAtRing`, {@link captureAtRing})
+ * that proves the capture-before-activation check can fail. A production page has none of it: the
+ * snapshot holds the whole state, TURN credentials included.
  */
 import type { CallFigures } from '../call/call-controller.ts';
 import type { Phone } from '../call/phone.ts';
@@ -18,7 +19,7 @@ export interface PhoneSnapshot {
   state: Phone['state'];
   marks: CallFigures['marks'] | null;
   capturing: boolean;
-  /** Epoch-ms times the page asked for the microphone since this call began (QA builds; else []). */
+  /** Epoch-ms times the page asked for the microphone since this call began. */
   captureStarts: number[];
   /** The first of `captureStarts` came before `marks.activatedAt` (or with no activation at all). */
   capturedBeforeActivation: boolean;
@@ -29,19 +30,19 @@ export interface PhoneSnapshot {
 
 declare global {
   interface Window {
-    softphone: {
+    /** QA builds only. */
+    softphone?: {
       snapshot(sinceWindow?: number): PhoneSnapshot;
       /**
-       * QA builds only. The rig's signatures (which tones each party's microphone carries): from
-       * the next poll on, each audio window records the share of each in what was received. Null
-       * stops it.
+       * The rig's signatures (which tones each party's microphone carries): from the next poll on,
+       * each audio window records the share of each in what was received. Null stops it.
        */
-      listenFor?(signatures: ToneSignatures | null): Promise<void>;
+      listenFor(signatures: ToneSignatures | null): Promise<void>;
       /**
-       * QA builds only: a planted fault — the page asks for the microphone as soon as a call rings
-       * (in or out), before audio activation, as a regression would. The capture check must see it.
+       * A planted fault — the page asks for the microphone as soon as a call rings (in or out),
+       * before audio activation, as a regression would. The capture check must see it.
        */
-      setCaptureAtRing?: (on: boolean) => void;
+      setCaptureAtRing(on: boolean): void;
     };
   }
 }
@@ -65,15 +66,12 @@ export function installTestHooks(phone: Phone, captures: CaptureWatch | null): v
         link: f?.link ?? null,
       };
     },
-    // Not in the production page (it stays within its size budget): a rig against a production
-    // build judges by level.
-    ...(import.meta.env.MODE === 'qa' && {
-      async listenFor(signatures: ToneSignatures | null) {
-        if (!signatures) return phone.calls.listenFor(null);
-        const { ToneProbe } = await import('../media/tone-probe.ts');
-        phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
-      },
-    }),
+    async listenFor(signatures: ToneSignatures | null) {
+      if (!signatures) return phone.calls.listenFor(null);
+      const { ToneProbe } = await import('../media/tone-probe.ts');
+      phone.calls.listenFor((engine) => new ToneProbe(() => engine.receivedAudio?.() ?? null, signatures));
+    },
+    setCaptureAtRing: captureAtRing(phone),
   };
 }
 
@@ -81,9 +79,9 @@ export function installTestHooks(phone: Phone, captures: CaptureWatch | null): v
  * QA builds: the fault switch. While on, every call that rings (in or out) gets a microphone stream
  * until it ends, before audio activation.
  */
-export function installCaptureAtRing(phone: Phone): void {
+function captureAtRing(phone: Phone): (on: boolean) => void {
   let unsubscribe: (() => void) | null = null;
-  window.softphone.setCaptureAtRing = (on) => {
+  return (on) => {
     unsubscribe?.();
     unsubscribe = null;
     if (!on) return;
