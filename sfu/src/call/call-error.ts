@@ -5,6 +5,8 @@ export class CallError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** With `rate-limited`: how long until the same request would be accepted. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

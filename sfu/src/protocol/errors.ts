@@ -31,7 +31,7 @@ export enum ErrorCode {
   BadCredentials = 'bad-credentials',
   /** A state-changing request or a connection from a page of another origin. */
   ForbiddenOrigin = 'forbidden-origin',
-  /** Too many attempts; retry later. */
+  /** Too many attempts (sign-ins, invites); retry later (`retryAfterMs` says when, on the socket). */
   RateLimited = 'rate-limited',
   /** Anything unexpected; details are in the server log only. */
   Internal = 'internal',
@@ -40,4 +40,6 @@ export enum ErrorCode {
 export interface ProtocolError {
   code: ErrorCode;
   message: string;
+  /** With `rate-limited`: how long until the same request would be accepted. */
+  retryAfterMs?: number;
 }

@@ -176,7 +176,11 @@ export const serverEvents = {
   /** A request that had no ack callback failed: the typed error goes here instead. */
   'request:error': z.strictObject({
     event: z.string(),
-    error: z.strictObject({ code: z.enum(ErrorCode), message: z.string() }),
+    error: z.strictObject({
+      code: z.enum(ErrorCode),
+      message: z.string(),
+      retryAfterMs: z.optional(z.int().check(z.gte(0))),
+    }),
   }),
 } as const;
 

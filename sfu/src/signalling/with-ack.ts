@@ -65,7 +65,11 @@ export function onRequest<K extends RequestName>(
           (err: unknown) => {
             if (err instanceof CallError) {
               log.info({ event, user: socket.data.user.id, code: err.code }, err.message);
-              replyError(socket, event, ack, { code: err.code, message: err.message });
+              replyError(socket, event, ack, {
+                code: err.code,
+                message: err.message,
+                ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+              });
             } else {
               log.error({ event, user: socket.data.user.id, err }, 'request failed');
               replyError(socket, event, ack, {
