@@ -14,6 +14,7 @@ import { createApi } from './http/api.ts';
 import { checkOrigin } from './http/origin-policy.ts';
 import type { RequestView } from './http/proxy-trust.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import type { MediaLimits } from './call/media-limits.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Member, Presence } from './presence/presence.ts';
@@ -32,6 +33,7 @@ export interface AppComponents {
   history: CallsRepo;
   presence: Presence;
   calls: CallService;
+  mediaLimits: MediaLimits;
   media: MediaServer;
   log: Logger;
   webDir: string;
@@ -123,7 +125,13 @@ export function createApplication(c: AppComponents): Application {
   io.on('connection', (socket) => {
     const member = c.presence.connect(socket, c.calls.awayDevice(socket.data.user.id, socket.data.deviceId));
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
-    registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });
+    registerCallHandlers(socket, member, {
+      calls: c.calls,
+      history: c.history,
+      presence: c.presence,
+      mediaLimits: c.mediaLimits,
+      log,
+    });
     registerPushHandlers(socket, member, { ...c.push, log });
     const relayHost = hostOnly(c.view.host(socket.request));
     // Before the welcome: a page that was in a call and is welcomed without its resync knows the

@@ -226,6 +226,10 @@ async function main(): Promise<void> {
     ...(turn ? { turn } : {}),
     trustProxy: trustList(config.TRUST_PROXY),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
+    mediaLimits: {
+      requestsPerSocketPerMinute: config.MEDIA_REQUESTS_PER_SOCKET_PER_MINUTE,
+      requestsPerDevicePerMinute: config.MEDIA_REQUESTS_PER_DEVICE_PER_MINUTE,
+    },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
     log,
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AccountService, type AccountLimits } from './accounts/account-service.ts';
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService } from './call/call-service.ts';
+import { MediaLimits, type MediaLimitOptions } from './call/media-limits.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -45,6 +46,8 @@ export interface ServerOptions {
   /** Reverse proxies whose `X-Forwarded-*` are believed (proxy-addr's list; default none). */
   trustProxy?: string[];
   accountLimits?: AccountLimits;
+  /** Media requests per connection and per device (default DEFAULT_MEDIA_LIMITS). */
+  mediaLimits?: MediaLimitOptions;
   /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
   turn?: TurnOptions;
   /** Everyone is told everyone's presence, not only their contacts' (default off: `PRESENCE_DIRECTORY`). */
@@ -206,6 +209,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     presence,
     calls,
+    mediaLimits: new MediaLimits(o.mediaLimits),
     media,
     log: o.log,
     webDir: o.webDir,

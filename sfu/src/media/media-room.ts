@@ -108,7 +108,7 @@ class Party {
    * transport (a UDP and a TCP port of the range) while the first waits (review H4). A new claim
    * replaces one given up (a native engine's media replaced): the old request then finds it lost.
    */
-  readonly claims: Partial<Record<Leg, symbol>> = {};
+  readonly claims = new Map<Leg, symbol>();
   producer: ms.Producer | null = null;
   /** A producer is being made: taken before the wait, so parallel requests make one (review H4). */
   producing = false;
@@ -265,13 +265,13 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       party.publishing = true;
       try {
         party.native = true;
-        const downstreamWas = party.claims.send ? this.dropNativeMedia(party) : undefined;
+        const downstreamWas = party.claims.has('send') ? this.dropNativeMedia(party) : undefined;
         const transport = await this.createTransport(party, 'send');
         await transport.connect({ dtlsParameters });
         party.sendOfferedWith = identity(dtlsParameters);
         // A native engine's downstream is the SFU's to make (it answers an offer): a subscription
         // that was waiting for this party to be able to receive goes ahead now.
-        if (!party.claims.recv) {
+        if (!party.claims.has('recv')) {
           party.rtpCapabilities = this.router.rtpCapabilities;
           await this.createTransport(party, 'recv');
           party.markReceiving();
@@ -494,8 +494,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     for (const t of Object.values(party.transports)) t.close();
     delete party.transports.send;
     delete party.transports.recv;
-    delete party.claims.send;
-    delete party.claims.recv;
+    party.claims.clear();
     party.consumer = null;
     party.subscribedTo = null;
     party.consumerOrphaned = false;
@@ -533,9 +532,9 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   /** Makes the party's transport for `leg`, its one: the leg is claimed before the wait (see `claims`). */
   private async createTransport(party: Party, leg: Leg): Promise<ms.WebRtcTransport> {
     if (this.closed) throw new Error('room closed');
-    if (party.claims[leg]) throw new MediaRequestError(`already has a ${leg} transport`);
+    if (party.claims.has(leg)) throw new MediaRequestError(`already has a ${leg} transport`);
     const claim = Symbol(leg);
-    party.claims[leg] = claim;
+    party.claims.set(leg, claim);
     const info = (protocol: 'udp' | 'tcp'): ms.TransportListenInfo => ({
       protocol,
       ip: this.listen.ip,
@@ -551,12 +550,12 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       });
     } catch (err) {
       // Not made: the leg is free for a retry.
-      if (party.claims[leg] === claim) delete party.claims[leg];
+      if (party.claims.get(leg) === claim) party.claims.delete(leg);
       throw err;
     }
     // Overtaken while it was made: the room closed, the party was dropped (it stopped ringing) or
     // its media replaced. Its ports are given back now, not when the call ends.
-    if (this.closed || this.parties.get(party.name) !== party || party.claims[leg] !== claim) {
+    if (this.closed || this.parties.get(party.name) !== party || party.claims.get(leg) !== claim) {
       transport.close();
       throw new MediaRequestError(`the ${leg} transport was given up while it was made`);
     }

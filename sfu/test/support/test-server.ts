@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import type { MediaLimitOptions } from '../../src/call/media-limits.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from '../../src/server.ts';
 
@@ -17,6 +18,7 @@ export interface TestServerOptions {
   turn?: TurnOptions;
   /** Everyone sees everyone's presence (the deployment setting `PRESENCE_DIRECTORY=on`). */
   presenceDirectory?: boolean;
+  mediaLimits?: MediaLimitOptions;
 }
 
 export interface TestServer {
@@ -36,6 +38,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },
+    // And set up many calls on one connection; the limits are tested in media-limits.test.ts.
+    mediaLimits: opts.mediaLimits ?? {
+      requestsPerSocketPerMinute: 10_000,
+      requestsPerDevicePerMinute: 10_000,
+    },
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
     ...(opts.presenceDirectory ? { presenceDirectory: true } : {}),
