@@ -319,6 +319,38 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     }
   };
 
+  /**
+   * A flood on a real call (review H4): more parallel transport requests than a connection may send
+   * a minute. One is taken, the others refused while it is made (`media-unavailable`) or over the
+   * limit (`rate-limited`); then the call is hung up.
+   */
+  const mediaFlood = async (m: Member): Promise<void> => {
+    const callee = pick(members.filter((x) => x !== m));
+    report.sent++;
+    report.socketMessages++;
+    const res = (await m.socket
+      .timeout(timeoutMs)
+      .emitWithAck('call:invite', { to: callee.id })
+      .catch(() => null)) as { ok: boolean; data?: { callId: string }; error?: { code: string } } | null;
+    if (!res)
+      return record(
+        'call:invite',
+        m.socket.connected ? { kind: 'unanswered', what: 'no ack' } : { kind: 'closed' },
+      );
+    record('call:invite', { kind: 'code', code: res.ok ? 'ok' : (res.error?.code ?? 'none') });
+    const callId = res.data?.callId;
+    if (!callId) return;
+    const burst: Promise<void>[] = [];
+    for (let i = 0; i < 70 && take(); i++)
+      burst.push(
+        request(m, 'media:transport-create', { callId, direction: 'send' }, true).then((out) =>
+          record('media:transport-create', out),
+        ),
+      );
+    await Promise.all(burst);
+    if (take()) record('call:hangup', await request(m, 'call:hangup', { callId }, true));
+  };
+
   const actions: [number, (m: Member) => Promise<void>][] = [
     // Bad payloads for every request, with and without an ack.
     [
@@ -350,6 +382,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       },
     ],
     [2, wrongOrder],
+    [0.3, mediaFlood],
     // REST.
     [
       20,

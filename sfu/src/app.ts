@@ -15,6 +15,7 @@ import { hostAllowed, hostOnly, type HostPolicy } from './http/host-policy.ts';
 import { checkOrigin } from './http/origin-policy.ts';
 import type { RequestView } from './http/proxy-trust.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import type { MediaLimits } from './call/media-limits.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
 import type { Member, Presence } from './presence/presence.ts';
@@ -33,6 +34,7 @@ export interface AppComponents {
   history: CallsRepo;
   presence: Presence;
   calls: CallService;
+  mediaLimits: MediaLimits;
   media: MediaServer;
   log: Logger;
   webDir: string;
@@ -169,7 +171,13 @@ export function createApplication(c: AppComponents): Application {
     void socket.join(sessionRoom(socket.data.session));
     const member = c.presence.connect(socket, c.calls.awayDevice(socket.data.user.id, socket.data.deviceId));
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
-    registerCallHandlers(socket, member, { calls: c.calls, history: c.history, presence: c.presence, log });
+    registerCallHandlers(socket, member, {
+      calls: c.calls,
+      history: c.history,
+      presence: c.presence,
+      mediaLimits: c.mediaLimits,
+      log,
+    });
     registerPushHandlers(socket, member, { ...c.push, log });
     const relayHost = hostOnly(c.view.host(socket.request));
     // Before the welcome: a page that was in a call and is welcomed without its resync knows the

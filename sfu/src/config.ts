@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { DEFAULT_INVITE_LIMITS } from './call/invite-limits.ts';
+import { DEFAULT_MEDIA_LIMITS } from './call/media-limits.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -93,6 +94,20 @@ const EnvSchema = z.object({
     .int()
     .positive()
     .default(DEFAULT_INVITE_LIMITS.pushesPerDevicePerMinute),
+  /**
+   * Media requests (transports, producers, ICE restarts, SDP) one connection, and one device, may
+   * send per minute. Over them a request is refused as `rate-limited` with `retryAfterMs` (review H4).
+   */
+  MEDIA_REQUESTS_PER_SOCKET_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MEDIA_LIMITS.requestsPerSocketPerMinute),
+  MEDIA_REQUESTS_PER_DEVICE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MEDIA_LIMITS.requestsPerDevicePerMinute),
   NO_ANSWER_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   /**
    * How long a device whose signalling dropped (a Wi-Fi ↔ cellular handover) keeps its call, its

@@ -238,6 +238,10 @@ async function main(): Promise<void> {
     trustProxy: commaList(config.TRUST_PROXY),
     hosts: hostPolicy(config),
     accountLimits: { signUpsPerHour: config.SIGNUP_LIMIT_PER_HOUR },
+    mediaLimits: {
+      requestsPerSocketPerMinute: config.MEDIA_REQUESTS_PER_SOCKET_PER_MINUTE,
+      requestsPerDevicePerMinute: config.MEDIA_REQUESTS_PER_DEVICE_PER_MINUTE,
+    },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
     inviteLimits: {
       invitesPerCallerPerMinute: config.INVITES_PER_CALLER_PER_MINUTE,

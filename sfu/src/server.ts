@@ -8,6 +8,7 @@ import { createApplication, type Application, type IceServerSource } from './app
 import { CallService } from './call/call-service.ts';
 import { InviteLimits, type InviteLimitOptions } from './call/invite-limits.ts';
 import type { HostPolicy } from './http/host-policy.ts';
+import { MediaLimits, type MediaLimitOptions } from './call/media-limits.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -55,6 +56,8 @@ export interface ServerOptions {
   sessionSweepMs?: number;
   /** The clock sessions expire by (default `Date.now`; tests move it). */
   now?: () => number;
+  /** Media requests per connection and per device (default DEFAULT_MEDIA_LIMITS). */
+  mediaLimits?: MediaLimitOptions;
   /** TURN: the embedded relay (coturn as a child), an external one, or none (the default). */
   turn?: TurnOptions;
   /** Everyone is told everyone's presence, not only their contacts' (default off: `PRESENCE_DIRECTORY`). */
@@ -218,6 +221,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     presence,
     calls,
+    mediaLimits: new MediaLimits(o.mediaLimits),
     media,
     log: o.log,
     webDir: o.webDir,

@@ -6,8 +6,8 @@
  * reports), so parallel requests can't all slip past one check.
  */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { ErrorCode, type UserId } from '../protocol/index.ts';
-import { CallError } from './call-error.ts';
+import type { UserId } from '../protocol/index.ts';
+import { refuseWhenLimited } from './rate-limited.ts';
 
 export interface InviteLimitOptions {
   invitesPerCallerPerMinute: number;
@@ -44,8 +44,8 @@ export class InviteLimits {
    * with when to retry. A caller over its limit uses up none of the callee's.
    */
   async admitInvite(from: UserId, to: UserId): Promise<void> {
-    await refuseWhenLimited(this.callers.consume(from), 'too many calls; try again');
-    await refuseWhenLimited(this.callees.consume(to), 'this person is being called too often; try again');
+    await refuseWhenLimited(this.callers.consume(from), 'too many calls');
+    await refuseWhenLimited(this.callees.consume(to), 'this person is being called too often');
   }
 
   /** Whether one more push may wake `deviceId` now (counted whether or not it is then sent). */
@@ -57,19 +57,5 @@ export class InviteLimits {
       if (res instanceof RateLimiterRes) return false;
       throw res;
     }
-  }
-}
-
-async function refuseWhenLimited(consuming: Promise<RateLimiterRes>, message: string): Promise<void> {
-  try {
-    await consuming;
-  } catch (res) {
-    if (!(res instanceof RateLimiterRes)) throw res;
-    const retryAfterMs = Math.max(Math.ceil(res.msBeforeNext), 1);
-    throw new CallError(
-      ErrorCode.RateLimited,
-      `${message} in ${Math.ceil(retryAfterMs / 1000)} s`,
-      retryAfterMs,
-    );
   }
 }

@@ -102,7 +102,18 @@ const TALKING = { threshold: -60, interval: 1_000 };
 
 class Party {
   readonly transports: Partial<Record<Leg, ms.WebRtcTransport>> = {};
+  /**
+   * Each leg's claim, taken before the worker is asked for its transport and held while it exists:
+   * a request for a leg that is claimed is refused at once, so parallel requests can't each make a
+   * transport (a UDP and a TCP port of the range) while the first waits (review H4). A new claim
+   * replaces one given up (a native engine's media replaced): the old request then finds it lost.
+   */
+  readonly claims = new Map<Leg, symbol>();
   producer: ms.Producer | null = null;
+  /** A producer is being made: taken before the wait, so parallel requests make one (review H4). */
+  producing = false;
+  /** A native publish is under way: another from the same party is refused until it is done. */
+  publishing = false;
   consumer: ms.Consumer | null = null;
   /**
    * The publisher this party's downstream carries, set when a subscription starts, before it waits:
@@ -244,25 +255,34 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       iceParameters: await this.ownTransport(party, p.transportId).restartIce(),
     }),
     'media:publish': async (party, p) => {
+      // One at a time, checked before any wait: each publish replaces the party's transports, and
+      // parallel ones would each make theirs before any saw the others' (review H4). A republish
+      // after a media-services reset comes once the first publish was answered.
+      if (party.publishing) throw new MediaRequestError('a publish is already under way');
       const { dtlsParameters, rtpParameters } = this.fromSdp(() =>
         producerFromOffer(p.sdp, this.router.rtpCapabilities),
       );
-      party.native = true;
-      const downstreamWas = party.transports.send ? this.dropNativeMedia(party) : undefined;
-      const transport = await this.createTransport(party, 'send');
-      await transport.connect({ dtlsParameters });
-      party.sendOfferedWith = identity(dtlsParameters);
-      // A native engine's downstream is the SFU's to make (it answers an offer): a subscription
-      // that was waiting for this party to be able to receive goes ahead now.
-      if (!party.transports.recv) {
-        party.rtpCapabilities = this.router.rtpCapabilities;
-        await this.createTransport(party, 'recv');
-        party.markReceiving();
+      party.publishing = true;
+      try {
+        party.native = true;
+        const downstreamWas = party.claims.has('send') ? this.dropNativeMedia(party) : undefined;
+        const transport = await this.createTransport(party, 'send');
+        await transport.connect({ dtlsParameters });
+        party.sendOfferedWith = identity(dtlsParameters);
+        // A native engine's downstream is the SFU's to make (it answers an offer): a subscription
+        // that was waiting for this party to be able to receive goes ahead now.
+        if (!party.claims.has('recv')) {
+          party.rtpCapabilities = this.router.rtpCapabilities;
+          await this.createTransport(party, 'recv');
+          party.markReceiving();
+        }
+        // Its downstream died with its old connection: the call subscribes it again (a new offer).
+        if (downstreamWas) this.emit('downstream-closed', party.name, downstreamWas);
+        const producer = await this.produce(party, transport, rtpParameters);
+        return { sdp: producerAnswer(transport, producer.rtpParameters, party.nextOrigin('send')) };
+      } finally {
+        party.publishing = false;
       }
-      // Its downstream died with its old connection: the call subscribes it again (a new offer).
-      if (downstreamWas) this.emit('downstream-closed', party.name, downstreamWas);
-      const producer = await this.produce(party, transport, rtpParameters);
-      return { sdp: producerAnswer(transport, producer.rtpParameters, party.nextOrigin('send')) };
     },
     'media:subscribe-answer': async (party, p) => {
       const transport = party.transports.recv;
@@ -474,6 +494,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     for (const t of Object.values(party.transports)) t.close();
     delete party.transports.send;
     delete party.transports.recv;
+    party.claims.clear();
     party.consumer = null;
     party.subscribedTo = null;
     party.consumerOrphaned = false;
@@ -508,20 +529,36 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     return t;
   }
 
+  /** Makes the party's transport for `leg`, its one: the leg is claimed before the wait (see `claims`). */
   private async createTransport(party: Party, leg: Leg): Promise<ms.WebRtcTransport> {
     if (this.closed) throw new Error('room closed');
-    if (party.transports[leg]) throw new MediaRequestError(`already has a ${leg} transport`);
+    if (party.claims.has(leg)) throw new MediaRequestError(`already has a ${leg} transport`);
+    const claim = Symbol(leg);
+    party.claims.set(leg, claim);
     const info = (protocol: 'udp' | 'tcp'): ms.TransportListenInfo => ({
       protocol,
       ip: this.listen.ip,
       ...(this.listen.announcedAddress ? { announcedAddress: this.listen.announcedAddress } : {}),
       portRange: this.listen.ports,
     });
-    const transport = await this.router.createWebRtcTransport({
-      listenInfos: [info('udp'), info('tcp')],
-      preferUdp: true,
-      appData: { party: party.name, leg },
-    });
+    let transport: ms.WebRtcTransport;
+    try {
+      transport = await this.router.createWebRtcTransport({
+        listenInfos: [info('udp'), info('tcp')],
+        preferUdp: true,
+        appData: { party: party.name, leg },
+      });
+    } catch (err) {
+      // Not made: the leg is free for a retry.
+      if (party.claims.get(leg) === claim) party.claims.delete(leg);
+      throw err;
+    }
+    // Overtaken while it was made: the room closed, the party was dropped (it stopped ringing) or
+    // its media replaced. Its ports are given back now, not when the call ends.
+    if (this.closed || this.parties.get(party.name) !== party || party.claims.get(leg) !== claim) {
+      transport.close();
+      throw new MediaRequestError(`the ${leg} transport was given up while it was made`);
+    }
     party.transports[leg] = transport;
     // A dropped party (a device that stopped ringing) is closed on purpose: not a failure.
     transport.on('dtlsstatechange', (state) => {
@@ -536,16 +573,21 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     transport: ms.WebRtcTransport,
     rtpParameters: ms.RtpParameters,
   ): Promise<ms.Producer> {
-    if (party.producer) throw new MediaRequestError('already published');
-    const producer = await transport.produce({
-      kind: 'audio',
-      rtpParameters,
-      appData: { party: party.name },
-    });
-    party.producer = producer;
-    await this.levels.addProducer({ producerId: producer.id });
-    this.emit('publisher-up', party.name);
-    return producer;
+    if (party.producer || party.producing) throw new MediaRequestError('already published');
+    party.producing = true;
+    try {
+      const producer = await transport.produce({
+        kind: 'audio',
+        rtpParameters,
+        appData: { party: party.name },
+      });
+      party.producer = producer;
+      await this.levels.addProducer({ producerId: producer.id });
+      this.emit('publisher-up', party.name);
+      return producer;
+    } finally {
+      party.producing = false;
+    }
   }
 
   /** One direction's packet counters: the sender's producer in, the listener's consumer out. */

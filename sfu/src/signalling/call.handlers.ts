@@ -1,5 +1,6 @@
 /** Wires one connection's request events to the services: one line per event. */
 import type { CallService } from '../call/call-service.ts';
+import type { MediaLimits } from '../call/media-limits.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
 import {
@@ -19,6 +20,8 @@ export interface HandlerDeps {
   calls: CallService;
   history: CallsRepo;
   presence: Presence;
+  /** Media requests per connection and per device. */
+  mediaLimits: MediaLimits;
   log: Logger;
 }
 
@@ -26,11 +29,13 @@ export interface HandlerDeps {
 export function registerCallHandlers(
   socket: AppSocket,
   member: Member,
-  { calls, history, presence, log }: HandlerDeps,
+  { calls, history, presence, mediaLimits, log }: HandlerDeps,
 ): void {
   const me = member.peer.id;
   const onMediaRequest = <K extends MediaRequestName>(event: K) =>
-    onRequest(socket, event, log, (p) => {
+    onRequest(socket, event, log, async (p) => {
+      // Counted before anything else is looked at: a flood costs the limiter's count, no more.
+      await mediaLimits.admit(socket.id, me, member.deviceId);
       const { callId, ...payload } = p as RequestPayload<K> & { callId: CallId };
       return calls.media(member, callId, event, payload as MediaPayload<K>);
     });

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { InviteLimitOptions } from '../../src/call/invite-limits.ts';
+import type { MediaLimitOptions } from '../../src/call/media-limits.ts';
 import { createLogger } from '../../src/log.ts';
 import { startServer, type PushOptions, type Server, type TurnOptions } from '../../src/server.ts';
 
@@ -22,6 +23,7 @@ export interface TestServerOptions {
   inviteLimits?: InviteLimitOptions;
   /** The clock sessions expire by. */
   now?: () => number;
+  mediaLimits?: MediaLimitOptions;
 }
 
 export interface TestServer {
@@ -46,6 +48,11 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       invitesPerCallerPerMinute: 10_000,
       invitesPerCalleePerMinute: 10_000,
       pushesPerDevicePerMinute: 10_000,
+    },
+    // And set up many calls on one connection; the limits are tested in media-limits.test.ts.
+    mediaLimits: opts.mediaLimits ?? {
+      requestsPerSocketPerMinute: 10_000,
+      requestsPerDevicePerMinute: 10_000,
     },
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
