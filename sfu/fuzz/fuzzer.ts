@@ -289,8 +289,8 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
     });
   };
 
-  /** Out of order on a real call: the caller answers and holds its own ringing call, hangs up twice. */
-  const wrongOrder = async (m: Member): Promise<void> => {
+  /** `m` invites another member, the answer recorded: the call's id, or null when none was made. */
+  const realCall = async (m: Member): Promise<string | null> => {
     const callee = pick(members.filter((x) => x !== m));
     report.sent++;
     report.socketMessages++;
@@ -298,13 +298,17 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
       .timeout(timeoutMs)
       .emitWithAck('call:invite', { to: callee.id })
       .catch(() => null)) as { ok: boolean; data?: { callId: string }; error?: { code: string } } | null;
-    if (!res)
-      return record(
-        'call:invite',
-        m.socket.connected ? { kind: 'unanswered', what: 'no ack' } : { kind: 'closed' },
-      );
+    if (!res) {
+      record('call:invite', m.socket.connected ? { kind: 'unanswered', what: 'no ack' } : { kind: 'closed' });
+      return null;
+    }
     record('call:invite', { kind: 'code', code: res.ok ? 'ok' : (res.error?.code ?? 'none') });
-    const callId = res.data?.callId;
+    return res.data?.callId ?? null;
+  };
+
+  /** Out of order on a real call: the caller answers and holds its own ringing call, hangs up twice. */
+  const wrongOrder = async (m: Member): Promise<void> => {
+    const callId = await realCall(m);
     if (!callId) return;
     for (const [event, payload] of [
       ['call:answer', { callId }],
@@ -325,20 +329,7 @@ export async function fuzz(o: FuzzOptions): Promise<FuzzReport> {
    * limit (`rate-limited`); then the call is hung up.
    */
   const mediaFlood = async (m: Member): Promise<void> => {
-    const callee = pick(members.filter((x) => x !== m));
-    report.sent++;
-    report.socketMessages++;
-    const res = (await m.socket
-      .timeout(timeoutMs)
-      .emitWithAck('call:invite', { to: callee.id })
-      .catch(() => null)) as { ok: boolean; data?: { callId: string }; error?: { code: string } } | null;
-    if (!res)
-      return record(
-        'call:invite',
-        m.socket.connected ? { kind: 'unanswered', what: 'no ack' } : { kind: 'closed' },
-      );
-    record('call:invite', { kind: 'code', code: res.ok ? 'ok' : (res.error?.code ?? 'none') });
-    const callId = res.data?.callId;
+    const callId = await realCall(m);
     if (!callId) return;
     const burst: Promise<void>[] = [];
     for (let i = 0; i < 70 && take(); i++)

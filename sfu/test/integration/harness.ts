@@ -1,4 +1,5 @@
 /** A real server on port 0 with real mediasoup workers, and real socket.io clients, for integration tests. */
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { io, type Socket } from 'socket.io-client';
 import type {
@@ -67,6 +68,21 @@ export async function connect(url: string, displayName: string) {
 }
 
 /** A native engine's audio offer: enough for the SFU's SDP edge to answer. No ICE agent stands behind it. */
+/**
+ * Two new accounts, Ann calling Bob, answered: their sockets and the call's id. `sockets` collects
+ * the sockets for the suite to close.
+ */
+export async function answeredCall(url: string, sockets: Client[]) {
+  const a = await connect(url, 'Ann');
+  const b = await connect(url, 'Bob');
+  sockets.push(a.socket, b.socket);
+  const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
+  assert.ok(res.ok, JSON.stringify(res));
+  const callId = res.data.callId;
+  assert.ok((await b.socket.emitWithAck('call:answer', { callId })).ok);
+  return { a, b, callId };
+}
+
 export function audioOffer(): string {
   return [
     'v=0',

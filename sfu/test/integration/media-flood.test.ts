@@ -10,7 +10,7 @@ import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, type Ack } from '../../src/protocol/index.ts';
-import { audioOffer, connect, startHarness, type Client, type Harness } from './harness.ts';
+import { answeredCall, audioOffer, startHarness, type Client, type Harness } from './harness.ts';
 
 const PARALLEL = 50;
 
@@ -41,14 +41,8 @@ after(async () => {
 });
 
 /** An answered call; the caller is the party that floods. */
-async function answeredCall() {
-  const a = await connect(h.url, 'Ann');
-  const b = await connect(h.url, 'Bob');
-  sockets.push(a.socket, b.socket);
-  const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
-  assert.ok(res.ok, JSON.stringify(res));
-  const callId = res.data.callId;
-  assert.ok((await b.socket.emitWithAck('call:answer', { callId })).ok);
+async function floodingCall() {
+  const { a, callId } = await answeredCall(h.url, sockets);
   return { caller: a.socket, callId };
 }
 
@@ -66,7 +60,7 @@ describe(
   { timeout: 60_000 },
   () => {
     it(`${PARALLEL} parallel media:transport-create (send), then ${PARALLEL} media:produce → one transport, one producer`, async () => {
-      const { caller, callId } = await answeredCall();
+      const { caller, callId } = await floodingCall();
       const before = made.transports.length;
 
       const creates = await flood(
@@ -116,7 +110,7 @@ describe(
     });
 
     it(`${PARALLEL} parallel media:publish from a native engine → one send and one recv transport, one producer`, async () => {
-      const { caller, callId } = await answeredCall();
+      const { caller, callId } = await floodingCall();
       const before = made.transports.length;
       const producersBefore = made.producers.length;
       const publishes = await flood(

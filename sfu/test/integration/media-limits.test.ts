@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import { ErrorCode, type Ack, type CallId } from '../../src/protocol/index.ts';
-import { connect, connectDevice, next, startHarness, type Client, type Harness } from './harness.ts';
+import {
+  answeredCall,
+  connectDevice,
+  next,
+  startHarness,
+  type Client,
+  type Harness,
+} from './harness.ts';
 
 const PER_SOCKET = 5;
 const PER_DEVICE = 8;
@@ -39,13 +46,7 @@ const retryAfter = (e: { retryAfterMs?: number }) => e.retryAfterMs ?? -1;
 
 describe('media requests per connection and per device', { timeout: 30_000 }, () => {
   it('a burst over the limits is refused as rate-limited with a retry-after; other devices are untouched', async () => {
-    const a = await connect(h.url, 'Ann');
-    const b = await connect(h.url, 'Bob');
-    sockets.push(a.socket, b.socket);
-    const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
-    assert.ok(res.ok, JSON.stringify(res));
-    const callId = res.data.callId;
-    assert.ok((await b.socket.emitWithAck('call:answer', { callId })).ok);
+    const { a, b, callId } = await answeredCall(h.url, sockets);
 
     const first = await burst(a.socket, callId, PER_SOCKET * 2);
     assert.equal(first.ok, PER_SOCKET, 'the connection gets its limit');

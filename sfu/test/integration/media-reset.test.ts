@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import sdpTransform from 'sdp-transform';
 import type { CallId, ServerEventPayload } from '../../src/protocol/index.ts';
-import { audioOffer, connect, next, startHarness, type Client, type Harness } from './harness.ts';
+import { answeredCall, audioOffer, next, startHarness, type Client, type Harness } from './harness.ts';
 
 let h: Harness;
 const sockets: Client[] = [];
@@ -25,13 +25,7 @@ const ssrcOf = (sdp: string) => sdpTransform.parse(sdp).media[0]?.ssrcs?.[0]?.id
 
 /** An answered call between two native engines, each hearing the other. */
 async function nativeCall() {
-  const a = await connect(h.url, 'Ann');
-  const b = await connect(h.url, 'Bob');
-  sockets.push(a.socket, b.socket);
-  const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
-  assert.ok(res.ok, JSON.stringify(res));
-  const callId = res.data.callId;
-  assert.ok((await b.socket.emitWithAck('call:answer', { callId })).ok);
+  const { a, b, callId } = await answeredCall(h.url, sockets);
   const bobHearsAnn = next(b.socket, 'media:offer');
   const annHearsBob = next(a.socket, 'media:offer');
   assert.ok((await a.socket.emitWithAck('media:publish', { callId, sdp: audioOffer() })).ok);
