@@ -7,14 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Socket } from 'socket.io-client';
 import { ErrorCode, type Ack, type CallId } from '../../src/protocol/index.ts';
-import {
-  answeredCall,
-  connectDevice,
-  next,
-  startHarness,
-  type Client,
-  type Harness,
-} from './harness.ts';
+import { answeredCall, connectDevice, next, startHarness, type Client, type Harness } from './harness.ts';
 
 const PER_SOCKET = 5;
 const PER_DEVICE = 8;
