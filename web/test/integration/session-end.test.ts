@@ -46,6 +46,8 @@ describe('sessions and credentials in the page', { timeout: 60_000 }, () => {
   it('a live call’s engine gets each TURN credential refresh', async () => {
     const ann = await signedUp('Ann');
     const bob = await signedUp('Bob');
+    // Presence is for contacts (issue 19, M7): Ann adds Bob by username, as a person would.
+    await ann.phone.session.addContact(bob.phone.state.account?.username ?? assert.fail('no account'));
     await ann.until((s) => s.users.some((u) => u.id === bob.self.id), 'seeing Bob');
     void ann.phone.calls.invite(bob.self.id);
     const call = await ann.until((s) => s.call?.id != null, 'calling');
