@@ -121,10 +121,13 @@ export async function startSoftphoneServer(
           // callee by username when they are not listed (a server with the directory off).
           PRESENCE_DIRECTORY: 'on',
           // The rig places calls back to back between the same accounts, faster than a person
-          // would; the limits themselves are tested in sfu/test/integration/invite-limits.test.ts.
+          // would (the farm: 12 calls a minute, ~6 media requests each on one connection); the limits
+          // themselves are tested in sfu/test/integration/{invite,media}-limits.test.ts.
           INVITES_PER_CALLER_PER_MINUTE: '10000',
           INVITES_PER_CALLEE_PER_MINUTE: '10000',
           PUSHES_PER_DEVICE_PER_MINUTE: '10000',
+          MEDIA_REQUESTS_PER_SOCKET_PER_MINUTE: '10000',
+          MEDIA_REQUESTS_PER_DEVICE_PER_MINUTE: '10000',
           ...apns?.env,
           ...opts.env,
         },
