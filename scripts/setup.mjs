@@ -17,6 +17,11 @@ const APT_PACKAGES = {
   // The embedded TURN relay, and the NATs of the e2e suite's network topologies.
   coturn: '/usr/bin/turnserver',
   nftables: '/usr/sbin/nft',
+  // The shared state of several nodes (issue 20), started by the tests and the multi-node rig
+  // themselves as throwaway instances; the packages' own services are not used.
+  postgresql: '/usr/lib/postgresql/15/bin/postgres',
+  'redis-server': '/usr/bin/redis-server',
+  haproxy: '/usr/sbin/haproxy',
 };
 // mediasoup's worker is built from source against Debian's own libraries (see
 // sfu/mediasoup-worker/build.mjs); these stay installed, the binary links to their libraries.

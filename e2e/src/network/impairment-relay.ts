@@ -12,7 +12,7 @@
 import dgram from 'node:dgram';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startChild } from '../stack/child.ts';
+import { startChild } from '@softphone/test-support/child';
 import { ImpairedLink } from './impaired-link.ts';
 import type { LinkImpairment } from './network-profiles.ts';
 

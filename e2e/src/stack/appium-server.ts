@@ -3,7 +3,7 @@
  * driver as a dependency: nothing is downloaded, and `appium driver install` is never needed.
  */
 import path from 'node:path';
-import { startChild } from './child.ts';
+import { startChild } from '@softphone/test-support/child';
 import { freePort } from './free-port.ts';
 import { REPO_ROOT } from './softphone-server.ts';
 

@@ -4,7 +4,7 @@
  * which the test process reaches from the root namespace; the browser's traffic to the softphone
  * goes through the party's NAT like anyone else's.
  */
-import { startChild } from './child.ts';
+import { startChild } from '@softphone/test-support/child';
 import { freePort } from './free-port.ts';
 
 export interface NamespacedDriver {

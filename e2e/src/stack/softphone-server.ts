@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { SqliteCallsRepo } from '@softphone/sfu/store/calls.repo.ts';
 import { openDb } from '@softphone/sfu/store/db.ts';
 import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
-import { startChild } from './child.ts';
+import { startChild } from '@softphone/test-support/child';
 import { freePort } from './free-port.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

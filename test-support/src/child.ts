@@ -49,12 +49,15 @@ export async function startChild(
       if (m) {
         clearTimeout(timer);
         child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
         child.stdout?.on('data', (c: Buffer) => log.write(c));
+        child.stderr?.on('data', (c: Buffer) => log.write(c));
         resolve({ child, match: m, stop });
       }
     };
+    // Some engines (PostgreSQL) say they are ready on stderr.
     child.stdout?.on('data', onData);
-    child.stderr?.on('data', (c: Buffer) => log.write(c));
+    child.stderr?.on('data', onData);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited (${signal ?? code}) before it was ready (log: ${opts.logFile})`));
