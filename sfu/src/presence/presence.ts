@@ -33,13 +33,15 @@ import type { UsersRepo } from '../store/users.repo.ts';
 export type DeviceSend = <K extends ServerEventName>(event: K, payload: ServerEventPayload<K>) => void;
 
 /** The socket.io room of every socket of a device, on every node. */
-export const deviceRoom = (deviceId: string) => `device:${deviceId}`;
+export const deviceRoom = (deviceId: string): string => `device:${deviceId}`;
 
-/** What a socket.io namespace (the server's, or a socket's `nsp`) sends to a device's room. */
-export function deviceSender(nsp: Pick<AppSocket['nsp'], 'to'>, deviceId: string): DeviceSend {
+/**
+ * What a socket.io namespace (the server's, or a socket's `nsp`) sends to a room: a device's, or
+ * one socket's (its id is a room), on whichever node its sockets are.
+ */
+export function roomSender(nsp: Pick<AppSocket['nsp'], 'to'>, room: string): DeviceSend {
   // socket.io's typed emit can't take an event name that is a type parameter.
-  return (event, payload) =>
-    (nsp.to(deviceRoom(deviceId)).emit as (e: string, p: unknown) => boolean)(event, payload);
+  return (event, payload) => (nsp.to(room).emit as (e: string, p: unknown) => boolean)(event, payload);
 }
 
 /**
@@ -106,6 +108,11 @@ export class Presence {
 
   constructor(private readonly d: PresenceDeps) {}
 
+  /** Every device connected here. */
+  connectedDevices(): { peer: Peer; deviceId: string }[] {
+    return [...this.users.values()].flatMap((devices) => [...devices.values()]);
+  }
+
   /** The user's connected devices (empty when offline). */
   devicesOf(id: UserId): Member[] {
     return [...(this.users.get(id)?.values() ?? [])];
@@ -123,7 +130,7 @@ export class Presence {
     const member =
       devices.get(deviceId) ??
       away ??
-      new Member(peer, deviceId, deviceSender(socket.nsp, deviceId));
+      new Member(peer, deviceId, roomSender(socket.nsp, deviceRoom(deviceId)));
     member.attach(socket);
     devices.set(member.deviceId, member);
     this.users.set(peer.id, devices);
