@@ -327,8 +327,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     db,
     async stop() {
       clearInterval(sweep);
-      await cluster.stop();
+      // The adapter stops reading before its Redis connections close.
       await app.io.close();
+      await cluster.stop();
       await pusher.settled();
       await pool.close();
       await pushLog.close();

@@ -24,7 +24,12 @@ export async function connectRedis(url: string, log: Logger, now: () => number =
   const cmd = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   // The adapter reads its stream on a duplicate of the client it writes with: that one blocks in
   // XREAD and must wait through an outage rather than fail in a tight loop.
-  const reader = () => new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+  const readers: Redis[] = [];
+  const reader = () => {
+    const r = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
+    readers.push(r);
+    return r;
+  };
   cmd.duplicate = reader as Redis['duplicate'];
   const sub = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
   let upSince: number | null = null;
@@ -53,8 +58,8 @@ export async function connectRedis(url: string, log: Logger, now: () => number =
     sub,
     upSince: () => upSince,
     async close() {
-      cmd.disconnect();
-      sub.disconnect();
+      // The adapter's readers too: one blocked in XREAD would otherwise wait for Redis forever.
+      for (const c of [cmd, sub, ...readers]) c.disconnect();
     },
   };
 }
