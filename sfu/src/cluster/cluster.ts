@@ -110,7 +110,9 @@ export class RedisCluster implements Cluster {
   private readonly rpc: NodeRpc;
   private host: ClusterHost | null = null;
   private timer: NodeJS.Timeout | undefined;
-  private beating = false;
+  /** The beat under way, awaited by stop() so none runs on a closed store. */
+  private beating: Promise<void> | null = null;
+  private stopped = false;
   /** Node ids seen live at the last beat. */
   private live = new Set<NodeId>();
   private readonly log: Logger;
@@ -142,8 +144,8 @@ export class RedisCluster implements Cluster {
   async start(host: ClusterHost): Promise<void> {
     this.host = host;
     await this.rpc.listen(host.serve);
-    await this.beat();
-    this.timer = setInterval(() => void this.beat(), BEAT_MS);
+    await this.beatOnce();
+    this.timer = setInterval(() => void this.beatOnce(), BEAT_MS);
   }
 
   async callElsewhere(callId: CallId): Promise<CallHome | null> {
@@ -188,17 +190,24 @@ export class RedisCluster implements Cluster {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
+    await this.beating;
     this.rpc.close();
     await this.registry.remove(this.id).catch(() => undefined);
     await this.redis.close();
   }
 
+  private beatOnce(): Promise<void> {
+    if (this.stopped || this.beating) return this.beating ?? Promise.resolve();
+    this.beating = this.beat().finally(() => (this.beating = null));
+    return this.beating;
+  }
+
   /** Writes the entry and the held calls' records, then looks for dead nodes. */
   private async beat(): Promise<void> {
     const host = this.host;
-    if (!host || this.beating) return;
-    this.beating = true;
+    if (!host) return;
     try {
       const entry = { id: this.id, ...(await host.load()), updatedAt: this.now() };
       if ((await this.registry.beat(entry)) === 'reaped') {
@@ -209,8 +218,6 @@ export class RedisCluster implements Cluster {
       await this.reapStale(host);
     } catch (err) {
       this.log.debug({ err }, 'beat not written (Redis unreachable?)');
-    } finally {
-      this.beating = false;
     }
   }
 
