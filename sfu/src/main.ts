@@ -279,7 +279,10 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string, drain: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal, drain }, drain ? 'draining: no new calls, waiting for the calls to end' : 'shutting down');
+    log.info(
+      { signal, drain },
+      drain ? 'draining: no new calls, waiting for the calls to end' : 'shutting down',
+    );
     if (drain) await running.drain();
     await running.stop();
     process.exit(0);

@@ -300,7 +300,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     localDevices: () => presence.connectedDevices(),
     tellEnded: (call) => {
       for (const u of call.users)
-        app.io.to(`user:${u}`).emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
+        app.io
+          .to(`user:${u}`)
+          .emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
     },
     nodeLost: (node) => app.router.nodeLost(node),
     fenced: () => calls.endAll(),

@@ -9,7 +9,13 @@ import { CallError } from '../call/call-error.ts';
 import type { CallService } from '../call/call-service.ts';
 import type { LateSocket } from '../call/call-session.ts';
 import type { Logger } from '../log.ts';
-import { deviceRoom, roomSender, type Member, Member as DeviceMember, type Presence } from '../presence/presence.ts';
+import {
+  deviceRoom,
+  roomSender,
+  type Member,
+  Member as DeviceMember,
+  type Presence,
+} from '../presence/presence.ts';
 import {
   ErrorCode,
   requests,
@@ -67,7 +73,12 @@ export class CallRouter {
         return result.data as RequestResult<K>;
       }
     }
-    return runCallRequest(this.d.calls, { member: asker.member, socket: this.socket(asker.socketId) }, event, payload);
+    return runCallRequest(
+      this.d.calls,
+      { member: asker.member, socket: this.socket(asker.socketId) },
+      event,
+      payload,
+    );
   }
 
   /** A new call placed here: this node is its home; what other nodes know of the callee is added. */
@@ -108,7 +119,12 @@ export class CallRouter {
         if (!isCallRequest(event)) throw new CallError(ErrorCode.UnknownEvent, `unknown event "${event}"`);
         const payload = requests[event].payload.safeParse(request.payload);
         if (!payload.success) throw new CallError(ErrorCode.InvalidPayload, 'invalid forwarded payload');
-        return runCallRequest(this.d.calls, { member, socket }, event, payload.data as RequestPayload<typeof event>);
+        return runCallRequest(
+          this.d.calls,
+          { member, socket },
+          event,
+          payload.data as RequestPayload<typeof event>,
+        );
       }
       case 'device-left':
         if (request.gone) this.d.calls.sessionEnded(member);
@@ -152,7 +168,8 @@ export class CallRouter {
     const devices = this.remote.get(peer.id) ?? new Map<string, { member: Member; node: NodeId }>();
     this.remote.set(peer.id, devices);
     const known = devices.get(deviceId);
-    const member = known?.member ?? new DeviceMember(peer, deviceId, roomSender(this.d.nsp, deviceRoom(deviceId)));
+    const member =
+      known?.member ?? new DeviceMember(peer, deviceId, roomSender(this.d.nsp, deviceRoom(deviceId)));
     devices.set(deviceId, { member, node });
     return member;
   }

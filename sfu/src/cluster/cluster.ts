@@ -172,7 +172,9 @@ export class RedisCluster implements Cluster {
   }
 
   callStarted(call: CallHome): void {
-    this.homes.hold(call).catch((err: unknown) => this.log.warn({ err, callId: call.callId }, 'call home not written'));
+    this.homes
+      .hold(call)
+      .catch((err: unknown) => this.log.warn({ err, callId: call.callId }, 'call home not written'));
   }
 
   callEnded(call: CallHome): void {
@@ -253,14 +255,18 @@ export class RedisCluster implements Cluster {
     const old = this.id;
     host.fenced();
     this.id = `${this.baseId}-${crypto.randomBytes(3).toString('hex')}`;
-    this.log.warn({ old, id: this.id }, 'this node was declared dead by the others: its calls ended, registered again');
+    this.log.warn(
+      { old, id: this.id },
+      'this node was declared dead by the others: its calls ended, registered again',
+    );
     await this.rpc.listen(host.serve, old);
     await this.rewriteDevices();
     await this.registry.beat({ id: this.id, ...(await host.load()), updatedAt: this.now() });
   }
 
   private async rewriteDevices(): Promise<void> {
-    for (const d of this.host?.localDevices() ?? []) await this.places.connected(this.id, d.peer, d.deviceId).catch(() => undefined);
+    for (const d of this.host?.localDevices() ?? [])
+      await this.places.connected(this.id, d.peer, d.deviceId).catch(() => undefined);
   }
 }
 

@@ -5,7 +5,13 @@
  * its last one goes; rewritten by each node when Redis comes back (it keeps nothing through a restart).
  */
 import type { Redis } from 'ioredis';
-import { DevicePlaceSchema, type DevicePlace, type NodeId, type Peer, type UserId } from '../protocol/index.ts';
+import {
+  DevicePlaceSchema,
+  type DevicePlace,
+  type NodeId,
+  type Peer,
+  type UserId,
+} from '../protocol/index.ts';
 
 const userKey = (id: UserId) => `devices:${id}`;
 const nodeKey = (id: NodeId) => `node-devices:${id}`;

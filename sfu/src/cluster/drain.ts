@@ -23,7 +23,10 @@ export class Drain {
   /** Throws `draining` while the node takes no new calls. */
   admitCall(): void {
     if (this._draining)
-      throw new CallError(ErrorCode.Draining, 'this server is shutting down: connect again to place the call');
+      throw new CallError(
+        ErrorCode.Draining,
+        'this server is shutting down: connect again to place the call',
+      );
   }
 
   /** Resolves once no call is left, ending those still up at the deadline. */

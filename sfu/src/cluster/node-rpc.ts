@@ -92,9 +92,14 @@ export class NodeRpc {
       .then(
         (data): NodeReply => ({ id, ok: true, data }),
         (err: unknown): NodeReply => {
-          if (err instanceof CallError) return { id, ok: false, error: { code: err.code, message: err.message } };
+          if (err instanceof CallError)
+            return { id, ok: false, error: { code: err.code, message: err.message } };
           this.log.error({ err, kind: request.kind }, 'forwarded request failed');
-          return { id, ok: false, error: { code: ErrorCode.Internal, message: 'an unexpected error occurred' } };
+          return {
+            id,
+            ok: false,
+            error: { code: ErrorCode.Internal, message: 'an unexpected error occurred' },
+          };
         },
       )
       .then((reply) => this.cmd.publish(replyChannel(from), JSON.stringify(reply)))

@@ -20,7 +20,11 @@ export interface RedisClients {
 
 const READY_WAIT_MS = 5_000;
 
-export async function connectRedis(url: string, log: Logger, now: () => number = Date.now): Promise<RedisClients> {
+export async function connectRedis(
+  url: string,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<RedisClients> {
   const cmd = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
   // The adapter reads its stream on a duplicate of the client it writes with: that one blocks in
   // XREAD and must wait through an outage rather than fail in a tight loop.

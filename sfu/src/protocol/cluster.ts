@@ -24,7 +24,11 @@ export const NodeEntrySchema = z.object({
 export type NodeEntry = z.infer<typeof NodeEntrySchema>;
 
 /** Which node holds a call (its state machine and its router), and whose call it is. */
-export const CallHomeSchema = z.object({ callId: CallIdSchema, home: NodeIdSchema, users: z.array(UserIdSchema) });
+export const CallHomeSchema = z.object({
+  callId: CallIdSchema,
+  home: NodeIdSchema,
+  users: z.array(UserIdSchema),
+});
 export type CallHome = z.infer<typeof CallHomeSchema>;
 
 /** A device connected to a node. */

@@ -36,7 +36,10 @@ export const partyRequests = {
   'call:answer-failed': (calls, a, { callId }) => (calls.act(a.member, callId, 'answer-failed'), {}),
   'call:decline': (calls, a, { callId }) => (calls.act(a.member, callId, 'decline'), {}),
   'call:hangup': (calls, a, { callId }) => (calls.act(a.member, callId, 'hangup'), {}),
-  'call:activation-failed': (calls, a, { callId, why }) => (calls.activationFailed(a.member, callId, why), {}),
+  'call:activation-failed': (calls, a, { callId, why }) => (
+    calls.activationFailed(a.member, callId, why),
+    {}
+  ),
   'call:connection-lost': (calls, a, { callId }) => (calls.connectionLost(a.member, callId), {}),
   'call:media-lost': (calls, a, { callId }) => (calls.mediaLost(a.member, callId), {}),
   'call:media-failed': (calls, a, { callId }) => (calls.mediaFailed(a.member, callId), {}),
