@@ -213,16 +213,24 @@ export function createApplication(c: AppComponents): Application {
     registerPushHandlers(socket, member, { ...c.push, log });
     const relayHost = hostOnly(c.view.host(socket.request));
     // Before the welcome: a page that was in a call and is welcomed without its resync knows the
-    // call is over.
-    c.calls.connected(member, { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] });
-    if (member.socketIds().size === 1) router.deviceConnected(asker);
-    socket.emit('session:welcome', {
-      self: member.peer,
-      noAnswerTimeoutMs: c.noAnswerTimeoutMs,
-      reconnectGraceMs: c.calls.reconnectGraceMs,
-      unreadMissed: c.history.unreadMissed(member.peer.id),
-      iceServers: c.ice.servers(member.peer.id, relayHost),
-    });
+    // call is over. A call held by another node sends its resync through this node, so the welcome
+    // waits for it (the handlers above already serve the socket meanwhile).
+    const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
+    c.calls.connected(member, late);
+    const welcome = () => {
+      if (!socket.connected) return;
+      socket.emit('session:welcome', {
+        self: member.peer,
+        noAnswerTimeoutMs: c.noAnswerTimeoutMs,
+        reconnectGraceMs: c.calls.reconnectGraceMs,
+        unreadMissed: c.history.unreadMissed(member.peer.id),
+        iceServers: c.ice.servers(member.peer.id, relayHost),
+      });
+    };
+    // One node holds every call: nothing to wait for, the welcome goes at once as it always has.
+    if (c.cluster.clustered && member.socketIds().size === 1)
+      void router.deviceConnected(asker, late).then(welcome);
+    else welcome();
     // Credentials live a while; fresh ones go out at half their life, so a page always has some
     // with hours left for its next transport or ICE restart.
     const refresh = setInterval(

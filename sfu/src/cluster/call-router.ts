@@ -17,8 +17,10 @@ import {
   type Presence,
 } from '../presence/presence.ts';
 import {
+  DeviceBackReplySchema,
   ErrorCode,
   requests,
+  type DeviceBackReply,
   type CallId,
   type DeviceRef,
   type NodeId,
@@ -92,10 +94,18 @@ export class CallRouter {
     return this.d.calls.invite(from, to, { busy, devices });
   }
 
-  /** A device's first socket here: if its call is held elsewhere, the home gives the call back to it. */
-  deviceConnected(asker: Asker): void {
+  /**
+   * A device's first socket here: if its call is held elsewhere, the home gives the call back to
+   * it, and `socket` is sent what the home says (its resync) once this resolves, so the caller can
+   * welcome the socket after it as a single node does (clients expect the resync first:
+   * web/src/shell-simulator/signalling/native-call-control.ts).
+   */
+  async deviceConnected(asker: Asker, socket: LateSocket): Promise<void> {
     this.d.cluster.deviceConnected(asker.member.peer, asker.member.deviceId);
-    void this.toHome(asker, (from) => ({ kind: 'device-back', from }));
+    const reply = DeviceBackReplySchema.safeParse(
+      await this.toHome(asker, (from) => ({ kind: 'device-back', from })),
+    );
+    if (reply.success) for (const e of reply.data.events) socket.emit(e.event, e.payload);
   }
 
   /** The device's last socket here went: its call's home, if elsewhere, hears it. */
@@ -130,9 +140,15 @@ export class CallRouter {
         if (request.gone) this.d.calls.sessionEnded(member);
         else this.d.calls.disconnected(member);
         return {};
-      case 'device-back':
-        this.d.calls.connected(member, socket);
-        return {};
+      case 'device-back': {
+        // Kept for the reply: the asking node sends them before its welcome.
+        const events: DeviceBackReply['events'] = [];
+        this.d.calls.connected(member, {
+          socketId: socket.socketId,
+          emit: (event, payload) => events.push({ event, payload } as DeviceBackReply['events'][number]),
+        });
+        return { events } satisfies DeviceBackReply;
+      }
     }
   };
 
@@ -148,14 +164,16 @@ export class CallRouter {
     for (const u of users) this.remote.delete(u);
   }
 
-  private async toHome(asker: Asker, request: (from: DeviceRef) => NodeRequest): Promise<void> {
+  /** Tells the home of the user's call, if another node holds it; its answer, if any. */
+  private async toHome(asker: Asker, request: (from: DeviceRef) => NodeRequest): Promise<unknown> {
     const user = asker.member.peer.id;
-    if (this.d.calls.inCall(user)) return;
+    if (this.d.calls.inCall(user)) return undefined;
     try {
       const call = await this.d.cluster.userCallElsewhere(user);
-      if (call) await this.d.cluster.request(call.home, request(this.ref(asker)));
+      return call ? await this.d.cluster.request(call.home, request(this.ref(asker))) : undefined;
     } catch (err) {
       this.d.log.warn({ err, user }, 'the call’s server was not told of the device');
+      return undefined;
     }
   }
 

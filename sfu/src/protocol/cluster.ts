@@ -6,6 +6,7 @@
 import { z } from 'zod/mini';
 import { CallIdSchema, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
+import { serverEvents } from './signalling.ts';
 
 export const NodeIdSchema = z.string().check(z.minLength(1), z.maxLength(64));
 export type NodeId = z.infer<typeof NodeIdSchema>;
@@ -53,6 +54,21 @@ export const NodeRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('device-back'), from: DeviceRefSchema }),
 ]);
 export type NodeRequest = z.infer<typeof NodeRequestSchema>;
+
+/**
+ * The home's answer to `device-back`: what the reconnected socket is to be sent, in order, by the
+ * node that holds it, before its welcome (as a single node does). Sent through the socket.io
+ * adapter instead, it would arrive after the welcome (the stream is read after the reply).
+ */
+export const DeviceBackReplySchema = z.object({
+  events: z.array(
+    z.discriminatedUnion('event', [
+      z.object({ event: z.literal('call:ended'), payload: serverEvents['call:ended'] }),
+      z.object({ event: z.literal('call:resync'), payload: serverEvents['call:resync'] }),
+    ]),
+  ),
+});
+export type DeviceBackReply = z.infer<typeof DeviceBackReplySchema>;
 
 export const NodeRequestEnvelopeSchema = z.object({
   id: z.string(),
