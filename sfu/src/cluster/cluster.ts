@@ -115,6 +115,8 @@ export class RedisCluster implements Cluster {
   private stopped = false;
   /** Node ids seen live at the last beat. */
   private live = new Set<NodeId>();
+  /** When a beat last waited on Redis (paused, overloaded): no node's beat got through meanwhile. */
+  private waitedAt = -Infinity;
   private readonly log: Logger;
 
   constructor(
@@ -212,7 +214,9 @@ export class RedisCluster implements Cluster {
     if (!host) return;
     try {
       const entry = { id: this.id, ...(await host.load()), updatedAt: this.now() };
-      if ((await this.registry.beat(entry)) === 'reaped') {
+      const verdict = await this.registry.beat(entry);
+      this.noteWait(entry.updatedAt);
+      if (verdict === 'reaped') {
         await this.fence(host);
         return;
       }
@@ -226,16 +230,24 @@ export class RedisCluster implements Cluster {
   private async reapStale(host: ClusterHost): Promise<void> {
     const now = this.now();
     const entries = await this.registry.entries();
+    this.noteWait(now);
     this.live = new Set(entries.filter((e) => isLive(e, now)).map((e) => e.id));
-    // Nobody could beat while Redis was away: entries are judged only once every node has had the
-    // time to write again since it came back.
+    // Nobody could beat while Redis was away, or while it made every client wait (a pause, a
+    // stall: the connections stay up, the beats queue and land late with old times): entries are
+    // judged only once every node has had the time to write again since then.
     const upSince = this.redis.upSince();
-    if (upSince === null || now - upSince <= STALE_MS) return;
+    if (upSince === null || now - upSince <= STALE_MS || this.now() - this.waitedAt <= STALE_MS) return;
     for (const e of entries) {
       if (e.id === this.id || !isStale(e, now)) continue;
       const mine = await this.redis.cmd.set(reapKey(e.id), this.id, 'PX', REAP_MARK_MS, 'NX');
       if (mine === 'OK') await this.reap(host, e.id);
     }
+  }
+
+  /** A Redis round trip begun at `since` that took longer than a beat: Redis kept everyone waiting. */
+  private noteWait(since: number): void {
+    const now = this.now();
+    if (now - since > BEAT_MS) this.waitedAt = now;
   }
 
   /** This node alone ends the dead node's calls for their parties and in history. */

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
 import { CallState, EndReason, type CallId, type ServerEventPayload } from '../../src/protocol/index.ts';
 import { STALE_MS } from '../../src/cluster/node-registry.ts';
@@ -147,4 +148,28 @@ describe('a Redis outage under a cross-node call', () => {
       assert.equal((await answered).state, CallState.Answered);
       assert.ok((await carol.socket.emitWithAck('call:hangup', { callId: res.data.callId })).ok);
     });
+
+  it('a Redis that stops answering for 5 s (paused, its data kept) makes no node declare another dead', async () => {
+    const { ann, bob, callId, ends } = await crossNodeCall();
+    // Every client's commands wait (the connections stay open): the beats queue up behind the pause.
+    const admin = new Redis(redis.url);
+    await admin.call('client', 'pause', '5000', 'ALL');
+    const paused = Date.now();
+    admin.disconnect();
+    await until(
+      () => Date.now() - paused > 5_000 + STALE_MS + 2_000,
+      'the pause, its staleness window and two beats',
+      20_000,
+    );
+    for (const [n, id] of [
+      [a, 'node-a'],
+      [b, 'node-b'],
+    ] as const)
+      assert.equal(n.server.cluster.nodeId(), id, `${id} was not declared dead (it keeps its id)`);
+    assert.deepEqual(ends, [], 'nobody was told the call ended');
+    assert.ok(a.server.calls.holds(callId));
+    const ended = next(ann.socket, 'call:ended');
+    assert.ok((await bob.socket.emitWithAck('call:hangup', { callId })).ok);
+    assert.equal((await ended).reason, EndReason.HungUp);
+  });
 });

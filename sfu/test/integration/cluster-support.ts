@@ -19,7 +19,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once `cond` holds (checked every 20 ms), rejects after `ms`. */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+export async function until(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  ms = 10_000,
+): Promise<void> {
   const t0 = Date.now();
   while (!(await cond())) {
     if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
