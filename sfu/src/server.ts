@@ -305,7 +305,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
           .emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
     },
     nodeLost: (node) => app.router.nodeLost(node),
-    fenced: () => calls.endAll(),
+    fenced: () => calls.endAllLostElsewhere(),
     finaliser: new SqliteCallFinaliser(db, (node) => cluster.callIdsOf(node)),
   });
   o.log.info({ node: cluster.nodeId(), clustered: cluster.clustered }, 'node started');

@@ -117,9 +117,14 @@ export class CallService {
     return this.live.has(callId);
   }
 
-  /** Every live call ends: this node is going away (declared dead, or past its drain deadline). */
+  /** Every live call ends: this node is going away (past its drain deadline). */
   endAll(): void {
     for (const call of [...this.live.values()]) call.dispatch({ type: 'server-lost' });
+  }
+
+  /** Every live call ends, its parties told already by the node that declared this one dead. */
+  endAllLostElsewhere(): void {
+    for (const call of [...this.live.values()]) call.lostElsewhere();
   }
 
   private start(from: Member, to: UserId, elsewhere?: CalleeElsewhere): CallId {
