@@ -6,10 +6,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { Server } from 'socket.io';
+import { Server, type ServerOptions } from 'socket.io';
 import sirv from 'sirv';
 import type { AccountService } from './accounts/account-service.ts';
 import type { CallService } from './call/call-service.ts';
+import { CallRouter } from './cluster/call-router.ts';
+import type { Cluster } from './cluster/cluster.ts';
+import type { Drain } from './cluster/drain.ts';
 import { createApi } from './http/api.ts';
 import { hostAllowed, hostOnly, type HostPolicy } from './http/host-policy.ts';
 import { checkOrigin } from './http/origin-policy.ts';
@@ -51,6 +54,11 @@ export interface AppComponents {
   ice: IceServerSource;
   /** The embedded TURN relay, when there is one (its state is in /healthz). */
   relay: CoturnRelay | null;
+  /** The other nodes (a {@link LocalCluster} when there are none). */
+  cluster: Cluster;
+  drain: Drain;
+  /** socket.io's adapter across nodes (default: in memory, this node only). */
+  adapter?: ServerOptions['adapter'] | undefined;
 }
 
 /** The ICE servers a signed-in user gets, and how often to send fresh credentials. */
@@ -63,6 +71,7 @@ export interface IceServerSource {
 export interface Application {
   httpServer: http.Server;
   io: AppServer;
+  router: CallRouter;
 }
 
 export function createApplication(c: AppComponents): Application {
@@ -111,10 +120,13 @@ export function createApplication(c: AppComponents): Application {
       return;
     }
     if (req.url === '/healthz') {
-      // Readiness and load, not process ids: those are in the server's log for its operator.
-      res.writeHead(c.media.isReady ? 200 : 503, { 'content-type': 'application/json' });
+      // Readiness and load, not process ids: those are in the server's log for its operator. Never
+      // Redis: a Redis outage must not make the load balancer drop every node (livekit#4663).
+      const ready = c.media.isReady && !c.drain.draining;
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
+          node: { id: c.cluster.nodeId(), clustered: c.cluster.clustered, draining: c.drain.draining },
           media: {
             ready: c.media.isReady,
             workers: c.media.workers.map(({ slot, calls }) => ({ slot, calls })),
@@ -132,6 +144,10 @@ export function createApplication(c: AppComponents): Application {
   const httpServer = c.tls ? https.createServer(c.tls, handle) : http.createServer(handle);
   const io: AppServer = new Server(httpServer, {
     serveClient: false,
+    // WebSocket only: no HTTP long-polling, so a load balancer needs no sticky sessions (every
+    // client is websocket-only already: web/src/signalling/signalling-client.ts, the iOS shell).
+    transports: ['websocket'],
+    ...(c.adapter ? { adapter: c.adapter } : {}),
     ...(c.ping ? { pingInterval: c.ping.intervalMs, pingTimeout: c.ping.timeoutMs } : {}),
     allowRequest: (req, cb) => {
       if (!hostAllowed(req, c.view, c.hosts)) {
@@ -152,6 +168,13 @@ export function createApplication(c: AppComponents): Application {
     Object.assign(headers, securityHeaders(req, c.view)),
   );
   io.use(createAuthMiddleware(c.accounts, c.devices));
+  const router = new CallRouter({
+    cluster: c.cluster,
+    calls: c.calls,
+    presence: c.presence,
+    nsp: io.of('/'),
+    log: c.log.child({ module: 'call-router' }),
+  });
   // Every socket of a session (a page's, an iPhone shell's: the same cookie) is in its room, so an
   // ended session reaches them all at once, wherever they are.
   const sessionRoom = (tokenHash: string) => `session:${tokenHash}`;
@@ -169,10 +192,19 @@ export function createApplication(c: AppComponents): Application {
   });
   io.on('connection', (socket) => {
     void socket.join(sessionRoom(socket.data.session));
-    const member = c.presence.connect(socket, c.calls.awayDevice(socket.data.user.id, socket.data.deviceId));
+    const { user, deviceId } = socket.data;
+    // The device as its call holds it: away from a call here, or one this node holds for it while
+    // it was connected to another node.
+    const member = c.presence.connect(
+      socket,
+      c.calls.awayDevice(user.id, deviceId) ?? router.remoteDevice(user.id, deviceId),
+    );
+    const asker = { member, socketId: socket.id };
     log.info({ user: member.peer.id, device: member.deviceId }, 'connected');
     registerCallHandlers(socket, member, {
       calls: c.calls,
+      router,
+      drain: c.drain,
       history: c.history,
       presence: c.presence,
       mediaLimits: c.mediaLimits,
@@ -181,15 +213,24 @@ export function createApplication(c: AppComponents): Application {
     registerPushHandlers(socket, member, { ...c.push, log });
     const relayHost = hostOnly(c.view.host(socket.request));
     // Before the welcome: a page that was in a call and is welcomed without its resync knows the
-    // call is over.
-    c.calls.connected(member, { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] });
-    socket.emit('session:welcome', {
-      self: member.peer,
-      noAnswerTimeoutMs: c.noAnswerTimeoutMs,
-      reconnectGraceMs: c.calls.reconnectGraceMs,
-      unreadMissed: c.history.unreadMissed(member.peer.id),
-      iceServers: c.ice.servers(member.peer.id, relayHost),
-    });
+    // call is over. A call held by another node sends its resync through this node, so the welcome
+    // waits for it (the handlers above already serve the socket meanwhile).
+    const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
+    c.calls.connected(member, late);
+    const welcome = () => {
+      if (!socket.connected) return;
+      socket.emit('session:welcome', {
+        self: member.peer,
+        noAnswerTimeoutMs: c.noAnswerTimeoutMs,
+        reconnectGraceMs: c.calls.reconnectGraceMs,
+        unreadMissed: c.history.unreadMissed(member.peer.id),
+        iceServers: c.ice.servers(member.peer.id, relayHost),
+      });
+    };
+    // One node holds every call: nothing to wait for, the welcome goes at once as it always has.
+    if (c.cluster.clustered && member.socketIds().size === 1)
+      void router.deviceConnected(asker, late).then(welcome);
+    else welcome();
     // Credentials live a while; fresh ones go out at half their life, so a page always has some
     // with hours left for its next transport or ICE restart.
     const refresh = setInterval(
@@ -204,7 +245,8 @@ export function createApplication(c: AppComponents): Application {
       log.info({ user: member.peer.id, device: member.deviceId, why, deviceLeft: left }, 'disconnected');
       if (left && socket.data.sessionEnded) c.calls.sessionEnded(member);
       else if (left) c.calls.disconnected(member);
+      if (left) router.deviceLeft(asker, socket.data.sessionEnded === true);
     });
   });
-  return { httpServer, io };
+  return { httpServer, io, router };
 }

@@ -140,6 +140,21 @@ const EnvSchema = z.object({
    */
   PUBLIC_IP: z.ipv4().or(z.ipv6()).optional(),
   /**
+   * Redis shared by several identical nodes (`redis://host:port`): the socket.io adapter, the node
+   * registry, call homes, where devices are. Unset: one node, everything in memory.
+   */
+  REDIS_URL: z
+    .string()
+    .check(z.regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'))
+    .optional(),
+  /** This node's id in the registry (default a generated one). */
+  NODE_ID: z
+    .string()
+    .check(z.regex(/^[\w.-]{1,48}$/, 'letters, digits, . _ - (at most 48)'))
+    .optional(),
+  /** How long a drain (SIGTERM) lets calls go on before ending them. */
+  DRAIN_DEADLINE_MS: z.coerce.number().int().nonnegative().default(60_000),
+  /**
    * An external TURN service: comma-separated `turn:` / `turns:` URLs (with TURN_SECRET, its
    * `use-auth-secret` secret). `none`: no TURN at all. Unset: the embedded relay beyond loopback.
    */

@@ -243,6 +243,16 @@ async function main(): Promise<void> {
       requestsPerDevicePerMinute: config.MEDIA_REQUESTS_PER_DEVICE_PER_MINUTE,
     },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
+    ...(config.REDIS_URL
+      ? {
+          cluster: {
+            redisUrl: config.REDIS_URL,
+            ...(config.NODE_ID ? { nodeId: config.NODE_ID } : {}),
+            address: listen.announcedAddress ?? listen.ip,
+          },
+        }
+      : {}),
+    drainDeadlineMs: config.DRAIN_DEADLINE_MS,
     inviteLimits: {
       invitesPerCallerPerMinute: config.INVITES_PER_CALLER_PER_MINUTE,
       invitesPerCalleePerMinute: config.INVITES_PER_CALLEE_PER_MINUTE,
@@ -260,18 +270,26 @@ async function main(): Promise<void> {
     const urls = running.relay.service.urls.map((u) => u.replace('{host}', '<server-name>'));
     console.log(`TURN relay (embedded coturn): ${urls.join(' ')}`);
   }
+  console.log(
+    `node ${running.cluster.nodeId()}: ${running.cluster.clustered ? 'clustered over Redis' : 'single node'}`,
+  );
   console.log(`softphone ready at ${url}`);
 
   let stopping = false;
-  const shutdown = async (signal: string): Promise<void> => {
+  const shutdown = async (signal: string, drain: boolean): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down');
+    log.info(
+      { signal, drain },
+      drain ? 'draining: no new calls, waiting for the calls to end' : 'shutting down',
+    );
+    if (drain) await running.drain();
     await running.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // SIGTERM (a deployment replacing the node) drains; SIGINT (an operator's Ctrl-C) stops at once.
+  process.on('SIGINT', () => void shutdown('SIGINT', false));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', true));
 }
 
 main().catch((err: unknown) => {

@@ -5,7 +5,14 @@
 import path from 'node:path';
 import { AccountService, type AccountLimits } from './accounts/account-service.ts';
 import { createApplication, type Application, type IceServerSource } from './app.ts';
-import { CallService } from './call/call-service.ts';
+import { CallService, type HeldCall } from './call/call-service.ts';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { SqliteCallFinaliser } from './cluster/call-finaliser.ts';
+import { generatedNodeId, LocalCluster, RedisCluster, type Cluster } from './cluster/cluster.ts';
+import { CpuMeter } from './cluster/cpu-meter.ts';
+import { Drain } from './cluster/drain.ts';
+import { connectRedis } from './cluster/redis-clients.ts';
+import { EndReason } from './protocol/index.ts';
 import { InviteLimits, type InviteLimitOptions } from './call/invite-limits.ts';
 import type { HostPolicy } from './http/host-policy.ts';
 import { MediaLimits, type MediaLimitOptions } from './call/media-limits.ts';
@@ -62,7 +69,19 @@ export interface ServerOptions {
   turn?: TurnOptions;
   /** Everyone is told everyone's presence, not only their contacts' (default off: `PRESENCE_DIRECTORY`). */
   presenceDirectory?: boolean;
+  /** Several nodes sharing Redis (`REDIS_URL`); without it, one node. */
+  cluster?: ClusterOptions;
+  /** How long a SIGTERM drain lets calls go on before ending them (default 60 s). */
+  drainDeadlineMs?: number;
   log: Logger;
+}
+
+export interface ClusterOptions {
+  redisUrl: string;
+  /** This node's id in the registry (default a generated one). */
+  nodeId?: string;
+  /** Where this node's media and TURN are reached (its PUBLIC_IP, or its listen address). */
+  address: string;
 }
 
 export type TurnOptions = (
@@ -122,6 +141,9 @@ export interface Server extends Application {
   history: CallsRepo;
   pusher: IncomingCallPusher;
   db: Db;
+  cluster: Cluster;
+  /** Drains (SIGTERM): no new calls, /healthz 503; resolves once no call is left (ended at the deadline). */
+  drain(): Promise<void>;
   /** Closes connections, stops the media workers, closes the database. */
   stop(): Promise<void>;
 }
@@ -214,8 +236,29 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     waker: pusher,
     reportTimeoutMs: p.reportTimeoutMs ?? 8_000,
     limits,
+    homes: {
+      started: (call) => cluster.callStarted(heldCall(call)),
+      ended: (call) => {
+        cluster.callEnded(heldCall(call));
+        app.router.released(call.users);
+        for (const listener of callsEnded) listener();
+      },
+    },
   });
+  const heldCall = (call: HeldCall) => ({ callId: call.id, home: cluster.nodeId(), users: call.users });
+  /** Told when a call ends here (the drain waits for the last). */
+  const callsEnded = new Set<() => void>();
+  const nodeId = o.cluster?.nodeId ?? generatedNodeId();
+  const redis = o.cluster ? await connectRedis(o.cluster.redisUrl, o.log.child({ module: 'redis' })) : null;
+  const cluster: Cluster = redis ? new RedisCluster(redis, nodeId, o.log) : new LocalCluster(nodeId);
+  const drain = new Drain();
   const app = createApplication({
+    cluster,
+    drain,
+    // Streams rather than pub/sub (@socket.io/redis-adapter): after a Redis outage the stream is
+    // read on from where it stopped, so no event sent meanwhile is lost, and it supports connection
+    // state recovery (pub/sub keeps nothing; socket.io docs, Adapters).
+    ...(redis ? { adapter: createAdapter(redis.cmd) } : {}),
     accounts,
     devices,
     history,
@@ -244,8 +287,40 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   purge();
   const sweep = setInterval(purge, o.sessionSweepMs ?? 60_000);
   sweep.unref();
+  const cpu = new CpuMeter(() => media.cpuUsage());
+  await cluster.start({
+    serve: app.router.serve,
+    load: async () => ({
+      address: o.cluster?.address ?? '',
+      calls: calls.activeCalls,
+      cpu: await cpu.read(),
+      draining: drain.draining,
+    }),
+    heldCalls: () => calls.held().map(heldCall),
+    localDevices: () => presence.connectedDevices(),
+    tellEnded: (call) => {
+      for (const u of call.users)
+        app.io
+          .to(`user:${u}`)
+          .emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
+    },
+    nodeLost: (node) => app.router.nodeLost(node),
+    fenced: () => calls.endAllLostElsewhere(),
+    finaliser: new SqliteCallFinaliser(db, (node) => cluster.callIdsOf(node)),
+  });
+  o.log.info({ node: cluster.nodeId(), clustered: cluster.clustered }, 'node started');
   return {
     ...app,
+    cluster,
+    drain: () =>
+      drain.run(
+        {
+          activeCalls: () => calls.activeCalls,
+          endAll: () => calls.endAll(),
+          callsChanged: (l) => (callsEnded.add(l), () => callsEnded.delete(l)),
+        },
+        o.drainDeadlineMs ?? 60_000,
+      ),
     media,
     relay,
     calls,
@@ -254,7 +329,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     db,
     async stop() {
       clearInterval(sweep);
+      // The adapter stops reading before its Redis connections close.
       await app.io.close();
+      await cluster.stop();
       await pusher.settled();
       await pool.close();
       await pushLog.close();

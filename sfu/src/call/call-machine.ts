@@ -51,6 +51,8 @@ export type CallEvent =
    */
   | { type: 'ringing-device-left' }
   | { type: 'media-server-restarted' }
+  /** The node holding the call is going away (declared dead, or past its drain deadline). */
+  | { type: 'server-lost' }
   /** The media room could not be opened, or a subscription could not be set up. */
   | { type: 'media-failed' }
   /** The media server gave up on one of a party's legs (ICE failed, or it hung the leg up). */
@@ -118,6 +120,7 @@ const live = {
   'party-back': stay,
   'reconnect-timeout': (e) => end(EndReason.Disconnected, e.who),
   'media-server-restarted': () => end(EndReason.MediaServerRestarted, 'server'),
+  'server-lost': () => end(EndReason.ServerLost, 'server'),
   'media-failed': () => end(EndReason.MediaFailed, 'server'),
   'media-lost': (e) => end(EndReason.MediaLost, e.who),
   // The callee's device gave up on its answer: whether or not the server had it, the call is over.
@@ -204,6 +207,7 @@ const TABLE: Record<CallState, Row> = {
     'report-timeout': stay,
     'ringing-device-left': stay,
     'media-server-restarted': stay,
+    'server-lost': stay,
     'media-failed': stay,
     'leg-failed': stay,
     'media-stall': stay,

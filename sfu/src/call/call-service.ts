@@ -49,6 +49,25 @@ export interface CallServiceDeps {
   reportTimeoutMs: number;
   /** Invites per caller and per callee. */
   limits: InviteLimits;
+  /** Told when a call starts and ends here (the cluster's call → home map). */
+  homes?: CallHomeHooks;
+}
+
+/** A call this node holds: its id and users. */
+export interface HeldCall {
+  id: CallId;
+  users: UserId[];
+}
+
+export interface CallHomeHooks {
+  started(call: HeldCall): void;
+  ended(call: HeldCall): void;
+}
+
+/** What this node can't see of a callee: a call of theirs held elsewhere, their devices on other nodes. */
+export interface CalleeElsewhere {
+  busy: boolean;
+  devices: Member[];
 }
 
 type PartyEvent = Extract<CallEvent['type'], 'ring' | 'decline' | 'hangup' | 'answer-failed'>;
@@ -78,12 +97,37 @@ export class CallService {
    * The limits are counted first, and are the only wait: everything after runs in one go, so two
    * invites can't both find the caller free.
    */
-  async invite(from: Member, to: UserId): Promise<CallId> {
+  async invite(from: Member, to: UserId, elsewhere?: CalleeElsewhere): Promise<CallId> {
     await this.deps.limits.admitInvite(from.peer.id, to);
-    return this.start(from, to);
+    return this.start(from, to, elsewhere);
   }
 
-  private start(from: Member, to: UserId): CallId {
+  /** The calls held here. */
+  held(): HeldCall[] {
+    return [...this.live.values()].map(heldCall);
+  }
+
+  /** Whether the user is in a call held here. */
+  inCall(user: UserId): boolean {
+    return this.callOf(user) !== undefined;
+  }
+
+  /** Whether the call is held here. */
+  holds(callId: CallId): boolean {
+    return this.live.has(callId);
+  }
+
+  /** Every live call ends: this node is going away (past its drain deadline). */
+  endAll(): void {
+    for (const call of [...this.live.values()]) call.dispatch({ type: 'server-lost' });
+  }
+
+  /** Every live call ends, its parties told already by the node that declared this one dead. */
+  endAllLostElsewhere(): void {
+    for (const call of [...this.live.values()]) call.lostElsewhere();
+  }
+
+  private start(from: Member, to: UserId, elsewhere?: CalleeElsewhere): CallId {
     if (to === from.peer.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot call yourself');
     if (this.callOf(from.peer.id)) throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
     const user = this.deps.users.byId(to);
@@ -91,8 +135,8 @@ export class CallService {
     if (!this.deps.media.isReady)
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server is restarting');
 
-    const busy = this.callOf(to) !== undefined;
-    const devices = busy ? [] : this.deps.presence.devicesOf(to);
+    const busy = this.callOf(to) !== undefined || elsewhere?.busy === true;
+    const devices = busy ? [] : [...this.deps.presence.devicesOf(to), ...(elsewhere?.devices ?? [])];
     const callId = crypto.randomUUID();
     const sentAt = Date.now();
     const woken = busy
@@ -129,6 +173,7 @@ export class CallService {
       },
     );
     this.live.set(call.id, call);
+    this.deps.homes?.started(heldCall(call));
     if (busy || devices.length + woken === 0) {
       // The caller gets its call id first (the ack is written within this tick) and then the end
       // with its reason, like any other outcome; ending sooner would reach a caller that can't
@@ -303,6 +348,7 @@ export class CallService {
 
   private forget(call: CallSession, endReason: EndReason): void {
     this.live.delete(call.id);
+    this.deps.homes?.ended(heldCall(call));
     this.deps.waker.ended(call.id, call.answeredAt !== null);
     if (isMissed({ answeredAt: call.answeredAt, endReason })) {
       const unreadMissed = this.deps.calls.unreadMissed(call.callee.peer.id);
@@ -313,3 +359,4 @@ export class CallService {
 }
 
 const deviceKey = (m: Member) => `${m.peer.id} ${m.deviceId}`;
+const heldCall = (c: CallSession): HeldCall => ({ id: c.id, users: [c.caller.peer.id, c.callee.peer.id] });

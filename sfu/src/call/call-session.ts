@@ -107,6 +107,8 @@ export class CallSession {
   private readonly away = new Map<Member, NodeJS.Timeout>();
   /** Push-woken callee devices that have reported the call. */
   private wokenReported = 0;
+  /** The parties heard of its end from another node already (see {@link lostElsewhere}). */
+  private endTold = false;
   readonly createdAt = Date.now();
 
   constructor(
@@ -279,6 +281,16 @@ export class CallSession {
       this.log.info({ role, device: member.deviceId }, 'party back');
       this.tellPeerConnection(peerRole, false);
     }
+  }
+
+  /**
+   * The call ends as server-lost, and its parties are not told again: the node that declared this
+   * one dead told them (fencing), through the adapter's stream this node reads on from where it
+   * stopped. A device away from it still hears it when it connects here.
+   */
+  lostElsewhere(): void {
+    this.endTold = true;
+    this.dispatch({ type: 'server-lost' });
   }
 
   /** The device, if it is in this call and its signalling is down: Presence gives it back on reconnect. */
@@ -558,7 +570,7 @@ export class CallSession {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
       const ended = { callId: this.id, reason, by: wireBy };
       for (const m of this.targets(role)) {
-        m.emit('call:ended', ended);
+        if (!this.endTold) m.emit('call:ended', ended);
         if (this.away.has(m)) this.deps.endedAway(m, ended);
       }
     }

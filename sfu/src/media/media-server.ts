@@ -69,6 +69,20 @@ export class MediaServer {
     return this.slots.flatMap((s, slot) => (s.worker ? [{ slot, pid: s.worker.pid, calls: s.calls }] : []));
   }
 
+  /** CPU time the live workers have used so far (user + system, ms), for the node's load. */
+  async cpuUsage(): Promise<{ cpuMs: number; workers: number }> {
+    const live = this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
+    const used = await Promise.all(
+      live.map((w) =>
+        w.getResourceUsage().then(
+          (u) => u.ru_utime + u.ru_stime,
+          () => 0,
+        ),
+      ),
+    );
+    return { cpuMs: used.reduce((a, b) => a + b, 0), workers: live.length };
+  }
+
   async start(): Promise<void> {
     assertWorkerBinary();
     const t0 = Date.now();

@@ -29,27 +29,47 @@ import type { AppSocket } from '../signalling/types.ts';
 import type { Contact, ContactsRepo } from '../store/contacts.repo.ts';
 import type { UsersRepo } from '../store/users.repo.ts';
 
-/** One connected device of a user: all its sockets. */
+/** Sends one event to every socket of a device, on whichever server node each is connected. */
+export type DeviceSend = <K extends ServerEventName>(event: K, payload: ServerEventPayload<K>) => void;
+
+/** The socket.io room of every socket of a device, on every node. */
+export const deviceRoom = (deviceId: string): string => `device:${deviceId}`;
+
+/**
+ * What a socket.io namespace (the server's, or a socket's `nsp`) sends to a room: a device's, or
+ * one socket's (its id is a room), on whichever node its sockets are.
+ */
+export function roomSender(nsp: Pick<AppSocket['nsp'], 'to'>, room: string): DeviceSend {
+  // socket.io's typed emit can't take an event name that is a type parameter.
+  return (event, payload) => (nsp.to(room).emit as (e: string, p: unknown) => boolean)(event, payload);
+}
+
+/**
+ * One device of a user: all its sockets. A call's home node holds one for each of the call's
+ * devices, including those connected to another node (they have no socket here): events go through
+ * the device's room, which the socket.io adapter carries to the node holding its sockets.
+ */
 export class Member {
   private readonly sockets = new Set<AppSocket>();
 
   constructor(
     readonly peer: Peer,
     readonly deviceId: string,
+    private readonly send: DeviceSend,
   ) {}
 
   get connected(): boolean {
     return this.sockets.size > 0;
   }
 
-  /** The ids of the device's sockets now. */
+  /** The ids of the device's sockets on this node now. */
   socketIds(): Set<string> {
     return new Set([...this.sockets].map((s) => s.id));
   }
 
   /** Sends to every socket of the device. */
   emit<K extends ServerEventName>(event: K, payload: ServerEventPayload<K>): void {
-    for (const s of this.sockets) (s.emit as (e: K, p: ServerEventPayload<K>) => void)(event, payload);
+    this.send(event, payload);
   }
 
   /** @internal Presence's, as sockets come and go. */
@@ -88,6 +108,11 @@ export class Presence {
 
   constructor(private readonly d: PresenceDeps) {}
 
+  /** Every device connected here. */
+  connectedDevices(): { peer: Peer; deviceId: string }[] {
+    return [...this.users.values()].flatMap((devices) => [...devices.values()]);
+  }
+
   /** The user's connected devices (empty when offline). */
   devicesOf(id: UserId): Member[] {
     return [...(this.users.get(id)?.values() ?? [])];
@@ -101,13 +126,18 @@ export class Presence {
     const peer = socket.data.user;
     const devices = this.users.get(peer.id) ?? new Map<string, Member>();
     const cameOnline = devices.size === 0;
-    const member = devices.get(socket.data.deviceId) ?? away ?? new Member(peer, socket.data.deviceId);
+    const deviceId = socket.data.deviceId;
+    const member =
+      devices.get(deviceId) ??
+      away ??
+      new Member(peer, deviceId, roomSender(socket.nsp, deviceRoom(deviceId)));
     member.attach(socket);
     devices.set(member.deviceId, member);
     this.users.set(peer.id, devices);
     const contacts = this.d.directory ? [] : this.d.contacts.contactsOf(peer.id);
     void socket.join([
       userRoom(peer.id),
+      deviceRoom(deviceId),
       ...(this.d.directory ? [DIRECTORY_ROOM] : contacts.map((c) => watchRoom(c.peer.id))),
     ]);
     socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts));

@@ -52,6 +52,11 @@ export enum EndReason {
   AnswerFailed = 'answer-failed',
   /** Sent to a callee's other devices when one of them answered; the call goes on there. */
   AnsweredElsewhere = 'answered-elsewhere',
+  /**
+   * The server node carrying the call went away: it died (another node ends its calls), found itself
+   * declared dead, or shut down and its drain deadline passed.
+   */
+  ServerLost = 'server-lost',
 }
 
 export const PeerSchema = z.object({ id: UserIdSchema, displayName: z.string() });

@@ -38,6 +38,11 @@ export enum ErrorCode {
   PushAddressTaken = 'push-address-taken',
   /** Too many attempts (sign-ins, invites); retry later (`retryAfterMs` says when, on the socket). */
   RateLimited = 'rate-limited',
+  /**
+   * The server is shutting down (draining) and takes no new calls: the client connects again, and
+   * the load balancer sends it to another server.
+   */
+  Draining = 'draining',
   /** Anything unexpected; details are in the server log only. */
   Internal = 'internal',
 }

@@ -9,3 +9,4 @@ export * from './push.ts';
 export * from './rest.ts';
 export * from './signalling.ts';
 export * from './voip-push.ts';
+export * from './cluster.ts';

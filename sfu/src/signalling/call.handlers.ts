@@ -3,21 +3,19 @@ import type { CallService } from '../call/call-service.ts';
 import type { MediaLimits } from '../call/media-limits.ts';
 import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
-import {
-  ErrorCode,
-  mediaRequests,
-  requests,
-  type CallId,
-  type MediaPayload,
-  type MediaRequestName,
-  type RequestPayload,
-} from '../protocol/index.ts';
+import type { CallRouter } from '../cluster/call-router.ts';
+import type { Drain } from '../cluster/drain.ts';
+import { ErrorCode, mediaRequests, requests, type MediaRequestName } from '../protocol/index.ts';
+import { partyRequests } from './call-requests.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import type { AppSocket } from './types.ts';
 import { onRequest, replyError } from './with-ack.ts';
 
 export interface HandlerDeps {
   calls: CallService;
+  /** Runs a call's requests on its home node. */
+  router: CallRouter;
+  drain: Drain;
   history: CallsRepo;
   presence: Presence;
   /** Media requests per connection and per device. */
@@ -29,43 +27,24 @@ export interface HandlerDeps {
 export function registerCallHandlers(
   socket: AppSocket,
   member: Member,
-  { calls, history, presence, mediaLimits, log }: HandlerDeps,
+  { calls, router, drain, history, presence, mediaLimits, log }: HandlerDeps,
 ): void {
   const me = member.peer.id;
+  const asker = { member, socketId: socket.id };
   const onMediaRequest = <K extends MediaRequestName>(event: K) =>
     onRequest(socket, event, log, async (p) => {
       // Counted before anything else is looked at: a flood costs the limiter's count, no more.
       await mediaLimits.admit(socket.id, me, member.deviceId);
-      const { callId, ...payload } = p as RequestPayload<K> & { callId: CallId };
-      return calls.media(member, callId, event, payload as MediaPayload<K>);
+      return router.route(asker, event, p);
     });
   onRequest(socket, 'call:invite', log, async ({ to }) => {
-    const callId = await calls.invite(member, to);
+    drain.admitCall();
+    const callId = await router.invite(member, to);
     presence.met(socket, member.peer, to);
     return { callId };
   });
-  onRequest(socket, 'call:reported', log, ({ callId }) => {
-    const late = { socketId: socket.id, emit: socket.emit.bind(socket) as Member['emit'] };
-    return { call: { callId, from: calls.report(member, callId, late) } };
-  });
-  onRequest(socket, 'call:ringing', log, ({ callId }) => (calls.act(member, callId, 'ring'), {}));
-  onRequest(socket, 'call:answer', log, ({ callId }) => (calls.answer(member, callId), {}));
-  onRequest(
-    socket,
-    'call:answer-failed',
-    log,
-    ({ callId }) => (calls.act(member, callId, 'answer-failed'), {}),
-  );
-  onRequest(socket, 'call:decline', log, ({ callId }) => (calls.act(member, callId, 'decline'), {}));
-  onRequest(socket, 'call:hangup', log, ({ callId }) => (calls.act(member, callId, 'hangup'), {}));
-  onRequest(socket, 'call:activation-failed', log, ({ callId, why }) => {
-    calls.activationFailed(member, callId, why);
-    return {};
-  });
-  onRequest(socket, 'call:connection-lost', log, ({ callId }) => (calls.connectionLost(member, callId), {}));
-  onRequest(socket, 'call:media-lost', log, ({ callId }) => (calls.mediaLost(member, callId), {}));
-  onRequest(socket, 'call:media-failed', log, ({ callId }) => (calls.mediaFailed(member, callId), {}));
-  onRequest(socket, 'call:hold', log, ({ callId, held }) => (calls.hold(member, callId, held), {}));
+  for (const event of Object.keys(partyRequests) as (keyof typeof partyRequests)[])
+    onRequest(socket, event, log, (p) => router.route(asker, event, p));
   onRequest(
     socket,
     'call:mic-permission',

@@ -9,7 +9,13 @@ import path from 'node:path';
 import type { InviteLimitOptions } from '../../src/call/invite-limits.ts';
 import type { MediaLimitOptions } from '../../src/call/media-limits.ts';
 import { createLogger } from '../../src/log.ts';
-import { startServer, type PushOptions, type Server, type TurnOptions } from '../../src/server.ts';
+import {
+  startServer,
+  type ClusterOptions,
+  type PushOptions,
+  type Server,
+  type TurnOptions,
+} from '../../src/server.ts';
 
 export interface TestServerOptions {
   noAnswerTimeoutMs?: number;
@@ -24,6 +30,11 @@ export interface TestServerOptions {
   /** The clock sessions expire by. */
   now?: () => number;
   mediaLimits?: MediaLimitOptions;
+  /** A node of a cluster over Redis. */
+  cluster?: ClusterOptions;
+  /** Where its WebRTC transports listen (default 41000-41199: give each node of a cluster its own). */
+  mediaPorts?: { min: number; max: number };
+  drainDeadlineMs?: number;
 }
 
 export interface TestServer {
@@ -40,7 +51,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     webDir: path.join(dataDir, 'no-web'),
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
     ...(opts.reconnectGraceMs ? { reconnectGraceMs: opts.reconnectGraceMs } : {}),
-    media: { workers: 2, listen: { ip: '127.0.0.1', ports: { min: 41000, max: 41199 } } },
+    media: { workers: 2, listen: { ip: '127.0.0.1', ports: opts.mediaPorts ?? { min: 41000, max: 41199 } } },
     // Suites sign many accounts up from one address; the limit itself is tested in exposed.test.ts.
     accountLimits: { signUpsPerHour: 10_000 },
     // And place many calls between the same two accounts; the limits are tested in invite-limits.test.ts.
@@ -59,6 +70,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.presenceDirectory ? { presenceDirectory: true } : {}),
     ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}),
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.cluster ? { cluster: opts.cluster } : {}),
+    ...(opts.drainDeadlineMs ? { drainDeadlineMs: opts.drainDeadlineMs } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));

@@ -26,6 +26,8 @@ export function endMessage(
         : `Connection lost: ${peer} could not reconnect in time`;
     case EndReason.MediaServerRestarted:
       return 'Call failed: media server restarted';
+    case EndReason.ServerLost:
+      return 'Call ended: the server carrying it went away';
     case EndReason.MediaFailed:
       return 'Call failed: no network path for the audio could be set up';
     case EndReason.MediaLost:

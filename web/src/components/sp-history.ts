@@ -13,6 +13,7 @@ const REASON: Record<EndReason, string> = {
   [EndReason.Unreachable]: 'unreachable',
   [EndReason.Disconnected]: 'connection lost',
   [EndReason.MediaServerRestarted]: 'failed: media server restarted',
+  [EndReason.ServerLost]: 'ended: server went away',
   [EndReason.MediaFailed]: 'failed: no audio connection',
   [EndReason.MediaLost]: 'dropped: connection lost',
   [EndReason.AnswerFailed]: 'failed: the answer did not get through',

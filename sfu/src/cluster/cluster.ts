@@ -1,0 +1,286 @@
+/**
+ * What a node knows of the others. {@link LocalCluster}: one node, nothing elsewhere (no REDIS_URL,
+ * as before the cluster existed). {@link RedisCluster}: nodes that share Redis: the registry and
+ * its heartbeat, the call → home map, where devices are, requests between nodes, and the reaper.
+ * The rest of the server takes a {@link Cluster} and has one code path for both.
+ */
+import crypto from 'node:crypto';
+import type { Logger } from '../log.ts';
+import {
+  EndReason,
+  type CallHome,
+  type CallId,
+  type NodeEntry,
+  type NodeId,
+  type NodeRequest,
+  type Peer,
+  type UserId,
+} from '../protocol/index.ts';
+import { CallHomes } from './call-homes.ts';
+import type { CallFinaliser } from './call-finaliser.ts';
+import { DevicePlaces, type PlacedDevice } from './device-places.ts';
+import { NodeRegistry, isLive, isStale, reapKey, STALE_MS } from './node-registry.ts';
+import { NodeRpc, type NodeRequestHandler } from './node-rpc.ts';
+import type { RedisClients } from './redis-clients.ts';
+
+/** What the node tells and asks the cluster machinery, once the server is built. */
+export interface ClusterHost {
+  /** Runs a request another node forwarded to this one. */
+  serve: NodeRequestHandler;
+  /** This node's registry entry now, but for its id and time. */
+  load: () => Promise<Pick<NodeEntry, 'address' | 'calls' | 'cpu' | 'draining'>>;
+  /** The calls this node holds, to rewrite their records every beat. */
+  heldCalls: () => CallHome[];
+  /** The devices connected here, to write their places again after a Redis restart. */
+  localDevices: () => { peer: Peer; deviceId: string }[];
+  /** The parties of a dead node's call are told it ended (they may be connected anywhere). */
+  tellEnded: (call: CallHome) => void;
+  /** Another node died: devices of this node's calls that were connected to it are away now. */
+  nodeLost: (node: NodeId) => void;
+  /** This node was declared dead by the others while alive: its calls end (they were told so). */
+  fenced: () => void;
+  finaliser: CallFinaliser;
+}
+
+export interface Cluster {
+  readonly clustered: boolean;
+  nodeId(): NodeId;
+  /** The nodes seen live at the last beat (this one alone when not clustered). */
+  liveNodes(): NodeId[];
+  start(host: ClusterHost): Promise<void>;
+  /** The call's record, when another node holds it. */
+  callElsewhere(callId: CallId): Promise<CallHome | null>;
+  /** The call the user is in on another node, if any. */
+  userCallElsewhere(user: UserId): Promise<CallHome | null>;
+  /** The user's devices connected to other live nodes. */
+  devicesElsewhere(user: UserId): Promise<PlacedDevice[]>;
+  request(node: NodeId, request: NodeRequest): Promise<unknown>;
+  /** The calls Redis says a node holds. */
+  callIdsOf(node: NodeId): Promise<CallId[]>;
+  callStarted(call: CallHome): void;
+  callEnded(call: CallHome): void;
+  deviceConnected(peer: Peer, deviceId: string): void;
+  deviceLeft(user: UserId, deviceId: string): void;
+  stop(): Promise<void>;
+}
+
+export class LocalCluster implements Cluster {
+  readonly clustered = false;
+  constructor(private readonly id: NodeId) {}
+  nodeId(): NodeId {
+    return this.id;
+  }
+  liveNodes(): NodeId[] {
+    return [this.id];
+  }
+  async start(): Promise<void> {}
+  async callElsewhere(): Promise<null> {
+    return null;
+  }
+  async userCallElsewhere(): Promise<null> {
+    return null;
+  }
+  async devicesElsewhere(): Promise<PlacedDevice[]> {
+    return [];
+  }
+  request(): Promise<unknown> {
+    return Promise.reject(new Error('a single node has no other node to ask'));
+  }
+  async callIdsOf(): Promise<CallId[]> {
+    return [];
+  }
+  callStarted(): void {}
+  callEnded(): void {}
+  deviceConnected(): void {}
+  deviceLeft(): void {}
+  async stop(): Promise<void> {}
+}
+
+/** The beat; the registry's staleness (STALE_MS) allows a few missed ones. */
+const BEAT_MS = 1_000;
+/** How long a reaper holds a dead node's mark: its id is never reused, the mark only fences it. */
+const REAP_MARK_MS = 60_000;
+
+export class RedisCluster implements Cluster {
+  readonly clustered = true;
+  private id: NodeId;
+  private readonly registry: NodeRegistry;
+  private readonly homes: CallHomes;
+  private readonly places: DevicePlaces;
+  private readonly rpc: NodeRpc;
+  private host: ClusterHost | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  /** The beat under way, awaited by stop() so none runs on a closed store. */
+  private beating: Promise<void> | null = null;
+  private stopped = false;
+  /** Node ids seen live at the last beat. */
+  private live = new Set<NodeId>();
+  /** When a beat last waited on Redis (paused, overloaded): no node's beat got through meanwhile. */
+  private waitedAt = -Infinity;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly redis: RedisClients,
+    private readonly baseId: NodeId,
+    log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.id = baseId;
+    this.log = log.child({ module: 'cluster' });
+    this.registry = new NodeRegistry(redis.cmd);
+    this.homes = new CallHomes(redis.cmd);
+    this.places = new DevicePlaces(redis.cmd);
+    this.rpc = new NodeRpc(redis.cmd, redis.sub, () => this.id, this.log);
+    // Redis keeps nothing through a restart: what this node holds is written again.
+    redis.cmd.on('ready', () => void this.rewriteDevices());
+  }
+
+  nodeId(): NodeId {
+    return this.id;
+  }
+
+  liveNodes(): NodeId[] {
+    return [...this.live];
+  }
+
+  async start(host: ClusterHost): Promise<void> {
+    this.host = host;
+    await this.rpc.listen(host.serve);
+    await this.beatOnce();
+    this.timer = setInterval(() => void this.beatOnce(), BEAT_MS);
+  }
+
+  async callElsewhere(callId: CallId): Promise<CallHome | null> {
+    const home = await this.homes.homeOf(callId).catch(() => null);
+    return home && home.home !== this.id ? home : null;
+  }
+
+  async userCallElsewhere(user: UserId): Promise<CallHome | null> {
+    const call = await this.homes.callOf(user).catch(() => null);
+    return call && call.home !== this.id ? call : null;
+  }
+
+  async devicesElsewhere(user: UserId): Promise<PlacedDevice[]> {
+    const devices = await this.places.of(user).catch(() => []);
+    return devices.filter((d) => d.node !== this.id && this.live.has(d.node));
+  }
+
+  request(node: NodeId, request: NodeRequest): Promise<unknown> {
+    return this.rpc.request(node, request);
+  }
+
+  async callIdsOf(node: NodeId): Promise<CallId[]> {
+    return (await this.homes.callsOf(node)).map((c) => c.callId);
+  }
+
+  callStarted(call: CallHome): void {
+    this.homes
+      .hold(call)
+      .catch((err: unknown) => this.log.warn({ err, callId: call.callId }, 'call home not written'));
+  }
+
+  callEnded(call: CallHome): void {
+    this.homes
+      .release(call)
+      .catch((err: unknown) => this.log.warn({ err, callId: call.callId }, 'call home not removed'));
+  }
+
+  deviceConnected(peer: Peer, deviceId: string): void {
+    this.places.connected(this.id, peer, deviceId).catch(() => undefined);
+  }
+
+  deviceLeft(user: UserId, deviceId: string): void {
+    this.places.left(this.id, user, deviceId).catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.beating;
+    this.rpc.close();
+    await this.registry.remove(this.id).catch(() => undefined);
+    await this.redis.close();
+  }
+
+  private beatOnce(): Promise<void> {
+    if (this.stopped || this.beating) return this.beating ?? Promise.resolve();
+    this.beating = this.beat().finally(() => (this.beating = null));
+    return this.beating;
+  }
+
+  /** Writes the entry and the held calls' records, then looks for dead nodes. */
+  private async beat(): Promise<void> {
+    const host = this.host;
+    if (!host) return;
+    try {
+      const entry = { id: this.id, ...(await host.load()), updatedAt: this.now() };
+      const verdict = await this.registry.beat(entry);
+      this.noteWait(entry.updatedAt);
+      if (verdict === 'reaped') {
+        await this.fence(host);
+        return;
+      }
+      await Promise.all(host.heldCalls().map((c) => this.homes.hold({ ...c, home: this.id })));
+      await this.reapStale(host);
+    } catch (err) {
+      this.log.debug({ err }, 'beat not written (Redis unreachable?)');
+    }
+  }
+
+  private async reapStale(host: ClusterHost): Promise<void> {
+    const now = this.now();
+    const entries = await this.registry.entries();
+    this.noteWait(now);
+    this.live = new Set(entries.filter((e) => isLive(e, now)).map((e) => e.id));
+    // Nobody could beat while Redis was away, or while it made every client wait (a pause, a
+    // stall: the connections stay up, the beats queue and land late with old times): entries are
+    // judged only once every node has had the time to write again since then.
+    const upSince = this.redis.upSince();
+    if (upSince === null || now - upSince <= STALE_MS || this.now() - this.waitedAt <= STALE_MS) return;
+    for (const e of entries) {
+      if (e.id === this.id || !isStale(e, now)) continue;
+      const mine = await this.redis.cmd.set(reapKey(e.id), this.id, 'PX', REAP_MARK_MS, 'NX');
+      if (mine === 'OK') await this.reap(host, e.id);
+    }
+  }
+
+  /** A Redis round trip begun at `since` that took longer than a beat: Redis kept everyone waiting. */
+  private noteWait(since: number): void {
+    const now = this.now();
+    if (now - since > BEAT_MS) this.waitedAt = now;
+  }
+
+  /** This node alone ends the dead node's calls for their parties and in history. */
+  private async reap(host: ClusterHost, node: NodeId): Promise<void> {
+    const calls = await this.homes.callsOf(node);
+    const finalised = await host.finaliser.finaliseCallsOf(node, EndReason.ServerLost, this.now());
+    for (const call of calls) host.tellEnded(call);
+    await this.homes.forgetNode(node, calls);
+    await this.places.purge(node);
+    await this.registry.remove(node);
+    host.nodeLost(node);
+    this.log.warn({ node, calls: calls.length, finalised: finalised.length }, 'dead node reaped');
+  }
+
+  /** Declared dead while alive: its calls end, and it comes back as a new node. */
+  private async fence(host: ClusterHost): Promise<void> {
+    const old = this.id;
+    host.fenced();
+    this.id = `${this.baseId}-${crypto.randomBytes(3).toString('hex')}`;
+    this.log.warn(
+      { old, id: this.id },
+      'this node was declared dead by the others: its calls ended, registered again',
+    );
+    await this.rpc.listen(host.serve, old);
+    await this.rewriteDevices();
+    await this.registry.beat({ id: this.id, ...(await host.load()), updatedAt: this.now() });
+  }
+
+  private async rewriteDevices(): Promise<void> {
+    for (const d of this.host?.localDevices() ?? [])
+      await this.places.connected(this.id, d.peer, d.deviceId).catch(() => undefined);
+  }
+}
+
+/** A node id when NODE_ID is not set. */
+export const generatedNodeId = (): NodeId => `node-${crypto.randomBytes(4).toString('hex')}`;
