@@ -47,6 +47,11 @@ export interface Cluster {
   nodeId(): NodeId;
   /** The nodes seen live at the last beat (this one alone when not clustered). */
   liveNodes(): NodeId[];
+  /**
+   * Where a call dialled here lives: this node, unless its load is past the threshold, then the
+   * least-loaded live node (fewest calls on a tie), as seen at the last beat.
+   */
+  placeCall(): NodeId;
   start(host: ClusterHost): Promise<void>;
   /** The call's record, when another node holds it. */
   callElsewhere(callId: CallId): Promise<CallHome | null>;
@@ -72,6 +77,9 @@ export class LocalCluster implements Cluster {
   }
   liveNodes(): NodeId[] {
     return [this.id];
+  }
+  placeCall(): NodeId {
+    return this.id;
   }
   async start(): Promise<void> {}
   async callElsewhere(): Promise<null> {
@@ -113,14 +121,16 @@ export class RedisCluster implements Cluster {
   /** The beat under way, awaited by stop() so none runs on a closed store. */
   private beating: Promise<void> | null = null;
   private stopped = false;
-  /** Node ids seen live at the last beat. */
-  private live = new Set<NodeId>();
+  /** The entries of the nodes seen live at the last beat. */
+  private live = new Map<NodeId, NodeEntry>();
   private readonly log: Logger;
 
   constructor(
     private readonly redis: RedisClients,
     private readonly baseId: NodeId,
     log: Logger,
+    /** Past this load (0..1) this node places the calls dialled on it elsewhere. */
+    private readonly homeLoadThreshold: number,
     private readonly now: () => number = Date.now,
   ) {
     this.id = baseId;
@@ -138,7 +148,14 @@ export class RedisCluster implements Cluster {
   }
 
   liveNodes(): NodeId[] {
-    return [...this.live];
+    return [...this.live.keys()];
+  }
+
+  placeCall(): NodeId {
+    const self = this.live.get(this.id);
+    if (!self || self.cpu <= this.homeLoadThreshold) return this.id;
+    const [least] = [...this.live.values()].sort((x, y) => x.cpu - y.cpu || x.calls - y.calls);
+    return least?.id ?? this.id;
   }
 
   async start(host: ClusterHost): Promise<void> {
@@ -226,7 +243,7 @@ export class RedisCluster implements Cluster {
   private async reapStale(host: ClusterHost): Promise<void> {
     const now = this.now();
     const entries = await this.registry.entries();
-    this.live = new Set(entries.filter((e) => isLive(e, now)).map((e) => e.id));
+    this.live = new Map(entries.filter((e) => isLive(e, now)).map((e) => [e.id, e]));
     // Nobody could beat while Redis was away: entries are judged only once every node has had the
     // time to write again since it came back.
     const upSince = this.redis.upSince();

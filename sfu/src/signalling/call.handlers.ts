@@ -39,7 +39,7 @@ export function registerCallHandlers(
     });
   onRequest(socket, 'call:invite', log, async ({ to }) => {
     drain.admitCall();
-    const callId = await router.invite(member, to);
+    const callId = await router.invite(asker, to);
     presence.met(socket, member.peer, to);
     return { callId };
   });
