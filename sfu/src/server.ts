@@ -180,6 +180,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const nodeId = o.cluster?.nodeId ?? generatedNodeId();
   const redis = o.cluster ? await connectRedis(o.cluster.redisUrl, o.log.child({ module: 'redis' })) : null;
   const limiter = redis ? redisLimiter(redis.cmd) : memoryLimiter;
+  const cluster: Cluster = redis
+    ? new RedisCluster(redis, nodeId, o.log, o.cluster?.homeLoadThreshold ?? 0.7)
+    : new LocalCluster(nodeId);
   const db = openDb(path.join(o.dataDir, 'softphone.db'));
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
@@ -192,6 +195,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     users,
     directory: o.presenceDirectory ?? false,
     wakeableUsers: () => pushRepo.wakeableUsers(),
+    shared: cluster.presence,
   });
   const pushLog = new FilePushLog(path.join(o.dataDir, 'apns-pushes.jsonl'));
   const pool = new Http2Pool({
@@ -256,9 +260,6 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const heldCall = (call: HeldCall) => ({ callId: call.id, home: cluster.nodeId(), users: call.users });
   /** Told when a call ends here (the drain waits for the last). */
   const callsEnded = new Set<() => void>();
-  const cluster: Cluster = redis
-    ? new RedisCluster(redis, nodeId, o.log, o.cluster?.homeLoadThreshold ?? 0.7)
-    : new LocalCluster(nodeId);
   const drain = new Drain();
   const app = createApplication({
     cluster,
@@ -314,6 +315,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
           .emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
     },
     nodeLost: (node) => app.router.nodeLost(node),
+    presenceGone: (peers) => presence.gone(app.io.of('/'), peers),
     fenced: () => calls.endAll(),
     finaliser: new SqliteCallFinaliser(db, (node) => cluster.callIdsOf(node)),
   });

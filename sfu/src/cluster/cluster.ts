@@ -22,6 +22,7 @@ import { DevicePlaces, type PlacedDevice } from './device-places.ts';
 import { NodeRegistry, isLive, isStale, reapKey, STALE_MS } from './node-registry.ts';
 import { NodeRpc, type NodeRequestHandler } from './node-rpc.ts';
 import type { RedisClients } from './redis-clients.ts';
+import { RedisPresence, type SharedPresence } from './shared-presence.ts';
 
 /** What the node tells and asks the cluster machinery, once the server is built. */
 export interface ClusterHost {
@@ -37,6 +38,8 @@ export interface ClusterHost {
   tellEnded: (call: CallHome) => void;
   /** Another node died: devices of this node's calls that were connected to it are away now. */
   nodeLost: (node: NodeId) => void;
+  /** Users whose devices were all on a node that died: their watchers are told. */
+  presenceGone: (peers: Peer[]) => void;
   /** This node was declared dead by the others while alive: its calls end (they were told so). */
   fenced: () => void;
   finaliser: CallFinaliser;
@@ -44,6 +47,8 @@ export interface ClusterHost {
 
 export interface Cluster {
   readonly clustered: boolean;
+  /** Who is online on the other nodes (none when not clustered). */
+  readonly presence: SharedPresence | undefined;
   nodeId(): NodeId;
   /** The nodes seen live at the last beat (this one alone when not clustered). */
   liveNodes(): NodeId[];
@@ -71,6 +76,7 @@ export interface Cluster {
 
 export class LocalCluster implements Cluster {
   readonly clustered = false;
+  readonly presence = undefined;
   constructor(private readonly id: NodeId) {}
   nodeId(): NodeId {
     return this.id;
@@ -111,6 +117,7 @@ const REAP_MARK_MS = 60_000;
 
 export class RedisCluster implements Cluster {
   readonly clustered = true;
+  readonly presence: RedisPresence;
   private id: NodeId;
   private readonly registry: NodeRegistry;
   private readonly homes: CallHomes;
@@ -139,6 +146,7 @@ export class RedisCluster implements Cluster {
     this.homes = new CallHomes(redis.cmd);
     this.places = new DevicePlaces(redis.cmd);
     this.rpc = new NodeRpc(redis.cmd, redis.sub, () => this.id, this.log);
+    this.presence = new RedisPresence(redis.cmd, () => this.id);
     // Redis keeps nothing through a restart: what this node holds is written again.
     redis.cmd.on('ready', () => void this.rewriteDevices());
   }
@@ -262,6 +270,7 @@ export class RedisCluster implements Cluster {
     for (const call of calls) host.tellEnded(call);
     await this.homes.forgetNode(node, calls);
     await this.places.purge(node);
+    host.presenceGone(await this.presence.purge(node));
     await this.registry.remove(node);
     host.nodeLost(node);
     this.log.warn({ node, calls: calls.length, finalised: finalised.length }, 'dead node reaped');
@@ -282,8 +291,10 @@ export class RedisCluster implements Cluster {
   }
 
   private async rewriteDevices(): Promise<void> {
-    for (const d of this.host?.localDevices() ?? [])
+    for (const d of this.host?.localDevices() ?? []) {
       await this.places.connected(this.id, d.peer, d.deviceId).catch(() => undefined);
+      await this.presence.arrived(d.peer, d.deviceId).catch(() => undefined);
+    }
   }
 }
 

@@ -40,7 +40,7 @@ export function registerCallHandlers(
   onRequest(socket, 'call:invite', log, async ({ to }) => {
     drain.admitCall();
     const callId = await router.invite(asker, to);
-    presence.met(socket, member.peer, to);
+    await presence.met(socket, member.peer, to);
     return { callId };
   });
   for (const event of Object.keys(partyRequests) as (keyof typeof partyRequests)[])

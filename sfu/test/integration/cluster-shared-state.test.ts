@@ -8,11 +8,15 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { startChild } from '@softphone/test-support/child';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
-import { ErrorCode } from '../../src/protocol/index.ts';
+import { ErrorCode, type ServerEventPayload } from '../../src/protocol/index.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { connect, connectDevice, type Client } from './harness.ts';
+import { connect, connectDevice, next, signUp, type Client } from './harness.ts';
+
+const sfuDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -44,11 +48,12 @@ describe('two nodes sharing state on Redis', () => {
   let b: TestServer;
   /** Node a's load as it reports it (its workers' CPU, set by the test). */
   let loadA = 0;
+  let dataDir: string;
   const sockets: Client[] = [];
 
   before(async () => {
     redis = await startRedis({ port: await freePort() });
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-cluster-state-'));
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-cluster-state-'));
     const node = (id: string, min: number, load?: () => Promise<number>) =>
       startTestServer({
         dataDir,
@@ -127,6 +132,71 @@ describe('two nodes sharing state on Redis', () => {
     for (const from of [ann.socket, annOnB.socket]) {
       const refused = await from.emitWithAck('call:invite', { to: bob.self.id });
       assert.ok(!refused.ok && refused.error.code === ErrorCode.RateLimited, JSON.stringify(refused));
+    }
+  });
+
+  it('shows a user online on node a to a contact watching on node b, and offline when they leave', async () => {
+    const annUser = await signUp(a.url, 'Ann');
+    const bob = await connect(b.url, 'Bob');
+    sockets.push(bob.socket);
+    const added = await bob.socket.emitWithAck('contacts:add', { username: annUser.username });
+    assert.ok(added.ok && added.data.presence === 'offline', JSON.stringify(added));
+
+    const online = next(bob.socket, 'presence:changed');
+    const ann = await connectDevice(a.url, annUser);
+    sockets.push(ann.socket);
+    assert.deepEqual(await online, { user: added.data.contact, presence: 'online' });
+
+    // A device of Bob's connecting to node b now is told Ann is online (she is on node a).
+    let list: Promise<ServerEventPayload<'presence:users'>> | undefined;
+    const bobAgain = await connectDevice(b.url, bob.user, undefined, (s) => {
+      list = next(s, 'presence:users');
+    });
+    sockets.push(bobAgain.socket);
+    assert.deepEqual((await list)?.users, [added.data.contact]);
+    const asAdded = await bobAgain.socket.emitWithAck('contacts:add', { username: annUser.username });
+    assert.ok(asAdded.ok && asAdded.data.presence === 'online', JSON.stringify(asAdded));
+
+    const offline = next(bob.socket, 'presence:changed');
+    ann.socket.close();
+    assert.deepEqual(await offline, { user: added.data.contact, presence: 'offline' });
+  });
+
+  it('tells a contact on node b that a user whose node died is offline, once the node is reaped', async () => {
+    const c = await startChild('node-c', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: sfuDir,
+      env: {
+        ...process.env,
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATA_DIR: dataDir,
+        REDIS_URL: redis.url,
+        NODE_ID: 'node-c',
+        MEDIA_WORKERS: '1',
+        MEDIA_RTC_PORTS: '42400-42499',
+        TURN_URLS: 'none',
+        LOG_LEVEL: 'warn',
+      },
+      ready: /node node-c: clustered over Redis\nsoftphone ready at (\S+)\//,
+      timeoutMs: 30_000,
+      logFile: path.join(dataDir, 'node-c.log'),
+    });
+    try {
+      const annUser = await signUp(a.url, 'Ann');
+      const bob = await connect(b.url, 'Bob');
+      sockets.push(bob.socket);
+      const added = await bob.socket.emitWithAck('contacts:add', { username: annUser.username });
+      assert.ok(added.ok, JSON.stringify(added));
+      const online = next(bob.socket, 'presence:changed');
+      const ann = await connectDevice(c.match[1] ?? '', annUser);
+      sockets.push(ann.socket);
+      assert.deepEqual(await online, { user: added.data.contact, presence: 'online' });
+
+      const offline = next(bob.socket, 'presence:changed', 10_000);
+      c.child.kill('SIGKILL');
+      assert.deepEqual(await offline, { user: added.data.contact, presence: 'offline' });
+    } finally {
+      await c.stop();
     }
   });
 });
