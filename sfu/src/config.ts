@@ -152,6 +152,11 @@ const EnvSchema = z.object({
     .string()
     .check(z.regex(/^[\w.-]{1,48}$/, 'letters, digits, . _ - (at most 48)'))
     .optional(),
+  /**
+   * A node whose mediasoup workers are busier than this (0..1 of their CPU) places the calls dialled
+   * on it on the least-loaded live node instead of itself (LiveKit's and edumeet's 0.7-0.85).
+   */
+  HOME_LOAD_THRESHOLD: z.coerce.number().check(z.gte(0), z.lte(1)).default(0.7),
   /** How long a drain (SIGTERM) lets calls go on before ending them. */
   DRAIN_DEADLINE_MS: z.coerce.number().int().nonnegative().default(60_000),
   /**

@@ -249,6 +249,7 @@ async function main(): Promise<void> {
             redisUrl: config.REDIS_URL,
             ...(config.NODE_ID ? { nodeId: config.NODE_ID } : {}),
             address: listen.announcedAddress ?? listen.ip,
+            homeLoadThreshold: config.HOME_LOAD_THRESHOLD,
           },
         }
       : {}),

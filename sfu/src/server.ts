@@ -16,6 +16,7 @@ import { EndReason } from './protocol/index.ts';
 import { InviteLimits, type InviteLimitOptions } from './call/invite-limits.ts';
 import type { HostPolicy } from './http/host-policy.ts';
 import { MediaLimits, type MediaLimitOptions } from './call/media-limits.ts';
+import { memoryLimiter, redisLimiter } from './call/rate-limiters.ts';
 import { createRequestView } from './http/proxy-trust.ts';
 import { MediaServer, type MediaServerOptions } from './media/media-server.ts';
 import { CoturnRelay, type CoturnOptions } from './turn/coturn-relay.ts';
@@ -73,6 +74,8 @@ export interface ServerOptions {
   cluster?: ClusterOptions;
   /** How long a SIGTERM drain lets calls go on before ending them (default 60 s). */
   drainDeadlineMs?: number;
+  /** This node's load for placement, 0..1 (default its mediasoup workers' CPU use; tests set one). */
+  load?: () => Promise<number>;
   log: Logger;
 }
 
@@ -82,6 +85,8 @@ export interface ClusterOptions {
   nodeId?: string;
   /** Where this node's media and TURN are reached (its PUBLIC_IP, or its listen address). */
   address: string;
+  /** Past this load (0..1), calls dialled here are placed on the least-loaded live node (default 0.7). */
+  homeLoadThreshold?: number;
 }
 
 export type TurnOptions = (
@@ -172,11 +177,17 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     servers: (userId, host) => iceServersFor(turn, userId, ttlMs, host),
     refreshMs: o.turn?.credentialRefreshMs ?? Math.max(ttlMs / 2, 1_000),
   };
+  const nodeId = o.cluster?.nodeId ?? generatedNodeId();
+  const redis = o.cluster ? await connectRedis(o.cluster.redisUrl, o.log.child({ module: 'redis' })) : null;
+  const limiter = redis ? redisLimiter(redis.cmd) : memoryLimiter;
+  const cluster: Cluster = redis
+    ? new RedisCluster(redis, nodeId, o.log, o.cluster?.homeLoadThreshold ?? 0.7)
+    : new LocalCluster(nodeId);
   const db = openDb(path.join(o.dataDir, 'softphone.db'));
   const users = new SqliteUsersRepo(db);
   const history = new SqliteCallsRepo(db);
   const devices = new SqliteDevicesRepo(db);
-  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits, o.now);
+  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits, o.now, limiter);
   const p = o.push ?? {};
   const pushRepo = new SqlitePushRepo(db);
   const presence = new Presence({
@@ -184,6 +195,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     users,
     directory: o.presenceDirectory ?? false,
     wakeableUsers: () => pushRepo.wakeableUsers(),
+    shared: cluster.presence,
   });
   const pushLog = new FilePushLog(path.join(o.dataDir, 'apns-pushes.jsonl'));
   const pool = new Http2Pool({
@@ -221,7 +233,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     ...(p.retry ? { backoff: p.retry.backoff } : {}),
     log: o.log.child({ module: 'web-push' }),
   });
-  const limits = new InviteLimits(o.inviteLimits);
+  const limits = new InviteLimits(o.inviteLimits, limiter);
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, limits, log: o.log });
   const calls = new CallService({
     presence,
@@ -248,9 +260,6 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const heldCall = (call: HeldCall) => ({ callId: call.id, home: cluster.nodeId(), users: call.users });
   /** Told when a call ends here (the drain waits for the last). */
   const callsEnded = new Set<() => void>();
-  const nodeId = o.cluster?.nodeId ?? generatedNodeId();
-  const redis = o.cluster ? await connectRedis(o.cluster.redisUrl, o.log.child({ module: 'redis' })) : null;
-  const cluster: Cluster = redis ? new RedisCluster(redis, nodeId, o.log) : new LocalCluster(nodeId);
   const drain = new Drain();
   const app = createApplication({
     cluster,
@@ -264,7 +273,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     presence,
     calls,
-    mediaLimits: new MediaLimits(o.mediaLimits),
+    mediaLimits: new MediaLimits(o.mediaLimits, limiter),
     media,
     log: o.log,
     webDir: o.webDir,
@@ -288,12 +297,13 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   const sweep = setInterval(purge, o.sessionSweepMs ?? 60_000);
   sweep.unref();
   const cpu = new CpuMeter(() => media.cpuUsage());
+  const load = o.load ?? (() => cpu.read());
   await cluster.start({
     serve: app.router.serve,
     load: async () => ({
       address: o.cluster?.address ?? '',
       calls: calls.activeCalls,
-      cpu: await cpu.read(),
+      cpu: await load(),
       draining: drain.draining,
     }),
     heldCalls: () => calls.held().map(heldCall),
@@ -305,6 +315,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
           .emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
     },
     nodeLost: (node) => app.router.nodeLost(node),
+    presenceGone: (peers) => presence.gone(app.io.of('/'), peers),
     fenced: () => calls.endAllLostElsewhere(),
     finaliser: new SqliteCallFinaliser(db, (node) => cluster.callIdsOf(node)),
   });

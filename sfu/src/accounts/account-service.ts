@@ -8,7 +8,8 @@
  * for up to its window (15 minutes), which is what makes guessing from a botnet hopeless.
  */
 import crypto from 'node:crypto';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { memoryLimiter, type MakeLimiter } from '../call/rate-limiters.ts';
 import {
   ErrorCode,
   SessionEndReason,
@@ -60,16 +61,13 @@ export interface AccountLimits {
 
 export class AccountService {
   /** Failed sign-ins per address and username. */
-  private readonly failures = new RateLimiterMemory({ points: 5, duration: 15 * 60 });
+  private readonly failures: RateLimiterAbstract;
   /** Failed sign-ins per username, from any address; not cleared by a success (a guesser's tries stay counted). */
-  private readonly userFailures = new RateLimiterMemory({
-    points: USER_FAILURES_PER_15_MIN,
-    duration: 15 * 60,
-  });
+  private readonly userFailures: RateLimiterAbstract;
   /** Every sign-in attempt per address. */
-  private readonly attempts = new RateLimiterMemory({ points: 30, duration: 15 * 60 });
+  private readonly attempts: RateLimiterAbstract;
   /** Sign-ups per address. */
-  private readonly signUps: RateLimiterMemory;
+  private readonly signUps: RateLimiterAbstract;
   /** A hash to verify against when the username doesn't exist, so timing doesn't reveal it. */
   private readonly decoyHash = hashPassword(crypto.randomBytes(16).toString('hex'));
   private readonly endedListeners: SessionEndedListener[] = [];
@@ -80,8 +78,13 @@ export class AccountService {
     limits: AccountLimits = { signUpsPerHour: 20 },
     /** The clock sessions expire by (tests move it). */
     private readonly now: () => number = Date.now,
+    /** Where the limits count (in Redis across several nodes, so a guesser can't spread over them). */
+    limiter: MakeLimiter = memoryLimiter,
   ) {
-    this.signUps = new RateLimiterMemory({ points: limits.signUpsPerHour, duration: 3600 });
+    this.failures = limiter('sign-in-failures', 5, 15 * 60);
+    this.userFailures = limiter('sign-in-user-failures', USER_FAILURES_PER_15_MIN, 15 * 60);
+    this.attempts = limiter('sign-in-attempts', 30, 15 * 60);
+    this.signUps = limiter('sign-ups', limits.signUpsPerHour, 3600);
   }
 
   async signUp(req: SignUpRequest, address: string): Promise<SignedIn> {
@@ -181,7 +184,7 @@ export class AccountService {
     return token;
   }
 
-  private async consume(limiter: RateLimiterMemory, key: string): Promise<void> {
+  private async consume(limiter: RateLimiterAbstract, key: string): Promise<void> {
     try {
       await limiter.consume(key);
     } catch (res) {

@@ -1,13 +1,13 @@
 /**
  * How often anyone may ring anyone (review H4): invites per caller and per callee per minute, and
  * pushes per callee device per minute, so a flood can neither ring a sleeping phone again and
- * again nor open a router per invite. In memory: one server process holds every live call anyway.
- * rate-limiter-flexible's memory limiter counts a `consume` synchronously (its promise only
- * reports), so parallel requests can't all slip past one check.
+ * again nor open a router per invite. Counted where {@link MakeLimiter} says: in memory on one
+ * node, in Redis across several (a caller spreading invites over nodes is counted once).
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { UserId } from '../protocol/index.ts';
 import { refuseWhenLimited } from './rate-limited.ts';
+import { memoryLimiter, type MakeLimiter } from './rate-limiters.ts';
 
 export interface InviteLimitOptions {
   invitesPerCallerPerMinute: number;
@@ -26,17 +26,15 @@ export const DEFAULT_INVITE_LIMITS: InviteLimitOptions = {
   pushesPerDevicePerMinute: 5,
 };
 
-const perMinute = (points: number) => new RateLimiterMemory({ points, duration: 60 });
-
 export class InviteLimits {
-  private readonly callers: RateLimiterMemory;
-  private readonly callees: RateLimiterMemory;
-  private readonly pushes: RateLimiterMemory;
+  private readonly callers: RateLimiterAbstract;
+  private readonly callees: RateLimiterAbstract;
+  private readonly pushes: RateLimiterAbstract;
 
-  constructor(o: InviteLimitOptions = DEFAULT_INVITE_LIMITS) {
-    this.callers = perMinute(o.invitesPerCallerPerMinute);
-    this.callees = perMinute(o.invitesPerCalleePerMinute);
-    this.pushes = perMinute(o.pushesPerDevicePerMinute);
+  constructor(o: InviteLimitOptions = DEFAULT_INVITE_LIMITS, limiter: MakeLimiter = memoryLimiter) {
+    this.callers = limiter('invites-caller', o.invitesPerCallerPerMinute, 60);
+    this.callees = limiter('invites-callee', o.invitesPerCalleePerMinute, 60);
+    this.pushes = limiter('pushes-device', o.pushesPerDevicePerMinute, 60);
   }
 
   /**

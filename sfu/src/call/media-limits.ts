@@ -3,13 +3,13 @@
  * connection and one party may send per minute (review H4). The room already holds each party to
  * one transport per leg and one producer; these bound the work a flood of requests still costs (a
  * worker round trip each, a transport pair per native republish). A party is a device: an iPhone's
- * page and its shell are two connections of one. In memory, as the calls themselves are.
- * rate-limiter-flexible's memory limiter counts a `consume` synchronously (RateLimiterMemory.js,
- * v11.4.0: `incrby` runs in the promise's executor), so parallel requests can't all pass one check.
+ * page and its shell are two connections of one, possibly on two nodes: counted where
+ * {@link MakeLimiter} says (in Redis across several nodes).
  */
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { UserId } from '../protocol/index.ts';
 import { refuseWhenLimited } from './rate-limited.ts';
+import { memoryLimiter, type MakeLimiter } from './rate-limiters.ts';
 
 export interface MediaLimitOptions {
   requestsPerSocketPerMinute: number;
@@ -27,15 +27,13 @@ export const DEFAULT_MEDIA_LIMITS: MediaLimitOptions = {
   requestsPerDevicePerMinute: 120,
 };
 
-const perMinute = (points: number) => new RateLimiterMemory({ points, duration: 60 });
-
 export class MediaLimits {
-  private readonly sockets: RateLimiterMemory;
-  private readonly devices: RateLimiterMemory;
+  private readonly sockets: RateLimiterAbstract;
+  private readonly devices: RateLimiterAbstract;
 
-  constructor(o: MediaLimitOptions = DEFAULT_MEDIA_LIMITS) {
-    this.sockets = perMinute(o.requestsPerSocketPerMinute);
-    this.devices = perMinute(o.requestsPerDevicePerMinute);
+  constructor(o: MediaLimitOptions = DEFAULT_MEDIA_LIMITS, limiter: MakeLimiter = memoryLimiter) {
+    this.sockets = limiter('media-socket', o.requestsPerSocketPerMinute, 60);
+    this.devices = limiter('media-device', o.requestsPerDevicePerMinute, 60);
   }
 
   /**

@@ -83,8 +83,21 @@ export class CallRouter {
     );
   }
 
-  /** A new call placed here: this node is its home; what other nodes know of the callee is added. */
-  async invite(from: Member, to: UserId): Promise<CallId> {
+  /**
+   * A new call dialled here: placed on this node, or (this one loaded) on the node the cluster
+   * picks, which becomes its home (holds its session and router, and alone wakes the callee).
+   */
+  async invite(asker: Asker, to: UserId): Promise<CallId> {
+    const home = this.d.cluster.placeCall();
+    if (home === this.d.cluster.nodeId()) return this.place(asker.member, to);
+    const data = await this.d.cluster.request(home, { kind: 'invite', to, from: this.ref(asker) });
+    const result = requests['call:invite'].result.safeParse(data);
+    if (!result.success) throw new CallError(ErrorCode.Internal, 'the call’s server answered nonsense');
+    return result.data.callId;
+  }
+
+  /** A call held here; what other nodes know of the callee is added. */
+  private async place(from: Member, to: UserId): Promise<CallId> {
     if (await this.d.cluster.userCallElsewhere(from.peer.id))
       throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
     const busy = (await this.d.cluster.userCallElsewhere(to)) !== null;
@@ -124,6 +137,8 @@ export class CallRouter {
     const member = this.memberOf(request.from, node);
     const socket = this.socket(request.from.socketId);
     switch (request.kind) {
+      case 'invite':
+        return { callId: await this.place(member, request.to) };
       case 'call': {
         const { event } = request;
         if (!isCallRequest(event)) throw new CallError(ErrorCode.UnknownEvent, `unknown event "${event}"`);

@@ -22,6 +22,7 @@ import { DevicePlaces, type PlacedDevice } from './device-places.ts';
 import { NodeRegistry, isLive, isStale, reapKey, STALE_MS } from './node-registry.ts';
 import { NodeRpc, type NodeRequestHandler } from './node-rpc.ts';
 import type { RedisClients } from './redis-clients.ts';
+import { RedisPresence, type SharedPresence } from './shared-presence.ts';
 
 /** What the node tells and asks the cluster machinery, once the server is built. */
 export interface ClusterHost {
@@ -37,6 +38,8 @@ export interface ClusterHost {
   tellEnded: (call: CallHome) => void;
   /** Another node died: devices of this node's calls that were connected to it are away now. */
   nodeLost: (node: NodeId) => void;
+  /** Users whose devices were all on a node that died: their watchers are told. */
+  presenceGone: (peers: Peer[]) => void;
   /** This node was declared dead by the others while alive: its calls end (they were told so). */
   fenced: () => void;
   finaliser: CallFinaliser;
@@ -44,9 +47,16 @@ export interface ClusterHost {
 
 export interface Cluster {
   readonly clustered: boolean;
+  /** Who is online on the other nodes (none when not clustered). */
+  readonly presence: SharedPresence | undefined;
   nodeId(): NodeId;
   /** The nodes seen live at the last beat (this one alone when not clustered). */
   liveNodes(): NodeId[];
+  /**
+   * Where a call dialled here lives: this node, unless its load is past the threshold, then the
+   * least-loaded live node (fewest calls on a tie), as seen at the last beat.
+   */
+  placeCall(): NodeId;
   start(host: ClusterHost): Promise<void>;
   /** The call's record, when another node holds it. */
   callElsewhere(callId: CallId): Promise<CallHome | null>;
@@ -66,12 +76,16 @@ export interface Cluster {
 
 export class LocalCluster implements Cluster {
   readonly clustered = false;
+  readonly presence = undefined;
   constructor(private readonly id: NodeId) {}
   nodeId(): NodeId {
     return this.id;
   }
   liveNodes(): NodeId[] {
     return [this.id];
+  }
+  placeCall(): NodeId {
+    return this.id;
   }
   async start(): Promise<void> {}
   async callElsewhere(): Promise<null> {
@@ -103,6 +117,7 @@ const REAP_MARK_MS = 60_000;
 
 export class RedisCluster implements Cluster {
   readonly clustered = true;
+  readonly presence: RedisPresence;
   private id: NodeId;
   private readonly registry: NodeRegistry;
   private readonly homes: CallHomes;
@@ -113,8 +128,8 @@ export class RedisCluster implements Cluster {
   /** The beat under way, awaited by stop() so none runs on a closed store. */
   private beating: Promise<void> | null = null;
   private stopped = false;
-  /** Node ids seen live at the last beat. */
-  private live = new Set<NodeId>();
+  /** The entries of the nodes seen live at the last beat. */
+  private live = new Map<NodeId, NodeEntry>();
   /** When a beat last waited on Redis (paused, overloaded): no node's beat got through meanwhile. */
   private waitedAt = -Infinity;
   private readonly log: Logger;
@@ -123,6 +138,8 @@ export class RedisCluster implements Cluster {
     private readonly redis: RedisClients,
     private readonly baseId: NodeId,
     log: Logger,
+    /** Past this load (0..1) this node places the calls dialled on it elsewhere. */
+    private readonly homeLoadThreshold: number,
     private readonly now: () => number = Date.now,
   ) {
     this.id = baseId;
@@ -131,6 +148,7 @@ export class RedisCluster implements Cluster {
     this.homes = new CallHomes(redis.cmd);
     this.places = new DevicePlaces(redis.cmd);
     this.rpc = new NodeRpc(redis.cmd, redis.sub, () => this.id, this.log);
+    this.presence = new RedisPresence(redis.cmd, () => this.id);
     // Redis keeps nothing through a restart: what this node holds is written again.
     redis.cmd.on('ready', () => void this.rewriteDevices());
   }
@@ -140,7 +158,14 @@ export class RedisCluster implements Cluster {
   }
 
   liveNodes(): NodeId[] {
-    return [...this.live];
+    return [...this.live.keys()];
+  }
+
+  placeCall(): NodeId {
+    const self = this.live.get(this.id);
+    if (!self || self.cpu <= this.homeLoadThreshold) return this.id;
+    const [least] = [...this.live.values()].sort((x, y) => x.cpu - y.cpu || x.calls - y.calls);
+    return least?.id ?? this.id;
   }
 
   async start(host: ClusterHost): Promise<void> {
@@ -231,7 +256,7 @@ export class RedisCluster implements Cluster {
     const now = this.now();
     const entries = await this.registry.entries();
     this.noteWait(now);
-    this.live = new Set(entries.filter((e) => isLive(e, now)).map((e) => e.id));
+    this.live = new Map(entries.filter((e) => isLive(e, now)).map((e) => [e.id, e]));
     // Nobody could beat while Redis was away, or while it made every client wait (a pause, a
     // stall: the connections stay up, the beats queue and land late with old times): entries are
     // judged only once every node has had the time to write again since then.
@@ -257,6 +282,7 @@ export class RedisCluster implements Cluster {
     for (const call of calls) host.tellEnded(call);
     await this.homes.forgetNode(node, calls);
     await this.places.purge(node);
+    host.presenceGone(await this.presence.purge(node));
     await this.registry.remove(node);
     host.nodeLost(node);
     this.log.warn({ node, calls: calls.length, finalised: finalised.length }, 'dead node reaped');
@@ -277,8 +303,10 @@ export class RedisCluster implements Cluster {
   }
 
   private async rewriteDevices(): Promise<void> {
-    for (const d of this.host?.localDevices() ?? [])
+    for (const d of this.host?.localDevices() ?? []) {
       await this.places.connected(this.id, d.peer, d.deviceId).catch(() => undefined);
+      await this.presence.arrived(d.peer, d.deviceId).catch(() => undefined);
+    }
   }
 }
 

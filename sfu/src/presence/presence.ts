@@ -11,6 +11,11 @@
  * emit to those rooms, which socket.io fans out. No query runs per recipient: one for the
  * connecting socket's contacts, and one to tell asleep from offline when a user's last device goes.
  *
+ * Across several nodes ({@link SharedPresence}, in Redis) a user is online while a device is
+ * connected to any node: the node that sees their first device arrive (or last one go) tells the
+ * watchers, whose rooms the socket.io adapter reaches on every node. One node alone answers from
+ * its own memory, at once (a connection's list is written before its welcome, as it always was).
+ *
  * A device is every socket that connected with its device id: a browser tab's, and on an iPhone
  * both the page's and the shell's own (which carries call control while the page is frozen). The
  * device is one member of a call whichever of its sockets speaks, hears every event on all of them,
@@ -25,6 +30,7 @@ import {
   type ServerEventPayload,
   type UserId,
 } from '../protocol/index.ts';
+import type { SharedPresence } from '../cluster/shared-presence.ts';
 import type { AppSocket } from '../signalling/types.ts';
 import type { Contact, ContactsRepo } from '../store/contacts.repo.ts';
 import type { UsersRepo } from '../store/users.repo.ts';
@@ -94,7 +100,12 @@ export interface PresenceDeps {
   directory: boolean;
   /** Users with a push registration: the directory's asleep list. */
   wakeableUsers: () => Peer[];
+  /** Who is online on the other nodes (several nodes); absent, this node is the whole truth. */
+  shared?: SharedPresence | undefined;
 }
+
+/** Where a presence change is sent from: a socket's namespace, or the server's. */
+type Rooms = Pick<AppSocket['nsp'], 'to'>;
 
 /** All sockets of a user (their own changes are not sent back to them). */
 const userRoom = (id: UserId) => `user:${id}`;
@@ -127,6 +138,7 @@ export class Presence {
     const devices = this.users.get(peer.id) ?? new Map<string, Member>();
     const cameOnline = devices.size === 0;
     const deviceId = socket.data.deviceId;
+    const arrived = !devices.has(deviceId);
     const member =
       devices.get(deviceId) ??
       away ??
@@ -140,8 +152,23 @@ export class Presence {
       deviceRoom(deviceId),
       ...(this.d.directory ? [DIRECTORY_ROOM] : contacts.map((c) => watchRoom(c.peer.id))),
     ]);
-    socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts));
-    if (cameOnline) this.announce(socket, peer, 'online');
+    const shared = this.d.shared;
+    if (!shared) {
+      socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts));
+      if (cameOnline) this.announce(socket.nsp, peer, 'online');
+      return member;
+    }
+    void (this.d.directory ? this.sharedEveryone(shared, peer.id) : this.sharedListOf(shared, contacts))
+      .then((list) => socket.emit('presence:users', list))
+      .catch(() =>
+        socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts)),
+      );
+    if (arrived)
+      void shared
+        .arrived(peer, deviceId)
+        // Redis unreachable: this node's own view decides, as a single node's would.
+        .catch(() => cameOnline)
+        .then((first) => first && this.announce(socket.nsp, peer, 'online'));
     return member;
   }
 
@@ -152,24 +179,36 @@ export class Presence {
     const devices = this.users.get(member.peer.id);
     if (devices?.get(member.deviceId) !== member) return true;
     devices.delete(member.deviceId);
-    if (devices.size === 0) {
-      this.users.delete(member.peer.id);
-      this.announce(socket, member.peer, this.stateOf(member.peer.id));
+    const wentOffline = devices.size === 0;
+    if (wentOffline) this.users.delete(member.peer.id);
+    const shared = this.d.shared;
+    if (!shared) {
+      if (wentOffline) this.announce(socket.nsp, member.peer, this.stateOf(member.peer.id));
+      return true;
     }
+    void shared
+      .departed(member.peer, member.deviceId)
+      .catch(() => wentOffline)
+      .then((last) => last && this.announce(socket.nsp, member.peer, this.stateOf(member.peer.id)));
     return true;
+  }
+
+  /** Users whose devices were all on a node that died: their watchers learn they are gone. */
+  gone(rooms: Rooms, peers: Peer[]): void {
+    for (const peer of peers) if (!this.users.has(peer.id)) this.announce(rooms, peer, this.stateOf(peer.id));
   }
 
   /**
    * The user of `socket` adds someone by username: all the user's connections watch them from now
    * on and are told their presence. Returns the contact and their presence now.
    */
-  add(socket: AppSocket, username: string): { contact: Peer; presence: PresenceState } {
+  async add(socket: AppSocket, username: string): Promise<{ contact: Peer; presence: PresenceState }> {
     const self = socket.data.user;
     const row = this.d.users.byUsername(username);
     if (!row) throw new CallError(ErrorCode.UserNotFound, 'no such user');
     if (row.id === self.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot add yourself');
     const contact = { id: row.id, displayName: row.displayName };
-    const presence = this.stateOf(contact.id);
+    const presence = await this.stateNow(contact.id);
     this.watch(socket, self.id, contact, presence);
     return { contact, presence };
   }
@@ -178,11 +217,11 @@ export class Presence {
    * A call between two users makes each the other's contact (people they called or were called
    * by), told to both at once: the callee learns the caller's presence while it rings.
    */
-  met(socket: AppSocket, caller: Peer, callee: UserId): void {
+  async met(socket: AppSocket, caller: Peer, callee: UserId): Promise<void> {
     const row = this.d.users.byId(callee);
     if (!row) return;
     const peer = { id: row.id, displayName: row.displayName };
-    this.watch(socket, caller.id, peer, this.stateOf(peer.id));
+    this.watch(socket, caller.id, peer, await this.stateNow(peer.id));
     this.watch(socket, peer.id, caller, 'online');
   }
 
@@ -194,14 +233,50 @@ export class Presence {
   }
 
   /** One emit to everyone watching `peer` but `peer`'s own connections. */
-  private announce(socket: AppSocket, peer: Peer, presence: PresenceState): void {
+  private announce(nsp: Rooms, peer: Peer, presence: PresenceState): void {
     const rooms = [watchRoom(peer.id), ...(this.d.directory ? [DIRECTORY_ROOM] : [])];
-    socket.nsp.to(rooms).except(userRoom(peer.id)).emit('presence:changed', { user: peer, presence });
+    nsp.to(rooms).except(userRoom(peer.id)).emit('presence:changed', { user: peer, presence });
   }
 
+  /** What this node alone knows of `id` (online here, else asleep or offline). */
   private stateOf(id: UserId): PresenceState {
     if (this.users.has(id)) return 'online';
     return this.d.contacts.wakeable(id) ? 'asleep' : 'offline';
+  }
+
+  /** `id`'s presence across the cluster. */
+  private async stateNow(id: UserId): Promise<PresenceState> {
+    if (this.users.has(id) || !this.d.shared) return this.stateOf(id);
+    const elsewhere = await this.d.shared.onlineElsewhere([id]).catch(() => new Set<UserId>());
+    return elsewhere.has(id) ? 'online' : this.stateOf(id);
+  }
+
+  /** The contacts' list, with those online on other nodes. */
+  private async sharedListOf(shared: SharedPresence, contacts: Contact[]) {
+    const elsewhere = await shared.onlineElsewhere(contacts.map((c) => c.peer.id));
+    const online = (c: Contact) => this.users.has(c.peer.id) || elsewhere.has(c.peer.id);
+    return {
+      users: contacts
+        .filter(online)
+        .map((c) => c.peer)
+        .sort(byName),
+      asleep: contacts
+        .filter((c) => !online(c) && c.wakeable)
+        .map((c) => c.peer)
+        .sort(byName),
+    };
+  }
+
+  /** The directory, with everyone online on any node. */
+  private async sharedEveryone(shared: SharedPresence, self: UserId) {
+    const online = new Map((await shared.everyone()).map((p) => [p.id, p]));
+    for (const [id, devices] of this.users) {
+      const first = devices.values().next().value;
+      if (first) online.set(id, first.peer);
+    }
+    online.delete(self);
+    const asleep = this.d.wakeableUsers().filter((u) => u.id !== self && !online.has(u.id));
+    return { users: [...online.values()].sort(byName), asleep: asleep.sort(byName) };
   }
 
   /** The contacts who are online, and those asleep. */

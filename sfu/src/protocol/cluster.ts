@@ -46,6 +46,8 @@ export type DeviceRef = z.infer<typeof DeviceRefSchema>;
 
 /** What one node asks a call's home. */
 export const NodeRequestSchema = z.discriminatedUnion('kind', [
+  /** A call dialled by a device on a loaded node: the asked node places it and becomes its home. */
+  z.object({ kind: z.literal('invite'), to: UserIdSchema, from: DeviceRefSchema }),
   /** A device's call request (answer, hang-up, a media request...), run on the home as if local. */
   z.object({ kind: z.literal('call'), event: z.string(), payload: z.unknown(), from: DeviceRefSchema }),
   /** The device's last socket went: `gone` when its session ended (its call does not wait for it). */

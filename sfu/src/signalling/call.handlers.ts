@@ -39,8 +39,8 @@ export function registerCallHandlers(
     });
   onRequest(socket, 'call:invite', log, async ({ to }) => {
     drain.admitCall();
-    const callId = await router.invite(member, to);
-    presence.met(socket, member.peer, to);
+    const callId = await router.invite(asker, to);
+    await presence.met(socket, member.peer, to);
     return { callId };
   });
   for (const event of Object.keys(partyRequests) as (keyof typeof partyRequests)[])

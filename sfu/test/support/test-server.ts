@@ -35,6 +35,8 @@ export interface TestServerOptions {
   /** Where its WebRTC transports listen (default 41000-41199: give each node of a cluster its own). */
   mediaPorts?: { min: number; max: number };
   drainDeadlineMs?: number;
+  /** The node's load as it reports it for placement (default its workers' CPU). */
+  load?: () => Promise<number>;
 }
 
 export interface TestServer {
@@ -72,6 +74,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.cluster ? { cluster: opts.cluster } : {}),
     ...(opts.drainDeadlineMs ? { drainDeadlineMs: opts.drainDeadlineMs } : {}),
+    ...(opts.load ? { load: opts.load } : {}),
     log: createLogger(process.env['LOG_LEVEL'] ?? 'silent'),
   });
   await new Promise<void>((r) => server.httpServer.listen(0, '127.0.0.1', r));
