@@ -45,8 +45,15 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The database and the push log. */
+  /** The database (unless DATABASE_URL is set) and the push log. */
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+  /** PostgreSQL (postgres://user:password@host:port/db), shared by every node; unset: SQLite in DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** This node's id (letters, digits, `.`, `_`, `-`); unset: one node, the same across restarts. */
+  NODE_ID: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/)
+    .optional(),
   /** The built PWA to serve. */
   WEB_DIR: z.string().default(path.join(repoRoot, 'web', 'dist')),
   /** The certificate chain and key (PEM files) to serve HTTPS with (both, or none). */

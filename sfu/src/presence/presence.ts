@@ -73,8 +73,14 @@ export interface PresenceDeps {
    */
   directory: boolean;
   /** Users with a push registration: the directory's asleep list. */
-  wakeableUsers: () => Peer[];
+  wakeableUsers: () => Promise<Peer[]>;
 }
+
+/**
+ * What a connecting user's presence needs from the store, read before the connection is accepted
+ * (see {@link Presence.arrival}): their contacts, or with the directory on, who can be woken.
+ */
+export type Arrival = { contacts: Contact[] } | { wakeable: Peer[] };
 
 /** All sockets of a user (their own changes are not sent back to them). */
 const userRoom = (id: UserId) => `user:${id}`;
@@ -93,11 +99,18 @@ export class Presence {
     return [...(this.users.get(id)?.values() ?? [])];
   }
 
+  /** Read before {@link connect}, which then runs in one go with the connection's handlers. */
+  async arrival(user: UserId): Promise<Arrival> {
+    return this.d.directory
+      ? { wakeable: await this.d.wakeableUsers() }
+      : { contacts: await this.d.contacts.contactsOf(user) };
+  }
+
   /**
    * A socket connected: the device it belongs to (the same object for every socket of a device).
    * `away`: the device as its call still holds it, when it reconnects after its last socket went.
    */
-  connect(socket: AppSocket, away?: Member): Member {
+  connect(socket: AppSocket, arrival: Arrival, away?: Member): Member {
     const peer = socket.data.user;
     const devices = this.users.get(peer.id) ?? new Map<string, Member>();
     const cameOnline = devices.size === 0;
@@ -105,12 +118,14 @@ export class Presence {
     member.attach(socket);
     devices.set(member.deviceId, member);
     this.users.set(peer.id, devices);
-    const contacts = this.d.directory ? [] : this.d.contacts.contactsOf(peer.id);
     void socket.join([
       userRoom(peer.id),
-      ...(this.d.directory ? [DIRECTORY_ROOM] : contacts.map((c) => watchRoom(c.peer.id))),
+      ...('contacts' in arrival ? arrival.contacts.map((c) => watchRoom(c.peer.id)) : [DIRECTORY_ROOM]),
     ]);
-    socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts));
+    socket.emit(
+      'presence:users',
+      'contacts' in arrival ? this.listOf(arrival.contacts) : this.everyone(peer.id, arrival.wakeable),
+    );
     if (cameOnline) this.announce(socket, peer, 'online');
     return member;
   }
@@ -124,23 +139,29 @@ export class Presence {
     devices.delete(member.deviceId);
     if (devices.size === 0) {
       this.users.delete(member.peer.id);
-      this.announce(socket, member.peer, this.stateOf(member.peer.id));
+      void this.announceGone(socket, member.peer);
     }
     return true;
+  }
+
+  /** Asleep or offline, unless the user came back while the store was asked. */
+  private async announceGone(socket: AppSocket, peer: Peer): Promise<void> {
+    const presence = await this.stateOf(peer.id).catch(() => 'offline' as const);
+    if (!this.users.has(peer.id)) this.announce(socket, peer, presence);
   }
 
   /**
    * The user of `socket` adds someone by username: all the user's connections watch them from now
    * on and are told their presence. Returns the contact and their presence now.
    */
-  add(socket: AppSocket, username: string): { contact: Peer; presence: PresenceState } {
+  async add(socket: AppSocket, username: string): Promise<{ contact: Peer; presence: PresenceState }> {
     const self = socket.data.user;
-    const row = this.d.users.byUsername(username);
+    const row = await this.d.users.byUsername(username);
     if (!row) throw new CallError(ErrorCode.UserNotFound, 'no such user');
     if (row.id === self.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot add yourself');
     const contact = { id: row.id, displayName: row.displayName };
-    const presence = this.stateOf(contact.id);
-    this.watch(socket, self.id, contact, presence);
+    const presence = await this.stateOf(contact.id);
+    await this.watch(socket, self.id, contact, presence);
     return { contact, presence };
   }
 
@@ -148,17 +169,17 @@ export class Presence {
    * A call between two users makes each the other's contact (people they called or were called
    * by), told to both at once: the callee learns the caller's presence while it rings.
    */
-  met(socket: AppSocket, caller: Peer, callee: UserId): void {
-    const row = this.d.users.byId(callee);
+  async met(socket: AppSocket, caller: Peer, callee: UserId): Promise<void> {
+    const row = await this.d.users.byId(callee);
     if (!row) return;
     const peer = { id: row.id, displayName: row.displayName };
-    this.watch(socket, caller.id, peer, this.stateOf(peer.id));
-    this.watch(socket, peer.id, caller, 'online');
+    await this.watch(socket, caller.id, peer, await this.stateOf(peer.id));
+    await this.watch(socket, peer.id, caller, 'online');
   }
 
   /** `user`'s connections watch `contact` from now on (nothing when they already did). */
-  private watch(socket: AppSocket, user: UserId, contact: Peer, presence: PresenceState): void {
-    if (!this.d.contacts.add(user, contact.id, Date.now())) return;
+  private async watch(socket: AppSocket, user: UserId, contact: Peer, presence: PresenceState): Promise<void> {
+    if (!(await this.d.contacts.add(user, contact.id, Date.now()))) return;
     socket.nsp.in(userRoom(user)).socketsJoin(watchRoom(contact.id));
     socket.nsp.to(userRoom(user)).emit('presence:changed', { user: contact, presence });
   }
@@ -169,9 +190,9 @@ export class Presence {
     socket.nsp.to(rooms).except(userRoom(peer.id)).emit('presence:changed', { user: peer, presence });
   }
 
-  private stateOf(id: UserId): PresenceState {
+  private async stateOf(id: UserId): Promise<PresenceState> {
     if (this.users.has(id)) return 'online';
-    return this.d.contacts.wakeable(id) ? 'asleep' : 'offline';
+    return (await this.d.contacts.wakeable(id)) ? 'asleep' : 'offline';
   }
 
   /** The contacts who are online, and those asleep. */
@@ -182,13 +203,13 @@ export class Presence {
   }
 
   /** The directory: every other online user, and every other asleep one. */
-  private everyone(self: UserId): { users: Peer[]; asleep: Peer[] } {
+  private everyone(self: UserId, wakeable: Peer[]): { users: Peer[]; asleep: Peer[] } {
     const users: Peer[] = [];
     for (const [id, devices] of this.users) {
       const first = devices.values().next().value;
       if (id !== self && first) users.push(first.peer);
     }
-    const asleep = this.d.wakeableUsers().filter((u) => u.id !== self && !this.users.has(u.id));
+    const asleep = wakeable.filter((u) => u.id !== self && !this.users.has(u.id));
     return { users: users.sort(byName), asleep: asleep.sort(byName) };
   }
 }

@@ -52,6 +52,8 @@ export enum EndReason {
   AnswerFailed = 'answer-failed',
   /** Sent to a callee's other devices when one of them answered; the call goes on there. */
   AnsweredElsewhere = 'answered-elsewhere',
+  /** The server holding the call stopped answering (it died, or was cut off) and another ended it. */
+  ServerLost = 'server-lost',
 }
 
 export const PeerSchema = z.object({ id: UserIdSchema, displayName: z.string() });

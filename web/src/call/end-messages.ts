@@ -38,5 +38,7 @@ export function endMessage(
         : `Call failed: ${peer}'s answer did not get through`;
     case EndReason.AnsweredElsewhere:
       return 'Answered on another device';
+    case EndReason.ServerLost:
+      return 'Call dropped: the server holding the call was lost';
   }
 }

@@ -17,6 +17,7 @@ const REASON: Record<EndReason, string> = {
   [EndReason.MediaLost]: 'dropped: connection lost',
   [EndReason.AnswerFailed]: 'failed: the answer did not get through',
   [EndReason.AnsweredElsewhere]: 'answered on another device',
+  [EndReason.ServerLost]: 'failed: the server was lost',
 };
 
 /** Why a call was missed, where that says more than "Missed call". */
