@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EndReason, ErrorCode, type AccountReply, type ErrorReply } from '../../src/protocol/index.ts';
-import { openDb } from '../../src/store/db.ts';
+import { openSqlite } from '../../src/store/db.ts';
 import { connect, connectDevice, next, signUp, startHarness, type Harness } from './harness.ts';
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -108,10 +108,8 @@ describe('restart', { timeout: 60_000 }, () => {
       assert.ok(list.ok);
       assert.equal(list.data.entries[0]?.callId, res.data.callId);
       assert.equal(list.data.entries[0]?.missed, true);
-      const devices = h2.server.db
-        .prepare('SELECT count(*) AS n FROM devices WHERE id = ?')
-        .get(b.deviceId) as { n: number };
-      assert.equal(devices.n, 1, 'the device survived');
+      const devices = await h2.server.db.selectFrom('devices').select('id').where('id', '=', b.deviceId).execute();
+      assert.equal(devices.length, 1, 'the device survived');
       again.socket.disconnect();
     } finally {
       await h2.stop();
@@ -129,13 +127,17 @@ describe('restart', { timeout: 60_000 }, () => {
         .createHash('sha256')
         .update(u.cookie.replace(/^sp_session=/, ''))
         .digest('hex');
-    const db = openDb(path.join(h1.dataDir, 'softphone.db'));
-    db.prepare('UPDATE sessions SET expires_at = ? WHERE token_hash = ?').run(Date.now() - 1, hashOf(stale));
-    db.close();
+    const store = await openSqlite(path.join(h1.dataDir, 'softphone.db'));
+    await store.db
+      .updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('token_hash', '=', hashOf(stale))
+      .execute();
+    await store.close();
 
     const h2 = await startHarness({ dataDir: h1.dataDir });
     try {
-      const rows = h2.server.db.prepare('SELECT token_hash AS t FROM sessions').all() as { t: string }[];
+      const rows = await h2.server.db.selectFrom('sessions').select('token_hash as t').execute();
       assert.deepEqual(rows, [{ t: hashOf(live) }]);
     } finally {
       await h2.stop();
