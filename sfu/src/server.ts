@@ -164,7 +164,11 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
   const history = new SqlCallsRepo(db);
   // A node that starts holds no call yet: any row under its id is a previous run's, cut short.
   const lost = await history.finaliseNode(nodeId, Date.now());
-  if (lost.length) o.log.warn({ calls: lost.length, nodeId }, "calls the previous run left unfinished ended as 'server-lost'");
+  if (lost.length)
+    o.log.warn(
+      { calls: lost.length, nodeId },
+      "calls the previous run left unfinished ended as 'server-lost'",
+    );
   const users = new SqlUsersRepo(db);
   const devices = new SqlDevicesRepo(db);
   const accounts = new AccountService(users, new SqlSessionsRepo(db), o.accountLimits, o.now);

@@ -231,7 +231,9 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
     await phone.waitForSystemEvent('push-unregistered', { since });
     let tokens: string[] = [];
     await phone.driver
-      .waitUntil(async () => (tokens = (await rig.server?.voipTokens()) ?? []).includes(fresh), { timeout: 5_000 })
+      .waitUntil(async () => (tokens = (await rig.server?.voipTokens()) ?? []).includes(fresh), {
+        timeout: 5_000,
+      })
       .catch(() => undefined);
     assert.deepEqual(tokens, [fresh], `old ${old ?? '?'}, new ${fresh}`);
   });

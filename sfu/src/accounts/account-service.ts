@@ -157,7 +157,10 @@ export class AccountService {
       throw new AccountError(ErrorCode.BadCredentials, 'the current password is wrong');
     }
     await this.users.setPasswordHash(user.id, await hashPassword(req.newPassword));
-    this.ended(await this.sessions.deleteOthers(user.id, session.tokenHash), SessionEndReason.PasswordChanged);
+    this.ended(
+      await this.sessions.deleteOthers(user.id, session.tokenHash),
+      SessionEndReason.PasswordChanged,
+    );
   }
 
   async session(token: string | undefined): Promise<Session | undefined> {

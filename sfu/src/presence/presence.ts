@@ -178,7 +178,12 @@ export class Presence {
   }
 
   /** `user`'s connections watch `contact` from now on (nothing when they already did). */
-  private async watch(socket: AppSocket, user: UserId, contact: Peer, presence: PresenceState): Promise<void> {
+  private async watch(
+    socket: AppSocket,
+    user: UserId,
+    contact: Peer,
+    presence: PresenceState,
+  ): Promise<void> {
     if (!(await this.d.contacts.add(user, contact.id, Date.now()))) return;
     socket.nsp.in(userRoom(user)).socketsJoin(watchRoom(contact.id));
     socket.nsp.to(userRoom(user)).emit('presence:changed', { user: contact, presence });

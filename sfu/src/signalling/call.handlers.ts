@@ -42,7 +42,9 @@ export function registerCallHandlers(
   onRequest(socket, 'call:invite', log, async ({ to }) => {
     const callId = await calls.invite(member, to);
     // The call is made: its ack does not depend on the contact rows, only waits for them.
-    await presence.met(socket, member.peer, to).catch((err: unknown) => log.error({ err, callId }, 'contacts not saved'));
+    await presence
+      .met(socket, member.peer, to)
+      .catch((err: unknown) => log.error({ err, callId }, 'contacts not saved'));
     return { callId };
   });
   onRequest(socket, 'call:reported', log, async ({ callId }) => {

@@ -13,7 +13,13 @@ import type { Db } from './db.ts';
 
 export interface CallsRepo {
   /** `homeNode`: the node holding the call, which alone writes its rows while it lives. */
-  created(call: { id: string; callerId: string; calleeId: string; at: number; homeNode: string }): Promise<void>;
+  created(call: {
+    id: string;
+    callerId: string;
+    calleeId: string;
+    at: number;
+    homeNode: string;
+  }): Promise<void>;
   answered(id: string, at: number): Promise<void>;
   ended(id: string, at: number, reason: EndReason, endedBy: string): Promise<void>;
   /**
@@ -40,10 +46,22 @@ export interface CallsRepo {
 export class SqlCallsRepo implements CallsRepo {
   constructor(private readonly db: Db) {}
 
-  async created(c: { id: string; callerId: string; calleeId: string; at: number; homeNode: string }): Promise<void> {
+  async created(c: {
+    id: string;
+    callerId: string;
+    calleeId: string;
+    at: number;
+    homeNode: string;
+  }): Promise<void> {
     await this.db
       .insertInto('calls')
-      .values({ id: c.id, caller_id: c.callerId, callee_id: c.calleeId, created_at: c.at, home_node: c.homeNode })
+      .values({
+        id: c.id,
+        caller_id: c.callerId,
+        callee_id: c.calleeId,
+        created_at: c.at,
+        home_node: c.homeNode,
+      })
       .execute();
   }
 

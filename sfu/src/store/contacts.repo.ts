@@ -41,7 +41,10 @@ export class SqlContactsRepo implements ContactsRepo {
       .select((eb) => ['u.id', 'u.display_name as displayName', wakeable(eb.ref('u.id')).as('wakeable')])
       .where('c.user_id', '=', user)
       .execute();
-    return rows.map((r) => ({ peer: { id: r.id, displayName: r.displayName }, wakeable: Boolean(r.wakeable) }));
+    return rows.map((r) => ({
+      peer: { id: r.id, displayName: r.displayName },
+      wakeable: Boolean(r.wakeable),
+    }));
   }
 
   async wakeable(user: UserId): Promise<boolean> {

@@ -36,7 +36,10 @@ export class SqlDevicesRepo implements DevicesRepo {
         .onConflict((c) =>
           c
             .column('id')
-            .doUpdateSet((eb) => ({ label: eb.ref('excluded.label'), last_seen_at: eb.ref('excluded.last_seen_at') }))
+            .doUpdateSet((eb) => ({
+              label: eb.ref('excluded.label'),
+              last_seen_at: eb.ref('excluded.last_seen_at'),
+            }))
             .whereRef('devices.user_id', '=', 'excluded.user_id'),
         )
         .executeTakeFirst();
@@ -61,13 +64,7 @@ export class SqlDevicesRepo implements DevicesRepo {
   listByUser(userId: string): Promise<DeviceRow[]> {
     return this.db
       .selectFrom('devices')
-      .select([
-        'id',
-        'user_id as userId',
-        'label',
-        'created_at as createdAt',
-        'last_seen_at as lastSeenAt',
-      ])
+      .select(['id', 'user_id as userId', 'label', 'created_at as createdAt', 'last_seen_at as lastSeenAt'])
       .where('user_id', '=', userId)
       .orderBy('last_seen_at', 'desc')
       .execute();

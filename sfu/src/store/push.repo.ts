@@ -126,7 +126,9 @@ export class SqlPushRepo implements PushRepo {
   }
 
   async deleteVoipToken(token: string): Promise<boolean> {
-    return deleted(await this.db.deleteFrom('voip_registrations').where('token', '=', token).executeTakeFirst());
+    return deleted(
+      await this.db.deleteFrom('voip_registrations').where('token', '=', token).executeTakeFirst(),
+    );
   }
 
   async deleteWebEndpoint(endpoint: string): Promise<boolean> {

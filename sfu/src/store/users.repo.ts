@@ -21,8 +21,7 @@ export interface UsersRepo {
  * The case-insensitive key of a username: ASCII letters lower-cased, nothing else (usernames are
  * ASCII; a sign-in with another string must not fold onto one, as `'K'.toLowerCase()` would).
  */
-export const usernameKey = (username: string): string =>
-  username.replace(/[A-Z]+/g, (s) => s.toLowerCase());
+export const usernameKey = (username: string): string => username.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 
 export class SqlUsersRepo implements UsersRepo {
   constructor(private readonly db: Db) {}

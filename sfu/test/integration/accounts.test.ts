@@ -108,7 +108,11 @@ describe('restart', { timeout: 60_000 }, () => {
       assert.ok(list.ok);
       assert.equal(list.data.entries[0]?.callId, res.data.callId);
       assert.equal(list.data.entries[0]?.missed, true);
-      const devices = await h2.server.db.selectFrom('devices').select('id').where('id', '=', b.deviceId).execute();
+      const devices = await h2.server.db
+        .selectFrom('devices')
+        .select('id')
+        .where('id', '=', b.deviceId)
+        .execute();
       assert.equal(devices.length, 1, 'the device survived');
       again.socket.disconnect();
     } finally {

@@ -455,7 +455,10 @@ describe('VoIP registrations', () => {
       "another device's token is not this device's to remove",
     );
     assert.ok((await shell.emitWithAck('push:unregister', { token: b.token.toUpperCase() })).ok);
-    assert.ok(!(await registeredTokens()).includes(b.token), 'the invalidated token (any hex case) is removed');
+    assert.ok(
+      !(await registeredTokens()).includes(b.token),
+      'the invalidated token (any hex case) is removed',
+    );
     shell.disconnect();
   });
 
@@ -465,7 +468,7 @@ describe('VoIP registrations', () => {
     const fresh = newToken();
     const reg = { token: fresh, environment: 'production', bundleId: BUNDLE, appVersion: '1.1' } as const;
     assert.ok((await phone.emitWithAck('push:register-voip', reg)).ok);
-    const tokens = (await registeredTokens());
+    const tokens = await registeredTokens();
     assert.ok(tokens.includes(fresh) && !tokens.includes(b.token));
     const other = await connectDevice(h.url, b.user);
     assert.ok((await other.socket.emitWithAck('push:register-voip', reg)).ok);

@@ -14,7 +14,8 @@ export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 
 /** Why this machine cannot run the PostgreSQL cases (for `environmentSkip`), or null. */
 export function postgresMissing(): string | null {
-  if (!fs.existsSync(path.join(POSTGRES_BIN, 'postgres'))) return `no ${POSTGRES_BIN}/postgres (apt-get install postgresql)`;
+  if (!fs.existsSync(path.join(POSTGRES_BIN, 'postgres')))
+    return `no ${POSTGRES_BIN}/postgres (apt-get install postgresql)`;
   if (process.getuid?.() !== 0) return 'not root (the cluster runs as the postgres user, through runuser)';
   return null;
 }
@@ -51,7 +52,8 @@ export function engines(): Engines {
     return { ...store, where };
   };
   const fresh = async (engine: Engine): Promise<string> => {
-    if (engine === 'sqlite') return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'store-')), 'softphone.db');
+    if (engine === 'sqlite')
+      return path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'store-')), 'softphone.db');
     cluster ??= freePort().then((port) => startPostgres({ port }));
     return (await cluster).createDatabase(`t${process.pid}_${++databases}`);
   };

@@ -29,26 +29,35 @@ function heldBack(repo: CallsRepo): { repo: CallsRepo; release: () => void } {
 }
 
 for (const engine of ENGINES) {
-  describe(`call record on ${engine}`, { skip: engine === 'postgres' && environmentSkip(postgresMissing()) }, () => {
-    it("writes a call's rows in its order: the end is not lost behind a slow start, and settled() waits for both", async () => {
-      const { db } = await stores.open(engine);
-      const users = new SqlUsersRepo(db);
-      for (const id of ['ann', 'bob'])
-        await users.create({ id, username: id, displayName: id, passwordHash: 'x', createdAt: 0 });
-      const { repo, release } = heldBack(new SqlCallsRepo(db));
-      const record = new CallRecord(repo, 'node-a', pino({ level: 'silent' }));
-      record.created({ id: 'c1', callerId: 'ann', calleeId: 'bob', at: 1_000 });
-      record.answered('c1', 2_000);
-      record.ended('c1', 3_000, EndReason.HungUp, 'caller');
-      const settled = record.settled();
-      release();
-      await settled;
-      const row = await db
-        .selectFrom('calls')
-        .select(['answered_at', 'ended_at', 'end_reason', 'home_node'])
-        .where('id', '=', 'c1')
-        .executeTakeFirst();
-      assert.deepEqual(row, { answered_at: 2_000, ended_at: 3_000, end_reason: 'hung-up', home_node: 'node-a' });
-    });
-  });
+  describe(
+    `call record on ${engine}`,
+    { skip: engine === 'postgres' && environmentSkip(postgresMissing()) },
+    () => {
+      it("writes a call's rows in its order: the end is not lost behind a slow start, and settled() waits for both", async () => {
+        const { db } = await stores.open(engine);
+        const users = new SqlUsersRepo(db);
+        for (const id of ['ann', 'bob'])
+          await users.create({ id, username: id, displayName: id, passwordHash: 'x', createdAt: 0 });
+        const { repo, release } = heldBack(new SqlCallsRepo(db));
+        const record = new CallRecord(repo, 'node-a', pino({ level: 'silent' }));
+        record.created({ id: 'c1', callerId: 'ann', calleeId: 'bob', at: 1_000 });
+        record.answered('c1', 2_000);
+        record.ended('c1', 3_000, EndReason.HungUp, 'caller');
+        const settled = record.settled();
+        release();
+        await settled;
+        const row = await db
+          .selectFrom('calls')
+          .select(['answered_at', 'ended_at', 'end_reason', 'home_node'])
+          .where('id', '=', 'c1')
+          .executeTakeFirst();
+        assert.deepEqual(row, {
+          answered_at: 2_000,
+          ended_at: 3_000,
+          end_reason: 'hung-up',
+          home_node: 'node-a',
+        });
+      });
+    },
+  );
 }

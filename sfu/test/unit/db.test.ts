@@ -20,7 +20,11 @@ import { SqlSessionsRepo } from '../../src/store/sessions.repo.ts';
 import { SqlUsersRepo } from '../../src/store/users.repo.ts';
 import { ENGINES, engines, postgresMissing } from '../support/stores.ts';
 
-const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'softphone-before-issue-20.sql');
+const FIXTURE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'fixtures',
+  'softphone-before-issue-20.sql',
+);
 
 const stores = engines();
 after(() => stores.stop());
@@ -47,30 +51,48 @@ const recorded = async (db: Db) =>
 
 describe('migrations', () => {
   for (const engine of ENGINES) {
-    it(`applies every migration once, in order, and records it (${engine})`, {
-      skip: engine === 'postgres' && skipPostgres(),
-    }, async () => {
-      const store = await stores.open(engine);
-      assert.deepEqual(await recorded(store.db), MIGRATIONS.map((m) => m.version));
-      assert.deepEqual(await migrate(store.db, engine), [], 'a second run applies nothing');
-      if (engine === 'sqlite') {
-        const { rows } = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db);
-        assert.equal(rows[0]?.journal_mode, 'wal');
-      }
-      const again = await stores.reopen(engine, store.where);
-      assert.deepEqual(await recorded(again.db), MIGRATIONS.map((m) => m.version));
-    });
+    it(
+      `applies every migration once, in order, and records it (${engine})`,
+      {
+        skip: engine === 'postgres' && skipPostgres(),
+      },
+      async () => {
+        const store = await stores.open(engine);
+        assert.deepEqual(
+          await recorded(store.db),
+          MIGRATIONS.map((m) => m.version),
+        );
+        assert.deepEqual(await migrate(store.db, engine), [], 'a second run applies nothing');
+        if (engine === 'sqlite') {
+          const { rows } = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(store.db);
+          assert.equal(rows[0]?.journal_mode, 'wal');
+        }
+        const again = await stores.reopen(engine, store.where);
+        assert.deepEqual(
+          await recorded(again.db),
+          MIGRATIONS.map((m) => m.version),
+        );
+      },
+    );
   }
 
-  it('several nodes starting at once on one fresh PostgreSQL migrate it once', { skip: skipPostgres() }, async () => {
-    const url = await stores.fresh('postgres');
-    const nodes = await Promise.all([1, 2, 3, 4].map(() => openPostgres(url)));
-    try {
-      assert.deepEqual(await recorded(nodes[0]!.db), MIGRATIONS.map((m) => m.version));
-    } finally {
-      await Promise.all(nodes.map((n) => n.close()));
-    }
-  });
+  it(
+    'several nodes starting at once on one fresh PostgreSQL migrate it once',
+    { skip: skipPostgres() },
+    async () => {
+      const url = await stores.fresh('postgres');
+      const nodes = await Promise.all([1, 2, 3, 4].map(() => openPostgres(url)));
+      try {
+        for (const node of nodes)
+          assert.deepEqual(
+            await recorded(node.db),
+            MIGRATIONS.map((m) => m.version),
+          );
+      } finally {
+        await Promise.all(nodes.map((n) => n.close()));
+      }
+    },
+  );
 
   it('an SQLite database made before issue 20 opens with nothing lost, and runs only what is new', async () => {
     const file = await stores.fresh('sqlite');
@@ -97,7 +119,8 @@ describe('migrations', () => {
     const users = new SqlUsersRepo(db);
     assert.equal((await users.byUsername('ANN'))?.id, 'u-ann', 'usernames still match whatever the case');
     assert.equal((await users.byUsername('Bob.B'))?.passwordHash, 'scrypt$bob');
-    assert.equal(await users.create({ ...((await users.byId('u-ann'))!), id: 'u-new', username: 'aNN' }), false);
+    const taken = { id: 'u-new', username: 'aNN', displayName: 'A', passwordHash: 'x', createdAt: 0 };
+    assert.equal(await users.create(taken), false, 'an old username is still taken, whatever the case');
     assert.deepEqual(await new SqlSessionsRepo(db).find('hash-ann', 0), {
       userId: 'u-ann',
       expiresAt: 4102444800000,
@@ -108,7 +131,10 @@ describe('migrations', () => {
       '{"publicKey":"pub","privateKey":"priv"}',
     );
     assert.equal((await push.voipTargets('u-bob'))[0]?.environment, 'production');
-    assert.equal((await push.webTargets('u-ann'))[0]?.subscription.endpoint, 'https://fcm.googleapis.com/fcm/send/x');
+    assert.equal(
+      (await push.webTargets('u-ann'))[0]?.subscription.endpoint,
+      'https://fcm.googleapis.com/fcm/send/x',
+    );
     assert.deepEqual(await new SqlContactsRepo(db).contactsOf('u-ann'), [
       { peer: { id: 'u-bob', displayName: 'Bob B' }, wakeable: true },
     ]);
@@ -131,24 +157,27 @@ describe('migrations', () => {
     assert.deepEqual(await calls.finaliseNode('local', 1767226000000), ['c-cut']);
   });
 
-  it('PostgreSQL gets the same tables and columns as SQLite, fresh or upgraded; times are BIGINT there', {
-    skip: skipPostgres(),
-  }, async () => {
-    const file = await stores.fresh('sqlite');
-    const old = new Database(file);
-    old.exec(fs.readFileSync(FIXTURE, 'utf8'));
-    old.close();
-    const upgraded = await shape((await stores.reopen('sqlite', file)).db);
-    const sqlite = await shape((await stores.open('sqlite')).db);
-    const pg = (await stores.open('postgres')).db;
-    const postgres = await shape(pg);
-    assert.deepEqual(postgres, sqlite);
-    assert.deepEqual(upgraded, sqlite);
-    const notBig = (await pg.introspection.getTables())
-      .flatMap((t) => t.columns.map((c) => ({ ...c, table: t.name })))
-      .filter((c) => /(_at|_ms|^at)$/.test(c.name) && c.dataType !== 'int8')
-      .map((c) => `${c.table}.${c.name} ${c.dataType}`);
-    assert.deepEqual(notBig, [], 'epoch-ms columns past 2^31 need BIGINT');
-  });
+  it(
+    'PostgreSQL gets the same tables and columns as SQLite, fresh or upgraded; times are BIGINT there',
+    {
+      skip: skipPostgres(),
+    },
+    async () => {
+      const file = await stores.fresh('sqlite');
+      const old = new Database(file);
+      old.exec(fs.readFileSync(FIXTURE, 'utf8'));
+      old.close();
+      const upgraded = await shape((await stores.reopen('sqlite', file)).db);
+      const sqlite = await shape((await stores.open('sqlite')).db);
+      const pg = (await stores.open('postgres')).db;
+      const postgres = await shape(pg);
+      assert.deepEqual(postgres, sqlite);
+      assert.deepEqual(upgraded, sqlite);
+      const notBig = (await pg.introspection.getTables())
+        .flatMap((t) => t.columns.map((c) => ({ ...c, table: t.name })))
+        .filter((c) => /(_at|_ms|^at)$/.test(c.name) && c.dataType !== 'int8')
+        .map((c) => `${c.table}.${c.name} ${c.dataType}`);
+      assert.deepEqual(notBig, [], 'epoch-ms columns past 2^31 need BIGINT');
+    },
+  );
 });
-

@@ -10,9 +10,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('device_id', 'text', (c) => c.primaryKey().references('devices.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('token', 'text', (c) => c.notNull().unique())
-    .addColumn('environment', 'text', (c) =>
-      c.notNull().check(sql`environment IN ('sandbox', 'production')`),
-    )
+    .addColumn('environment', 'text', (c) => c.notNull().check(sql`environment IN ('sandbox', 'production')`))
     .addColumn('bundle_id', 'text', (c) => c.notNull())
     .addColumn('app_version', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
