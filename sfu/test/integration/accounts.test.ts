@@ -4,6 +4,8 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EndReason, ErrorCode, type AccountReply, type ErrorReply } from '../../src/protocol/index.ts';
+import { SINGLE_NODE_ID } from '../../src/server.ts';
+import { SqlCallsRepo } from '../../src/store/calls.repo.ts';
 import { openSqlite } from '../../src/store/db.ts';
 import { connect, connectDevice, next, signUp, startHarness, type Harness } from './harness.ts';
 
@@ -115,6 +117,38 @@ describe('restart', { timeout: 60_000 }, () => {
         .execute();
       assert.equal(devices.length, 1, 'the device survived');
       again.socket.disconnect();
+    } finally {
+      await h2.stop();
+    }
+  });
+
+  it("ends, as 'server-lost', the calls a previous run under its node id left unfinished; other nodes' stay", async () => {
+    const h1 = await startHarness();
+    const a = await connect(h1.url, 'Cut A');
+    const b = await connect(h1.url, 'Cut B');
+    a.socket.disconnect();
+    b.socket.disconnect();
+    await h1.stop();
+    // As a crash leaves them (a stop ends its calls): rows never ended, this node's and another's.
+    const store = await openSqlite(path.join(h1.dataDir, 'softphone.db'));
+    const calls = new SqlCallsRepo(store.db);
+    const row = { callerId: a.self.id, calleeId: b.self.id, at: Date.now() - 60_000 };
+    await calls.created({ ...row, id: 'cut-here', homeNode: SINGLE_NODE_ID });
+    await calls.created({ ...row, id: 'cut-elsewhere', homeNode: 'node-b' });
+    await store.close();
+
+    const h2 = await startHarness({ dataDir: h1.dataDir });
+    try {
+      const rows = await h2.server.db
+        .selectFrom('calls')
+        .select(['id', 'end_reason', 'ended_by'])
+        .where('id', 'in', ['cut-here', 'cut-elsewhere'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(rows, [
+        { id: 'cut-elsewhere', end_reason: null, ended_by: null },
+        { id: 'cut-here', end_reason: EndReason.ServerLost, ended_by: 'server' },
+      ]);
     } finally {
       await h2.stop();
     }
