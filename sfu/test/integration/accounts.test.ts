@@ -4,9 +4,11 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EndReason, ErrorCode, type AccountReply, type ErrorReply } from '../../src/protocol/index.ts';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
 import { SINGLE_NODE_ID } from '../../src/server.ts';
 import { SqlCallsRepo } from '../../src/store/calls.repo.ts';
 import { openSqlite } from '../../src/store/db.ts';
+import { engines, ENGINES, postgresMissing } from '../support/stores.ts';
 import { connect, connectDevice, next, signUp, startHarness, type Harness } from './harness.ts';
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -89,38 +91,50 @@ describe('accounts', { timeout: 60_000 }, () => {
 });
 
 describe('restart', { timeout: 60_000 }, () => {
-  it('keeps accounts, devices and history across a server restart', async () => {
-    const h1 = await startHarness({ noAnswerTimeoutMs: 300 });
-    const a = await connect(h1.url, 'Persist A');
-    const b = await connect(h1.url, 'Persist B');
-    const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
-    assert.ok(res.ok);
-    assert.equal((await next(a.socket, 'call:ended')).reason, EndReason.NoAnswer);
-    a.socket.disconnect();
-    b.socket.disconnect();
-    await h1.stop();
+  const stores = engines();
+  after(() => stores.stop());
 
-    const h2 = await startHarness({ dataDir: h1.dataDir });
-    try {
-      const me = await fetch(`${h2.url}/api/me`, { headers: { cookie: b.user.cookie } });
-      assert.equal(me.status, 200, 'the session survived');
-      const again = await connectDevice(h2.url, b.user, b.deviceId);
-      assert.equal(again.unreadMissed, 1, 'the missed call survived');
-      const list = await again.socket.emitWithAck('history:list', {});
-      assert.ok(list.ok);
-      assert.equal(list.data.entries[0]?.callId, res.data.callId);
-      assert.equal(list.data.entries[0]?.missed, true);
-      const devices = await h2.server.db
-        .selectFrom('devices')
-        .select('id')
-        .where('id', '=', b.deviceId)
-        .execute();
-      assert.equal(devices.length, 1, 'the device survived');
-      again.socket.disconnect();
-    } finally {
-      await h2.stop();
-    }
-  });
+  for (const engine of ENGINES)
+    it(
+      `keeps accounts, devices and history across a server restart (${engine})`,
+      {
+        skip: engine === 'postgres' && environmentSkip(postgresMissing()),
+      },
+      async () => {
+        const store = engine === 'postgres' ? { databaseUrl: await stores.fresh('postgres') } : {};
+        const h1 = await startHarness({ noAnswerTimeoutMs: 300, ...store });
+        const a = await connect(h1.url, 'Persist A');
+        const b = await connect(h1.url, 'Persist B');
+        const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
+        assert.ok(res.ok);
+        assert.equal((await next(a.socket, 'call:ended')).reason, EndReason.NoAnswer);
+        a.socket.disconnect();
+        b.socket.disconnect();
+        await h1.stop();
+
+        // On PostgreSQL, another data directory (another node's disk): everything is in the database.
+        const h2 = await startHarness(engine === 'postgres' ? store : { dataDir: h1.dataDir });
+        try {
+          const me = await fetch(`${h2.url}/api/me`, { headers: { cookie: b.user.cookie } });
+          assert.equal(me.status, 200, 'the session survived');
+          const again = await connectDevice(h2.url, b.user, b.deviceId);
+          assert.equal(again.unreadMissed, 1, 'the missed call survived');
+          const list = await again.socket.emitWithAck('history:list', {});
+          assert.ok(list.ok);
+          assert.equal(list.data.entries[0]?.callId, res.data.callId);
+          assert.equal(list.data.entries[0]?.missed, true);
+          const devices = await h2.server.db
+            .selectFrom('devices')
+            .select('id')
+            .where('id', '=', b.deviceId)
+            .execute();
+          assert.equal(devices.length, 1, 'the device survived');
+          again.socket.disconnect();
+        } finally {
+          await h2.stop();
+        }
+      },
+    );
 
   it("ends, as 'server-lost', the calls a previous run under its node id left unfinished; other nodes' stay", async () => {
     const h1 = await startHarness();
