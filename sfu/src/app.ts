@@ -21,12 +21,12 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { MediaLimits } from './call/media-limits.ts';
 import type { MediaServer } from './media/media-server.ts';
 import type { Logger } from './log.ts';
-import type { Member, Presence } from './presence/presence.ts';
+import type { Arrival, Member, Presence } from './presence/presence.ts';
 import { ErrorCode, type IceServer, type SessionEndReason } from './protocol/index.ts';
 import { createAuthMiddleware } from './signalling/auth.middleware.ts';
 import { registerCallHandlers } from './signalling/call.handlers.ts';
 import { registerPushHandlers, type PushHandlerDeps } from './signalling/push.handlers.ts';
-import type { AppServer } from './signalling/types.ts';
+import type { AppServer, AppSocket } from './signalling/types.ts';
 import type { CoturnRelay } from './turn/coturn-relay.ts';
 import type { CallsRepo } from './store/calls.repo.ts';
 import type { DevicesRepo } from './store/devices.repo.ts';
@@ -167,7 +167,26 @@ export function createApplication(c: AppComponents): Application {
   io.engine.on('headers', (headers: Record<string, string>, req: http.IncomingMessage) =>
     Object.assign(headers, securityHeaders(req, c.view)),
   );
-  io.use(createAuthMiddleware(c.accounts, c.devices));
+  // A store that does not answer refuses the connection (the client retries), not the process.
+  const storeDown = (err: unknown, next: (err?: Error) => void) => {
+    log.error({ err }, 'connection refused: the store did not answer');
+    next(new Error('store unavailable'));
+  };
+  const authenticate = createAuthMiddleware(c.accounts, c.devices);
+  io.use((socket, next) => void authenticate(socket, next).catch((err: unknown) => storeDown(err, next)));
+  // What a connection is welcomed with is read before it is accepted, so the connection handler
+  // registers its handlers and welcomes in one go, before any event of the client is read.
+  const arrivals = new WeakMap<AppSocket, { presence: Arrival; unreadMissed: number }>();
+  io.use((socket, next) => {
+    const user = socket.data.user.id;
+    Promise.all([c.presence.arrival(user), c.history.unreadMissed(user)]).then(
+      ([presence, unreadMissed]) => {
+        arrivals.set(socket, { presence, unreadMissed });
+        next();
+      },
+      (err: unknown) => storeDown(err, next),
+    );
+  });
   const router = new CallRouter({
     cluster: c.cluster,
     calls: c.calls,
@@ -192,11 +211,15 @@ export function createApplication(c: AppComponents): Application {
   });
   io.on('connection', (socket) => {
     void socket.join(sessionRoom(socket.data.session));
+    const arrival = arrivals.get(socket);
+    arrivals.delete(socket);
+    if (!arrival) throw new Error('a connection was accepted before its arrival was read');
     const { user, deviceId } = socket.data;
     // The device as its call holds it: away from a call here, or one this node holds for it while
     // it was connected to another node.
     const member = c.presence.connect(
       socket,
+      arrival.presence,
       c.calls.awayDevice(user.id, deviceId) ?? router.remoteDevice(user.id, deviceId),
     );
     const asker = { member, socketId: socket.id };
@@ -223,7 +246,7 @@ export function createApplication(c: AppComponents): Application {
         self: member.peer,
         noAnswerTimeoutMs: c.noAnswerTimeoutMs,
         reconnectGraceMs: c.calls.reconnectGraceMs,
-        unreadMissed: c.history.unreadMissed(member.peer.id),
+        unreadMissed: arrival.unreadMissed,
         iceServers: c.ice.servers(member.peer.id, relayHost),
       });
     };

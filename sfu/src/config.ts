@@ -45,8 +45,18 @@ const EnvSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: port.default(8080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The database and the push log. */
+  /** The database (unless DATABASE_URL is set) and the push log. */
   DATA_DIR: z.string().default(path.join(repoRoot, '.data')),
+  /** PostgreSQL (postgres://user:password@host:port/db), shared by every node; unset: SQLite in DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /**
+   * This node's id, written with each call it holds and, with REDIS_URL, in the node registry.
+   * Unset: one node keeps one id across restarts; a node of several makes one up.
+   */
+  NODE_ID: z
+    .string()
+    .check(z.regex(/^[\w.-]{1,48}$/, 'letters, digits, . _ - (at most 48)'))
+    .optional(),
   /** The built PWA to serve. */
   WEB_DIR: z.string().default(path.join(repoRoot, 'web', 'dist')),
   /** The certificate chain and key (PEM files) to serve HTTPS with (both, or none). */
@@ -146,11 +156,6 @@ const EnvSchema = z.object({
   REDIS_URL: z
     .string()
     .check(z.regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'))
-    .optional(),
-  /** This node's id in the registry (default a generated one). */
-  NODE_ID: z
-    .string()
-    .check(z.regex(/^[\w.-]{1,48}$/, 'letters, digits, . _ - (at most 48)'))
     .optional(),
   /**
    * A node whose mediasoup workers are busier than this (0..1 of their CPU) places the calls dialled

@@ -220,6 +220,8 @@ async function main(): Promise<void> {
   });
   server = await startServer({
     dataDir: config.DATA_DIR,
+    ...(config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : {}),
+    ...(config.NODE_ID ? { nodeId: config.NODE_ID } : {}),
     webDir: config.WEB_DIR,
     noAnswerTimeoutMs: config.NO_ANSWER_TIMEOUT_MS,
     reconnectGraceMs: config.CALL_RECONNECT_GRACE_MS,

@@ -7,7 +7,6 @@ import { AccountService, type AccountLimits } from './accounts/account-service.t
 import { createApplication, type Application, type IceServerSource } from './app.ts';
 import { CallService, type HeldCall } from './call/call-service.ts';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import { SqliteCallFinaliser } from './cluster/call-finaliser.ts';
 import { generatedNodeId, LocalCluster, RedisCluster, type Cluster } from './cluster/cluster.ts';
 import { CpuMeter } from './cluster/cpu-meter.ts';
 import { Drain } from './cluster/drain.ts';
@@ -31,16 +30,31 @@ import { IncomingCallPusher } from './push/incoming-call-pusher.ts';
 import { FilePushLog } from './push/push-log.ts';
 import { PushEndpointPolicy, type PushEndpointMode, type Resolve } from './push/push-endpoints.ts';
 import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
-import { SqliteCallsRepo, type CallsRepo } from './store/calls.repo.ts';
-import { SqliteContactsRepo } from './store/contacts.repo.ts';
-import { openDb, type Db } from './store/db.ts';
-import { SqliteDevicesRepo } from './store/devices.repo.ts';
-import { SqlitePushRepo } from './store/push.repo.ts';
-import { SqliteSessionsRepo } from './store/sessions.repo.ts';
-import { SqliteUsersRepo } from './store/users.repo.ts';
+import { CallRecord } from './call/call-record.ts';
+import { SqlCallsRepo, type CallsRepo } from './store/calls.repo.ts';
+import { SqlContactsRepo } from './store/contacts.repo.ts';
+import { openStore, type Db, type Store } from './store/db.ts';
+import { SqlDevicesRepo } from './store/devices.repo.ts';
+import { SqlPushRepo } from './store/push.repo.ts';
+import { SqlSessionsRepo } from './store/sessions.repo.ts';
+import { SqlUsersRepo } from './store/users.repo.ts';
+
+/**
+ * The node id a server writes its calls under when none is given: one node, the same across
+ * restarts, so a restart finalises what the previous run left unfinished (migration 014 gives
+ * older rows this id too).
+ */
+export const SINGLE_NODE_ID = 'local';
 
 export interface ServerOptions {
   dataDir: string;
+  /** postgres://… (`DATABASE_URL`); without it the store is `softphone.db` in `dataDir`. */
+  databaseUrl?: string;
+  /**
+   * This node's id, written with each call it holds (default {@link SINGLE_NODE_ID}). At start, the
+   * calls a previous run under this id left unfinished are ended as `server-lost`.
+   */
+  nodeId?: string;
   webDir: string;
   noAnswerTimeoutMs: number;
   /** How long a device whose signalling dropped keeps its place in its call (default 20 s). */
@@ -145,15 +159,55 @@ export interface Server extends Application {
   /** Call history, with what the SFU saw of each call's directions. */
   history: CallsRepo;
   pusher: IncomingCallPusher;
+  /** The query layer over the store (SQLite or PostgreSQL). */
   db: Db;
   cluster: Cluster;
   /** Drains (SIGTERM): no new calls, /healthz 503; resolves once no call is left (ended at the deadline). */
   drain(): Promise<void>;
-  /** Closes connections, stops the media workers, closes the database. */
+  store: Store;
+  /** Live calls' history writes (tests wait for them with `settled()`). */
+  record: CallRecord;
+  /** Closes connections, stops the media workers, waits for history writes, closes the database. */
   stop(): Promise<void>;
 }
 
 export async function startServer(o: ServerOptions): Promise<Server> {
+  const store = await openStore({
+    databaseUrl: o.databaseUrl,
+    sqliteFile: path.join(o.dataDir, 'softphone.db'),
+  });
+  try {
+    return await startOn(store, o);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function startOn(store: Store, o: ServerOptions): Promise<Server> {
+  const { db } = store;
+  // One node keeps one id across restarts (its previous run's rows are found by it); a node of
+  // several is given one or makes one up (a dead node's rows are found by the survivors' reaper).
+  const nodeId = o.cluster?.nodeId ?? o.nodeId ?? (o.cluster ? generatedNodeId() : SINGLE_NODE_ID);
+  const redis = o.cluster ? await connectRedis(o.cluster.redisUrl, o.log.child({ module: 'redis' })) : null;
+  const limiter = redis ? redisLimiter(redis.cmd) : memoryLimiter;
+  const cluster: Cluster = redis
+    ? new RedisCluster(redis, nodeId, o.log, o.cluster?.homeLoadThreshold ?? 0.7)
+    : new LocalCluster(nodeId);
+  const history = new SqlCallsRepo(db);
+  // A node that starts holds no call yet: any row under its id is a previous run's, cut short.
+  const lost = await history.finaliseNode(nodeId, Date.now());
+  if (lost.length)
+    o.log.warn(
+      { calls: lost.length, nodeId },
+      "calls the previous run left unfinished ended as 'server-lost'",
+    );
+  const users = new SqlUsersRepo(db);
+  const devices = new SqlDevicesRepo(db);
+  const accounts = new AccountService(users, new SqlSessionsRepo(db), o.accountLimits, o.now, limiter);
+  const pushRepo = new SqlPushRepo(db);
+  const p = o.push ?? {};
+  const vapid = await loadVapidKeys(pushRepo, p.vapid ?? null);
   const media = new MediaServer({ ...o.media, log: o.log });
   await media.start();
   const relay =
@@ -177,21 +231,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     servers: (userId, host) => iceServersFor(turn, userId, ttlMs, host),
     refreshMs: o.turn?.credentialRefreshMs ?? Math.max(ttlMs / 2, 1_000),
   };
-  const nodeId = o.cluster?.nodeId ?? generatedNodeId();
-  const redis = o.cluster ? await connectRedis(o.cluster.redisUrl, o.log.child({ module: 'redis' })) : null;
-  const limiter = redis ? redisLimiter(redis.cmd) : memoryLimiter;
-  const cluster: Cluster = redis
-    ? new RedisCluster(redis, nodeId, o.log, o.cluster?.homeLoadThreshold ?? 0.7)
-    : new LocalCluster(nodeId);
-  const db = openDb(path.join(o.dataDir, 'softphone.db'));
-  const users = new SqliteUsersRepo(db);
-  const history = new SqliteCallsRepo(db);
-  const devices = new SqliteDevicesRepo(db);
-  const accounts = new AccountService(users, new SqliteSessionsRepo(db), o.accountLimits, o.now, limiter);
-  const p = o.push ?? {};
-  const pushRepo = new SqlitePushRepo(db);
   const presence = new Presence({
-    contacts: new SqliteContactsRepo(db),
+    contacts: new SqlContactsRepo(db),
     users,
     directory: o.presenceDirectory ?? false,
     wakeableUsers: () => pushRepo.wakeableUsers(),
@@ -226,7 +267,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     ...(p.webPushResolve ? { resolve: p.webPushResolve } : {}),
   });
   const web = new WebPushSender({
-    vapid: loadVapidKeys(pushRepo, p.vapid ?? null),
+    vapid,
     subject: p.vapidSubject ?? 'mailto:softphone@localhost',
     endpoints,
     ...(p.webPushCa ? { ca: p.webPushCa } : {}),
@@ -235,11 +276,14 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   });
   const limits = new InviteLimits(o.inviteLimits, limiter);
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, limits, log: o.log });
+  // The node's current id: a node declared dead re-registers under a new one.
+  const record = new CallRecord(history, () => cluster.nodeId(), o.log.child({ module: 'history' }));
   const calls = new CallService({
     presence,
     media,
     users,
     calls: history,
+    record,
     log: o.log,
     noAnswerTimeoutMs: o.noAnswerTimeoutMs,
     reconnectGraceMs: o.reconnectGraceMs ?? 20_000,
@@ -288,13 +332,17 @@ export async function startServer(o: ServerOptions): Promise<Server> {
   });
   // A session's expiry is checked at each connection and request; this ends the connections it
   // outlived, within a sweep of its expiry, and keeps the table from growing forever.
-  const purge = () => {
-    const ended = accounts.purgeExpired();
-    if (ended) o.log.info({ ended }, 'expired sessions purged');
+  const purge = async () => {
+    try {
+      const ended = await accounts.purgeExpired();
+      if (ended) o.log.info({ ended }, 'expired sessions purged');
+    } catch (err) {
+      o.log.error({ err }, 'expired sessions not purged: the store did not answer');
+    }
   };
   // At start too: sessions that expired while the server was down are never read again.
-  purge();
-  const sweep = setInterval(purge, o.sessionSweepMs ?? 60_000);
+  await purge();
+  const sweep = setInterval(() => void purge(), o.sessionSweepMs ?? 60_000);
   sweep.unref();
   const cpu = new CpuMeter(() => media.cpuUsage());
   const load = o.load ?? (() => cpu.read());
@@ -317,7 +365,7 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     nodeLost: (node) => app.router.nodeLost(node),
     presenceGone: (peers) => presence.gone(app.io.of('/'), peers),
     fenced: () => calls.endAllLostElsewhere(),
-    finaliser: new SqliteCallFinaliser(db, (node) => cluster.callIdsOf(node)),
+    finaliser: { finaliseCallsOf: (node, at) => history.finaliseNode(node, at) },
   });
   o.log.info({ node: cluster.nodeId(), clustered: cluster.clustered }, 'node started');
   return {
@@ -338,6 +386,8 @@ export async function startServer(o: ServerOptions): Promise<Server> {
     history,
     pusher,
     db,
+    store,
+    record,
     async stop() {
       clearInterval(sweep);
       // The adapter stops reading before its Redis connections close.
@@ -349,7 +399,9 @@ export async function startServer(o: ServerOptions): Promise<Server> {
       web.close();
       await media.stop();
       await relay?.stop();
-      db.close();
+      // The calls the workers' exit ended have their end rows queued: none is lost.
+      await record.settled();
+      await store.close();
     },
   };
 }

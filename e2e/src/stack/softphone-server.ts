@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SqliteCallsRepo } from '@softphone/sfu/store/calls.repo.ts';
-import { openDb } from '@softphone/sfu/store/db.ts';
+import { SqlCallsRepo } from '@softphone/sfu/store/calls.repo.ts';
+import { openSqlite, type Db } from '@softphone/sfu/store/db.ts';
 import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
 import { startChild } from '@softphone/test-support/child';
 import { freePort } from './free-port.ts';
@@ -19,11 +19,11 @@ export interface SoftphoneServer {
   /** The SFU's workers as the server reports them: pid and live calls (tests kill one on purpose). */
   mediaWorkers(): Promise<{ pid: number; calls: number }[]>;
   /** What the server kept of a call's directions (packets, first RTP, media stalls), from its database. */
-  callDirections(callId: string): ReturnType<SqliteCallsRepo['directions']>;
+  callDirections(callId: string): ReturnType<SqlCallsRepo['directions']>;
   /** Every VoIP token the server would push to, from its database. */
-  voipTokens(): string[];
+  voipTokens(): Promise<string[]>;
   /** Each party's microphone permission the server kept with a call, by user id. */
-  callMicPermissions(callId: string): ReturnType<SqliteCallsRepo['micPermissions']>;
+  callMicPermissions(callId: string): ReturnType<SqlCallsRepo['micPermissions']>;
   /** With the `apns` option: the APNs stand-in the server pushes to. */
   apns: ApnsStandInHandle | null;
   /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
@@ -139,12 +139,12 @@ export async function startSoftphoneServer(
   let started = await start();
   const url = started.match[1] ?? `http://127.0.0.1:${port}/`;
   /** The server's database is in WAL mode: a second connection reads it while the server runs. */
-  const readCalls = <T>(read: (calls: SqliteCallsRepo) => T): T => {
-    const db = openDb(path.join(dataDir, 'softphone.db'));
+  const read = async <T>(query: (db: Db) => Promise<T>): Promise<T> => {
+    const store = await openSqlite(path.join(dataDir, 'softphone.db'));
     try {
-      return read(new SqliteCallsRepo(db));
+      return await query(store.db);
     } finally {
-      db.close();
+      await store.close();
     }
   };
   return {
@@ -169,20 +169,15 @@ export async function startSoftphoneServer(
       });
     },
     callDirections(callId) {
-      return readCalls((calls) => calls.directions(callId));
+      return read((db) => new SqlCallsRepo(db).directions(callId));
     },
     voipTokens() {
-      const db = openDb(path.join(dataDir, 'softphone.db'));
-      try {
-        return (db.prepare('SELECT token FROM voip_registrations').all() as { token: string }[]).map(
-          (r) => r.token,
-        );
-      } finally {
-        db.close();
-      }
+      return read(async (db) =>
+        (await db.selectFrom('voip_registrations').select('token').execute()).map((r) => r.token),
+      );
     },
     callMicPermissions(callId) {
-      return readCalls((calls) => calls.micPermissions(callId));
+      return read((db) => new SqlCallsRepo(db).micPermissions(callId));
     },
     async restart() {
       await started.stop();

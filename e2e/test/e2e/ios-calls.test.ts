@@ -163,7 +163,7 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
         `iOS records only silence without the permission: ${JSON.stringify(result.directions)}`,
       );
       const phoneUser = (await phone.snapshot(1e9)).state.self?.id ?? '';
-      assert.equal(rig.server?.callMicPermissions(result.callId)[phoneUser], 'denied');
+      assert.equal((await rig.server?.callMicPermissions(result.callId))?.[phoneUser], 'denied');
     } finally {
       await phone.setRecordPermission('granted');
       await leaveClean();
@@ -221,7 +221,7 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
   // Last: the phone's push stream stays on the old token. (SHELL_SIM_FAULT=unregisterAllPush: the
   // shell's `push:unregister {}` deleted every registration of the device, the fresh one included.)
   it("token rotation: the shell's unregister of the dead token leaves the page's fresh one registered", async () => {
-    const before = rig.server?.voipTokens() ?? [];
+    const before = (await rig.server?.voipTokens()) ?? [];
     assert.equal(before.length, 1, `registered: ${before.join(', ')}`);
     const [old] = before;
     const fresh = crypto.randomBytes(32).toString('hex');
@@ -231,7 +231,9 @@ describe('pushed calls on the simulated iPhone, as the shell now handles them', 
     await phone.waitForSystemEvent('push-unregistered', { since });
     let tokens: string[] = [];
     await phone.driver
-      .waitUntil(async () => (tokens = rig.server?.voipTokens() ?? []).includes(fresh), { timeout: 5_000 })
+      .waitUntil(async () => (tokens = (await rig.server?.voipTokens()) ?? []).includes(fresh), {
+        timeout: 5_000,
+      })
       .catch(() => undefined);
     assert.deepEqual(tokens, [fresh], `old ${old ?? '?'}, new ${fresh}`);
   });

@@ -135,7 +135,7 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
 
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
-    const [toCallee, toCaller] = server.callDirections(callId);
+    const [toCallee, toCaller] = await server.callDirections(callId);
     assert.equal(toCallee?.direction, 'caller->callee');
     assert.equal(toCallee.stalls, 1);
     assert.equal(toCallee.lastCause, 'no-rtp-from-sender');
@@ -196,7 +196,7 @@ describe('a direction that stops carrying audio mid-call', { timeout: 180_000 },
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
     assert.deepEqual(
-      server.callDirections(callId).map((r) => [r.direction, r.stalls]),
+      (await server.callDirections(callId)).map((r) => [r.direction, r.stalls]),
       [
         ['caller->callee', 0],
         ['callee->caller', 0],

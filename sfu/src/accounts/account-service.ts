@@ -96,8 +96,9 @@ export class AccountService {
       passwordHash: await hashPassword(req.password),
       createdAt: Date.now(),
     };
-    if (!this.users.create(user)) throw new AccountError(ErrorCode.UsernameTaken, 'that username is taken');
-    return { account: toAccount(user), token: this.newSession(user.id) };
+    if (!(await this.users.create(user)))
+      throw new AccountError(ErrorCode.UsernameTaken, 'that username is taken');
+    return { account: toAccount(user), token: await this.newSession(user.id) };
   }
 
   async signIn(req: SignInRequest, address: string): Promise<SignedIn> {
@@ -112,7 +113,7 @@ export class AccountService {
       if (previous && previous.remainingPoints <= 0) throw this.limited(previous);
     }
 
-    const user = this.users.byUsername(req.username);
+    const user = await this.users.byUsername(req.username);
     const ok = await verifyPassword(req.password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !ok) {
       await this.userFailures.penalty(username);
@@ -120,7 +121,7 @@ export class AccountService {
       throw new AccountError(ErrorCode.BadCredentials, 'wrong username or password');
     }
     await this.failures.delete(failureKey);
-    return { account: toAccount(user), token: this.newSession(user.id) };
+    return { account: toAccount(user), token: await this.newSession(user.id) };
   }
 
   /** Whoever holds a session's connections (the signalling server) disconnects them when it ends. */
@@ -128,17 +129,17 @@ export class AccountService {
     this.endedListeners.push(listener);
   }
 
-  signOut(token: string): void {
+  async signOut(token: string): Promise<void> {
     const tokenHash = hashToken(token);
-    if (this.sessions.delete(tokenHash)) this.ended([tokenHash], SessionEndReason.SignedOut);
+    if (await this.sessions.delete(tokenHash)) this.ended([tokenHash], SessionEndReason.SignedOut);
   }
 
   /**
    * The periodic sweep: deletes expired sessions (nothing else ever would) and ends their live
    * connections, which were admitted while the session was valid. Returns how many ended.
    */
-  purgeExpired(): number {
-    const gone = this.sessions.deleteExpired(this.now());
+  async purgeExpired(): Promise<number> {
+    const gone = await this.sessions.deleteExpired(this.now());
     this.ended(gone, SessionEndReason.Expired);
     return gone.length;
   }
@@ -148,39 +149,42 @@ export class AccountService {
    * changed it stays signed in.
    */
   async changePassword(token: string | undefined, req: ChangePasswordRequest): Promise<void> {
-    const session = this.session(token);
+    const session = await this.session(token);
     if (!session) throw new AccountError(ErrorCode.Unauthenticated, 'not signed in');
     const failureKey = `password|${session.account.id}`;
     const previous = await this.failures.get(failureKey);
     if (previous && previous.remainingPoints <= 0) throw this.limited(previous);
-    const user = this.users.byId(session.account.id);
+    const user = await this.users.byId(session.account.id);
     if (!user || !(await verifyPassword(req.currentPassword, user.passwordHash))) {
       await this.consume(this.failures, failureKey);
       throw new AccountError(ErrorCode.BadCredentials, 'the current password is wrong');
     }
-    this.users.setPasswordHash(user.id, await hashPassword(req.newPassword));
-    this.ended(this.sessions.deleteOthers(user.id, session.tokenHash), SessionEndReason.PasswordChanged);
+    await this.users.setPasswordHash(user.id, await hashPassword(req.newPassword));
+    this.ended(
+      await this.sessions.deleteOthers(user.id, session.tokenHash),
+      SessionEndReason.PasswordChanged,
+    );
   }
 
-  session(token: string | undefined): Session | undefined {
+  async session(token: string | undefined): Promise<Session | undefined> {
     if (!token) return undefined;
     const tokenHash = hashToken(token);
-    const row = this.sessions.find(tokenHash, this.now());
-    const user = row ? this.users.byId(row.userId) : undefined;
+    const row = await this.sessions.find(tokenHash, this.now());
+    const user = row ? await this.users.byId(row.userId) : undefined;
     return row && user ? { account: toAccount(user), tokenHash, expiresAt: row.expiresAt } : undefined;
   }
 
-  accountForToken(token: string | undefined): Account | undefined {
-    return this.session(token)?.account;
+  async accountForToken(token: string | undefined): Promise<Account | undefined> {
+    return (await this.session(token))?.account;
   }
 
   private ended(tokenHashes: string[], reason: SessionEndReason): void {
     for (const h of tokenHashes) for (const listener of this.endedListeners) listener(h, reason);
   }
 
-  private newSession(userId: string): string {
+  private async newSession(userId: string): Promise<string> {
     const token = crypto.randomBytes(32).toString('base64url');
-    this.sessions.create(hashToken(token), userId, this.now() + SESSION_TTL_MS);
+    await this.sessions.create(hashToken(token), userId, this.now() + SESSION_TTL_MS);
     return token;
   }
 

@@ -24,11 +24,12 @@ import {
   type ServerEventPayload,
   type UserId,
 } from '../protocol/index.ts';
-import type { CallWaker } from '../push/incoming-call-pusher.ts';
+import type { CallWaker, WakeTargets } from '../push/incoming-call-pusher.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
-import type { UsersRepo } from '../store/users.repo.ts';
+import type { UserRow, UsersRepo } from '../store/users.repo.ts';
 import { CallError } from './call-error.ts';
 import { actorOf, transition, type CallEvent, type Role } from './call-machine.ts';
+import type { CallRecord } from './call-record.ts';
 import { CallSession, type LateSocket } from './call-session.ts';
 import type { InviteLimits } from './invite-limits.ts';
 
@@ -36,7 +37,10 @@ export interface CallServiceDeps {
   presence: Presence;
   media: MediaServer;
   users: UsersRepo;
+  /** Reads of call history (who took part, the unread badge). */
   calls: CallsRepo;
+  /** Live calls' history writes, in each call's order. */
+  record: CallRecord;
   log: Logger;
   noAnswerTimeoutMs: number;
   /** How long a device whose signalling dropped keeps its place in its call. */
@@ -94,12 +98,19 @@ export class CallService {
   }
 
   /**
-   * The limits are counted first, and are the only wait: everything after runs in one go, so two
-   * invites can't both find the caller free.
+   * The limits are counted and both accounts read first, and are the only waits: everything after
+   * runs in one go, so two invites can't both find the caller free.
    */
   async invite(from: Member, to: UserId, elsewhere?: CalleeElsewhere): Promise<CallId> {
     await this.deps.limits.admitInvite(from.peer.id, to);
-    return this.start(from, to, elsewhere);
+    if (to === from.peer.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot call yourself');
+    const [user, caller, targets] = await Promise.all([
+      this.deps.users.byId(to),
+      this.deps.users.byId(from.peer.id),
+      this.deps.waker.targets(to),
+    ]);
+    if (!user) throw new CallError(ErrorCode.UserNotFound, 'no such user');
+    return this.start(from, user, caller?.username ?? from.peer.displayName, targets, elsewhere);
   }
 
   /** The calls held here. */
@@ -127,11 +138,15 @@ export class CallService {
     for (const call of [...this.live.values()]) call.lostElsewhere();
   }
 
-  private start(from: Member, to: UserId, elsewhere?: CalleeElsewhere): CallId {
-    if (to === from.peer.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot call yourself');
+  private start(
+    from: Member,
+    user: UserRow,
+    callerHandle: string,
+    targets: WakeTargets,
+    elsewhere?: CalleeElsewhere,
+  ): CallId {
+    const to = user.id;
     if (this.callOf(from.peer.id)) throw new CallError(ErrorCode.AlreadyInCall, 'you are already in a call');
-    const user = this.deps.users.byId(to);
-    if (!user) throw new CallError(ErrorCode.UserNotFound, 'no such user');
     if (!this.deps.media.isReady)
       throw new CallError(ErrorCode.MediaUnavailable, 'the media server is restarting');
 
@@ -142,12 +157,12 @@ export class CallService {
     const woken = busy
       ? 0
       : this.deps.waker.wake(
-          to,
+          targets,
           {
             callId,
             caller: {
               id: from.peer.id,
-              handle: this.deps.users.byId(from.peer.id)?.username ?? from.peer.displayName,
+              handle: callerHandle,
               displayName: from.peer.displayName,
             },
             sentAt,
@@ -162,7 +177,7 @@ export class CallService {
       { peer: { id: user.id, displayName: user.displayName }, devices },
       {
         media: this.deps.media,
-        calls: this.deps.calls,
+        calls: this.deps.record,
         log: this.log,
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
         reconnectGraceMs: this.deps.reconnectGraceMs,
@@ -189,8 +204,9 @@ export class CallService {
    * A push-woken device reports the call it was told about. A call that ended meanwhile (or was
    * answered on another device) is "no longer available": the device ends its CallKit call.
    */
-  report(member: Member, callId: CallId, late?: LateSocket): Peer {
-    const call = this.liveOrEnded(member.peer.id, callId, { type: 'report' });
+  async report(member: Member, callId: CallId, late?: LateSocket): Promise<Peer> {
+    const call =
+      this.live.get(callId) ?? (await this.refuseEnded(member.peer.id, callId, { type: 'report' }));
     if (call.callee.peer.id !== member.peer.id)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
     call.report(member, late);
@@ -198,8 +214,9 @@ export class CallService {
   }
 
   /** The callee's service worker is showing the call's notification (Web Push, no page open). */
-  notificationShown(userId: UserId, callId: CallId): void {
-    const call = this.liveOrEnded(userId, callId, { type: 'notification-shown' });
+  async notificationShown(userId: UserId, callId: CallId): Promise<void> {
+    const call =
+      this.live.get(callId) ?? (await this.refuseEnded(userId, callId, { type: 'notification-shown' }));
     if (call.callee.peer.id !== userId)
       throw new CallError(ErrorCode.NotParticipant, 'you are not the callee of this call');
     call.notificationShown();
@@ -262,20 +279,26 @@ export class CallService {
    * call may already be over when a slow device says it. Anything but `granted` is a silent uplink,
    * so it is logged as a warning while the call can still be looked at.
    */
-  micPermission(member: Member, callId: CallId, state: MicPermission): void {
-    if (!this.deps.calls.isParty(callId, member.peer.id))
-      throw new CallError(ErrorCode.NotParticipant, 'you are not part of this call');
-    this.deps.calls.saveMicPermission(callId, member.peer.id, state, Date.now());
-    const at = { callId, user: member.peer.id, device: member.deviceId, state };
-    if (state === 'granted') this.log.info(at, 'microphone permission');
-    else this.log.warn(at, 'microphone permission not granted: this party sends silence');
+  async micPermission(member: Member, callId: CallId, state: MicPermission): Promise<void> {
+    const at = Date.now();
+    await this.checkParty(member, callId);
+    await this.deps.calls.saveMicPermission(callId, member.peer.id, state, at);
+    const said = { callId, user: member.peer.id, device: member.deviceId, state };
+    if (state === 'granted') this.log.info(said, 'microphone permission');
+    else this.log.warn(said, 'microphone permission not granted: this party sends silence');
   }
 
   /** Quality arrives after the call ended, so it is checked against history, not live calls. */
-  saveQuality(member: Member, callId: CallId, summary: QualitySummary): void {
-    if (!this.deps.calls.isParty(callId, member.peer.id))
+  async saveQuality(member: Member, callId: CallId, summary: QualitySummary): Promise<void> {
+    await this.checkParty(member, callId);
+    await this.deps.calls.saveQuality(callId, member.peer.id, summary);
+  }
+
+  /** History is asked once the call's own rows are written: a call just made is in it. */
+  private async checkParty(member: Member, callId: CallId): Promise<void> {
+    await this.deps.record.written(callId);
+    if (!(await this.deps.calls.isParty(callId, member.peer.id)))
       throw new CallError(ErrorCode.NotParticipant, 'you are not part of this call');
-    this.deps.calls.saveQuality(callId, member.peer.id, summary);
   }
 
   /** A device's last connection dropped: its call waits for it through the reconnect grace. */
@@ -312,14 +335,14 @@ export class CallService {
   }
 
   /**
-   * A live call, or the table's refusal of `event` for an ended one: a call this user took part in
-   * that is in history but no longer live has ended.
+   * For a call that is not live: the table's refusal of `event` for an ended one (a call this user
+   * took part in that is in history but no longer live has ended), else "no such call".
    */
-  private liveOrEnded(user: UserId, callId: CallId, event: CallEvent): CallSession {
-    const call = this.live.get(callId);
-    if (call) return call;
+  private async refuseEnded(user: UserId, callId: CallId, event: CallEvent): Promise<never> {
     const t = transition(CallState.Ended, event);
-    if (t.kind === 'refuse' && this.deps.calls.isParty(callId, user)) throw new CallError(t.code, t.message);
+    await this.deps.record.written(callId);
+    if (t.kind === 'refuse' && (await this.deps.calls.isParty(callId, user)))
+      throw new CallError(t.code, t.message);
     throw new CallError(ErrorCode.CallNotFound, 'no such call');
   }
 
@@ -350,10 +373,18 @@ export class CallService {
     this.live.delete(call.id);
     this.deps.homes?.ended(heldCall(call));
     this.deps.waker.ended(call.id, call.answeredAt !== null);
-    if (isMissed({ answeredAt: call.answeredAt, endReason })) {
-      const unreadMissed = this.deps.calls.unreadMissed(call.callee.peer.id);
-      for (const d of this.deps.presence.devicesOf(call.callee.peer.id))
-        d.emit('history:changed', { unreadMissed });
+    if (isMissed({ answeredAt: call.answeredAt, endReason })) void this.tellMissed(call);
+  }
+
+  /** The callee's badge, counted once the call's end is written. */
+  private async tellMissed(call: CallSession): Promise<void> {
+    const callee = call.callee.peer.id;
+    await this.deps.record.written(call.id);
+    try {
+      const unreadMissed = await this.deps.calls.unreadMissed(callee);
+      for (const d of this.deps.presence.devicesOf(callee)) d.emit('history:changed', { unreadMissed });
+    } catch (err) {
+      this.log.error({ err, callId: call.id }, 'missed-call badge not counted');
     }
   }
 }

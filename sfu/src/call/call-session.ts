@@ -43,7 +43,7 @@ import {
   type StallDirection,
   type UserId,
 } from '../protocol/index.ts';
-import type { CallsRepo } from '../store/calls.repo.ts';
+import type { CallRecord } from './call-record.ts';
 import { CallError } from './call-error.ts';
 import { transition, type CallEvent, type EndedBy, type Role } from './call-machine.ts';
 
@@ -55,7 +55,8 @@ export interface LateSocket {
 
 export interface CallSessionDeps {
   media: MediaServer;
-  calls: CallsRepo;
+  /** The call's history writes (queued, in order). */
+  calls: CallRecord;
   log: Logger;
   noAnswerTimeoutMs: number;
   /** How long a device whose signalling dropped keeps its place in the call. */

@@ -7,7 +7,6 @@
 import crypto from 'node:crypto';
 import type { Logger } from '../log.ts';
 import {
-  EndReason,
   type CallHome,
   type CallId,
   type NodeEntry,
@@ -65,8 +64,6 @@ export interface Cluster {
   /** The user's devices connected to other live nodes. */
   devicesElsewhere(user: UserId): Promise<PlacedDevice[]>;
   request(node: NodeId, request: NodeRequest): Promise<unknown>;
-  /** The calls Redis says a node holds. */
-  callIdsOf(node: NodeId): Promise<CallId[]>;
   callStarted(call: CallHome): void;
   callEnded(call: CallHome): void;
   deviceConnected(peer: Peer, deviceId: string): void;
@@ -99,9 +96,6 @@ export class LocalCluster implements Cluster {
   }
   request(): Promise<unknown> {
     return Promise.reject(new Error('a single node has no other node to ask'));
-  }
-  async callIdsOf(): Promise<CallId[]> {
-    return [];
   }
   callStarted(): void {}
   callEnded(): void {}
@@ -194,10 +188,6 @@ export class RedisCluster implements Cluster {
     return this.rpc.request(node, request);
   }
 
-  async callIdsOf(node: NodeId): Promise<CallId[]> {
-    return (await this.homes.callsOf(node)).map((c) => c.callId);
-  }
-
   callStarted(call: CallHome): void {
     this.homes
       .hold(call)
@@ -278,7 +268,7 @@ export class RedisCluster implements Cluster {
   /** This node alone ends the dead node's calls for their parties and in history. */
   private async reap(host: ClusterHost, node: NodeId): Promise<void> {
     const calls = await this.homes.callsOf(node);
-    const finalised = await host.finaliser.finaliseCallsOf(node, EndReason.ServerLost, this.now());
+    const finalised = await host.finaliser.finaliseCallsOf(node, this.now());
     for (const call of calls) host.tellEnded(call);
     await this.homes.forgetNode(node, calls);
     await this.places.purge(node);

@@ -130,7 +130,7 @@ export function createApi(accounts: AccountService, calls: CallService, view: Re
     },
     'POST /api/signout': async (req, res) => {
       const token = sessionTokenOf(req);
-      if (token) accounts.signOut(token);
+      if (token) await accounts.signOut(token);
       reply(res, 200, {}, { 'set-cookie': sessionCookieFor(req, '', 0) });
     },
     'POST /api/password': async (req, res) => {
@@ -139,11 +139,11 @@ export function createApi(accounts: AccountService, calls: CallService, view: Re
       reply(res, 200, {});
     },
     'POST /api/calls/shown': async (req, res) => {
-      const account = accounts.accountForToken(sessionTokenOf(req));
+      const account = await accounts.accountForToken(sessionTokenOf(req));
       if (!account) throw new HttpError(401, ErrorCode.Unauthenticated, 'not signed in');
       const { callId } = await readJson(req, CallShownRequestSchema);
       try {
-        calls.notificationShown(account.id, callId);
+        await calls.notificationShown(account.id, callId);
       } catch (err) {
         if (err instanceof CallError) throw new HttpError(STATUS[err.code] ?? 409, err.code, err.message);
         throw err;
@@ -151,7 +151,7 @@ export function createApi(accounts: AccountService, calls: CallService, view: Re
       reply(res, 200, {});
     },
     'GET /api/me': async (req, res) => {
-      const account = accounts.accountForToken(sessionTokenOf(req));
+      const account = await accounts.accountForToken(sessionTokenOf(req));
       if (!account) throw new HttpError(401, ErrorCode.Unauthenticated, 'not signed in');
       reply(res, 200, { account });
     },

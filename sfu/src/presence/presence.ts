@@ -99,10 +99,16 @@ export interface PresenceDeps {
    */
   directory: boolean;
   /** Users with a push registration: the directory's asleep list. */
-  wakeableUsers: () => Peer[];
+  wakeableUsers: () => Promise<Peer[]>;
   /** Who is online on the other nodes (several nodes); absent, this node is the whole truth. */
   shared?: SharedPresence | undefined;
 }
+
+/**
+ * What a connecting user's presence needs from the store, read before the connection is accepted
+ * (see {@link Presence.arrival}): their contacts, or with the directory on, who can be woken.
+ */
+export type Arrival = { contacts: Contact[] } | { wakeable: Peer[] };
 
 /** Where a presence change is sent from: a socket's namespace, or the server's. */
 type Rooms = Pick<AppSocket['nsp'], 'to'>;
@@ -129,11 +135,18 @@ export class Presence {
     return [...(this.users.get(id)?.values() ?? [])];
   }
 
+  /** Read before {@link connect}, which then runs in one go with the connection's handlers. */
+  async arrival(user: UserId): Promise<Arrival> {
+    return this.d.directory
+      ? { wakeable: await this.d.wakeableUsers() }
+      : { contacts: await this.d.contacts.contactsOf(user) };
+  }
+
   /**
    * A socket connected: the device it belongs to (the same object for every socket of a device).
    * `away`: the device as its call still holds it, when it reconnects after its last socket went.
    */
-  connect(socket: AppSocket, away?: Member): Member {
+  connect(socket: AppSocket, arrival: Arrival, away?: Member): Member {
     const peer = socket.data.user;
     const devices = this.users.get(peer.id) ?? new Map<string, Member>();
     const cameOnline = devices.size === 0;
@@ -146,23 +159,26 @@ export class Presence {
     member.attach(socket);
     devices.set(member.deviceId, member);
     this.users.set(peer.id, devices);
-    const contacts = this.d.directory ? [] : this.d.contacts.contactsOf(peer.id);
     void socket.join([
       userRoom(peer.id),
       deviceRoom(deviceId),
-      ...(this.d.directory ? [DIRECTORY_ROOM] : contacts.map((c) => watchRoom(c.peer.id))),
+      ...('contacts' in arrival ? arrival.contacts.map((c) => watchRoom(c.peer.id)) : [DIRECTORY_ROOM]),
     ]);
+    const local = () =>
+      'contacts' in arrival ? this.listOf(arrival.contacts) : this.everyone(peer.id, arrival.wakeable);
     const shared = this.d.shared;
     if (!shared) {
-      socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts));
+      socket.emit('presence:users', local());
       if (cameOnline) this.announce(socket.nsp, peer, 'online');
       return member;
     }
-    void (this.d.directory ? this.sharedEveryone(shared, peer.id) : this.sharedListOf(shared, contacts))
+    void (
+      'contacts' in arrival
+        ? this.sharedListOf(shared, arrival.contacts)
+        : this.sharedEveryone(shared, peer.id, arrival.wakeable)
+    )
       .then((list) => socket.emit('presence:users', list))
-      .catch(() =>
-        socket.emit('presence:users', this.d.directory ? this.everyone(peer.id) : this.listOf(contacts)),
-      );
+      .catch(() => socket.emit('presence:users', local()));
     if (arrived)
       void shared
         .arrived(peer, deviceId)
@@ -183,19 +199,27 @@ export class Presence {
     if (wentOffline) this.users.delete(member.peer.id);
     const shared = this.d.shared;
     if (!shared) {
-      if (wentOffline) this.announce(socket.nsp, member.peer, this.stateOf(member.peer.id));
+      if (wentOffline) void this.announceGone(socket.nsp, member.peer);
       return true;
     }
     void shared
       .departed(member.peer, member.deviceId)
       .catch(() => wentOffline)
-      .then((last) => last && this.announce(socket.nsp, member.peer, this.stateOf(member.peer.id)));
+      .then((last) => {
+        if (last) void this.announceGone(socket.nsp, member.peer);
+      });
     return true;
   }
 
   /** Users whose devices were all on a node that died: their watchers learn they are gone. */
   gone(rooms: Rooms, peers: Peer[]): void {
-    for (const peer of peers) if (!this.users.has(peer.id)) this.announce(rooms, peer, this.stateOf(peer.id));
+    for (const peer of peers) void this.announceGone(rooms, peer);
+  }
+
+  /** Asleep or offline, unless the user came back while the store was asked. */
+  private async announceGone(rooms: Rooms, peer: Peer): Promise<void> {
+    const presence = await this.stateOf(peer.id).catch(() => 'offline' as const);
+    if (!this.users.has(peer.id)) this.announce(rooms, peer, presence);
   }
 
   /**
@@ -204,12 +228,12 @@ export class Presence {
    */
   async add(socket: AppSocket, username: string): Promise<{ contact: Peer; presence: PresenceState }> {
     const self = socket.data.user;
-    const row = this.d.users.byUsername(username);
+    const row = await this.d.users.byUsername(username);
     if (!row) throw new CallError(ErrorCode.UserNotFound, 'no such user');
     if (row.id === self.id) throw new CallError(ErrorCode.InvalidTarget, 'you cannot add yourself');
     const contact = { id: row.id, displayName: row.displayName };
     const presence = await this.stateNow(contact.id);
-    this.watch(socket, self.id, contact, presence);
+    await this.watch(socket, self.id, contact, presence);
     return { contact, presence };
   }
 
@@ -218,16 +242,21 @@ export class Presence {
    * by), told to both at once: the callee learns the caller's presence while it rings.
    */
   async met(socket: AppSocket, caller: Peer, callee: UserId): Promise<void> {
-    const row = this.d.users.byId(callee);
+    const row = await this.d.users.byId(callee);
     if (!row) return;
     const peer = { id: row.id, displayName: row.displayName };
-    this.watch(socket, caller.id, peer, await this.stateNow(peer.id));
-    this.watch(socket, peer.id, caller, 'online');
+    await this.watch(socket, caller.id, peer, await this.stateNow(peer.id));
+    await this.watch(socket, peer.id, caller, 'online');
   }
 
   /** `user`'s connections watch `contact` from now on (nothing when they already did). */
-  private watch(socket: AppSocket, user: UserId, contact: Peer, presence: PresenceState): void {
-    if (!this.d.contacts.add(user, contact.id, Date.now())) return;
+  private async watch(
+    socket: AppSocket,
+    user: UserId,
+    contact: Peer,
+    presence: PresenceState,
+  ): Promise<void> {
+    if (!(await this.d.contacts.add(user, contact.id, Date.now()))) return;
     socket.nsp.in(userRoom(user)).socketsJoin(watchRoom(contact.id));
     socket.nsp.to(userRoom(user)).emit('presence:changed', { user: contact, presence });
   }
@@ -239,9 +268,9 @@ export class Presence {
   }
 
   /** What this node alone knows of `id` (online here, else asleep or offline). */
-  private stateOf(id: UserId): PresenceState {
+  private async stateOf(id: UserId): Promise<PresenceState> {
     if (this.users.has(id)) return 'online';
-    return this.d.contacts.wakeable(id) ? 'asleep' : 'offline';
+    return (await this.d.contacts.wakeable(id)) ? 'asleep' : 'offline';
   }
 
   /** `id`'s presence across the cluster. */
@@ -268,14 +297,14 @@ export class Presence {
   }
 
   /** The directory, with everyone online on any node. */
-  private async sharedEveryone(shared: SharedPresence, self: UserId) {
+  private async sharedEveryone(shared: SharedPresence, self: UserId, wakeable: Peer[]) {
     const online = new Map((await shared.everyone()).map((p) => [p.id, p]));
     for (const [id, devices] of this.users) {
       const first = devices.values().next().value;
       if (first) online.set(id, first.peer);
     }
     online.delete(self);
-    const asleep = this.d.wakeableUsers().filter((u) => u.id !== self && !online.has(u.id));
+    const asleep = wakeable.filter((u) => u.id !== self && !online.has(u.id));
     return { users: [...online.values()].sort(byName), asleep: asleep.sort(byName) };
   }
 
@@ -287,13 +316,13 @@ export class Presence {
   }
 
   /** The directory: every other online user, and every other asleep one. */
-  private everyone(self: UserId): { users: Peer[]; asleep: Peer[] } {
+  private everyone(self: UserId, wakeable: Peer[]): { users: Peer[]; asleep: Peer[] } {
     const users: Peer[] = [];
     for (const [id, devices] of this.users) {
       const first = devices.values().next().value;
       if (id !== self && first) users.push(first.peer);
     }
-    const asleep = this.d.wakeableUsers().filter((u) => u.id !== self && !this.users.has(u.id));
+    const asleep = wakeable.filter((u) => u.id !== self && !this.users.has(u.id));
     return { users: users.sort(byName), asleep: asleep.sort(byName) };
   }
 }

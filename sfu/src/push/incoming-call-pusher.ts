@@ -16,15 +16,26 @@
 import type { InviteLimits } from '../call/invite-limits.ts';
 import type { Logger } from '../log.ts';
 import type { CallId, UserId } from '../protocol/index.ts';
-import type { PushRepo, WebPushDevice } from '../store/push.repo.ts';
+import type { PushRepo, VoipDevice, WebPushDevice } from '../store/push.repo.ts';
 import type { ApnsVoipSender } from './apns-voip.ts';
 import type { IncomingCall, PushResult } from './push-sender.ts';
 import type { WebPushSender } from './web-push-sender.ts';
 
+/** Where a user's devices can be woken. */
+export interface WakeTargets {
+  voip: VoipDevice[];
+  web: WebPushDevice[];
+}
+
 /** What the call side needs: wake the callee's disconnected devices, and tidy up after the call. */
 export interface CallWaker {
-  /** Pushes to every registered iPhone of `userId`, and every browser not in `connected`; returns how many pushes started. */
-  wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number;
+  /**
+   * Read from the store before the call is made, so that making it does not wait: the caller's
+   * checks and the call's creation run in one go (see CallService.invite).
+   */
+  targets(userId: UserId): Promise<WakeTargets>;
+  /** Pushes to every registered iPhone of the targets, and every browser not in `connected`; returns how many pushes started. */
+  wake(targets: WakeTargets, call: IncomingCall, connected: ReadonlySet<string>): number;
   /** The call was answered: it no longer rings, so no push for it is tried again. */
   answered(callId: CallId): void;
   /** The call is over: no push for it is tried again; withdraw what can be withdrawn (Web Push notifications only). */
@@ -54,9 +65,17 @@ export class IncomingCallPusher implements CallWaker {
     this.log = d.log.child({ module: 'push' });
   }
 
-  wake(userId: UserId, call: IncomingCall, connected: ReadonlySet<string>): number {
-    const voip = this.d.voip ? this.d.repo.voipTargets(userId) : [];
-    const web = this.d.repo.webTargets(userId).filter((t) => !connected.has(t.deviceId));
+  async targets(userId: UserId): Promise<WakeTargets> {
+    const [voip, web] = await Promise.all([
+      this.d.voip ? this.d.repo.voipTargets(userId) : [],
+      this.d.repo.webTargets(userId),
+    ]);
+    return { voip, web };
+  }
+
+  wake(targets: WakeTargets, call: IncomingCall, connected: ReadonlySet<string>): number {
+    const { voip } = targets;
+    const web = targets.web.filter((t) => !connected.has(t.deviceId));
     if (web.length) this.woken.set(call.callId, { devices: web, expiresAt: call.expiresAt });
     if (voip.length + web.length === 0) return 0;
     const ringing = new AbortController();
@@ -118,13 +137,13 @@ export class IncomingCallPusher implements CallWaker {
   private track(
     device: string,
     sending: Promise<PushResult | undefined> | undefined,
-    forget: () => boolean,
+    forget: () => Promise<boolean>,
   ): void {
     if (!sending) return;
     const done = sending.then(
-      (r) => {
+      async (r) => {
         if (!r) return;
-        if (r.outcome === 'address-gone' && forget()) {
+        if (r.outcome === 'address-gone' && (await forget())) {
           this.log.info(
             { device, reason: r.reason, since: r.outcome === 'address-gone' ? r.since : undefined },
             'push address is dead: registration deleted',

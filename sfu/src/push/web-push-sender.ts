@@ -27,9 +27,9 @@ export interface VapidKeys {
 }
 
 /** The configured key pair, else the one stored on first start. */
-export function loadVapidKeys(repo: PushRepo, configured: VapidKeys | null): VapidKeys {
+export async function loadVapidKeys(repo: PushRepo, configured: VapidKeys | null): Promise<VapidKeys> {
   if (configured) return configured;
-  const stored = repo.serverKey('vapid', () => JSON.stringify(webpush.generateVAPIDKeys()), Date.now());
+  const stored = await repo.serverKey('vapid', () => JSON.stringify(webpush.generateVAPIDKeys()), Date.now());
   return JSON.parse(stored) as VapidKeys;
 }
 

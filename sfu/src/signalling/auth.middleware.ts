@@ -20,9 +20,9 @@ function refuse(next: (err?: Error) => void, message: string): void {
 }
 
 export function createAuthMiddleware(accounts: AccountService, devices: DevicesRepo) {
-  return (socket: AppSocket, next: (err?: Error) => void): void => {
+  return async (socket: AppSocket, next: (err?: Error) => void): Promise<void> => {
     const token = parseCookie(socket.request.headers.cookie ?? '')[SESSION_COOKIE];
-    const session = accounts.session(token);
+    const session = await accounts.session(token);
     if (!session) return refuse(next, 'not signed in');
     const { account } = session;
     const auth = HandshakeAuthSchema.safeParse(socket.handshake.auth);
@@ -31,7 +31,10 @@ export function createAuthMiddleware(accounts: AccountService, devices: DevicesR
       return refuse(next, `a device id (UUID) and a device label are required; unusable: ${fields}`);
     }
     if (
-      !devices.seen({ id: auth.data.deviceId, userId: account.id, label: auth.data.deviceLabel }, Date.now())
+      !(await devices.seen(
+        { id: auth.data.deviceId, userId: account.id, label: auth.data.deviceLabel },
+        Date.now(),
+      ))
     ) {
       return refuse(next, 'that device belongs to another account');
     }

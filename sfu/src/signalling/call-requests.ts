@@ -28,8 +28,8 @@ type Run<K extends RequestName> = (
 ) => RequestResult<K> | Promise<RequestResult<K>>;
 
 export const partyRequests = {
-  'call:reported': (calls, a, { callId }) => ({
-    call: { callId, from: calls.report(a.member, callId, a.socket) },
+  'call:reported': async (calls, a, { callId }) => ({
+    call: { callId, from: await calls.report(a.member, callId, a.socket) },
   }),
   'call:ringing': (calls, a, { callId }) => (calls.act(a.member, callId, 'ring'), {}),
   'call:answer': (calls, a, { callId }) => (calls.answer(a.member, callId), {}),

@@ -40,7 +40,10 @@ export function registerCallHandlers(
   onRequest(socket, 'call:invite', log, async ({ to }) => {
     drain.admitCall();
     const callId = await router.invite(asker, to);
-    await presence.met(socket, member.peer, to);
+    // The call is made: its ack does not depend on the contact rows, only waits for them.
+    await presence
+      .met(socket, member.peer, to)
+      .catch((err: unknown) => log.error({ err, callId }, 'contacts not saved'));
     return { callId };
   });
   for (const event of Object.keys(partyRequests) as (keyof typeof partyRequests)[])
@@ -49,20 +52,20 @@ export function registerCallHandlers(
     socket,
     'call:mic-permission',
     log,
-    ({ callId, state }) => (calls.micPermission(member, callId, state), {}),
+    async ({ callId, state }) => (await calls.micPermission(member, callId, state), {}),
   );
   onRequest(
     socket,
     'call:quality',
     log,
-    ({ callId, summary }) => (calls.saveQuality(member, callId, summary), {}),
+    async ({ callId, summary }) => (await calls.saveQuality(member, callId, summary), {}),
   );
-  onRequest(socket, 'history:list', log, ({ limit }) => ({
-    entries: history.history(me, limit ?? 50),
-    unreadMissed: history.unreadMissed(me),
+  onRequest(socket, 'history:list', log, async ({ limit }) => ({
+    entries: await history.history(me, limit ?? 50),
+    unreadMissed: await history.unreadMissed(me),
   }));
-  onRequest(socket, 'history:mark-seen', log, () => {
-    history.markSeen(me, Date.now());
+  onRequest(socket, 'history:mark-seen', log, async () => {
+    await history.markSeen(me, Date.now());
     for (const d of presence.devicesOf(me)) d.emit('history:changed', { unreadMissed: 0 });
     return {};
   });

@@ -26,10 +26,10 @@ export function registerPushHandlers(
 ): void {
   const { deviceId } = member;
   const me = member.peer.id;
-  onRequest(socket, 'push:register-voip', log, (reg) => {
+  onRequest(socket, 'push:register-voip', log, async (reg) => {
     if (bundleIds.length && !bundleIds.includes(reg.bundleId))
       throw new CallError(ErrorCode.InvalidPayload, `bundleId: this server does not push to ${reg.bundleId}`);
-    if (!repo.registerVoip(deviceId, me, reg, Date.now())) {
+    if (!(await repo.registerVoip(deviceId, me, reg, Date.now()))) {
       log.warn({ user: me, device: deviceId }, 'VoIP token held by another account refused');
       throw new CallError(ErrorCode.PushAddressTaken, 'this VoIP token is registered to another account');
     }
@@ -45,7 +45,7 @@ export function registerPushHandlers(
       log.warn({ user: me, device: deviceId, refused }, 'Web Push endpoint refused');
       throw new CallError(ErrorCode.InvalidPayload, `subscription.endpoint: ${refused}`);
     }
-    if (!repo.registerWeb(deviceId, me, subscription, Date.now())) {
+    if (!(await repo.registerWeb(deviceId, me, subscription, Date.now()))) {
       log.warn({ user: me, device: deviceId }, 'Web Push endpoint held by another account refused');
       throw new CallError(
         ErrorCode.PushAddressTaken,
@@ -58,14 +58,14 @@ export function registerPushHandlers(
     );
     return {};
   });
-  onRequest(socket, 'push:unregister', log, ({ token }) => {
+  onRequest(socket, 'push:unregister', log, async ({ token }) => {
     if (token === undefined) {
-      repo.unregisterDevice(deviceId);
+      await repo.unregisterDevice(deviceId);
       log.info({ user: me, device: deviceId }, 'push registrations removed');
       return {};
     }
     // The shell's PushKit invalidated `token`; the page may already have registered its successor.
-    const removed = repo.unregisterVoipToken(deviceId, token);
+    const removed = await repo.unregisterVoipToken(deviceId, token);
     log.info(
       { user: me, device: deviceId, token: token.slice(-8), removed },
       removed ? 'invalidated VoIP token removed' : 'invalidated VoIP token already replaced',

@@ -1,9 +1,10 @@
 /** Call history rows: written as a call moves through its states, read as a user's history. */
+import { sql } from 'kysely';
 import type { DirectionRecord } from '../media/direction-watch.ts';
 import {
+  EndReason,
   isMissed,
   MISSED_END_REASONS,
-  type EndReason,
   type HistoryEntry,
   type MicPermission,
   type QualitySummary,
@@ -11,135 +12,194 @@ import {
 import type { Db } from './db.ts';
 
 export interface CallsRepo {
-  created(call: { id: string; callerId: string; calleeId: string; at: number }): void;
-  answered(id: string, at: number): void;
-  ended(id: string, at: number, reason: EndReason, endedBy: string): void;
-  saveQuality(callId: string, userId: string, summary: QualitySummary): void;
+  /** `homeNode`: the node holding the call, which alone writes its rows while it lives. */
+  created(call: {
+    id: string;
+    callerId: string;
+    calleeId: string;
+    at: number;
+    homeNode: string;
+  }): Promise<void>;
+  answered(id: string, at: number): Promise<void>;
+  ended(id: string, at: number, reason: EndReason, endedBy: string): Promise<void>;
+  /**
+   * Ends every unfinished call of a node that is gone ({@link EndReason.ServerLost}, by the server)
+   * and returns their ids. One statement: callers racing on the same node get disjoint sets, so each
+   * call is finalised exactly once, by whoever returns it.
+   */
+  finaliseNode(homeNode: string, at: number): Promise<string[]>;
+  saveQuality(callId: string, userId: string, summary: QualitySummary): Promise<void>;
   /** What the SFU saw of each direction of the call so far (replaces what was saved before). */
-  saveDirections(callId: string, records: DirectionRecord[]): void;
-  directions(callId: string): DirectionRecord[];
+  saveDirections(callId: string, records: DirectionRecord[]): Promise<void>;
+  directions(callId: string): Promise<DirectionRecord[]>;
   /** A party's microphone permission for the call (replaces what that party said before). */
-  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void;
+  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): Promise<void>;
   /** Each party's microphone permission, by user id; a party that never said is absent. */
-  micPermissions(callId: string): Record<string, MicPermission>;
+  micPermissions(callId: string): Promise<Record<string, MicPermission>>;
   /** Whether the user was the caller or the callee of this call. */
-  isParty(callId: string, userId: string): boolean;
-  history(userId: string, limit: number): HistoryEntry[];
-  unreadMissed(userId: string): number;
-  markSeen(userId: string, now: number): void;
+  isParty(callId: string, userId: string): Promise<boolean>;
+  history(userId: string, limit: number): Promise<HistoryEntry[]>;
+  unreadMissed(userId: string): Promise<number>;
+  markSeen(userId: string, now: number): Promise<void>;
 }
 
-/** {@link isMissed} as SQL, to count a callee's missed calls in the database. */
-const MISSED = `c.answered_at IS NULL AND c.end_reason IN (${MISSED_END_REASONS.map((r) => `'${r}'`).join(', ')})`;
-
-interface Row {
-  id: string;
-  callerId: string;
-  calleeId: string;
-  createdAt: number;
-  answeredAt: number | null;
-  endedAt: number | null;
-  endReason: EndReason | null;
-  calleeSeenAt: number | null;
-  peerId: string;
-  peerName: string;
-  quality: string | null;
-}
-
-export class SqliteCallsRepo implements CallsRepo {
+export class SqlCallsRepo implements CallsRepo {
   constructor(private readonly db: Db) {}
 
-  created(c: { id: string; callerId: string; calleeId: string; at: number }): void {
-    this.db
-      .prepare('INSERT INTO calls (id, caller_id, callee_id, created_at) VALUES (?, ?, ?, ?)')
-      .run(c.id, c.callerId, c.calleeId, c.at);
+  async created(c: {
+    id: string;
+    callerId: string;
+    calleeId: string;
+    at: number;
+    homeNode: string;
+  }): Promise<void> {
+    await this.db
+      .insertInto('calls')
+      .values({
+        id: c.id,
+        caller_id: c.callerId,
+        callee_id: c.calleeId,
+        created_at: c.at,
+        home_node: c.homeNode,
+      })
+      .execute();
   }
 
-  answered(id: string, at: number): void {
-    this.db.prepare('UPDATE calls SET answered_at = ? WHERE id = ?').run(at, id);
+  async answered(id: string, at: number): Promise<void> {
+    await this.db.updateTable('calls').set({ answered_at: at }).where('id', '=', id).execute();
   }
 
-  ended(id: string, at: number, reason: EndReason, endedBy: string): void {
-    this.db
-      .prepare(
-        'UPDATE calls SET ended_at = ?, end_reason = ?, ended_by = ? WHERE id = ? AND ended_at IS NULL',
+  async ended(id: string, at: number, reason: EndReason, endedBy: string): Promise<void> {
+    await this.db
+      .updateTable('calls')
+      .set({ ended_at: at, end_reason: reason, ended_by: endedBy })
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .execute();
+  }
+
+  async finaliseNode(homeNode: string, at: number): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('calls')
+      .set({ ended_at: at, end_reason: EndReason.ServerLost, ended_by: 'server' })
+      .where('home_node', '=', homeNode)
+      .where('ended_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  async saveQuality(callId: string, userId: string, summary: QualitySummary): Promise<void> {
+    const json = JSON.stringify(summary);
+    await this.db
+      .insertInto('call_quality')
+      .values({ call_id: callId, user_id: userId, summary: json })
+      .onConflict((c) => c.columns(['call_id', 'user_id']).doUpdateSet({ summary: json }))
+      .execute();
+  }
+
+  async saveDirections(callId: string, records: DirectionRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db
+      .insertInto('call_directions')
+      .values(
+        records.map((r) => ({
+          call_id: callId,
+          direction: r.direction,
+          packets: r.packets,
+          first_rtp_ms: r.firstRtpMs,
+          stalls: r.stalls,
+          stalled_ms: r.stalledMs,
+          last_cause: r.lastCause,
+        })),
       )
-      .run(at, reason, endedBy, id);
-  }
-
-  saveQuality(callId: string, userId: string, summary: QualitySummary): void {
-    this.db
-      .prepare(
-        'INSERT INTO call_quality (call_id, user_id, summary) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET summary = excluded.summary',
+      .onConflict((c) =>
+        c.columns(['call_id', 'direction']).doUpdateSet((eb) => ({
+          packets: eb.ref('excluded.packets'),
+          first_rtp_ms: eb.ref('excluded.first_rtp_ms'),
+          stalls: eb.ref('excluded.stalls'),
+          stalled_ms: eb.ref('excluded.stalled_ms'),
+          last_cause: eb.ref('excluded.last_cause'),
+        })),
       )
-      .run(callId, userId, JSON.stringify(summary));
+      .execute();
   }
 
-  saveDirections(callId: string, records: DirectionRecord[]): void {
-    const upsert = this.db.prepare(
-      `INSERT INTO call_directions (call_id, direction, packets, first_rtp_ms, stalls, stalled_ms, last_cause)
-       VALUES (@callId, @direction, @packets, @firstRtpMs, @stalls, @stalledMs, @lastCause)
-       ON CONFLICT DO UPDATE SET packets = excluded.packets, first_rtp_ms = excluded.first_rtp_ms,
-         stalls = excluded.stalls, stalled_ms = excluded.stalled_ms, last_cause = excluded.last_cause`,
-    );
-    this.db.transaction(() => {
-      for (const r of records) upsert.run({ callId, ...r });
-    })();
+  async directions(callId: string): Promise<DirectionRecord[]> {
+    const rows = await this.db
+      .selectFrom('call_directions')
+      .select([
+        'direction',
+        'packets',
+        'first_rtp_ms as firstRtpMs',
+        'stalls',
+        'stalled_ms as stalledMs',
+        'last_cause as lastCause',
+      ])
+      .where('call_id', '=', callId)
+      // DESC: caller->callee first, as the watcher lists them.
+      .orderBy('direction', 'desc')
+      .execute();
+    // The columns' CHECKs admit only the watcher's directions and causes.
+    return rows as DirectionRecord[];
   }
 
-  directions(callId: string): DirectionRecord[] {
-    // DESC: caller->callee first, as the watcher lists them.
-    return this.db
-      .prepare(
-        `SELECT direction, packets, first_rtp_ms AS firstRtpMs, stalls, stalled_ms AS stalledMs,
-                last_cause AS lastCause
-           FROM call_directions WHERE call_id = ? ORDER BY direction DESC`,
+  async saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): Promise<void> {
+    await this.db
+      .insertInto('call_mic_permissions')
+      .values({ call_id: callId, user_id: userId, state, at })
+      .onConflict((c) => c.columns(['call_id', 'user_id']).doUpdateSet({ state, at }))
+      .execute();
+  }
+
+  async micPermissions(callId: string): Promise<Record<string, MicPermission>> {
+    const rows = await this.db
+      .selectFrom('call_mic_permissions')
+      .select(['user_id', 'state'])
+      .where('call_id', '=', callId)
+      .execute();
+    // The column's CHECK admits only the three states.
+    return Object.fromEntries(rows.map((r) => [r.user_id, r.state as MicPermission]));
+  }
+
+  async isParty(callId: string, userId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('calls')
+      .select('id')
+      .where('id', '=', callId)
+      .where((eb) => eb.or([eb('caller_id', '=', userId), eb('callee_id', '=', userId)]))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async history(userId: string, limit: number): Promise<HistoryEntry[]> {
+    const rows = await this.db
+      .selectFrom('calls as c')
+      .innerJoin('users as p', (j) =>
+        j.on(sql<boolean>`p.id = CASE WHEN c.caller_id = ${userId} THEN c.callee_id ELSE c.caller_id END`),
       )
-      .all(callId) as DirectionRecord[];
-  }
-
-  saveMicPermission(callId: string, userId: string, state: MicPermission, at: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO call_mic_permissions (call_id, user_id, state, at) VALUES (?, ?, ?, ?)
-         ON CONFLICT DO UPDATE SET state = excluded.state, at = excluded.at`,
-      )
-      .run(callId, userId, state, at);
-  }
-
-  micPermissions(callId: string): Record<string, MicPermission> {
-    const rows = this.db
-      .prepare('SELECT user_id AS userId, state FROM call_mic_permissions WHERE call_id = ?')
-      .all(callId) as { userId: string; state: MicPermission }[];
-    return Object.fromEntries(rows.map((r) => [r.userId, r.state]));
-  }
-
-  isParty(callId: string, userId: string): boolean {
-    return (
-      this.db
-        .prepare('SELECT 1 FROM calls WHERE id = ? AND (caller_id = ? OR callee_id = ?)')
-        .get(callId, userId, userId) !== undefined
-    );
-  }
-
-  history(userId: string, limit: number): HistoryEntry[] {
-    const rows = this.db
-      .prepare(
-        `SELECT c.id, c.caller_id AS callerId, c.callee_id AS calleeId, c.created_at AS createdAt,
-                c.answered_at AS answeredAt, c.ended_at AS endedAt, c.end_reason AS endReason,
-                c.callee_seen_at AS calleeSeenAt, p.id AS peerId, p.display_name AS peerName,
-                q.summary AS quality
-           FROM calls c
-           JOIN users p ON p.id = CASE WHEN c.caller_id = @user THEN c.callee_id ELSE c.caller_id END
-           LEFT JOIN call_quality q ON q.call_id = c.id AND q.user_id = @user
-          WHERE c.caller_id = @user OR c.callee_id = @user
-          ORDER BY c.created_at DESC
-          LIMIT @limit`,
-      )
-      .all({ user: userId, limit }) as Row[];
+      .leftJoin('call_quality as q', (j) => j.onRef('q.call_id', '=', 'c.id').on('q.user_id', '=', userId))
+      .select([
+        'c.id',
+        'c.callee_id as calleeId',
+        'c.created_at as createdAt',
+        'c.answered_at as answeredAt',
+        'c.ended_at as endedAt',
+        'c.end_reason as endReason',
+        'c.callee_seen_at as calleeSeenAt',
+        'p.id as peerId',
+        'p.display_name as peerName',
+        'q.summary as quality',
+      ])
+      .where((eb) => eb.or([eb('c.caller_id', '=', userId), eb('c.callee_id', '=', userId)]))
+      .orderBy('c.created_at', 'desc')
+      .limit(limit)
+      .execute();
     return rows.map((r) => {
       const incoming = r.calleeId === userId;
-      const missed = incoming && isMissed(r);
+      // Written only from EndReason values (ended, finaliseNode).
+      const endReason = r.endReason as EndReason | null;
+      const missed = incoming && isMissed({ answeredAt: r.answeredAt, endReason });
       return {
         callId: r.id,
         direction: incoming ? 'incoming' : 'outgoing',
@@ -147,7 +207,7 @@ export class SqliteCallsRepo implements CallsRepo {
         startedAt: r.createdAt,
         answeredAt: r.answeredAt,
         endedAt: r.endedAt,
-        endReason: r.endReason,
+        endReason,
         durationMs: r.answeredAt !== null && r.endedAt !== null ? r.endedAt - r.answeredAt : null,
         missed,
         unread: missed && r.calleeSeenAt === null,
@@ -156,18 +216,25 @@ export class SqliteCallsRepo implements CallsRepo {
     });
   }
 
-  unreadMissed(userId: string): number {
-    const row = this.db
-      .prepare(
-        `SELECT count(*) AS n FROM calls c WHERE c.callee_id = ? AND c.callee_seen_at IS NULL AND ${MISSED}`,
-      )
-      .get(userId) as { n: number };
-    return row.n;
+  /** {@link isMissed} as SQL, to count a callee's missed calls in the database. */
+  async unreadMissed(userId: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('calls')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('callee_id', '=', userId)
+      .where('callee_seen_at', 'is', null)
+      .where('answered_at', 'is', null)
+      .where('end_reason', 'in', MISSED_END_REASONS)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
   }
 
-  markSeen(userId: string, now: number): void {
-    this.db
-      .prepare('UPDATE calls SET callee_seen_at = ? WHERE callee_id = ? AND callee_seen_at IS NULL')
-      .run(now, userId);
+  async markSeen(userId: string, now: number): Promise<void> {
+    await this.db
+      .updateTable('calls')
+      .set({ callee_seen_at: now })
+      .where('callee_id', '=', userId)
+      .where('callee_seen_at', 'is', null)
+      .execute();
   }
 }

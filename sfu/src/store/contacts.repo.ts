@@ -1,4 +1,5 @@
-/** Whose presence each user is told (see migration 012): people they added, called or were called by. */
+/** Whose presence each user is told (see migration 013): people they added, called or were called by. */
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Peer, UserId } from '../protocol/index.ts';
 import type { Db } from './db.ts';
 
@@ -10,38 +11,44 @@ export interface Contact {
 
 export interface ContactsRepo {
   /** `user` is told `contact`'s presence from now on; false when it already was. */
-  add(user: UserId, contact: UserId, now: number): boolean;
-  contactsOf(user: UserId): Contact[];
+  add(user: UserId, contact: UserId, now: number): Promise<boolean>;
+  contactsOf(user: UserId): Promise<Contact[]>;
   /** Whether a push can wake one of the user's devices. */
-  wakeable(user: UserId): boolean;
+  wakeable(user: UserId): Promise<boolean>;
 }
 
-const WAKEABLE = (id: string) =>
-  `EXISTS (SELECT 1 FROM voip_registrations WHERE user_id = ${id}) OR EXISTS (SELECT 1 FROM web_push_subscriptions WHERE user_id = ${id})`;
+/** Whether the user can be woken: PostgreSQL answers a boolean, SQLite 0 or 1 (read with Boolean()). */
+const wakeable = (user: Expression<string>) =>
+  sql<SqlBool>`(EXISTS (SELECT 1 FROM voip_registrations WHERE user_id = ${user})
+    OR EXISTS (SELECT 1 FROM web_push_subscriptions WHERE user_id = ${user}))`;
 
-export class SqliteContactsRepo implements ContactsRepo {
+export class SqlContactsRepo implements ContactsRepo {
   constructor(private readonly db: Db) {}
 
-  add(user: UserId, contact: UserId, now: number): boolean {
-    return (
-      this.db
-        .prepare('INSERT OR IGNORE INTO contacts (user_id, contact_id, created_at) VALUES (?, ?, ?)')
-        .run(user, contact, now).changes === 1
-    );
+  async add(user: UserId, contact: UserId, now: number): Promise<boolean> {
+    const r = await this.db
+      .insertInto('contacts')
+      .values({ user_id: user, contact_id: contact, created_at: now })
+      .onConflict((c) => c.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows) === 1;
   }
 
-  contactsOf(user: UserId): Contact[] {
-    const rows = this.db
-      .prepare(
-        `SELECT u.id, u.display_name AS displayName, (${WAKEABLE('u.id')}) AS wakeable
-         FROM contacts c JOIN users u ON u.id = c.contact_id WHERE c.user_id = ?`,
-      )
-      .all(user) as { id: string; displayName: string; wakeable: number }[];
-    return rows.map((r) => ({ peer: { id: r.id, displayName: r.displayName }, wakeable: r.wakeable === 1 }));
+  async contactsOf(user: UserId): Promise<Contact[]> {
+    const rows = await this.db
+      .selectFrom('contacts as c')
+      .innerJoin('users as u', 'u.id', 'c.contact_id')
+      .select((eb) => ['u.id', 'u.display_name as displayName', wakeable(eb.ref('u.id')).as('wakeable')])
+      .where('c.user_id', '=', user)
+      .execute();
+    return rows.map((r) => ({
+      peer: { id: r.id, displayName: r.displayName },
+      wakeable: Boolean(r.wakeable),
+    }));
   }
 
-  wakeable(user: UserId): boolean {
-    const row = this.db.prepare(`SELECT (${WAKEABLE('?')}) AS w`).get(user, user) as { w: number };
-    return row.w === 1;
+  async wakeable(user: UserId): Promise<boolean> {
+    const r = await sql<{ w: SqlBool }>`SELECT ${wakeable(sql.val(user))} AS w`.execute(this.db);
+    return Boolean(r.rows[0]?.w);
   }
 }

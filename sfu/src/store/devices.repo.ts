@@ -21,39 +21,52 @@ export interface DevicesRepo {
    * Records a signed-in device connecting (creates it on first sight, within
    * {@link MAX_DEVICES_PER_USER}). False if the id belongs to another user.
    */
-  seen(device: { id: string; userId: string; label: string }, now: number): boolean;
-  listByUser(userId: string): DeviceRow[];
+  seen(device: { id: string; userId: string; label: string }, now: number): Promise<boolean>;
+  listByUser(userId: string): Promise<DeviceRow[]>;
 }
 
-export class SqliteDevicesRepo implements DevicesRepo {
+export class SqlDevicesRepo implements DevicesRepo {
   constructor(private readonly db: Db) {}
 
-  seen(d: { id: string; userId: string; label: string }, now: number): boolean {
-    return this.db.transaction(() => {
-      const r = this.db
-        .prepare(
-          `INSERT INTO devices (id, user_id, label, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT (id) DO UPDATE SET label = excluded.label, last_seen_at = excluded.last_seen_at
-           WHERE devices.user_id = excluded.user_id`,
+  seen(d: { id: string; userId: string; label: string }, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (t) => {
+      const r = await t
+        .insertInto('devices')
+        .values({ id: d.id, user_id: d.userId, label: d.label, created_at: now, last_seen_at: now })
+        .onConflict((c) =>
+          c
+            .column('id')
+            .doUpdateSet((eb) => ({
+              label: eb.ref('excluded.label'),
+              last_seen_at: eb.ref('excluded.last_seen_at'),
+            }))
+            .whereRef('devices.user_id', '=', 'excluded.user_id'),
         )
-        .run(d.id, d.userId, d.label, now, now);
-      if (r.changes !== 1) return false;
-      this.db
-        .prepare(
-          `DELETE FROM devices WHERE id IN (
-             SELECT id FROM devices WHERE user_id = ? AND id <> ?
-             ORDER BY last_seen_at DESC LIMIT -1 OFFSET ?)`,
-        )
-        .run(d.userId, d.id, MAX_DEVICES_PER_USER - 1);
+        .executeTakeFirst();
+      if (Number(r.numInsertedOrUpdatedRows) !== 1) return false;
+      const keep = t
+        .selectFrom('devices')
+        .select('id')
+        .where('user_id', '=', d.userId)
+        .where('id', '<>', d.id)
+        .orderBy('last_seen_at', 'desc')
+        .limit(MAX_DEVICES_PER_USER - 1);
+      await t
+        .deleteFrom('devices')
+        .where('user_id', '=', d.userId)
+        .where('id', '<>', d.id)
+        .where('id', 'not in', keep)
+        .execute();
       return true;
-    })();
+    });
   }
 
-  listByUser(userId: string): DeviceRow[] {
+  listByUser(userId: string): Promise<DeviceRow[]> {
     return this.db
-      .prepare(
-        'SELECT id, user_id AS userId, label, created_at AS createdAt, last_seen_at AS lastSeenAt FROM devices WHERE user_id = ? ORDER BY last_seen_at DESC',
-      )
-      .all(userId) as DeviceRow[];
+      .selectFrom('devices')
+      .select(['id', 'user_id as userId', 'label', 'created_at as createdAt', 'last_seen_at as lastSeenAt'])
+      .where('user_id', '=', userId)
+      .orderBy('last_seen_at', 'desc')
+      .execute();
   }
 }

@@ -22,128 +22,168 @@ export interface PushRepo {
    * to take their calls' pushes away. It is freed when that device signs out or the push service
    * retires it.
    */
-  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): boolean;
-  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): boolean;
+  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): Promise<boolean>;
+  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): Promise<boolean>;
   /** Forgets every registration of the device (sign-out). */
-  unregisterDevice(deviceId: string): void;
+  unregisterDevice(deviceId: string): Promise<void>;
   /** Forgets the device's VoIP registration if it still holds `token`; false when it holds another. */
-  unregisterVoipToken(deviceId: string, token: string): boolean;
+  unregisterVoipToken(deviceId: string, token: string): Promise<boolean>;
   /** The push service says the address is dead (APNs 410 / BadDeviceToken, Web Push 404 / 410). */
-  deleteVoipToken(token: string): boolean;
-  deleteWebEndpoint(endpoint: string): boolean;
-  voipTargets(userId: string): VoipDevice[];
-  webTargets(userId: string): WebPushDevice[];
-  /** The stored key `name`, created with `make` (and stored) on first use. */
-  serverKey(name: string, make: () => string, now: number): string;
+  deleteVoipToken(token: string): Promise<boolean>;
+  deleteWebEndpoint(endpoint: string): Promise<boolean>;
+  voipTargets(userId: string): Promise<VoipDevice[]>;
+  webTargets(userId: string): Promise<WebPushDevice[]>;
+  /**
+   * The stored key `name`, created with `make` (and stored) on first use. Nodes sharing a database
+   * that start together each may make one: the first stored wins and every node returns it.
+   */
+  serverKey(name: string, make: () => string, now: number): Promise<string>;
   /** Users with at least one device that can be woken (a VoIP token or a Web Push subscription). */
-  wakeableUsers(): Peer[];
+  wakeableUsers(): Promise<Peer[]>;
 }
 
-export class SqlitePushRepo implements PushRepo {
+const deleted = (r: { numDeletedRows: bigint }) => Number(r.numDeletedRows) > 0;
+
+export class SqlPushRepo implements PushRepo {
   constructor(private readonly db: Db) {}
 
-  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): boolean {
-    return this.db.transaction(() => {
-      const holder = this.db
-        .prepare('SELECT user_id AS userId FROM voip_registrations WHERE token = ? AND device_id <> ?')
-        .get(r.token, deviceId) as { userId: string } | undefined;
-      if (holder && holder.userId !== userId) return false;
-      this.db
-        .prepare('DELETE FROM voip_registrations WHERE token = ? AND device_id <> ?')
-        .run(r.token, deviceId);
-      this.db
-        .prepare(
-          `INSERT INTO voip_registrations (device_id, user_id, token, environment, bundle_id, app_version, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, token = excluded.token,
-             environment = excluded.environment, bundle_id = excluded.bundle_id,
-             app_version = excluded.app_version, updated_at = excluded.updated_at`,
-        )
-        .run(deviceId, userId, r.token, r.environment, r.bundleId, r.appVersion, now);
+  registerVoip(deviceId: string, userId: string, r: VoipRegistration, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (t) => {
+      const holder = await t
+        .selectFrom('voip_registrations')
+        .select('user_id')
+        .where('token', '=', r.token)
+        .where('device_id', '<>', deviceId)
+        .executeTakeFirst();
+      if (holder && holder.user_id !== userId) return false;
+      await t
+        .deleteFrom('voip_registrations')
+        .where('token', '=', r.token)
+        .where('device_id', '<>', deviceId)
+        .execute();
+      const row = {
+        user_id: userId,
+        token: r.token,
+        environment: r.environment,
+        bundle_id: r.bundleId,
+        app_version: r.appVersion,
+        updated_at: now,
+      };
+      await t
+        .insertInto('voip_registrations')
+        .values({ device_id: deviceId, ...row })
+        .onConflict((c) => c.column('device_id').doUpdateSet(row))
+        .execute();
       return true;
-    })();
+    });
   }
 
-  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): boolean {
-    return this.db.transaction(() => {
-      const holder = this.db
-        .prepare('SELECT user_id AS userId FROM web_push_subscriptions WHERE endpoint = ? AND device_id <> ?')
-        .get(s.endpoint, deviceId) as { userId: string } | undefined;
-      if (holder && holder.userId !== userId) return false;
-      this.db
-        .prepare('DELETE FROM web_push_subscriptions WHERE endpoint = ? AND device_id <> ?')
-        .run(s.endpoint, deviceId);
-      this.db
-        .prepare(
-          `INSERT INTO web_push_subscriptions (device_id, user_id, endpoint, p256dh, auth, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)
-           ON CONFLICT (device_id) DO UPDATE SET user_id = excluded.user_id, endpoint = excluded.endpoint,
-             p256dh = excluded.p256dh, auth = excluded.auth, updated_at = excluded.updated_at`,
-        )
-        .run(deviceId, userId, s.endpoint, s.keys.p256dh, s.keys.auth, now);
+  registerWeb(deviceId: string, userId: string, s: WebPushSubscription, now: number): Promise<boolean> {
+    return this.db.transaction().execute(async (t) => {
+      const holder = await t
+        .selectFrom('web_push_subscriptions')
+        .select('user_id')
+        .where('endpoint', '=', s.endpoint)
+        .where('device_id', '<>', deviceId)
+        .executeTakeFirst();
+      if (holder && holder.user_id !== userId) return false;
+      await t
+        .deleteFrom('web_push_subscriptions')
+        .where('endpoint', '=', s.endpoint)
+        .where('device_id', '<>', deviceId)
+        .execute();
+      const row = {
+        user_id: userId,
+        endpoint: s.endpoint,
+        p256dh: s.keys.p256dh,
+        auth: s.keys.auth,
+        updated_at: now,
+      };
+      await t
+        .insertInto('web_push_subscriptions')
+        .values({ device_id: deviceId, ...row })
+        .onConflict((c) => c.column('device_id').doUpdateSet(row))
+        .execute();
       return true;
-    })();
+    });
   }
 
-  unregisterDevice(deviceId: string): void {
-    this.db.prepare('DELETE FROM voip_registrations WHERE device_id = ?').run(deviceId);
-    this.db.prepare('DELETE FROM web_push_subscriptions WHERE device_id = ?').run(deviceId);
+  async unregisterDevice(deviceId: string): Promise<void> {
+    await this.db.transaction().execute(async (t) => {
+      await t.deleteFrom('voip_registrations').where('device_id', '=', deviceId).execute();
+      await t.deleteFrom('web_push_subscriptions').where('device_id', '=', deviceId).execute();
+    });
   }
 
-  unregisterVoipToken(deviceId: string, token: string): boolean {
-    return (
-      this.db.prepare('DELETE FROM voip_registrations WHERE device_id = ? AND token = ?').run(deviceId, token)
-        .changes > 0
+  async unregisterVoipToken(deviceId: string, token: string): Promise<boolean> {
+    return deleted(
+      await this.db
+        .deleteFrom('voip_registrations')
+        .where('device_id', '=', deviceId)
+        .where('token', '=', token)
+        .executeTakeFirst(),
     );
   }
 
-  deleteVoipToken(token: string): boolean {
-    return this.db.prepare('DELETE FROM voip_registrations WHERE token = ?').run(token).changes > 0;
+  async deleteVoipToken(token: string): Promise<boolean> {
+    return deleted(
+      await this.db.deleteFrom('voip_registrations').where('token', '=', token).executeTakeFirst(),
+    );
   }
 
-  deleteWebEndpoint(endpoint: string): boolean {
-    return this.db.prepare('DELETE FROM web_push_subscriptions WHERE endpoint = ?').run(endpoint).changes > 0;
+  async deleteWebEndpoint(endpoint: string): Promise<boolean> {
+    return deleted(
+      await this.db.deleteFrom('web_push_subscriptions').where('endpoint', '=', endpoint).executeTakeFirst(),
+    );
   }
 
-  voipTargets(userId: string): VoipDevice[] {
-    return this.db
-      .prepare(
-        'SELECT device_id AS deviceId, token, environment, bundle_id AS bundleId FROM voip_registrations WHERE user_id = ?',
-      )
-      .all(userId) as VoipDevice[];
+  async voipTargets(userId: string): Promise<VoipDevice[]> {
+    const rows = await this.db
+      .selectFrom('voip_registrations')
+      .select(['device_id as deviceId', 'token', 'environment', 'bundle_id as bundleId'])
+      .where('user_id', '=', userId)
+      .execute();
+    // The column's CHECK admits only the two environments.
+    return rows.map((r) => ({ ...r, environment: r.environment as ApsEnvironment }));
   }
 
-  webTargets(userId: string): WebPushDevice[] {
-    const rows = this.db
-      .prepare(
-        'SELECT device_id AS deviceId, endpoint, p256dh, auth FROM web_push_subscriptions WHERE user_id = ?',
-      )
-      .all(userId) as { deviceId: string; endpoint: string; p256dh: string; auth: string }[];
+  async webTargets(userId: string): Promise<WebPushDevice[]> {
+    const rows = await this.db
+      .selectFrom('web_push_subscriptions')
+      .select(['device_id as deviceId', 'endpoint', 'p256dh', 'auth'])
+      .where('user_id', '=', userId)
+      .execute();
     return rows.map((r) => ({
       deviceId: r.deviceId,
       subscription: { endpoint: r.endpoint, keys: { p256dh: r.p256dh, auth: r.auth } },
     }));
   }
 
-  wakeableUsers(): Peer[] {
+  wakeableUsers(): Promise<Peer[]> {
     return this.db
-      .prepare(
-        `SELECT u.id, u.display_name AS displayName FROM users u
-         WHERE u.id IN (SELECT user_id FROM voip_registrations UNION SELECT user_id FROM web_push_subscriptions)`,
+      .selectFrom('users as u')
+      .select(['u.id', 'u.display_name as displayName'])
+      .where('u.id', 'in', (eb) =>
+        eb
+          .selectFrom('voip_registrations')
+          .select('user_id')
+          .union(eb.selectFrom('web_push_subscriptions').select('user_id')),
       )
-      .all() as Peer[];
+      .execute();
   }
 
-  serverKey(name: string, make: () => string, now: number): string {
-    return this.db.transaction(() => {
-      const row = this.db.prepare('SELECT value FROM server_keys WHERE name = ?').get(name) as
-        { value: string } | undefined;
-      if (row) return row.value;
-      const value = make();
-      this.db
-        .prepare('INSERT INTO server_keys (name, value, created_at) VALUES (?, ?, ?)')
-        .run(name, value, now);
-      return value;
-    })();
+  async serverKey(name: string, make: () => string, now: number): Promise<string> {
+    const stored = () =>
+      this.db.selectFrom('server_keys').select('value').where('name', '=', name).executeTakeFirst();
+    const found = await stored();
+    if (found) return found.value;
+    await this.db
+      .insertInto('server_keys')
+      .values({ name, value: make(), created_at: now })
+      .onConflict((c) => c.column('name').doNothing())
+      .execute();
+    const row = await stored();
+    if (!row) throw new Error(`server key ${name} was stored and is gone`);
+    return row.value;
   }
 }

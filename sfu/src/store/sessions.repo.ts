@@ -8,55 +8,57 @@ export interface SessionRow {
 }
 
 export interface SessionsRepo {
-  create(tokenHash: string, userId: string, expiresAt: number): void;
+  create(tokenHash: string, userId: string, expiresAt: number): Promise<void>;
   /** A live session, or undefined (unknown or expired). */
-  find(tokenHash: string, now: number): SessionRow | undefined;
+  find(tokenHash: string, now: number): Promise<SessionRow | undefined>;
   /** Returns whether there was such a session. */
-  delete(tokenHash: string): boolean;
+  delete(tokenHash: string): Promise<boolean>;
   /** Deletes every session expired at `now`; returns their token hashes. */
-  deleteExpired(now: number): string[];
+  deleteExpired(now: number): Promise<string[]>;
   /** Deletes every session of `userId` but `keep`; returns their token hashes. */
-  deleteOthers(userId: string, keep: string): string[];
+  deleteOthers(userId: string, keep: string): Promise<string[]>;
 }
 
-const hashes = (rows: unknown[]) => (rows as { tokenHash: string }[]).map((r) => r.tokenHash);
+const hashes = (rows: { token_hash: string }[]) => rows.map((r) => r.token_hash);
 
-export class SqliteSessionsRepo implements SessionsRepo {
+export class SqlSessionsRepo implements SessionsRepo {
   constructor(private readonly db: Db) {}
 
-  create(tokenHash: string, userId: string, expiresAt: number): void {
-    this.db
-      .prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)')
-      .run(tokenHash, userId, Date.now(), expiresAt);
+  async create(tokenHash: string, userId: string, expiresAt: number): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({ token_hash: tokenHash, user_id: userId, created_at: Date.now(), expires_at: expiresAt })
+      .execute();
   }
 
-  find(tokenHash: string, now: number): SessionRow | undefined {
+  find(tokenHash: string, now: number): Promise<SessionRow | undefined> {
     return this.db
-      .prepare(
-        'SELECT user_id AS userId, expires_at AS expiresAt FROM sessions WHERE token_hash = ? AND expires_at > ?',
-      )
-      .get(tokenHash, now) as SessionRow | undefined;
+      .selectFrom('sessions')
+      .select(['user_id as userId', 'expires_at as expiresAt'])
+      .where('token_hash', '=', tokenHash)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
   }
 
-  delete(tokenHash: string): boolean {
-    return this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash).changes > 0;
+  async delete(tokenHash: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
   }
 
-  deleteExpired(now: number): string[] {
+  async deleteExpired(now: number): Promise<string[]> {
     return hashes(
-      this.db
-        .prepare('DELETE FROM sessions WHERE expires_at <= ? RETURNING token_hash AS tokenHash')
-        .all(now),
+      await this.db.deleteFrom('sessions').where('expires_at', '<=', now).returning('token_hash').execute(),
     );
   }
 
-  deleteOthers(userId: string, keep: string): string[] {
+  async deleteOthers(userId: string, keep: string): Promise<string[]> {
     return hashes(
-      this.db
-        .prepare(
-          'DELETE FROM sessions WHERE user_id = ? AND token_hash <> ? RETURNING token_hash AS tokenHash',
-        )
-        .all(userId, keep),
+      await this.db
+        .deleteFrom('sessions')
+        .where('user_id', '=', userId)
+        .where('token_hash', '<>', keep)
+        .returning('token_hash')
+        .execute(),
     );
   }
 }

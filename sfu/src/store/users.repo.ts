@@ -1,4 +1,4 @@
-/** Accounts. A server database can replace SQLite by implementing this interface. */
+/** Accounts. */
 import type { Db } from './db.ts';
 
 export interface UserRow {
@@ -11,37 +11,57 @@ export interface UserRow {
 
 export interface UsersRepo {
   /** Returns false when the username is taken (case-insensitively). */
-  create(user: UserRow): boolean;
-  byUsername(username: string): UserRow | undefined;
-  byId(id: string): UserRow | undefined;
-  setPasswordHash(id: string, passwordHash: string): void;
+  create(user: UserRow): Promise<boolean>;
+  byUsername(username: string): Promise<UserRow | undefined>;
+  byId(id: string): Promise<UserRow | undefined>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 
-const COLUMNS =
-  'id, username, display_name AS displayName, password_hash AS passwordHash, created_at AS createdAt';
+/**
+ * The case-insensitive key of a username: ASCII letters lower-cased, nothing else (usernames are
+ * ASCII; a sign-in with another string must not fold onto one, as `'K'.toLowerCase()` would).
+ */
+export const usernameKey = (username: string): string => username.replace(/[A-Z]+/g, (s) => s.toLowerCase());
 
-export class SqliteUsersRepo implements UsersRepo {
+export class SqlUsersRepo implements UsersRepo {
   constructor(private readonly db: Db) {}
 
-  create(u: UserRow): boolean {
-    const r = this.db
-      .prepare(
-        'INSERT INTO users (id, username, display_name, password_hash, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (username) DO NOTHING',
-      )
-      .run(u.id, u.username, u.displayName, u.passwordHash, u.createdAt);
-    return r.changes === 1;
+  private readonly select = () =>
+    this.db
+      .selectFrom('users')
+      .select([
+        'id',
+        'username',
+        'display_name as displayName',
+        'password_hash as passwordHash',
+        'created_at as createdAt',
+      ]);
+
+  async create(u: UserRow): Promise<boolean> {
+    const r = await this.db
+      .insertInto('users')
+      .values({
+        id: u.id,
+        username: u.username,
+        username_key: usernameKey(u.username),
+        display_name: u.displayName,
+        password_hash: u.passwordHash,
+        created_at: u.createdAt,
+      })
+      .onConflict((c) => c.column('username_key').doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows) === 1;
   }
 
-  byUsername(username: string): UserRow | undefined {
-    return this.db.prepare(`SELECT ${COLUMNS} FROM users WHERE username = ?`).get(username) as
-      UserRow | undefined;
+  byUsername(username: string): Promise<UserRow | undefined> {
+    return this.select().where('username_key', '=', usernameKey(username)).executeTakeFirst();
   }
 
-  byId(id: string): UserRow | undefined {
-    return this.db.prepare(`SELECT ${COLUMNS} FROM users WHERE id = ?`).get(id) as UserRow | undefined;
+  byId(id: string): Promise<UserRow | undefined> {
+    return this.select().where('id', '=', id).executeTakeFirst();
   }
 
-  setPasswordHash(id: string, passwordHash: string): void {
-    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(passwordHash, id);
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', id).execute();
   }
 }

@@ -4,7 +4,11 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EndReason, ErrorCode, type AccountReply, type ErrorReply } from '../../src/protocol/index.ts';
-import { openDb } from '../../src/store/db.ts';
+import { environmentSkip } from '@softphone/test-support/environment-skip';
+import { SINGLE_NODE_ID } from '../../src/server.ts';
+import { SqlCallsRepo } from '../../src/store/calls.repo.ts';
+import { openSqlite } from '../../src/store/db.ts';
+import { engines, ENGINES, postgresMissing } from '../support/stores.ts';
 import { connect, connectDevice, next, signUp, startHarness, type Harness } from './harness.ts';
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -87,32 +91,78 @@ describe('accounts', { timeout: 60_000 }, () => {
 });
 
 describe('restart', { timeout: 60_000 }, () => {
-  it('keeps accounts, devices and history across a server restart', async () => {
-    const h1 = await startHarness({ noAnswerTimeoutMs: 300 });
-    const a = await connect(h1.url, 'Persist A');
-    const b = await connect(h1.url, 'Persist B');
-    const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
-    assert.ok(res.ok);
-    assert.equal((await next(a.socket, 'call:ended')).reason, EndReason.NoAnswer);
+  const stores = engines();
+  after(() => stores.stop());
+
+  for (const engine of ENGINES)
+    it(
+      `keeps accounts, devices and history across a server restart (${engine})`,
+      {
+        skip: engine === 'postgres' && environmentSkip(postgresMissing()),
+      },
+      async () => {
+        const store = engine === 'postgres' ? { databaseUrl: await stores.fresh('postgres') } : {};
+        const h1 = await startHarness({ noAnswerTimeoutMs: 300, ...store });
+        const a = await connect(h1.url, 'Persist A');
+        const b = await connect(h1.url, 'Persist B');
+        const res = await a.socket.emitWithAck('call:invite', { to: b.self.id });
+        assert.ok(res.ok);
+        assert.equal((await next(a.socket, 'call:ended')).reason, EndReason.NoAnswer);
+        a.socket.disconnect();
+        b.socket.disconnect();
+        await h1.stop();
+
+        // On PostgreSQL, another data directory (another node's disk): everything is in the database.
+        const h2 = await startHarness(engine === 'postgres' ? store : { dataDir: h1.dataDir });
+        try {
+          const me = await fetch(`${h2.url}/api/me`, { headers: { cookie: b.user.cookie } });
+          assert.equal(me.status, 200, 'the session survived');
+          const again = await connectDevice(h2.url, b.user, b.deviceId);
+          assert.equal(again.unreadMissed, 1, 'the missed call survived');
+          const list = await again.socket.emitWithAck('history:list', {});
+          assert.ok(list.ok);
+          assert.equal(list.data.entries[0]?.callId, res.data.callId);
+          assert.equal(list.data.entries[0]?.missed, true);
+          const devices = await h2.server.db
+            .selectFrom('devices')
+            .select('id')
+            .where('id', '=', b.deviceId)
+            .execute();
+          assert.equal(devices.length, 1, 'the device survived');
+          again.socket.disconnect();
+        } finally {
+          await h2.stop();
+        }
+      },
+    );
+
+  it("ends, as 'server-lost', the calls a previous run under its node id left unfinished; other nodes' stay", async () => {
+    const h1 = await startHarness();
+    const a = await connect(h1.url, 'Cut A');
+    const b = await connect(h1.url, 'Cut B');
     a.socket.disconnect();
     b.socket.disconnect();
     await h1.stop();
+    // As a crash leaves them (a stop ends its calls): rows never ended, this node's and another's.
+    const store = await openSqlite(path.join(h1.dataDir, 'softphone.db'));
+    const calls = new SqlCallsRepo(store.db);
+    const row = { callerId: a.self.id, calleeId: b.self.id, at: Date.now() - 60_000 };
+    await calls.created({ ...row, id: 'cut-here', homeNode: SINGLE_NODE_ID });
+    await calls.created({ ...row, id: 'cut-elsewhere', homeNode: 'node-b' });
+    await store.close();
 
     const h2 = await startHarness({ dataDir: h1.dataDir });
     try {
-      const me = await fetch(`${h2.url}/api/me`, { headers: { cookie: b.user.cookie } });
-      assert.equal(me.status, 200, 'the session survived');
-      const again = await connectDevice(h2.url, b.user, b.deviceId);
-      assert.equal(again.unreadMissed, 1, 'the missed call survived');
-      const list = await again.socket.emitWithAck('history:list', {});
-      assert.ok(list.ok);
-      assert.equal(list.data.entries[0]?.callId, res.data.callId);
-      assert.equal(list.data.entries[0]?.missed, true);
-      const devices = h2.server.db
-        .prepare('SELECT count(*) AS n FROM devices WHERE id = ?')
-        .get(b.deviceId) as { n: number };
-      assert.equal(devices.n, 1, 'the device survived');
-      again.socket.disconnect();
+      const rows = await h2.server.db
+        .selectFrom('calls')
+        .select(['id', 'end_reason', 'ended_by'])
+        .where('id', 'in', ['cut-here', 'cut-elsewhere'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(rows, [
+        { id: 'cut-elsewhere', end_reason: null, ended_by: null },
+        { id: 'cut-here', end_reason: EndReason.ServerLost, ended_by: 'server' },
+      ]);
     } finally {
       await h2.stop();
     }
@@ -129,13 +179,17 @@ describe('restart', { timeout: 60_000 }, () => {
         .createHash('sha256')
         .update(u.cookie.replace(/^sp_session=/, ''))
         .digest('hex');
-    const db = openDb(path.join(h1.dataDir, 'softphone.db'));
-    db.prepare('UPDATE sessions SET expires_at = ? WHERE token_hash = ?').run(Date.now() - 1, hashOf(stale));
-    db.close();
+    const store = await openSqlite(path.join(h1.dataDir, 'softphone.db'));
+    await store.db
+      .updateTable('sessions')
+      .set({ expires_at: Date.now() - 1 })
+      .where('token_hash', '=', hashOf(stale))
+      .execute();
+    await store.close();
 
     const h2 = await startHarness({ dataDir: h1.dataDir });
     try {
-      const rows = h2.server.db.prepare('SELECT token_hash AS t FROM sessions').all() as { t: string }[];
+      const rows = await h2.server.db.selectFrom('sessions').select('token_hash as t').execute();
       assert.deepEqual(rows, [{ t: hashOf(live) }]);
     } finally {
       await h2.stop();

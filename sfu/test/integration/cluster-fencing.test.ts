@@ -44,8 +44,10 @@ describe('a node declared dead while alive', () => {
 
   const rowOf = (callId: CallId) =>
     survivor.server.db
-      .prepare('SELECT ended_at AS endedAt, end_reason AS reason, ended_by AS by FROM calls WHERE id = ?')
-      .get(callId);
+      .selectFrom('calls')
+      .select(['ended_at as endedAt', 'end_reason as reason', 'ended_by as by'])
+      .where('id', '=', callId)
+      .executeTakeFirst();
 
   it('ends its calls, comes back under a new id; the history row is ended once, each party told once', async () => {
     const annUser = await signUp(survivor.url, 'Ann');
@@ -66,7 +68,7 @@ describe('a node declared dead while alive', () => {
     fenced.child.kill('SIGSTOP');
     const bobEnded = await next(bob.socket, 'call:ended', 6_000);
     assert.deepEqual(bobEnded, { callId, reason: EndReason.ServerLost, by: 'server' });
-    const reaped = rowOf(callId);
+    const reaped = await rowOf(callId);
     assert.deepEqual(
       { ...(reaped as object), endedAt: undefined },
       {
@@ -93,7 +95,7 @@ describe('a node declared dead while alive', () => {
     assert.ok((await ann.socket.emitWithAck('call:hangup', { callId: again.data.callId })).ok);
     await over;
 
-    assert.deepEqual(rowOf(callId), reaped, 'the row keeps the end the reaper gave it');
+    assert.deepEqual(await rowOf(callId), reaped, 'the row keeps the end the reaper gave it');
     assert.deepEqual(
       { ann: ends.ann.filter((e) => e.callId === callId), bob: ends.bob.filter((e) => e.callId === callId) },
       { ann: [annEnded], bob: [bobEnded] },

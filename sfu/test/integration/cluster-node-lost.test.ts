@@ -112,7 +112,11 @@ describe('a call whose home node dies', () => {
       () => [b, c].every((s) => !s.server.cluster.liveNodes().includes('node-a')),
       'neither survivor sees node-a live',
     );
-    const row = b.server.db.prepare('SELECT end_reason, ended_by FROM calls WHERE id = ?').get(callId);
+    const row = await b.server.db
+      .selectFrom('calls')
+      .select(['end_reason', 'ended_by'])
+      .where('id', '=', callId)
+      .executeTakeFirst();
     assert.deepEqual(row, { end_reason: EndReason.ServerLost, ended_by: 'server' });
     assert.equal(ends.length, 1, 'the party is told once');
 

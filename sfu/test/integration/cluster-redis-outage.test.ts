@@ -94,9 +94,11 @@ describe('a Redis outage under a cross-node call', () => {
   }
 
   const rowOf = (callId: CallId) =>
-    a.server.db.prepare('SELECT ended_at AS endedAt FROM calls WHERE id = ?').get(callId) as {
-      endedAt: number | null;
-    };
+    a.server.db
+      .selectFrom('calls')
+      .select('ended_at as endedAt')
+      .where('id', '=', callId)
+      .executeTakeFirstOrThrow();
 
   for (const outageMs of [1_000, 10_000])
     it(`keeps the call through a ${outageMs / 1000} s outage; a hang-up from the other node ends it after`, async () => {
@@ -119,7 +121,7 @@ describe('a Redis outage under a cross-node call', () => {
       assert.deepEqual(ends, [], 'nobody was told the call ended');
       assert.ok(a.server.calls.holds(callId), 'the home still holds the call');
       assert.equal(roomsOn(a), 1, 'with its router');
-      assert.equal(rowOf(callId).endedAt, null, 'its history row is open');
+      assert.equal((await rowOf(callId)).endedAt, null, 'its history row is open');
       const restart = await bob.socket.emitWithAck('media:restart-ice', { callId, transportId });
       assert.ok(restart.ok, `Bob's transport is still on the home: ${JSON.stringify(restart)}`);
       assert.equal(

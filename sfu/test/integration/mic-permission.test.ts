@@ -14,14 +14,7 @@ before(async () => {
 after(async () => h.stop());
 
 /** What the store keeps for the call: each party's state, by user id. */
-const stored = (callId: string) =>
-  Object.fromEntries(
-    (
-      h.server.db
-        .prepare('SELECT user_id AS userId, state FROM call_mic_permissions WHERE call_id = ?')
-        .all(callId) as { userId: string; state: string }[]
-    ).map((r) => [r.userId, r.state]),
-  );
+const stored = (callId: string) => h.server.history.micPermissions(callId);
 
 describe('microphone permission with the call', () => {
   it("keeps each party's permission, the latest report winning, after the call ended too", async () => {
@@ -42,13 +35,13 @@ describe('microphone permission with the call', () => {
     assert.equal((await answered).state, CallState.Answered);
     assert.deepEqual(await b.socket.emitWithAck('call:mic-permission', { callId, state: 'denied' }), ok);
     assert.deepEqual(await a.socket.emitWithAck('call:mic-permission', { callId, state: 'granted' }), ok);
-    assert.deepEqual(stored(callId), { [b.self.id]: 'denied', [a.self.id]: 'granted' });
+    assert.deepEqual(await stored(callId), { [b.self.id]: 'denied', [a.self.id]: 'granted' });
     const ended = next(b.socket, 'call:ended');
     await a.socket.emitWithAck('call:hangup', { callId });
     await ended;
     // A slow device may say it once the call is over: still the call's.
     assert.deepEqual(await b.socket.emitWithAck('call:mic-permission', { callId, state: 'granted' }), ok);
-    assert.deepEqual(stored(callId), { [b.self.id]: 'granted', [a.self.id]: 'granted' });
+    assert.deepEqual(await stored(callId), { [b.self.id]: 'granted', [a.self.id]: 'granted' });
   });
 
   it("refuses a stranger's report and an unknown state", async () => {
@@ -67,7 +60,7 @@ describe('microphone permission with the call', () => {
       state: 'restricted' as 'denied',
     });
     assert.equal(!bad.ok && bad.error.code, ErrorCode.InvalidPayload);
-    assert.deepEqual(stored(callId), {});
+    assert.deepEqual(await stored(callId), {});
     await a.socket.emitWithAck('call:hangup', { callId });
   });
 });

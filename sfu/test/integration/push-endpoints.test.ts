@@ -11,7 +11,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode, type WebPushSubscription } from '../../src/protocol/index.ts';
-import { SqlitePushRepo } from '../../src/store/push.repo.ts';
+import { SqlPushRepo } from '../../src/store/push.repo.ts';
 import { connect, gone, startHarness, type Harness } from './harness.ts';
 
 /** A loopback listener that counts every TCP connection made to it: what a forged endpoint aims at. */
@@ -78,7 +78,7 @@ describe('push-services (the default): only the push services browsers use', () 
       assert.equal(!res.ok && res.error.code, ErrorCode.InvalidPayload, endpoint);
       device.socket.disconnect();
     }
-    const rows = h.server.db.prepare('SELECT endpoint FROM web_push_subscriptions').all();
+    const rows = await h.server.db.selectFrom('web_push_subscriptions').select('endpoint').execute();
     assert.deepEqual(rows, [], 'nothing stored');
   });
 
@@ -100,14 +100,18 @@ describe('push-services (the default): only the push services browsers use', () 
     const a = await connect(h.url, 'Caller');
     const b = await connect(h.url, 'Callee');
     const endpoint = `http://127.0.0.1:${port}/push/${crypto.randomUUID()}`;
-    new SqlitePushRepo(h.server.db).registerWeb(b.deviceId, b.self.id, subscription(endpoint), Date.now());
+    await new SqlPushRepo(h.server.db).registerWeb(b.deviceId, b.self.id, subscription(endpoint), Date.now());
     b.socket.disconnect();
     await gone(h, b.deviceId);
     const invited = await a.socket.emitWithAck('call:invite', { to: b.self.id });
     assert.ok(invited.ok);
     await h.server.pusher.settled();
     assert.equal(target.connections, 0, 'nothing reached the loopback endpoint');
-    const rows = h.server.db.prepare('SELECT 1 FROM web_push_subscriptions WHERE endpoint = ?').all(endpoint);
+    const rows = await h.server.db
+      .selectFrom('web_push_subscriptions')
+      .select('device_id')
+      .where('endpoint', '=', endpoint)
+      .execute();
     assert.deepEqual(rows, [], 'the stored subscription is deleted');
     await a.socket.emitWithAck('call:hangup', { callId: invited.data.callId });
   });
@@ -180,7 +184,11 @@ describe('public-https: any https host whose addresses are all public', () => {
     await h.server.pusher.settled();
     assert.equal(asked.get('rebind.example'), 3, 'the connection asked the resolver, once: no retry');
     assert.equal(target.connections, 0, 'no connection reached loopback');
-    const rows = h.server.db.prepare('SELECT 1 FROM web_push_subscriptions WHERE endpoint = ?').all(endpoint);
+    const rows = await h.server.db
+      .selectFrom('web_push_subscriptions')
+      .select('device_id')
+      .where('endpoint', '=', endpoint)
+      .execute();
     assert.deepEqual(rows, [], 'the subscription is deleted');
     await a.socket.emitWithAck('call:hangup', { callId: invited.data.callId });
   });

@@ -77,10 +77,8 @@ const nextPushTo = (token: string, ms = 5_000) =>
     };
     standIn.on('push', on);
   });
-const registeredTokens = (server = h) =>
-  (server.server.db.prepare('SELECT token FROM voip_registrations').all() as { token: string }[]).map(
-    (r) => r.token,
-  );
+const registeredTokens = async (server = h) =>
+  (await server.server.db.selectFrom('voip_registrations').select('token').execute()).map((r) => r.token);
 
 /** A callee whose only device is an iPhone that registered its VoIP token and went to sleep. */
 async function sleepingIphone(server = h, opts: { knownToApns?: boolean } = {}) {
@@ -375,7 +373,7 @@ describe('VoIP registrations', () => {
       pushesTo(b.token).map((r) => [r.status, r.reason]),
       [[410, 'Unregistered']],
     );
-    assert.ok(!registeredTokens().includes(b.token), 'token deleted');
+    assert.ok(!(await registeredTokens()).includes(b.token), 'token deleted');
     await a.socket.emitWithAck('call:hangup', { callId });
 
     const ended = next(a.socket, 'call:ended', 500);
@@ -395,7 +393,7 @@ describe('VoIP registrations', () => {
     const callId = await invite(a.socket, b.self.id);
     await h.server.pusher.settled();
     assert.equal(pushesTo(b.token)[0]?.reason, 'BadDeviceToken');
-    assert.ok(!registeredTokens().includes(b.token));
+    assert.ok(!(await registeredTokens()).includes(b.token));
     await a.socket.emitWithAck('call:hangup', { callId });
   });
 
@@ -406,7 +404,7 @@ describe('VoIP registrations', () => {
     assert.deepEqual(await phone.emitWithAck('push:unregister', {}), { ok: true, data: {} });
     phone.disconnect();
     await gone(h, b.deviceId);
-    assert.ok(!registeredTokens().includes(b.token));
+    assert.ok(!(await registeredTokens()).includes(b.token));
     const ended = next(a.socket, 'call:ended', 500);
     const callId = await invite(a.socket, b.self.id);
     assert.deepEqual(await ended, {
@@ -431,7 +429,7 @@ describe('VoIP registrations', () => {
     assert.ok((await page.emitWithAck('push:register-voip', reg)).ok);
     assert.deepEqual(await shell.emitWithAck('push:unregister', { token: b.token }), { ok: true, data: {} });
     assert.deepEqual(
-      registeredTokens().filter((t) => t === fresh || t === b.token),
+      (await registeredTokens()).filter((t) => t === fresh || t === b.token),
       [fresh],
     );
     page.disconnect();
@@ -453,11 +451,14 @@ describe('VoIP registrations', () => {
     const shell = await wake(b.user, b.deviceId);
     assert.ok((await shell.emitWithAck('push:unregister', { token: other.token })).ok);
     assert.ok(
-      registeredTokens().includes(other.token),
+      (await registeredTokens()).includes(other.token),
       "another device's token is not this device's to remove",
     );
     assert.ok((await shell.emitWithAck('push:unregister', { token: b.token.toUpperCase() })).ok);
-    assert.ok(!registeredTokens().includes(b.token), 'the invalidated token (any hex case) is removed');
+    assert.ok(
+      !(await registeredTokens()).includes(b.token),
+      'the invalidated token (any hex case) is removed',
+    );
     shell.disconnect();
   });
 
@@ -467,13 +468,15 @@ describe('VoIP registrations', () => {
     const fresh = newToken();
     const reg = { token: fresh, environment: 'production', bundleId: BUNDLE, appVersion: '1.1' } as const;
     assert.ok((await phone.emitWithAck('push:register-voip', reg)).ok);
-    const tokens = registeredTokens();
+    const tokens = await registeredTokens();
     assert.ok(tokens.includes(fresh) && !tokens.includes(b.token));
     const other = await connectDevice(h.url, b.user);
     assert.ok((await other.socket.emitWithAck('push:register-voip', reg)).ok);
-    const rows = h.server.db
-      .prepare('SELECT device_id AS d FROM voip_registrations WHERE token = ?')
-      .all(fresh);
+    const rows = await h.server.db
+      .selectFrom('voip_registrations')
+      .select('device_id as d')
+      .where('token', '=', fresh)
+      .execute();
     assert.deepEqual(rows, [{ d: other.deviceId }]);
     phone.disconnect();
     other.socket.disconnect();
@@ -490,13 +493,19 @@ describe('VoIP registrations', () => {
       },
     };
     assert.ok((await owner.socket.emitWithAck('push:register-web', { subscription })).ok);
-    const holders = () => ({
-      voip: h.server.db.prepare('SELECT device_id AS d FROM voip_registrations WHERE token = ?').all(b.token),
-      web: h.server.db
-        .prepare('SELECT device_id AS d FROM web_push_subscriptions WHERE endpoint = ?')
-        .all(subscription.endpoint),
+    const holders = async () => ({
+      voip: await h.server.db
+        .selectFrom('voip_registrations')
+        .select('device_id as d')
+        .where('token', '=', b.token)
+        .execute(),
+      web: await h.server.db
+        .selectFrom('web_push_subscriptions')
+        .select('device_id as d')
+        .where('endpoint', '=', subscription.endpoint)
+        .execute(),
     });
-    const before = holders();
+    const before = await holders();
     assert.deepEqual(before, { voip: [{ d: b.deviceId }], web: [{ d: owner.deviceId }] });
 
     const thief = await connect(h.url, 'Thief');
@@ -505,7 +514,7 @@ describe('VoIP registrations', () => {
     assert.equal(!voip.ok && voip.error.code, ErrorCode.PushAddressTaken);
     const web = await thief.socket.emitWithAck('push:register-web', { subscription });
     assert.equal(!web.ok && web.error.code, ErrorCode.PushAddressTaken);
-    assert.deepEqual(holders(), before);
+    assert.deepEqual(await holders(), before);
     owner.socket.disconnect();
     thief.socket.disconnect();
   });
@@ -682,9 +691,11 @@ describe('Web Push to a browser that is not connected', () => {
     await gone(h, b.deviceId);
     const callId = await invite(a.socket, b.self.id);
     await h.server.pusher.settled();
-    const rows = h.server.db
-      .prepare('SELECT 1 FROM web_push_subscriptions WHERE endpoint = ?')
-      .all(dead.endpoint);
+    const rows = await h.server.db
+      .selectFrom('web_push_subscriptions')
+      .select('device_id')
+      .where('endpoint', '=', dead.endpoint)
+      .execute();
     assert.deepEqual(rows, []);
     await a.socket.emitWithAck('call:hangup', { callId });
   });

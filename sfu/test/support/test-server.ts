@@ -21,6 +21,9 @@ export interface TestServerOptions {
   noAnswerTimeoutMs?: number;
   reconnectGraceMs?: number;
   dataDir?: string;
+  /** postgres://… : the store on PostgreSQL instead of `dataDir`'s SQLite file. */
+  databaseUrl?: string;
+  nodeId?: string;
   push?: PushOptions;
   turn?: TurnOptions;
   /** Everyone sees everyone's presence (the deployment setting `PRESENCE_DIRECTORY=on`). */
@@ -51,6 +54,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const server = await startServer({
     dataDir,
     webDir: path.join(dataDir, 'no-web'),
+    ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}),
+    ...(opts.nodeId ? { nodeId: opts.nodeId } : {}),
     noAnswerTimeoutMs: opts.noAnswerTimeoutMs ?? 30_000,
     ...(opts.reconnectGraceMs ? { reconnectGraceMs: opts.reconnectGraceMs } : {}),
     media: { workers: 2, listen: { ip: '127.0.0.1', ports: opts.mediaPorts ?? { min: 41000, max: 41199 } } },

@@ -80,7 +80,8 @@ describe('a direction that carries no audio after answer', () => {
 
     await ann.phone.calls.hangup();
     await bob.until((s) => s.call === null, 'ended');
-    const record = server.server.history.directions(callId);
+    await server.server.record.settled();
+    const record = await server.server.history.directions(callId);
     assert.deepEqual(
       record.map((r) => [r.direction, r.packets, r.firstRtpMs, r.stalls, r.lastCause]),
       [
