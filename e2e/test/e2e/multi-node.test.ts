@@ -154,7 +154,7 @@ describe(
               '6379',
               'PING',
             ],
-            { stdio: 'pipe', timeout: 5_000 },
+            { stdio: 'pipe', timeout: 2_000 },
           ),
         'a party reached Redis',
       );
