@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { POSTGRES_BIN, startPostgres, type PostgresInstance } from '@softphone/test-support/engines/postgres';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
+import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
 import {
   BACKBONE,
   ClusterTopology,
@@ -21,10 +22,12 @@ import {
   LB_IP,
   NODE_IP,
   NODE_NAMES,
+  ROOT_MGMT_IP,
   type NodeName,
 } from './cluster-topology.ts';
 import { startHaproxy, type Haproxy, type HaproxyOptions } from './haproxy.ts';
 import { startSoftphoneServer, type SoftphoneServer } from './softphone-server.ts';
+import { startTcpForwarder, type TcpForwarder } from './tcp-forwarder.ts';
 
 /** The same ports on every host (each is its own namespace): what the load balancer knows. */
 export const CLUSTER_PORTS = { web: 8443, turn: 3478, turnTls: 5349, redis: 6379, postgres: 5432 };
@@ -42,6 +45,12 @@ export interface ClusterOptions {
   shared?: boolean;
   /** Extra environment for every node. */
   env?: Record<string, string>;
+  /**
+   * Start a Web Push service stand-in (in the root namespace, on the management link) that the
+   * nodes post to: each node reaches it through a forwarder on its own loopback, the only place a
+   * server lets a stand-in be (WEB_PUSH_TEST_ORIGINS, with NODE_ENV=test).
+   */
+  webPush?: boolean;
 }
 
 export interface ClusterNode {
@@ -61,6 +70,8 @@ export interface Cluster {
   postgres: PostgresInstance;
   /** The nodes' DATABASE_URL (the `softphone` database). */
   databaseUrl: string;
+  /** With the `webPush` option: the push service every node posts to. */
+  webPush: WebPushServiceStandIn | null;
   node(n: NodeName): ClusterNode;
   /** Starts a node (again, on its own data dir) and waits until the load balancer has it up. */
   startNode(n: NodeName): Promise<void>;
@@ -156,8 +167,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     };
     let lb = await startHaproxy(lbOptions);
     stoppers.push(() => lb.stop());
+    const webPush = o.webPush
+      ? await WebPushServiceStandIn.start({ host: ROOT_MGMT_IP, reachedAs: '127.0.0.1' })
+      : null;
+    if (webPush) stoppers.push(() => webPush.stop());
     const turnSecret = crypto.randomBytes(24).toString('hex');
     const servers = new Map<NodeName, SoftphoneServer>();
+    const pushForwarders = new Map<NodeName, TcpForwarder>();
     const nodeEnv = (n: NodeName): Record<string, string> => ({
       HOST: NODE_IP[n],
       PUBLIC_IP: NODE_IP[n],
@@ -169,9 +185,23 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       ...(shared
         ? { NODE_ID: n, REDIS_URL: redis.url, DATABASE_URL: databaseUrl, TURN_SECRET: turnSecret }
         : {}),
+      ...(webPush ? { NODE_ENV: 'test', WEB_PUSH_TEST_ORIGINS: webPush.origin } : {}),
       ...o.env,
     });
     const startNode = async (n: NodeName): Promise<void> => {
+      // The forwarder is a process of the node's host: a crash takes it with the server.
+      if (webPush && !pushForwarders.get(n)?.running()) {
+        const port = webPush.port;
+        pushForwarders.set(
+          n,
+          await startTcpForwarder({
+            ns: topology.nodeNs(n),
+            listen: { host: '127.0.0.1', port },
+            target: { host: ROOT_MGMT_IP, port },
+            logFile: path.join(o.logDir, `${n}-push-forwarder.log`),
+          }),
+        );
+      }
       const existing = servers.get(n);
       if (existing) await existing.restart();
       else {
@@ -188,10 +218,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       await lb.waitForState(n, 'UP');
     };
     stoppers.push(async () => {
-      await Promise.allSettled([...servers.values()].map((s) => s.stop()));
+      await Promise.allSettled([...servers.values(), ...pushForwarders.values()].map((s) => s.stop()));
     });
     for (const n of o.nodes ?? NODE_NAMES) await startNode(n);
 
+    /** The node's own processes: its host's, but for the rig's push forwarder. */
+    const nodePids = (n: NodeName) =>
+      topology.pidsIn(topology.nodeNs(n)).filter((pid) => pid !== pushForwarders.get(n)?.pid);
     const nodeUrl = (n: NodeName) => `https://${NODE_IP[n]}:${CLUSTER_PORTS.web}/`;
     const stopAll = async (): Promise<void> => {
       for (const stop of stoppers.reverse()) await stop().catch(() => undefined);
@@ -206,10 +239,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       redis,
       postgres,
       databaseUrl,
+      webPush,
       node: (n) => ({
         name: n,
         url: nodeUrl(n),
-        running: topology.pidsIn(topology.nodeNs(n)).length > 0,
+        running: nodePids(n).length > 0,
         healthz: () => insecureGet(new URL('/healthz', nodeUrl(n)).toString()),
       }),
       startNode,
@@ -223,7 +257,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       },
       query: (sql) => postgres.query('softphone', sql),
       async restartAll() {
-        const running = NODE_NAMES.filter((n) => topology.pidsIn(topology.nodeNs(n)).length > 0);
+        const running = NODE_NAMES.filter((n) => nodePids(n).length > 0);
         await Promise.all(running.map((n) => servers.get(n)?.stop()));
         await lb.stop();
         await redis.stop();

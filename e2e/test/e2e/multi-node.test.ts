@@ -17,9 +17,13 @@ import { after, before, describe, it } from 'node:test';
 import { environmentSkip } from '@softphone/test-support/environment-skip';
 import { POSTGRES_BIN } from '@softphone/test-support/engines/postgres';
 import { REDIS_SERVER } from '@softphone/test-support/engines/redis';
+import { WebPushMessageSchema } from '@softphone/sfu/protocol';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
+import type { DevTools } from '../../src/rig/devtools.ts';
 import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
+import { namespacedDevTools } from '../../src/rig/namespaced-devtools.ts';
 import type { Party } from '../../src/rig/party.ts';
+import { pushManagerStandIn } from '../../src/rig/push-manager-stand-in.ts';
 import { Rig } from '../../src/rig/rig.ts';
 import { backboneReachable, CLUSTER_PORTS, startCluster, type Cluster } from '../../src/stack/cluster.ts';
 import { INFRA_IP, LB_IP, type NodeName } from '../../src/stack/cluster-topology.ts';
@@ -110,6 +114,96 @@ function lastNodeOf(cluster: Cluster, source: string): string | undefined {
     .at(-1)?.server;
 }
 
+/** The call ids of the incoming-call pushes the cluster's push service accepted, in order. */
+function incomingCallPushes(cluster: Cluster): string[] {
+  return (cluster.webPush?.received ?? []).flatMap((p) => {
+    const m = WebPushMessageSchema.parse(JSON.parse(p.plaintext));
+    return m.kind === 'incoming-call' ? [m.call.callId] : [];
+  });
+}
+
+/**
+ * The callee turns call notifications on (its page subscribes with the cluster's push stand-in,
+ * whose deliveries reach the browser's service worker through DevTools), then closes the app: only
+ * a push can tell it of a call. The caller calls it; exactly one push is accepted for the call, the
+ * worker shows one notification, and the callee, woken, opens the app through the load balancer
+ * ("Answer" on the notification), answers, and is heard both ways. Returns the call's id.
+ */
+async function callSleepingCallee(cluster: Cluster, rig: Rig, logDir: string): Promise<string> {
+  const { caller, callee } = rig;
+  const pushService = cluster.webPush;
+  assert.ok(pushService, 'the cluster runs without a push service');
+  const origin = new URL(cluster.url).origin;
+  const devtools = await namespacedDevTools(
+    callee.driver,
+    cluster.topology,
+    'callee',
+    path.join(logDir, 'callee-devtools-forwarder.log'),
+  );
+  let tools: DevTools = await devtools.attach();
+  try {
+    const subscription = pushService.subscribe((data) => tools.deliverPush(origin, data));
+    await tools.grant(origin, ['notifications']);
+    await tools.beforeEveryPage(pushManagerStandIn(subscription));
+    await callee.driver.refresh();
+    await callee.waitForScreen('contacts', 20_000);
+    const enable = callee.driver.$('>>>[data-test="call-notifications-enable"]');
+    await enable.waitForClickable({ timeout: 10_000, timeoutMsg: 'no offer to turn call notifications on' });
+    await enable.click();
+    await callee.driver.waitUntil(async () => (await callee.snapshot(1e9)).state.callNotifications === 'on', {
+      timeout: 10_000,
+      timeoutMsg: 'call notifications did not turn on',
+    });
+    // No tab of the app open any more (an empty one keeps the browser session).
+    const appTab = await callee.driver.getWindowHandle();
+    await callee.driver.newWindow('about:blank');
+    const emptyTab = await callee.driver.getWindowHandle();
+    await callee.driver.switchToWindow(appTab);
+    await callee.driver.closeWindow();
+    await callee.driver.switchToWindow(emptyTab);
+    // The session was the closed tab's; permission overrides live as long as the session.
+    await tools.close();
+    tools = await devtools.attach();
+    await tools.grant(origin, ['notifications']);
+    await caller.waitUntilAsleep(callee, 15_000);
+
+    const pushedBefore = incomingCallPushes(cluster).length;
+    await caller.call(callee);
+    const push = await pushService.nextPush(() => incomingCallPushes(cluster).length > pushedBefore, 15_000);
+    const message = WebPushMessageSchema.parse(JSON.parse(push.plaintext));
+    assert.ok(message.kind === 'incoming-call', `not a call push: ${push.plaintext}`);
+    const callId = message.call.callId;
+    let shown: { title: string; tag: string; actions: string[] }[] = [];
+    await callee.driver.waitUntil(async () => (shown = await tools.notifications(origin)).length > 0, {
+      timeout: 10_000,
+      interval: 250,
+      timeoutMsg: 'no notification shown for the pushed call',
+    });
+    assert.deepEqual(
+      shown.map((n) => n.tag),
+      [callId],
+    );
+    // "Answer" on the notification opens the app at this URL (service-worker.ts, launchUrl).
+    await callee.driver.url(new URL(`/?call=${callId}&action=answer`, cluster.url).toString());
+    await Promise.all([caller.waitForScreen('in-call', 20_000), callee.waitForScreen('in-call', 20_000)]);
+    const answeredAt = (await callee.snapshot(1e9)).marks?.answeredAt ?? Date.now();
+    const heard = await waitHeardBothWays(caller, callee, answeredAt);
+    assert.ok(heard.heardByB.heard, `caller->callee not heard: ${JSON.stringify(heard.heardByB)}`);
+    assert.ok(heard.heardByA.heard, `callee->caller not heard: ${JSON.stringify(heard.heardByA)}`);
+    // Answered and heard: any other node's push for this ring would have been sent by now.
+    assert.deepEqual(
+      incomingCallPushes(cluster).filter((id) => id === callId),
+      [callId],
+      'exactly one push woke the callee',
+    );
+    await hangUp(caller, callee);
+    return callId;
+  } finally {
+    await tools.close();
+    await devtools.stop();
+  }
+}
+
 /** UDP sockets a node's SFU holds in its RTC port range (one per WebRTC transport). */
 function rtcSockets(cluster: Cluster, n: NodeName): number {
   const out = execFileSync('ip', ['netns', 'exec', cluster.topology.nodeNs(n), 'ss', '-Huan'], {
@@ -128,7 +222,12 @@ describe(
     let cluster: Cluster;
     let rig: Rig;
     before(async () => {
-      cluster = await startCluster({ logDir: path.join(dir, 'rig-check'), nodes: ['n1'], shared: false });
+      cluster = await startCluster({
+        logDir: path.join(dir, 'rig-check'),
+        nodes: ['n1'],
+        shared: false,
+        webPush: true,
+      });
       rig = await startRig(cluster, 'rig-check');
     });
     after(async () => {
@@ -191,6 +290,11 @@ describe(
       await twoWayCall(caller, callee);
       await hangUp(callee, caller);
     });
+
+    it('a sleeping callee is woken by exactly one push, through the load balancer, and heard both ways', async () => {
+      await callSleepingCallee(cluster, rig, path.join(dir, 'rig-check'));
+      assert.equal(lastNodeOf(cluster, cluster.topology.natAddressOf('callee')), 'n1');
+    });
   },
 );
 
@@ -199,7 +303,7 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
   let rig: Rig;
   const src = (p: 'caller' | 'callee') => cluster.topology.natAddressOf(p);
   before(async () => {
-    cluster = await startCluster({ logDir: path.join(dir, 'cluster') });
+    cluster = await startCluster({ logDir: path.join(dir, 'cluster'), webPush: true });
     rig = await startRig(cluster, 'cluster');
   });
   after(async () => {
@@ -347,6 +451,16 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
     await Promise.all([caller.dismiss(), callee.dismiss()]);
     assert.deepEqual(await exited, { code: 0, signal: null }, 'the drained node exits 0');
     assert.equal(cluster.node('n1').running, false, 'something of n1 outlived its drain');
+  });
+
+  it('a sleeping callee on the other node gets exactly one push, and woken, answers through the load balancer', async () => {
+    await everyoneHome();
+    const callId = await callSleepingCallee(cluster, rig, path.join(dir, 'cluster'));
+    assert.equal(lastNodeOf(cluster, src('callee')), 'n2', 'the woken callee came back to its own node');
+    assert.deepEqual(
+      cluster.query(`SELECT end_reason, ended_at IS NOT NULL FROM calls WHERE id = '${callId}'`),
+      [['hangup', 't']],
+    );
   });
 
   it('a restart of everything (nodes, Redis, PostgreSQL, load balancer) loses no account, device or history row', async () => {
