@@ -64,13 +64,24 @@ export class WebPushServiceStandIn {
     readonly origin: string,
   ) {}
 
-  static async start(): Promise<WebPushServiceStandIn> {
+  /**
+   * Listens on `host` (default loopback). `reachedAs` is the host its subscriptions' endpoints name
+   * when the server reaches it through a forwarder on that address and the same port (a server in a
+   * network namespace, whose loopback is its own): the origin the server posts to and signs for.
+   */
+  static async start(o: { host?: string; reachedAs?: string } = {}): Promise<WebPushServiceStandIn> {
     let standIn: WebPushServiceStandIn | null = null;
     const server = http.createServer((req, res) => void standIn?.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const host = o.host ?? '127.0.0.1';
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     const { port } = server.address() as AddressInfo;
-    standIn = new WebPushServiceStandIn(server, `http://127.0.0.1:${port}`);
+    standIn = new WebPushServiceStandIn(server, `http://${o.reachedAs ?? host}:${port}`);
     return standIn;
+  }
+
+  /** The port it listens on (a forwarder to it listens on the same one). */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   /** A new subscription, as `PushSubscription.toJSON()` gives it, whose pushes go to `deliver`. */

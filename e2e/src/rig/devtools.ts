@@ -24,13 +24,16 @@ export class DevTools {
     });
   }
 
-  static async attach(driver: WebdriverIO.Browser): Promise<DevTools> {
-    const caps = driver.capabilities as { 'goog:chromeOptions'?: { debuggerAddress?: string } };
-    const address = caps['goog:chromeOptions']?.debuggerAddress;
-    if (!address) throw new Error('the browser session does not report a DevTools address');
-    const [host, port] = address.split(':');
-    const client = await CDP({ host, port: Number(port) });
-    const tools = new DevTools(client, { host: host ?? 'localhost', port: Number(port) });
+  /**
+   * `via`: where the test process reaches the DevTools port when the browser's own address is not
+   * its (a browser in a network namespace: a forwarder there, on the same port; see
+   * namespaced-devtools.ts).
+   */
+  static async attach(driver: WebdriverIO.Browser, via?: { host: string }): Promise<DevTools> {
+    const { host: own, port } = devToolsAddress(driver);
+    const host = via?.host ?? own;
+    const client = await CDP({ host, port });
+    const tools = new DevTools(client, { host, port });
     await client.Page.enable();
     await client.ServiceWorker.enable();
     return tools;
@@ -138,4 +141,13 @@ export class DevTools {
     });
     return this.registrationId ?? '';
   }
+}
+
+/** The browser's DevTools address, as chromedriver reports it in the session's capabilities. */
+export function devToolsAddress(driver: WebdriverIO.Browser): { host: string; port: number } {
+  const caps = driver.capabilities as { 'goog:chromeOptions'?: { debuggerAddress?: string } };
+  const address = caps['goog:chromeOptions']?.debuggerAddress;
+  if (!address) throw new Error('the browser session does not report a DevTools address');
+  const [host, port] = address.split(':');
+  return { host: host ?? 'localhost', port: Number(port) };
 }

@@ -51,8 +51,11 @@ export interface RigOptions {
    * Put the server on the topology's public host (HTTPS on its public address) and each party's
    * browser in its own namespace behind its own NAT, driven by a chromedriver there (no Appium).
    */
-  topology?: Topology;
+  topology?: PartyNetworks;
 }
+
+/** Where the parties' browsers run: a topology's namespaces (topology.ts, cluster-topology.ts). */
+export type PartyNetworks = Pick<Topology, 'nsOf' | 'mgmtIpOf' | 'rootMgmtIpOf' | 'publicNs'>;
 
 /** Starts a party's browser and stops whatever it needed besides the session. */
 interface Browsers {
@@ -197,7 +200,7 @@ async function appiumBrowsers(opts: RigOptions): Promise<Browsers> {
  * Browsers on the topology's private networks: a chromedriver inside each party's namespace,
  * reached over its management link. The server's certificate is its own self-signed one.
  */
-function namespacedBrowsers(t: Topology, opts: RigOptions): Browsers {
+function namespacedBrowsers(t: PartyNetworks, opts: RigOptions): Browsers {
   const started: NamespacedDriver[] = [];
   return {
     async launch(role) {

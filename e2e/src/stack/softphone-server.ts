@@ -28,6 +28,8 @@ export interface SoftphoneServer {
   apns: ApnsStandInHandle | null;
   /** Stops and starts the server again on the same port and data: a deploy, or a crash and restart. */
   restart(): Promise<void>;
+  /** Sends the server process a signal and waits for it to exit, however long it takes (a drain). */
+  signal(sig: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -88,6 +90,8 @@ export async function startSoftphoneServer(
     apns?: ApnsOption;
     /** Run it inside this network namespace (a topology's public host). */
     netns?: string;
+    /** Its port (default a free one): a node of a cluster listens on the port the load balancer knows. */
+    port?: number;
   } = {},
 ): Promise<SoftphoneServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'softphone-'));
@@ -96,7 +100,7 @@ export async function startSoftphoneServer(
   if (!opts.env?.['WEB_DIR'] && !fs.existsSync(path.join(WEB_QA_DIR, 'shell-simulator.html'))) {
     throw new Error('the QA build of the web app is missing: run `npm run build:qa` first');
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const logFile = path.join(opts.logDir ?? dataDir, 'server.log');
   const start = () =>
     startChild(
@@ -182,6 +186,16 @@ export async function startSoftphoneServer(
     async restart() {
       await started.stop();
       started = await start();
+    },
+    async signal(sig) {
+      const { child } = started;
+      if (child.exitCode !== null || child.signalCode !== null)
+        return { code: child.exitCode, signal: child.signalCode };
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      child.kill(sig);
+      return exited;
     },
     async stop() {
       await started.stop();

@@ -14,6 +14,7 @@ import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
 import { DevTools } from '../../src/rig/devtools.ts';
 import { waitHeardBothWays } from '../../src/rig/heard-both-ways.ts';
+import { pushManagerStandIn } from '../../src/rig/push-manager-stand-in.ts';
 import { Rig } from '../../src/rig/rig.ts';
 import { WEB_QA_DIR } from '../../src/stack/softphone-server.ts';
 
@@ -26,21 +27,6 @@ const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) =>
 // The server serves a copy of the build, so the update test can publish a "new version" into it.
 const webDir = path.join(dir, 'web');
 fs.cpSync(WEB_QA_DIR, webDir, { recursive: true });
-
-/**
- * Replaces Chromium's push service inside the page (FCM can't be reached here): `subscribe` returns
- * the stand-in's subscription, and `getSubscription` remembers it across reloads.
- */
-function pushManagerStandIn(subscription: unknown): string {
-  return `(() => {
-    const json = ${JSON.stringify(subscription)};
-    const KEY = 'rig.pushStandInSubscribed';
-    const sub = () => ({ endpoint: json.endpoint, expirationTime: null, options: {}, toJSON: () => json,
-      getKey: () => null, unsubscribe: async () => { localStorage.removeItem(KEY); return true; } });
-    PushManager.prototype.subscribe = async function () { localStorage.setItem(KEY, '1'); return sub(); };
-    PushManager.prototype.getSubscription = async function () { return localStorage.getItem(KEY) ? sub() : null; };
-  })();`;
-}
 
 describe('installable PWA', { timeout: 240_000 }, () => {
   let rig: Rig;

@@ -18,6 +18,11 @@ export interface PostgresOptions {
   netns?: string;
   /** Where the cluster and its log live (default a temp dir). Reusing a dir keeps the data. */
   dir?: string;
+  /**
+   * A network (CIDR) whose clients are trusted besides loopback: initdb's `-A trust` covers only
+   * local connections, and the multi-node rig's nodes connect from a backbone.
+   */
+  trustNetwork?: string;
 }
 
 export interface PostgresInstance {
@@ -28,6 +33,8 @@ export interface PostgresInstance {
   start(): Promise<void>;
   /** A fresh, empty database on this cluster, as a URL (for tests that each want their own). */
   createDatabase(name: string): string;
+  /** Runs SQL in a database through psql; its rows unaligned, one a line, fields split by tabs. */
+  query(db: string, sql: string): string[][];
 }
 
 const asPostgres = (bin: string, args: string[]): string[] => [
@@ -53,6 +60,9 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresInstanc
         stdio: 'ignore',
       },
     );
+    if (o.trustNetwork) {
+      fs.appendFileSync(path.join(data, 'pg_hba.conf'), `host all all ${o.trustNetwork} trust\n`);
+    }
   }
   const runArgs = asPostgres('postgres', [
     '-D',
@@ -80,16 +90,15 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresInstanc
   };
   await start();
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  const psql = (db: string, sql: string): void => {
+  const psql = (db: string, sql: string): string =>
     execFileSync(
       o.netns ? 'ip' : 'runuser',
       [
         ...(o.netns ? ['netns', 'exec', o.netns, 'runuser'] : []),
-        ...asPostgres('psql', ['-h', host, '-p', String(o.port), '-d', db, '-q', '-c', sql]),
+        ...asPostgres('psql', ['-h', host, '-p', String(o.port), '-d', db, '-qAt', '-F', '\t', '-c', sql]),
       ],
-      { stdio: 'ignore' },
-    );
-  };
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    ).toString();
   return {
     url: `postgres://postgres@${hostInUrl}:${o.port}/postgres`,
     dir,
@@ -103,5 +112,10 @@ export async function startPostgres(o: PostgresOptions): Promise<PostgresInstanc
       psql('postgres', `CREATE DATABASE ${name}`);
       return `postgres://postgres@${hostInUrl}:${o.port}/${name}`;
     },
+    query: (db: string, sql: string) =>
+      psql(db, sql)
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => l.split('\t')),
   };
 }

@@ -43,6 +43,10 @@ export async function startRedis(o: RedisOptions): Promise<RedisInstance> {
     'no',
     '--dir',
     logDir,
+    // Protected mode answers DENIED to every client not on loopback when there is no password:
+    // the multi-node rig's nodes reach it over a private backbone.
+    '--protected-mode',
+    'no',
   ];
   const cmd = o.netns ? 'ip' : REDIS_SERVER;
   const argv = o.netns ? ['netns', 'exec', o.netns, REDIS_SERVER, ...args] : args;
