@@ -177,6 +177,18 @@ const EnvSchema = z.object({
       'expected `none` or turn:HOST:PORT / turns:HOST:PORT URLs (optionally ?transport=udp|tcp)',
     ),
   TURN_SECRET: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * With several nodes: the other nodes' media addresses (comma-separated IPs) the embedded relay
+   * may relay to, for a device connected here whose call is held on another node.
+   */
+  TURN_PEERS: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .refine(
+      (v) => v.every((a) => z.ipv4().or(z.ipv6()).safeParse(a).success),
+      'IP addresses, comma-separated',
+    ),
   /** The embedded relay's UDP and TCP port (and TURN_TLS_PORT for TLS, with a certificate). */
   TURN_PORT: port.default(3478),
   TURN_TLS_PORT: port.default(5349),

@@ -209,7 +209,11 @@ async function main(): Promise<void> {
   const tls = await tlsOptions(config, log);
   const listen = mediaListen(config);
   const sfuAddresses = [
-    ...new Set([listen.announcedAddress, listen.ip].filter((a): a is string => !!a && !WILDCARD.has(a))),
+    ...new Set(
+      [listen.announcedAddress, listen.ip, ...config.TURN_PEERS].filter(
+        (a): a is string => !!a && !WILDCARD.has(a),
+      ),
+    ),
   ];
   const turn = turnOptions(config, log, sfuAddresses);
 

@@ -228,7 +228,9 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
   const turn = relay?.service ?? (o.turn && 'external' in o.turn ? o.turn.external : null);
   const ttlMs = o.turn?.credentialTtlMs ?? 0;
   const ice: IceServerSource = {
-    servers: (userId, host) => iceServersFor(turn, userId, ttlMs, host),
+    // Several nodes sit behind a load balancer that carries the web port only: a device reaches
+    // this node's relay by the node's own address, not by the name it dialled.
+    servers: (userId, host) => iceServersFor(turn, userId, ttlMs, o.cluster?.address || host),
     refreshMs: o.turn?.credentialRefreshMs ?? Math.max(ttlMs / 2, 1_000),
   };
   const presence = new Presence({

@@ -38,8 +38,8 @@ export interface ClusterOptions {
   /** Which nodes to start (default both). */
   nodes?: readonly NodeName[];
   /**
-   * true (default): the nodes share Redis, PostgreSQL and a TURN secret (REDIS_URL, DATABASE_URL,
-   * NODE_ID, TURN_SECRET). false: each node is today's lone server (SQLite, in-memory), the rig
+   * true (default): the nodes share Redis and PostgreSQL, and each may relay to the other (REDIS_URL,
+   * DATABASE_URL, NODE_ID, TURN_PEERS). false: each node is today's lone server (SQLite, in-memory), the rig
    * itself checked with a server that predates the cluster.
    */
   shared?: boolean;
@@ -171,7 +171,6 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       ? await WebPushServiceStandIn.start({ host: ROOT_MGMT_IP, reachedAs: '127.0.0.1' })
       : null;
     if (webPush) stoppers.push(() => webPush.stop());
-    const turnSecret = crypto.randomBytes(24).toString('hex');
     const servers = new Map<NodeName, SoftphoneServer>();
     const pushForwarders = new Map<NodeName, TcpForwarder>();
     const nodeEnv = (n: NodeName): Record<string, string> => ({
@@ -183,7 +182,15 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       TURN_PORT: String(CLUSTER_PORTS.turn),
       TURN_TLS_PORT: String(CLUSTER_PORTS.turnTls),
       ...(shared
-        ? { NODE_ID: n, REDIS_URL: redis.url, DATABASE_URL: databaseUrl, TURN_SECRET: turnSecret }
+        ? {
+            NODE_ID: n,
+            REDIS_URL: redis.url,
+            DATABASE_URL: databaseUrl,
+            // Each node's own relay; a device on one node may relay to the other (its call's home).
+            TURN_PEERS: NODE_NAMES.filter((m) => m !== n)
+              .map((m) => NODE_IP[m])
+              .join(','),
+          }
         : {}),
       ...(webPush ? { NODE_ENV: 'test', WEB_PUSH_TEST_ORIGINS: webPush.origin } : {}),
       ...o.env,

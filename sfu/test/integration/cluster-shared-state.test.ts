@@ -139,8 +139,10 @@ describe('two nodes sharing state on Redis', () => {
     const annUser = await signUp(a.url, 'Ann');
     const bob = await connect(b.url, 'Bob');
     sockets.push(bob.socket);
+    const told = next(bob.socket, 'presence:changed');
     const added = await bob.socket.emitWithAck('contacts:add', { username: annUser.username });
     assert.ok(added.ok && added.data.presence === 'offline', JSON.stringify(added));
+    assert.deepEqual(await told, { user: added.data.contact, presence: 'offline' });
 
     const online = next(bob.socket, 'presence:changed');
     const ann = await connectDevice(a.url, annUser);
@@ -185,8 +187,12 @@ describe('two nodes sharing state on Redis', () => {
       const annUser = await signUp(a.url, 'Ann');
       const bob = await connect(b.url, 'Bob');
       sockets.push(bob.socket);
+      // Adding a contact tells all of Bob's devices her presence now, through the adapter (which may
+      // deliver it after the ack): that one first.
+      const told = next(bob.socket, 'presence:changed');
       const added = await bob.socket.emitWithAck('contacts:add', { username: annUser.username });
       assert.ok(added.ok, JSON.stringify(added));
+      assert.deepEqual(await told, { user: added.data.contact, presence: 'offline' });
       const online = next(bob.socket, 'presence:changed');
       const ann = await connectDevice(c.match[1] ?? '', annUser);
       sockets.push(ann.socket);

@@ -103,8 +103,11 @@ describe('on loopback (npm start)', { timeout: 90_000 }, () => {
   });
 
   it('sends the security headers on pages, API replies, errors, health and socket.io, HSTS only on HTTPS', async () => {
-    for (const p of ['/', '/api/me', '/api/nowhere', '/healthz', '/socket.io/?EIO=4&transport=polling']) {
-      const r = await request(s.url, { path: p });
+    const responses: [string, { headers: http.IncomingHttpHeaders }][] = [];
+    for (const p of ['/', '/api/me', '/api/nowhere', '/healthz'])
+      responses.push([p, await request(s.url, { path: p })]);
+    responses.push(['socket.io websocket', await websocketHandshake(s.url)]);
+    for (const [p, r] of responses) {
       const csp = String(r.headers['content-security-policy']);
       assert.match(csp, /script-src 'self'(;|$)/, p);
       assert.match(csp, /style-src 'self'(;|$)/, p);
@@ -114,6 +117,11 @@ describe('on loopback (npm start)', { timeout: 90_000 }, () => {
       assert.equal(r.headers['referrer-policy'], 'no-referrer', p);
       assert.equal(r.headers['strict-transport-security'], undefined, p);
     }
+  });
+
+  it('refuses HTTP long-polling: websocket only, so no load balancer needs sticky sessions', async () => {
+    const r = await request(s.url, { path: '/socket.io/?EIO=4&transport=polling' });
+    assert.equal(r.status, 400);
   });
 
   it('refuses state-changing REST calls and socket.io connections from another origin, with a typed error', async () => {
@@ -325,3 +333,24 @@ describe('with TLS_CERT_FILE and TLS_KEY_FILE', { timeout: 90_000 }, () => {
     );
   });
 });
+
+/** A socket.io WebSocket handshake, for its response headers (101 Switching Protocols). */
+function websocketHandshake(base: string): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}/socket.io/?EIO=4&transport=websocket`, {
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': crypto.randomBytes(16).toString('base64'),
+      },
+    });
+    req.on('upgrade', (res: http.IncomingMessage, socket) => {
+      socket.destroy();
+      resolve(res);
+    });
+    req.on('response', (res) => reject(new Error(`no upgrade: ${res.statusCode}`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
