@@ -8,7 +8,6 @@
  * Redis, and restart everything on the same data.
  */
 import { execFileSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
