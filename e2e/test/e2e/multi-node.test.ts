@@ -343,7 +343,7 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
     assert.equal(rtcSockets(cluster, 'n2'), 0, 'media reached the node that is not the call’s home');
     await hangUp(caller, callee);
     const rows = cluster.query(`SELECT end_reason, ended_at IS NOT NULL FROM calls WHERE id = '${callId}'`);
-    assert.deepEqual(rows, [['hangup', 't']], 'one finished history row in PostgreSQL');
+    assert.deepEqual(rows, [['hung-up', 't']], 'one finished history row in PostgreSQL');
   });
 
   it('the home node killed mid-call: the other party sees "server-lost" within 5 s, the caller comes back through the load balancer, the next call works', async () => {
@@ -391,7 +391,7 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
     await assertStillHeard(caller, callee, Date.now(), 'after the callee re-attached');
     await callee.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
-    assert.equal((await caller.snapshot(1e9)).state.ended?.reason, 'hangup');
+    assert.equal((await caller.snapshot(1e9)).state.ended?.reason, 'hung-up');
     await Promise.all([caller.dismiss(), callee.dismiss()]);
   });
 
@@ -412,7 +412,7 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
     // The hang-up is a request from the callee's node (n2) about a call homed on n1: it needs Redis.
     await callee.hangup();
     await Promise.all([caller.waitForScreen('ended', 20_000), callee.waitForScreen('ended', 20_000)]);
-    assert.equal((await caller.snapshot(1e9)).state.ended?.reason, 'hangup');
+    assert.equal((await caller.snapshot(1e9)).state.ended?.reason, 'hung-up');
     await Promise.all([caller.dismiss(), callee.dismiss()]);
   });
 
@@ -447,7 +447,7 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
     await assertStillHeard(caller, callee, Date.now(), 'while its home drains');
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
-    assert.equal((await callee.snapshot(1e9)).state.ended?.reason, 'hangup');
+    assert.equal((await callee.snapshot(1e9)).state.ended?.reason, 'hung-up');
     await Promise.all([caller.dismiss(), callee.dismiss()]);
     assert.deepEqual(await exited, { code: 0, signal: null }, 'the drained node exits 0');
     assert.equal(cluster.node('n1').running, false, 'something of n1 outlived its drain');
@@ -459,7 +459,7 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
     assert.equal(lastNodeOf(cluster, src('callee')), 'n2', 'the woken callee came back to its own node');
     assert.deepEqual(
       cluster.query(`SELECT end_reason, ended_at IS NOT NULL FROM calls WHERE id = '${callId}'`),
-      [['hangup', 't']],
+      [['hung-up', 't']],
     );
   });
 

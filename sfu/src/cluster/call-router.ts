@@ -18,6 +18,7 @@ import {
 } from '../presence/presence.ts';
 import {
   DeviceBackReplySchema,
+  EndReason,
   ErrorCode,
   requests,
   type DeviceBackReply,
@@ -115,10 +116,28 @@ export class CallRouter {
    */
   async deviceConnected(asker: Asker, socket: LateSocket): Promise<void> {
     this.d.cluster.deviceConnected(asker.member.peer, asker.member.deviceId);
-    const reply = DeviceBackReplySchema.safeParse(
-      await this.toHome(asker, (from) => ({ kind: 'device-back', from })),
-    );
-    if (reply.success) for (const e of reply.data.events) socket.emit(e.event, e.payload);
+    const user = asker.member.peer.id;
+    if (this.d.calls.inCall(user)) return;
+    const call = await this.d.cluster.userCallElsewhere(user).catch((err: unknown) => {
+      this.d.log.warn({ err, user }, 'the call’s server was not looked up for the device');
+      return null;
+    });
+    if (!call) return;
+    try {
+      const reply = DeviceBackReplySchema.safeParse(
+        await this.d.cluster.request(call.home, { kind: 'device-back', from: this.ref(asker) }),
+      );
+      if (reply.success) for (const e of reply.data.events) socket.emit(e.event, e.payload);
+    } catch (err) {
+      // The call's home does not answer: the device was most likely on it when it died (it comes
+      // back here through the load balancer, often before the reaper has run). It hears now the
+      // end the reaper tells the other party, not a bare "connection lost".
+      this.d.log.warn(
+        { err, user, callId: call.callId, home: call.home },
+        'the call’s server did not answer',
+      );
+      socket.emit('call:ended', { callId: call.callId, reason: EndReason.ServerLost, by: 'server' });
+    }
   }
 
   /** The device's last socket here went: its call's home, if elsewhere, hears it. */

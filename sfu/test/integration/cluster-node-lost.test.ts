@@ -103,6 +103,17 @@ describe('a call whose home node dies', () => {
 
     const killedAt = Date.now();
     home.child.kill('SIGKILL');
+    await new Promise((r) => ann.socket.once('disconnect', r));
+    // Ann's device was on the dead node; it comes back on a survivor at once (long before the 3 s
+    // staleness lets anyone reap): it hears its call ended, before its welcome.
+    const calls: string[] = [];
+    const back = await connectDevice(c.url, annUser, ann.deviceId, (socket) =>
+      socket.onAny((event: string, p: { reason?: string }) => {
+        if (event.startsWith('call:')) calls.push(`${event} ${p.reason ?? ''}`);
+      }),
+    );
+    sockets.push(back.socket);
+    assert.deepEqual(calls, [`call:ended ${EndReason.ServerLost}`], 'told before the welcome');
     const ended = await next(bob.socket, 'call:ended', 5_000);
     assert.deepEqual(ended, { callId, reason: EndReason.ServerLost, by: 'server' });
     assert.ok(Date.now() - killedAt < 5_000);
