@@ -231,10 +231,9 @@ export class RedisCluster implements Cluster {
       const entry = { id: this.id, ...(await host.load()), updatedAt: this.now() };
       const verdict = await this.registry.beat(entry);
       this.noteWait(entry.updatedAt);
-      if (verdict === 'reaped') {
-        await this.fence(host);
-        return;
-      }
+      // Under its new id it goes on as any node: it learns at once who is live (its first calls
+      // look for devices on them), rather than a beat later.
+      if (verdict === 'reaped') await this.fence(host);
       await Promise.all(host.heldCalls().map((c) => this.homes.hold({ ...c, home: this.id })));
       await this.reapStale(host);
     } catch (err) {
