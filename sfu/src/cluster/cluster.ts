@@ -58,6 +58,8 @@ export interface Cluster {
   placeCall(): NodeId;
   start(host: ClusterHost): Promise<void>;
   /** The call's record, when another node holds it. */
+  /** Whether the shared state (Redis) answers now; a node alone always does. */
+  reachable(): boolean;
   callElsewhere(callId: CallId): Promise<CallHome | null>;
   /** The call the user is in on another node, if any. */
   userCallElsewhere(user: UserId): Promise<CallHome | null>;
@@ -85,6 +87,9 @@ export class LocalCluster implements Cluster {
     return this.id;
   }
   async start(): Promise<void> {}
+  reachable(): boolean {
+    return true;
+  }
   async callElsewhere(): Promise<null> {
     return null;
   }
@@ -104,6 +109,8 @@ export class LocalCluster implements Cluster {
   async stop(): Promise<void> {}
 }
 
+/** How long a lookup about a call waits for Redis to come back (the node RPC's own timeout). */
+const LOOKUP_WAIT_MS = 5_000;
 /** The beat; the registry's staleness (STALE_MS) allows a few missed ones. */
 const BEAT_MS = 1_000;
 /** How long a reaper holds a dead node's mark: its id is never reused, the mark only fences it. */
@@ -169,14 +176,40 @@ export class RedisCluster implements Cluster {
     this.timer = setInterval(() => void this.beatOnce(), BEAT_MS);
   }
 
+  reachable(): boolean {
+    return this.redis.upSince() !== null;
+  }
+
   async callElsewhere(callId: CallId): Promise<CallHome | null> {
-    const home = await this.homes.homeOf(callId).catch(() => null);
+    const home = await this.lookup(() => this.homes.homeOf(callId));
     return home && home.home !== this.id ? home : null;
   }
 
   async userCallElsewhere(user: UserId): Promise<CallHome | null> {
-    const call = await this.homes.callOf(user).catch(() => null);
+    const call = await this.lookup(() => this.homes.callOf(user));
     return call && call.home !== this.id ? call : null;
+  }
+
+  /**
+   * A lookup made while Redis is briefly away (a restart, a failover) waits for it, a while: a
+   * hang-up sent just then reaches the call's home instead of being refused as "no such call".
+   * Redis still away after that: nothing found, as on a node alone. Just back (a restart loses
+   * what Redis held), a miss is asked again once every home has written its calls again.
+   */
+  private async lookup<T>(read: () => Promise<T | null>): Promise<T | null> {
+    let found: T | null;
+    try {
+      found = await read();
+    } catch {
+      if (!(await this.redis.whenUp(LOOKUP_WAIT_MS))) return null;
+      found = await read().catch(() => null);
+    }
+    // A Redis that restarted empty has the records back once every home has beaten again.
+    const back = this.redis.backSince();
+    const rewritten = back === null ? 0 : back + 2 * BEAT_MS - this.now();
+    if (found !== null || rewritten <= 0) return found;
+    await new Promise((r) => setTimeout(r, rewritten));
+    return read().catch(() => null);
   }
 
   async devicesElsewhere(user: UserId): Promise<PlacedDevice[]> {

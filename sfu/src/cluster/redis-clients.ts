@@ -15,6 +15,10 @@ export interface RedisClients {
   sub: Redis;
   /** Since when Redis has answered without a break (null while it is unreachable). */
   upSince(): number | null;
+  /** Since when Redis has answered again after an outage (null before any outage, or while out). */
+  backSince(): number | null;
+  /** Resolves true once Redis answers again (at once when it does), false after `ms`. */
+  whenUp(ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -61,6 +65,21 @@ export async function connectRedis(
     cmd,
     sub,
     upSince: () => upSince,
+    backSince: () => (wasDown ? upSince : null),
+    whenUp: (ms) =>
+      upSince !== null
+        ? Promise.resolve(true)
+        : new Promise((resolve) => {
+            const ready = () => {
+              clearTimeout(timer);
+              resolve(true);
+            };
+            const timer = setTimeout(() => {
+              cmd.off('ready', ready);
+              resolve(false);
+            }, ms);
+            cmd.once('ready', ready);
+          }),
     async close() {
       // The adapter's readers too: one blocked in XREAD would otherwise wait for Redis forever.
       for (const c of [cmd, sub, ...readers]) c.disconnect();

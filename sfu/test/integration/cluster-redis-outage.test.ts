@@ -151,6 +151,19 @@ describe('a Redis outage under a cross-node call', () => {
       assert.ok((await carol.socket.emitWithAck('call:hangup', { callId: res.data.callId })).ok);
     });
 
+  it('a hang-up sent from the other node while Redis is down reaches the home once Redis is back', async () => {
+    const { ann, bob, callId } = await crossNodeCall();
+    await redis.stop();
+    // Node b has seen Redis go (its lookups fail at once now).
+    await until(() => !b.server.cluster.reachable(), 'node b sees Redis gone');
+    const annEnded = next(ann.socket, 'call:ended', 10_000);
+    const hangup = bob.socket.emitWithAck('call:hangup', { callId });
+    await redis.start();
+    const ack = await hangup;
+    assert.ok(ack.ok, JSON.stringify(ack));
+    assert.deepEqual(await annEnded, { callId, reason: EndReason.HungUp, by: 'peer' });
+  });
+
   it('a Redis that stops answering for 5 s (paused, its data kept) makes no node declare another dead', async () => {
     const { ann, bob, callId, ends } = await crossNodeCall();
     // Every client's commands wait (the connections stay open): the beats queue up behind the pause.
