@@ -18,7 +18,7 @@ export const ISSUE_LIMITS: Limits = { maxLossPct: 0.5, maxJitterP95Ms: 20, maxWo
 export interface StreamCounters {
   packetCount: number;
   packetsLost: number;
-  /** mediasoup's interarrival jitter, in ms. */
+  /** The interarrival jitter, in ms. */
   jitterMs: number;
 }
 

@@ -110,7 +110,7 @@ export class MediaRequestError extends Error {}
 export class StaleSubscription extends Error {}
 
 /** Opus is the only codec; the router's RTP capabilities are derived from this. */
-const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
+export const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
 ];
 
@@ -124,7 +124,7 @@ const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
 const NATIVE_DOWNSTREAM_MID = '0';
 
 /** Talking: louder than -60 dBov on average over a second (packets without voice read -127). */
-const TALKING = { threshold: -60, interval: 1_000 };
+export const TALKING = { threshold: -60, interval: 1_000 };
 
 class Party {
   readonly transports: Partial<Record<Leg, LegTransport>> = {};
