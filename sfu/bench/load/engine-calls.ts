@@ -17,13 +17,13 @@ import type {
 } from '../../src/protocol/index.ts';
 import type { Generator } from './generator.ts';
 
-type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
+export type Client = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** What a party says of its DTLS: nothing real, its legs have none (plain-legs.ts). */
 const NO_DTLS = { role: 'client' as const, fingerprints: [{ algorithm: 'sha-256', value: 'SDES-SRTP' }] };
 const TIMEOUT_MS = 20_000;
 
-function within<T>(what: string, p: Promise<T>): Promise<T> {
+export function within<T>(what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what}: no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
@@ -32,7 +32,10 @@ function within<T>(what: string, p: Promise<T>): Promise<T> {
 }
 
 /** One request acknowledged `ok`, or an error saying which and why. */
-async function ask<T>(what: string, ack: Promise<{ ok: true; data: T } | { ok: false; error: unknown }>) {
+export async function ask<T>(
+  what: string,
+  ack: Promise<{ ok: true; data: T } | { ok: false; error: unknown }>,
+) {
   const res = await within(what, ack);
   if (!res.ok) throw new Error(`${what}: ${JSON.stringify(res.error)}`);
   return res.data;
@@ -135,28 +138,33 @@ export class EngineCalls {
     return transport.id;
   }
 
-  /** A new account's device, connected and welcomed. */
   private async device(): Promise<{ socket: Client; id: string }> {
-    const username = `load${crypto.randomBytes(6).toString('hex')}`;
-    const res = await fetch(`${this.url}/api/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username, password: 'load bench password', displayName: username }),
-    });
-    if (res.status !== 201) throw new Error(`sign-up: ${res.status} ${await res.text()}`);
-    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const socket: Client = io(this.url, {
-      auth: { deviceId: crypto.randomUUID(), deviceLabel: 'load bench' },
-      extraHeaders: { cookie },
-      transports: ['websocket'],
-      forceNew: true,
-      reconnection: false,
-    });
-    this.sockets.add(socket);
-    const welcome = await within(
-      'session:welcome',
-      new Promise<{ self: { id: string } }>((resolve) => socket.once('session:welcome', resolve)),
-    );
-    return { socket, id: welcome.self.id };
+    const d = await newDevice(this.url);
+    this.sockets.add(d.socket);
+    return d;
   }
+}
+
+/** A new account's device, connected and welcomed. */
+export async function newDevice(url: string): Promise<{ socket: Client; id: string }> {
+  const username = `load${crypto.randomBytes(6).toString('hex')}`;
+  const res = await fetch(`${url}/api/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'load bench password', displayName: username }),
+  });
+  if (res.status !== 201) throw new Error(`sign-up: ${res.status} ${await res.text()}`);
+  const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const socket: Client = io(url, {
+    auth: { deviceId: crypto.randomUUID(), deviceLabel: 'load bench' },
+    extraHeaders: { cookie },
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+  });
+  const welcome = await within(
+    'session:welcome',
+    new Promise<{ self: { id: string } }>((resolve) => socket.once('session:welcome', resolve)),
+  );
+  return { socket, id: welcome.self.id };
 }

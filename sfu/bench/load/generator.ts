@@ -47,9 +47,11 @@ export class Generator {
     });
     const port = input.tuple.localPort;
     const rtcpPort = input.rtcpTuple?.localPort ?? port + 1;
+    // The source is every call's clock: real-time scheduled, so a busy core delays no frame.
     const ffmpeg = spawn(
-      'ffmpeg',
+      'chrt',
       [
+        ...['-f', '10', 'ffmpeg'],
         ...['-hide_banner', '-loglevel', 'error', '-re'],
         ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'],
         ...['-c:a', 'libopus', '-b:a', '32k', '-application', 'voip', '-frame_duration', '20'],
@@ -124,6 +126,11 @@ export class Generator {
     return this.listeners.size;
   }
 
+  /** Packets the source has received from ffmpeg so far (50 a second when it keeps time). */
+  async sourcePackets(): Promise<number> {
+    return (await this.source.getStats()).reduce((n, s) => n + s.packetCount, 0);
+  }
+
   /** Every received stream's counters now. */
   async counters(): Promise<Map<string, StreamCounters>> {
     const out = new Map<string, StreamCounters>();
@@ -142,6 +149,7 @@ export class Generator {
     return out;
   }
 
+  /** Idempotent. */
   stop(): void {
     this.ffmpeg.kill('SIGKILL');
     this.worker.close();

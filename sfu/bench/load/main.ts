@@ -20,7 +20,9 @@ import type { types as ms } from 'mediasoup';
 import { createLogger } from '../../src/log.ts';
 import { startServer, type Server } from '../../src/server.ts';
 import { percentile } from '../percentile.ts';
+import type { CreateLegTransport } from '../../src/media/media-room.ts';
 import { BareCalls } from './bare-calls.ts';
+import { RealCalls } from './calibration.ts';
 import { profileFor } from './cpu-profile.ts';
 import { EngineCalls } from './engine-calls.ts';
 import { Generator, pin } from './generator.ts';
@@ -40,6 +42,8 @@ const SETTLE_MS = 1_000;
 
 interface Step {
   calls: number;
+  /** Packets per second the Opus source sent (50 when the generator keeps time). */
+  sourcePps: number;
   media: MediaFigures;
   workerCores: number;
   busiestWorker: number;
@@ -89,14 +93,17 @@ async function measure(
 ): Promise<Omit<Step, 'setupP50' | 'setupP95'>> {
   await sleep(SETTLE_MS);
   const c0 = await generator.counters();
+  const s0 = await generator.sourcePackets();
   const u0 = await usage(workers);
   await sleep(seconds * 1_000);
   const u1 = await usage(workers);
+  const s1 = await generator.sourcePackets();
   const c1 = await generator.counters();
   const wall = u1.at - u0.at;
   const perWorker = u1.workerCpu.map((c, i) => cores(u0.workerCpu[i] ?? c, c, wall));
   return {
     calls,
+    sourcePps: (1_000 * (s1 - s0)) / wall,
     media: windowMedia(c0, c1),
     workerCores: perWorker.reduce((a, b) => a + b, 0),
     busiestWorker: Math.max(0, ...perWorker),
@@ -116,6 +123,7 @@ function printStep(s: Step, failed: number): void {
       `loss ${s.media.lossPct.toFixed(3)} %`,
       `jitter p95 ${f1(s.media.jitterP95Ms)} ms`,
       `setup p50/p95 ${s.setupP50.toFixed(0)}/${s.setupP95.toFixed(0)} ms`,
+      `source ${s.sourcePps.toFixed(0)} pkt/s`,
       ...(failed ? [`FAILED ${failed}`] : []),
     ].join(' | '),
   );
@@ -149,17 +157,14 @@ function perfTop(pid: number, seconds: number): string[] {
   }
 }
 
-async function engineRamp(
-  opts: LoadOptions,
-  generator: Generator,
-): Promise<{ limit: Step | null; last: Step; stop: string }> {
+/** The real server with one mediasoup worker pinned to the SFU's core, listening on `ip`. */
+async function serve(ip: string, legs?: CreateLegTransport) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-load-'));
-  const plain = plainSrtpLegs(generator);
   const server: Server = await startServer({
     dataDir,
     webDir: path.join(dataDir, 'no-web'),
     noAnswerTimeoutMs: 60_000,
-    media: { workers: 1, listen: { ip: SFU_IP, ports: { min: 20_000, max: 39_999 } }, legs: plain.legs },
+    media: { workers: 1, listen: { ip, ports: { min: 20_000, max: 39_999 } }, ...(legs ? { legs } : {}) },
     // Every party is a new account from one address, every call a new pair of devices.
     accountLimits: { signUpsPerHour: 1_000_000 },
     inviteLimits: {
@@ -170,16 +175,33 @@ async function engineRamp(
     mediaLimits: { requestsPerSocketPerMinute: 1_000_000, requestsPerDevicePerMinute: 1_000_000 },
     log: createLogger('silent'),
   });
-  const sfuWorkers = () => server.media.workers.map((w) => w.pid);
-  for (const pid of sfuWorkers()) pin(pid, SFU_CPU);
-  // The server's workers, as mediasoup objects, for their resource usage.
-  const workers = [...allWorkers].filter((w) => sfuWorkers().includes(w.pid));
-  await new Promise<void>((r) => server.httpServer.listen(0, SFU_IP, r));
-  const url = `http://${SFU_IP}:${(server.httpServer.address() as AddressInfo).port}`;
-  const calls = new EngineCalls(url, generator, plain.farEnd);
+  const pids = server.media.workers.map((w) => w.pid);
+  for (const pid of pids) pin(pid, SFU_CPU);
+  // The server's workers as mediasoup objects, for their resource usage.
+  const workers = [...allWorkers].filter((w) => pids.includes(w.pid));
+  await new Promise<void>((r) => server.httpServer.listen(0, ip, r));
+  const url = `http://${ip}:${(server.httpServer.address() as AddressInfo).port}`;
+  return {
+    workers,
+    url,
+    async stop() {
+      await server.stop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function engineRamp(
+  opts: LoadOptions,
+  generator: Generator,
+): Promise<{ limit: Step | null; last: Step; stop: string }> {
+  const plain = plainSrtpLegs(generator);
+  const server = await serve(SFU_IP, plain.legs);
+  const { workers } = server;
+  const calls = new EngineCalls(server.url, generator, plain.farEnd);
   const base = await usage(workers);
   log(
-    `engine layer: real server, 1 SFU worker on CPU ${SFU_CPU} (pid ${sfuWorkers().join(',')}), generator on CPU ${GENERATOR_CPU}`,
+    `engine layer: real server, 1 SFU worker on CPU ${SFU_CPU} (pid ${workers.map((w) => w.pid).join(',')}), generator on CPU ${GENERATOR_CPU}`,
   );
   let limit: Step | null = null;
   let last: Step | null = null;
@@ -219,7 +241,7 @@ async function engineRamp(
     log(
       `  split: SFU worker ${pct(last.workerCores)} of a core, server Node ${pct(last.nodeCores)} (last step)`,
     );
-    log('  Node, by module (self time):');
+    log('  Node, by module (self time, of the time it was busy):');
     for (const h of profile.modules) log(`    ${pct(h.share).padStart(5)}  ${h.name}`);
     log('  Node, hottest functions (self time):');
     for (const h of profile.functions) log(`    ${pct(h.share).padStart(5)}  ${h.name}`);
@@ -231,7 +253,6 @@ async function engineRamp(
   } finally {
     await calls.hangUpAll();
     await server.stop();
-    fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
@@ -249,6 +270,41 @@ async function bare(calls: number, seconds: number, generator: Generator): Promi
   } finally {
     bareCalls.closeAll();
     worker.close();
+  }
+}
+
+/** An address libwebrtc gathers candidates on (it leaves loopback out). */
+function hostAddress(): string {
+  const ip = Object.values(os.networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  if (!ip) throw new Error('no non-loopback IPv4 address for the real-path calibration');
+  return ip;
+}
+
+/** Real WebRTC calls through the real server and WebRtcTransports: the SFU worker's CPU per call. */
+async function calibration(n: number, seconds: number): Promise<{ workerPerCall: number; silent: number }> {
+  const server = await serve(hostAddress());
+  const calls = new RealCalls(server.url);
+  try {
+    process.stderr.write(`… real path: placing ${n} WebRTC calls (ICE/DTLS/SRTP, libwebrtc)\n`);
+    const placed = await placeMany(n, () => calls.place());
+    for (const why of new Set(placed.failed)) process.stderr.write(`  call failed: ${why}\n`);
+    await sleep(SETTLE_MS);
+    const r0 = await calls.received();
+    const u0 = await usage(server.workers);
+    await sleep(seconds * 1_000);
+    const u1 = await usage(server.workers);
+    const r1 = await calls.received();
+    const worker = cores(u0.workerCpu[0] ?? 0, u1.workerCpu[0] ?? 0, u1.at - u0.at);
+    const perCall = worker / Math.max(1, placed.done.length);
+    log(
+      `real path: ${placed.done.length} WebRTC calls (${placed.failed.length} failed) | worker ${pct(worker)} (${(1_000 * perCall).toFixed(2)} m-core/call)`,
+    );
+    return { workerPerCall: perCall, silent: r1.filter((x, i) => x <= (r0[i] ?? 0)).length };
+  } finally {
+    calls.close();
+    await server.stop();
   }
 }
 
@@ -271,20 +327,29 @@ async function main(): Promise<void> {
     const b = await bare(at.calls, opts.stepSeconds, generator);
     log(`\nbare mediasoup at ${b.calls} calls:`);
     printStep(b, 0);
+    generator.stop();
+    const real = opts.calibrationCalls ? await calibration(opts.calibrationCalls, opts.stepSeconds) : null;
     const servingPerCall = (at.workerCores + at.nodeCores) / at.calls;
+    const workerPerCall = at.workerCores / at.calls;
     const barePerCall = b.workerCores / b.calls;
-    log('\nresult');
+    log(`\nresult (load ${os.loadavg().map(f1).join(' ')})`);
     log(
       `  limit: ${engine.stop}${engine.limit ? `; last step within limits: ${engine.limit.calls} calls` : '; no step was within limits'}`,
     );
-    log(`  calls per core of the serving side (worker + server Node): ${(1 / servingPerCall).toFixed(0)}`);
     log(
-      `  calls per core, SFU worker alone: ${(at.calls / at.workerCores).toFixed(0)}; bare mediasoup: ${(1 / barePerCall).toFixed(0)}`,
+      `  calls per core of the serving side (SFU worker + server Node): ${(1 / servingPerCall).toFixed(0)}`,
     );
     log(
-      `  ratio to bare mediasoup: ${(servingPerCall / barePerCall).toFixed(2)}× the CPU per call (worker alone ${(at.workerCores / at.calls / barePerCall).toFixed(2)}×)`,
+      `  calls per core, SFU worker alone: ${(1 / workerPerCall).toFixed(0)}; bare mediasoup: ${(1 / barePerCall).toFixed(0)}`,
+    );
+    log(
+      `  ratio to bare mediasoup: ${(servingPerCall / barePerCall).toFixed(2)}× the CPU per call (SFU worker alone ${(workerPerCall / barePerCall).toFixed(2)}×)`,
     );
     log(`  memory per call: ${f1(at.memoryPerCallKb)} KB (bare: ${f1(b.memoryPerCallKb)} KB)`);
+    if (real)
+      log(
+        `  real-path calibration: a WebRTC call costs the worker ${(real.workerPerCall / workerPerCall).toFixed(2)}× an engine-layer call (${real.silent} silent downstreams) → ~${(1 / (real.workerPerCall + at.nodeCores / at.calls)).toFixed(0)} real calls per core`,
+      );
   } finally {
     generator.stop();
   }

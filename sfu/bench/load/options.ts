@@ -6,7 +6,8 @@ export const USAGE = `npm run bench:load -- [--max-calls N] [--step N] [--step-s
   --max-calls     stop the ramp here if no limit was reached first (default 2000)
   --step          calls added at each step (default 50)
   --step-seconds  length of each step's measuring window (default 20)
-  --quick         a short try: --max-calls 150 --step 50 --step-seconds 5 unless given`;
+  --calibration-calls  real WebRTC calls (ICE/DTLS/SRTP) to calibrate with, 0 for none (default 24)
+  --quick         a short try: --max-calls 150 --step 50 --step-seconds 5 --calibration-calls 10 unless given`;
 
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -14,11 +15,12 @@ const OptionsSchema = z.object({
   maxCalls: count(10_000),
   step: count(1_000),
   stepSeconds: z.coerce.number().min(2).max(600),
+  calibrationCalls: z.coerce.number().int().min(0).max(200),
 });
 export type LoadOptions = z.infer<typeof OptionsSchema>;
 
-const DEFAULTS = { maxCalls: '2000', step: '50', stepSeconds: '20' };
-const QUICK = { maxCalls: '150', step: '50', stepSeconds: '5' };
+const DEFAULTS = { maxCalls: '2000', step: '50', stepSeconds: '20', calibrationCalls: '24' };
+const QUICK = { maxCalls: '150', step: '50', stepSeconds: '5', calibrationCalls: '10' };
 
 /** The options, or an error whose message says what is wrong (and how to call the bench). */
 export function parseOptions(argv: string[]): LoadOptions {
@@ -31,6 +33,7 @@ export function parseOptions(argv: string[]): LoadOptions {
         'max-calls': { type: 'string' },
         step: { type: 'string' },
         'step-seconds': { type: 'string' },
+        'calibration-calls': { type: 'string' },
         quick: { type: 'boolean', default: false },
       },
     }));
@@ -42,6 +45,7 @@ export function parseOptions(argv: string[]): LoadOptions {
     maxCalls: values['max-calls'] ?? base.maxCalls,
     step: values.step ?? base.step,
     stepSeconds: values['step-seconds'] ?? base.stepSeconds,
+    calibrationCalls: values['calibration-calls'] ?? base.calibrationCalls,
   });
   if (!parsed.success)
     throw new Error(
