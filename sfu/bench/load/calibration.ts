@@ -18,6 +18,8 @@ const FRAME = 480; // 10 ms at 48 kHz
 export class RealCalls {
   private readonly sources: InstanceType<typeof nonstandard.RTCAudioSource>[] = [];
   private readonly pcs: Pc[] = [];
+  /** The parties' subscriber connections, which receive the partner's audio. */
+  private readonly downs: Pc[] = [];
   private readonly sockets: Client[] = [];
   private readonly tone = new Int16Array(FRAME).map((_, i) =>
     Math.round(8_000 * Math.sin((2 * Math.PI * 440 * i) / 48_000)),
@@ -52,7 +54,7 @@ export class RealCalls {
   /** Packets every downstream has received so far. */
   async received(): Promise<number[]> {
     return Promise.all(
-      this.pcs.map(async (pc) => {
+      this.downs.map(async (pc) => {
         let n = 0;
         (await pc.getStats()).forEach((s: { type: string; kind?: string; packetsReceived?: number }) => {
           if (s.type === 'inbound-rtp') n += s.packetsReceived ?? 0;
@@ -72,6 +74,7 @@ export class RealCalls {
   private async join(socket: Client, callId: CallId): Promise<void> {
     const down = new RTCPeerConnection();
     this.pcs.push(down);
+    this.downs.push(down);
     const answered = within(
       'media:offer',
       new Promise<void>((resolve, reject) =>

@@ -194,7 +194,7 @@ async function serve(ip: string, legs?: CreateLegTransport) {
 async function engineRamp(
   opts: LoadOptions,
   generator: Generator,
-): Promise<{ limit: Step | null; last: Step; stop: string }> {
+): Promise<{ first: Step; limit: Step | null; last: Step; stop: string }> {
   const plain = plainSrtpLegs(generator);
   const server = await serve(SFU_IP, plain.legs);
   const { workers } = server;
@@ -204,6 +204,7 @@ async function engineRamp(
     `engine layer: real server, 1 SFU worker on CPU ${SFU_CPU} (pid ${workers.map((w) => w.pid).join(',')}), generator on CPU ${GENERATOR_CPU}`,
   );
   let limit: Step | null = null;
+  let first: Step | null = null;
   let last: Step | null = null;
   let stop = `--max-calls ${opts.maxCalls} reached`;
   try {
@@ -217,6 +218,7 @@ async function engineRamp(
       const failed = placed.failed.length + calls.dropped;
       printStep(step, failed);
       last = step;
+      first ??= step;
       const why = stopReason({
         calls: step.calls,
         failedCalls: failed,
@@ -229,7 +231,7 @@ async function engineRamp(
       }
       limit = step;
     }
-    if (!last) throw new Error('no step ran');
+    if (!last || !first) throw new Error('no step ran');
     log(`ramp stopped: ${stop}`);
     log(`\nprofile at ${calls.calls} calls (${opts.stepSeconds} s):`);
     const [profile, workerTop] = await Promise.all([
@@ -249,7 +251,7 @@ async function engineRamp(
       log('  SFU worker, hottest symbols (perf):');
       for (const l of workerTop) log(`    ${l}`);
     }
-    return { limit, last, stop };
+    return { first, limit, last, stop };
   } finally {
     await calls.hangUpAll();
     await server.stop();
@@ -348,7 +350,7 @@ async function main(): Promise<void> {
     log(`  memory per call: ${f1(at.memoryPerCallKb)} KB (bare: ${f1(b.memoryPerCallKb)} KB)`);
     if (real)
       log(
-        `  real-path calibration: a WebRTC call costs the worker ${(real.workerPerCall / workerPerCall).toFixed(2)}× an engine-layer call (${real.silent} silent downstreams) → ~${(1 / (real.workerPerCall + at.nodeCores / at.calls)).toFixed(0)} real calls per core`,
+        `  real-path calibration: a WebRTC call costs the worker ${(real.workerPerCall / (engine.first.workerCores / engine.first.calls)).toFixed(2)}× an engine-layer call at ${engine.first.calls} calls (${real.silent} silent downstreams) → ~${(1 / (workerPerCall * (real.workerPerCall / (engine.first.workerCores / engine.first.calls)) + at.nodeCores / at.calls)).toFixed(0)} real calls per core of the serving side`,
       );
   } finally {
     generator.stop();
@@ -356,3 +358,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// libwebrtc's threads outlive their peer connections: the run is over.
+process.exit(0);

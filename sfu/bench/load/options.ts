@@ -7,7 +7,7 @@ export const USAGE = `npm run bench:load -- [--max-calls N] [--step N] [--step-s
   --step          calls added at each step (default 50)
   --step-seconds  length of each step's measuring window (default 20)
   --calibration-calls  real WebRTC calls (ICE/DTLS/SRTP) to calibrate with, 0 for none (default 24)
-  --quick         a short try: --max-calls 150 --step 50 --step-seconds 5 --calibration-calls 10 unless given`;
+  --quick         a short try: --max-calls 100 --step 50 --step-seconds 4 --calibration-calls 6 unless given`;
 
 const count = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -20,7 +20,7 @@ const OptionsSchema = z.object({
 export type LoadOptions = z.infer<typeof OptionsSchema>;
 
 const DEFAULTS = { maxCalls: '2000', step: '50', stepSeconds: '20', calibrationCalls: '24' };
-const QUICK = { maxCalls: '150', step: '50', stepSeconds: '5', calibrationCalls: '10' };
+const QUICK = { maxCalls: '100', step: '50', stepSeconds: '4', calibrationCalls: '6' };
 
 /** The options, or an error whose message says what is wrong (and how to call the bench). */
 export function parseOptions(argv: string[]): LoadOptions {
