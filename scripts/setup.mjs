@@ -17,6 +17,8 @@ const APT_PACKAGES = {
   // The embedded TURN relay, and the NATs of the e2e suite's network topologies.
   coturn: '/usr/bin/turnserver',
   nftables: '/usr/sbin/nft',
+  // `npm run bench:load`'s Opus source (libopus).
+  ffmpeg: '/usr/bin/ffmpeg',
 };
 // mediasoup's worker is built from source against Debian's own libraries (see
 // sfu/mediasoup-worker/build.mjs); these stay installed, the binary links to their libraries.
