@@ -5,8 +5,7 @@
  * SRTP PlainTransport paired with one of the SFU's; what the SFU forwards back lands on producers
  * whose inbound stats give loss and jitter, with no per-packet JavaScript.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import { MEDIA_CODECS } from '../../src/media/media-room.ts';
@@ -31,6 +30,8 @@ export class Generator {
   static async start(opts: { ip: string; cpu: number }): Promise<Generator> {
     const worker = await mediasoup.createWorker({ logLevel: 'warn', disableLiburing: true });
     pin(worker.pid, opts.cpu);
+    // The far end measures the SFU's jitter: it goes before other work on its core.
+    execFileSync('renice', ['-n', '-10', '-p', String(worker.pid)], { stdio: 'ignore' });
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     const input = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: opts.ip },
