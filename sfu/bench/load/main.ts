@@ -48,7 +48,9 @@ interface Step {
   workerCores: number;
   busiestWorker: number;
   nodeCores: number;
-  memoryPerCallKb: number;
+  /** Resident memory the calls added, per call: the SFU worker's, and this Node process's. */
+  workerKbPerCall: number;
+  nodeKbPerCall: number;
   setupP50: number;
   setupP95: number;
 }
@@ -108,8 +110,8 @@ async function measure(
     workerCores: perWorker.reduce((a, b) => a + b, 0),
     busiestWorker: Math.max(0, ...perWorker),
     nodeCores: cores(u0.nodeCpu, u1.nodeCpu, wall),
-    memoryPerCallKb:
-      (u1.workerRss - base.workerRss + (u1.nodeRss - base.nodeRss)) / 1024 / Math.max(1, calls),
+    workerKbPerCall: (u1.workerRss - base.workerRss) / 1024 / Math.max(1, calls),
+    nodeKbPerCall: (u1.nodeRss - base.nodeRss) / 1024 / Math.max(1, calls),
   };
 }
 
@@ -119,7 +121,7 @@ function printStep(s: Step, failed: number): void {
       `${String(s.calls).padStart(6)} calls`,
       `worker ${pct(s.workerCores).padStart(5)} (${((1_000 * s.workerCores) / s.calls).toFixed(2)} m-core/call)`,
       `node ${pct(s.nodeCores).padStart(5)}`,
-      `mem ${f1(s.memoryPerCallKb)} KB/call`,
+      `mem/call worker ${f1(s.workerKbPerCall)} KB + node ${f1(s.nodeKbPerCall)} KB`,
       `loss ${s.media.lossPct.toFixed(3)} %`,
       `jitter p95 ${f1(s.media.jitterP95Ms)} ms`,
       `setup p50/p95 ${s.setupP50.toFixed(0)}/${s.setupP95.toFixed(0)} ms`,
@@ -347,7 +349,9 @@ async function main(): Promise<void> {
     log(
       `  ratio to bare mediasoup: ${(servingPerCall / barePerCall).toFixed(2)}× the CPU per call (SFU worker alone ${(workerPerCall / barePerCall).toFixed(2)}×)`,
     );
-    log(`  memory per call: ${f1(at.memoryPerCallKb)} KB (bare: ${f1(b.memoryPerCallKb)} KB)`);
+    log(
+      `  memory per call: SFU worker ${f1(at.workerKbPerCall)} KB + Node ${f1(at.nodeKbPerCall)} KB (server and the bench's clients); bare worker ${f1(b.workerKbPerCall)} KB`,
+    );
     if (real)
       log(
         `  real-path calibration: a WebRTC call costs the worker ${(real.workerPerCall / (engine.first.workerCores / engine.first.calls)).toFixed(2)}× an engine-layer call at ${engine.first.calls} calls (${real.silent} silent downstreams) → ~${(1 / (workerPerCall * (real.workerPerCall / (engine.first.workerCores / engine.first.calls)) + at.nodeCores / at.calls)).toFixed(0)} real calls per core of the serving side`,
