@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-export const USAGE = `npm run bench:load -- [--max-calls N] [--step N] [--step-seconds S] [--quick]
+export const USAGE = `npm run bench:load -- [--max-calls N] [--step N] [--step-seconds S] [--calibration-calls N] [--quick]
   --max-calls     stop the ramp here if no limit was reached first (default 2000)
   --step          calls added at each step (default 50)
   --step-seconds  length of each step's measuring window (default 20)
