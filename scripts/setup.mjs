@@ -22,6 +22,8 @@ const APT_PACKAGES = {
   postgresql: '/usr/lib/postgresql/15/bin/postgres',
   'redis-server': '/usr/bin/redis-server',
   haproxy: '/usr/sbin/haproxy',
+  // `npm run bench:load`'s Opus source (libopus).
+  ffmpeg: '/usr/bin/ffmpeg',
 };
 // mediasoup's worker is built from source against Debian's own libraries (see
 // sfu/mediasoup-worker/build.mjs); these stay installed, the binary links to their libraries.

@@ -24,6 +24,7 @@ import { ApnsVoipSender } from '../src/push/apns-voip.ts';
 import { Http2Pool } from '../src/push/http2-pool.ts';
 import { FilePushLog } from '../src/push/push-log.ts';
 import { startServer } from '../src/server.ts';
+import { percentile } from './percentile.ts';
 import { ApnsStandIn, createTestProviderKey } from '@softphone/test-support/apns';
 
 const BUNDLE = 'com.example.softphone';
@@ -49,9 +50,6 @@ const num = (name: keyof typeof args): number => {
   return n;
 };
 
-function percentile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-}
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 async function throughput(standIn: ApnsStandIn, key: ReturnType<typeof createTestProviderKey>, dir: string) {

@@ -35,6 +35,32 @@ import {
 
 export type Leg = 'send' | 'recv';
 
+/**
+ * What a room uses of a party's transport. In production a WebRtcTransport (ICE-lite + DTLS,
+ * {@link webRtcLegs}); an interface so the load bench can put an SRTP PlainTransport behind a party
+ * and still run the real call logic (sfu/bench/load/plain-legs.ts).
+ */
+export interface LegTransport extends SdpTransport {
+  readonly id: string;
+  connect(params: { dtlsParameters: ms.DtlsParameters }): Promise<void>;
+  restartIce(): Promise<ms.IceParameters>;
+  produce(options: ms.ProducerOptions): Promise<ms.Producer>;
+  consume(options: ms.ConsumerOptions): Promise<ms.Consumer>;
+  close(): void;
+  on(event: 'dtlsstatechange', listener: (state: ms.DtlsState) => void): unknown;
+}
+
+/** Makes one leg's transport on the call's router. */
+export type CreateLegTransport = (
+  router: ms.Router,
+  listenInfos: ms.TransportListenInfo[],
+  appData: { party: string; leg: Leg },
+) => Promise<LegTransport>;
+
+/** Production's legs: WebRTC transports, UDP preferred. */
+export const webRtcLegs: CreateLegTransport = (router, listenInfos, appData) =>
+  router.createWebRtcTransport({ listenInfos, preferUdp: true, appData });
+
 /** What reaches a subscriber when the partner's audio is ready for it. */
 export type MediaDelivery =
   | { event: 'media:consumer'; payload: { consumer: ConsumerInfo } }
@@ -84,7 +110,7 @@ export class MediaRequestError extends Error {}
 export class StaleSubscription extends Error {}
 
 /** Opus is the only codec; the router's RTP capabilities are derived from this. */
-const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
+export const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
   { kind: 'audio', mimeType: 'audio/opus', clockRate: 48_000, channels: 2 },
 ];
 
@@ -98,10 +124,10 @@ const MEDIA_CODECS: ms.RouterRtpCodecCapability[] = [
 const NATIVE_DOWNSTREAM_MID = '0';
 
 /** Talking: louder than -60 dBov on average over a second (packets without voice read -127). */
-const TALKING = { threshold: -60, interval: 1_000 };
+export const TALKING = { threshold: -60, interval: 1_000 };
 
 class Party {
-  readonly transports: Partial<Record<Leg, ms.WebRtcTransport>> = {};
+  readonly transports: Partial<Record<Leg, LegTransport>> = {};
   /**
    * Each leg's claim, taken before the worker is asked for its transport and held while it exists:
    * a request for a leg that is claimed is refused at once, so parallel requests can't each make a
@@ -156,12 +182,12 @@ const identity = (dtls: ms.DtlsParameters) => JSON.stringify(dtls.fingerprints);
  * the old ones until the first with the new (IceServer::RestartIce, mediasoup 3.19.2
  * worker/src/RTC/IceServer.cpp). What to write in the SDP: the credentials `restartIce()` returned.
  */
-async function restartedIce(transport: ms.WebRtcTransport): Promise<SdpTransport> {
+async function restartedIce(transport: LegTransport): Promise<SdpTransport> {
   const iceParameters = await transport.restartIce();
   return { iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
 }
 
-function transportInfo(t: ms.WebRtcTransport): TransportInfo {
+function transportInfo(t: LegTransport): TransportInfo {
   return {
     id: t.id,
     iceParameters: t.iceParameters,
@@ -180,6 +206,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     private readonly router: ms.Router,
     private readonly levels: ms.AudioLevelObserver,
     private readonly listen: TransportListen,
+    private readonly legs: CreateLegTransport,
     partyNames: string[],
     private readonly log: Logger,
     private readonly onClosed: () => void,
@@ -200,6 +227,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   static async open(
     worker: ms.Worker,
     listen: TransportListen,
+    legs: CreateLegTransport,
     partyNames: string[],
     log: Logger,
     onClosed: () => void,
@@ -207,7 +235,15 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     const router = await worker.createRouter({ mediaCodecs: MEDIA_CODECS });
     try {
       const levels = await router.createAudioLevelObserver({ maxEntries: 8, ...TALKING });
-      return new MediaRoom(router, levels, listen, partyNames, log.child({ router: router.id }), onClosed);
+      return new MediaRoom(
+        router,
+        levels,
+        listen,
+        legs,
+        partyNames,
+        log.child({ router: router.id }),
+        onClosed,
+      );
     } catch (err) {
       router.close();
       throw err;
@@ -523,14 +559,14 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     }
   }
 
-  private ownTransport(party: Party, id: string): ms.WebRtcTransport {
+  private ownTransport(party: Party, id: string): LegTransport {
     const t = Object.values(party.transports).find((x) => x.id === id);
     if (!t) throw new MediaRequestError('not one of your transports');
     return t;
   }
 
   /** Makes the party's transport for `leg`, its one: the leg is claimed before the wait (see `claims`). */
-  private async createTransport(party: Party, leg: Leg): Promise<ms.WebRtcTransport> {
+  private async createTransport(party: Party, leg: Leg): Promise<LegTransport> {
     if (this.closed) throw new Error('room closed');
     if (party.claims.has(leg)) throw new MediaRequestError(`already has a ${leg} transport`);
     const claim = Symbol(leg);
@@ -541,13 +577,9 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       ...(this.listen.announcedAddress ? { announcedAddress: this.listen.announcedAddress } : {}),
       portRange: this.listen.ports,
     });
-    let transport: ms.WebRtcTransport;
+    let transport: LegTransport;
     try {
-      transport = await this.router.createWebRtcTransport({
-        listenInfos: [info('udp'), info('tcp')],
-        preferUdp: true,
-        appData: { party: party.name, leg },
-      });
+      transport = await this.legs(this.router, [info('udp'), info('tcp')], { party: party.name, leg });
     } catch (err) {
       // Not made: the leg is free for a retry.
       if (party.claims.get(leg) === claim) party.claims.delete(leg);
@@ -570,7 +602,7 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
 
   private async produce(
     party: Party,
-    transport: ms.WebRtcTransport,
+    transport: LegTransport,
     rtpParameters: ms.RtpParameters,
   ): Promise<ms.Producer> {
     if (party.producer || party.producing) throw new MediaRequestError('already published');

@@ -9,11 +9,13 @@ import { assertWorkerBinary } from './worker-binary.ts';
 import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import type { Logger } from '../log.ts';
-import { MediaRoom, type TransportListen } from './media-room.ts';
+import { MediaRoom, webRtcLegs, type CreateLegTransport, type TransportListen } from './media-room.ts';
 
 export interface MediaServerOptions {
   workers: number;
   listen: TransportListen;
+  /** How a party's transports are made (default WebRTC); only the load bench sets it. */
+  legs?: CreateLegTransport;
   log: Logger;
 }
 
@@ -106,6 +108,7 @@ export class MediaServer {
       return await MediaRoom.open(
         worker,
         this.opts.listen,
+        this.opts.legs ?? webRtcLegs,
         partyNames,
         log.child({ worker: worker.pid }),
         release,

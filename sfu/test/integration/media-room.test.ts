@@ -9,7 +9,7 @@ import * as mediasoup from 'mediasoup';
 import type { types as ms } from 'mediasoup';
 import sdpTransform from 'sdp-transform';
 import { createLogger } from '../../src/log.ts';
-import { MediaRequestError, MediaRoom, StaleSubscription } from '../../src/media/media-room.ts';
+import { MediaRequestError, MediaRoom, StaleSubscription, webRtcLegs } from '../../src/media/media-room.ts';
 import { iceCheck, sfuIceOf } from '../support/ice-check.ts';
 import { audioOffer } from './harness.ts';
 
@@ -67,7 +67,14 @@ it('a native downstream answered again by the same connection is taken once; one
   worker.observer.on('newrouter', (router) =>
     router.observer.on('newtransport', (transport) => transports.push(transport as ms.WebRtcTransport)),
   );
-  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    webRtcLegs,
+    ['caller', 'callee'],
+    createLogger('silent'),
+    () => {},
+  );
   t.after(() => room.close());
 
   // Publishing is what makes a native party's recv transport: both do, as in a call.
@@ -105,7 +112,14 @@ it('a second subscription for a party, asked for while the first waits, is refus
       transport.observer.on('newconsumer', () => consumers++),
     ),
   );
-  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    webRtcLegs,
+    ['caller', 'callee'],
+    createLogger('silent'),
+    () => {},
+  );
   t.after(() => room.close());
   await room.handle('caller', 'media:publish', { sdp: audioOffer() });
   // Both start before the callee can receive (it publishes after): both would wait, then consume.
@@ -148,7 +162,7 @@ function watchConsumers(worker: ms.Worker): {
 async function watchedRoom(t: TestContext, parties: string[]) {
   const worker = await startWorker(t);
   const consumers = watchConsumers(worker);
-  const room = await MediaRoom.open(worker, LISTEN, parties, createLogger('silent'), () => {});
+  const room = await MediaRoom.open(worker, LISTEN, webRtcLegs, parties, createLogger('silent'), () => {});
   t.after(() => room.close());
   return { room, consumers };
 }
@@ -224,7 +238,14 @@ it('two subscriptions of a party to different publishers while it waits: only th
 /** A room where both native parties published and consume each other, as in an answered call. */
 async function callRoom(t: TestContext) {
   const worker = await startWorker(t);
-  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    webRtcLegs,
+    ['caller', 'callee'],
+    createLogger('silent'),
+    () => {},
+  );
   t.after(() => room.close());
   await room.handle('caller', 'media:publish', { sdp: audioOffer() });
   await room.handle('callee', 'media:publish', { sdp: audioOffer() });
@@ -295,7 +316,14 @@ async function roomWithTransports(t: TestContext) {
   worker.observer.on('newrouter', (router) =>
     router.observer.on('newtransport', (transport) => transports.push(transport as ms.WebRtcTransport)),
   );
-  const room = await MediaRoom.open(worker, LISTEN, ['caller', 'callee'], createLogger('silent'), () => {});
+  const room = await MediaRoom.open(
+    worker,
+    LISTEN,
+    webRtcLegs,
+    ['caller', 'callee'],
+    createLogger('silent'),
+    () => {},
+  );
   t.after(() => room.close());
   const transportOf = (party: string, leg: 'send' | 'recv') => {
     const found = transports.find((x) => x.appData['party'] === party && x.appData['leg'] === leg);
