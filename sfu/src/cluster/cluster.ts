@@ -213,8 +213,19 @@ export class RedisCluster implements Cluster {
   }
 
   async devicesElsewhere(user: UserId): Promise<PlacedDevice[]> {
-    const devices = await this.places.of(user).catch(() => []);
-    return devices.filter((d) => d.node !== this.id && this.live.has(d.node));
+    const devices = (await this.places.of(user).catch(() => [])).filter((d) => d.node !== this.id);
+    // A node that joined (or came back under a new id) since the last beat: ask the registry now
+    // rather than ring none of the devices connected to it.
+    if (devices.some((d) => !this.live.has(d.node)))
+      await this.registry
+        .entries()
+        .then((entries) => this.noteLive(entries, this.now()))
+        .catch(() => undefined);
+    return devices.filter((d) => this.live.has(d.node));
+  }
+
+  private noteLive(entries: NodeEntry[], now: number): void {
+    this.live = new Map(entries.filter((e) => isLive(e, now)).map((e) => [e.id, e]));
   }
 
   request(node: NodeId, request: NodeRequest): Promise<unknown> {
@@ -278,7 +289,7 @@ export class RedisCluster implements Cluster {
     const now = this.now();
     const entries = await this.registry.entries();
     this.noteWait(now);
-    this.live = new Map(entries.filter((e) => isLive(e, now)).map((e) => [e.id, e]));
+    this.noteLive(entries, now);
     // Nobody could beat while Redis was away, or while it made every client wait (a pause, a
     // stall: the connections stay up, the beats queue and land late with old times): entries are
     // judged only once every node has had the time to write again since then.
