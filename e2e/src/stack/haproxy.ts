@@ -39,6 +39,12 @@ export interface Haproxy {
   waitForState(server: string, status: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
   /** Every connection logged so far, oldest first. */
   connections(): LbConnection[];
+  /** The first connection logged from index `after` on that matches (its log line comes a moment after it). */
+  waitForConnection(
+    after: number,
+    match: (c: LbConnection) => boolean,
+    timeoutMs?: number,
+  ): Promise<LbConnection>;
   stop(): Promise<void>;
 }
 
@@ -164,6 +170,16 @@ export async function startHaproxy(o: HaproxyOptions): Promise<Haproxy> {
       }
     },
     connections: () => [...logged],
+    async waitForConnection(after, match, timeoutMs = 5_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const found = logged.slice(after).find(match);
+        if (found) return found;
+        if (Date.now() > until)
+          throw new Error(`haproxy: no matching connection logged within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     stop,
   };
 }

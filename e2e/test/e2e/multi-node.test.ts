@@ -439,11 +439,8 @@ describe('calls across two nodes on Redis and PostgreSQL', { timeout: 900_000, s
       ],
       { stdio: 'pipe' },
     );
-    const fresh = cluster.lb.connections().slice(before);
-    assert.deepEqual(
-      fresh.filter((c) => c.source === src('caller')).map((c) => c.server),
-      ['n2'],
-    );
+    const fresh = await cluster.lb.waitForConnection(before, (c) => c.source === src('caller'));
+    assert.equal(fresh.server, 'n2');
     await assertStillHeard(caller, callee, Date.now(), 'while its home drains');
     await caller.hangup();
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
