@@ -392,8 +392,12 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
     record,
     async stop() {
       clearInterval(sweep);
-      // The adapter stops reading before its Redis connections close.
-      await app.io.close();
+      // The adapter stops reading before its Redis connections close. Open HTTP connections (a
+      // page's keep-alive, through a load balancer's long tunnel) would hold the close for as long
+      // as they live: they are cut, the sockets with them.
+      const closed = app.io.close();
+      app.httpServer.closeAllConnections();
+      await closed;
       await cluster.stop();
       await pusher.settled();
       await pool.close();
