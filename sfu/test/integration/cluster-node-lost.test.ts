@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,24 +14,9 @@ import { startRedis, type RedisInstance } from '@softphone/test-support/engines/
 import { EndReason, type ServerEventPayload } from '../../src/protocol/index.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { connect, connectDevice, next, signUp, type Client } from './harness.ts';
+import { freePort, until } from './cluster-support.ts';
 
 const sfuDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('a call whose home node dies', () => {
   let redis: RedisInstance;

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,25 +13,9 @@ import { startRedis, type RedisInstance } from '@softphone/test-support/engines/
 import { CallState, EndReason, ErrorCode } from '../../src/protocol/index.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { connect, connectDevice, next, type Client } from './harness.ts';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort, roomsOn, until } from './cluster-support.ts';
 
 /** Resolves once `cond` holds, checked as the nodes beat. */
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const roomsOn = (node: TestServer) => node.server.media.workers.reduce((n, w) => n + w.calls, 0);
 
 describe('two nodes on Redis', () => {
   let redis: RedisInstance;
