@@ -115,16 +115,21 @@ async function measure(
   };
 }
 
-function printStep(s: Step, failed: number): void {
+/** `bare`: no server and no call setup in the path, so neither Node's share nor setup times. */
+function printStep(s: Step, failed: number, bare = false): void {
   log(
     [
       `${String(s.calls).padStart(6)} calls`,
       `worker ${pct(s.workerCores).padStart(5)} (${((1_000 * s.workerCores) / s.calls).toFixed(2)} m-core/call)`,
-      `node ${pct(s.nodeCores).padStart(5)}`,
-      `mem/call worker ${f1(s.workerKbPerCall)} KB + node ${f1(s.nodeKbPerCall)} KB`,
+      ...(bare
+        ? [`mem/call worker ${f1(s.workerKbPerCall)} KB`]
+        : [
+            `node ${pct(s.nodeCores).padStart(5)}`,
+            `mem/call worker ${f1(s.workerKbPerCall)} KB + node ${f1(s.nodeKbPerCall)} KB`,
+          ]),
       `loss ${s.media.lossPct.toFixed(3)} %`,
       `jitter p95 ${f1(s.media.jitterP95Ms)} ms`,
-      `setup p50/p95 ${s.setupP50.toFixed(0)}/${s.setupP95.toFixed(0)} ms`,
+      ...(bare ? [] : [`setup p50/p95 ${s.setupP50.toFixed(0)}/${s.setupP95.toFixed(0)} ms`]),
       `source ${s.sourcePps.toFixed(0)} pkt/s`,
       ...(failed ? [`FAILED ${failed}`] : []),
     ].join(' | '),
@@ -330,7 +335,7 @@ async function main(): Promise<void> {
     const at = engine.limit ?? engine.last;
     const b = await bare(at.calls, opts.stepSeconds, generator);
     log(`\nbare mediasoup at ${b.calls} calls:`);
-    printStep(b, 0);
+    printStep(b, 0, true);
     generator.stop();
     const real = opts.calibrationCalls ? await calibration(opts.calibrationCalls, opts.stepSeconds) : null;
     const servingPerCall = (at.workerCores + at.nodeCores) / at.calls;
