@@ -111,7 +111,9 @@ export function judgeDirection(
   endAt: number,
   partner: string | null = null,
 ): DirectionResult {
-  const inCall = windows.filter((w) => w.at > answeredAt && w.at <= endAt);
+  // A window that began before the answer holds audio from before the call was up (a ringing
+  // device's own side, early media): it is not the call's audio, heard or misrouted.
+  const inCall = windows.filter((w) => w.at - w.ms >= answeredAt && w.at <= endAt);
   const bySignature = partner !== null && inCall.some((w) => w.tones);
   const expect = bySignature ? partner : null;
   const heard = (w: AudioWindow) => heardAs(w, expect) === 'heard';

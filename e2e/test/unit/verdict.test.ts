@@ -106,6 +106,11 @@ describe('judgeDirection by signature', () => {
     // The evidence: where the foreign run starts after the measurement's start, how long, whose tones.
     assert.deepEqual(d.misroutedRun, { atMs: 600, ms: 400, shares: { caller: 0.02, callee: 0.91 } });
   });
+  it('does not judge a window that began before the answer (a farm call was called misrouted so)', () => {
+    // Answered at 1050: the first window (1000–1100) straddles it and carries the callee's own side.
+    const d = judgeDirection(windows('EEECCCCCCC'), 1050, 2100, 'caller');
+    assert.deepEqual([d.heard, d.misrouted], [true, false]);
+  });
   it('ignores a foreign blip shorter than a heard run', () => {
     const d = judgeDirection(windows('CCCCEECCCC'), 1000, 3000, 'caller');
     assert.deepEqual([d.heard, d.misrouted, d.misroutedRun], [true, false, null]);
