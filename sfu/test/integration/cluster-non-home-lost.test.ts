@@ -12,8 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import type { Started } from '@softphone/test-support/child';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
 import { CallState, EndReason, type ServerEventPayload } from '../../src/protocol/index.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { freePort, roomsOn, startChildNode, until } from './cluster-support.ts';
+import { type TestServer } from '../support/test-server.ts';
+import { freePort, inProcessNode, roomsOn, startChildNode, until } from './cluster-support.ts';
 import { connect, connectDevice, next, signUp, type Client } from './harness.ts';
 
 describe('a call whose non-home node dies', () => {
@@ -26,12 +26,7 @@ describe('a call whose non-home node dies', () => {
   before(async () => {
     redis = await startRedis({ port: await freePort() });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-cluster-nonhome-'));
-    const node = (id: string, min: number) =>
-      startTestServer({
-        dataDir,
-        mediaPorts: { min, max: min + 99 },
-        cluster: { redisUrl: redis.url, nodeId: id, address: '127.0.0.1' },
-      });
+    const node = (id: string, min: number) => inProcessNode(redis.url, dataDir, id, min);
     home = await node('node-a', 42500);
     other = await node('node-c', 42600);
     lost = await startChildNode({ id: 'node-b', redisUrl: redis.url, dataDir, rtcPorts: '42700-42799' });

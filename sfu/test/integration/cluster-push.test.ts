@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
 import { WebPushServiceStandIn } from '@softphone/test-support/web-push';
 import { EndReason, WebPushMessageSchema } from '../../src/protocol/index.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { freePort, until } from './cluster-support.ts';
+import { type TestServer } from '../support/test-server.ts';
+import { freePort, inProcessNode, until } from './cluster-support.ts';
 import { connect, gone, next, type Client } from './harness.ts';
 
 const REPORT_TIMEOUT_MS = 1_500;
@@ -28,10 +28,7 @@ describe('a push wake across two nodes', () => {
     service = await WebPushServiceStandIn.start();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-cluster-push-'));
     const node = (id: string, min: number) =>
-      startTestServer({
-        dataDir,
-        mediaPorts: { min, max: min + 99 },
-        cluster: { redisUrl: redis.url, nodeId: id, address: '127.0.0.1' },
+      inProcessNode(redis.url, dataDir, id, min, {
         push: { reportTimeoutMs: REPORT_TIMEOUT_MS, webPushTestOrigins: [service.origin] },
       });
     a = await node('node-a', 43200);

@@ -12,8 +12,8 @@ import { Redis } from 'ioredis';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
 import { CallState, EndReason, type CallId, type ServerEventPayload } from '../../src/protocol/index.ts';
 import { STALE_MS } from '../../src/cluster/node-registry.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { freePort, roomsOn, until } from './cluster-support.ts';
+import { type TestServer } from '../support/test-server.ts';
+import { freePort, inProcessNode, roomsOn, until } from './cluster-support.ts';
 import { connect, connectDevice, next, signUp, type Client } from './harness.ts';
 
 describe('a Redis outage under a cross-node call', () => {
@@ -29,12 +29,7 @@ describe('a Redis outage under a cross-node call', () => {
   before(async () => {
     redis = await startRedis({ port: await freePort() });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-cluster-outage-'));
-    const node = (id: string, min: number) =>
-      startTestServer({
-        dataDir,
-        mediaPorts: { min, max: min + 99 },
-        cluster: { redisUrl: redis.url, nodeId: id, address: '127.0.0.1' },
-      });
+    const node = (id: string, min: number) => inProcessNode(redis.url, dataDir, id, min);
     a = await node('node-a', 42800);
     b = await node('node-b', 42900);
     await until(() => [a, b].every((n) => n.server.cluster.liveNodes().length === 2), 'both see both live');

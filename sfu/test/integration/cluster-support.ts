@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startChild, type Started } from '@softphone/test-support/child';
-import type { TestServer } from '../support/test-server.ts';
+import { startTestServer, type TestServer, type TestServerOptions } from '../support/test-server.ts';
 
 const sfuDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -33,6 +33,22 @@ export async function until(
 
 /** Calls whose router is on this node. */
 export const roomsOn = (node: TestServer) => node.server.media.workers.reduce((n, w) => n + w.calls, 0);
+
+/** A node in this process on Redis, sharing `dataDir` (the store) with the others, its media on ports `min`…`min + 99`. */
+export function inProcessNode(
+  redisUrl: string,
+  dataDir: string,
+  id: string,
+  min: number,
+  extra: Partial<TestServerOptions> = {},
+): Promise<TestServer> {
+  return startTestServer({
+    dataDir,
+    mediaPorts: { min, max: min + 99 },
+    cluster: { redisUrl, nodeId: id, address: '127.0.0.1' },
+    ...extra,
+  });
+}
 
 /** A node as `npm start` runs it, with REDIS_URL and NODE_ID; `url` is where it listens. */
 export async function startChildNode(o: {

@@ -11,9 +11,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startRedis, type RedisInstance } from '@softphone/test-support/engines/redis';
 import { CallState, EndReason, ErrorCode } from '../../src/protocol/index.ts';
-import { startTestServer, type TestServer } from '../support/test-server.ts';
+import { type TestServer } from '../support/test-server.ts';
 import { connect, connectDevice, next, type Client } from './harness.ts';
-import { freePort, roomsOn, until } from './cluster-support.ts';
+import { freePort, inProcessNode, roomsOn, until } from './cluster-support.ts';
 
 /** Resolves once `cond` holds, checked as the nodes beat. */
 
@@ -27,12 +27,7 @@ describe('two nodes on Redis', () => {
     redis = await startRedis({ port: await freePort() });
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sfu-cluster-'));
     const node = (id: string, min: number) =>
-      startTestServer({
-        dataDir,
-        mediaPorts: { min, max: min + 99 },
-        cluster: { redisUrl: redis.url, nodeId: id, address: '127.0.0.1' },
-        drainDeadlineMs: 1_000,
-      });
+      inProcessNode(redis.url, dataDir, id, min, { drainDeadlineMs: 1_000 });
     a = await node('node-a', 42000);
     b = await node('node-b', 42100);
     await until(
