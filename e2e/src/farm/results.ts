@@ -45,4 +45,3 @@ export function readFarmResults(file: string): FarmResults {
   }
   return parseFarmResults(text, file);
 }
-
