@@ -17,7 +17,7 @@ import { ratesClaim, renderFarmReport } from '../farm/report-html.ts';
 import { devicesSaid, outcomeOf, readFarmResults, type FarmCall } from '../farm/results.ts';
 import { runFarm, type Engine } from '../farm/run-farm.ts';
 import { SCENARIOS, ScenarioListError, selectScenarios } from '../farm/scenarios.ts';
-import { rateStats } from '../farm/stats.ts';
+import { rateStats } from '@softphone/sfu/quality/stats.ts';
 
 const USAGE = `Usage: npm run farm -- --device NAME --scenarios LIST|all|list --calls N
        [--faults random|none|all|LIST] [--seed S] [--engine native|page|both] [--out DIR] [--minutes M]

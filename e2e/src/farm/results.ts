@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { CallOutcome } from './stats.ts';
+import type { CallOutcome } from '@softphone/sfu/quality/stats.ts';
 
 export const FARM_SCHEMA = 'softphone-farm/1';
 

@@ -18,7 +18,7 @@ import { LOG_WINDOW, type Iphone } from './iphone.ts';
 import { FARM_SCHEMA, FarmResultsWriter, SIMULATED_DEVICE, type FarmCall } from './results.ts';
 import type { Scenario } from './scenarios.ts';
 import { SimulatedIphone } from './simulated-iphone.ts';
-import { wilson } from './stats.ts';
+import { wilson } from '@softphone/sfu/quality/stats.ts';
 
 export type Engine = FarmCall['engine'];
 

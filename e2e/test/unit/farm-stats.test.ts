@@ -8,8 +8,8 @@ import {
   rateStats,
   wilson,
   zeroFailureUpperBound,
-} from '../../src/farm/stats.ts';
-import type { CallOutcome } from '../../src/farm/stats.ts';
+} from '@softphone/sfu/quality/stats.ts';
+import type { CallOutcome } from '@softphone/sfu/quality/stats.ts';
 
 const near = (actual: number, expected: number, digits = 4): void =>
   assert.ok(Math.abs(actual - expected) < 10 ** -digits, `${actual} ≠ ${expected}`);
