@@ -7,7 +7,13 @@
 import { percentile } from '../rig/percentile.ts';
 import { devicesSaid, outcomeOf } from './results.ts';
 import type { FarmCall, FarmResults } from './results.ts';
-import { callsNeeded, compareEngines, matrix, rateStats, zeroFailureUpperBound } from '@softphone/sfu/quality/stats.ts';
+import {
+  callsNeeded,
+  compareEngines,
+  matrix,
+  rateStats,
+  zeroFailureUpperBound,
+} from '@softphone/sfu/quality/stats.ts';
 import type { CellStats, Interval, RateStats } from '@softphone/sfu/quality/stats.ts';
 
 /** Why the silent direction was silent: no packets, no playout, or digital silence. */
