@@ -13,7 +13,7 @@ import type { CallService } from './call/call-service.ts';
 import { CallRouter } from './cluster/call-router.ts';
 import type { Cluster } from './cluster/cluster.ts';
 import type { Drain } from './cluster/drain.ts';
-import { createApi } from './http/api.ts';
+import { createApi, type QualityApiDeps } from './http/api.ts';
 import { hostAllowed, hostOnly, type HostPolicy } from './http/host-policy.ts';
 import { checkOrigin } from './http/origin-policy.ts';
 import type { RequestView } from './http/proxy-trust.ts';
@@ -57,6 +57,8 @@ export interface AppComponents {
   /** The other nodes (a {@link LocalCluster} when there are none). */
   cluster: Cluster;
   drain: Drain;
+  /** The call-quality records and who may read their rates. */
+  quality: QualityApiDeps;
   /** socket.io's adapter across nodes (default: in memory, this node only). */
   adapter?: ServerOptions['adapter'] | undefined;
 }
@@ -97,7 +99,7 @@ export function createApplication(c: AppComponents): Application {
         res.writeHead(503, { 'content-type': 'text/plain' });
         res.end('The web app is not built: run `npm run build`.\n');
       };
-  const api = createApi(c.accounts, c.calls, c.view, c.log.child({ module: 'api' }));
+  const api = createApi(c.accounts, c.calls, c.quality, c.view, c.log.child({ module: 'api' }));
   const log = c.log.child({ module: 'signalling' });
   const httpLog = c.log.child({ module: 'http' });
   const handle: http.RequestListener = (req, res) => {

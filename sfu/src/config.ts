@@ -78,6 +78,11 @@ const EnvSchema = z.object({
    */
   PRESENCE_DIRECTORY: z.enum(['on', 'off']).default('off'),
   /**
+   * Usernames (comma-separated, any case) who may read the field's call-quality rates
+   * (`/api/quality`, the `/quality` page). Empty: nobody; any other signed-in account gets 403.
+   */
+  QUALITY_OPERATORS: z.string().default(''),
+  /**
    * Host names (comma-separated) the server answers to besides `localhost`, `*.localhost` and IP
    * literals: on loopback nothing else (DNS rebinding); beyond loopback, empty answers to any name.
    */

@@ -36,6 +36,7 @@ import { SqlContactsRepo } from './store/contacts.repo.ts';
 import { openStore, type Db, type Store } from './store/db.ts';
 import { SqlDevicesRepo } from './store/devices.repo.ts';
 import { SqlPushRepo } from './store/push.repo.ts';
+import { SqlQualityRepo } from './store/quality.repo.ts';
 import { SqlSessionsRepo } from './store/sessions.repo.ts';
 import { SqlUsersRepo } from './store/users.repo.ts';
 
@@ -84,6 +85,8 @@ export interface ServerOptions {
   turn?: TurnOptions;
   /** Everyone is told everyone's presence, not only their contacts' (default off: `PRESENCE_DIRECTORY`). */
   presenceDirectory?: boolean;
+  /** Usernames who may read the call-quality rates (`QUALITY_OPERATORS`; default nobody). */
+  qualityOperators?: string[];
   /** Several nodes sharing Redis (`REDIS_URL`); without it, one node. */
   cluster?: ClusterOptions;
   /** How long a SIGTERM drain lets calls go on before ending them (default 60 s). */
@@ -331,6 +334,7 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
     hosts: o.hosts ?? { names: [], anyName: false },
     ice,
     relay,
+    quality: { repo: new SqlQualityRepo(db), operators: o.qualityOperators ?? [] },
   });
   // A session's expiry is checked at each connection and request; this ends the connections it
   // outlived, within a sweep of its expiry, and keeps the table from growing forever.

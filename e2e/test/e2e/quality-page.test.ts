@@ -14,10 +14,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import {
   QualityReportSchema,
-  RecentOneWaySchema,
+  RecentOneWayReplySchema,
   type QualityReport,
   type QualityRow,
-  type RecentOneWay,
+  type RecentOneWayReply,
 } from '@softphone/sfu/protocol';
 import { newcombeDifference, wilson, zeroFailureUpperBound } from '@softphone/sfu/quality/stats';
 import type CDP from 'chrome-remote-interface';
@@ -67,7 +67,7 @@ const ROWS: Record<string, QualityRow[]> = {
 
 function report(by: string, compare: string | null): QualityReport {
   const rows = ROWS[by] ?? [];
-  const base = { by: by as QualityReport['by'], rows };
+  const base = { by: by as QualityReport['by'], since: Date.UTC(2026, 11, 1), rows };
   if (!compare) return QualityReportSchema.parse(base);
   const [a, b] = compare.split(',');
   const ra = rows.find((r) => r.key === a);
@@ -114,7 +114,7 @@ const browserParty = {
   watchdog: null,
   pageFrozen: false,
 } as const;
-const RECENT: RecentOneWay = RecentOneWaySchema.parse({
+const RECENT: RecentOneWayReply = RecentOneWayReplySchema.parse({
   calls: [
     {
       callId: 'c-2f9a',

@@ -13,15 +13,21 @@ import type { CallService } from '../call/call-service.ts';
 import type { Logger } from '../log.ts';
 import { checkOrigin } from './origin-policy.ts';
 import type { RequestView } from './proxy-trust.ts';
+import { qualityReport, recentOneWay } from '../quality/report.ts';
+import type { QualityRepo } from '../store/quality.repo.ts';
 import {
   CallShownRequestSchema,
   ChangePasswordRequestSchema,
   ErrorCode,
   SESSION_COOKIE,
   SignInRequestSchema,
+  QualityQuerySchema,
   SignUpRequestSchema,
+  type Account,
   type AccountReply,
   type ErrorReply,
+  type QualityReport,
+  type RecentOneWayReply,
 } from '../protocol/index.ts';
 
 const MAX_BODY = 16 * 1024;
@@ -45,7 +51,17 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.Unauthenticated]: 401,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.ForbiddenOrigin]: 403,
+  [ErrorCode.NotOperator]: 403,
 };
+
+export interface QualityApiDeps {
+  repo: QualityRepo;
+  /** Usernames who may read the rates (compared as usernames are: ASCII case folded). */
+  operators: string[];
+}
+
+/** How many one-way calls `GET /api/quality/recent-one-way` lists. */
+const RECENT_ONE_WAY = 50;
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -61,6 +77,24 @@ function sessionCookie(secure: boolean, token: string, maxAgeMs: number): string
     path: '/',
     maxAge: Math.floor(maxAgeMs / 1000),
   });
+}
+
+function readQuery<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>): T {
+  const params = new URL(req.url ?? '', 'http://query').searchParams;
+  return checked(Object.fromEntries(params), schema);
+}
+
+function checked<T>(body: unknown, schema: z.ZodMiniType<T>): T {
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new HttpError(
+      400,
+      ErrorCode.InvalidPayload,
+      first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'invalid',
+    );
+  }
+  return parsed.data;
 }
 
 async function readJson<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>): Promise<T> {
@@ -80,29 +114,40 @@ async function readJson<T>(req: http.IncomingMessage, schema: z.ZodMiniType<T>):
   } catch {
     throw new HttpError(400, ErrorCode.InvalidPayload, 'malformed JSON');
   }
-  const parsed = schema.safeParse(body);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw new HttpError(
-      400,
-      ErrorCode.InvalidPayload,
-      first ? `${first.path.join('.') || 'body'}: ${first.message}` : 'invalid',
-    );
-  }
-  return parsed.data;
+  return checked(body, schema);
 }
 
 function reply(
   res: http.ServerResponse,
   status: number,
-  body: AccountReply | ErrorReply | Record<string, never>,
+  body: AccountReply | ErrorReply | QualityReport | RecentOneWayReply | Record<string, never>,
   headers: Record<string, string> = {},
 ): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
   res.end(JSON.stringify(body));
 }
 
-export function createApi(accounts: AccountService, calls: CallService, view: RequestView, log: Logger) {
+export function createApi(
+  accounts: AccountService,
+  calls: CallService,
+  quality: QualityApiDeps,
+  view: RequestView,
+  log: Logger,
+) {
+  const foldCase = (username: string) => username.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const operators = new Set(quality.operators.map(foldCase));
+  /** The signed-in operator, or 401 signed out / 403 anyone else. */
+  const operator = async (req: http.IncomingMessage): Promise<Account> => {
+    const account = await accounts.accountForToken(sessionTokenOf(req));
+    if (!account) throw new HttpError(401, ErrorCode.Unauthenticated, 'not signed in');
+    if (!operators.has(foldCase(account.username)))
+      throw new HttpError(
+        403,
+        ErrorCode.NotOperator,
+        'the quality rates are for operators (QUALITY_OPERATORS)',
+      );
+    return account;
+  };
   const sessionCookieFor = (req: http.IncomingMessage, token: string, maxAgeMs: number) =>
     sessionCookie(view.protocol(req) === 'https', token, maxAgeMs);
   const routes: Record<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>> = {
@@ -149,6 +194,15 @@ export function createApi(accounts: AccountService, calls: CallService, view: Re
         throw err;
       }
       reply(res, 200, {});
+    },
+    'GET /api/quality': async (req, res) => {
+      await operator(req);
+      const query = readQuery(req, QualityQuerySchema);
+      reply(res, 200, await qualityReport(quality.repo, query, Date.now()));
+    },
+    'GET /api/quality/recent-one-way': async (req, res) => {
+      await operator(req);
+      reply(res, 200, { calls: await recentOneWay(quality.repo, RECENT_ONE_WAY) });
     },
     'GET /api/me': async (req, res) => {
       const account = await accounts.accountForToken(sessionTokenOf(req));

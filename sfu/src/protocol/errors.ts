@@ -31,6 +31,8 @@ export enum ErrorCode {
   BadCredentials = 'bad-credentials',
   /** A state-changing request or a connection from a page of another origin. */
   ForbiddenOrigin = 'forbidden-origin',
+  /** A signed-in account that is not one of the operators (`QUALITY_OPERATORS`) asked for the quality rates. */
+  NotOperator = 'not-operator',
   /**
    * The VoIP token or Web Push subscription is registered to another account's device: it stays
    * there until that device signs out or the push service retires it.

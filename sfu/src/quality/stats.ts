@@ -4,6 +4,8 @@
  * scenario × iOS version × engine, with confidence intervals that behave at 0 failures and small n (where the textbook
  * p̂ ± 1.96·√(p̂(1−p̂)/n) collapses to [0, 0]), the native-vs-page difference, and how many calls a claim
  * needs. Formulas as collected in shared/docs/device-farm-notes.md ("Rates of a rare failure").
+ * One implementation for the lab and the field (issue 21): the device farm's report and the server's
+ * quality API (`/api/quality`, `npm run quality`) both take their intervals from here.
  */
 
 /** z for a two-sided 95 % interval. */

@@ -43,11 +43,39 @@ export interface CallsTable {
   home_node: Generated<string>;
 }
 
-export interface CallQualityTable {
+/** What each party's page reported of its receiving side (`QualitySummary` as JSON). */
+export interface CallQualitySummariesTable {
   call_id: string;
   user_id: string;
   summary: string;
 }
+
+type Party = 'caller' | 'callee';
+type Direction = 'c2e' | 'e2c';
+
+/** One party's side of a quality record (migration 015: column names `caller_…` / `callee_…`). */
+type QualityParty<P extends Party> = {
+  [K in `${P}_platform` | `${P}_os` | `${P}_os_version` | `${P}_app_version` | `${P}_engine`]: string;
+} & { [K in `${P}_model` | `${P}_path` | `${P}_watchdog`]: string | null } & {
+  [K in `${P}_did_activate_ms`]: number | null;
+} & { [K in `${P}_activation_failed` | `${P}_page_frozen`]: Generated<number> };
+
+/** One direction of a quality record: `c2e` caller → callee, `e2c` callee → caller. */
+type QualityDirection<D extends Direction> = { [K in `${D}_first_rtp_ms`]: number | null } & {
+  [K in `${D}_packets` | `${D}_stalls` | `${D}_heard`]: number;
+};
+
+/** One record per ended call (issue 21), names of people left out. */
+export type CallQualityTable = {
+  call_id: string;
+  ended_at: number;
+  outcome: string;
+  end_reason: string;
+  verdict: string;
+} & QualityParty<'caller'> &
+  QualityParty<'callee'> &
+  QualityDirection<'c2e'> &
+  QualityDirection<'e2c'>;
 
 export interface VoipRegistrationsTable {
   device_id: string;
@@ -108,6 +136,7 @@ export interface Tables {
   sessions: SessionsTable;
   devices: DevicesTable;
   calls: CallsTable;
+  call_quality_summaries: CallQualitySummariesTable;
   call_quality: CallQualityTable;
   voip_registrations: VoipRegistrationsTable;
   web_push_subscriptions: WebPushSubscriptionsTable;

@@ -28,6 +28,8 @@ export interface TestServerOptions {
   turn?: TurnOptions;
   /** Everyone sees everyone's presence (the deployment setting `PRESENCE_DIRECTORY=on`). */
   presenceDirectory?: boolean;
+  /** Usernames who may read the call-quality rates (`QUALITY_OPERATORS`). */
+  qualityOperators?: string[];
   sessionSweepMs?: number;
   inviteLimits?: InviteLimitOptions;
   /** The clock sessions expire by. */
@@ -75,6 +77,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     ...(opts.push ? { push: opts.push } : {}),
     ...(opts.turn ? { turn: opts.turn } : {}),
     ...(opts.presenceDirectory ? { presenceDirectory: true } : {}),
+    ...(opts.qualityOperators ? { qualityOperators: opts.qualityOperators } : {}),
     ...(opts.sessionSweepMs ? { sessionSweepMs: opts.sessionSweepMs } : {}),
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.cluster ? { cluster: opts.cluster } : {}),

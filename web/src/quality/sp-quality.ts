@@ -1,12 +1,12 @@
 import { LitElement, html, nothing, type TemplateResult } from 'lit';
 import {
   QualityReportSchema,
-  RecentOneWaySchema,
+  RecentOneWayReplySchema,
   type QualityDimension,
   type QualityParty,
   type QualityReport,
   type QualityRow,
-  type RecentOneWayCall,
+  type OneWayCall,
 } from '@softphone/sfu/protocol';
 import type { z } from 'zod/mini';
 import { farmSummary, type FarmSummary } from './farm.ts';
@@ -52,7 +52,7 @@ export class SpQuality extends LitElement {
 
   declare since: string;
   declare reports: Partial<Record<QualityDimension, QualityReport>>;
-  declare recent: RecentOneWayCall[] | null;
+  declare recent: OneWayCall[] | null;
   declare error: string | null;
   declare charts: Charts | null;
   declare farm: FarmSummary | null;
@@ -92,7 +92,7 @@ export class SpQuality extends LitElement {
         report('ios-version'),
         report('app-version'),
         report('day'),
-        getJson('/api/quality/recent-one-way', RecentOneWaySchema),
+        getJson('/api/quality/recent-one-way', RecentOneWayReplySchema),
       ]);
       this.reports = { 'ios-version': ios, 'app-version': app, day };
       this.recent = recent.calls;
@@ -259,7 +259,7 @@ export class SpQuality extends LitElement {
   private recentView(): TemplateResult {
     const calls = this.recent;
     if (!calls) return html``;
-    const dir = (d: RecentOneWayCall['c2e']): string =>
+    const dir = (d: OneWayCall['c2e']): string =>
       `${d.heard ? 'heard' : 'silent'} · ${d.packets} packets · first RTP ${d.firstRtpMs === null ? 'never' : `${d.firstRtpMs} ms`} · ${d.stalls} stalls`;
     return html`<section aria-labelledby="h-recent">
       <h2 id="h-recent">Recent one-way calls</h2>
