@@ -10,3 +10,4 @@ export * from './rest.ts';
 export * from './signalling.ts';
 export * from './voip-push.ts';
 export * from './cluster.ts';
+export * from './quality.ts';

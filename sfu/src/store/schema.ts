@@ -43,11 +43,51 @@ export interface CallsTable {
   home_node: Generated<string>;
 }
 
-export interface CallQualityTable {
+/** What each party's page reported of its side when the call ended (001, renamed by 015). */
+export interface CallPartySummariesTable {
   call_id: string;
   user_id: string;
   summary: string;
 }
+
+/** Per party of {@link CallQualityTable}. */
+interface PartyColumns {
+  platform: string | null;
+  os: string | null;
+  os_version: string | null;
+  model: string | null;
+  app_version: string | null;
+  engine: string | null;
+  path: string | null;
+  did_activate_ms: number | null;
+  /** 0/1 (SQLite has no boolean). */
+  activation_failed: number;
+  watchdog: string | null;
+  page_frozen: number;
+}
+
+/** `T`'s columns named `<p>_<column>`. */
+type Prefixed<P extends string, T> = { [K in keyof T & string as `${P}_${K}`]: T[K] };
+
+interface DirectionColumns {
+  first_rtp_ms: number | null;
+  packets: number;
+  stalls: number;
+  /** 0/1. */
+  heard: number;
+}
+
+/** The quality record of an ended call (issue 21, migration 015): nobody's name in it. */
+export type CallQualityTable = {
+  call_id: string;
+  ended_at: number;
+  outcome: string;
+  end_reason: string;
+  verdict: string;
+} & Prefixed<'caller', PartyColumns> &
+  Prefixed<'callee', PartyColumns> &
+  Prefixed<'c2e', DirectionColumns> &
+  Prefixed<'e2c', DirectionColumns>;
 
 export interface VoipRegistrationsTable {
   device_id: string;
@@ -108,6 +148,7 @@ export interface Tables {
   sessions: SessionsTable;
   devices: DevicesTable;
   calls: CallsTable;
+  call_party_summaries: CallPartySummariesTable;
   call_quality: CallQualityTable;
   voip_registrations: VoipRegistrationsTable;
   web_push_subscriptions: WebPushSubscriptionsTable;
