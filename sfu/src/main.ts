@@ -249,6 +249,7 @@ async function main(): Promise<void> {
       requestsPerDevicePerMinute: config.MEDIA_REQUESTS_PER_DEVICE_PER_MINUTE,
     },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
+    qualityRetentionDays: config.QUALITY_RETENTION_DAYS,
     ...(config.REDIS_URL
       ? {
           cluster: {

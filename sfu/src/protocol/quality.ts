@@ -4,7 +4,7 @@
  * and level signal when the call ends. Kept per call in `call_quality`, without anybody's name.
  */
 import { z } from 'zod/mini';
-import { CallIdSchema } from './call.ts';
+import { CallIdSchema, EndReason } from './call.ts';
 import type { MediaPath } from './history.ts';
 
 export const PlatformSchema = z.enum(['browser', 'ios-shell']);
@@ -94,6 +94,25 @@ export function verdictOf(answered: boolean, c2e: { heard: boolean }, e2c: { hea
   if (e2c.heard) return 'one-way-c2e-silent';
   return 'no-audio';
 }
+
+/**
+ * How a call ended for the record: answered; or, unanswered, failed when the system ended it (the
+ * media, the answer step, a server or a connection gave out), else missed (nobody took it, or the
+ * callee turned it down or was busy: people, not faults).
+ */
+export function outcomeOf(answered: boolean, reason: EndReason): Outcome {
+  if (answered) return 'answered';
+  return FAILED_END_REASONS.has(reason) ? 'failed' : 'missed';
+}
+
+const FAILED_END_REASONS: ReadonlySet<EndReason> = new Set([
+  EndReason.Disconnected,
+  EndReason.MediaServerRestarted,
+  EndReason.MediaFailed,
+  EndReason.MediaLost,
+  EndReason.AnswerFailed,
+  EndReason.ServerLost,
+]);
 
 /** The record's path from a selected candidate pair: the local side's type, a relay's by its protocol. */
 export function pathKind(path: MediaPath): PathKind {

@@ -178,7 +178,9 @@ export class SqlCallsRepo implements CallsRepo {
       .innerJoin('users as p', (j) =>
         j.on(sql<boolean>`p.id = CASE WHEN c.caller_id = ${userId} THEN c.callee_id ELSE c.caller_id END`),
       )
-      .leftJoin('call_party_summaries as q', (j) => j.onRef('q.call_id', '=', 'c.id').on('q.user_id', '=', userId))
+      .leftJoin('call_party_summaries as q', (j) =>
+        j.onRef('q.call_id', '=', 'c.id').on('q.user_id', '=', userId),
+      )
       .select([
         'c.id',
         'c.callee_id as calleeId',

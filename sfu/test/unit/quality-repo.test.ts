@@ -96,11 +96,10 @@ for (const engine of ENGINES) {
         const repo = new SqlQualityRepo((await stores.open(engine)).db);
         const r = record('c1', 1);
         await assert.rejects(repo.save({ ...r, verdict: 'half-way' as 'two-way' }));
+        const report = r.caller.report;
+        assert.ok(report);
         await assert.rejects(
-          repo.save({
-            ...r,
-            caller: { ...r.caller, report: { ...r.caller.report!, path: 'relay' as 'host' } },
-          }),
+          repo.save({ ...r, caller: { ...r.caller, report: { ...report, path: 'relay' as 'host' } } }),
         );
         assert.equal(await repo.byCall('c1'), undefined);
       });
