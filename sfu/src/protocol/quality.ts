@@ -17,12 +17,17 @@ export type PathKind = z.infer<typeof PathKindSchema>;
 /** Free text from a device, bounded and printable: a version, a model identifier, an OS name. */
 const label = (max: number) => z.string().check(z.minLength(1), z.maxLength(max), z.regex(/^[\x20-\x7e]+$/));
 
+export const WatchdogVerdictSchema = z.enum(['activated', 'fired', 'late']);
+
 export const DeviceReportSchema = z.strictObject({
   platform: PlatformSchema,
   /** `iOS`, or the browser's OS as the page sees it (`macOS`, `Android`, …). */
   os: label(40),
   osVersion: label(40),
-  /** The hardware model (`iPhone15,2`); null where the platform does not say (a browser). */
+  /**
+   * The hardware model (`iPhone15,2`). A browser names no hardware: the page puts the browser and
+   * its version here (`Chrome 131.0.6778.85`, web/src/app/device-description.ts); null if unknown.
+   */
   model: z.nullable(label(60)),
   /** The app's version and build (`1.4.0 (212)`), or the page's build version. */
   appVersion: label(60),
@@ -34,8 +39,11 @@ export const DeviceReportSchema = z.strictObject({
    * Absent from a browser.
    */
   didActivateMs: z.optional(z.nullable(z.int().check(z.gte(0), z.lte(3_600_000)))),
-  /** iPhone: the activation watchdog's verdict (`CallDeadline.swift`), when it has one. */
-  watchdog: z.optional(z.nullable(z.string().check(z.regex(/^[a-z0-9-]{1,40}$/)))),
+  /**
+   * iPhone: the activation watchdog's verdict after the answer (`CallQuality.swift`): didActivate
+   * came in time, never came in time, or came after the watchdog fired; null before either.
+   */
+  watchdog: z.optional(z.nullable(WatchdogVerdictSchema)),
   /** The page was frozen by the system during the call (a shell's web view, a background tab). */
   pageFrozen: z.optional(z.boolean()),
 });
