@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
@@ -108,6 +109,23 @@ function qualityPage(): Plugin {
 }
 
 /**
+ * The page's build version, as calls' device reports name it (issue 21): `APP_BUILD` when the
+ * release sets one, else the commit it was built from, else `dev` (a build outside a checkout).
+ */
+function appBuild(): string {
+  if (process.env['APP_BUILD']) return process.env['APP_BUILD'];
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    return `web ${commit}`;
+  } catch {
+    return 'web dev';
+  }
+}
+
+/**
  * `vite build` is the product (`dist/`, what `npm start` serves). `vite build --mode qa` adds the
  * QA pages into `dist-qa/`, which the e2e suite and the rig serve: the shell simulator plays an
  * iPhone there, and has no place in what users download.
@@ -115,6 +133,7 @@ function qualityPage(): Plugin {
 export default defineConfig(({ mode }) => {
   const qa = mode === 'qa';
   return {
+    define: { __APP_BUILD__: JSON.stringify(appBuild()) },
     build: {
       target: 'es2022',
       sourcemap: true,

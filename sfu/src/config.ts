@@ -77,6 +77,8 @@ const EnvSchema = z.object({
    * server anyone can sign up on must not hand every new account a list of its users (review M7).
    */
   PRESENCE_DIRECTORY: z.enum(['on', 'off']).default('off'),
+  /** Days a call's quality record is kept (issue 21): older ones are pruned at start and daily. */
+  QUALITY_RETENTION_DAYS: z.coerce.number().int().positive().default(90),
   /**
    * Usernames (comma-separated, any case) who may read the field's call-quality rates
    * (`/api/quality`, the `/quality` page). Empty: nobody; any other signed-in account gets 403.

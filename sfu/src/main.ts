@@ -250,6 +250,7 @@ async function main(): Promise<void> {
     },
     presenceDirectory: config.PRESENCE_DIRECTORY === 'on',
     qualityOperators: commaList(config.QUALITY_OPERATORS),
+    qualityRetentionDays: config.QUALITY_RETENTION_DAYS,
     ...(config.REDIS_URL
       ? {
           cluster: {

@@ -31,6 +31,7 @@ import { FilePushLog } from './push/push-log.ts';
 import { PushEndpointPolicy, type PushEndpointMode, type Resolve } from './push/push-endpoints.ts';
 import { loadVapidKeys, WebPushSender, type VapidKeys } from './push/web-push-sender.ts';
 import { CallRecord } from './call/call-record.ts';
+import { SqlQualityRepo, type QualityRepo } from './store/quality.repo.ts';
 import { SqlCallsRepo, type CallsRepo } from './store/calls.repo.ts';
 import { SqlContactsRepo } from './store/contacts.repo.ts';
 import { openStore, type Db, type Store } from './store/db.ts';
@@ -46,6 +47,8 @@ import { SqlUsersRepo } from './store/users.repo.ts';
  * older rows this id too).
  */
 export const SINGLE_NODE_ID = 'local';
+
+const DAY_MS = 86_400_000;
 
 export interface ServerOptions {
   dataDir: string;
@@ -77,6 +80,8 @@ export interface ServerOptions {
   inviteLimits?: InviteLimitOptions;
   /** How often expired sessions are deleted and their live connections closed (default 60 s). */
   sessionSweepMs?: number;
+  /** Days a call's quality record is kept (`QUALITY_RETENTION_DAYS`, default 90). */
+  qualityRetentionDays?: number;
   /** The clock sessions expire by (default `Date.now`; tests move it). */
   now?: () => number;
   /** Media requests per connection and per device (default DEFAULT_MEDIA_LIMITS). */
@@ -168,6 +173,8 @@ export interface Server extends Application {
   /** Drains (SIGTERM): no new calls, /healthz 503; resolves once no call is left (ended at the deadline). */
   drain(): Promise<void>;
   store: Store;
+  /** Each ended call's quality record (issue 21). */
+  quality: QualityRepo;
   /** Live calls' history writes (tests wait for them with `settled()`). */
   record: CallRecord;
   /** Closes connections, stops the media workers, waits for history writes, closes the database. */
@@ -282,7 +289,8 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
   const limits = new InviteLimits(o.inviteLimits, limiter);
   const pusher = new IncomingCallPusher({ repo: pushRepo, voip, web, limits, log: o.log });
   // The node's current id: a node declared dead re-registers under a new one.
-  const record = new CallRecord(history, () => cluster.nodeId(), o.log.child({ module: 'history' }));
+  const quality = new SqlQualityRepo(db);
+  const record = new CallRecord(history, () => cluster.nodeId(), o.log.child({ module: 'history' }), quality);
   const calls = new CallService({
     presence,
     media,
@@ -350,6 +358,19 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
   await purge();
   const sweep = setInterval(() => void purge(), o.sessionSweepMs ?? 60_000);
   sweep.unref();
+  // Quality records older than the retention are no one's business: pruned at start, then daily.
+  const retentionMs = (o.qualityRetentionDays ?? 90) * DAY_MS;
+  const prune = async () => {
+    try {
+      const pruned = await quality.prune(Date.now() - retentionMs);
+      if (pruned) o.log.info({ pruned }, 'quality records past their retention pruned');
+    } catch (err) {
+      o.log.error({ err }, 'quality records not pruned: the store did not answer');
+    }
+  };
+  await prune();
+  const pruning = setInterval(() => void prune(), DAY_MS);
+  pruning.unref();
   const cpu = new CpuMeter(() => media.cpuUsage());
   const load = o.load ?? (() => cpu.read());
   await cluster.start({
@@ -393,9 +414,11 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
     pusher,
     db,
     store,
+    quality,
     record,
     async stop() {
       clearInterval(sweep);
+      clearInterval(pruning);
       // The adapter stops reading before its Redis connections close. Open HTTP connections (a
       // page's keep-alive, through a load balancer's long tunnel) would hold the close for as long
       // as they live: they are cut, the sockets with them.

@@ -18,6 +18,10 @@ final class ShellCoordinator {
     private let microphone: MicrophoneAccess
     /// The page's choice; `page` only in QA builds (the store build has no experimental engine).
     private var engine = MediaEngineKind.native
+    /// Each live call's activation timeline, for its device reports (issue 21).
+    private var quality: [UUID: CallQuality] = [:]
+    /// Read once: the OS version, model and build do not change while the app runs.
+    private lazy var device = DeviceIdentity.current()
     #if QA
         private let qa: QACallStatsLog
         private let tone: QAToneAudioDevice?
@@ -137,16 +141,40 @@ extension ShellCoordinator: CallKitAdapteeDelegate {
 
     func callKit(_ adaptee: CallKitAdaptee, didAnswer callId: UUID) {
         callControl.answer(callId)
+        answered(callId)
     }
 
     func callKit(_ adaptee: CallKitAdaptee, didEnd callId: UUID, server: ServerCallAction?) {
         callControl.end(callId, server: server)
+        quality[callId] = nil
         media.stop(callId)
         mediaSessionsChanged()
     }
 
     func callKit(_ adaptee: CallKitAdaptee, activationFailed callId: UUID) {
         callControl.activationFailed(callId)
+        quality[callId]?.watchdogFired()
+        reportDevice(callId)
+    }
+
+    func callKit(_ adaptee: CallKitAdaptee, didActivate callId: UUID, at time: Date) {
+        quality[callId]?.activated(at: time)
+        reportDevice(callId)
+    }
+
+    /// The call is answered (here, or by the callee for a call placed here): its first report goes
+    /// out, saying no `didActivate` yet; the next ones follow the activation.
+    private func answered(_ callId: UUID) {
+        var call = quality[callId] ?? CallQuality()
+        call.answered(at: Date())
+        quality[callId] = call
+        reportDevice(callId)
+    }
+
+    private func reportDevice(_ callId: UUID) {
+        guard let call = quality[callId] else { return }
+        let report = DeviceReport(os: device.os, osVersion: device.osVersion, model: device.model, appVersion: device.appVersion, engine: engine, call: call)
+        callControl.deviceReport(callId, report)
     }
 
     func callKitDidDeactivateAudio(_ adaptee: CallKitAdaptee) {
@@ -194,6 +222,7 @@ extension ShellCoordinator: NativeCallControlDelegate {
 
     func callControl(_ control: NativeCallControl, outgoingConnected callId: UUID) {
         callKit.outgoingConnected(callId)
+        answered(callId)
     }
 
     func callControl(_ control: NativeCallControl, serverEnded callId: UUID, reason: CallKitEndReason, why: String) {

@@ -12,6 +12,8 @@ protocol CallKitAdapteeDelegate: AnyObject {
     /// hear; nil when the end came from the server.
     func callKit(_ adaptee: CallKitAdaptee, didEnd callId: UUID, server: ServerCallAction?)
     func callKit(_ adaptee: CallKitAdaptee, activationFailed callId: UUID)
+    /// CallKit activated the session for the call that owns the audio (the quality record's didActivate).
+    func callKit(_ adaptee: CallKitAdaptee, didActivate callId: UUID, at time: Date)
     /// CallKit took the audio session back: no capture may go on, in the app or in the page.
     func callKitDidDeactivateAudio(_ adaptee: CallKitAdaptee)
     func callKit(_ adaptee: CallKitAdaptee, setMuted muted: Bool, for callId: UUID)
@@ -553,6 +555,7 @@ extension CallKitAdaptee: CXProviderDelegate {
         lastAudioOwner = owner.id
         let latency = owner.answeredAt.map { String(Int(now.timeIntervalSince($0) * 1000)) } ?? "?"
         Log.audio.milestone(.activated, owner.id, "didActivate answerToActivateMs=\(latency)") // [F1.4]
+        delegate?.callKit(self, didActivate: owner.id, at: now)
         tellPage(.audioActivated(callId: owner.id))
     }
 

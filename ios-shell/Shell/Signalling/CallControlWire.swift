@@ -14,6 +14,8 @@ enum CallControlWire {
     static let activationFailed = "call:activation-failed"
     static let mediaLost = "call:media-lost"
     static let micPermission = "call:mic-permission"
+    /// This device and its side of the call, for the quality record (payload: DeviceReportPayload).
+    static let deviceReport = "call:device-report"
     static let pushUnregister = "push:unregister"
 
     // Server → client events.
@@ -55,6 +57,12 @@ enum CallControlWire {
     struct MicPermission: Encodable, Equatable {
         let callId: String
         let state: MicrophonePermission
+    }
+
+    /// `call:device-report {callId, report}` (CallQuality.swift).
+    struct DeviceReportPayload: Encodable, Equatable {
+        let callId: String
+        let report: DeviceReport
     }
 
     /// `push:unregister {token}`: forget this device's VoIP registration only while it still holds

@@ -156,6 +156,13 @@ final class NativeCallControl {
         }
     }
 
+    /// What this iPhone is and how the call's activation went, for the call's quality record.
+    func deviceReport(_ callId: UUID, _ report: DeviceReport) {
+        afterClaim(callId) { [weak self] in
+            self?.client.request(CallControlWire.deviceReport, CallControlWire.DeviceReportPayload(callId: callId.wireString, report: report), as: CallControlWire.Empty.self) { _ in }
+        }
+    }
+
     /// ICE restarts did not bring the media back: the server ends the call with `media-lost`.
     func mediaLost(_ callId: UUID) {
         afterClaim(callId) { [weak self] in

@@ -8,8 +8,9 @@
  */
 import type { DirectionRecord } from '../media/direction-watch.ts';
 import type { Logger } from '../log.ts';
-import type { CallId, EndReason } from '../protocol/index.ts';
+import type { CallId, EndReason, QualityRecord } from '../protocol/index.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
+import type { QualityRepo } from '../store/quality.repo.ts';
 
 export class CallRecord {
   private readonly chains = new Map<CallId, Promise<void>>();
@@ -19,6 +20,7 @@ export class CallRecord {
     /** The node holding the calls written here, now (see {@link CallsRepo.created}). */
     private readonly homeNode: () => string,
     private readonly log: Logger,
+    private readonly quality: QualityRepo,
   ) {}
 
   created(c: { id: CallId; callerId: string; calleeId: string; at: number }): void {
@@ -36,6 +38,11 @@ export class CallRecord {
   /** Takes the records now: they are what the SFU saw at this moment, not at the write. */
   saveDirections(id: CallId, records: DirectionRecord[]): void {
     this.write(id, 'directions', () => this.repo.saveDirections(id, records));
+  }
+
+  /** The call's quality record (issue 21): queued after its end row, so it lands after it. */
+  saveQuality(record: QualityRecord): void {
+    this.write(record.callId, 'quality', () => this.quality.save(record));
   }
 
   /** Resolves once every write queued so far for the call has landed (or failed). */

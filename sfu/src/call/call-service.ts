@@ -20,6 +20,7 @@ import {
   type MicPermission,
   type Peer,
   type QualitySummary,
+  type DeviceReport,
   type RequestResult,
   type ServerEventPayload,
   type UserId,
@@ -270,8 +271,15 @@ export class CallService {
 
   /** A device's audio-activation step failed: logged with the call, the call itself goes on. */
   activationFailed(member: Member, callId: CallId, why: 'not-activated' | 'failed'): void {
-    const { role } = this.participant(member, callId);
+    const { call, role } = this.participant(member, callId);
+    call.activationFailed(role);
     this.log.warn({ callId, role, device: member.deviceId, why }, 'audio activation failed');
+  }
+
+  /** What a party's device says about itself and its side of the call, for the quality record. */
+  deviceReport(member: Member, callId: CallId, report: DeviceReport): void {
+    const { call, role } = this.participant(member, callId);
+    call.deviceReported(role, report);
   }
 
   /**

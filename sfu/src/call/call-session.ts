@@ -31,11 +31,16 @@ import {
   CallState,
   EndReason,
   ErrorCode,
+  outcomeOf,
+  verdictOf,
   type CallId,
+  type DeviceReport,
+  type DirectionFigures,
   type EndedBy as WireEndedBy,
   type MediaDownstream,
   type MediaPayload,
   type MediaRequestName,
+  type PartyRecord,
   type Peer,
   type RequestResult,
   type ServerEventPayload,
@@ -104,6 +109,8 @@ export class CallSession {
   /** The downstream each device was sent and which of its sockets got it, for one that joins later. */
   private readonly downstream = new Map<Member, { delivery: MediaDelivery; sentTo: Set<string> }>();
   private readonly held = new Set<Role>();
+  /** What each party's device said about itself, for the call's quality record. */
+  private readonly parties = new Map<Role, PartyRecord>();
   /** Devices whose signalling dropped, each with the end of its reconnect grace. */
   private readonly away = new Map<Member, NodeJS.Timeout>();
   /** Push-woken callee devices that have reported the call. */
@@ -540,6 +547,50 @@ export class CallSession {
     return this.answeredBy ? [this.answeredBy] : [...this.ringing];
   }
 
+  /** A party's device report: the latest replaces what its side said before. */
+  deviceReported(role: Role, report: DeviceReport): void {
+    this.parties.set(role, { ...this.partyRecord(role), report });
+  }
+
+  /** A party's audio-activation step failed (kept for the quality record too). */
+  activationFailed(role: Role): void {
+    this.parties.set(role, { ...this.partyRecord(role), activationFailed: true });
+  }
+
+  private partyRecord(role: Role): PartyRecord {
+    return this.parties.get(role) ?? { report: null, activationFailed: false };
+  }
+
+  /**
+   * The call's quality record from what the SFU saw: each direction's figures, heard when packets
+   * reached its listener and the level signal found sound on its sender's upstream.
+   */
+  private saveQuality(room: MediaRoom | null, endedAt: number, reason: EndReason): void {
+    const answered = this._answeredAt !== null;
+    const records = room?.directions() ?? [];
+    const callee = this.answeredBy ? calleeParty(this.answeredBy) : null;
+    const figures = (d: Direction): DirectionFigures => {
+      const r = records.find((x) => x.direction === d);
+      const sender = d === 'caller->callee' ? CALLER : callee;
+      const packets = r?.packets ?? 0;
+      const heard = packets > 0 && sender !== null && room !== null && room.soundFrom(sender);
+      return { firstRtpMs: r?.firstRtpMs ?? null, packets, stalls: r?.stalls ?? 0, heard };
+    };
+    const c2e = figures('caller->callee');
+    const e2c = figures('callee->caller');
+    this.deps.calls.saveQuality({
+      callId: this.id,
+      endedAt,
+      outcome: outcomeOf(answered, reason),
+      endReason: reason,
+      caller: this.partyRecord('caller'),
+      callee: this.partyRecord('callee'),
+      c2e,
+      e2c,
+      verdict: verdictOf(answered, c2e, e2c),
+    });
+  }
+
   private noReport(): void {
     this.log.info({ ms: this.deps.woken?.reportTimeoutMs }, 'no woken device reported the call');
     this.dispatch({ type: 'report-timeout' });
@@ -566,7 +617,8 @@ export class CallSession {
     clearTimeout(this.noAnswerTimer);
     clearTimeout(this.reportTimer);
     for (const timer of this.away.values()) clearTimeout(timer);
-    this.deps.calls.ended(this.id, Date.now(), reason, by);
+    const endedAt = Date.now();
+    this.deps.calls.ended(this.id, endedAt, reason, by);
     for (const role of ['caller', 'callee'] as const) {
       const wireBy: WireEndedBy = by === 'server' ? 'server' : by === role ? 'self' : 'peer';
       const ended = { callId: this.id, reason, by: wireBy };
@@ -579,9 +631,11 @@ export class CallSession {
     this.room
       .then((room) => {
         if (this._answeredAt !== null) this.deps.calls.saveDirections(this.id, room.directions());
+        this.saveQuality(room, endedAt, reason);
         return room.close();
       })
-      .catch(() => undefined);
+      // A call whose room never opened carried nothing: its record says so.
+      .catch(() => this.saveQuality(null, endedAt, reason));
     this.deps.onEnded(this, reason);
   }
 }

@@ -201,6 +201,8 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly talking = new Set<string>();
   private closed = false;
   private watching: { watch: DirectionWatch; timer: NodeJS.Timeout } | null = null;
+  /** Parties whose upstream the level signal found sound on while the answered call was watched. */
+  private readonly audible = new Set<string>();
 
   constructor(
     private readonly router: ms.Router,
@@ -218,9 +220,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
       this.emit('lost', 'media worker died');
       void this.close();
     });
-    levels.on('volumes', (volumes) =>
-      this.setTalking(volumes.map((v) => v.producer.appData['party'] as string)),
-    );
+    levels.on('volumes', (volumes) => {
+      const parties = volumes.map((v) => v.producer.appData['party'] as string);
+      if (this.watching) for (const p of parties) this.audible.add(p);
+      this.setTalking(parties);
+    });
     levels.on('silence', () => this.setTalking([]));
   }
 
@@ -495,6 +499,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   /** Each watched direction's figures so far (none before {@link watch}). */
   directions(): DirectionRecord[] {
     return this.watching?.watch.record() ?? [];
+  }
+
+  /** Whether the level signal found sound on the party's upstream since the call was answered. */
+  soundFrom(party: string): boolean {
+    return this.audible.has(party);
   }
 
   /** Closes the router and with it every transport. Idempotent; never throws. */

@@ -7,6 +7,7 @@ import type { AckCallback } from './ack.ts';
 import { CallIdSchema, CallState, EndReason, MicPermissionSchema, PeerSchema, UserIdSchema } from './call.ts';
 import { ErrorCode } from './errors.ts';
 import { HistoryEntrySchema, QualitySummarySchema } from './history.ts';
+import { DeviceReportPayloadSchema } from './quality.ts';
 import { IceServersSchema } from './ice.ts';
 import { MediaDownstreamSchema, mediaRequests, mediaServerEvents } from './media.ts';
 import { pushRequests } from './push.ts';
@@ -80,6 +81,13 @@ export const requests = /* @__PURE__ */ (() =>
       payload: z.strictObject({ callId: CallIdSchema, state: MicPermissionSchema }),
       result: empty,
     },
+    /**
+     * What this device is (platform, OS and version, model, app build, media engine) and how its
+     * call went on its side (network path; on an iPhone didActivate, the watchdog, a frozen page):
+     * kept for the call's quality record (issue 21). Sent again whenever something in it changes;
+     * each report replaces the device's previous one.
+     */
+    'call:device-report': { payload: DeviceReportPayloadSchema, result: empty },
     /** This party's media summary, sent once the call has ended; kept with the call in history. */
     'call:quality': {
       payload: z.strictObject({ callId: CallIdSchema, summary: QualitySummarySchema }),

@@ -6,12 +6,14 @@
 import {
   sinceMs,
   type OneWayCall,
+  type PartyRecord,
   type QualityParty,
   type QualityQuery,
+  type QualityRecord,
   type QualityReport,
   type QualityRow,
 } from '../protocol/index.ts';
-import type { QualityCounts, QualityRecord, QualityRepo } from '../store/quality.repo.ts';
+import type { QualityCounts, QualityRepo } from '../store/quality.repo.ts';
 import { newcombeDifference, wilson, zeroFailureUpperBound } from './stats.ts';
 
 const DAY_MS = 86_400_000;
@@ -72,19 +74,19 @@ export async function qualityReport(repo: QualityRepo, q: QualityQuery, now: num
   return report;
 }
 
-function party(r: QualityRecord, p: 'caller' | 'callee'): QualityParty {
+function party({ report: d, activationFailed }: PartyRecord): QualityParty {
   return {
-    platform: r[`${p}_platform`] as QualityParty['platform'],
-    os: r[`${p}_os`],
-    osVersion: r[`${p}_os_version`],
-    model: r[`${p}_model`],
-    appVersion: r[`${p}_app_version`],
-    engine: r[`${p}_engine`] as QualityParty['engine'],
-    path: r[`${p}_path`],
-    didActivateMs: r[`${p}_did_activate_ms`],
-    activationFailed: r[`${p}_activation_failed`] === 1,
-    watchdog: r[`${p}_watchdog`],
-    pageFrozen: r[`${p}_page_frozen`] === 1,
+    platform: d?.platform ?? null,
+    os: d?.os ?? null,
+    osVersion: d?.osVersion ?? null,
+    model: d?.model ?? null,
+    appVersion: d?.appVersion ?? null,
+    engine: d?.engine ?? null,
+    path: d?.path ?? null,
+    didActivateMs: d?.didActivateMs ?? null,
+    activationFailed,
+    watchdog: d?.watchdog ?? null,
+    pageFrozen: d?.pageFrozen ?? false,
   };
 }
 
@@ -118,21 +120,15 @@ export function diagnosisHint(call: Pick<OneWayCall, 'verdict' | 'caller' | 'cal
 export async function recentOneWay(repo: QualityRepo, limit = 50): Promise<OneWayCall[]> {
   const records = await repo.recentOneWay(limit);
   return records.map((r) => {
-    const direction = (d: 'c2e' | 'e2c') => ({
-      firstRtpMs: r[`${d}_first_rtp_ms`],
-      packets: r[`${d}_packets`],
-      stalls: r[`${d}_stalls`],
-      heard: r[`${d}_heard`] === 1,
-    });
     const call = {
-      callId: r.call_id,
-      endedAt: r.ended_at,
+      callId: r.callId,
+      endedAt: r.endedAt,
       verdict: r.verdict as OneWayCall['verdict'],
-      endReason: r.end_reason,
-      caller: party(r, 'caller'),
-      callee: party(r, 'callee'),
-      c2e: direction('c2e'),
-      e2c: direction('e2c'),
+      endReason: r.endReason,
+      caller: party(r.caller),
+      callee: party(r.callee),
+      c2e: r.c2e,
+      e2c: r.e2c,
     };
     return { ...call, hint: diagnosisHint(call) };
   });

@@ -40,6 +40,7 @@ export const partyRequests = {
     calls.activationFailed(a.member, callId, why),
     {}
   ),
+  'call:device-report': (calls, a, { callId, report }) => (calls.deviceReport(a.member, callId, report), {}),
   'call:connection-lost': (calls, a, { callId }) => (calls.connectionLost(a.member, callId), {}),
   'call:media-lost': (calls, a, { callId }) => (calls.mediaLost(a.member, callId), {}),
   'call:media-failed': (calls, a, { callId }) => (calls.mediaFailed(a.member, callId), {}),

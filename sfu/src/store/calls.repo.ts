@@ -92,7 +92,7 @@ export class SqlCallsRepo implements CallsRepo {
   async saveQuality(callId: string, userId: string, summary: QualitySummary): Promise<void> {
     const json = JSON.stringify(summary);
     await this.db
-      .insertInto('call_quality_summaries')
+      .insertInto('call_party_summaries')
       .values({ call_id: callId, user_id: userId, summary: json })
       .onConflict((c) => c.columns(['call_id', 'user_id']).doUpdateSet({ summary: json }))
       .execute();
@@ -178,7 +178,7 @@ export class SqlCallsRepo implements CallsRepo {
       .innerJoin('users as p', (j) =>
         j.on(sql<boolean>`p.id = CASE WHEN c.caller_id = ${userId} THEN c.callee_id ELSE c.caller_id END`),
       )
-      .leftJoin('call_quality_summaries as q', (j) =>
+      .leftJoin('call_party_summaries as q', (j) =>
         j.onRef('q.call_id', '=', 'c.id').on('q.user_id', '=', userId),
       )
       .select([

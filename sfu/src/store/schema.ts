@@ -43,39 +43,51 @@ export interface CallsTable {
   home_node: Generated<string>;
 }
 
-/** What each party's page reported of its receiving side (`QualitySummary` as JSON). */
-export interface CallQualitySummariesTable {
+/** What each party's page reported of its side when the call ended (001, renamed by 015). */
+export interface CallPartySummariesTable {
   call_id: string;
   user_id: string;
   summary: string;
 }
 
-type Party = 'caller' | 'callee';
-type Direction = 'c2e' | 'e2c';
+/** Per party of {@link CallQualityTable}. */
+interface PartyColumns {
+  platform: string | null;
+  os: string | null;
+  os_version: string | null;
+  model: string | null;
+  app_version: string | null;
+  engine: string | null;
+  path: string | null;
+  did_activate_ms: number | null;
+  /** 0/1 (SQLite has no boolean). */
+  activation_failed: number;
+  watchdog: string | null;
+  page_frozen: number;
+}
 
-/** One party's side of a quality record (migration 015: column names `caller_…` / `callee_…`). */
-type QualityParty<P extends Party> = {
-  [K in `${P}_platform` | `${P}_os` | `${P}_os_version` | `${P}_app_version` | `${P}_engine`]: string;
-} & { [K in `${P}_model` | `${P}_path` | `${P}_watchdog`]: string | null } & {
-  [K in `${P}_did_activate_ms`]: number | null;
-} & { [K in `${P}_activation_failed` | `${P}_page_frozen`]: Generated<number> };
+/** `T`'s columns named `<p>_<column>`. */
+type Prefixed<P extends string, T> = { [K in keyof T & string as `${P}_${K}`]: T[K] };
 
-/** One direction of a quality record: `c2e` caller → callee, `e2c` callee → caller. */
-type QualityDirection<D extends Direction> = { [K in `${D}_first_rtp_ms`]: number | null } & {
-  [K in `${D}_packets` | `${D}_stalls` | `${D}_heard`]: number;
-};
+interface DirectionColumns {
+  first_rtp_ms: number | null;
+  packets: number;
+  stalls: number;
+  /** 0/1. */
+  heard: number;
+}
 
-/** One record per ended call (issue 21), names of people left out. */
+/** The quality record of an ended call (issue 21, migration 015): nobody's name in it. */
 export type CallQualityTable = {
   call_id: string;
   ended_at: number;
   outcome: string;
   end_reason: string;
   verdict: string;
-} & QualityParty<'caller'> &
-  QualityParty<'callee'> &
-  QualityDirection<'c2e'> &
-  QualityDirection<'e2c'>;
+} & Prefixed<'caller', PartyColumns> &
+  Prefixed<'callee', PartyColumns> &
+  Prefixed<'c2e', DirectionColumns> &
+  Prefixed<'e2c', DirectionColumns>;
 
 export interface VoipRegistrationsTable {
   device_id: string;
@@ -136,7 +148,7 @@ export interface Tables {
   sessions: SessionsTable;
   devices: DevicesTable;
   calls: CallsTable;
-  call_quality_summaries: CallQualitySummariesTable;
+  call_party_summaries: CallPartySummariesTable;
   call_quality: CallQualityTable;
   voip_registrations: VoipRegistrationsTable;
   web_push_subscriptions: WebPushSubscriptionsTable;

@@ -10,6 +10,7 @@ import { environmentSkip } from '@softphone/test-support/environment-skip';
 import { CallRecord } from '../../src/call/call-record.ts';
 import { EndReason } from '../../src/protocol/index.ts';
 import { SqlCallsRepo, type CallsRepo } from '../../src/store/calls.repo.ts';
+import { SqlQualityRepo } from '../../src/store/quality.repo.ts';
 import { SqlUsersRepo } from '../../src/store/users.repo.ts';
 import { ENGINES, engines, postgresMissing } from '../support/stores.ts';
 
@@ -39,7 +40,12 @@ for (const engine of ENGINES) {
         for (const id of ['ann', 'bob'])
           await users.create({ id, username: id, displayName: id, passwordHash: 'x', createdAt: 0 });
         const { repo, release } = heldBack(new SqlCallsRepo(db));
-        const record = new CallRecord(repo, () => 'node-a', pino({ level: 'silent' }));
+        const record = new CallRecord(
+          repo,
+          () => 'node-a',
+          pino({ level: 'silent' }),
+          new SqlQualityRepo(db),
+        );
         record.created({ id: 'c1', callerId: 'ann', calleeId: 'bob', at: 1_000 });
         record.answered('c1', 2_000);
         record.ended('c1', 3_000, EndReason.HungUp, 'caller');

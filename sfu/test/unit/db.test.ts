@@ -115,7 +115,7 @@ describe('migrations', () => {
         '014_shared_store',
         '015_call_quality',
       ],
-      'the old runs are kept as they were; only 014 and 015 ran',
+      'the old runs are kept as they were; only 014 and later ran',
     );
     const users = new SqlUsersRepo(db);
     assert.equal((await users.byUsername('ANN'))?.id, 'u-ann', 'usernames still match whatever the case');

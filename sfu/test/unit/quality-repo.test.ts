@@ -1,138 +1,144 @@
 /**
- * The field's rates over stored quality records, on both engines: each call counted in the right
- * row of each dimension (once per distinct value of its parties), the rates and intervals of the
- * contract, the comparison, and the recent one-way calls with an iPhone's diagnosis hint.
+ * The quality record of ended calls (issue 21, migration 015) on both engines: a record comes back
+ * as written (an iPhone's fields, a browser's, a party that never reported), a second write for the
+ * same call changes nothing, the retention prune deletes by end time only, and the per-party
+ * summaries the pages reported before 015 survive its rename of their table.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { environmentSkip } from '@softphone/test-support/environment-skip';
-import { QualityReportSchema, type QualityRow } from '../../src/protocol/index.ts';
-import { qualityReport, recentOneWay } from '../../src/quality/report.ts';
-import { wilson } from '../../src/quality/stats.ts';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import type { QualityRecord } from '../../src/protocol/index.ts';
+import { migrate, MIGRATIONS, type Db, type Engine } from '../../src/store/db.ts';
 import { SqlQualityRepo } from '../../src/store/quality.repo.ts';
-import { IPHONE, qualityRecord } from '../support/quality-records.ts';
+import type { Tables } from '../../src/store/schema.ts';
 import { ENGINES, engines, postgresMissing } from '../support/stores.ts';
+
+/** A database as it is, not migrated on opening (the store's open runs every migration). */
+function rawDb(engine: Engine, where: string): Db {
+  return new Kysely<Tables>({
+    dialect:
+      engine === 'sqlite'
+        ? new SqliteDialect({ database: new Database(where) })
+        : new PostgresDialect({ pool: new pg.Pool({ connectionString: where }) }),
+  });
+}
 
 const stores = engines();
 after(() => stores.stop());
 
-const NOW = Date.UTC(2025, 5, 10, 12);
-const DAY = 86_400_000;
-
-const records = [
-  qualityRecord('a1', NOW - 1000, { callee: IPHONE('18.4.1') }),
-  qualityRecord('a2', NOW - 2000, { callee: IPHONE('18.4.1') }),
-  qualityRecord('a3', NOW - 3000, {
-    verdict: 'one-way-e2c-silent',
-    callee: { ...IPHONE('18.4.1'), did_activate_ms: null, path: 'relay-udp' },
-  }),
-  // Two iPhones on different versions: once under each.
-  qualityRecord('b1', NOW - DAY, {
-    verdict: 'one-way-c2e-silent',
-    caller: { ...IPHONE('18.3.2'), did_activate_ms: 300, watchdog: 'SessionID 0x0' },
-    callee: { ...IPHONE('18.4.1'), did_activate_ms: 250 },
-  }),
-  // Two iPhones on the same version: once.
-  qualityRecord('b2', NOW - DAY, { caller: IPHONE('18.3.2'), callee: IPHONE('18.3.2', '1.5.0') }),
-  qualityRecord('c1', NOW - DAY, { verdict: 'no-audio' }),
-  qualityRecord('c2', NOW - DAY, { verdict: 'not-answered', outcome: 'failed', caller: { path: null } }),
-  // Before `since`: in no row.
-  qualityRecord('old', NOW - 8 * DAY, { verdict: 'one-way-c2e-silent', callee: IPHONE('18.4.1') }),
-];
-
-const pick = (rows: QualityRow[], key: string) => {
-  const row = rows.find((r) => r.key === key);
-  assert.ok(row, `a row ${key} in ${rows.map((r) => r.key).join(', ')}`);
-  return row;
-};
-const counts = (r: QualityRow) => [r.calls, r.twoWay, r.oneWayC2e, r.oneWayE2c, r.noAudio, r.failed];
+const record = (callId: string, endedAt: number): QualityRecord => ({
+  callId,
+  endedAt,
+  outcome: 'answered',
+  endReason: 'hung-up',
+  caller: {
+    report: {
+      platform: 'browser',
+      os: 'macOS',
+      osVersion: '15.1',
+      model: null,
+      appVersion: 'web 2026.12.1',
+      engine: 'browser',
+      path: 'relay-tls',
+    },
+    activationFailed: false,
+  },
+  callee: {
+    report: {
+      platform: 'ios-shell',
+      os: 'iOS',
+      osVersion: '18.4.1',
+      model: 'iPhone15,2',
+      appVersion: '1.4.0 (212)',
+      engine: 'native',
+      path: 'srflx',
+      didActivateMs: null,
+      watchdog: 'fired',
+      pageFrozen: true,
+    },
+    activationFailed: true,
+  },
+  c2e: { firstRtpMs: null, packets: 0, stalls: 1, heard: false },
+  e2c: { firstRtpMs: 180, packets: 2_400, stalls: 0, heard: true },
+  verdict: 'one-way-c2e-silent',
+});
 
 for (const engine of ENGINES) {
   describe(
-    `quality rates on ${engine}`,
+    `call quality records on ${engine}`,
     { skip: engine === 'postgres' && environmentSkip(postgresMissing()) },
     () => {
-      const opened = (async () => {
-        const store = await stores.open(engine);
-        await store.db.insertInto('call_quality').values(records).execute();
-        return new SqlQualityRepo(store.db);
-      })();
-
-      it('counts each call under each distinct iOS version of its parties', async () => {
-        const report = await qualityReport(await opened, { by: 'ios-version', since: '7d' }, NOW);
-        QualityReportSchema.parse(report);
-        assert.deepEqual(
-          report.rows.map((r) => r.key),
-          ['18.3.2', '18.4.1'],
-        );
-        //                                    calls two c2e e2c none failed
-        assert.deepEqual(counts(pick(report.rows, '18.4.1')), [4, 2, 1, 1, 0, 0]);
-        assert.deepEqual(counts(pick(report.rows, '18.3.2')), [2, 1, 1, 0, 0, 0]);
-        const r = pick(report.rows, '18.4.1');
-        assert.equal(r.oneWayRate, 2 / 4);
-        assert.deepEqual(r.wilson, { lo: wilson(2, 4).lower, hi: wilson(2, 4).upper });
-        assert.equal(r.zeroFailureUpper, null);
+      it('comes back as written; a second write for the call changes nothing', async () => {
+        const repo = new SqlQualityRepo((await stores.open(engine)).db);
+        const r = record('c1', 1_765_000_000_000);
+        await repo.save(r);
+        assert.deepEqual(await repo.byCall('c1'), r);
+        await repo.save({ ...r, verdict: 'two-way' });
+        assert.equal((await repo.byCall('c1'))?.verdict, 'one-way-c2e-silent');
+        const missed: QualityRecord = {
+          ...r,
+          callId: 'c2',
+          outcome: 'missed',
+          endReason: 'no-answer',
+          callee: { report: null, activationFailed: false },
+          c2e: { firstRtpMs: null, packets: 0, stalls: 0, heard: false },
+          e2c: { firstRtpMs: null, packets: 0, stalls: 0, heard: false },
+          verdict: 'not-answered',
+        };
+        await repo.save(missed);
+        assert.deepEqual(await repo.byCall('c2'), missed, 'a callee that never reported: no report');
       });
 
-      it('counts per platform, engine, app version, path and day', async () => {
-        const repo = await opened;
-        const rows = async (by: 'platform' | 'engine' | 'app-version' | 'path' | 'day') =>
-          (await qualityReport(repo, { by, since: '7d' }, NOW)).rows;
-        assert.deepEqual(counts(pick(await rows('platform'), 'browser')), [5, 2, 0, 1, 1, 1]);
-        assert.deepEqual(counts(pick(await rows('platform'), 'ios-shell')), [5, 3, 1, 1, 0, 0]);
-        assert.deepEqual(counts(pick(await rows('engine'), 'native')), [5, 3, 1, 1, 0, 0]);
-        assert.deepEqual(counts(pick(await rows('app-version'), '1.5.0')), [1, 1, 0, 0, 0, 0]);
-        assert.deepEqual(counts(pick(await rows('app-version'), '1.4.0')), [7, 3, 1, 1, 1, 1]);
-        // A call over two paths counts under each; a party that never connected has none.
-        assert.deepEqual(counts(pick(await rows('path'), 'relay-udp')), [1, 0, 0, 1, 0, 0]);
-        assert.deepEqual(counts(pick(await rows('path'), 'unknown')), [1, 0, 0, 0, 0, 1]);
-        const days = await rows('day');
-        assert.deepEqual(
-          days.map((r) => [r.key, r.calls]),
-          [
-            ['2025-06-09', 4],
-            ['2025-06-10', 3],
-          ],
+      it('refuses a verdict, platform or path outside the contract', async () => {
+        const repo = new SqlQualityRepo((await stores.open(engine)).db);
+        const r = record('c1', 1);
+        await assert.rejects(repo.save({ ...r, verdict: 'half-way' as 'two-way' }));
+        const report = r.caller.report;
+        assert.ok(report);
+        await assert.rejects(
+          repo.save({ ...r, caller: { ...r.caller, report: { ...report, path: 'relay' as 'host' } } }),
         );
+        assert.equal(await repo.byCall('c1'), undefined);
       });
 
-      it('gives a group without one-way calls its zero-failure bound, and [0, 1] to one without audio', async () => {
-        const { rows } = await qualityReport(await opened, { by: 'app-version', since: '7d' }, NOW);
-        assert.equal(pick(rows, '1.5.0').zeroFailureUpper, 1 - 0.05 ** (1 / 1));
-        const all = await qualityReport(await opened, { by: 'app-version', since: String(NOW - 1000) }, NOW);
-        assert.deepEqual(counts(pick(all.rows, '1.4.0')), [1, 1, 0, 0, 0, 0], 'since as epoch ms');
+      it('the retention prune deletes the records of calls ended before the cut, and only those', async () => {
+        const repo = new SqlQualityRepo((await stores.open(engine)).db);
+        await repo.save(record('old', 1_000));
+        await repo.save(record('edge', 2_000));
+        await repo.save(record('new', 3_000));
+        assert.equal(await repo.prune(2_000), 1);
+        assert.equal(await repo.byCall('old'), undefined);
+        assert.ok(await repo.byCall('edge'));
+        assert.ok(await repo.byCall('new'));
       });
 
-      it('compares two groups by Newcombe and says whether the difference is significant', async () => {
-        const repo = await opened;
-        const { comparison } = await qualityReport(
-          repo,
-          { by: 'ios-version', since: '7d', compare: '18.4.1,18.3.2' },
-          NOW,
-        );
-        assert.ok(comparison);
-        assert.equal(comparison.difference, 2 / 4 - 1 / 2);
-        assert.ok(comparison.interval.lo < 0 && comparison.interval.hi > 0);
-        assert.equal(comparison.significant, false);
-        const missing = await qualityReport(
-          repo,
-          { by: 'ios-version', since: '7d', compare: '17.0,18.3.2' },
-          NOW,
-        );
-        assert.equal(missing.comparison?.significant, false, 'a group with no calls is never significant');
-      });
-
-      it('lists the recent one-way calls newest first, with what the iPhone said', async () => {
-        const calls = await recentOneWay(await opened);
-        assert.deepEqual(
-          calls.map((c) => c.callId),
-          ['a3', 'b1', 'old'],
-        );
-        const [a3, b1] = calls;
-        assert.equal(a3?.e2c.heard, false);
-        assert.equal(a3?.c2e.packets, 1500);
-        assert.match(a3?.hint ?? '', /^callee \(sending the silent direction\): didActivate missing/);
-        assert.match(b1?.hint ?? '', /caller \(sending the silent direction\): watchdog SessionID 0x0/);
+      it("015 keeps the pages' per-party summaries under their new name", async () => {
+        const where = await stores.fresh(engine);
+        const db = rawDb(engine, where);
+        try {
+          await migrate(
+            db,
+            engine,
+            MIGRATIONS.filter((m) => m.version < 15),
+          );
+          await sql`INSERT INTO users (id, username, username_key, display_name, password_hash, created_at)
+            VALUES ('u1', 'ann', 'ann', 'Ann', 'x', 0)`.execute(db);
+          await sql`INSERT INTO calls (id, caller_id, callee_id, created_at) VALUES ('c1', 'u1', 'u1', 0)`.execute(
+            db,
+          );
+          await sql`INSERT INTO call_quality (call_id, user_id, summary) VALUES ('c1', 'u1', '{"heard":true}')`.execute(
+            db,
+          );
+          assert.deepEqual(await migrate(db, engine), ['015_call_quality']);
+          const kept = await db.selectFrom('call_party_summaries').selectAll().execute();
+          assert.deepEqual(kept, [{ call_id: 'c1', user_id: 'u1', summary: '{"heard":true}' }]);
+          assert.deepEqual(await db.selectFrom('call_quality').selectAll().execute(), []);
+        } finally {
+          await db.destroy();
+        }
       });
     },
   );

@@ -2,6 +2,7 @@
 import { createAccountClient } from '../account/account-client.ts';
 import { deviceIdentity } from '../account/device.ts';
 import { serverCallRequests } from '../call/call-requests.ts';
+import { describeBrowser } from './device-description.ts';
 import { Phone } from '../call/phone.ts';
 import { ImmediateAudioActivation } from '../media/audio-activation.ts';
 import { listAudioOutputs } from '../media/audio-outputs.ts';
@@ -22,7 +23,10 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
   return new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
-    callRequests: (link) => (shell ? shellCallRequests(shell) : serverCallRequests(link)),
+    callRequests: (link) =>
+      shell
+        ? shellCallRequests(shell)
+        : serverCallRequests(link, () => describeBrowser(navigator, __APP_BUILD__)),
     // The engines load with the first call, not before the page is interactive.
     createEngine: (events, callId, iceServers) =>
       new LazyMediaEngine(async () =>

@@ -195,9 +195,13 @@ export class CallController {
     if (!this.d.link.isOpen && !this.d.requests.carriedElsewhere) return;
     const id = call.id;
     this.patch(id, { answeredAt: Date.now() });
+    const media = this.media;
     // Activation does not wait for the server's confirmation: CallKit doesn't either. If the answer
     // is refused because the caller just hung up, call:ended (sent before the refusal) has ended it.
-    const [res] = await Promise.all([this.d.requests.answer(id), this.activateAudio(id)]);
+    const answering = this.d.requests.answer(id);
+    // After the answer on the same socket: the server takes the report from the answered device.
+    this.reportDevice(media);
+    const [res] = await Promise.all([answering, this.activateAudio(id)]);
     if (res.ok || this.current()?.id !== id) return;
     // Refused for another reason, or not confirmed in time: the server may have the call answered,
     // so it is told, or the caller would stay in a call nobody is in.
@@ -475,6 +479,7 @@ export class CallController {
     if (state === CallState.Ringing && this.media) this.media.marks.ringingAt ??= Date.now();
     if (state === CallState.Answered && call.direction === 'outgoing' && call.answeredAt === null) {
       this.patch(callId, { state, answeredAt: Date.now() });
+      if (this.media) this.reportDevice(this.media);
       void this.activateAudio(callId);
       return;
     }
@@ -523,6 +528,16 @@ export class CallController {
     );
     for (const e of early) media.deliver(e);
     void this.d.listOutputs().then((outputs) => this.set({ outputs }));
+  }
+
+  /**
+   * The call is answered: this device's report goes to the server for the quality record, now with
+   * the path as far as it is known, and again whenever the path changes.
+   */
+  private reportDevice(media: CallMedia): void {
+    const send = () => void this.d.requests.deviceReport(media.callId, media.pathKind);
+    media.onPathKind = send;
+    send();
   }
 
   private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {

@@ -3,7 +3,13 @@
  * milestones the quality summary and the test rig read. Created when the call exists (caller:
  * invite acknowledged; callee: incoming), so transport is up while ringing.
  */
-import type { CallId, MediaPath, QualitySummary } from '@softphone/sfu/protocol';
+import {
+  pathKind,
+  type CallId,
+  type MediaPath,
+  type PathKind,
+  type QualitySummary,
+} from '@softphone/sfu/protocol';
 import { AudioMonitor } from '../media/audio-monitor.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { CallMediaSignalling, MediaEvent } from '../media/media-signalling.ts';
@@ -29,6 +35,10 @@ export class CallMedia {
   readonly monitor: AudioMonitor;
   /** Set when the audio-activation step failed during the call. */
   activationFailure: 'not-activated' | 'failed' | undefined;
+  /** The kind of path the media goes over, from the last sample that had a selected pair. */
+  pathKind: PathKind | null = null;
+  /** Told each time {@link pathKind} changes (the device report follows the path). */
+  onPathKind: ((kind: PathKind) => void) | null = null;
   private signalling: CallMediaSignalling | null = null;
 
   constructor(
@@ -36,7 +46,19 @@ export class CallMedia {
     readonly engine: MediaEngine,
     readonly marks: CallMarks,
   ) {
-    this.monitor = new AudioMonitor(() => engine.stats());
+    this.monitor = new AudioMonitor(async () => {
+      const sample = await engine.stats();
+      this.sampled(sample.path ?? null);
+      return sample;
+    });
+  }
+
+  private sampled(path: MediaPath | null): void {
+    if (!path) return;
+    const kind = pathKind(path);
+    if (kind === this.pathKind) return;
+    this.pathKind = kind;
+    this.onPathKind?.(kind);
   }
 
   /**

@@ -6,7 +6,8 @@
  * intents reach the server through CallKit (callkit-link.ts) and these requests only say how the
  * page's own state follows.
  */
-import type { Ack, CallId, Peer, RequestResult } from '@softphone/sfu/protocol';
+import type { Ack, CallId, PathKind, Peer, RequestResult } from '@softphone/sfu/protocol';
+import type { DeviceDescription } from '../app/device-description.ts';
 import type { SignallingLink } from '../signalling/signalling-link.ts';
 
 type Done = Promise<Ack<Record<string, never>>>;
@@ -33,9 +34,19 @@ export interface CallRequests {
   connectionLost(callId: CallId): Done;
   /** The media path could not be set up: the server ends the call for both with that reason. */
   mediaFailed(callId: CallId): Done;
+  /**
+   * What this device is and the path its media takes, for the call's quality record (issue 21):
+   * sent once the call is answered and again when the path changes (each replaces the last).
+   */
+  deviceReport(callId: CallId, path: PathKind | null): Done;
 }
 
-export function serverCallRequests(link: SignallingLink): CallRequests {
+/** `device`: what the browser says about itself ({@link describeBrowser}), asked once and kept. */
+export function serverCallRequests(
+  link: SignallingLink,
+  device: () => Promise<DeviceDescription>,
+): CallRequests {
+  let described: Promise<DeviceDescription> | null = null;
   return {
     carriedElsewhere: false,
     invite: (callee) => link.request('call:invite', { to: callee.id }),
@@ -50,6 +61,10 @@ export function serverCallRequests(link: SignallingLink): CallRequests {
     mediaLost: (callId) => link.request('call:media-lost', { callId }),
     connectionLost: (callId) => link.request('call:connection-lost', { callId }),
     mediaFailed: (callId) => link.request('call:media-failed', { callId }),
+    deviceReport: async (callId, path) => {
+      described ??= device();
+      return link.request('call:device-report', { callId, report: { ...(await described), path } });
+    },
   };
 }
 

@@ -3,8 +3,8 @@
  * socket for the life of every CallKit call, so the page sends the server nothing about the call.
  * It places calls through the shell (`call.place` → `call.placed` / `call.place-failed`); its
  * answer, decline, hang-up and hold are CallKit requests to the shell, which tells the server
- * (the server's word comes back on the page's socket and as `call.state`); activation failures and
- * lost media the shell reports itself.
+ * (the server's word comes back on the page's socket and as `call.state`); activation failures,
+ * lost media and the device report the shell sends itself.
  */
 import { ErrorCode, type Ack, type CallId, type RequestResult } from '@softphone/sfu/protocol';
 import { accepted, type CallRequests } from '../call/call-requests.ts';
@@ -77,5 +77,7 @@ export function shellCallRequests(bridge: ShellBridge): CallRequests {
     connectionLost: () => accepted,
     // The shell ends its CallKit call, and with it the server's.
     mediaFailed: (callId) => (bridge.send({ type: 'callkit.end', callId, reason: 'local' }), accepted),
+    // The shell reports the iPhone (its OS, model, build, didActivate, watchdog) on its own socket.
+    deviceReport: () => accepted,
   };
 }

@@ -8,9 +8,10 @@ import { serverCallRequests } from '../../src/call/call-requests.ts';
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CallId, IceServer, WebPushSubscription } from '@softphone/sfu/protocol';
+import type { CallId, IceServer, MediaPath, WebPushSubscription } from '@softphone/sfu/protocol';
 import type { TestServer } from '@softphone/sfu/testing';
 import { createAccountClient } from '../../src/account/account-client.ts';
+import type { DeviceDescription } from '../../src/app/device-description.ts';
 import { Phone } from '../../src/call/phone.ts';
 import type { PhoneState } from '../../src/call/phone-state.ts';
 import { ImmediateAudioActivation } from '../../src/media/audio-activation.ts';
@@ -56,6 +57,15 @@ export class MediaEngineStandIn implements MediaEngine {
     private readonly prepareFails?: Error,
   ) {}
 
+  /** The candidate pair its stats name, as a real engine's getStats does once ICE has selected one. */
+  path: MediaPath | null = null;
+  private readonly sampling: (() => void)[] = [];
+
+  /** Resolves at the next stats sample the call's monitor takes. */
+  nextSample(): Promise<void> {
+    return new Promise((r) => this.sampling.push(r));
+  }
+
   get capturing(): boolean {
     return this._capturing;
   }
@@ -93,7 +103,15 @@ export class MediaEngineStandIn implements MediaEngine {
   }
 
   async stats(): Promise<MediaStats> {
-    return { at: Date.now(), inbound: null, outbound: null, sourceLevel: null, roundTripTime: null };
+    for (const r of this.sampling.splice(0)) r();
+    return {
+      at: Date.now(),
+      inbound: null,
+      outbound: null,
+      sourceLevel: null,
+      roundTripTime: null,
+      path: this.path,
+    };
   }
 
   stop(): void {
@@ -174,6 +192,16 @@ export interface NodePhoneOptions {
   prepareFails?: Error;
 }
 
+/** What a Node phone says about itself in its device reports, as a browser's page would. */
+export const NODE_DEVICE: DeviceDescription = {
+  platform: 'browser',
+  os: 'Linux',
+  osVersion: 'unknown',
+  model: 'Node test browser 1.0',
+  appVersion: 'web test',
+  engine: 'browser',
+};
+
 export interface NodePhone {
   phone: Phone;
   jar: CookieJar;
@@ -218,7 +246,7 @@ export function nodePhone(server: TestServer, opts: NodePhoneOptions = {}): Node
       transports.push(t);
       return t;
     },
-    callRequests: serverCallRequests,
+    callRequests: (link) => serverCallRequests(link, async () => NODE_DEVICE),
     createEngine: (events, callId) => {
       const e = new MediaEngineStandIn(callId, events, opts.prepareFails);
       engines.push(e);

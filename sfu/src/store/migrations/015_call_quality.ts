@@ -1,11 +1,12 @@
-// One quality record per ended call (issue 21): what each party ran (platform, OS, app, engine,
-// network path), what the SFU saw of each direction, the verdict, and for iPhones what CallKit
-// and the shell said. Aggregated by /api/quality and `npm run quality`; nothing names a person
-// (no user ids: a record outlives neither the retention nor the need, and is no one's history),
-// so it has no foreign key to `calls` either and is pruned on its own (QUALITY_RETENTION_DAYS).
+// The quality record of every ended call (issue 21): who was on which platform, OS, app build, media
+// engine and network path, and what the SFU saw of each direction, so that one-way audio can be
+// counted by iOS version, app version, engine, path and day. It names nobody (no user ids): the
+// aggregates are over devices and builds, and `call_id` links back to the call for an operator.
+// A call ends once, and the record is written then, so `call_id` is the key; `ended_at` is what the
+// retention prune and every `since=` filter range over.
 //
-// `call_quality` was the name of the pages' own per-party summaries (migration 001); they keep
-// their rows under `call_quality_summaries`, and the name goes to the record the contract names.
+// `call_quality` was the name of the per-party summary each page reports (001): that table is kept
+// as it is under `call_party_summaries`, so the shared name goes to the record issue 21 defines.
 import { sql, type Kysely } from 'kysely';
 
 const PLATFORMS = sql`('browser', 'ios-shell')`;
@@ -14,7 +15,7 @@ const PATHS = sql`('host', 'srflx', 'prflx', 'relay-udp', 'relay-tcp', 'relay-tl
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a migration sees the schema as it was then, not today's types
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('call_quality').renameTo('call_quality_summaries').execute();
+  await db.schema.alterTable('call_quality').renameTo('call_party_summaries').execute();
 
   let table = db.schema
     .createTable('call_quality')
@@ -22,53 +23,35 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('ended_at', 'bigint', (c) => c.notNull())
     .addColumn('outcome', 'text', (c) => c.notNull().check(sql`outcome IN ('answered', 'missed', 'failed')`))
     .addColumn('end_reason', 'text', (c) => c.notNull());
-  for (const party of ['caller', 'callee'] as const) {
-    const col = (name: string) => sql.ref(`${party}_${name}`);
+  for (const p of ['caller', 'callee'] as const) {
     table = table
-      .addColumn(`${party}_platform`, 'text', (c) =>
-        c.notNull().check(sql`${col('platform')} IN ${PLATFORMS}`),
-      )
-      .addColumn(`${party}_os`, 'text', (c) => c.notNull())
-      .addColumn(`${party}_os_version`, 'text', (c) => c.notNull())
-      .addColumn(`${party}_model`, 'text')
-      .addColumn(`${party}_app_version`, 'text', (c) => c.notNull())
-      .addColumn(`${party}_engine`, 'text', (c) => c.notNull().check(sql`${col('engine')} IN ${ENGINES}`))
-      .addColumn(`${party}_path`, 'text', (c) => c.check(sql`${col('path')} IN ${PATHS}`));
+      .addColumn(`${p}_platform`, 'text', (c) => c.check(sql`${sql.ref(`${p}_platform`)} IN ${PLATFORMS}`))
+      .addColumn(`${p}_os`, 'text')
+      .addColumn(`${p}_os_version`, 'text')
+      .addColumn(`${p}_model`, 'text')
+      .addColumn(`${p}_app_version`, 'text')
+      .addColumn(`${p}_engine`, 'text', (c) => c.check(sql`${sql.ref(`${p}_engine`)} IN ${ENGINES}`))
+      .addColumn(`${p}_path`, 'text', (c) => c.check(sql`${sql.ref(`${p}_path`)} IN ${PATHS}`))
+      .addColumn(`${p}_did_activate_ms`, 'bigint')
+      .addColumn(`${p}_activation_failed`, 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn(`${p}_watchdog`, 'text')
+      .addColumn(`${p}_page_frozen`, 'integer', (c) => c.notNull().defaultTo(0));
   }
-  for (const direction of ['c2e', 'e2c'] as const) {
+  for (const d of ['c2e', 'e2c'] as const) {
     table = table
-      .addColumn(`${direction}_first_rtp_ms`, 'bigint')
-      .addColumn(`${direction}_packets`, 'bigint', (c) => c.notNull())
-      .addColumn(`${direction}_stalls`, 'integer', (c) => c.notNull())
-      .addColumn(`${direction}_heard`, 'integer', (c) =>
-        c.notNull().check(sql`${sql.ref(`${direction}_heard`)} IN (0, 1)`),
-      );
+      .addColumn(`${d}_first_rtp_ms`, 'bigint')
+      .addColumn(`${d}_packets`, 'bigint', (c) => c.notNull())
+      .addColumn(`${d}_stalls`, 'integer', (c) => c.notNull())
+      .addColumn(`${d}_heard`, 'integer', (c) => c.notNull());
   }
-  table = table.addColumn('verdict', 'text', (c) =>
-    c
-      .notNull()
-      .check(
-        sql`verdict IN ('two-way', 'one-way-c2e-silent', 'one-way-e2c-silent', 'no-audio', 'not-answered')`,
-      ),
-  );
-  for (const party of ['caller', 'callee'] as const) {
-    const col = (name: string) => sql.ref(`${party}_${name}`);
-    table = table
-      .addColumn(`${party}_did_activate_ms`, 'bigint')
-      .addColumn(`${party}_activation_failed`, 'integer', (c) =>
-        c
-          .notNull()
-          .defaultTo(0)
-          .check(sql`${col('activation_failed')} IN (0, 1)`),
-      )
-      .addColumn(`${party}_watchdog`, 'text')
-      .addColumn(`${party}_page_frozen`, 'integer', (c) =>
-        c
-          .notNull()
-          .defaultTo(0)
-          .check(sql`${col('page_frozen')} IN (0, 1)`),
-      );
-  }
-  await table.execute();
+  await table
+    .addColumn('verdict', 'text', (c) =>
+      c
+        .notNull()
+        .check(
+          sql`verdict IN ('two-way', 'one-way-c2e-silent', 'one-way-e2c-silent', 'no-audio', 'not-answered')`,
+        ),
+    )
+    .execute();
   await db.schema.createIndex('call_quality_ended_at').on('call_quality').column('ended_at').execute();
 }

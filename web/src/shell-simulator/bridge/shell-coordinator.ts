@@ -17,6 +17,7 @@ import { CallAudioService } from '../audio/call-audio-service.ts';
 import { MicrophoneAccess } from '../audio/microphone-access.ts';
 import { ringTimeoutMs } from '../calls/call-deadline.ts';
 import { CallKitAdaptee } from '../calls/call-kit-adaptee.ts';
+import { CallQuality, deviceReport } from '../calls/call-quality.ts';
 import { CallRegistry } from '../calls/call-registry.ts';
 import type { CallKitSimulator, SimulatedApp } from '../callkit-simulator.ts';
 import { NativeMediaEngine } from '../media/native-media-engine.ts';
@@ -37,6 +38,8 @@ export class ShellCoordinator implements SimulatedApp {
   private readonly microphone: MicrophoneAccess;
   /** The page's choice of media engine. */
   private engine: 'native' | 'page' = 'native';
+  /** Each live call's activation timeline, for its device reports (ShellCoordinator.swift `quality`). */
+  private readonly quality = new Map<string, CallQuality>();
 
   constructor(
     private readonly system: CallKitSimulator,
@@ -73,7 +76,10 @@ export class ShellCoordinator implements SimulatedApp {
         },
         joined: (callId) => this.joined(callId),
         placed: (callId, callee) => this.callKit.startOutgoing(callId, callee),
-        outgoingConnected: (callId) => this.callKit.outgoingConnected(callId),
+        outgoingConnected: (callId) => {
+          this.callKit.outgoingConnected(callId);
+          this.answered(callId);
+        },
         serverEnded: (callId, reason, why) => this.callKit.remoteEnded(callId, reason, why),
         subscriberOffer: (callId, sdp) => this.media.subscriberOffer(callId, sdp),
         welcome: (noAnswerTimeoutMs, iceServers) => {
@@ -87,10 +93,24 @@ export class ShellCoordinator implements SimulatedApp {
     this.callKit = new CallKitAdaptee(system, this.registry, this.audio, knobs, faults, {
       tellPage,
       didReport: (callId, direction) => this.callControl.track(callId, direction),
-      didAnswer: (callId) => this.callControl.answer(callId),
+      didAnswer: (callId) => {
+        this.callControl.answer(callId);
+        this.answered(callId);
+      },
       stopMedia: (callId) => this.media.stop(callId),
-      didEnd: (callId, server, settled) => this.callControl.end(callId, server, settled),
-      activationFailed: (callId) => this.callControl.activationFailed(callId),
+      didEnd: (callId, server, settled) => {
+        this.callControl.end(callId, server, settled);
+        this.quality.delete(callId);
+      },
+      activationFailed: (callId) => {
+        this.callControl.activationFailed(callId);
+        this.quality.get(callId)?.watchdogFired();
+        this.reportDevice(callId);
+      },
+      didActivate: (callId, at) => {
+        this.quality.get(callId)?.activated(at);
+        this.reportDevice(callId);
+      },
       setMuted: (callId, muted) => this.media.setMuted(callId, muted),
       setHeldByUser: (callId, held) => this.callControl.hold(callId, held),
     });
@@ -100,6 +120,23 @@ export class ShellCoordinator implements SimulatedApp {
       tokenInvalidated: (lastToken) =>
         this.callControl.unregisterPush(this.faults.unregisterAllPush ? null : lastToken),
     });
+  }
+
+  /**
+   * ShellCoordinator.swift `answered(_:)`: the call is answered (here, or by the callee for a call
+   * placed here); its first report says no `didActivate` yet, the next ones follow the activation.
+   */
+  private answered(callId: string): void {
+    const call = this.quality.get(callId) ?? new CallQuality();
+    call.answered(Date.now());
+    this.quality.set(callId, call);
+    this.reportDevice(callId);
+  }
+
+  /** ShellCoordinator.swift `reportDevice(_:)`. */
+  private reportDevice(callId: string): void {
+    const call = this.quality.get(callId);
+    if (call) this.callControl.deviceReport(callId, deviceReport(this.engine, call));
   }
 
   // ---- the page → shell (WebBridge) ----

@@ -32,6 +32,8 @@ export interface CallKitAdapteeDelegate {
    */
   didEnd(callId: string, server: ServerCallAction | null, settled: () => void): void;
   activationFailed(callId: string): void;
+  /** CallKit activated the session for the call that owns the audio (CallKitAdaptee.swift:557). */
+  didActivate(callId: string, at: number): void;
   setMuted(callId: string, muted: boolean): void;
   /** The user held the call in the page: media paused, the server told; CallKit's session untouched. */
   setHeldByUser(callId: string, held: boolean): void;
@@ -267,6 +269,7 @@ export class CallKitAdaptee implements IncomingCallReporting {
     const owner = this.audio.audioOwner();
     if (owner) {
       this.lastAudioOwner = owner.id;
+      this.delegate.didActivate(owner.id, Date.now());
       this.tell({ type: 'audio.activated', callId: owner.id });
     }
     this.audio.apply();

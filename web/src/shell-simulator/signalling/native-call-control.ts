@@ -16,6 +16,7 @@ import {
   CallState,
   ErrorCode,
   type CallKitEndReason,
+  type DeviceReport,
   type IceServer,
   type MicPermission,
   type Peer,
@@ -172,6 +173,11 @@ export class NativeCallControl {
       callId,
       () => void this.socket?.request('call:activation-failed', { callId, why: 'not-activated' }),
     );
+  }
+
+  /** NativeCallControl.swift `deviceReport`: this iPhone and its call's activation, for the quality record. */
+  deviceReport(callId: string, report: DeviceReport): void {
+    this.afterClaim(callId, () => void this.socket?.request('call:device-report', { callId, report }));
   }
 
   /** The permission to record as this device joins the call: kept with the call on the server. */

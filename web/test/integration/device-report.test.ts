@@ -1,0 +1,70 @@
+/**
+ * A page's device report (issue 21) through the real server into the call's quality record: what
+ * the browser says it is, and the path its media takes, sent once the call is answered and again
+ * when the path changes.
+ */
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+import type { CallId } from '@softphone/sfu/protocol';
+import { startTestServer, type TestServer } from '@softphone/sfu/testing';
+import { NODE_DEVICE, nodePhone, type NodePhone } from './node-phone.ts';
+
+let server: TestServer;
+const phones: NodePhone[] = [];
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  for (const p of phones) p.close();
+  await server.stop();
+});
+
+async function signedUp(displayName: string) {
+  const p = nodePhone(server);
+  phones.push(p);
+  const username = `u${crypto.randomBytes(5).toString('hex')}`;
+  await p.phone.session.signUp(username, 'correct horse battery', displayName);
+  const s = await p.until((s) => s.connection === 'connected' && s.self !== null, 'connected');
+  return Object.assign(p, { username, self: s.self ?? assert.fail('no self') });
+}
+
+describe("a page's device report", () => {
+  it('lands in the call quality record: each side as it described itself, with its latest path', async () => {
+    const ann = await signedUp('Ann');
+    const bob = await signedUp('Bob');
+    await ann.phone.session.addContact(bob.username);
+    await ann.until((s) => s.users.some((u) => u.id === bob.self.id), 'seeing Bob');
+
+    void ann.phone.calls.invite(bob.self.id);
+    const incoming = await bob.until(
+      (s) => s.call?.direction === 'incoming' && s.call.id !== null,
+      'ringing',
+    );
+    const callId = incoming.call?.id as CallId;
+    await ann.until((s) => s.call?.id === callId, 'the invite acknowledged');
+    // Ann's media goes through TURN over TCP from the start; Bob's has no selected pair yet.
+    ann.engine(callId).path = { local: 'relay', remote: 'host', relayProtocol: 'tcp', protocol: 'udp' };
+    await ann.engine(callId).nextSample();
+    await ann.engine(callId).nextSample();
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.audio === 'active', 'in call (caller)');
+    await bob.until((s) => s.call?.audio === 'active', 'in call (callee)');
+
+    // Bob's path is selected during the call: a second report replaces his first.
+    const bobs = bob.engine(callId);
+    bobs.path = { local: 'srflx', remote: 'host', relayProtocol: null, protocol: 'udp' };
+    await bobs.nextSample();
+    await bobs.nextSample();
+    // Bob's hang-up follows his report on the same socket.
+    await bob.phone.calls.hangup();
+    await ann.until((s) => s.call === null && s.ended !== null, 'ended (caller)');
+
+    await server.server.record.settled();
+    const record = await server.server.quality.byCall(callId);
+    assert.ok(record, 'a quality record');
+    assert.deepEqual(record.caller.report, { ...NODE_DEVICE, path: 'relay-tcp' });
+    assert.deepEqual(record.callee.report, { ...NODE_DEVICE, path: 'srflx' });
+    assert.equal(record.outcome, 'answered');
+  });
+});
