@@ -37,7 +37,6 @@ import { SqlContactsRepo } from './store/contacts.repo.ts';
 import { openStore, type Db, type Store } from './store/db.ts';
 import { SqlDevicesRepo } from './store/devices.repo.ts';
 import { SqlPushRepo } from './store/push.repo.ts';
-import { SqlQualityRepo } from './store/quality.repo.ts';
 import { SqlSessionsRepo } from './store/sessions.repo.ts';
 import { SqlUsersRepo } from './store/users.repo.ts';
 
@@ -342,7 +341,7 @@ async function startOn(store: Store, o: ServerOptions): Promise<Server> {
     hosts: o.hosts ?? { names: [], anyName: false },
     ice,
     relay,
-    quality: { repo: new SqlQualityRepo(db), operators: o.qualityOperators ?? [] },
+    quality: { repo: quality, operators: o.qualityOperators ?? [] },
   });
   // A session's expiry is checked at each connection and request; this ends the connections it
   // outlived, within a sweep of its expiry, and keeps the table from growing forever.
