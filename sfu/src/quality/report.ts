@@ -9,7 +9,6 @@ import {
   type PartyRecord,
   type QualityParty,
   type QualityQuery,
-  type QualityRecord,
   type QualityReport,
   type QualityRow,
 } from '../protocol/index.ts';
