@@ -53,6 +53,25 @@ final class CallQualityTests: XCTestCase {
         XCTAssertTrue(json?["watchdog"] is NSNull)
     }
 
+    func testThePathIsReportedWhenItChanges() throws {
+        var call = CallQuality()
+        call.answered(at: answer)
+        XCTAssertTrue(call.pathSeen(.srflx))
+        XCTAssertFalse(call.pathSeen(.srflx), "the same path again is no new report")
+        XCTAssertTrue(call.pathSeen(.relayTcp))
+        let report = DeviceReport(os: "iOS", osVersion: "18.4.1", model: "iPhone15,2", appVersion: "1.4.0 (212)", engine: .native, call: call)
+        let json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(report)) as? [String: Any]
+        XCTAssertEqual(json?["path"] as? String, "relay-tcp")
+    }
+
+    func testACandidateTypeNamesItsPathAsTheServerCountsIt() {
+        XCTAssertEqual(MediaPathKind(candidateType: "host", relayProtocol: nil), .host)
+        XCTAssertEqual(MediaPathKind(candidateType: "prflx", relayProtocol: nil), .prflx)
+        XCTAssertEqual(MediaPathKind(candidateType: "relay", relayProtocol: "tls"), .relayTls)
+        XCTAssertEqual(MediaPathKind(candidateType: "relay", relayProtocol: nil), .relayUdp, "udp when the stats don't say")
+        XCTAssertNil(MediaPathKind(candidateType: "unknown", relayProtocol: nil))
+    }
+
     func testAppVersionNamesVersionAndBuild() {
         XCTAssertEqual(DeviceIdentity.appVersion(info: ["CFBundleShortVersionString": "1.4.0", "CFBundleVersion": "212"]), "1.4.0 (212)")
         XCTAssertEqual(DeviceIdentity.appVersion(info: nil), "unknown")

@@ -41,4 +41,15 @@ describe('the simulated shell’s call quality (CallQuality.swift)', () => {
     assert.ok(DeviceReportSchema.safeParse(second).success);
     assert.deepEqual([second.platform, second.engine, second.didActivateMs], ['ios-shell', 'page', 80]);
   });
+
+  it('reports the path when it changes, named as the server counts it (testThePathIsReportedWhenItChanges)', () => {
+    const call = new CallQuality();
+    call.answered(answer);
+    assert.equal(call.pathSeen('srflx'), true);
+    assert.equal(call.pathSeen('srflx'), false, 'the same path again is no new report');
+    assert.equal(call.pathSeen('relay-tcp'), true);
+    const report = deviceReport('native', call);
+    assert.ok(DeviceReportSchema.safeParse(report).success);
+    assert.equal(report.path, 'relay-tcp');
+  });
 });

@@ -253,6 +253,13 @@ extension ShellCoordinator: NativeMediaEngineDelegate {
         callControl.mediaLost(callId)
         callKit.remoteEnded(callId, reason: .failed, why: why)
     }
+
+    /// Reported once answered and again when it changes: before the answer there is no call record
+    /// to report into, and the answer's report carries the path once it is known.
+    func media(_ engine: NativeMediaEngine, pathOf callId: UUID, is path: MediaPathKind) {
+        guard quality[callId]?.pathSeen(path) == true else { return }
+        reportDevice(callId)
+    }
 }
 
 extension ShellCoordinator: CallAudioServiceDelegate {

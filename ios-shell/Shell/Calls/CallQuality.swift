@@ -31,15 +31,40 @@ struct DeviceReport: Encodable, Equatable {
         try c.encode(model, forKey: .model)
         try c.encode(appVersion, forKey: .appVersion)
         try c.encode(engine, forKey: .engine)
-        // The native engine does not read its selected candidate pair yet (NOTES-i21-records.md).
-        try c.encodeNil(forKey: .path)
+        try c.encode(call.path?.rawValue, forKey: .path)
         try c.encode(call.didActivateMs, forKey: .didActivateMs)
         try c.encode(call.watchdog?.rawValue, forKey: .watchdog)
     }
 }
 
-/// One call's activation as the shell saw it: answer → `didActivate`, and the watchdog's verdict.
-/// Pure (times are given), so ShellTests check it without CallKit.
+/// A call's network path to the SFU: `PathKindSchema` and `pathKind` in sfu/src/protocol/quality.ts.
+enum MediaPathKind: String, Equatable {
+    case host, srflx, prflx
+    case relayUdp = "relay-udp"
+    case relayTcp = "relay-tcp"
+    case relayTls = "relay-tls"
+
+    /// The local candidate's type (RTCIceCandidateStats `candidateType`); a relay's by the protocol
+    /// between the phone and the TURN server (`relayProtocol`), udp when the stats don't say, as
+    /// `pathKind` counts it. Nil for a type the stats spec does not define.
+    init?(candidateType: String, relayProtocol: String?) {
+        switch candidateType {
+        case "host": self = .host
+        case "srflx": self = .srflx
+        case "prflx": self = .prflx
+        case "relay":
+            switch relayProtocol {
+            case "tcp": self = .relayTcp
+            case "tls": self = .relayTls
+            default: self = .relayUdp
+            }
+        default: return nil
+        }
+    }
+}
+
+/// One call's activation as the shell saw it: answer → `didActivate`, the watchdog's verdict, and
+/// the path its media took. Pure (times are given), so ShellTests check it without CallKit.
 struct CallQuality: Equatable {
     /// The activation watchdog's verdict (CallDeadline.swift, CallKitAdaptee.activationMissing).
     enum Watchdog: String, Equatable {
@@ -55,6 +80,8 @@ struct CallQuality: Equatable {
     /// Answer → first `didActivate`, in ms; nil while it has not come.
     private(set) var didActivateMs: Int?
     private(set) var watchdog: Watchdog?
+    /// The selected candidate pair's path, as the engine's stats last read it; nil before one is selected.
+    private(set) var path: MediaPathKind?
 
     mutating func answered(at time: Date) {
         guard answeredAt == nil else { return }
@@ -71,6 +98,14 @@ struct CallQuality: Equatable {
     mutating func watchdogFired() {
         guard didActivateMs == nil else { return }
         watchdog = .fired
+    }
+
+    /// A stats read's path; true when it differs from the last one, so a new report is due (a
+    /// network change moves a call from Wi-Fi's srflx to cellular's relay, and the record keeps the last).
+    mutating func pathSeen(_ kind: MediaPathKind) -> Bool {
+        guard path != kind else { return false }
+        path = kind
+        return true
     }
 }
 

@@ -5,6 +5,8 @@ protocol NativeMediaEngineDelegate: AnyObject {
     func media(_ engine: NativeMediaEngine, tellPage message: NativeToWeb)
     /// ICE restarts could not bring a live call's media back: the call ends with `media-lost`.
     func media(_ engine: NativeMediaEngine, lostMediaFor callId: UUID, why: String)
+    /// A stats read found the call's selected candidate pair: its path, for the quality record.
+    func media(_ engine: NativeMediaEngine, pathOf callId: UUID, is path: MediaPathKind)
 }
 
 /// The call media, in the app process where CallKit's audio session lives (field notes §3): per call
@@ -219,10 +221,14 @@ final class NativeMediaEngine {
 
     func stats(_ callId: UUID, requestId: Int) {
         collectReports(callId) { [weak self] reports in
+            guard let self else { return }
             // No session yet (the claim in flight): "no media yet", answered at once. Unanswered,
             // the page's audio monitor waited out its reply timeout and missed the call's first seconds.
             let stats = MediaStats(subscriber: reports?.downstream, publisher: reports?.upstream, at: Date())
-            self?.tell(.stats(callId: callId, requestId: requestId, stats: stats))
+            // The page polls stats through the call, so the path is read as often as the page reads
+            // its own: the downstream leg's pair, as web/src/media/webrtc-stats.ts reads the page's.
+            if let path = reports?.downstream?.selectedPath { self.delegate?.media(self, pathOf: callId, is: path) }
+            self.tell(.stats(callId: callId, requestId: requestId, stats: stats))
         }
     }
 
@@ -480,6 +486,25 @@ extension RTCStatisticsReport {
     /// The audio entry of one stats type (`inbound-rtp`, `outbound-rtp`, `media-source`).
     func audio(_ type: String) -> RTCStatistics? {
         statistics.values.first { $0.type == type && ($0.values["kind"] as? String) == "audio" }
+    }
+
+    /// The path of the pair the media goes over, read as the page's `selectedPath`
+    /// (web/src/media/selected-path.ts): the transport's `selectedCandidatePairId`, else the nominated
+    /// succeeded pair; then its local candidate's `candidateType` and `relayProtocol` (W3C
+    /// webrtc-stats names, which libwebrtc's RTCStatsCollector writes for the native SDK too).
+    var selectedPath: MediaPathKind? {
+        let all = statistics
+        let selectedId = all.values.first { $0.type == "transport" }?.values["selectedCandidatePairId"] as? String
+        let pair = selectedId.flatMap { all[$0] } ?? all.values.first {
+            $0.type == "candidate-pair"
+                && ($0.values["nominated"] as? NSNumber)?.boolValue == true
+                && ($0.values["state"] as? String) == "succeeded"
+        }
+        guard let localId = pair?.values["localCandidateId"] as? String,
+              let local = all[localId],
+              let type = local.values["candidateType"] as? String
+        else { return nil }
+        return MediaPathKind(candidateType: type, relayProtocol: local.values["relayProtocol"] as? String)
     }
 }
 

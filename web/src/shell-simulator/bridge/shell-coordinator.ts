@@ -56,6 +56,10 @@ export class ShellCoordinator implements SimulatedApp {
     this.media = new NativeMediaEngine(system, (id) => this.registry.has(id), {
       tellPage,
       lostMedia: (callId, why) => this.mediaLost(callId, why),
+      // ShellCoordinator.swift `media(_:pathOf:is:)`: reported once answered, and again when it changes.
+      pathOf: (callId, path) => {
+        if (this.quality.get(callId)?.pathSeen(path)) this.reportDevice(callId);
+      },
     });
     this.audio = new CallAudioService(system, this.registry, faults, {
       audioEnabled: (enabledFor) => this.media.setAudioEnabled(enabledFor),

@@ -3,7 +3,7 @@
  * record (issue 21) — answer → first `didActivate`, and the watchdog's verdict — and the device
  * report the shell sends on its socket (`call:device-report`, `DeviceReportSchema`).
  */
-import type { DeviceReport } from '@softphone/sfu/protocol';
+import type { DeviceReport, PathKind } from '@softphone/sfu/protocol';
 
 /** CallQuality.swift `CallQuality.Watchdog`. */
 export type Watchdog = 'activated' | 'fired' | 'late';
@@ -13,6 +13,8 @@ export class CallQuality {
   answeredAt: number | null = null;
   didActivateMs: number | null = null;
   watchdog: Watchdog | null = null;
+  /** CallQuality.swift `path`: the selected pair's path as the engine's stats last read it. */
+  path: PathKind | null = null;
 
   answered(at: number): void {
     this.answeredAt ??= at;
@@ -28,6 +30,13 @@ export class CallQuality {
   watchdogFired(): void {
     if (this.didActivateMs === null) this.watchdog = 'fired';
   }
+
+  /** CallQuality.swift `pathSeen(_:)`: true when the path changed, so a new report is due. */
+  pathSeen(kind: PathKind): boolean {
+    if (this.path === kind) return false;
+    this.path = kind;
+    return true;
+  }
 }
 
 /**
@@ -41,13 +50,13 @@ export const SIMULATED_DEVICE = {
   appVersion: 'shell-simulator (qa)',
 } as const;
 
-/** CallQuality.swift `DeviceReport.encode(to:)`: the path is not read by the native engine yet. */
+/** CallQuality.swift `DeviceReport.encode(to:)`. */
 export function deviceReport(engine: 'native' | 'page', call: CallQuality): DeviceReport {
   return {
     platform: 'ios-shell',
     ...SIMULATED_DEVICE,
     engine,
-    path: null,
+    path: call.path,
     didActivateMs: call.didActivateMs,
     watchdog: call.watchdog,
   };

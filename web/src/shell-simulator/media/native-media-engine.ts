@@ -5,7 +5,7 @@
  * not the page's, so it goes on while the page is frozen; what each call heard is kept after the
  * call for the rig.
  */
-import type { BridgeMediaStats, IceServer } from '@softphone/sfu/protocol';
+import { pathKind, type BridgeMediaStats, type IceServer, type PathKind } from '@softphone/sfu/protocol';
 import { AudioMonitor, type AudioWindow } from '../../media/audio-monitor.ts';
 import { ToneProbe } from '../../media/tone-probe.ts';
 import type { ToneSignatures } from '../../media/tone-signature.ts';
@@ -21,6 +21,8 @@ export interface NativeMediaEngineDelegate {
    * everywhere, from the shell.
    */
   lostMedia(callId: string, why: string): void;
+  /** NativeMediaEngine.swift `media(_:pathOf:is:)`: a stats read found the call's selected pair. */
+  pathOf(callId: string, path: PathKind): void;
 }
 
 export class NativeMediaEngine {
@@ -75,6 +77,7 @@ export class NativeMediaEngine {
       {
         capture: (on) => this.system.log(on ? 'capture-started' : 'capture-stopped', callId),
         closed: (why) => this.delegate.lostMedia(callId, why),
+        path: (path) => this.delegate.pathOf(callId, path),
         log: (kind, detail) => this.system.log(kind, callId, detail),
       },
       this.iceServers,
@@ -163,6 +166,7 @@ class MediaSession {
     private readonly notify: {
       capture(on: boolean): void;
       closed(why: string): void;
+      path(path: PathKind): void;
       log(kind: string, detail: string): void;
     },
     private readonly iceServers: RTCIceServer[],
@@ -243,7 +247,9 @@ class MediaSession {
   }
 
   async stats(requestId: number): Promise<void> {
-    const { at, inbound, outbound, sourceLevel, roundTripTime } = await this.engine.stats();
+    const { at, inbound, outbound, sourceLevel, roundTripTime, path } = await this.engine.stats();
+    // NativeMediaEngine.swift `stats`: the downstream leg's selected pair, read with each of the page's polls.
+    if (path) this.notify.path(pathKind(path));
     // What the Swift engine sends: the bridge's fields only (its schema is strict), not every
     // figure the page's own stats reader gathers.
     const stats: BridgeMediaStats = {
