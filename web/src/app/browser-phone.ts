@@ -22,7 +22,7 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
   return new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
-    callRequests: (link) => (shell ? shellCallRequests(shell) : serverCallRequests(link)),
+    callRequests: (link) => (shell ? shellCallRequests(shell, link) : serverCallRequests(link)),
     // The engines load with the first call, not before the page is interactive.
     createEngine: (events, callId, iceServers) =>
       new LazyMediaEngine(async () =>
