@@ -222,15 +222,17 @@ export class Party {
     });
   }
 
-  /** Presses a history row's call-back button; returns its accessible name. */
+  /** Presses a history row's call-back button; returns its accessible name (its text). */
   async callBack(callId: string): Promise<string> {
     const button = this.driver.$(
       `>>>[data-test="history-entry"][data-call-id="${callId}"] [data-test="call-back"]`,
     );
     await button.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.who}: no call-back on ${callId}` });
-    const label = (await button.getAttribute('aria-label')) ?? '';
+    const name = String(await button.getProperty('textContent'))
+      .replace(/\s+/g, ' ')
+      .trim();
     await button.click();
-    return label;
+    return name;
   }
 
   /** Waits until `other` is listed asleep: not connected, but can be woken by a push. */
