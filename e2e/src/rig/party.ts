@@ -113,6 +113,14 @@ export class Party {
   async openHistory(): Promise<void> {
     await this.click(SEL.tabHistory, 'open history');
     await this.waitForScreen('history');
+    // The page fetches the history's element once signed in (web/src/app/sp-app.ts).
+    await this.driver.waitUntil(
+      () => this.driver.execute(() => customElements.get('sp-history') !== undefined),
+      {
+        timeout: 10_000,
+        timeoutMsg: `${this.who}: the history's element never loaded`,
+      },
+    );
   }
 
   async openPeople(): Promise<void> {
