@@ -28,6 +28,9 @@ const SEL = {
   userRow: (name: string) => `>>>[data-test="user"][data-name="${name}"] [data-test="call"]`,
   contactUsername: '>>>[data-test="contact-username"]',
   addContact: '>>>[data-test="add-contact"]',
+  dialUsername: '>>>[data-test="dial-username"]',
+  dial: '>>>[data-test="dial"]',
+  peopleNotice: '>>>[data-test="people-notice"]',
 };
 
 export type Screen = PhoneSnapshot['screen'];
@@ -110,6 +113,14 @@ export class Party {
   async openHistory(): Promise<void> {
     await this.click(SEL.tabHistory, 'open history');
     await this.waitForScreen('history');
+    // The page fetches the history's element once signed in (web/src/app/sp-app.ts).
+    await this.driver.waitUntil(
+      () => this.driver.execute(() => customElements.get('sp-history') !== undefined),
+      {
+        timeout: 10_000,
+        timeoutMsg: `${this.who}: the history's element never loaded`,
+      },
+    );
   }
 
   async openPeople(): Promise<void> {
@@ -194,6 +205,44 @@ export class Party {
     await this.click(SEL.addContact, `add ${other.name}`);
   }
 
+  /** Calls anyone by their username (the people view's "Call a username"). */
+  async dial(username: string): Promise<void> {
+    await this.driver.$(SEL.dialUsername).setValue(username);
+    await this.click(SEL.dial, `call ${username}`);
+  }
+
+  /** Waits for the people view's notice (why a call was refused) and returns it. */
+  async peopleNotice(): Promise<string> {
+    const notice = this.driver.$(SEL.peopleNotice);
+    await notice.waitForDisplayed({
+      timeout: 10_000,
+      timeoutMsg: `${this.who}: no notice on the people view`,
+    });
+    return (await notice.getText()).trim();
+  }
+
+  /** The people the people view lists as recent, top first: name and presence. */
+  async recentPeople(): Promise<{ name: string; presence: string }[]> {
+    return this.driver.execute(() => {
+      const people = document.querySelector('sp-app')?.shadowRoot?.querySelector('sp-contacts')?.shadowRoot;
+      const rows = people ? Array.from(people.querySelectorAll<HTMLElement>('[data-test="recent"]')) : [];
+      return rows.map((li) => ({ name: li.dataset['name'] ?? '', presence: li.dataset['presence'] ?? '' }));
+    });
+  }
+
+  /** Presses a history row's call-back button; returns its accessible name (its text). */
+  async callBack(callId: string): Promise<string> {
+    const button = this.driver.$(
+      `>>>[data-test="history-entry"][data-call-id="${callId}"] [data-test="call-back"]`,
+    );
+    await button.waitForClickable({ timeout: 10_000, timeoutMsg: `${this.who}: no call-back on ${callId}` });
+    const name = String(await button.getProperty('textContent'))
+      .replace(/\s+/g, ' ')
+      .trim();
+    await button.click();
+    return name;
+  }
+
   /** Waits until `other` is listed asleep: not connected, but can be woken by a push. */
   async waitUntilAsleep(other: Party, timeout = 10_000): Promise<void> {
     const row = `>>>[data-test="user"][data-name="${other.name}"][data-presence="asleep"]`;
@@ -226,9 +275,10 @@ export class Party {
     await this.click(SEL.hangup, 'hang up');
   }
 
-  async dismiss(): Promise<void> {
+  /** Leaves the end screen for the list the call was placed from (`history` for a call back). */
+  async dismiss(back: 'contacts' | 'history' = 'contacts'): Promise<void> {
     await this.click(SEL.dismiss, 'dismiss');
-    await this.waitForScreen('contacts');
+    await this.waitForScreen(back);
   }
 
   /**

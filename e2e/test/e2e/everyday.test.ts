@@ -297,9 +297,9 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     const entries = new Map((await callee.snapshot(1e9)).state.history.map((e) => [e.callId, e]));
     const rows = new Map((await callee.historyRows()).map((r) => [r.callId, r]));
     const expectCallee = [
-      [calls.missed, 'missed', EndReason.Cancelled, /^Missed call$/],
-      [calls.declined, 'incoming', EndReason.Declined, /^Incoming · declined$/],
-      [calls.answered, 'incoming', EndReason.HungUp, /^Incoming · \d+:\d\d$/],
+      [calls.missed, 'missed', EndReason.Cancelled, /^Incoming · Missed$/],
+      [calls.declined, 'incoming', EndReason.Declined, /^Incoming · Declined$/],
+      [calls.answered, 'incoming', EndReason.HungUp, /^Incoming · Answered · \d+:\d\d$/],
     ] as const;
     for (const [id, kind, reason, text] of expectCallee) {
       assert.ok(id);
@@ -335,8 +335,8 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
 
     await caller.openHistory();
     const mine = new Map((await caller.historyRows()).map((r) => [r.callId, r]));
-    assert.equal(mine.get(calls.missed ?? '')?.text, 'Outgoing · cancelled');
-    assert.equal(mine.get(calls.declined ?? '')?.text, 'Outgoing · declined');
+    assert.equal(mine.get(calls.missed ?? '')?.text, 'Outgoing · Cancelled');
+    assert.equal(mine.get(calls.declined ?? '')?.text, 'Outgoing · Declined');
     assert.equal(mine.get(calls.answered ?? '')?.kind, 'outgoing');
     await caller.openPeople();
   });

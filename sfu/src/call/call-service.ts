@@ -114,6 +114,21 @@ export class CallService {
     return this.start(from, user, caller?.username ?? from.peer.displayName, targets, elsewhere);
   }
 
+  /**
+   * Who has this username (case-folded as accounts are), for a call by username. A name nobody has
+   * costs the caller an invite, as a call to someone would: the field can't try names faster than
+   * the invite limit lets anyone call, and a caller over the limit is refused alike whether the
+   * name exists or not.
+   */
+  async lookUp(from: UserId, username: string): Promise<Peer> {
+    const user = await this.deps.users.byUsername(username);
+    if (!user) {
+      await this.deps.limits.admitCaller(from);
+      throw new CallError(ErrorCode.UserNotFound, 'no such user');
+    }
+    return { id: user.id, displayName: user.displayName };
+  }
+
   /** The calls held here. */
   held(): HeldCall[] {
     return [...this.live.values()].map(heldCall);

@@ -42,8 +42,13 @@ export class InviteLimits {
    * with when to retry. A caller over its limit uses up none of the callee's.
    */
   async admitInvite(from: UserId, to: UserId): Promise<void> {
-    await refuseWhenLimited(this.callers.consume(from), 'too many calls');
+    await this.admitCaller(from);
     await refuseWhenLimited(this.callees.consume(to), 'this person is being called too often');
+  }
+
+  /** Counts an invite against its caller alone (a call to a username no account has). */
+  async admitCaller(from: UserId): Promise<void> {
+    await refuseWhenLimited(this.callers.consume(from), 'too many calls');
   }
 
   /** Whether one more push may wake `deviceId` now (counted whether or not it is then sent). */

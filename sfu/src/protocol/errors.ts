@@ -10,7 +10,7 @@ export enum ErrorCode {
   NotParticipant = 'not-participant',
   /** No such call (or it already ended). */
   CallNotFound = 'call-not-found',
-  /** No such user online. */
+  /** No account has that id or username. */
   UserNotFound = 'user-not-found',
   /**
    * A push-woken device reported a call that ended meanwhile (cancelled, answered elsewhere, timed

@@ -29,6 +29,17 @@ export const requests = /* @__PURE__ */ (() =>
     /** Start a call to an online user. */
     'call:invite': { payload: z.strictObject({ to: UserIdSchema }), result: callRef },
     /**
+     * Call anyone with an account by their exact username (case aside), online or not: as
+     * `call:invite` once the name is found (an asleep callee is woken by push; no device online and
+     * none woken in time ends the call as `unreachable`, one in a call as `busy`). No such user:
+     * `user-not-found`, counted as an invite against the caller (the invite limit stands in front of
+     * the look-up); yourself: `invalid-target`. `callee` says who was called.
+     */
+    'call:dial': {
+      payload: z.strictObject({ username: UsernameSchema }),
+      result: z.strictObject({ callId: CallIdSchema, callee: PeerSchema }),
+    },
+    /**
      * A push-woken device has reported the call to CallKit: it joins the call's ringing devices (so it
      * may answer or decline) and the first report moves the call to `ringing`. A call that ended
      * meanwhile fails with `call-no-longer-available`.

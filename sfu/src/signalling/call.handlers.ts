@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { Member, Presence } from '../presence/presence.ts';
 import type { CallRouter } from '../cluster/call-router.ts';
 import type { Drain } from '../cluster/drain.ts';
-import { ErrorCode, mediaRequests, requests, type MediaRequestName } from '../protocol/index.ts';
+import { ErrorCode, mediaRequests, requests, type MediaRequestName, type UserId } from '../protocol/index.ts';
 import { partyRequests } from './call-requests.ts';
 import type { CallsRepo } from '../store/calls.repo.ts';
 import type { AppSocket } from './types.ts';
@@ -37,14 +37,22 @@ export function registerCallHandlers(
       await mediaLimits.admit(socket.id, me, member.deviceId);
       return router.route(asker, event, p);
     });
-  onRequest(socket, 'call:invite', log, async ({ to }) => {
-    drain.admitCall();
+  const invite = async (to: UserId) => {
     const callId = await router.invite(asker, to);
     // The call is made: its ack does not depend on the contact rows, only waits for them.
     await presence
       .met(socket, member.peer, to)
       .catch((err: unknown) => log.error({ err, callId }, 'contacts not saved'));
-    return { callId };
+    return callId;
+  };
+  onRequest(socket, 'call:invite', log, async ({ to }) => {
+    drain.admitCall();
+    return { callId: await invite(to) };
+  });
+  onRequest(socket, 'call:dial', log, async ({ username }) => {
+    drain.admitCall();
+    const callee = await calls.lookUp(me, username);
+    return { callId: await invite(callee.id), callee };
   });
   for (const event of Object.keys(partyRequests) as (keyof typeof partyRequests)[])
     onRequest(socket, event, log, (p) => router.route(asker, event, p));

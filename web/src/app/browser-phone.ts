@@ -25,7 +25,7 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
     callRequests: (link) =>
       shell
-        ? shellCallRequests(shell)
+        ? shellCallRequests(shell, link)
         : serverCallRequests(link, () => describeBrowser(navigator, __APP_BUILD__)),
     // The engines load with the first call, not before the page is interactive.
     createEngine: (events, callId, iceServers) =>

@@ -7,12 +7,22 @@ import '../components/sp-outgoing-call.ts';
 import '../components/sp-incoming-call.ts';
 import '../components/sp-in-call.ts';
 import '../components/sp-call-ended.ts';
-import '../components/sp-history.ts';
 import '../components/sp-nav.ts';
 import '../components/sp-update-prompt.ts';
 import '../components/sp-call-notifications-prompt.ts';
 import '../components/sp-announcer.ts';
 import { announcement } from './announcement.ts';
+import { recentPeople } from '../call/history-rows.ts';
+
+/** How many people of the latest calls head the people list. */
+const RECENT_PEOPLE = 5;
+
+/**
+ * The history's element is fetched once signed in, not with the page: it is no part of what the
+ * page needs to become interactive (`npm run bench:bundle`). Rendered before it is defined, it
+ * takes the properties it was given when it is.
+ */
+const loadHistory = () => import('../components/sp-history.ts');
 import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
@@ -73,6 +83,10 @@ export class SpApp extends LitElement {
     for (const u of this.unsubscribe) u();
   }
 
+  override updated(): void {
+    if (this.state.self) void loadHistory();
+  }
+
   override render() {
     const s = this.state;
     const screen = screenOf(s);
@@ -85,6 +99,7 @@ export class SpApp extends LitElement {
       @sp-view=${(e: GlobalEventHandlersEventMap['sp-view']) =>
         e.detail.view === 'history' ? void this.phone.history.show() : this.phone.history.showPeople()}
       @sp-call-requested=${(e: GlobalEventHandlersEventMap['sp-call-requested']) => void this.phone.calls.invite(e.detail.userId)}
+      @sp-dial-requested=${(e: GlobalEventHandlersEventMap['sp-dial-requested']) => void this.phone.calls.dial(e.detail.username)}
       @sp-contact-add-requested=${(e: GlobalEventHandlersEventMap['sp-contact-add-requested']) =>
         void this.phone.session.addContact(e.detail.username)}
       @sp-answer=${() => void this.phone.calls.answer()}
@@ -136,6 +151,7 @@ export class SpApp extends LitElement {
               : null
           }<sp-contacts
             .self=${s.self}
+            .recent=${recentPeople(s, RECENT_PEOPLE)}
             .users=${s.users}
             .asleep=${s.asleep}
             .notice=${s.notice}
@@ -146,10 +162,7 @@ export class SpApp extends LitElement {
       case 'incoming':
         return s.call ? html`<sp-incoming-call .call=${s.call}></sp-incoming-call>` : null;
       case 'history':
-        return html`<sp-history
-          .entries=${s.history}
-          .canCall=${(id: string) => [...s.users, ...s.asleep].some((u) => u.id === id)}
-        ></sp-history>`;
+        return html`<sp-history .entries=${s.history}></sp-history>`;
       case 'in-call':
         return s.call
           ? html`<sp-in-call .call=${s.call} .outputs=${s.outputs} .outputId=${s.outputId}></sp-in-call>`

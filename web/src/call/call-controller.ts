@@ -17,11 +17,14 @@
 import {
   CallState,
   EndReason,
+  ErrorCode,
+  type Ack,
   type CallId,
   type EndedBy,
   type IceServer,
   type MicPermission,
   type Peer,
+  type ProtocolError,
   type ServerEventPayload,
   type StallCause,
   type StallDirection,
@@ -156,17 +159,46 @@ export class CallController {
     if (this.media) this.media.monitor.listen(probeFor?.(this.media.engine) ?? null);
   }
 
+  /** Calls someone the page knows: a contact, or someone from the history. */
   async invite(to: UserId): Promise<void> {
-    const { link, store } = this.d;
-    const peer = [...store.state.users, ...store.state.asleep].find((u) => u.id === to);
-    if (!link.isOpen || !peer || this.current()) return;
+    const { users, asleep, history } = this.d.store.state;
+    const peer = [...users, ...asleep, ...history.map((e) => e.peer)].find((u) => u.id === to);
+    if (peer)
+      await this.place(peer, async () => {
+        const res = await this.d.requests.invite(peer);
+        return res.ok ? { ok: true, data: { ...res.data, callee: peer } } : res;
+      });
+  }
+
+  /**
+   * Calls anyone by their exact username. Until the server says who that is, the call screen names
+   * them as typed (and their id is unknown: empty); refusals are said in words on the people screen.
+   */
+  async dial(username: string): Promise<void> {
+    const typed = username.trim();
+    if (!typed) return;
+    await this.place({ id: '', displayName: typed }, () => this.d.requests.dial(typed), dialRefusal(typed));
+  }
+
+  /**
+   * Places a call: the outgoing screen at once, the server's call id (and, dialled by name, who it
+   * is) when the request is acknowledged. `peer` is the dialling call's own object: a call hung up
+   * meanwhile and dialled again is another, and this one's ack then only ends what it created.
+   */
+  private async place(
+    peer: Peer,
+    request: () => Promise<Ack<{ callId: CallId; callee: Peer }>>,
+    refusal: (error: ProtocolError) => string = (error) => error.message,
+  ): Promise<void> {
+    const { link } = this.d;
+    if (!link.isOpen || this.current()) return;
     const marks: CallMarks = { dialedAt: Date.now() };
     this.set({ call: newCall('outgoing', peer, null), ended: null, notice: null });
-    const res = await this.d.requests.invite(peer);
+    const res = await request();
     const call = this.current();
-    const stillDialing = call?.direction === 'outgoing' && call.id === null && call.peer.id === to;
+    const stillDialing = call?.direction === 'outgoing' && call.id === null && call.peer === peer;
     if (!res.ok) {
-      if (stillDialing) this.set({ call: null, notice: res.error.message });
+      if (stillDialing) this.set({ call: null, notice: refusal(res.error) });
       return;
     }
     const callId = res.data.callId;
@@ -178,7 +210,7 @@ export class CallController {
       await this.d.requests.hangup(callId);
       return;
     }
-    this.set({ call: { ...call, id: callId } });
+    this.set({ call: { ...call, id: callId, peer: res.data.callee } });
     if (early?.ended) {
       this.end(early.ended.reason, early.ended.by);
       return;
@@ -621,6 +653,18 @@ export class CallController {
   private set(patch: CallPatch): boolean {
     return this.d.store.set(patch);
   }
+}
+
+/** Why a call by username was refused, in words: who the name is not, or what the server said. */
+function dialRefusal(username: string): (error: ProtocolError) => string {
+  return (error) =>
+    error.code === ErrorCode.UserNotFound
+      ? `Nobody has the username “${username}”.`
+      : error.code === ErrorCode.InvalidTarget
+        ? 'That is your own username.'
+        : error.code === ErrorCode.RateLimited
+          ? 'Too many calls in a short time: try again in a minute.'
+          : error.message;
 }
 
 function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | null): ActiveCall {

@@ -19,6 +19,8 @@ export interface CallRequests {
    */
   readonly carriedElsewhere: boolean;
   invite(callee: Peer): Promise<Ack<RequestResult<'call:invite'>>>;
+  /** Calls anyone by their exact username: the call's id and who the name is. */
+  dial(username: string): Promise<Ack<RequestResult<'call:dial'>>>;
   /** A pushed call: join its ringing devices, learn who calls. */
   claim(callId: CallId): Promise<Ack<RequestResult<'call:reported'>>>;
   ringing(callId: CallId): Done;
@@ -50,6 +52,7 @@ export function serverCallRequests(
   return {
     carriedElsewhere: false,
     invite: (callee) => link.request('call:invite', { to: callee.id }),
+    dial: (username) => link.request('call:dial', { username }),
     claim: (callId) => link.request('call:reported', { callId }),
     ringing: (callId) => link.request('call:ringing', { callId }),
     answer: (callId) => link.request('call:answer', { callId }),

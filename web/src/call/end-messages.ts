@@ -19,7 +19,7 @@ export function endMessage(
     case EndReason.NoAnswer:
       return direction === 'outgoing' ? `${peer} did not answer` : `Missed call from ${peer}`;
     case EndReason.Unreachable:
-      return `${peer} is unreachable`;
+      return `${peer} can't be reached: no phone or browser of theirs is online or could be woken`;
     case EndReason.Disconnected:
       return by === 'self'
         ? 'Connection lost: you could not reconnect in time'

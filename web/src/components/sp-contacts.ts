@@ -1,17 +1,28 @@
 import { LitElement, css, html } from 'lit';
-import type { Peer } from '@softphone/sfu/protocol';
+import type { Peer, PresenceState } from '@softphone/sfu/protocol';
+import type { RecentPerson } from '../call/history-rows.ts';
 import { emit } from '../events/sp-events.ts';
 import { shared } from './shared.styles.ts';
 
+/** What a row says of someone's presence, under their name. */
+const PRESENCE_HINT: Record<PresenceState, string | null> = {
+  online: 'Online',
+  asleep: 'Will be woken by a notification',
+  offline: 'Offline',
+};
+
 /**
- * Who can be called, each with a call button: which contacts are online, then which are asleep (not
- * connected, but a push will wake their phone or browser); and a field to add someone by username.
+ * Who can be called, each with a call button: a field to call anyone by their exact username, the
+ * people of the latest calls, which contacts are online, then which are asleep (not connected, but a
+ * push will wake their phone or browser); and a field to add someone by username.
  * @fires sp-call-requested - the user picked someone to call
+ * @fires sp-dial-requested - the user asked to call someone by their username
  * @fires sp-contact-add-requested - the user asked to add someone by their username
  */
 export class SpContacts extends LitElement {
   static override properties = {
     self: { attribute: false },
+    recent: { attribute: false },
     users: { attribute: false },
     asleep: { attribute: false },
     notice: { type: String },
@@ -48,6 +59,9 @@ export class SpContacts extends LitElement {
         background: var(--sp-accent, #1f7a4d);
         margin-right: 0.5rem;
       }
+      .dot.offline {
+        background: var(--sp-fg-muted, #5b6b79);
+      }
       .dot.asleep {
         background: transparent;
         border: 2px solid var(--sp-fg-muted, #5b6b79);
@@ -71,6 +85,9 @@ export class SpContacts extends LitElement {
         gap: 0.5rem;
         margin-top: 1rem;
       }
+      form.dial {
+        margin: 0 0 0.5rem;
+      }
       form input {
         flex: 1;
         min-width: 0;
@@ -86,6 +103,8 @@ export class SpContacts extends LitElement {
   ];
 
   declare self: Peer | null;
+  /** The people of the latest calls, newest first. */
+  declare recent: RecentPerson[];
   declare users: Peer[];
   declare asleep: Peer[];
   declare notice: string | null;
@@ -94,6 +113,7 @@ export class SpContacts extends LitElement {
   constructor() {
     super();
     this.self = null;
+    this.recent = [];
     this.users = [];
     this.asleep = [];
     this.notice = null;
@@ -103,8 +123,29 @@ export class SpContacts extends LitElement {
   override render() {
     const nobody = this.users.length === 0 && this.asleep.length === 0;
     return html`<section class="card" aria-labelledby="title">
-      <h1 id="title">Online</h1>
-      ${this.notice ? html`<p class="notice" role="alert">${this.notice}</p>` : null}
+      <h1 id="title" class="visually-hidden">People</h1>
+      <form class="dial" @submit=${this.dial} aria-label="Call a username">
+        <label class="visually-hidden" for="dial-username">Username to call</label>
+        <input
+          id="dial-username"
+          data-test="dial-username"
+          name="username"
+          autocomplete="off"
+          autocapitalize="none"
+          spellcheck="false"
+          placeholder="Call a username"
+          required
+        />
+        <button class="primary small" data-test="dial" type="submit">Call</button>
+      </form>
+      ${this.notice ? html`<p class="notice" role="alert" data-test="people-notice">${this.notice}</p>` : null}
+      ${
+        this.recent.length
+          ? html`<h2 id="recent-title">Recent</h2>
+              ${this.recentList()}`
+          : null
+      }
+      <h2 id="online-title">Online</h2>
       ${
         nobody
           ? html`<p class="muted">
@@ -146,6 +187,40 @@ export class SpContacts extends LitElement {
           : null
       }
     </section>`;
+  }
+
+  private readonly dial = (e: SubmitEvent) => {
+    e.preventDefault();
+    const input = (e.target as HTMLFormElement).elements.namedItem('username') as HTMLInputElement;
+    const username = input.value.trim();
+    if (!username) return;
+    emit(this, 'sp-dial-requested', { username });
+    input.value = '';
+  };
+
+  /** Rows of their own (`recent`), so that "listed online" keeps meaning the online list. */
+  private recentList() {
+    return html`<ul aria-label="People you called or who called you lately">
+      ${this.recent.map(
+        ({ peer, presence }) =>
+          html`<li data-test="recent" data-name=${peer.displayName} data-presence=${presence}>
+            <span class="name"
+              ><span class=${`dot ${presence}`} aria-hidden="true"></span>${peer.displayName}<span
+                class="hint muted"
+                >${PRESENCE_HINT[presence]}</span
+              ></span
+            >
+            <button
+              class="primary small"
+              data-test="call-recent"
+              aria-label=${`Call ${peer.displayName}`}
+              @click=${() => emit(this, 'sp-call-requested', { userId: peer.id })}
+            >
+              Call
+            </button>
+          </li>`,
+      )}
+    </ul>`;
   }
 
   private readonly add = (e: SubmitEvent) => {

@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
 import { EndReason, type HistoryEntry } from '@softphone/sfu/protocol';
+import { callOutcome, type CallOutcome } from '../call/history-rows.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration } from './format.ts';
 import { shared } from './shared.styles.ts';
@@ -20,7 +21,20 @@ const REASON: Record<EndReason, string> = {
   [EndReason.AnsweredElsewhere]: 'answered on another device',
 };
 
-/** Why a call was missed, where that says more than "Missed call". */
+const OUTCOME: Record<CallOutcome, string> = {
+  answered: 'Answered',
+  missed: 'Missed',
+  'not-answered': 'Not answered',
+  declined: 'Declined',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+  live: 'In progress',
+};
+
+/** The row's icon: which way the call went, the words beside it say how it went. */
+const DIRECTION_ICON: Record<HistoryEntry['direction'], string> = { incoming: '↙', outgoing: '↗' };
+
+/** Why a call was missed, where that says more than "Missed". */
 const MISSED_BECAUSE: Partial<Record<EndReason, string>> = {
   [EndReason.Busy]: 'you were in another call',
   [EndReason.Unreachable]: 'you were offline',
@@ -51,12 +65,23 @@ function quality(e: HistoryEntry): string | null {
   return parts.map((p) => p.replaceAll(' ', '\u00a0')).join(' · ');
 }
 
+/** What follows the outcome: an answered call's duration, else why it went as it did. */
+function detail(e: HistoryEntry, outcome: CallOutcome): string | null {
+  if (outcome === 'answered') return e.durationMs !== null ? formatDuration(e.durationMs) : null;
+  if (!e.endReason || outcome === 'declined' || outcome === 'cancelled') return null;
+  if (outcome === 'missed') return MISSED_BECAUSE[e.endReason] ?? null;
+  return REASON[e.endReason].replace(/^failed: /, '');
+}
+
 /**
- * Recent calls, newest first: missed ones stand out, each with its outcome and quality.
+ * Recent calls, newest first: each with its direction and outcome in words beside an icon, an
+ * answered call's duration, its quality, and a button to call the person back (anyone with an
+ * account can be called: an asleep device is woken, and the call says so if nobody can be reached).
+ * Missed ones stand out.
  * @fires sp-call-requested - call the person back
  */
 export class SpHistory extends LitElement {
-  static override properties = { entries: { attribute: false }, canCall: { attribute: false } };
+  static override properties = { entries: { attribute: false } };
   static override styles = [
     shared,
     css`
@@ -95,6 +120,11 @@ export class SpHistory extends LitElement {
       li.missed .what {
         color: var(--sp-danger, #c0392b);
       }
+      .icon {
+        display: inline-block;
+        width: 1.25em;
+        font-weight: 700;
+      }
       .what,
       .q {
         grid-column: 1;
@@ -117,13 +147,10 @@ export class SpHistory extends LitElement {
   ];
 
   declare entries: HistoryEntry[];
-  /** Whether a call-back button makes sense (the person is online). */
-  declare canCall: (userId: string) => boolean;
 
   constructor() {
     super();
     this.entries = [];
-    this.canCall = () => false;
   }
 
   override render() {
@@ -140,38 +167,39 @@ export class SpHistory extends LitElement {
   }
 
   private renderEntry(e: HistoryEntry) {
-    const kind = e.missed ? 'Missed call' : e.direction === 'incoming' ? 'Incoming' : 'Outgoing';
-    const outcome = e.missed
-      ? e.endReason && MISSED_BECAUSE[e.endReason]
-      : e.durationMs !== null
-        ? formatDuration(e.durationMs)
-        : e.endReason
-          ? REASON[e.endReason]
-          : 'in progress';
+    const outcome = callOutcome(e);
+    const more = detail(e, outcome);
+    const words = [
+      e.direction === 'incoming' ? 'Incoming' : 'Outgoing',
+      OUTCOME[outcome],
+      ...(more ? [more] : []),
+    ];
     const q = quality(e);
+    // The call-back button is named "Call Bob back" by its text, of which "Call back" shows: the
+    // visible words stay part of the name (WCAG 2.5.3), as an aria-label's would not.
     return html`<li
       class=${e.missed ? 'missed' : ''}
       data-test="history-entry"
       data-call-id=${e.callId}
       data-kind=${e.missed ? 'missed' : e.direction}
+      data-outcome=${outcome}
     >
       <span class="who"
         >${e.peer.displayName}${e.unread ? html` <span class="new" data-test="unread">New</span>` : null}</span
       >
       <span class="time muted">${when(e.startedAt)}</span>
-      <span class="what" data-test="outcome">${outcome ? `${kind} · ${outcome}` : kind}</span>
+      <span class="what"
+        ><span class="icon" aria-hidden="true">${DIRECTION_ICON[e.direction]}</span
+        ><span data-test="outcome">${words.join(' · ')}</span></span
+      >
       ${q ? html`<span class="q muted" data-test="quality">${q}</span>` : null}
-      ${
-        this.canCall(e.peer.id)
-          ? html`<button
-              class="small"
-              aria-label=${`Call ${e.peer.displayName} back`}
-              @click=${() => emit(this, 'sp-call-requested', { userId: e.peer.id })}
-            >
-              Call
-            </button>`
-          : null
-      }
+      <button
+        class="small"
+        data-test="call-back"
+        @click=${() => emit(this, 'sp-call-requested', { userId: e.peer.id })}
+      >
+        Call<span class="visually-hidden"> ${e.peer.displayName}</span> back
+      </button>
     </li>`;
   }
 }

@@ -12,6 +12,8 @@ export interface SpEventDetails {
   'sp-call-requested': { userId: UserId };
   /** The user asked to add someone by their username. */
   'sp-contact-add-requested': { username: string };
+  /** The user asked to call someone by their exact username. */
+  'sp-dial-requested': { username: string };
   'sp-answer': undefined;
   'sp-decline': undefined;
   /** Cancel an outgoing call or hang up an answered one. */
@@ -37,6 +39,7 @@ declare global {
     'sp-output-changed': CustomEvent<SpEventDetails['sp-output-changed']>;
     'sp-call-requested': CustomEvent<SpEventDetails['sp-call-requested']>;
     'sp-contact-add-requested': CustomEvent<SpEventDetails['sp-contact-add-requested']>;
+    'sp-dial-requested': CustomEvent<SpEventDetails['sp-dial-requested']>;
     'sp-answer': CustomEvent<undefined>;
     'sp-decline': CustomEvent<undefined>;
     'sp-hangup': CustomEvent<undefined>;
