@@ -101,6 +101,8 @@ export interface PhoneState {
   callNotifications: CallNotificationsState;
   /** The iOS shell's permission to record (null: not in the shell, or not said yet). */
   microphone: MicPermission | null;
+  /** The browser keeps the ringing silent until the user interacts with the page (autoplay rules). */
+  soundBlocked: boolean;
 }
 
 export const initialPhoneState: PhoneState = {
@@ -123,6 +125,7 @@ export const initialPhoneState: PhoneState = {
   outputId: '',
   callNotifications: 'unsupported',
   microphone: null,
+  soundBlocked: false,
 };
 
 /**

@@ -7,6 +7,7 @@
  * - {@link CallController}: the current call's life, its media and its quality report.
  * - {@link HistoryController}: the history view and the missed-calls badge.
  * - {@link PushRegistration}: where this device can be woken (VoIP token, Web Push).
+ * - {@link RingController}: the ringtone and ringback, where the page rings.
  */
 import type { CallId, IceServer } from '@softphone/sfu/protocol';
 import type { AccountClient } from '../account/account-client.ts';
@@ -20,6 +21,7 @@ import type { CallRequests } from './call-requests.ts';
 import { HistoryController } from './history-controller.ts';
 import { initialPhoneState, type OutputDevice, type PhoneState } from './phone-state.ts';
 import { PushRegistration } from './push-registration.ts';
+import { RingController, type OpenRingPlayer } from './ring-sound.ts';
 import { SessionController } from './session-controller.ts';
 import { StateStore, type StateListener } from './state-store.ts';
 
@@ -33,6 +35,8 @@ export interface PhoneDeps {
   listOutputs: () => Promise<OutputDevice[]>;
   notifications: CallNotifications;
   whenOnline: (retry: () => void) => void;
+  /** Absent where the page must not ring: the iOS shell (CallKit rings), Node. */
+  openRingPlayer?: OpenRingPlayer;
 }
 
 export class Phone {
@@ -54,6 +58,7 @@ export class Phone {
       listOutputs: deps.listOutputs,
     });
     this.history = new HistoryController({ store, link });
+    if (deps.openRingPlayer) new RingController(store, deps.openRingPlayer);
     this.push = new PushRegistration({ store, link, notifications: deps.notifications });
     this.session = new SessionController({
       store,

@@ -1,0 +1,64 @@
+/**
+ * What the page should sound while a call is not answered yet: a pure function of the phone state,
+ * so the rule is tested without a browser; {@link RingController} plays what it says.
+ */
+import { CallState } from '@softphone/sfu/protocol';
+import type { PhoneState } from './phone-state.ts';
+import type { StateStore } from './state-store.ts';
+
+/** `ringtone`: a call for us rings here. `ringback`: our call rings at the callee's. */
+export type RingSound = 'ringtone' | 'ringback';
+
+export function ringSoundOf(s: Pick<PhoneState, 'call'>): RingSound | null {
+  const call = s.call;
+  if (!call || call.answeredAt !== null) return null;
+  if (call.direction === 'incoming') return 'ringtone';
+  // Before a callee device alerts (`calling`) there is nothing to hear yet, as on a phone line.
+  return call.state === CallState.Ringing ? 'ringback' : null;
+}
+
+/** The Web Audio player ({@link ../media/ringer.ts}), or a stand-in. */
+export interface RingPlayer {
+  play(sound: RingSound): void;
+  stop(): void;
+  /** The output the user chose for calls ('' for the default). */
+  setOutput(deviceId: string): void;
+}
+
+/** Told whether the browser keeps the player's context suspended until a gesture (autoplay rules). */
+export type OpenRingPlayer = (blocked: (blocked: boolean) => void) => RingPlayer;
+
+/**
+ * Plays {@link ringSoundOf} the state as it changes, and records in the state whether the browser
+ * blocks it. The player is opened at the first ring (an AudioContext made before any gesture only
+ * earns a console warning). Not made at all where something else rings (the iOS shell: CallKit).
+ */
+export class RingController {
+  private player: RingPlayer | null = null;
+  private sound: RingSound | null = null;
+
+  constructor(
+    private readonly store: StateStore<PhoneState>,
+    private readonly open: OpenRingPlayer,
+  ) {
+    store.subscribe((s, prev) => this.follow(s, prev));
+  }
+
+  private follow(s: PhoneState, prev: PhoneState): void {
+    if (this.player && s.outputId !== prev.outputId) this.player.setOutput(s.outputId);
+    const sound = ringSoundOf(s);
+    if (sound === this.sound) return;
+    this.sound = sound;
+    if (!sound) {
+      this.player?.stop();
+      // Not from inside the store's notification of this change: after it.
+      queueMicrotask(() => this.store.set({ soundBlocked: false }));
+      return;
+    }
+    if (!this.player) {
+      this.player = this.open((blocked) => this.store.set({ soundBlocked: blocked && this.sound !== null }));
+      this.player.setOutput(s.outputId);
+    }
+    this.player.play(sound);
+  }
+}
