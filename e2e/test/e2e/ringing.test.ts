@@ -1,0 +1,154 @@
+/**
+ * The ringtone and the ringback, measured in real Chromium on the ringer's own output (the QA
+ * build's AnalyserNode tap, web/src/debug/ring-probe.ts): while a call rings the pages play a
+ * non-silent signal on a running AudioContext, and each falls silent within 200 ms of the event
+ * that stops it, timed by the page itself from the state change that event made. Inside the
+ * simulated iPhone the page makes no ringer at all (CallKit rings).
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { EndReason } from '@softphone/sfu/protocol';
+import type { PhoneSnapshot } from '@softphone/web/test-hooks';
+import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
+import { IphoneParty } from '../../src/rig/iphone-party.ts';
+import type { Party } from '../../src/rig/party.ts';
+import { Rig } from '../../src/rig/rig.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ringing-'));
+type RingReport = NonNullable<PhoneSnapshot['ring']>;
+
+const wav = (name: string, sig: (typeof SIGNATURES)[keyof typeof SIGNATURES]) => {
+  const f = path.join(dir, `${name}.wav`);
+  writeSignatureWav(f, sig);
+  return f;
+};
+/** The acceptance bound: from the event reaching the page to silence on the ringer's output. */
+const STOP_MS = 200;
+/**
+ * A stop must land while the sound is on (a stop in a pattern's pause proves nothing): the parties
+ * act only early in a burst (2 s long in both patterns), leaving the rest for the WebDriver round trips.
+ */
+const FRESH_BURST_MS = 1_000;
+
+const ringOf = async (p: Party): Promise<RingReport> => {
+  const ring = (await p.snapshot(1e9)).ring;
+  assert.ok(ring, `${p.who}: no ring report (not a QA build?)`);
+  return ring;
+};
+
+/** Waits until every party plays `sound` audibly, all of them early in a burst. */
+async function waitUntilRinging(parties: [Party, RingReport['sound']][]): Promise<void> {
+  let last: RingReport[] = [];
+  await parties[0]![0].driver.waitUntil(
+    async () => {
+      last = await Promise.all(parties.map(([p]) => ringOf(p)));
+      return last.every(
+        (r, i) =>
+          r.sound === parties[i]![1] &&
+          r.context === 'running' &&
+          r.audibleForMs > 0 &&
+          r.audibleForMs < FRESH_BURST_MS,
+      );
+    },
+    {
+      timeout: 20_000,
+      interval: 20,
+      timeoutMsg: `not all ringing audibly at once: ${JSON.stringify(last)}`,
+    },
+  );
+}
+
+/** The party's last stop of `sound`: it was audible, and silent within {@link STOP_MS}. */
+async function stoppedInTime(p: Party, sound: NonNullable<RingReport['sound']>): Promise<number> {
+  let stop: RingReport['stops'][number] | undefined;
+  await p.driver.waitUntil(
+    async () => {
+      stop = (await ringOf(p)).stops.filter((s) => s.sound === sound).at(-1);
+      return stop?.silentAfterMs != null;
+    },
+    { timeout: 5_000, interval: 20, timeoutMsg: `${p.who}: the ${sound} did not fall silent: ${JSON.stringify(stop)}` },
+  );
+  assert.ok(stop?.audible, `${p.who}: the ${sound} was not audible when stopped: ${JSON.stringify(stop)}`);
+  assert.ok(
+    (stop.silentAfterMs ?? Infinity) <= STOP_MS,
+    `${p.who}: the ${sound} went on ${stop.silentAfterMs} ms after the stop`,
+  );
+  return stop.silentAfterMs ?? Infinity;
+}
+
+describe('the ringtone and the ringback in two browsers', { timeout: 240_000 }, () => {
+  let rig: Rig;
+  /** A second device of the callee's user: it rings too, until the first answers. */
+  let other: Party;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
+      logDir: path.join(dir, 'browsers'),
+    });
+    other = await rig.addDevice(rig.callee);
+  });
+  after(async () => rig?.stop());
+
+  it('both callee devices ring and the caller hears ringback; one answers: all three stop within 200 ms', async (t) => {
+    await rig.caller.call(rig.callee);
+    await waitUntilRinging([
+      [rig.caller, 'ringback'],
+      [rig.callee, 'ringtone'],
+      [other, 'ringtone'],
+    ]);
+    await rig.callee.answer();
+    t.diagnostic(`answer → silent (ms): ${await stoppedInTime(rig.callee, 'ringtone')}`);
+    t.diagnostic(`answered (call:state) → silent (ms): ${await stoppedInTime(rig.caller, 'ringback')}`);
+    assert.equal((await other.waitForScreen('ended')).state.ended?.reason, EndReason.AnsweredElsewhere);
+    t.diagnostic(`answered elsewhere → silent (ms): ${await stoppedInTime(other, 'ringtone')}`);
+    await rig.caller.hangup();
+    for (const p of [rig.caller, rig.callee, other]) await p.dismiss();
+  });
+
+  it('a declined call stops the ringtone on every callee device and the ringback', async (t) => {
+    await rig.caller.call(rig.callee);
+    await waitUntilRinging([
+      [rig.caller, 'ringback'],
+      [rig.callee, 'ringtone'],
+      [other, 'ringtone'],
+    ]);
+    await rig.callee.decline();
+    for (const p of [rig.callee, other])
+      t.diagnostic(`${p.who}: decline → silent (ms): ${await stoppedInTime(p, 'ringtone')}`);
+    t.diagnostic(`declined → silent (ms): ${await stoppedInTime(rig.caller, 'ringback')}`);
+    for (const p of [rig.caller, rig.callee, other]) await p.dismiss();
+  });
+});
+
+describe('the page inside the simulated iPhone does not ring', { timeout: 240_000 }, () => {
+  let rig: Rig;
+  before(async () => {
+    rig = await Rig.start({
+      profile: 'linux-chromium',
+      wav: { caller: wav('caller', SIGNATURES.caller), callee: wav('callee', SIGNATURES.callee) },
+      logDir: path.join(dir, 'iphone'),
+      calleeOnIphone: { query: '' },
+    });
+  });
+  after(async () => rig?.stop());
+
+  it('an incoming call: the shell page makes no ringer while the caller hears ringback; cancelling stops it', async (t) => {
+    const phone = rig.callee;
+    assert.ok(phone instanceof IphoneParty);
+    await rig.caller.call(phone);
+    await waitUntilRinging([[rig.caller, 'ringback']]);
+    const ring = await ringOf(phone);
+    assert.equal(ring.sound, 'ringtone', 'the state says the call rings');
+    assert.equal(ring.context, null, 'yet the page inside the shell made an AudioContext to ring');
+    await rig.caller.hangup();
+    t.diagnostic(`cancel → silent (ms): ${await stoppedInTime(rig.caller, 'ringback')}`);
+    assert.equal((await ringOf(phone)).context, null);
+    await rig.caller.dismiss();
+    await phone.waitForScreen('ended');
+    await phone.dismiss();
+  });
+});
