@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { Key } from 'webdriverio';
 import { EndReason } from '@softphone/sfu/protocol';
 import type { PhoneSnapshot } from '@softphone/web/test-hooks';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
@@ -121,6 +122,53 @@ describe('the ringtone and the ringback in two browsers', { timeout: 240_000 }, 
       t.diagnostic(`${p.who}: decline → silent (ms): ${await stoppedInTime(p, 'ringtone')}`);
     t.diagnostic(`declined → silent (ms): ${await stoppedInTime(rig.caller, 'ringback')}`);
     for (const p of [rig.caller, rig.callee, other]) await p.dismiss();
+  });
+
+  it('keys: Enter answers wherever the focus is, M mutes and unmutes (announced), Escape hangs up; hints shown; axe clean', async () => {
+    const { caller, callee } = rig;
+    const problems: string[] = [];
+    const audit = async (p: Party, screen: string) => {
+      for (const v of await p.accessibilityViolations())
+        problems.push(`${screen} (${p.who}): ${v.rule} [${v.impact}] ${v.help}: ${v.targets.join(', ')}`);
+    };
+    const hints = async (p: Party) => (await p.driver.$('>>>[data-test="key-hints"]').getText()).trim();
+    const muted = async (p: Party, on: boolean) =>
+      p.driver.waitUntil(async () => (await p.snapshot(1e9)).state.call?.muted === on, {
+        timeout: 5_000,
+        timeoutMsg: `${p.who}: M did not ${on ? 'mute' : 'unmute'}`,
+      });
+
+    await caller.call(callee);
+    await Promise.all([callee.waitForScreen('incoming'), other.waitForScreen('incoming')]);
+    assert.equal(await hints(caller), 'Esc cancel');
+    assert.equal(await hints(callee), 'Enter answer · Esc decline');
+    await audit(caller, 'outgoing');
+    await audit(callee, 'incoming');
+    // Away from the Answer button (where Enter would press it anyway): the screen's key answers.
+    await callee.driver.execute(() => {
+      let el: Element | null = document.activeElement;
+      while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+      (el as HTMLElement | null)?.blur();
+    });
+    await callee.press(Key.Enter);
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    assert.equal(await hints(callee), 'M mute · Esc hang up');
+    await audit(callee, 'in call');
+
+    await callee.press('m');
+    await muted(callee, true);
+    assert.equal(await callee.announced(), `Muted. In call with ${caller.name}`);
+    assert.equal(await hints(callee), 'M unmute · Esc hang up');
+    await callee.press('M');
+    await muted(callee, false);
+    assert.equal(await callee.announced(), `In call with ${caller.name}`);
+
+    await callee.press(Key.Escape);
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    assert.equal((await caller.snapshot(1e9)).state.ended?.reason, EndReason.HungUp);
+    assert.equal(await caller.announced(), `Call ended. ${callee.name} hung up`);
+    for (const p of [caller, callee, other]) await p.dismiss();
+    assert.deepEqual(problems, [], `accessibility problems:\n${problems.join('\n')}`);
   });
 });
 

@@ -74,6 +74,15 @@ export class Ringer implements RingPlayer {
     ctx.addEventListener('statechange', () => {
       if (this.source) this.blocked(ctx.state !== 'running');
     });
+    // Chromium starts a blocked context only when resume() is called after a gesture.
+    for (const type of ['pointerdown', 'keydown'] as const)
+      window.addEventListener(
+        type,
+        () => {
+          if (this.source && ctx.state === 'suspended') void ctx.resume();
+        },
+        { capture: true },
+      );
   }
 
   play(sound: RingSound): void {
