@@ -17,6 +17,7 @@ import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
 import { IphoneParty } from '../../src/rig/iphone-party.ts';
 import type { Party } from '../../src/rig/party.ts';
 import { Rig } from '../../src/rig/rig.ts';
+import { DevToolsBrowser } from '../../src/stack/devtools-browser.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-ringing-'));
 type RingReport = NonNullable<PhoneSnapshot['ring']>;
@@ -169,6 +170,66 @@ describe('the ringtone and the ringback in two browsers', { timeout: 240_000 }, 
     assert.equal(await caller.announced(), `Call ended. ${callee.name} hung up`);
     for (const p of [caller, callee, other]) await p.dismiss();
     assert.deepEqual(problems, [], `accessibility problems:\n${problems.join('\n')}`);
+  });
+
+  it("a page the browser keeps silent until a gesture says so in words, and rings once clicked", async (t) => {
+    // Chromium's own autoplay rule, not the rig's exemption; a page signed in without a gesture:
+    // through the account API, then reloaded (a new document has had no activation).
+    const browser = await DevToolsBrowser.launch(['--autoplay-policy=document-user-activation-required']);
+    const { tab } = await browser.open(rig.url, 'window.softphone !== undefined');
+    t.after(async () => {
+      // Off the page first: SIGTERM with the page still up took Chromium ~35 s to exit here.
+      await tab.Page.navigate({ url: 'about:blank' });
+      await browser.close();
+    });
+    const status = await browser.evaluate(
+      tab,
+      `fetch('/api/signin', { method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(${JSON.stringify({ username: rig.callee.username, password: rig.callee.password })}) })
+        .then((r) => r.status)`,
+    );
+    assert.equal(status, 200);
+    await tab.Page.enable();
+    await Promise.all([tab.Page.loadEventFired(), tab.Page.reload({})]);
+    type Seen = { snap: PhoneSnapshot | null; banner: string | null };
+    const seen = async (): Promise<Seen> =>
+      (await browser.evaluate(
+        tab,
+        `({ snap: window.softphone?.snapshot(1e9) ?? null,
+            banner: document.querySelector('sp-app')?.shadowRoot
+              ?.querySelector('[data-test="sound-blocked"]')?.textContent.replace(/\\s+/g, ' ').trim() ?? null })`,
+      )) as Seen;
+    let last: Seen | null = null;
+    const until = (what: string, ok: (s: Seen) => boolean) =>
+      rig.caller.driver.waitUntil(async () => ok((last = await seen())), {
+        timeout: 15_000,
+        interval: 20,
+        timeoutMsg: `the silenced page: ${what}: ${JSON.stringify(last)}`,
+      });
+    await until('signed in', (s) => s.snap?.screen === 'contacts');
+
+    await rig.caller.call(rig.callee);
+    await until('rings, blocked, and says so', (s) => s.snap?.state.soundBlocked === true);
+    assert.equal(last!.snap?.screen, 'incoming');
+    assert.equal(last!.snap?.ring?.context, 'suspended');
+    assert.equal(last!.snap?.ring?.audibleForMs, 0);
+    assert.match(last!.banner ?? '', /^Your browser keeps this page silent until you click in it or press a key/);
+
+    // A click anywhere on the page (a real input event, so a real activation) starts the ringing.
+    for (const type of ['mousePressed', 'mouseReleased'] as const)
+      await tab.Input.dispatchMouseEvent({ type, x: 4, y: 4, button: 'left', clickCount: 1 });
+    await until(
+      'rings aloud once clicked, and the words are gone',
+      (s) =>
+        s.snap?.ring?.context === 'running' &&
+        (s.snap.ring.audibleForMs ?? 0) > 0 &&
+        !s.snap.state.soundBlocked &&
+        s.banner === null,
+    );
+    await rig.callee.answer();
+    await until('answered elsewhere', (s) => s.snap?.screen === 'ended');
+    await rig.caller.hangup();
+    for (const p of [rig.caller, rig.callee, other]) await p.dismiss();
   });
 });
 
