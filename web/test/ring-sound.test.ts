@@ -56,7 +56,7 @@ describe('the ring controller', () => {
     new RingController(store, (b) => {
       opened++;
       blocked = b;
-      return player;
+      return Promise.resolve(player);
     });
     return { store, told, blocked: (b: boolean) => blocked(b), opened: () => opened };
   }
@@ -71,6 +71,7 @@ describe('the ring controller', () => {
     store.set({ outputId: 'speakers' });
     store.set({ call: null });
     store.set({ call: { ...call, state: CallState.Ringing } });
+    await new Promise((r) => setImmediate(r));
     assert.deepEqual(told, ['output headset', 'play ringtone', 'stop', 'output speakers', 'play ringback']);
     assert.equal(opened(), 1);
   });
@@ -78,6 +79,7 @@ describe('the ring controller', () => {
   it('says the sound is blocked only while something should ring', async () => {
     const { store, blocked } = setUp();
     store.set({ call: incoming });
+    await new Promise((r) => setImmediate(r));
     blocked(true);
     assert.equal(store.state.soundBlocked, true);
     store.set({ call: null });

@@ -6,7 +6,7 @@ import { Phone } from '../call/phone.ts';
 import { ImmediateAudioActivation } from '../media/audio-activation.ts';
 import { listAudioOutputs } from '../media/audio-outputs.ts';
 import { LazyMediaEngine } from '../media/lazy-engine.ts';
-import { Ringer } from '../media/ringer.ts';
+import type { Ringer } from '../media/ringer.ts';
 import { ShellAudioActivation } from '../media/shell-activation.ts';
 import { shellCallRequests } from '../media/shell-call-requests.ts';
 import type { ShellBridge } from '../media/shell-bridge.ts';
@@ -43,8 +43,8 @@ export function createBrowserPhone(
     // In the iOS shell CallKit rings, with either engine.
     openRingPlayer: shell
       ? undefined
-      : (blocked) => {
-          const ringer = new Ringer(new AudioContext(), blocked);
+      : async (blocked) => {
+          const ringer = new (await import('../media/ringer.ts')).Ringer(new AudioContext(), blocked);
           onRinger?.(ringer);
           return ringer;
         },

@@ -25,8 +25,11 @@ export interface RingPlayer {
   setOutput(deviceId: string): void;
 }
 
-/** Told whether the browser keeps the player's context suspended until a gesture (autoplay rules). */
-export type OpenRingPlayer = (blocked: (blocked: boolean) => void) => RingPlayer;
+/**
+ * Makes the player (loading it: it is not part of what the page loads before it is interactive),
+ * told whether the browser keeps its context suspended until a gesture (autoplay rules).
+ */
+export type OpenRingPlayer = (blocked: (blocked: boolean) => void) => Promise<RingPlayer>;
 
 /**
  * Plays {@link ringSoundOf} the state as it changes, and records in the state whether the browser
@@ -34,7 +37,8 @@ export type OpenRingPlayer = (blocked: (blocked: boolean) => void) => RingPlayer
  * earns a console warning). Not made at all where something else rings (the iOS shell: CallKit).
  */
 export class RingController {
-  private player: RingPlayer | null = null;
+  /** Every instruction goes through it, so they reach the player in order (null: it failed to load). */
+  private player: Promise<RingPlayer | null> | null = null;
   private sound: RingSound | null = null;
 
   constructor(
@@ -45,20 +49,31 @@ export class RingController {
   }
 
   private follow(s: PhoneState, prev: PhoneState): void {
-    if (this.player && s.outputId !== prev.outputId) this.player.setOutput(s.outputId);
+    if (s.outputId !== prev.outputId) this.use((p) => p.setOutput(s.outputId));
     const sound = ringSoundOf(s);
     if (sound === this.sound) return;
     this.sound = sound;
     if (!sound) {
-      this.player?.stop();
+      this.use((p) => p.stop());
       // Not from inside the store's notification of this change: after it.
       queueMicrotask(() => this.store.set({ soundBlocked: false }));
       return;
     }
-    if (!this.player) {
-      this.player = this.open((blocked) => this.store.set({ soundBlocked: blocked && this.sound !== null }));
-      this.player.setOutput(s.outputId);
-    }
-    this.player.play(sound);
+    this.player ??= this.open((blocked) => this.store.set({ soundBlocked: blocked && this.sound !== null })).then(
+      (p) => {
+        p.setOutput(s.outputId);
+        return p;
+      },
+      (err: unknown) => {
+        console.warn('the ringer did not load', err);
+        return null;
+      },
+    );
+    this.use((p) => p.play(sound));
+  }
+
+  /** Once loaded, at once: a microtask after the state change that asked. */
+  private use(instruction: (p: RingPlayer) => void): void {
+    void this.player?.then((p) => p && instruction(p));
   }
 }
