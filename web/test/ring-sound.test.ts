@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallState } from '@softphone/sfu/protocol';
-import { initialPhoneState, type ActiveCall, type PhoneState } from '../src/call/phone-state.ts';
-import { RingController, ringSoundOf, type RingPlayer } from '../src/call/ring-sound.ts';
+import { initialPhoneState, ringSoundOf, type ActiveCall, type PhoneState } from '../src/call/phone-state.ts';
+import { RingController, type RingPlayer } from '../src/call/ring-sound.ts';
 import { StateStore } from '../src/call/state-store.ts';
 
 const peer = { id: '00000000-0000-4000-8000-000000000002', displayName: 'Bob' };

@@ -21,7 +21,7 @@ import type { CallRequests } from './call-requests.ts';
 import { HistoryController } from './history-controller.ts';
 import { initialPhoneState, type OutputDevice, type PhoneState } from './phone-state.ts';
 import { PushRegistration } from './push-registration.ts';
-import { RingController, type OpenRingPlayer } from './ring-sound.ts';
+import type { OpenRingPlayer, RingController } from './ring-sound.ts';
 import { SessionController } from './session-controller.ts';
 import { StateStore, type StateListener } from './state-store.ts';
 
@@ -45,6 +45,7 @@ export class Phone {
   readonly history: HistoryController;
   readonly push: PushRegistration;
   private readonly store = new StateStore<PhoneState>(initialPhoneState);
+  private ringing: Promise<RingController> | null = null;
 
   constructor(deps: PhoneDeps) {
     const store = this.store;
@@ -58,7 +59,6 @@ export class Phone {
       listOutputs: deps.listOutputs,
     });
     this.history = new HistoryController({ store, link });
-    if (deps.openRingPlayer) new RingController(store, deps.openRingPlayer);
     this.push = new PushRegistration({ store, link, notifications: deps.notifications });
     this.session = new SessionController({
       store,
@@ -67,6 +67,7 @@ export class Phone {
       openSignalling: deps.openSignalling,
       whenOnline: deps.whenOnline,
       onConnected: () => {
+        if (deps.openRingPlayer) this.startRinging(deps.openRingPlayer);
         void this.calls.connected();
         this.push.connected();
       },
@@ -78,6 +79,14 @@ export class Phone {
         this.store.set({ ...initialPhoneState, authError: message });
       },
     });
+  }
+
+  /**
+   * Loaded once signed in, not with the page (its budget): it follows the state from then on, a
+   * call that rang in the meantime included.
+   */
+  private startRinging(open: OpenRingPlayer): void {
+    this.ringing ??= import('./ring-sound.ts').then(({ RingController }) => new RingController(this.store, open));
   }
 
   get state(): PhoneState {

@@ -1,21 +1,9 @@
 /**
- * What the page should sound while a call is not answered yet: a pure function of the phone state,
- * so the rule is tested without a browser; {@link RingController} plays what it says.
+ * The ringtone and the ringback as the phone state asks for them ({@link ringSoundOf}): a player
+ * made at the first ring and told what to play. Loaded once signed in (phone.ts).
  */
-import { CallState } from '@softphone/sfu/protocol';
-import type { PhoneState } from './phone-state.ts';
+import { ringSoundOf, type PhoneState, type RingSound } from './phone-state.ts';
 import type { StateStore } from './state-store.ts';
-
-/** `ringtone`: a call for us rings here. `ringback`: our call rings at the callee's. */
-export type RingSound = 'ringtone' | 'ringback';
-
-export function ringSoundOf(s: Pick<PhoneState, 'call'>): RingSound | null {
-  const call = s.call;
-  if (!call || call.answeredAt !== null) return null;
-  if (call.direction === 'incoming') return 'ringtone';
-  // Before a callee device alerts (`calling`) there is nothing to hear yet, as on a phone line.
-  return call.state === CallState.Ringing ? 'ringback' : null;
-}
 
 /** The Web Audio player ({@link ../media/ringer.ts}), or a stand-in. */
 export interface RingPlayer {

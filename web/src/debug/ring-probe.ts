@@ -5,7 +5,7 @@
  * `call:state`, `call:ended`), so that interval is the one from the event reaching the page.
  */
 import type { Phone } from '../call/phone.ts';
-import { ringSoundOf, type RingSound } from '../call/ring-sound.ts';
+import { ringSoundOf, type RingSound } from '../call/phone-state.ts';
 import type { Ringer } from '../media/ringer.ts';
 
 /** Above any rounding noise, far below the ringer's level (0.2–0.24 peak). */

@@ -2,7 +2,8 @@
  * The ringtone and the ringback, synthesised with Web Audio (no files to fetch): one period of each
  * is rendered into a buffer and looped, so the pattern is sample-exact and stopping is one call.
  */
-import type { RingPlayer, RingSound } from '../call/ring-sound.ts';
+import type { RingSound } from '../call/phone-state.ts';
+import type { RingPlayer } from '../call/ring-sound.ts';
 
 /** Chromium's `AudioContext.setSinkId` (not in TypeScript's DOM types yet). */
 interface SinkSelectable {
