@@ -104,8 +104,8 @@ export class SpApp extends LitElement {
       ${
         s.soundBlocked
           ? html`<p class="banner" data-test="sound-blocked">
-              Your browser keeps this page silent until you click in it or press a key, so calls ring
-              without sound.
+              Your browser keeps this page silent until you click in it or press a key, so calls ring without
+              sound.
             </p>`
           : null
       }

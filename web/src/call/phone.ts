@@ -21,7 +21,7 @@ import type { CallRequests } from './call-requests.ts';
 import { HistoryController } from './history-controller.ts';
 import { initialPhoneState, type OutputDevice, type PhoneState } from './phone-state.ts';
 import { PushRegistration } from './push-registration.ts';
-import type { OpenRingPlayer, RingController } from './ring-sound.ts';
+import type { OpenRingPlayer } from './ring-sound.ts';
 import { SessionController } from './session-controller.ts';
 import { StateStore, type StateListener } from './state-store.ts';
 
@@ -45,7 +45,7 @@ export class Phone {
   readonly history: HistoryController;
   readonly push: PushRegistration;
   private readonly store = new StateStore<PhoneState>(initialPhoneState);
-  private ringing: Promise<RingController> | null = null;
+  private ringing: Promise<unknown> | null = null;
 
   constructor(deps: PhoneDeps) {
     const store = this.store;
@@ -86,7 +86,10 @@ export class Phone {
    * call that rang in the meantime included.
    */
   private startRinging(open: OpenRingPlayer): void {
-    this.ringing ??= import('./ring-sound.ts').then(({ RingController }) => new RingController(this.store, open));
+    this.ringing ??= import('./ring-sound.ts').then(
+      ({ RingController }) => new RingController(this.store, open),
+      (err: unknown) => console.warn('the ring controller did not load', err),
+    );
   }
 
   get state(): PhoneState {

@@ -47,7 +47,9 @@ export class RingController {
       queueMicrotask(() => this.store.set({ soundBlocked: false }));
       return;
     }
-    this.player ??= this.open((blocked) => this.store.set({ soundBlocked: blocked && this.sound !== null })).then(
+    this.player ??= this.open((blocked) =>
+      this.store.set({ soundBlocked: blocked && this.sound !== null }),
+    ).then(
       (p) => {
         p.setOutput(s.outputId);
         return p;
