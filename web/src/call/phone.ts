@@ -7,7 +7,7 @@
  * - {@link CallController}: the current call's life, its media and its quality report.
  * - {@link HistoryController}: the history view and the missed-calls badge.
  * - {@link PushRegistration}: where this device can be woken (VoIP token, Web Push).
- * - {@link RingController}: the ringtone and ringback, where the page rings.
+ * - `RingController` (ring-sound.ts, loaded once signed in): the ringtone and ringback, where the page rings.
  */
 import type { CallId, IceServer } from '@softphone/sfu/protocol';
 import type { AccountClient } from '../account/account-client.ts';
