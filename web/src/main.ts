@@ -4,6 +4,7 @@ import './page.css';
 import { createBrowserPhone } from './app/browser-phone.ts';
 import './app/sp-app.ts';
 import { CaptureWatch } from './debug/capture-watch.ts';
+import { RingProbe } from './debug/ring-probe.ts';
 import { installTestHooks } from './debug/test-hooks.ts';
 import { ShellBridge } from './media/shell-bridge.ts';
 import { InstalledApp } from './pwa/installed-app.ts';
@@ -20,10 +21,11 @@ const pageEngineInShell =
 // QA builds watch the microphone from the first line that could ask for it (compiled out of the product).
 const captures =
   import.meta.env.MODE === 'qa' && navigator.mediaDevices ? new CaptureWatch(navigator.mediaDevices) : null;
-const phone = createBrowserPhone(shell, pageEngineInShell);
+const ringProbe = import.meta.env.MODE === 'qa' ? new RingProbe() : null;
+const phone = createBrowserPhone(shell, pageEngineInShell, ringProbe?.attach);
 // The rig's read-only window (`window.softphone`) only in QA builds: its snapshot holds the whole
 // state, TURN credentials included, which a production page must not hand to any script on it.
-if (import.meta.env.MODE === 'qa') installTestHooks(phone, captures);
+if (import.meta.env.MODE === 'qa') installTestHooks(phone, captures, ringProbe);
 const installed = new InstalledApp();
 
 const app = document.createElement('sp-app');

@@ -37,6 +37,8 @@ describe('the screen-reader announcement', () => {
       [{ ...online, call: { ...call, state: CallState.Ringing } }, 'Ringing Bob…'],
       [{ ...online, call: { ...call, direction: 'incoming' } }, 'Incoming call from Bob'],
       [{ ...online, call: inCall }, 'In call with Bob'],
+      [{ ...online, call: { ...inCall, muted: true } }, 'Muted. In call with Bob'],
+      [{ ...online, call: inCall }, 'In call with Bob'],
       [
         {
           ...online,

@@ -171,6 +171,15 @@ export class Party {
     });
   }
 
+  /** What the page's live region (sp-announcer) says now. */
+  async announced(): Promise<string> {
+    return this.driver.execute(() => {
+      const app = document.querySelector('sp-app')?.shadowRoot;
+      const region = app?.querySelector('sp-announcer')?.shadowRoot?.querySelector('[data-test="announcer"]');
+      return region?.textContent?.trim() ?? '';
+    });
+  }
+
   /** Presses Tab until the control with this data-test has focus; the number of presses it took. */
   async tabTo(test: string, max = 15): Promise<number> {
     for (let i = 1; i <= max; i++) {

@@ -33,11 +33,12 @@ export class DevToolsBrowser {
     private readonly profile: string,
   ) {}
 
-  static async launch(): Promise<DevToolsBrowser> {
+  /** `flags` go after the rig's own, and so replace any of them they name again (the last one wins). */
+  static async launch(flags: readonly string[] = []): Promise<DevToolsBrowser> {
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'devtools-chromium-'));
     const child = spawn(
       '/usr/bin/chromium',
-      [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
+      [...CHROMIUM_FLAGS, ...flags, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     // Chromium says where DevTools listens on stderr once it does (port 0: a free one).

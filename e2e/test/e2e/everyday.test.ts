@@ -388,14 +388,14 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     await focusIs(callee, 'answer');
     await audit(caller, 'outgoing');
     await audit(callee, 'incoming');
-    assert.match(await announced(callee), new RegExp(`^Incoming call from ${caller.name}$`));
+    assert.match(await callee.announced(), new RegExp(`^Incoming call from ${caller.name}$`));
 
     await callee.press(Key.Space);
     await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
     await calleePhone2.waitForScreen('ended');
     await audit(caller, 'in call');
     await audit(calleePhone2, 'answered elsewhere');
-    assert.equal(await announced(callee), `In call with ${caller.name}`);
+    assert.equal(await callee.announced(), `In call with ${caller.name}`);
 
     await caller.tabTo('hold');
     await caller.press(Key.Enter);
@@ -405,7 +405,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     });
     await audit(caller, 'on hold');
     await audit(callee, 'held by the other side');
-    assert.equal(await announced(callee), `${caller.name} put you on hold`);
+    assert.equal(await callee.announced(), `${caller.name} put you on hold`);
     await focusIs(caller, 'hold');
     await caller.press(Key.Enter);
     await caller.driver.waitUntil(async () => (await caller.snapshot(1e9)).state.call?.audio === 'active', {
@@ -418,7 +418,7 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
     await focusIs(callee, 'dismiss');
     await audit(callee, 'call ended');
-    assert.equal(await announced(callee), `Call ended. ${caller.name} hung up`);
+    assert.equal(await callee.announced(), `Call ended. ${caller.name} hung up`);
     await Promise.all([caller.press(Key.Enter), callee.press(Key.Enter), calleePhone2.dismiss()]);
     await Promise.all([caller.waitForScreen('contacts'), callee.waitForScreen('contacts')]);
 
@@ -451,15 +451,6 @@ describe('the everyday softphone in the browser', { timeout: 300_000 }, () => {
     assert.deepEqual(problems, [], `accessibility problems:\n${problems.join('\n')}`);
   });
 });
-
-/** What the page's live region says now. */
-async function announced(p: Party): Promise<string> {
-  return p.driver.execute(() => {
-    const app = document.querySelector('sp-app')?.shadowRoot;
-    const region = app?.querySelector('sp-announcer')?.shadowRoot?.querySelector('[data-test="announcer"]');
-    return region?.textContent?.trim() ?? '';
-  });
-}
 
 async function statusText(p: Party): Promise<string> {
   return (await p.driver.$('>>>[data-test="audio-status"]').getText()).trim();

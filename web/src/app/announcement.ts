@@ -23,7 +23,7 @@ export function announcement(s: PhoneState): string {
     if (call.held.self) return `${who} is on hold`;
     if (call.held.peer) return `${who} put you on hold`;
     if (call.audio === 'failed') return 'Microphone unavailable';
-    return stallMessage(call) ?? `In call with ${who}`;
+    return stallMessage(call) ?? (call.muted ? `Muted. In call with ${who}` : `In call with ${who}`);
   }
   return s.ended ? `Call ended. ${s.ended.message}` : '';
 }

@@ -7,6 +7,7 @@ import { Phone } from '../call/phone.ts';
 import { ImmediateAudioActivation } from '../media/audio-activation.ts';
 import { listAudioOutputs } from '../media/audio-outputs.ts';
 import { LazyMediaEngine } from '../media/lazy-engine.ts';
+import type { Ringer } from '../media/ringer.ts';
 import { ShellAudioActivation } from '../media/shell-activation.ts';
 import { shellCallRequests } from '../media/shell-call-requests.ts';
 import type { ShellBridge } from '../media/shell-bridge.ts';
@@ -19,7 +20,12 @@ const SHELL_OUTPUTS = [
   { id: 'speaker', label: 'Speaker' },
 ];
 
-export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell: boolean): Phone {
+/** `onRinger`: QA builds tap the ringer's output (debug/ring-probe.ts). */
+export function createBrowserPhone(
+  shell: ShellBridge | null,
+  pageEngineInShell: boolean,
+  onRinger?: (ringer: Ringer) => void,
+): Phone {
   return new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
@@ -38,5 +44,13 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
     listOutputs: shell && !pageEngineInShell ? () => Promise.resolve(SHELL_OUTPUTS) : listAudioOutputs,
     notifications: browserCallNotifications,
     whenOnline: (retry) => window.addEventListener('online', retry, { once: true }),
+    // In the iOS shell CallKit rings, with either engine.
+    openRingPlayer: shell
+      ? undefined
+      : async (blocked) => {
+          const ringer = new (await import('../media/ringer.ts')).Ringer(new AudioContext(), blocked);
+          onRinger?.(ringer);
+          return ringer;
+        },
   });
 }

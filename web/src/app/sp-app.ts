@@ -117,6 +117,14 @@ export class SpApp extends LitElement {
       ${s.connection === 'reconnecting' ? html`<p class="banner">${s.notice}</p>` : null}
       ${this.renderMicrophone(s)}
       ${
+        s.soundBlocked
+          ? html`<p class="banner" data-test="sound-blocked">
+              Your browser keeps this page silent until you click in it or press a key, so calls ring without
+              sound.
+            </p>`
+          : null
+      }
+      ${
         screen === 'contacts' || screen === 'history'
           ? html`<sp-nav
               .name=${s.self?.displayName ?? ''}

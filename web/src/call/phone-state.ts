@@ -3,7 +3,6 @@ import type {
   Account,
   AudioRouteKind,
   CallId,
-  CallState,
   EndReason,
   EndedBy,
   HistoryEntry,
@@ -14,6 +13,7 @@ import type {
   StallCause,
   StallDirection,
 } from '@softphone/sfu/protocol';
+import { CallState } from '@softphone/sfu/protocol';
 import type { CallNotificationsState } from '../push/call-notifications.ts';
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'reconnecting';
@@ -101,6 +101,8 @@ export interface PhoneState {
   callNotifications: CallNotificationsState;
   /** The iOS shell's permission to record (null: not in the shell, or not said yet). */
   microphone: MicPermission | null;
+  /** The browser keeps the ringing silent until the user interacts with the page (autoplay rules). */
+  soundBlocked: boolean;
 }
 
 export const initialPhoneState: PhoneState = {
@@ -123,6 +125,7 @@ export const initialPhoneState: PhoneState = {
   outputId: '',
   callNotifications: 'unsupported',
   microphone: null,
+  soundBlocked: false,
 };
 
 /**
@@ -178,4 +181,16 @@ export function screenOf(s: PhoneState): Screen {
   }
   if (s.ended) return 'ended';
   return s.view === 'history' ? 'history' : 'contacts';
+}
+
+/** `ringtone`: a call for us rings here. `ringback`: our call rings at the callee's. */
+export type RingSound = 'ringtone' | 'ringback';
+
+/** What the page should sound while a call is not answered: derived from the state, as the screen is. */
+export function ringSoundOf(s: Pick<PhoneState, 'call'>): RingSound | null {
+  const call = s.call;
+  if (!call || isAnswered(call)) return null;
+  if (call.direction === 'incoming') return 'ringtone';
+  // Before a callee device alerts (`calling`) there is nothing to hear yet, as on a phone line.
+  return call.state === CallState.Ringing ? 'ringback' : null;
 }

@@ -7,6 +7,7 @@
  * - {@link CallController}: the current call's life, its media and its quality report.
  * - {@link HistoryController}: the history view and the missed-calls badge.
  * - {@link PushRegistration}: where this device can be woken (VoIP token, Web Push).
+ * - `RingController` (ring-sound.ts, loaded once signed in): the ringtone and ringback, where the page rings.
  */
 import type { CallId, IceServer } from '@softphone/sfu/protocol';
 import type { AccountClient } from '../account/account-client.ts';
@@ -20,6 +21,7 @@ import type { CallRequests } from './call-requests.ts';
 import { HistoryController } from './history-controller.ts';
 import { initialPhoneState, type OutputDevice, type PhoneState } from './phone-state.ts';
 import { PushRegistration } from './push-registration.ts';
+import type { OpenRingPlayer } from './ring-sound.ts';
 import { SessionController } from './session-controller.ts';
 import { StateStore, type StateListener } from './state-store.ts';
 
@@ -33,6 +35,8 @@ export interface PhoneDeps {
   listOutputs: () => Promise<OutputDevice[]>;
   notifications: CallNotifications;
   whenOnline: (retry: () => void) => void;
+  /** Absent where the page must not ring: the iOS shell (CallKit rings), Node. */
+  openRingPlayer?: OpenRingPlayer;
 }
 
 export class Phone {
@@ -41,6 +45,7 @@ export class Phone {
   readonly history: HistoryController;
   readonly push: PushRegistration;
   private readonly store = new StateStore<PhoneState>(initialPhoneState);
+  private ringing: Promise<unknown> | null = null;
 
   constructor(deps: PhoneDeps) {
     const store = this.store;
@@ -62,6 +67,7 @@ export class Phone {
       openSignalling: deps.openSignalling,
       whenOnline: deps.whenOnline,
       onConnected: () => {
+        if (deps.openRingPlayer) this.startRinging(deps.openRingPlayer);
         void this.calls.connected();
         this.push.connected();
       },
@@ -73,6 +79,17 @@ export class Phone {
         this.store.set({ ...initialPhoneState, authError: message });
       },
     });
+  }
+
+  /**
+   * Loaded once signed in, not with the page (its budget): it follows the state from then on, a
+   * call that rang in the meantime included.
+   */
+  private startRinging(open: OpenRingPlayer): void {
+    this.ringing ??= import('./ring-sound.ts').then(
+      ({ RingController }) => new RingController(this.store, open),
+      (err: unknown) => console.warn('the ring controller did not load', err),
+    );
   }
 
   get state(): PhoneState {

@@ -141,4 +141,23 @@ export const shared = css`
     min-width: 5.5rem;
     padding: 0.5rem 0.9rem;
   }
+  /* The call screens' keys (aria-keyshortcuts says them to a screen reader), not where a finger is
+     the main pointer: a phone's touch screen has no keyboard to press them on. */
+  .keys {
+    margin: 0;
+    font-size: 0.875rem;
+    text-align: center;
+  }
+  @media (pointer: coarse) {
+    .keys {
+      display: none;
+    }
+  }
+  kbd {
+    font: inherit;
+    font-weight: 600;
+    padding: 0 0.3rem;
+    border: 1px solid var(--sp-border, #b8c4cf);
+    border-radius: 4px;
+  }
 `;

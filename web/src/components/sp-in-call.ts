@@ -3,6 +3,7 @@ import { peerReconnecting, type ActiveCall, type OutputDevice } from '../call/ph
 import { stallMessage } from '../call/stall-messages.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration, initial } from './format.ts';
+import { CallKeysController } from './key-shortcuts.ts';
 import { shared } from './shared.styles.ts';
 
 /** Re-renders its host once a second while connected (the call timer). */
@@ -38,7 +39,7 @@ const ROUTE_LABEL: Record<NonNullable<ActiveCall['route']>['kind'], string> = {
 
 /**
  * An answered call: duration, mute (the page's and the system's), hold, the audio route, output
- * choice, hang up.
+ * choice, hang up. M mutes and unmutes, Escape hangs up, wherever the focus is.
  * @fires sp-mute-changed
  * @fires sp-hold-changed
  * @fires sp-output-changed
@@ -90,6 +91,10 @@ export class SpInCall extends LitElement {
     this.outputs = [];
     this.outputId = '';
     new TickController(this);
+    new CallKeysController(this, {
+      Escape: () => emit(this, 'sp-hangup'),
+      m: () => emit(this, 'sp-mute-changed', { muted: !this.call.muted }),
+    });
   }
 
   /** A screen reader starts on the new screen at the caller's name; Tab goes on to the controls. */
@@ -132,13 +137,24 @@ export class SpInCall extends LitElement {
         </button>
         <button
           data-test="mute"
+          aria-keyshortcuts="M"
           aria-pressed=${this.call.muted ? 'true' : 'false'}
           @click=${() => emit(this, 'sp-mute-changed', { muted: !this.call.muted })}
         >
           ${this.call.muted ? 'Unmute' : 'Mute'}
         </button>
-        <button class="danger end" data-test="hangup" @click=${() => emit(this, 'sp-hangup')}>Hang up</button>
+        <button
+          class="danger end"
+          data-test="hangup"
+          aria-keyshortcuts="Escape"
+          @click=${() => emit(this, 'sp-hangup')}
+        >
+          Hang up
+        </button>
       </div>
+      <p class="keys muted" aria-hidden="true" data-test="key-hints">
+        <kbd>M</kbd> ${this.call.muted ? 'unmute' : 'mute'} · <kbd>Esc</kbd> hang up
+      </p>
       ${
         this.outputs.length > 1
           ? html`<label

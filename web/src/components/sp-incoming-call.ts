@@ -1,12 +1,13 @@
 import { LitElement, html } from 'lit';
 import type { ActiveCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
-import { EscapeKeyController } from './escape-key.ts';
+import { CallKeysController } from './key-shortcuts.ts';
 import { initial } from './format.ts';
 import { shared } from './shared.styles.ts';
 
 /**
- * An incoming call: answer or decline. Answer has focus (Enter or Space answers); Escape declines.
+ * An incoming call: answer or decline. Answer has focus (Space answers); Enter answers and Escape
+ * declines wherever the focus is.
  * @fires sp-answer
  * @fires sp-decline
  */
@@ -18,7 +19,10 @@ export class SpIncomingCall extends LitElement {
 
   constructor() {
     super();
-    new EscapeKeyController(this, () => emit(this, 'sp-decline'));
+    new CallKeysController(this, {
+      Escape: () => emit(this, 'sp-decline'),
+      Enter: () => emit(this, 'sp-answer'),
+    });
   }
 
   override firstUpdated(): void {
@@ -39,8 +43,18 @@ export class SpIncomingCall extends LitElement {
         >
           Decline
         </button>
-        <button class="primary" data-test="answer" @click=${() => emit(this, 'sp-answer')}>Answer</button>
+        <button
+          class="primary"
+          data-test="answer"
+          aria-keyshortcuts="Enter"
+          @click=${() => emit(this, 'sp-answer')}
+        >
+          Answer
+        </button>
       </div>
+      <p class="keys muted" aria-hidden="true" data-test="key-hints">
+        <kbd>Enter</kbd> answer · <kbd>Esc</kbd> decline
+      </p>
     </section>`;
   }
 }

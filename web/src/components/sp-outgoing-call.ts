@@ -2,7 +2,7 @@ import { LitElement, html } from 'lit';
 import { CallState } from '@softphone/sfu/protocol';
 import type { ActiveCall } from '../call/phone-state.ts';
 import { emit } from '../events/sp-events.ts';
-import { EscapeKeyController } from './escape-key.ts';
+import { CallKeysController } from './key-shortcuts.ts';
 import { initial } from './format.ts';
 import { shared } from './shared.styles.ts';
 
@@ -18,7 +18,7 @@ export class SpOutgoingCall extends LitElement {
 
   constructor() {
     super();
-    new EscapeKeyController(this, () => emit(this, 'sp-hangup'));
+    new CallKeysController(this, { Escape: () => emit(this, 'sp-hangup') });
   }
 
   override firstUpdated(): void {
@@ -41,6 +41,7 @@ export class SpOutgoingCall extends LitElement {
           Cancel
         </button>
       </div>
+      <p class="keys muted" aria-hidden="true" data-test="key-hints"><kbd>Esc</kbd> cancel</p>
     </section>`;
   }
 }

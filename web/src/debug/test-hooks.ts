@@ -13,6 +13,7 @@ import { screenOf } from '../call/phone-state.ts';
 import type { AudioWindow } from '../media/audio-monitor.ts';
 import type { ToneSignatures } from '../media/tone-signature.ts';
 import { capturedBeforeActivation, type CaptureWatch } from './capture-watch.ts';
+import type { RingProbe, RingReport } from './ring-probe.ts';
 
 export interface PhoneSnapshot {
   screen: ReturnType<typeof screenOf>;
@@ -26,6 +27,8 @@ export interface PhoneSnapshot {
   firstHeardAt: number | null;
   windows: AudioWindow[];
   link: CallFigures['link'];
+  /** What the ringer plays, measured on its output. */
+  ring: RingReport | null;
 }
 
 declare global {
@@ -47,7 +50,8 @@ declare global {
   }
 }
 
-export function installTestHooks(phone: Phone, captures: CaptureWatch | null): void {
+export function installTestHooks(phone: Phone, captures: CaptureWatch | null, ring: RingProbe | null): void {
+  ring?.follow(phone);
   const since = (marks: CallFigures['marks']): number[] =>
     captures?.since(marks.dialedAt ?? marks.incomingAt ?? 0) ?? [];
   window.softphone = {
@@ -64,6 +68,7 @@ export function installTestHooks(phone: Phone, captures: CaptureWatch | null): v
         firstHeardAt: f?.firstHeardAt ?? null,
         windows: f ? f.windows.slice(sinceWindow) : [],
         link: f?.link ?? null,
+        ring: ring?.report(phone) ?? null,
       };
     },
     async listenFor(signatures: ToneSignatures | null) {
