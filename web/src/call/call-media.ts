@@ -5,6 +5,7 @@
  */
 import type { CallId, MediaPath, QualitySummary } from '@softphone/sfu/protocol';
 import { AudioMonitor } from '../media/audio-monitor.ts';
+import { QualityMeter, type CallQuality } from '../media/call-quality.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { CallMediaSignalling, MediaEvent } from '../media/media-signalling.ts';
 
@@ -31,12 +32,22 @@ export class CallMedia {
   activationFailure: 'not-activated' | 'failed' | undefined;
   private signalling: CallMediaSignalling | null = null;
 
+  /**
+   * `measured`: the connection's quality after each stats sample (null: nothing to judge yet, or
+   * no audio expected, as on hold); the same samples the monitor reads, so no second getStats.
+   */
   constructor(
     readonly callId: CallId,
     readonly engine: MediaEngine,
     readonly marks: CallMarks,
+    measured: (quality: CallQuality | null) => void = () => {},
   ) {
-    this.monitor = new AudioMonitor(() => engine.stats());
+    const meter = new QualityMeter();
+    this.monitor = new AudioMonitor(async () => {
+      const sample = await engine.stats();
+      measured(meter.add(sample));
+      return sample;
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { stallMessage } from '../call/stall-messages.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
+import './sp-call-quality.ts';
 
 /** Re-renders its host once a second while connected (the call timer). */
 class TickController implements ReactiveController {
@@ -115,6 +116,12 @@ export class SpInCall extends LitElement {
         ${formatDuration(Date.now() - since)}
       </p>
       <p class="status muted" role="status" data-test="audio-status">${this.status()}</p>
+      ${
+        // On hold nothing is expected to arrive, and a figure from before it would be stale.
+        this.call.quality && !this.call.held.self && !this.call.held.peer
+          ? html`<sp-call-quality .quality=${this.call.quality}></sp-call-quality>`
+          : null
+      }
       ${
         this.call.route
           ? html`<p class="status muted" data-test="audio-route">
