@@ -16,6 +16,13 @@ import { announcement } from './announcement.ts';
 import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
+ * From this width people and history sit side by side and a call opens as a panel beside them
+ * (a laptop, a tablet in landscape); below it, one screen at a time as on a phone. In px, as the
+ * screenshots' sizes are: 820 px (a tablet in portrait) stays one column, a wider one.
+ */
+const SIDE_BY_SIDE = '(min-width: 900px)';
+
+/**
  * The mediator: owns nothing but a reference to the Phone, passes its state down to the screen
  * that fits, and turns the screens' events into its controllers' actions.
  */
@@ -25,6 +32,7 @@ export class SpApp extends LitElement {
     installed: { attribute: false },
     state: { state: true },
     appState: { state: true },
+    sideBySide: { state: true },
   };
   static override styles = css`
     :host {
@@ -38,10 +46,47 @@ export class SpApp extends LitElement {
       width: 100%;
       max-width: 26rem;
     }
+    /* A tablet in portrait: one screen at a time still, in a column wide enough to read as a page. */
+    @media (min-width: 600px) {
+      main {
+        max-width: 36rem;
+      }
+    }
     /* On a desktop the phone sits a little below the top edge, not glued to it. */
     @media (min-width: 48rem) and (min-height: 40rem) {
       :host {
         padding-top: 8vh;
+      }
+    }
+    /*
+     * Side by side: the lists share the width; a call takes a panel on the right and leaves them
+     * in view. The page sits near the top: it is a workspace, not a phone on a desk.
+     */
+    main.side-by-side {
+      max-width: 80rem;
+      display: grid;
+      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
+      gap: 0 1.5rem;
+      align-items: start;
+    }
+    main.side-by-side.with-call {
+      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) 24rem;
+    }
+    main.side-by-side > :not(.list, .call-panel) {
+      grid-column: 1 / -1;
+    }
+    .list {
+      display: flex;
+      flex-direction: column;
+      gap: 0.75rem;
+    }
+    .call-panel {
+      position: sticky;
+      top: 1rem;
+    }
+    @media (min-width: 900px) and (min-height: 40rem) {
+      :host {
+        padding-top: 2rem;
       }
     }
     .banner {
@@ -57,13 +102,23 @@ export class SpApp extends LitElement {
   declare installed: InstalledApp;
   declare state: PhoneState;
   declare appState: InstalledAppState;
+  declare sideBySide: boolean;
   private unsubscribe: (() => void)[] = [];
 
   override connectedCallback(): void {
     super.connectedCallback();
+    const wide = window.matchMedia(SIDE_BY_SIDE);
+    // The history beside the people is kept loaded; one at a time, it loads when opened.
+    const follow = () => {
+      this.sideBySide = wide.matches;
+      void this.phone.history.pin(wide.matches);
+    };
+    follow();
+    wide.addEventListener('change', follow);
     this.unsubscribe = [
       this.phone.subscribe((s) => (this.state = s)),
       this.installed.subscribe((s) => (this.appState = s)),
+      () => wide.removeEventListener('change', follow),
     ];
     void this.phone.session.restore();
   }
@@ -76,8 +131,11 @@ export class SpApp extends LitElement {
   override render() {
     const s = this.state;
     const screen = screenOf(s);
+    const sideBySide = this.sideBySide && screen !== 'sign-in';
+    const onCall = !(screen === 'contacts' || screen === 'history');
     return html`<main
       data-screen=${screen}
+      class=${sideBySide ? `side-by-side${onCall ? ' with-call' : ''}` : ''}
       @sp-sign-in=${(e: GlobalEventHandlersEventMap['sp-sign-in']) => void this.phone.session.signIn(e.detail.username, e.detail.password)}
       @sp-sign-up=${(e: GlobalEventHandlersEventMap['sp-sign-up']) =>
         void this.phone.session.signUp(e.detail.username, e.detail.password, e.detail.displayName)}
@@ -102,15 +160,22 @@ export class SpApp extends LitElement {
       ${s.connection === 'reconnecting' ? html`<p class="banner">${s.notice}</p>` : null}
       ${this.renderMicrophone(s)}
       ${
-        screen === 'contacts' || screen === 'history'
+        sideBySide || !onCall
           ? html`<sp-nav
               .name=${s.self?.displayName ?? ''}
               .view=${s.view}
               .unreadMissed=${s.unreadMissed}
+              .sideBySide=${sideBySide}
             ></sp-nav>`
           : null
       }
-      ${this.renderScreen(screen, s)}
+      ${
+        sideBySide
+          ? html`<div class="list">${this.renderScreen('contacts', s)}</div>
+              <div class="list">${this.renderScreen('history', s)}</div>
+              ${onCall ? html`<aside class="call-panel" aria-label="Call">${this.renderScreen(screen, s)}</aside>` : null}`
+          : this.renderScreen(screen, s)
+      }
     </main>`;
   }
 

@@ -4,19 +4,48 @@ import type { PhoneState } from './phone-state.ts';
 import type { StateStore } from './state-store.ts';
 
 export class HistoryController {
+  /** The list is on screen whatever the view (a wide screen shows it beside the people). */
+  private pinned = false;
+
   constructor(private readonly d: { store: StateStore<PhoneState>; link: SignallingLink }) {
-    d.link.on('session:welcome', ({ unreadMissed }) => d.store.set({ unreadMissed }));
-    d.link.on('history:changed', ({ unreadMissed }) => d.store.set({ unreadMissed }));
+    d.link.on('session:welcome', ({ unreadMissed }) => {
+      d.store.set({ unreadMissed });
+      if (this.pinned) void this.load();
+    });
+    d.link.on('history:changed', ({ unreadMissed }) => {
+      d.store.set({ unreadMissed });
+      if (this.pinned) void this.load();
+    });
   }
 
   /** Shows the history and marks missed calls seen. */
   async show(): Promise<void> {
+    this.d.store.set({ view: 'history' });
+    await this.load();
+  }
+
+  /**
+   * Keeps the list loaded and current while it stays on screen beside the people (`on`), where
+   * it is seen as soon as it changes: its missed calls are marked seen then too.
+   */
+  async pin(on: boolean): Promise<void> {
+    this.pinned = on;
+    if (on) await this.load();
+  }
+
+  /** Loads the list and marks its missed calls seen (it is on screen). */
+  private async load(): Promise<void> {
     const { store, link } = this.d;
-    store.set({ view: 'history' });
     if (!link.isOpen) return;
     const res = await link.request('history:list', { limit: 100 });
     if (!res.ok) return;
-    store.set({ history: res.data.entries, unreadMissed: res.data.unreadMissed });
+    // Pinned, marking seen makes the server say the history changed, and the reload would take
+    // New off the missed calls the moment they appear: what was New on screen stays New.
+    const shownNew = new Set(
+      this.pinned ? store.state.history.filter((e) => e.unread).map((e) => e.callId) : [],
+    );
+    const entries = res.data.entries.map((e) => (shownNew.has(e.callId) ? { ...e, unread: true } : e));
+    store.set({ history: entries, unreadMissed: res.data.unreadMissed });
     if (res.data.unreadMissed > 0) await link.request('history:mark-seen', {});
   }
 
