@@ -108,7 +108,10 @@ describe('the screen-reader announcement', () => {
     assert.equal(announcement(poor('jitter')), announcement(poor('loss')));
     assert.equal(announcement(poor('delay')), announcement(poor('loss')));
     assert.equal(
-      announcement({ ...online, call: { ...inCall, quality: { level: 'fair', cause: 'jitter', relayed: true } } }),
+      announcement({
+        ...online,
+        call: { ...inCall, quality: { level: 'fair', cause: 'jitter', relayed: true } },
+      }),
       'In call with Bob',
     );
   });

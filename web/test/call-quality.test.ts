@@ -138,7 +138,10 @@ describe('qualityWords', () => {
       qualityWords({ level: 'poor', cause: 'loss', relayed: false }),
       'Your connection is weak: some of the sound is being lost',
     );
-    assert.equal(qualityWords({ level: 'fair', cause: 'delay', relayed: false }), 'Connection fair: the sound arrives late');
+    assert.equal(
+      qualityWords({ level: 'fair', cause: 'delay', relayed: false }),
+      'Connection fair: the sound arrives late',
+    );
     assert.equal(qualityWords({ level: 'good', cause: null, relayed: true }), 'Connection good');
   });
 });

@@ -46,9 +46,12 @@ export class SpApp extends LitElement {
       width: 100%;
       max-width: 26rem;
     }
-    /* A tablet in portrait: one screen at a time still, in a column wide enough to read as a page. */
+    /*
+     * A tablet in portrait: one screen at a time still, in a column wide enough to read as a page.
+     * Signing in stays a short form at every width.
+     */
     @media (min-width: 600px) {
-      main {
+      main:not([data-screen='sign-in']) {
         max-width: 36rem;
       }
     }
@@ -59,35 +62,31 @@ export class SpApp extends LitElement {
       }
     }
     /*
-     * Side by side: the lists share the width; a call takes a panel on the right and leaves them
-     * in view. The page sits near the top: it is a workspace, not a phone on a desk.
+     * Side by side: the lists share the width, a call takes a panel on the right and leaves them in
+     * view; where two lists and the panel would not fit (under ~1200 px), history goes under people.
      */
     main.side-by-side {
       max-width: 80rem;
       display: grid;
-      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
-      gap: 0 1.5rem;
+      grid-template-columns: minmax(0, 1fr);
+      column-gap: 1.5rem;
       align-items: start;
     }
     main.side-by-side.with-call {
-      grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) 24rem;
+      grid-template-columns: minmax(0, 1fr) 24rem;
     }
-    main.side-by-side > :not(.list, .call-panel) {
+    main.side-by-side > :not(.lists, .call-panel) {
       grid-column: 1 / -1;
     }
-    .list {
-      display: flex;
-      flex-direction: column;
-      gap: 0.75rem;
+    .lists {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr));
+      gap: 1.5rem;
+      align-items: start;
     }
     .call-panel {
       position: sticky;
       top: 1rem;
-    }
-    @media (min-width: 900px) and (min-height: 40rem) {
-      :host {
-        padding-top: 2rem;
-      }
     }
     .banner {
       margin: 0 0 0.75rem;
@@ -171,8 +170,10 @@ export class SpApp extends LitElement {
       }
       ${
         sideBySide
-          ? html`<div class="list">${this.renderScreen('contacts', s)}</div>
-              <div class="list">${this.renderScreen('history', s)}</div>
+          ? html`<div class="lists">
+                <div>${this.renderScreen('contacts', s)}</div>
+                <div>${this.renderScreen('history', s)}</div>
+              </div>
               ${onCall ? html`<aside class="call-panel" aria-label="Call">${this.renderScreen(screen, s)}</aside>` : null}`
           : this.renderScreen(screen, s)
       }

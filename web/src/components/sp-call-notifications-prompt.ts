@@ -16,9 +16,10 @@ export class SpCallNotificationsPrompt extends LitElement {
     css`
       :host {
         display: block;
-        margin: 0 0 0.75rem;
       }
+      /* On the prompt, not the host: a dismissed prompt leaves no gap above the list. */
       .prompt {
+        margin: 0 0 0.75rem;
         padding: 0.75rem 0.9rem;
         border-radius: 12px;
         background: #e3f1ea;

@@ -85,22 +85,22 @@ export class SpNav extends LitElement {
 
   private renderViews(missed: number) {
     return html`<div class="views">
-        <button
-          data-test="tab-people"
-          aria-current=${this.view === 'people' ? 'page' : 'false'}
-          @click=${() => emit(this, 'sp-view', { view: 'people' })}
-        >
-          People
-        </button>
-        <button
-          data-test="tab-history"
-          aria-current=${this.view === 'history' ? 'page' : 'false'}
-          aria-label=${missed ? `History, ${missed} missed ${missed === 1 ? 'call' : 'calls'}` : 'History'}
-          @click=${() => emit(this, 'sp-view', { view: 'history' })}
-        >
-          History${missed ? html`<span class="badge" data-test="missed-badge" aria-hidden="true">${missed}</span>` : null}
-        </button>
-      </div>`;
+      <button
+        data-test="tab-people"
+        aria-current=${this.view === 'people' ? 'page' : 'false'}
+        @click=${() => emit(this, 'sp-view', { view: 'people' })}
+      >
+        People
+      </button>
+      <button
+        data-test="tab-history"
+        aria-current=${this.view === 'history' ? 'page' : 'false'}
+        aria-label=${missed ? `History, ${missed} missed ${missed === 1 ? 'call' : 'calls'}` : 'History'}
+        @click=${() => emit(this, 'sp-view', { view: 'history' })}
+      >
+        History${missed ? html`<span class="badge" data-test="missed-badge" aria-hidden="true">${missed}</span>` : null}
+      </button>
+    </div>`;
   }
 }
 customElements.define('sp-nav', SpNav);

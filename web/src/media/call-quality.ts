@@ -80,10 +80,13 @@ export function figuresBetween(from: MediaStats, to: MediaStats): QualityFigures
   const received = b.packetsReceived - (a?.packetsReceived ?? 0);
   const lost = Math.max(0, b.packetsLost - (a?.packetsLost ?? 0));
   if (received + lost < MIN_EXPECTED_PACKETS) return null;
-  const trips = from.roundTrips && to.roundTrips ? {
-    total: to.roundTrips.total - from.roundTrips.total,
-    responses: to.roundTrips.responses - from.roundTrips.responses,
-  } : null;
+  const trips =
+    from.roundTrips && to.roundTrips
+      ? {
+          total: to.roundTrips.total - from.roundTrips.total,
+          responses: to.roundTrips.responses - from.roundTrips.responses,
+        }
+      : null;
   // The mean over the span when the engine counts its STUN round trips, else the latest one.
   const roundTrip = trips && trips.responses > 0 ? trips.total / trips.responses : to.roundTripTime;
   return {
@@ -100,11 +103,12 @@ export class QualityMeter {
   /** One cumulative sample; the quality over the span it closes, or null when there is nothing to judge. */
   add(cur: MediaStats): CallQuality | null {
     const samples = this.samples;
-    if (samples.length > 0 && cur.at <= samples[samples.length - 1]!.at) return null;
+    const last = samples.at(-1);
+    if (last && cur.at <= last.at) return null;
     samples.push(cur);
     // Keep one sample at least a span old as the reference, none older.
-    while (samples.length > 2 && cur.at - samples[1]!.at >= QUALITY_SPAN_MS) samples.shift();
-    const figures = figuresBetween(samples[0]!, cur);
+    while (samples.length > 2 && cur.at - (samples[1]?.at ?? cur.at) >= QUALITY_SPAN_MS) samples.shift();
+    const figures = figuresBetween(samples[0] ?? cur, cur);
     if (!figures) return null;
     const path = cur.path;
     return {
