@@ -3,10 +3,10 @@ import { describe, it } from 'node:test';
 import {
   classifyQuality,
   figuresBetween,
+  qualityWords,
   QUALITY_SPAN_MS,
   QualityMeter,
-  qualityWords,
-} from '../src/media/call-quality.ts';
+} from '../src/media/quality-meter.ts';
 import type { MediaStats } from '../src/media/media-engine.ts';
 
 /** A cumulative sample: `received` and `lost` packets so far, jitter in s, round trips (sum s, count). */

@@ -7,7 +7,6 @@ import '../components/sp-outgoing-call.ts';
 import '../components/sp-incoming-call.ts';
 import '../components/sp-in-call.ts';
 import '../components/sp-call-ended.ts';
-import '../components/sp-history.ts';
 import '../components/sp-nav.ts';
 import '../components/sp-update-prompt.ts';
 import '../components/sp-call-notifications-prompt.ts';
@@ -34,6 +33,13 @@ export class SpApp extends LitElement {
     appState: { state: true },
     sideBySide: { state: true },
   };
+  /*
+   * From 600 px (a tablet in portrait): one screen at a time still, in a column wide enough to read
+   * as a page; signing in stays a short form at every width. Side by side: the lists share the
+   * width, a call takes a panel on the right and leaves them in view; where two lists and the panel
+   * would not fit (under ~1200 px), history goes under people. (Said here, not in the CSS: the
+   * styles ship as they are written.)
+   */
   static override styles = css`
     :host {
       display: flex;
@@ -46,10 +52,6 @@ export class SpApp extends LitElement {
       width: 100%;
       max-width: 26rem;
     }
-    /*
-     * A tablet in portrait: one screen at a time still, in a column wide enough to read as a page.
-     * Signing in stays a short form at every width.
-     */
     @media (min-width: 600px) {
       main:not([data-screen='sign-in']) {
         max-width: 36rem;
@@ -61,10 +63,6 @@ export class SpApp extends LitElement {
         padding-top: 8vh;
       }
     }
-    /*
-     * Side by side: the lists share the width, a call takes a panel on the right and leaves them in
-     * view; where two lists and the panel would not fit (under ~1200 px), history goes under people.
-     */
     main.side-by-side {
       max-width: 80rem;
       display: grid;
@@ -120,6 +118,11 @@ export class SpApp extends LitElement {
       () => wide.removeEventListener('change', follow),
     ];
     void this.phone.session.restore();
+  }
+
+  /** The history is not needed to sign in: it loads once signed in, outside the budget of bench:bundle. */
+  override willUpdate(): void {
+    if (this.state.account) void import('../components/sp-history.ts');
   }
 
   override disconnectedCallback(): void {

@@ -5,7 +5,8 @@
  */
 import type { CallId, MediaPath, QualitySummary } from '@softphone/sfu/protocol';
 import { AudioMonitor } from '../media/audio-monitor.ts';
-import { QualityMeter, type CallQuality } from '../media/call-quality.ts';
+import type { CallQuality } from '../media/call-quality.ts';
+import type { QualityMeter } from '../media/quality-meter.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { CallMediaSignalling, MediaEvent } from '../media/media-signalling.ts';
 
@@ -42,10 +43,16 @@ export class CallMedia {
     readonly marks: CallMarks,
     measured: (quality: CallQuality | null) => void = () => {},
   ) {
-    const meter = new QualityMeter();
+    let meter: QualityMeter | null = null;
+    // Loaded with the call, not before the page is interactive (bench:bundle); if it cannot load,
+    // the call goes on without an indicator.
+    import('../media/quality-meter.ts').then(
+      (m) => (meter = new m.QualityMeter()),
+      () => undefined,
+    );
     this.monitor = new AudioMonitor(async () => {
       const sample = await engine.stats();
-      measured(meter.add(sample));
+      if (meter) measured(meter.add(sample));
       return sample;
     });
   }

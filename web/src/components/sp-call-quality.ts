@@ -1,5 +1,6 @@
 import { LitElement, css, html } from 'lit';
-import { qualityWords, type CallQuality } from '../media/call-quality.ts';
+import type { CallQuality } from '../media/call-quality.ts';
+import { qualityWords } from '../media/quality-meter.ts';
 import { shared } from './shared.styles.ts';
 
 const BARS: Record<CallQuality['level'], number> = { good: 3, fair: 2, poor: 1 };

@@ -4,7 +4,6 @@ import { stallMessage } from '../call/stall-messages.ts';
 import { emit } from '../events/sp-events.ts';
 import { formatDuration, initial } from './format.ts';
 import { shared } from './shared.styles.ts';
-import './sp-call-quality.ts';
 
 /** Re-renders its host once a second while connected (the call timer). */
 class TickController implements ReactiveController {
@@ -91,6 +90,13 @@ export class SpInCall extends LitElement {
     this.outputs = [];
     this.outputId = '';
     new TickController(this);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Defined once loaded, outside what the page loads before it is interactive (bench:bundle);
+    // the element upgrades then.
+    void import('./sp-call-quality.ts');
   }
 
   /** A screen reader starts on the new screen at the caller's name; Tab goes on to the controls. */
