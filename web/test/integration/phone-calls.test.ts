@@ -274,4 +274,24 @@ describe('the history beside the people (a wide screen)', () => {
     assert.equal(reloaded.history.find((e) => e.callId === callId)?.unread, true);
     assert.equal(reloaded.view, 'people');
   });
+
+  it('lists an answered call once it ends, on both sides, without being opened', async () => {
+    const { ann, bob } = await pair();
+    await Promise.all([ann.phone.history.pin(true), bob.phone.history.pin(true)]);
+    void ann.phone.calls.invite(bob.self.id);
+    const callId = (await ringingHere(bob)).call?.id as CallId;
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.answeredAt != null, 'in call');
+    await ann.phone.calls.hangup();
+    for (const [p, direction] of [
+      [ann, 'outgoing'],
+      [bob, 'incoming'],
+    ] as const) {
+      await p.until(
+        (s) =>
+          s.history.some((e) => e.callId === callId && e.direction === direction && e.answeredAt !== null),
+        `the ${direction} call listed`,
+      );
+    }
+  });
 });
