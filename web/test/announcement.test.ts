@@ -26,6 +26,7 @@ const call: ActiveCall = {
   peerReconnecting: false,
   stalled: { 'to-peer': null, 'from-peer': null },
   route: null,
+  quality: null,
 };
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 
@@ -97,5 +98,23 @@ describe('the screen-reader announcement', () => {
       notice: 'Connection lost, reconnecting…',
     };
     assert.equal(announcement(s), 'Connection lost, reconnecting…');
+  });
+
+  it('says the connection is weak once, whatever figure keeps it poor, and not while it is fair', () => {
+    const poor = (cause: 'loss' | 'jitter' | 'delay'): PhoneState => ({
+      ...online,
+      call: { ...inCall, quality: { level: 'poor', cause, relayed: false } },
+    });
+    assert.equal(announcement(poor('loss')), 'Your connection is weak');
+    // A live region speaks when its text changes: the same text for every cause is said once.
+    assert.equal(announcement(poor('jitter')), announcement(poor('loss')));
+    assert.equal(announcement(poor('delay')), announcement(poor('loss')));
+    assert.equal(
+      announcement({
+        ...online,
+        call: { ...inCall, quality: { level: 'fair', cause: 'jitter', relayed: true } },
+      }),
+      'In call with Bob',
+    );
   });
 });

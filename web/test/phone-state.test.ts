@@ -28,6 +28,7 @@ const call = {
   peerReconnecting: false,
   stalled: { 'to-peer': null, 'from-peer': null },
   route: null,
+  quality: null,
 };
 
 describe('screenOf', () => {

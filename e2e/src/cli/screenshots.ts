@@ -1,7 +1,8 @@
 /**
  * `npm run screenshots [-- --out DIR]`: drives the rig through every screen of the softphone, at
- * phone size (375×667 CSS px at 2×, an iPhone SE) and desktop size (1280×800), and writes one PNG
- * per screen and size to docs/screenshots/ (or DIR). Alice calls Bob; Bob has a second device.
+ * phone size (375×667 CSS px at 2×, an iPhone SE), tablet size (820×1180, an iPad Air in portrait)
+ * and laptop size (1280×800), and writes one PNG per screen and size to docs/screenshots/ (or DIR).
+ * Alice calls Bob; Bob has a second device.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,9 +13,15 @@ import type { Party } from '../rig/party.ts';
 import { Rig, type Viewport } from '../rig/rig.ts';
 import { REPO_ROOT } from '../stack/softphone-server.ts';
 
-const SIZES: Record<string, Viewport> = {
-  phone: { width: 375, height: 667, scale: 2, mobile: true },
-  desktop: { width: 1280, height: 800, scale: 1, mobile: false },
+/**
+ * `sideBySide`: the page shows people and history together at this width (`SIDE_BY_SIDE` in
+ * `web/src/app/sp-app.ts`), so there is no People / History switch to press. The tablet is shot
+ * at 1× to keep the images small; its layout is the same at any pixel ratio.
+ */
+const SIZES: Record<string, Viewport & { sideBySide: boolean }> = {
+  phone: { width: 375, height: 667, scale: 2, mobile: true, sideBySide: false },
+  tablet: { width: 820, height: 1180, scale: 1, mobile: true, sideBySide: false },
+  laptop: { width: 1280, height: 800, scale: 1, mobile: false, sideBySide: true },
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -30,7 +37,7 @@ async function main(): Promise<void> {
   writeSignatureWav(wav.caller, SIGNATURES.caller);
   writeSignatureWav(wav.callee, SIGNATURES.callee);
 
-  for (const [size, viewport] of Object.entries(SIZES)) {
+  for (const [size, { sideBySide, ...viewport }] of Object.entries(SIZES)) {
     console.error(`screenshots: ${size} (${viewport.width}×${viewport.height} @${viewport.scale}×)`);
     const rig = await Rig.start({
       profile: 'linux-chromium',
@@ -40,7 +47,7 @@ async function main(): Promise<void> {
       viewport,
     });
     try {
-      await tour(rig, async (p: Party, name: string) => {
+      await tour(rig, sideBySide, async (p: Party, name: string) => {
         await sleep(250);
         const file = path.join(out, `${size}-${name}.png`);
         await rig.screenshot(p, file);
@@ -54,8 +61,11 @@ async function main(): Promise<void> {
 
 type Shoot = (p: Party, name: string) => Promise<void>;
 
-/** Every screen, in the order a person meets them; screenshot names are numbered in that order. */
-async function tour(rig: Rig, shoot: Shoot): Promise<void> {
+/**
+ * Every screen, in the order a person meets them; screenshot names are numbered in that order, the
+ * same at every size (side by side, the history shots are of the one screen that holds it).
+ */
+async function tour(rig: Rig, sideBySide: boolean, shoot: Shoot): Promise<void> {
   const alice = rig.caller;
   const bob = rig.callee;
   let n = 0;
@@ -72,9 +82,9 @@ async function tour(rig: Rig, shoot: Shoot): Promise<void> {
   await shot(bob, 'wrong-password');
 
   await shot(alice, 'nobody-online');
-  await alice.openHistory();
+  if (!sideBySide) await alice.openHistory();
   await shot(alice, 'history-empty');
-  await alice.openPeople();
+  if (!sideBySide) await alice.openPeople();
   const signedIn = await bob.signIn();
   if (!signedIn.ok) throw new Error(`Bob cannot sign in: ${signedIn.error}`);
   await alice.driver.$('>>>[data-test="user"]').waitForDisplayed({ timeout: 5_000 });
@@ -128,9 +138,14 @@ async function tour(rig: Rig, shoot: Shoot): Promise<void> {
   await bob.waitForScreen('ended');
   await shot(bob, 'missed-call');
   await Promise.all([alice.dismiss(), bob.dismiss(), bobPhone2.dismiss()]);
-  await bob.driver.waitUntil(async () => (await bob.missedBadge()) === 1, { timeout: 5_000 });
+  if (sideBySide) {
+    // No badge: the history beside the people shows the missed call, marked New.
+    await bob.driver.$('>>>[data-test="history-entry"]').waitForDisplayed({ timeout: 5_000 });
+  } else {
+    await bob.driver.waitUntil(async () => (await bob.missedBadge()) === 1, { timeout: 5_000 });
+  }
   await shot(bob, 'missed-badge');
-  await bob.openHistory();
+  if (!sideBySide) await bob.openHistory();
   await shot(bob, 'history');
 }
 

@@ -43,6 +43,11 @@ export const NETWORK_PROFILES = {
     link: { lossPercent: 0, delayMs: 300, jitterMs: 5, reorder: false, rateKbps: 1_000 },
   },
   'outage-2s': { description: 'a 2-second outage mid-call', link: clean, outageMs: 2_000 },
+  /** Past every "poor" bound for loss (web/src/media/quality-meter.ts): the call screen says so. */
+  'loss-20': {
+    description: '20 % loss both ways',
+    link: { lossPercent: 20, delayMs: 0, jitterMs: 0, reorder: false, rateKbps: null },
+  },
   'loss-100': {
     description: '100 % loss both ways',
     link: { lossPercent: 100, delayMs: 0, jitterMs: 0, reorder: false, rateKbps: null },

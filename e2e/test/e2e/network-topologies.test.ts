@@ -242,6 +242,32 @@ describe('bad links: the caller on each network profile', { timeout: 300_000, sk
     );
   });
 
+  it('the call screen says how the connection is: weak, in words, at 20 % loss; good again once it clears', async () => {
+    await n.setProfile('clean');
+    const { caller, callee } = n.rig;
+    await caller.call(callee);
+    await callee.waitForScreen('incoming');
+    await callee.answer();
+    await Promise.all([caller.waitForScreen('in-call'), callee.waitForScreen('in-call')]);
+    const quality = caller.driver.$('>>>[data-test="call-quality"]');
+    const says = (words: string) =>
+      caller.driver.waitUntil(
+        async () => (await quality.isExisting()) && (await quality.getText()).startsWith(words),
+        // The figures are judged over 5 s: a change shows within that, plus a little.
+        { timeout: 15_000, timeoutMsg: `the caller's call screen never said "${words}"` },
+      );
+    await says('Connection good');
+    await n.setProfile('loss-20');
+    await says('Your connection is weak');
+    const announced = await caller.driver.$('>>>[data-test="announcer"]').getProperty('textContent');
+    assert.equal(String(announced).trim(), 'Your connection is weak');
+    await n.setProfile('clean');
+    await says('Connection good');
+    await caller.hangup();
+    await Promise.all([caller.waitForScreen('ended'), callee.waitForScreen('ended')]);
+    await Promise.all([caller.dismiss(), callee.dismiss()]);
+  });
+
   it('100 % loss: both directions named no-media, not silence', async (t) => {
     await n.setProfile('clean');
     const { caller, callee } = n.rig;

@@ -12,8 +12,6 @@ import type { Member, Presence } from '../presence/presence.ts';
 import {
   CallState,
   ErrorCode,
-  isMissed,
-  type EndReason,
   type CallId,
   type MediaPayload,
   type MediaRequestName,
@@ -198,7 +196,7 @@ export class CallService {
         noAnswerTimeoutMs: this.deps.noAnswerTimeoutMs,
         reconnectGraceMs: this.deps.reconnectGraceMs,
         watch: this.deps.watch,
-        onEnded: (c, reason) => this.forget(c, reason),
+        onEnded: (c) => this.forget(c),
         endedAway: (device, ended) => this.keepEndedAway(device, ended),
         ...(woken ? { woken: { devices: woken, reportTimeoutMs: this.deps.reportTimeoutMs } } : {}),
       },
@@ -392,22 +390,26 @@ export class CallService {
     }, this.deps.reconnectGraceMs).unref();
   }
 
-  private forget(call: CallSession, endReason: EndReason): void {
+  private forget(call: CallSession): void {
     this.live.delete(call.id);
     this.deps.homes?.ended(heldCall(call));
     this.deps.waker.ended(call.id, call.answeredAt !== null);
-    if (isMissed({ answeredAt: call.answeredAt, endReason })) void this.tellMissed(call);
+    void this.tellHistory(call);
   }
 
-  /** The callee's badge, counted once the call's end is written. */
-  private async tellMissed(call: CallSession): Promise<void> {
-    const callee = call.callee.peer.id;
+  /**
+   * Both parties' devices, once the call's end is written: their history has the call (a page that
+   * keeps the list on screen reloads it), and the callee's badge counts it if it was missed.
+   */
+  private async tellHistory(call: CallSession): Promise<void> {
     await this.deps.record.written(call.id);
-    try {
-      const unreadMissed = await this.deps.calls.unreadMissed(callee);
-      for (const d of this.deps.presence.devicesOf(callee)) d.emit('history:changed', { unreadMissed });
-    } catch (err) {
-      this.log.error({ err, callId: call.id }, 'missed-call badge not counted');
+    for (const user of [call.caller.peer.id, call.callee.peer.id]) {
+      try {
+        const unreadMissed = await this.deps.calls.unreadMissed(user);
+        for (const d of this.deps.presence.devicesOf(user)) d.emit('history:changed', { unreadMissed });
+      } catch (err) {
+        this.log.error({ err, callId: call.id }, 'missed-call badge not counted');
+      }
     }
   }
 }

@@ -161,7 +161,10 @@ export const serverEvents = {
    * (`io server disconnect`: no reconnection), the page's and the iOS shell's alike.
    */
   'session:ended': z.strictObject({ reason: z.enum(SessionEndReason) }),
-  /** The number of unread missed calls changed (a call was missed, or another device marked them seen). */
+  /**
+   * The user's history changed — a call of theirs ended and is written, or a device marked missed
+   * calls seen — with the number of unread missed calls now.
+   */
   'history:changed': z.strictObject({ unreadMissed: z.int().check(z.gte(0)) }),
   /** A party put the call on hold or resumed it. */
   'call:hold': z.strictObject({ callId: CallIdSchema, held: z.boolean(), by: z.enum(['self', 'peer']) }),

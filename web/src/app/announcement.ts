@@ -7,6 +7,7 @@
 import { CallState } from '@softphone/sfu/protocol';
 import { isAnswered, peerReconnecting, type PhoneState } from '../call/phone-state.ts';
 import { stallMessage } from '../call/stall-messages.ts';
+import { WEAK_CONNECTION } from '../media/call-quality.ts';
 
 export function announcement(s: PhoneState): string {
   const call = s.call;
@@ -23,7 +24,11 @@ export function announcement(s: PhoneState): string {
     if (call.held.self) return `${who} is on hold`;
     if (call.held.peer) return `${who} put you on hold`;
     if (call.audio === 'failed') return 'Microphone unavailable';
-    return stallMessage(call) ?? (call.muted ? `Muted. In call with ${who}` : `In call with ${who}`);
+    const stall = stallMessage(call);
+    if (stall) return stall;
+    // The same words however long it stays poor, so it is said once, not on every sample.
+    if (call.quality?.level === 'poor') return WEAK_CONNECTION;
+    return call.muted ? `Muted. In call with ${who}` : `In call with ${who}`;
   }
   return s.ended ? `Call ended. ${s.ended.message}` : '';
 }

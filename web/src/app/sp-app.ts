@@ -26,6 +26,13 @@ const loadHistory = () => import('../components/sp-history.ts');
 import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
+ * From this width people and history sit side by side and a call opens as a panel beside them
+ * (a laptop, a tablet in landscape); below it, one screen at a time as on a phone. In px, as the
+ * screenshots' sizes are: 820 px (a tablet in portrait) stays one column, a wider one.
+ */
+const SIDE_BY_SIDE = '(min-width: 900px)';
+
+/**
  * The mediator: owns nothing but a reference to the Phone, passes its state down to the screen
  * that fits, and turns the screens' events into its controllers' actions.
  */
@@ -35,7 +42,15 @@ export class SpApp extends LitElement {
     installed: { attribute: false },
     state: { state: true },
     appState: { state: true },
+    sideBySide: { state: true },
   };
+  /*
+   * From 600 px (a tablet in portrait): one screen at a time still, in a column wide enough to read
+   * as a page; signing in stays a short form at every width. Side by side: the lists share the
+   * width, a call takes a panel on the right and leaves them in view; where two lists and the panel
+   * would not fit (under ~1200 px), history goes under people. (Said here, not in the CSS: the
+   * styles ship as they are written.)
+   */
   static override styles = css`
     :host {
       display: flex;
@@ -48,11 +63,39 @@ export class SpApp extends LitElement {
       width: 100%;
       max-width: 26rem;
     }
+    @media (min-width: 600px) {
+      main:not([data-screen='sign-in']) {
+        max-width: 36rem;
+      }
+    }
     /* On a desktop the phone sits a little below the top edge, not glued to it. */
     @media (min-width: 48rem) and (min-height: 40rem) {
       :host {
         padding-top: 8vh;
       }
+    }
+    main.side-by-side {
+      max-width: 80rem;
+      display: grid;
+      grid-template-columns: minmax(0, 1fr);
+      column-gap: 1.5rem;
+      align-items: start;
+    }
+    main.side-by-side.with-call {
+      grid-template-columns: minmax(0, 1fr) 24rem;
+    }
+    main.side-by-side > :not(.lists, .call-panel) {
+      grid-column: 1 / -1;
+    }
+    .lists {
+      display: grid;
+      grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr));
+      gap: 1.5rem;
+      align-items: start;
+    }
+    .call-panel {
+      position: sticky;
+      top: 1rem;
     }
     .banner {
       margin: 0 0 0.75rem;
@@ -67,15 +110,30 @@ export class SpApp extends LitElement {
   declare installed: InstalledApp;
   declare state: PhoneState;
   declare appState: InstalledAppState;
+  declare sideBySide: boolean;
   private unsubscribe: (() => void)[] = [];
 
   override connectedCallback(): void {
     super.connectedCallback();
+    const wide = window.matchMedia(SIDE_BY_SIDE);
+    // The history beside the people is kept loaded; one at a time, it loads when opened.
+    const follow = () => {
+      this.sideBySide = wide.matches;
+      void this.phone.history.pin(wide.matches);
+    };
+    follow();
+    wide.addEventListener('change', follow);
     this.unsubscribe = [
       this.phone.subscribe((s) => (this.state = s)),
       this.installed.subscribe((s) => (this.appState = s)),
+      () => wide.removeEventListener('change', follow),
     ];
     void this.phone.session.restore();
+  }
+
+  /** The history is not needed to sign in: it loads once signed in, outside the budget of bench:bundle. */
+  override willUpdate(): void {
+    if (this.state.account) void import('../components/sp-history.ts');
   }
 
   override disconnectedCallback(): void {
@@ -90,8 +148,11 @@ export class SpApp extends LitElement {
   override render() {
     const s = this.state;
     const screen = screenOf(s);
+    const sideBySide = this.sideBySide && screen !== 'sign-in';
+    const onCall = !(screen === 'contacts' || screen === 'history');
     return html`<main
       data-screen=${screen}
+      class=${sideBySide ? `side-by-side${onCall ? ' with-call' : ''}` : ''}
       @sp-sign-in=${(e: GlobalEventHandlersEventMap['sp-sign-in']) => void this.phone.session.signIn(e.detail.username, e.detail.password)}
       @sp-sign-up=${(e: GlobalEventHandlersEventMap['sp-sign-up']) =>
         void this.phone.session.signUp(e.detail.username, e.detail.password, e.detail.displayName)}
@@ -125,15 +186,24 @@ export class SpApp extends LitElement {
           : null
       }
       ${
-        screen === 'contacts' || screen === 'history'
+        sideBySide || !onCall
           ? html`<sp-nav
               .name=${s.self?.displayName ?? ''}
               .view=${s.view}
               .unreadMissed=${s.unreadMissed}
+              .sideBySide=${sideBySide}
             ></sp-nav>`
           : null
       }
-      ${this.renderScreen(screen, s)}
+      ${
+        sideBySide
+          ? html`<div class="lists">
+                <div>${this.renderScreen('contacts', s)}</div>
+                <div>${this.renderScreen('history', s)}</div>
+              </div>
+              ${onCall ? html`<aside class="call-panel" aria-label="Call">${this.renderScreen(screen, s)}</aside>` : null}`
+          : this.renderScreen(screen, s)
+      }
     </main>`;
   }
 

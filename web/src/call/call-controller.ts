@@ -551,7 +551,7 @@ export class CallController {
       callId,
       this.d.store.state.iceServers,
     );
-    const media = new CallMedia(callId, engine, marks);
+    const media = new CallMedia(callId, engine, marks, (quality) => this.patch(callId, { quality }));
     this.media = media;
     media.monitor.listen(this.probeFor?.(engine) ?? null);
     media.prepare(
@@ -681,6 +681,7 @@ function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | nu
     reconnecting: false,
     peerReconnecting: false,
     route: null,
+    quality: null,
     stalled: { 'to-peer': null, 'from-peer': null },
   };
 }

@@ -11,6 +11,8 @@ import {
   type QualitySummary,
 } from '@softphone/sfu/protocol';
 import { AudioMonitor } from '../media/audio-monitor.ts';
+import type { CallQuality } from '../media/call-quality.ts';
+import type { QualityMeter } from '../media/quality-meter.ts';
 import type { MediaEngine } from '../media/media-engine.ts';
 import type { CallMediaSignalling, MediaEvent } from '../media/media-signalling.ts';
 
@@ -41,14 +43,27 @@ export class CallMedia {
   onPathKind: ((kind: PathKind) => void) | null = null;
   private signalling: CallMediaSignalling | null = null;
 
+  /**
+   * `measured`: the connection's quality after each stats sample (null: nothing to judge yet, or
+   * no audio expected, as on hold); the same samples the monitor reads, so no second getStats.
+   */
   constructor(
     readonly callId: CallId,
     readonly engine: MediaEngine,
     readonly marks: CallMarks,
+    measured: (quality: CallQuality | null) => void = () => {},
   ) {
+    let meter: QualityMeter | null = null;
+    // Loaded with the call, not before the page is interactive (bench:bundle); if it cannot load,
+    // the call goes on without an indicator.
+    import('../media/quality-meter.ts').then(
+      (m) => (meter = new m.QualityMeter()),
+      () => undefined,
+    );
     this.monitor = new AudioMonitor(async () => {
       const sample = await engine.stats();
       this.sampled(sample.path ?? null);
+      if (meter) measured(meter.add(sample));
       return sample;
     });
   }

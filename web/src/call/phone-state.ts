@@ -14,6 +14,7 @@ import type {
   StallDirection,
 } from '@softphone/sfu/protocol';
 import { CallState } from '@softphone/sfu/protocol';
+import type { CallQuality } from '../media/call-quality.ts';
 import type { CallNotificationsState } from '../push/call-notifications.ts';
 
 export type ConnectionState = 'signed-out' | 'connecting' | 'connected' | 'reconnecting';
@@ -51,6 +52,8 @@ export interface ActiveCall {
    * (`media:stall`), or null while it does (`to-peer`: what we send; `from-peer`: what we hear).
    */
   stalled: Record<StallDirection, StallCause | null>;
+  /** The connection's quality over the last few seconds (null: nothing to judge yet, or on hold). */
+  quality: CallQuality | null;
   /** Where the call's audio goes, as the iOS shell's audio session says (null elsewhere). */
   route: { kind: AudioRouteKind; name: string } | null;
 }

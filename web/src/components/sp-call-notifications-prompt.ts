@@ -11,14 +11,15 @@ const DISMISSED_KEY = 'softphone.callNotificationsPromptDismissed';
  */
 export class SpCallNotificationsPrompt extends LitElement {
   static override properties = { dismissed: { state: true } };
+  /** The margin is the prompt's, not the host's: a dismissed prompt leaves no gap above the list. */
   static override styles = [
     shared,
     css`
       :host {
         display: block;
-        margin: 0 0 0.75rem;
       }
       .prompt {
+        margin: 0 0 0.75rem;
         padding: 0.75rem 0.9rem;
         border-radius: 12px;
         background: #e3f1ea;

@@ -97,6 +97,13 @@ export class SpInCall extends LitElement {
     });
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Defined once loaded, outside what the page loads before it is interactive (bench:bundle);
+    // the element upgrades then.
+    void import('./sp-call-quality.ts');
+  }
+
   /** A screen reader starts on the new screen at the caller's name; Tab goes on to the controls. */
   override firstUpdated(): void {
     this.renderRoot.querySelector<HTMLElement>('h1')?.focus();
@@ -120,6 +127,12 @@ export class SpInCall extends LitElement {
         ${formatDuration(Date.now() - since)}
       </p>
       <p class="status muted" role="status" data-test="audio-status">${this.status()}</p>
+      ${
+        // On hold nothing is expected to arrive, and a figure from before it would be stale.
+        this.call.quality && !this.call.held.self && !this.call.held.peer
+          ? html`<sp-call-quality .quality=${this.call.quality}></sp-call-quality>`
+          : null
+      }
       ${
         this.call.route
           ? html`<p class="status muted" data-test="audio-route">

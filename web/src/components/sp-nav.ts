@@ -3,7 +3,9 @@ import { emit } from '../events/sp-events.ts';
 import { shared } from './shared.styles.ts';
 
 /**
- * Who I am, the People / History switch with the missed-call badge, and sign out.
+ * Who I am, the People / History switch with the missed-call badge, and sign out. Side by side
+ * (a wide screen shows both lists at once) there is nothing to switch, and no badge: the history
+ * on screen shows its missed calls itself.
  * @fires sp-view
  * @fires sp-sign-out
  */
@@ -12,6 +14,7 @@ export class SpNav extends LitElement {
     name: { type: String },
     view: { type: String },
     unreadMissed: { type: Number },
+    sideBySide: { type: Boolean },
   };
   static override styles = [
     shared,
@@ -59,12 +62,14 @@ export class SpNav extends LitElement {
   declare name: string;
   declare view: 'people' | 'history';
   declare unreadMissed: number;
+  declare sideBySide: boolean;
 
   constructor() {
     super();
     this.name = '';
     this.view = 'people';
     this.unreadMissed = 0;
+    this.sideBySide = false;
   }
 
   override render() {
@@ -74,24 +79,28 @@ export class SpNav extends LitElement {
         <span class="muted">Signed in as <strong>${this.name}</strong></span>
         <button class="small" data-test="sign-out" @click=${() => emit(this, 'sp-sign-out')}>Sign out</button>
       </div>
-      <div class="views">
-        <button
-          data-test="tab-people"
-          aria-current=${this.view === 'people' ? 'page' : 'false'}
-          @click=${() => emit(this, 'sp-view', { view: 'people' })}
-        >
-          People
-        </button>
-        <button
-          data-test="tab-history"
-          aria-current=${this.view === 'history' ? 'page' : 'false'}
-          aria-label=${missed ? `History, ${missed} missed ${missed === 1 ? 'call' : 'calls'}` : 'History'}
-          @click=${() => emit(this, 'sp-view', { view: 'history' })}
-        >
-          History${missed ? html`<span class="badge" data-test="missed-badge" aria-hidden="true">${missed}</span>` : null}
-        </button>
-      </div>
+      ${this.sideBySide ? null : this.renderViews(missed)}
     </nav>`;
+  }
+
+  private renderViews(missed: number) {
+    return html`<div class="views">
+      <button
+        data-test="tab-people"
+        aria-current=${this.view === 'people' ? 'page' : 'false'}
+        @click=${() => emit(this, 'sp-view', { view: 'people' })}
+      >
+        People
+      </button>
+      <button
+        data-test="tab-history"
+        aria-current=${this.view === 'history' ? 'page' : 'false'}
+        aria-label=${missed ? `History, ${missed} missed ${missed === 1 ? 'call' : 'calls'}` : 'History'}
+        @click=${() => emit(this, 'sp-view', { view: 'history' })}
+      >
+        History${missed ? html`<span class="badge" data-test="missed-badge" aria-hidden="true">${missed}</span>` : null}
+      </button>
+    </div>`;
   }
 }
 customElements.define('sp-nav', SpNav);

@@ -251,3 +251,47 @@ describe('a call through a signalling drop', () => {
     }
   });
 });
+
+describe('the history beside the people (a wide screen)', () => {
+  it('shows a missed call as it happens, marks it seen, and keeps it New on screen', async () => {
+    const { ann, bob } = await pair();
+    await bob.phone.history.pin(true);
+    void ann.phone.calls.invite(bob.self.id);
+    const callId = (await ringingHere(bob)).call?.id as CallId;
+    await ann.phone.calls.hangup();
+    // Nothing opened the history: the pinned list follows the server's history:changed.
+    const shown = await bob.until(
+      (s) => s.history.some((e) => e.callId === callId && e.missed),
+      'the missed call listed',
+    );
+    // On screen is seen: the server's count goes to 0, and the list reloads after that change...
+    const reloaded = await bob.until(
+      (s) =>
+        s.unreadMissed === 0 && s.history !== shown.history && s.history.some((e) => e.callId === callId),
+      'marked seen and reloaded',
+    );
+    // ...without taking New off the call the person has not looked at yet.
+    assert.equal(reloaded.history.find((e) => e.callId === callId)?.unread, true);
+    assert.equal(reloaded.view, 'people');
+  });
+
+  it('lists an answered call once it ends, on both sides, without being opened', async () => {
+    const { ann, bob } = await pair();
+    await Promise.all([ann.phone.history.pin(true), bob.phone.history.pin(true)]);
+    void ann.phone.calls.invite(bob.self.id);
+    const callId = (await ringingHere(bob)).call?.id as CallId;
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.answeredAt != null, 'in call');
+    await ann.phone.calls.hangup();
+    for (const [p, direction] of [
+      [ann, 'outgoing'],
+      [bob, 'incoming'],
+    ] as const) {
+      await p.until(
+        (s) =>
+          s.history.some((e) => e.callId === callId && e.direction === direction && e.answeredAt !== null),
+        `the ${direction} call listed`,
+      );
+    }
+  });
+});
