@@ -20,6 +20,7 @@ const call: ActiveCall = {
   peerReconnecting: false,
   stalled: { 'to-peer': null, 'from-peer': null },
   route: null,
+  quality: null,
 };
 
 describe('what the page sounds before an answer', () => {

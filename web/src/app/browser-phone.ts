@@ -2,7 +2,6 @@
 import { createAccountClient } from '../account/account-client.ts';
 import { deviceIdentity } from '../account/device.ts';
 import { serverCallRequests } from '../call/call-requests.ts';
-import { describeBrowser } from './device-description.ts';
 import { Phone } from '../call/phone.ts';
 import { ImmediateAudioActivation } from '../media/audio-activation.ts';
 import { listAudioOutputs } from '../media/audio-outputs.ts';
@@ -32,7 +31,10 @@ export function createBrowserPhone(
     callRequests: (link) =>
       shell
         ? shellCallRequests(shell, link)
-        : serverCallRequests(link, () => describeBrowser(navigator, __APP_BUILD__)),
+        : // Asked once a call is answered: its code loads then, not before the page is interactive.
+          serverCallRequests(link, async () =>
+            (await import('./device-description.ts')).describeBrowser(navigator, __APP_BUILD__),
+          ),
     // The engines load with the first call, not before the page is interactive.
     createEngine: (events, callId, iceServers) =>
       new LazyMediaEngine(async () =>

@@ -3,10 +3,6 @@ import type { Phone } from '../call/phone.ts';
 import { microphoneMessage, screenOf, type PhoneState } from '../call/phone-state.ts';
 import '../components/sp-sign-in.ts';
 import '../components/sp-contacts.ts';
-import '../components/sp-outgoing-call.ts';
-import '../components/sp-incoming-call.ts';
-import '../components/sp-in-call.ts';
-import '../components/sp-call-ended.ts';
 import '../components/sp-nav.ts';
 import '../components/sp-update-prompt.ts';
 import '../components/sp-call-notifications-prompt.ts';
@@ -18,11 +14,19 @@ import { recentPeople } from '../call/history-rows.ts';
 const RECENT_PEOPLE = 5;
 
 /**
- * The history's element is fetched once signed in, not with the page: it is no part of what the
- * page needs to become interactive (`npm run bench:bundle`). Rendered before it is defined, it
- * takes the properties it was given when it is.
+ * What only a signed-in page shows — the history and the call screens — is fetched once signed in,
+ * not with the page: none of it is needed to become interactive (`npm run bench:bundle`), and it is
+ * in the service worker's precache, so a call that comes right after sign-in finds it at once. An
+ * element rendered before it is defined takes the properties it was given when it is.
  */
-const loadHistory = () => import('../components/sp-history.ts');
+const loadSignedInScreens = () =>
+  Promise.all([
+    import('../components/sp-history.ts'),
+    import('../components/sp-outgoing-call.ts'),
+    import('../components/sp-incoming-call.ts'),
+    import('../components/sp-in-call.ts'),
+    import('../components/sp-call-ended.ts'),
+  ]);
 import type { InstalledApp, InstalledAppState } from '../pwa/installed-app.ts';
 
 /**
@@ -131,18 +135,13 @@ export class SpApp extends LitElement {
     void this.phone.session.restore();
   }
 
-  /** The history is not needed to sign in: it loads once signed in, outside the budget of bench:bundle. */
   override willUpdate(): void {
-    if (this.state.account) void import('../components/sp-history.ts');
+    if (this.state.account) void loadSignedInScreens();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     for (const u of this.unsubscribe) u();
-  }
-
-  override updated(): void {
-    if (this.state.self) void loadHistory();
   }
 
   override render() {
