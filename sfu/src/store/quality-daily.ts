@@ -40,7 +40,12 @@ export interface DailyDelta extends VerdictCounts {
   key: string;
 }
 
-const PARTY_COLUMN = { 'app-version': 'app_version', engine: 'engine', platform: 'platform', path: 'path' } as const;
+const PARTY_COLUMN = {
+  'app-version': 'app_version',
+  engine: 'engine',
+  platform: 'platform',
+  path: 'path',
+} as const;
 
 /** The distinct values of `by` among the record's parties (`unknown` where its device never said). */
 export function keysOf(r: RollupSource, by: Exclude<QualityDimension, 'day'>): string[] {
@@ -87,7 +92,17 @@ export function rollUp(
         const id = `${day}\u0000${dimension}\u0000${key}`;
         let sum = sums.get(id);
         if (!sum) {
-          sum = { day, dimension, key, calls: 0, twoWay: 0, oneWayC2e: 0, oneWayE2c: 0, noAudio: 0, failed: 0 };
+          sum = {
+            day,
+            dimension,
+            key,
+            calls: 0,
+            twoWay: 0,
+            oneWayC2e: 0,
+            oneWayE2c: 0,
+            noAudio: 0,
+            failed: 0,
+          };
           sums.set(id, sum);
         }
         for (const c of VERDICT_COUNTS) sum[c] += sign * counts[c];

@@ -182,7 +182,10 @@ export class SqlQualityRepo implements QualityRepo {
       // Whole days go from both tables; the day `before` falls in loses only its calls before it,
       // taken away from its rollup rows as they are deleted (RETURNING: only the rows this prune
       // deleted, when two nodes prune at once).
-      const whole = await t.deleteFrom('call_quality').where('ended_at', '<', cut * DAY_MS).executeTakeFirst();
+      const whole = await t
+        .deleteFrom('call_quality')
+        .where('ended_at', '<', cut * DAY_MS)
+        .executeTakeFirst();
       await t.deleteFrom('call_quality_daily').where('day', '<', cut).execute();
       const partial = (await t
         .deleteFrom('call_quality')
@@ -225,7 +228,15 @@ export class SqlQualityRepo implements QualityRepo {
       .execute();
     const counts = new Map<string | number, QualityCounts>();
     const add = (key: string | number, d: VerdictCounts) => {
-      const c = counts.get(key) ?? { key, calls: 0, twoWay: 0, oneWayC2e: 0, oneWayE2c: 0, noAudio: 0, failed: 0 };
+      const c = counts.get(key) ?? {
+        key,
+        calls: 0,
+        twoWay: 0,
+        oneWayC2e: 0,
+        oneWayE2c: 0,
+        noAudio: 0,
+        failed: 0,
+      };
       // Number(): PostgreSQL's SUM of integers is a bigint, which only the store's pool reads as a number.
       for (const f of VERDICT_COUNTS) c[f] += Number(d[f]);
       counts.set(key, c);

@@ -36,7 +36,15 @@ function random(seed: number): () => number {
   };
 }
 
-const NO_REPORT = { platform: null, os: null, os_version: null, model: null, app_version: null, engine: null, path: null };
+const NO_REPORT = {
+  platform: null,
+  os: null,
+  os_version: null,
+  model: null,
+  app_version: null,
+  engine: null,
+  path: null,
+};
 
 /** `n` calls over the 10 days before NOW, few enough values that parties often share one. */
 function randomRows(seed: number, n: number): QualityRecordRow[] {
@@ -70,7 +78,13 @@ async function reference(db: Db, by: QualityDimension, since: number): Promise<Q
     // other party's iPhone too (the query the rollup replaced did: this test found it).
     if (by === 'ios-version')
       return { key: col('os_version'), has: sql`COALESCE(${col('platform')}, '') = 'ios-shell'` };
-    const name = { 'app-version': 'app_version', engine: 'engine', platform: 'platform', path: 'path', day: '' }[by];
+    const name = {
+      'app-version': 'app_version',
+      engine: 'engine',
+      platform: 'platform',
+      path: 'path',
+      day: '',
+    }[by];
     return { key: sql`COALESCE(${col(name)}, 'unknown')`, has: sql`1 = 1` };
   };
   const recent = sql`ended_at >= ${since}`;
@@ -139,7 +153,13 @@ function rawDb(engine: Engine, where: string): Db {
 }
 
 const daily = (db: Db) =>
-  db.selectFrom('call_quality_daily').selectAll().orderBy('dimension').orderBy('day').orderBy('key').execute();
+  db
+    .selectFrom('call_quality_daily')
+    .selectAll()
+    .orderBy('dimension')
+    .orderBy('day')
+    .orderBy('key')
+    .execute();
 
 for (const engine of ENGINES) {
   describe(
@@ -201,7 +221,10 @@ for (const engine of ENGINES) {
         // on PostgreSQL, the store nodes share (an SQLite file has one node, one connection).
         if (engine === 'sqlite') return;
         const other = new SqlQualityRepo((await stores.reopen(engine, store.where)).db);
-        await Promise.all([repo.saveAll(rows.slice(50, 200).map(recordOf)), other.saveAll(rows.slice(80).map(recordOf))]);
+        await Promise.all([
+          repo.saveAll(rows.slice(50, 200).map(recordOf)),
+          other.saveAll(rows.slice(80).map(recordOf)),
+        ]);
         await assertSameAsRecords(store.db, repo, 5, 'two nodes');
       });
 
@@ -217,7 +240,10 @@ for (const engine of ENGINES) {
           // More than one page of the backfill.
           for (const rows of [randomRows(6, 700), randomRows(7, 5000)])
             for (let from = 0; from < rows.length; from += 500)
-              await db.insertInto('call_quality').values(rows.slice(from, from + 500)).execute();
+              await db
+                .insertInto('call_quality')
+                .values(rows.slice(from, from + 500))
+                .execute();
           assert.deepEqual(await migrate(db, engine), ['016_call_quality_daily']);
           await assertSameAsRecords(db, new SqlQualityRepo(db), 6, 'backfilled');
         } finally {

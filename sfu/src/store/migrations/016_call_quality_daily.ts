@@ -21,7 +21,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     table = table.addColumn(count, 'integer', (c) => c.notNull());
   await table.addPrimaryKeyConstraint('call_quality_daily_pk', ['dimension', 'day', 'key']).execute();
 
-  for (let after: string | undefined; ; ) {
+  for (let after: string | undefined; ;) {
     const page = (await db
       .selectFrom('call_quality')
       .select(['call_id', ...ROLLUP_COLUMNS])
