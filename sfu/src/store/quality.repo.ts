@@ -200,14 +200,19 @@ export class SqlQualityRepo implements QualityRepo {
   }
 
   async counts(by: QualityDimension, since: number): Promise<QualityCounts[]> {
-    // Whole days from the rollup; the part of a day before the first of them from the records
-    // (at most a day's, through the ended_at index), keyed by the same rule as the rollup.
-    const firstDay = Math.ceil(since / DAY_MS);
+    // Whole days from the rollup, and the day `since` falls in corrected from the records of the
+    // shorter part of it (at most half a day's, through the ended_at index): its records from `since`
+    // on added, or the whole day taken from the rollup less its records before `since`.
+    const day = Math.floor(since / DAY_MS);
+    const midnight = day * DAY_MS;
+    const subtract = since - midnight < DAY_MS / 2;
+    const firstDay = subtract ? day : day + 1;
+    const [from, to] = subtract ? [midnight, since] : [since, midnight + DAY_MS];
     const edge = (await this.db
       .selectFrom('call_quality')
       .select(ROLLUP_COLUMNS)
-      .where('ended_at', '>=', since)
-      .where('ended_at', '<', firstDay * DAY_MS)
+      .where('ended_at', '>=', from)
+      .where('ended_at', '<', to)
       .execute()) as RollupSource[];
     const sum = (c: keyof CallQualityDailyTable) => sql<number>`SUM(${sql.ref(c)})`;
     const key = by === 'day' ? 'day' : 'key';
@@ -242,8 +247,8 @@ export class SqlQualityRepo implements QualityRepo {
       counts.set(key, c);
     };
     for (const d of days) add(d.key, d);
-    for (const d of rollUp(edge, [by])) add(by === 'day' ? d.day : d.key, d);
-    return [...counts.values()];
+    for (const d of rollUp(edge, [by], subtract ? -1 : 1)) add(by === 'day' ? d.day : d.key, d);
+    return [...counts.values()].filter((c) => c.calls > 0);
   }
 
   async recentOneWay(limit: number): Promise<QualityRecord[]> {

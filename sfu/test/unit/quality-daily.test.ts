@@ -127,6 +127,7 @@ function sinces(seed: number): number[] {
     midnight - 3 * DAY,
     midnight,
     midnight + 1,
+    midnight + 3_600_000,
     NOW + DAY,
     ...Array.from({ length: 4 }, () => NOW - Math.floor(r() * 11 * DAY)),
   ];
@@ -170,7 +171,11 @@ for (const engine of ENGINES) {
         for (const seed of [1, 2, 3]) {
           const store = await stores.open(engine);
           const repo = new SqlQualityRepo(store.db);
-          const rows = randomRows(seed, 400);
+          // And a value only one call has, just after a midnight: under a `since` after it that day, no row.
+          const rare = qualityRecord(`rare-${seed}`, Math.floor(NOW / DAY) * DAY + 60_000, {
+            caller: { app_version: 'rare' },
+          });
+          const rows = [rare, ...randomRows(seed, 400)];
           await repo.saveAll(rows.slice(0, 300).map(recordOf));
           for (const row of rows.slice(300)) await repo.save(recordOf(row));
           await assertSameAsRecords(store.db, repo, seed, 'saved');

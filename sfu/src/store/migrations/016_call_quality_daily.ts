@@ -3,8 +3,9 @@
 // by the quality repo in the transaction that saves or prunes the records. The primary key leads
 // with the dimension because every query asks for one dimension over a range of days.
 //
-// The records already stored are rolled up here by the repo's own rule (quality-daily.ts), read in
-// pages of the primary key so that no page holds more than a few thousand rows in memory.
+// The records already stored are rolled up here by the repo's own rule (quality-daily.ts), in pages
+// of 5 000 by call_id. Importing today's rule is what a backfill wants: it runs once, and a later
+// change of the rule needs its own migration to rebuild the rollup anyway.
 import type { Kysely } from 'kysely';
 import { addToDaily, ROLLUP_COLUMNS, rollUp, type RollupSource } from '../quality-daily.ts';
 
