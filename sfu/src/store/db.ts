@@ -21,6 +21,7 @@ import * as m012 from './migrations/012_call_mic_permissions.ts';
 import * as m013 from './migrations/013_contacts.ts';
 import * as m014 from './migrations/014_shared_store.ts';
 import * as m015 from './migrations/015_call_quality.ts';
+import * as m016 from './migrations/016_call_quality_daily.ts';
 import type { Tables } from './schema.ts';
 
 export type Db = Kysely<Tables>;
@@ -47,6 +48,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 13, name: '013_contacts', up: m013.up },
   { version: 14, name: '014_shared_store', up: m014.up },
   { version: 15, name: '015_call_quality', up: m015.up },
+  { version: 16, name: '016_call_quality_daily', up: m016.up },
 ];
 
 /** Any number, as long as every node uses the same one: the key of the migrations' advisory lock. */

@@ -1,29 +1,40 @@
 /**
  * The quality record of each ended call (issue 21): one row per call, written once when it ends,
  * read back by call id, pruned after the retention period (`QUALITY_RETENTION_DAYS`), and counted
- * per value of a dimension for the rates.
+ * per value of a dimension for the rates from its daily rollup (quality-daily.ts).
  */
-import { sql, type RawBuilder } from 'kysely';
-import type { DirectionFigures, PartyRecord, QualityDimension, QualityRecord } from '../protocol/index.ts';
+import { sql } from 'kysely';
+import {
+  QUALITY_DIMENSIONS,
+  type DirectionFigures,
+  type PartyRecord,
+  type QualityDimension,
+  type QualityRecord,
+} from '../protocol/index.ts';
 import type { Db } from './db.ts';
-import type { CallQualityTable } from './schema.ts';
+import {
+  addToDaily,
+  DAY_MS,
+  ROLLUP_COLUMNS,
+  rollUp,
+  VERDICT_COUNTS,
+  type RollupSource,
+  type VerdictCounts,
+} from './quality-daily.ts';
+import type { CallQualityDailyTable, CallQualityTable } from './schema.ts';
 
 /** The verdict counts of the calls that share one value of a dimension (a day: days since the epoch, UTC). */
-export interface QualityCounts {
+export interface QualityCounts extends VerdictCounts {
   key: string | number;
-  calls: number;
-  twoWay: number;
-  oneWayC2e: number;
-  oneWayE2c: number;
-  noAudio: number;
-  failed: number;
 }
 
 export interface QualityRepo {
   /** Writes the call's record; a second write for the same call (a retried end) changes nothing. */
   save(record: QualityRecord): Promise<void>;
+  /** {@link save} for many records in one transaction (bench:quality fills through it). */
+  saveAll(records: readonly QualityRecord[]): Promise<void>;
   byCall(callId: string): Promise<QualityRecord | undefined>;
-  /** Deletes the records of calls that ended before `before`; returns how many. */
+  /** Deletes the records of calls that ended before `before`, and takes them out of the daily rollup; returns how many. */
   prune(before: number): Promise<number>;
   /** Counts per value of `by` over the calls that ended at or after `since` (epoch ms). */
   counts(by: QualityDimension, since: number): Promise<QualityCounts[]>;
@@ -94,32 +105,8 @@ function directionOf(row: Cols, d: 'c2e' | 'e2c'): DirectionFigures {
   };
 }
 
-type Party = 'caller' | 'callee';
-const UNKNOWN = sql.lit('unknown');
-
-/** A party's value of a per-party dimension (`unknown` where its device never said), and the condition for the party to have one. */
-function partyKey(
-  by: Exclude<QualityDimension, 'day'>,
-  p: Party,
-): { key: RawBuilder<unknown>; has: RawBuilder<unknown> } {
-  const col = (name: string) => sql.ref(`${p}_${name}`);
-  const always = sql`1 = 1`;
-  switch (by) {
-    case 'ios-version':
-      return { key: col('os_version'), has: sql`${col('platform')} = 'ios-shell'` };
-    case 'app-version':
-      return { key: sql`COALESCE(${col('app_version')}, ${UNKNOWN})`, has: always };
-    case 'engine':
-      return { key: sql`COALESCE(${col('engine')}, ${UNKNOWN})`, has: always };
-    case 'platform':
-      return { key: sql`COALESCE(${col('platform')}, ${UNKNOWN})`, has: always };
-    case 'path':
-      return { key: sql`COALESCE(${col('path')}, ${UNKNOWN})`, has: always };
-  }
-}
-
 /** A stored row back as the record it was written from (save), under the columns' CHECKs. */
-function recordOf(row: Cols): QualityRecord {
+export function recordOf(row: Cols): QualityRecord {
   return {
     callId: row['call_id'] as string,
     endedAt: Number(row['ended_at']),
@@ -133,26 +120,51 @@ function recordOf(row: Cols): QualityRecord {
   };
 }
 
+/** The record as its row (save). */
+function rowOf(r: QualityRecord): Row {
+  return {
+    call_id: r.callId,
+    ended_at: r.endedAt,
+    outcome: r.outcome,
+    end_reason: r.endReason,
+    verdict: r.verdict,
+    ...partyColumns('caller', r.caller),
+    ...partyColumns('callee', r.callee),
+    ...directionColumns('c2e', r.c2e),
+    ...directionColumns('e2c', r.e2c),
+  } as Row;
+}
+
+// A record binds 35 values; SQLite binds at most 32 766 a statement.
+const INSERT_BATCH = 900;
+
 export class SqlQualityRepo implements QualityRepo {
   constructor(private readonly db: Db) {}
 
   async save(r: QualityRecord): Promise<void> {
-    const row = {
-      call_id: r.callId,
-      ended_at: r.endedAt,
-      outcome: r.outcome,
-      end_reason: r.endReason,
-      verdict: r.verdict,
-      ...partyColumns('caller', r.caller),
-      ...partyColumns('callee', r.callee),
-      ...directionColumns('c2e', r.c2e),
-      ...directionColumns('e2c', r.e2c),
-    } as Row;
-    await this.db
-      .insertInto('call_quality')
-      .values(row)
-      .onConflict((c) => c.column('call_id').doNothing())
-      .execute();
+    await this.saveAll([r]);
+  }
+
+  async saveAll(records: readonly QualityRecord[]): Promise<void> {
+    // One row per call even when the same call comes twice in one batch.
+    const rows = [...new Map(records.map((r) => [r.callId, rowOf(r)])).values()];
+    await this.db.transaction().execute(async (t) => {
+      const inserted: Row[] = [];
+      for (let from = 0; from < rows.length; from += INSERT_BATCH) {
+        const batch = rows.slice(from, from + INSERT_BATCH);
+        // Only the rows this transaction inserted are added to the rollup: a call already saved
+        // (here, or by another node at the same moment: the insert waits for its commit) is not.
+        const ids = await t
+          .insertInto('call_quality')
+          .values(batch)
+          .onConflict((c) => c.column('call_id').doNothing())
+          .returning('call_id')
+          .execute();
+        const fresh = new Set(ids.map((i) => i.call_id));
+        inserted.push(...batch.filter((row) => fresh.has(row.call_id)));
+      }
+      await addToDaily(t, rollUp(inserted));
+    });
   }
 
   async byCall(callId: string): Promise<QualityRecord | undefined> {
@@ -165,36 +177,78 @@ export class SqlQualityRepo implements QualityRepo {
   }
 
   async prune(before: number): Promise<number> {
-    const res = await this.db.deleteFrom('call_quality').where('ended_at', '<', before).executeTakeFirst();
-    return Number(res.numDeletedRows);
+    const cut = Math.floor(before / DAY_MS);
+    return this.db.transaction().execute(async (t) => {
+      // Whole days go from both tables; the day `before` falls in loses only its calls before it,
+      // taken away from its rollup rows as they are deleted (RETURNING: only the rows this prune
+      // deleted, when two nodes prune at once).
+      const whole = await t
+        .deleteFrom('call_quality')
+        .where('ended_at', '<', cut * DAY_MS)
+        .executeTakeFirst();
+      await t.deleteFrom('call_quality_daily').where('day', '<', cut).execute();
+      const partial = (await t
+        .deleteFrom('call_quality')
+        .where('ended_at', '>=', cut * DAY_MS)
+        .where('ended_at', '<', before)
+        .returning(ROLLUP_COLUMNS)
+        .execute()) as RollupSource[];
+      await addToDaily(t, rollUp(partial, QUALITY_DIMENSIONS, -1));
+      await t.deleteFrom('call_quality_daily').where('day', '=', cut).where('calls', '=', 0).execute();
+      return Number(whole.numDeletedRows) + partial.length;
+    });
   }
 
   async counts(by: QualityDimension, since: number): Promise<QualityCounts[]> {
-    const recent = sql`ended_at >= ${since}`;
-    let keyed: RawBuilder<unknown>;
-    if (by === 'day') {
-      // Integer division on both engines (BIGINT / integer): whole days since the epoch, UTC.
-      keyed = sql`SELECT ended_at / 86400000 AS k, verdict, outcome FROM call_quality WHERE ${recent}`;
-    } else {
-      // A call counts once under each distinct value its two parties have: under both iOS versions
-      // of a call between two iPhones, once when both run the same one.
-      const caller = partyKey(by, 'caller');
-      const callee = partyKey(by, 'callee');
-      keyed = sql`SELECT ${caller.key} AS k, verdict, outcome FROM call_quality WHERE ${recent} AND ${caller.has}
-        UNION ALL
-        SELECT ${callee.key} AS k, verdict, outcome FROM call_quality WHERE ${recent} AND ${callee.has}
-          AND NOT (${caller.has} AND ${caller.key} = ${callee.key})`;
-    }
-    const count = (condition: RawBuilder<unknown>) => sql`SUM(CASE WHEN ${condition} THEN 1 ELSE 0 END)`;
-    const { rows } = await sql<QualityCounts>`
-      SELECT k AS "key", COUNT(*) AS "calls",
-        ${count(sql`verdict = 'two-way'`)} AS "twoWay",
-        ${count(sql`verdict = 'one-way-c2e-silent'`)} AS "oneWayC2e",
-        ${count(sql`verdict = 'one-way-e2c-silent'`)} AS "oneWayE2c",
-        ${count(sql`verdict = 'no-audio'`)} AS "noAudio",
-        ${count(sql`outcome = 'failed'`)} AS "failed"
-      FROM (${keyed}) AS keyed GROUP BY k`.execute(this.db);
-    return rows;
+    // Whole days from the rollup, and the day `since` falls in corrected from the records of the
+    // shorter part of it (at most half a day's, through the ended_at index): its records from `since`
+    // on added, or the whole day taken from the rollup less its records before `since`.
+    const day = Math.floor(since / DAY_MS);
+    const midnight = day * DAY_MS;
+    const subtract = since - midnight < DAY_MS / 2;
+    const firstDay = subtract ? day : day + 1;
+    const [from, to] = subtract ? [midnight, since] : [since, midnight + DAY_MS];
+    const edge = (await this.db
+      .selectFrom('call_quality')
+      .select(ROLLUP_COLUMNS)
+      .where('ended_at', '>=', from)
+      .where('ended_at', '<', to)
+      .execute()) as RollupSource[];
+    const sum = (c: keyof CallQualityDailyTable) => sql<number>`SUM(${sql.ref(c)})`;
+    const key = by === 'day' ? 'day' : 'key';
+    const days = await this.db
+      .selectFrom('call_quality_daily')
+      .select([
+        sql.ref<string | number>(key).as('key'),
+        sum('calls').as('calls'),
+        sum('two_way').as('twoWay'),
+        sum('one_way_c2e').as('oneWayC2e'),
+        sum('one_way_e2c').as('oneWayE2c'),
+        sum('no_audio').as('noAudio'),
+        sum('failed').as('failed'),
+      ])
+      .where('dimension', '=', by)
+      .where('day', '>=', firstDay)
+      .groupBy(key)
+      .execute();
+    const counts = new Map<string | number, QualityCounts>();
+    const add = (key: string | number, d: VerdictCounts) => {
+      const c = counts.get(key) ?? {
+        key,
+        calls: 0,
+        twoWay: 0,
+        oneWayC2e: 0,
+        oneWayE2c: 0,
+        noAudio: 0,
+        failed: 0,
+      };
+      // Number(): PostgreSQL's SUM of integers is a bigint, which only the store's pool reads as a number.
+      for (const f of VERDICT_COUNTS) c[f] += Number(d[f]);
+      counts.set(key, c);
+    };
+    for (const d of days) add(d.key, d);
+    for (const d of rollUp(edge, [by], subtract ? -1 : 1)) add(by === 'day' ? d.day : d.key, d);
+    return [...counts.values()].filter((c) => c.calls > 0);
   }
 
   async recentOneWay(limit: number): Promise<QualityRecord[]> {

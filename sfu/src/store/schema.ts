@@ -89,6 +89,21 @@ export type CallQualityTable = {
   Prefixed<'c2e', DirectionColumns> &
   Prefixed<'e2c', DirectionColumns>;
 
+/** The daily rollup of {@link CallQualityTable} (migration 016): a day's calls under one key of one dimension. */
+export interface CallQualityDailyTable {
+  dimension: string;
+  /** Days since the epoch (UTC). */
+  day: number;
+  /** The dimension's value; '' for the dimension `day`. */
+  key: string;
+  calls: number;
+  two_way: number;
+  one_way_c2e: number;
+  one_way_e2c: number;
+  no_audio: number;
+  failed: number;
+}
+
 export interface VoipRegistrationsTable {
   device_id: string;
   user_id: string;
@@ -150,6 +165,7 @@ export interface Tables {
   calls: CallsTable;
   call_party_summaries: CallPartySummariesTable;
   call_quality: CallQualityTable;
+  call_quality_daily: CallQualityDailyTable;
   voip_registrations: VoipRegistrationsTable;
   web_push_subscriptions: WebPushSubscriptionsTable;
   server_keys: ServerKeysTable;

@@ -11,6 +11,7 @@ import {
   RecentOneWayReplySchema,
   type ErrorReply,
 } from '../../src/protocol/index.ts';
+import { recordOf, SqlQualityRepo } from '../../src/store/quality.repo.ts';
 import { IPHONE, qualityRecord } from '../support/quality-records.ts';
 import { signUp, startHarness, type Harness, type User } from './harness.ts';
 
@@ -36,9 +37,9 @@ describe('quality API', { timeout: 60_000 }, () => {
     operatorCookie = await signUpAs(h.url, 'ops.lead');
     someone = await signUp(h.url, 'Someone');
     const now = Date.now();
-    await h.server.store.db
-      .insertInto('call_quality')
-      .values([
+    // Through the repo's write path: the rates read the daily rollup it keeps.
+    await new SqlQualityRepo(h.server.store.db).saveAll(
+      [
         qualityRecord('q1', now - 60_000, { callee: IPHONE('18.4.1') }),
         qualityRecord('q2', now - 50_000, {
           verdict: 'one-way-e2c-silent',
@@ -46,8 +47,8 @@ describe('quality API', { timeout: 60_000 }, () => {
         }),
         qualityRecord('q3', now - 40_000, { caller: IPHONE('18.3.2') }),
         qualityRecord('q4', now - 30_000, { verdict: 'no-audio' }),
-      ])
-      .execute();
+      ].map(recordOf),
+    );
   });
   after(async () => h.stop());
 

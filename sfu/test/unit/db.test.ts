@@ -114,6 +114,7 @@ describe('migrations', () => {
         '013_contacts.sql',
         '014_shared_store',
         '015_call_quality',
+        '016_call_quality_daily',
       ],
       'the old runs are kept as they were; only 014 and later ran',
     );

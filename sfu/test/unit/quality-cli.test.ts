@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { QualityReportSchema } from '../../src/protocol/index.ts';
 import { openSqlite } from '../../src/store/db.ts';
+import { recordOf, SqlQualityRepo } from '../../src/store/quality.repo.ts';
 import { IPHONE, qualityRecord } from '../support/quality-records.ts';
 
 const CLI = fileURLToPath(new URL('../../src/quality/cli.ts', import.meta.url));
@@ -28,9 +29,9 @@ describe('npm run quality', { timeout: 60_000 }, () => {
   before(async () => {
     const store = await openSqlite(path.join(dataDir, 'softphone.db'));
     const now = Date.now();
-    await store.db
-      .insertInto('call_quality')
-      .values([
+    // Through the repo's write path: the rates read the daily rollup it keeps.
+    await new SqlQualityRepo(store.db).saveAll(
+      [
         qualityRecord('k1', now - 1000, { callee: IPHONE('18.4.1') }),
         qualityRecord('k2', now - 2000, { verdict: 'one-way-c2e-silent', callee: IPHONE('18.4.1') }),
         qualityRecord('k3', now - 3000, { caller: IPHONE('18.3.2') }),
@@ -38,8 +39,8 @@ describe('npm run quality', { timeout: 60_000 }, () => {
           verdict: 'one-way-c2e-silent',
           callee: IPHONE('18.3.2'),
         }),
-      ])
-      .execute();
+      ].map(recordOf),
+    );
     await store.close();
   });
   after(() => fs.rmSync(dataDir, { recursive: true, force: true }));

@@ -132,7 +132,7 @@ for (const engine of ENGINES) {
           await sql`INSERT INTO call_quality (call_id, user_id, summary) VALUES ('c1', 'u1', '{"heard":true}')`.execute(
             db,
           );
-          assert.deepEqual(await migrate(db, engine), ['015_call_quality']);
+          assert.deepEqual(await migrate(db, engine), ['015_call_quality', '016_call_quality_daily']);
           const kept = await db.selectFrom('call_party_summaries').selectAll().execute();
           assert.deepEqual(kept, [{ call_id: 'c1', user_id: 'u1', summary: '{"heard":true}' }]);
           assert.deepEqual(await db.selectFrom('call_quality').selectAll().execute(), []);
