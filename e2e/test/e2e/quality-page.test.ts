@@ -2,7 +2,10 @@
  * The operator page `/quality` in real Chromium, built as the product is, under the server's CSP for
  * scripts and styles. Its API (`/api/quality`, `/api/quality/recent-one-way`) is served here from
  * fixtures checked against the protocol's zod schemas, whose figures come from the shared statistics
- * module, so the page is tested against the contract rather than a particular server.
+ * module, so the page is tested against the contract rather than a particular server: figures at a
+ * field's scale (bars, the zero-failure bound, a significant comparison, a farm run beside the
+ * field). The page against the real server, with real calls, and its screenshots:
+ * quality-field.test.ts.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -26,7 +29,6 @@ import { REPO_ROOT } from '../../src/stack/softphone-server.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-quality-'));
 const webDir = path.join(dir, 'dist');
-const SCREENSHOTS = path.join(REPO_ROOT, 'docs', 'screenshots');
 
 /** A group's row as the server computes it: one-way over calls that carried audio. */
 function row(
@@ -288,16 +290,6 @@ describe('the operator page /quality', { timeout: 180_000 }, () => {
         tab,
         `document.querySelector('[data-test="chart-ios-version"] [aria-label*="farm"]')`,
       );
-
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
-      await tab.Emulation.setDeviceMetricsOverride({
-        width: 1280,
-        height: 800,
-        deviceScaleFactor: 1,
-        mobile: false,
-      });
-      const shot = await tab.Page.captureScreenshot({ format: 'png', captureBeyondViewport: true });
-      fs.writeFileSync(path.join(SCREENSHOTS, 'quality-desktop.png'), Buffer.from(shot.data, 'base64'));
     } finally {
       await tab.close();
     }
