@@ -100,7 +100,7 @@ const iphone = {
   path: 'srflx',
   didActivateMs: null,
   activationFailed: true,
-  watchdog: 'no-didActivate',
+  watchdog: 'fired',
   pageFrozen: false,
 } as const;
 const browserParty = {
@@ -127,7 +127,7 @@ const RECENT: RecentOneWayReply = RecentOneWayReplySchema.parse({
       callee: iphone,
       c2e: { firstRtpMs: 180, packets: 2950, stalls: 0, heard: true },
       e2c: { firstRtpMs: null, packets: 0, stalls: 1, heard: false },
-      hint: 'didActivate missing: CallKit never activated the audio session, so the iPhone sent nothing',
+      hint: 'callee (sending the silent direction): didActivate missing (CallKit never activated the audio session), activation-failed, watchdog fired',
     },
   ],
 });
