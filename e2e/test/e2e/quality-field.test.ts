@@ -24,6 +24,7 @@ import {
 } from '@softphone/sfu/protocol';
 import type CDP from 'chrome-remote-interface';
 import { SIGNATURES, writeSignatureWav } from '../../src/audio/wav.ts';
+import { DevTools } from '../../src/rig/devtools.ts';
 import { IphoneParty } from '../../src/rig/iphone-party.ts';
 import { placeCall, type PlaceCallOptions } from '../../src/rig/place-call.ts';
 import { Rig } from '../../src/rig/rig.ts';
@@ -124,10 +125,23 @@ describe(
       await withRig(
         { wav: { caller: tones.caller, callee: wav('silent', null) }, logDir: path.join(dir, 'silent') },
         async (rig) => {
-          const r = await placeCall(0, rig.caller, rig.callee, CALL);
-          assert.equal(r.verdict, 'one-way', r.error ?? JSON.stringify(r.directions));
-          assert.deepEqual(r.silentDirections, ['callee->caller']);
-          callIds.silent = r.callId;
+          const tools = await DevTools.attach(rig.callee.driver);
+          try {
+            const r = await placeCall(0, rig.caller, rig.callee, {
+              ...CALL,
+              // The callee's tab frozen and resumed mid-call (Page Lifecycle): its report says so.
+              midCall: async () => {
+                const page = (url: string) => url.startsWith(rig.url);
+                await tools.setPageLifecycle(page, 'frozen');
+                await tools.setPageLifecycle(page, 'active');
+              },
+            });
+            assert.equal(r.verdict, 'one-way', r.error ?? JSON.stringify(r.directions));
+            assert.deepEqual(r.silentDirections, ['callee->caller']);
+            callIds.silent = r.callId;
+          } finally {
+            await tools.close();
+          }
         },
       );
       await withRig(
@@ -242,6 +256,7 @@ describe(
       assert.ok(silent.e2c.packets > 0, JSON.stringify(silent.e2c));
       assert.equal(iphone.e2c.packets, 0, JSON.stringify(iphone.e2c));
       assert.equal(silent.hint, null);
+      assert.deepEqual([silent.caller.pageFrozen, silent.callee.pageFrozen], [false, true]);
       assert.equal(iphone.callee.platform, 'ios-shell');
       assert.equal(iphone.callee.didActivateMs, null);
       assert.equal(iphone.callee.activationFailed, true);
@@ -363,10 +378,9 @@ describe(
         assert.ok(iphoneRow, JSON.stringify(recent));
         assert.match(iphoneRow[6] ?? '', /didActivate missing/);
         assert.match(iphoneRow[3] ?? '', /^silent · 0 packets · first RTP never/);
-        assert.ok(
-          recent.some((r) => r[6] === '—'),
-          'the silent browser callee has no iPhone hint',
-        );
+        const silentRow = recent.find((r) => r[6] === '—');
+        assert.ok(silentRow, 'the silent browser callee has no iPhone hint');
+        assert.match(silentRow[5] ?? '', / · page frozen$/);
 
         fs.mkdirSync(SCREENSHOTS, { recursive: true });
         for (const [file, width, height, mobile] of [

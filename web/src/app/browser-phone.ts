@@ -20,7 +20,7 @@ const SHELL_OUTPUTS = [
 ];
 
 export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell: boolean): Phone {
-  return new Phone({
+  const phone = new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
     callRequests: (link) =>
@@ -39,4 +39,7 @@ export function createBrowserPhone(shell: ShellBridge | null, pageEngineInShell:
     notifications: browserCallNotifications,
     whenOnline: (retry) => window.addEventListener('online', retry, { once: true }),
   });
+  // Page Lifecycle: `resume` follows a freeze (a background tab, a shell's suspended web view).
+  document.addEventListener('resume', () => void phone.calls.pageResumed());
+  return phone;
 }

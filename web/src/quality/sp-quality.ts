@@ -31,7 +31,8 @@ async function getJson<T>(url: string, schema: z.ZodMiniType<T>): Promise<T> {
 function party(p: QualityParty): string {
   if (p.platform === null) return 'device sent no report';
   const device = p.model ? ` ${p.model}` : '';
-  return `${p.os ?? '?'} ${p.osVersion ?? '?'}${device} · app ${p.appVersion ?? '?'} · ${p.engine ?? '?'} · ${p.path ?? 'no path'}`;
+  const frozen = p.pageFrozen ? ' · page frozen' : '';
+  return `${p.os ?? '?'} ${p.osVersion ?? '?'}${device} · app ${p.appVersion ?? '?'} · ${p.engine ?? '?'} · ${p.path ?? 'no path'}${frozen}`;
 }
 
 /**
