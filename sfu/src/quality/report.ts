@@ -89,16 +89,18 @@ function party({ report: d, activationFailed }: PartyRecord): QualityParty {
   };
 }
 
-/** What an iPhone party's record says went wrong on its side, or nothing. */
+/**
+ * What an iPhone party's record says went wrong on its side, named once for the party
+ * (`callee (…): didActivate missing (…), activation-failed, watchdog fired`), or nothing.
+ */
 function iphoneFindings(who: string, p: QualityParty): string[] {
   if (p.platform !== 'ios-shell') return [];
   const found: string[] = [];
-  if (p.didActivateMs === null)
-    found.push(`${who}: didActivate missing (CallKit never activated the audio session)`);
-  if (p.activationFailed) found.push(`${who}: activation-failed`);
-  if (p.watchdog) found.push(`${who}: watchdog ${p.watchdog}`);
-  if (p.pageFrozen) found.push(`${who}: page frozen`);
-  return found;
+  if (p.didActivateMs === null) found.push('didActivate missing (CallKit never activated the audio session)');
+  if (p.activationFailed) found.push('activation-failed');
+  if (p.watchdog) found.push(`watchdog ${p.watchdog}`);
+  if (p.pageFrozen) found.push('page frozen');
+  return found.length ? [`${who}: ${found.join(', ')}`] : [];
 }
 
 /**

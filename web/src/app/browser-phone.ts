@@ -25,7 +25,7 @@ export function createBrowserPhone(
   pageEngineInShell: boolean,
   onRinger?: (ringer: Ringer) => void,
 ): Phone {
-  return new Phone({
+  const phone = new Phone({
     accounts: createAccountClient(),
     openSignalling: (events) => new SignallingClient(window.location.origin, deviceIdentity(), events),
     callRequests: (link) =>
@@ -55,4 +55,7 @@ export function createBrowserPhone(
           return ringer;
         },
   });
+  // Page Lifecycle: `resume` follows a freeze (a background tab, a shell's suspended web view).
+  document.addEventListener('resume', () => void phone.calls.pageResumed());
+  return phone;
 }

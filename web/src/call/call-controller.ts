@@ -40,7 +40,7 @@ import type { SignallingLink } from '../signalling/signalling-link.ts';
 import type { CallRequests } from './call-requests.ts';
 import { CallMedia, type CallMarks } from './call-media.ts';
 import { endMessage } from './end-messages.ts';
-import type { ActiveCall, OutputDevice, PhoneState } from './phone-state.ts';
+import { isAnswered, type ActiveCall, type OutputDevice, type PhoneState } from './phone-state.ts';
 import type { StateStore } from './state-store.ts';
 
 export interface CallControllerDeps {
@@ -567,9 +567,22 @@ export class CallController {
    * the path as far as it is known, and again whenever the path changes.
    */
   private reportDevice(media: CallMedia): void {
-    const send = () => void this.d.requests.deviceReport(media.callId, media.pathKind);
+    const send = () => void this.d.requests.deviceReport(media.callId, media.pathKind, media.pageFrozen);
     media.onPathKind = send;
     send();
+  }
+
+  /**
+   * The page ran again after the system froze it (the document's `resume`, Page Lifecycle): the
+   * call's record says so. Nothing runs while frozen, so the report goes now (settled once the
+   * server has it); before the answer, the answer's report carries it.
+   */
+  async pageResumed(): Promise<void> {
+    const media = this.media;
+    const call = this.current();
+    if (!media || !call || call.id !== media.callId) return;
+    media.pageFrozen = true;
+    if (isAnswered(call)) await this.d.requests.deviceReport(media.callId, media.pathKind, true);
   }
 
   private async activateAudio(callId: CallId, why: 'answer' | 'resume' = 'answer'): Promise<void> {

@@ -41,6 +41,8 @@ export class CallMedia {
   pathKind: PathKind | null = null;
   /** Told each time {@link pathKind} changes (the device report follows the path). */
   onPathKind: ((kind: PathKind) => void) | null = null;
+  /** The page was frozen (document `freeze` … `resume`) since the call began. */
+  pageFrozen = false;
   private signalling: CallMediaSignalling | null = null;
 
   /**

@@ -37,10 +37,11 @@ export interface CallRequests {
   /** The media path could not be set up: the server ends the call for both with that reason. */
   mediaFailed(callId: CallId): Done;
   /**
-   * What this device is and the path its media takes, for the call's quality record (issue 21):
-   * sent once the call is answered and again when the path changes (each replaces the last).
+   * What this device is, the path its media takes and whether the page was frozen during the call,
+   * for the call's quality record (issue 21): sent once the call is answered and again when the
+   * path changes or the page resumes from a freeze (each replaces the last).
    */
-  deviceReport(callId: CallId, path: PathKind | null): Done;
+  deviceReport(callId: CallId, path: PathKind | null, pageFrozen: boolean): Done;
 }
 
 /** `device`: what the browser says about itself ({@link describeBrowser}), asked once and kept. */
@@ -64,9 +65,12 @@ export function serverCallRequests(
     mediaLost: (callId) => link.request('call:media-lost', { callId }),
     connectionLost: (callId) => link.request('call:connection-lost', { callId }),
     mediaFailed: (callId) => link.request('call:media-failed', { callId }),
-    deviceReport: async (callId, path) => {
+    deviceReport: async (callId, path, pageFrozen) => {
       described ??= device();
-      return link.request('call:device-report', { callId, report: { ...(await described), path } });
+      return link.request('call:device-report', {
+        callId,
+        report: { ...(await described), path, pageFrozen },
+      });
     },
   };
 }

@@ -20,7 +20,12 @@ function withoutInlineStyle(chart: SVGSVGElement | HTMLElement): Element {
 }
 
 /** One-way rate per group with its Wilson interval as a bar; the farm's rate for the same key beside it. */
-export function rateChart(title: string, rows: QualityRow[], farm: Map<string, FarmRate> | null): Element {
+export function rateChart(
+  title: string,
+  rows: QualityRow[],
+  farm: Map<string, FarmRate> | null,
+  width: number,
+): Element {
   const keys = rows.map((r) => r.key);
   const lab = farm ? [...farm.values()].filter((f) => keys.includes(f.iosVersion)) : [];
   const marks: Plot.Markish[] = [
@@ -67,7 +72,10 @@ export function rateChart(title: string, rows: QualityRow[], farm: Map<string, F
       ariaDescription:
         'One-way rate per group, dot at the rate, bar across its 95 % Wilson interval' +
         (lab.length > 0 ? '; the farm’s rate as a diamond below.' : '.'),
-      marginLeft: 90,
+      // Room for the longest key at Plot's 10 px sans-serif (~6 px a character): a build's name
+      // (`shell-simulator (qa)`, `web 1a2b3c4d5e6f`) was cut at a fixed 90 px.
+      marginLeft: Math.max(40, 12 + 6 * Math.max(...keys.map((k) => k.length))),
+      width,
       height: 40 + 34 * Math.max(1, keys.length),
       x: {
         label: 'one-way calls (95 % interval)',
@@ -82,7 +90,7 @@ export function rateChart(title: string, rows: QualityRow[], farm: Map<string, F
 }
 
 /** The daily one-way rate, its interval as a band. */
-export function trendChart(rows: QualityRow[]): Element {
+export function trendChart(rows: QualityRow[], width: number): Element {
   const days = rows.map((r) => ({ ...r, date: new Date(`${r.key}T00:00:00Z`) }));
   return withoutInlineStyle(
     Plot.plot({
@@ -90,6 +98,7 @@ export function trendChart(rows: QualityRow[]): Element {
       ariaLabel: 'One-way rate per day',
       ariaDescription: 'Daily one-way rate as a line, its 95 % Wilson interval as a shaded band.',
       height: 220,
+      width,
       x: { type: 'utc', label: null },
       y: {
         label: 'one-way',

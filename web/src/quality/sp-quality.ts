@@ -31,7 +31,8 @@ async function getJson<T>(url: string, schema: z.ZodMiniType<T>): Promise<T> {
 function party(p: QualityParty): string {
   if (p.platform === null) return 'device sent no report';
   const device = p.model ? ` ${p.model}` : '';
-  return `${p.os ?? '?'} ${p.osVersion ?? '?'}${device} · app ${p.appVersion ?? '?'} · ${p.engine ?? '?'} · ${p.path ?? 'no path'}`;
+  const frozen = p.pageFrozen ? ' · page frozen' : '';
+  return `${p.os ?? '?'} ${p.osVersion ?? '?'}${device} · app ${p.appVersion ?? '?'} · ${p.engine ?? '?'} · ${p.path ?? 'no path'}${frozen}`;
 }
 
 /**
@@ -45,6 +46,7 @@ export class SpQuality extends LitElement {
     recent: { state: true },
     error: { state: true },
     charts: { state: true },
+    chartWidth: { state: true },
     farm: { state: true },
     farmError: { state: true },
     compareBy: { state: true },
@@ -56,6 +58,8 @@ export class SpQuality extends LitElement {
   declare recent: OneWayCall[] | null;
   declare error: string | null;
   declare charts: Charts | null;
+  /** The charts' width: the page's, up to Plot's default 640 px (scaled down, their text was unreadable on a phone). */
+  declare chartWidth: number;
   declare farm: FarmSummary | null;
   declare farmError: string | null;
   declare compareBy: QualityDimension;
@@ -68,6 +72,7 @@ export class SpQuality extends LitElement {
     this.recent = null;
     this.error = null;
     this.charts = null;
+    this.chartWidth = 640;
     this.farm = null;
     this.farmError = null;
     this.compareBy = 'ios-version';
@@ -79,10 +84,20 @@ export class SpQuality extends LitElement {
     return this;
   }
 
+  private readonly resized = new ResizeObserver(() => {
+    this.chartWidth = Math.min(640, Math.max(280, this.clientWidth));
+  });
+
   override connectedCallback(): void {
     super.connectedCallback();
+    this.resized.observe(this);
     void import('./quality-charts.ts').then((c) => (this.charts = c));
     void this.load();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resized.disconnect();
   }
 
   private async load(): Promise<void> {
@@ -135,27 +150,35 @@ export class SpQuality extends LitElement {
   }
 
   private table(report: QualityReport, withFarm: boolean): TemplateResult {
-    return html`<table data-test="rows-${report.by}">
-      <caption class="visually-hidden">
-        One-way audio by ${report.by}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">${report.by}</th>
-          <th scope="col">calls</th>
-          <th scope="col">two-way</th>
-          <th scope="col">one-way, caller unheard</th>
-          <th scope="col">one-way, callee unheard</th>
-          <th scope="col">no audio</th>
-          <th scope="col">failed</th>
-          <th scope="col">one-way rate (95 %)</th>
-          ${withFarm && this.farm ? html`<th scope="col">farm (95 %)</th>` : nothing}
-        </tr>
-      </thead>
-      <tbody>
-        ${report.rows.map((r) => this.row(r, withFarm))}
-      </tbody>
-    </table>`;
+    // Its own scroll box: on a phone the columns scroll, not the page (focusable, so a keyboard can).
+    return html`<div
+      class="table-scroll"
+      role="region"
+      aria-label="One-way audio by ${report.by}"
+      tabindex="0"
+    >
+      <table data-test="rows-${report.by}">
+        <caption class="visually-hidden">
+          One-way audio by ${report.by}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">${report.by}</th>
+            <th scope="col">calls</th>
+            <th scope="col">two-way</th>
+            <th scope="col">one-way, caller unheard</th>
+            <th scope="col">one-way, callee unheard</th>
+            <th scope="col">no audio</th>
+            <th scope="col">failed</th>
+            <th scope="col">one-way rate (95 %)</th>
+            ${withFarm && this.farm ? html`<th scope="col">farm (95 %)</th>` : nothing}
+          </tr>
+        </thead>
+        <tbody>
+          ${report.rows.map((r) => this.row(r, withFarm))}
+        </tbody>
+      </table>
+    </div>`;
   }
 
   private row(r: QualityRow, withFarm: boolean): TemplateResult {
@@ -195,7 +218,7 @@ export class SpQuality extends LitElement {
         report.rows.length === 0
           ? html`<p class="muted">No calls in this period.</p>`
           : html`<figure data-test="chart-${by}">
-                ${this.chart((c) => c.rateChart(title, report.rows, farm))}
+                ${this.chart((c) => c.rateChart(title, report.rows, farm, this.chartWidth))}
                 <figcaption class="muted">
                   ● field one-way rate, bar: its 95 %
                   interval${farm ? ' · ◆ the farm run’s rate, line: its interval' : ''}
@@ -267,7 +290,7 @@ export class SpQuality extends LitElement {
       ${
         calls.length === 0
           ? html`<p class="muted">None.</p>`
-          : html`<table data-test="recent">
+          : html`<table data-test="recent" class="stacked">
               <thead>
                 <tr>
                   <th scope="col">ended</th>
@@ -283,13 +306,17 @@ export class SpQuality extends LitElement {
                 ${calls.map(
                   (c) =>
                     html`<tr data-call=${c.callId}>
-                      <td>${new Date(c.endedAt).toISOString().replace('T', ' ').slice(0, 16)}</td>
-                      <td>${c.verdict === 'one-way-c2e-silent' ? 'caller unheard' : 'callee unheard'}</td>
-                      <td>${dir(c.c2e)}</td>
-                      <td>${dir(c.e2c)}</td>
-                      <td>${party(c.caller)}</td>
-                      <td>${party(c.callee)}</td>
-                      <td data-test="hint">${c.hint ?? '—'}</td>
+                      <td data-label="ended">
+                        ${new Date(c.endedAt).toISOString().replace('T', ' ').slice(0, 16)}
+                      </td>
+                      <td data-label="silent">
+                        ${c.verdict === 'one-way-c2e-silent' ? 'caller unheard' : 'callee unheard'}
+                      </td>
+                      <td data-label="caller → callee">${dir(c.c2e)}</td>
+                      <td data-label="callee → caller">${dir(c.e2c)}</td>
+                      <td data-label="caller">${party(c.caller)}</td>
+                      <td data-label="callee">${party(c.callee)}</td>
+                      <td data-label="iPhone diagnosis" data-test="hint">${c.hint ?? '—'}</td>
                     </tr>`,
                 )}
               </tbody>
@@ -339,7 +366,7 @@ export class SpQuality extends LitElement {
           ? html`<section aria-labelledby="h-day">
               <h2 id="h-day">Daily trend</h2>
               <figure data-test="chart-day">
-                ${this.chart((c) => c.trendChart(this.reports.day?.rows ?? []))}
+                ${this.chart((c) => c.trendChart(this.reports.day?.rows ?? [], this.chartWidth))}
               </figure>
             </section>`
           : nothing

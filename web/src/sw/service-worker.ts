@@ -24,11 +24,17 @@ declare const self: ServiceWorkerGlobalScope & {
 cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 // The server's own paths are never the app shell: the API, signalling and health answer live. Nor
-// is the QA shell simulator, a page of its own that hosts the app in a frame (the list matches path
-// and query).
+// are the pages of their own: the QA shell simulator, which hosts the app in a frame, and the
+// operators' `/quality`, which the server sends fresh (the list matches path and query).
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-    denylist: [/^\/api\//, /^\/socket\.io\//, /^\/healthz$/, /^\/shell-simulator\.html(\?|$)/],
+    denylist: [
+      /^\/api\//,
+      /^\/socket\.io\//,
+      /^\/healthz$/,
+      /^\/shell-simulator\.html(\?|$)/,
+      /^\/quality(\.html)?(\?|$)/,
+    ],
   }),
 );
 

@@ -63,8 +63,36 @@ describe("a page's device report", () => {
     await server.server.record.settled();
     const record = await server.server.quality.byCall(callId);
     assert.ok(record, 'a quality record');
+    // A browser's record names pageFrozen only when it was (quality.repo.ts partyOf).
     assert.deepEqual(record.caller.report, { ...NODE_DEVICE, path: 'relay-tcp' });
     assert.deepEqual(record.callee.report, { ...NODE_DEVICE, path: 'srflx' });
     assert.equal(record.outcome, 'answered');
+  });
+
+  it('says the page was frozen: after the answer, a resume sends it at once; before, the answer carries it', async () => {
+    const ann = await signedUp('Ann');
+    const bob = await signedUp('Bob');
+    await ann.phone.session.addContact(bob.username);
+    await ann.until((s) => s.users.some((u) => u.id === bob.self.id), 'seeing Bob');
+
+    void ann.phone.calls.invite(bob.self.id);
+    const incoming = await bob.until(
+      (s) => s.call?.direction === 'incoming' && s.call.id !== null,
+      'ringing',
+    );
+    const callId = incoming.call?.id as CallId;
+    // Bob's page frozen while it rang (a background tab), then running again before he answers.
+    await bob.phone.calls.pageResumed();
+    await bob.phone.calls.answer();
+    await ann.until((s) => s.call?.audio === 'active', 'in call (caller)');
+    // Ann's page frozen during the call: her report goes when it resumes, before her hang-up.
+    await ann.phone.calls.pageResumed();
+    await ann.phone.calls.hangup();
+    await bob.until((s) => s.call === null && s.ended !== null, 'ended (callee)');
+
+    await server.server.record.settled();
+    const record = await server.server.quality.byCall(callId);
+    assert.equal(record?.caller.report?.pageFrozen, true, 'the caller froze during the call');
+    assert.equal(record?.callee.report?.pageFrozen, true, 'the callee froze before the answer');
   });
 });
