@@ -46,10 +46,11 @@ export class HistoryController {
     if (!link.isOpen) return;
     const res = await link.request('history:list', { limit: 100 });
     if (!res.ok) return;
-    // Pinned, marking seen makes the server say the history changed, and the reload would take
-    // New off the missed calls the moment they appear: what was New on screen stays New.
+    // On screen, marking seen makes the server say the history changed, and the reload would take
+    // New off the missed calls the moment they are seen: what was New on screen stays New.
+    const onScreen = this.pinned || store.state.view === 'history';
     const shownNew = new Set(
-      this.pinned ? store.state.history.filter((e) => e.unread).map((e) => e.callId) : [],
+      onScreen ? store.state.history.filter((e) => e.unread).map((e) => e.callId) : [],
     );
     const entries = res.data.entries.map((e) => (shownNew.has(e.callId) ? { ...e, unread: true } : e));
     store.set({ history: entries, unreadMissed: res.data.unreadMissed });
