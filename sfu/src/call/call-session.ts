@@ -578,6 +578,9 @@ export class CallSession {
     };
     const c2e = figures('caller->callee');
     const e2c = figures('callee->caller');
+    const verdict = verdictOf(answered, c2e, e2c);
+    // The evidence behind the verdict, for whoever reads a record they doubt.
+    if (answered) this.log.info({ verdict, loudestDbov: room?.loudest() ?? {} }, 'quality verdict');
     this.deps.calls.saveQuality({
       callId: this.id,
       endedAt,
@@ -587,7 +590,7 @@ export class CallSession {
       callee: this.partyRecord('callee'),
       c2e,
       e2c,
-      verdict: verdictOf(answered, c2e, e2c),
+      verdict,
     });
   }
 

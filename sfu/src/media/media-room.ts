@@ -201,8 +201,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   private readonly talking = new Set<string>();
   private closed = false;
   private watching: { watch: DirectionWatch; timer: NodeJS.Timeout } | null = null;
-  /** Parties whose upstream the level signal found sound on while the answered call was watched. */
-  private readonly audible = new Set<string>();
+  /**
+   * Parties whose upstream the level signal found sound on while the answered call was watched,
+   * with the loudest level seen (dBov): what a call's record says was heard rests on it.
+   */
+  private readonly audible = new Map<string, number>();
 
   constructor(
     private readonly router: ms.Router,
@@ -222,7 +225,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
     });
     levels.on('volumes', (volumes) => {
       const parties = volumes.map((v) => v.producer.appData['party'] as string);
-      if (this.watching) for (const p of parties) this.audible.add(p);
+      if (this.watching)
+        for (const { producer, volume } of volumes) {
+          const p = producer.appData['party'] as string;
+          this.audible.set(p, Math.max(volume, this.audible.get(p) ?? -127));
+        }
       this.setTalking(parties);
     });
     levels.on('silence', () => this.setTalking([]));
@@ -504,6 +511,11 @@ export class MediaRoom extends EventEmitter<MediaRoomEvents> {
   /** Whether the level signal found sound on the party's upstream since the call was answered. */
   soundFrom(party: string): boolean {
     return this.audible.has(party);
+  }
+
+  /** The loudest level (dBov) the signal found on each audible party's upstream since the answer. */
+  loudest(): Record<string, number> {
+    return Object.fromEntries(this.audible);
   }
 
   /** Closes the router and with it every transport. Idempotent; never throws. */
