@@ -170,7 +170,7 @@ export class SpContacts extends LitElement {
           autocomplete="off"
           autocapitalize="none"
           spellcheck="false"
-          placeholder="Username"
+          placeholder="Add someone by username"
           required
         />
         <button class="small" data-test="add-contact" type="submit">Add</button>
