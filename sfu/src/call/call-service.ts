@@ -118,6 +118,14 @@ export class CallService {
    * the invite limit lets anyone call, and a caller over the limit is refused alike whether the
    * name exists or not.
    */
+  /**
+   * A look-up that is not a call (adding a contact) costs the asker one invite, found or not: over
+   * the limit every name is refused alike, so no field tests names faster than anyone may call.
+   */
+  async admitLookUp(from: UserId): Promise<void> {
+    await this.deps.limits.admitCaller(from);
+  }
+
   async lookUp(from: UserId, username: string): Promise<Peer> {
     const user = await this.deps.users.byUsername(username);
     if (!user) {

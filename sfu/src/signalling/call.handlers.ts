@@ -77,7 +77,10 @@ export function registerCallHandlers(
     for (const d of presence.devicesOf(me)) d.emit('history:changed', { unreadMissed: 0 });
     return {};
   });
-  onRequest(socket, 'contacts:add', log, ({ username }) => presence.add(socket, username));
+  onRequest(socket, 'contacts:add', log, async ({ username }) => {
+    await calls.admitLookUp(me);
+    return presence.add(socket, username);
+  });
   for (const event of Object.keys(mediaRequests) as MediaRequestName[]) onMediaRequest(event);
   socket.onAny((event: string, ...args: unknown[]) => {
     if (Object.hasOwn(requests, event)) return;

@@ -135,4 +135,25 @@ describe('calling by username', { timeout: 30_000 }, () => {
     a.socket.disconnect();
     b.socket.disconnect();
   });
+
+  it('adding a contact costs an invite too, found or not: over the limit a known name is refused as an unknown one', async () => {
+    const a = await connect(h.url, 'Ann');
+    const b = await connect(h.url, 'Bob');
+    const codes: string[] = [];
+    for (let i = 0; i < CALLER_LIMIT; i++) {
+      const res = await a.socket.emitWithAck('contacts:add', {
+        username: i === 0 ? b.user.username : `nobody-${i}-${a.user.username}`,
+      });
+      codes.push(res.ok ? 'ok' : res.error.code);
+    }
+    assert.deepEqual(codes, ['ok', ...Array<string>(CALLER_LIMIT - 1).fill(ErrorCode.UserNotFound)]);
+    const known = await a.socket.emitWithAck('contacts:add', { username: b.user.username });
+    const unknown = await a.socket.emitWithAck('contacts:add', { username: `nobody-${a.user.username}` });
+    assert.deepEqual(
+      [known.ok ? 'ok' : known.error.code, unknown.ok ? 'ok' : unknown.error.code],
+      [ErrorCode.RateLimited, ErrorCode.RateLimited],
+    );
+    a.socket.disconnect();
+    b.socket.disconnect();
+  });
 });
