@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallState, EndReason } from '@softphone/sfu/protocol';
 import { announcement } from '../src/app/announcement.ts';
-import { initialPhoneState, type ActiveCall, type PhoneState } from '../src/call/phone-state.ts';
+import { initialPhoneState, newCall, type ActiveCall, type PhoneState } from '../src/call/phone-state.ts';
 
 const self = { id: '00000000-0000-4000-8000-000000000001', displayName: 'Ann' };
 const peer = { id: '00000000-0000-4000-8000-000000000002', displayName: 'Bob' };
@@ -12,22 +12,7 @@ const online: PhoneState = {
   account: { id: self.id, username: 'ann', displayName: 'Ann' },
   self,
 };
-const call: ActiveCall = {
-  id: null,
-  direction: 'outgoing',
-  peer,
-  state: CallState.Calling,
-  answeredAt: null,
-  muted: false,
-  audio: 'idle',
-  held: { self: false, peer: false },
-  recovering: false,
-  reconnecting: false,
-  peerReconnecting: false,
-  stalled: { 'to-peer': null, 'from-peer': null },
-  route: null,
-  quality: null,
-};
+const call: ActiveCall = newCall('outgoing', peer, null);
 const inCall = { ...call, state: CallState.Answered, answeredAt: 1, audio: 'active' as const };
 
 describe('the screen-reader announcement', () => {

@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CallState } from '@softphone/sfu/protocol';
-import { initialPhoneState, ringSoundOf, type ActiveCall, type PhoneState } from '../src/call/phone-state.ts';
+import {
+  initialPhoneState,
+  newCall,
+  ringSoundOf,
+  type ActiveCall,
+  type PhoneState,
+} from '../src/call/phone-state.ts';
 import { RingController, type RingPlayer } from '../src/call/ring-sound.ts';
 import { StateStore } from '../src/call/state-store.ts';
 
 const peer = { id: '00000000-0000-4000-8000-000000000002', displayName: 'Bob' };
-const call: ActiveCall = {
-  id: null,
-  direction: 'outgoing',
-  peer,
-  state: CallState.Calling,
-  answeredAt: null,
-  muted: false,
-  audio: 'idle',
-  held: { self: false, peer: false },
-  recovering: false,
-  reconnecting: false,
-  peerReconnecting: false,
-  stalled: { 'to-peer': null, 'from-peer': null },
-  route: null,
-  quality: null,
-};
+const call: ActiveCall = newCall('outgoing', peer, null);
 
 describe('what the page sounds before an answer', () => {
   it('rings back only once a callee device rings, and stops when the callee answers', () => {

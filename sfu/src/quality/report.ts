@@ -12,6 +12,7 @@ import {
   type QualityReport,
   type QualityRow,
 } from '../protocol/index.ts';
+import { NO_CALLS } from '../store/quality-daily.ts';
 import type { QualityCounts, QualityRepo } from '../store/quality.repo.ts';
 import { newcombeDifference, wilson, zeroFailureUpperBound } from './stats.ts';
 
@@ -35,15 +36,7 @@ export function qualityRow(c: QualityCounts, key: string): QualityRow {
   };
 }
 
-const noCalls = (key: string): QualityCounts => ({
-  key,
-  calls: 0,
-  twoWay: 0,
-  oneWayC2e: 0,
-  oneWayE2c: 0,
-  noAudio: 0,
-  failed: 0,
-});
+const noCalls = (key: string): QualityCounts => ({ key, ...NO_CALLS });
 
 export async function qualityReport(repo: QualityRepo, q: QualityQuery, now: number): Promise<QualityReport> {
   const since = sinceMs(q.since, now);

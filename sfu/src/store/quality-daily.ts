@@ -33,6 +33,16 @@ export interface VerdictCounts {
   failed: number;
 }
 
+/** No calls: where every count starts. */
+export const NO_CALLS: Readonly<VerdictCounts> = {
+  calls: 0,
+  twoWay: 0,
+  oneWayC2e: 0,
+  oneWayE2c: 0,
+  noAudio: 0,
+  failed: 0,
+};
+
 /** One rollup row's worth: `day` in days since the epoch (UTC); `key` is '' for the `day` dimension. */
 export interface DailyDelta extends VerdictCounts {
   day: number;
@@ -92,17 +102,7 @@ export function rollUp(
         const id = `${day}\u0000${dimension}\u0000${key}`;
         let sum = sums.get(id);
         if (!sum) {
-          sum = {
-            day,
-            dimension,
-            key,
-            calls: 0,
-            twoWay: 0,
-            oneWayC2e: 0,
-            oneWayE2c: 0,
-            noAudio: 0,
-            failed: 0,
-          };
+          sum = { day, dimension, key, ...NO_CALLS };
           sums.set(id, sum);
         }
         for (const c of VERDICT_COUNTS) sum[c] += sign * counts[c];

@@ -15,6 +15,7 @@ import type { Db } from './db.ts';
 import {
   addToDaily,
   DAY_MS,
+  NO_CALLS,
   ROLLUP_COLUMNS,
   rollUp,
   VERDICT_COUNTS,
@@ -233,15 +234,7 @@ export class SqlQualityRepo implements QualityRepo {
       .execute();
     const counts = new Map<string | number, QualityCounts>();
     const add = (key: string | number, d: VerdictCounts) => {
-      const c = counts.get(key) ?? {
-        key,
-        calls: 0,
-        twoWay: 0,
-        oneWayC2e: 0,
-        oneWayE2c: 0,
-        noAudio: 0,
-        failed: 0,
-      };
+      const c = counts.get(key) ?? { key, ...NO_CALLS };
       // Number(): PostgreSQL's SUM of integers is a bigint, which only the store's pool reads as a number.
       for (const f of VERDICT_COUNTS) c[f] += Number(d[f]);
       counts.set(key, c);

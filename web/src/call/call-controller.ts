@@ -40,7 +40,7 @@ import type { SignallingLink } from '../signalling/signalling-link.ts';
 import type { CallRequests } from './call-requests.ts';
 import { CallMedia, type CallMarks } from './call-media.ts';
 import { endMessage } from './end-messages.ts';
-import { isAnswered, type ActiveCall, type OutputDevice, type PhoneState } from './phone-state.ts';
+import { isAnswered, newCall, type ActiveCall, type OutputDevice, type PhoneState } from './phone-state.ts';
 import type { StateStore } from './state-store.ts';
 
 export interface CallControllerDeps {
@@ -678,25 +678,6 @@ function dialRefusal(username: string): (error: ProtocolError) => string {
         : error.code === ErrorCode.RateLimited
           ? 'Too many calls in a short time: try again in a minute.'
           : error.message;
-}
-
-function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | null): ActiveCall {
-  return {
-    id,
-    direction,
-    peer,
-    state: CallState.Calling,
-    answeredAt: null,
-    muted: false,
-    audio: 'idle',
-    held: { self: false, peer: false },
-    recovering: false,
-    reconnecting: false,
-    peerReconnecting: false,
-    route: null,
-    quality: null,
-    stalled: { 'to-peer': null, 'from-peer': null },
-  };
 }
 
 function shallowEqual(a: unknown, b: unknown): boolean {

@@ -58,6 +58,26 @@ export interface ActiveCall {
   route: { kind: AudioRouteKind; name: string } | null;
 }
 
+/** A call as it starts: calling, nothing heard, held or stalled yet. */
+export function newCall(direction: ActiveCall['direction'], peer: Peer, id: CallId | null): ActiveCall {
+  return {
+    id,
+    direction,
+    peer,
+    state: CallState.Calling,
+    answeredAt: null,
+    muted: false,
+    audio: 'idle',
+    held: { self: false, peer: false },
+    recovering: false,
+    reconnecting: false,
+    peerReconnecting: false,
+    route: null,
+    quality: null,
+    stalled: { 'to-peer': null, 'from-peer': null },
+  };
+}
+
 export interface EndedCall {
   peer: Peer;
   direction: 'outgoing' | 'incoming';
