@@ -4,12 +4,11 @@
  * ack does not ring on, refusals are in words, and the people of the latest calls come first.
  */
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { EndReason } from '@softphone/sfu/protocol';
 import { startTestServer, type TestServer } from '@softphone/sfu/testing';
 import { recentPeople } from '../../src/call/history-rows.ts';
-import { nodePhone, type NodePhone } from './node-phone.ts';
+import { signedUpPhone, type NodePhone } from './node-phone.ts';
 
 let server: TestServer;
 const phones: NodePhone[] = [];
@@ -21,14 +20,7 @@ after(async () => {
   await server.stop();
 });
 
-async function signedUp(displayName: string) {
-  const p = nodePhone(server);
-  phones.push(p);
-  const username = `u${crypto.randomBytes(5).toString('hex')}`;
-  await p.phone.session.signUp(username, 'correct horse battery', displayName);
-  const s = await p.until((s) => s.connection === 'connected' && s.self !== null, 'connected');
-  return Object.assign(p, { username, self: s.self ?? assert.fail('no self') });
-}
+const signedUp = (displayName: string) => signedUpPhone(server, phones, displayName);
 
 describe('calling by username from the page', () => {
   it('rings someone not in any list, names them once the server says who it is, and they head the recent people', async () => {

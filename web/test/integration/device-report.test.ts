@@ -4,11 +4,10 @@
  * when the path changes.
  */
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { CallId } from '@softphone/sfu/protocol';
 import { startTestServer, type TestServer } from '@softphone/sfu/testing';
-import { NODE_DEVICE, nodePhone, type NodePhone } from './node-phone.ts';
+import { NODE_DEVICE, signedUpPhone, type NodePhone } from './node-phone.ts';
 
 let server: TestServer;
 const phones: NodePhone[] = [];
@@ -20,14 +19,7 @@ after(async () => {
   await server.stop();
 });
 
-async function signedUp(displayName: string) {
-  const p = nodePhone(server);
-  phones.push(p);
-  const username = `u${crypto.randomBytes(5).toString('hex')}`;
-  await p.phone.session.signUp(username, 'correct horse battery', displayName);
-  const s = await p.until((s) => s.connection === 'connected' && s.self !== null, 'connected');
-  return Object.assign(p, { username, self: s.self ?? assert.fail('no self') });
-}
+const signedUp = (displayName: string) => signedUpPhone(server, phones, displayName);
 
 describe("a page's device report", () => {
   it('lands in the call quality record: each side as it described itself, with its latest path', async () => {

@@ -287,3 +287,22 @@ export function nodePhone(server: TestServer, opts: NodePhoneOptions = {}): Node
     },
   };
 }
+
+/**
+ * A new account signed up and connected on a new Phone; `opened` keeps it for the test's `after`
+ * to close.
+ */
+export async function signedUpPhone(
+  server: TestServer,
+  opened: NodePhone[],
+  displayName: string,
+  opts: NodePhoneOptions = {},
+) {
+  const p = nodePhone(server, opts);
+  opened.push(p);
+  const username = `u${crypto.randomBytes(5).toString('hex')}`;
+  await p.phone.session.signUp(username, 'correct horse battery', displayName);
+  const s = await p.until((st) => st.connection === 'connected' && st.self !== null, 'connected');
+  if (!s.self) throw new Error('connected without a self');
+  return Object.assign(p, { username, self: s.self });
+}
